@@ -1,0 +1,117 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/store"
+)
+
+// UpsertContactInput names the message whose sender is the contact.
+type UpsertContactInput struct {
+	AccountID string `json:"account_id"`
+	ChannelID string `json:"channel_id"`
+	MessageID string `json:"message_id"`
+}
+
+// UpsertContact finds or creates the contact who sent a message.
+func (a *Activities) UpsertContact(ctx context.Context, in UpsertContactInput) (store.ResolvedContact, error) {
+	msg, err := a.Store.Message(ctx, in.AccountID, in.MessageID)
+	if err != nil {
+		return store.ResolvedContact{}, classify(fmt.Errorf("upsert contact: %w", err))
+	}
+	c, err := a.Store.UpsertContact(ctx, in.AccountID, in.ChannelID, msg.Author)
+	return c, classify(err)
+}
+
+// CreateTicketInput names the conversation, its contact and its first message.
+type CreateTicketInput struct {
+	AccountID      string `json:"account_id"`
+	ChannelID      string `json:"channel_id"`
+	ConversationID string `json:"conversation_id"`
+	ContactID      string `json:"contact_id"`
+	MessageID      string `json:"message_id"`
+	// Rules is what the account's rules decided; nil when they were not evaluated.
+	Rules *RulesOutcome `json:"rules,omitempty"`
+}
+
+// TicketCreated is the ticket of a conversation and the channel version it was created by.
+type TicketCreated struct {
+	TicketID       string         `json:"ticket_id"`
+	Created        bool           `json:"created"`
+	ChannelVersion int            `json:"channel_version"`
+	Routing        domain.Routing `json:"routing"`
+}
+
+// CreateTicket creates the conversation's ticket from the channel's ticket
+// defaults and the first message; it returns the existing ticket on a repeat.
+func (a *Activities) CreateTicket(ctx context.Context, in CreateTicketInput) (TicketCreated, error) {
+	ch, err := a.Store.Channel(ctx, in.AccountID, in.ChannelID)
+	if err != nil {
+		return TicketCreated{}, classify(fmt.Errorf("create ticket: %w", err))
+	}
+	msg, err := a.Store.Message(ctx, in.AccountID, in.MessageID)
+	if err != nil {
+		return TicketCreated{}, classify(fmt.Errorf("create ticket: %w", err))
+	}
+	d := ch.TicketDefaults
+	var skills []string
+	if in.Rules != nil {
+		d = applyRules(d, in.Rules.Properties)
+		skills = in.Rules.RequiredSkills
+	}
+	t, created, err := a.Store.CreateTicket(ctx, store.NewTicket{
+		AccountID: in.AccountID, ConversationID: in.ConversationID, ChannelID: in.ChannelID,
+		ContactID: in.ContactID, Subject: Subject(msg, ch.Name), Description: msg.Text,
+		Pipeline: d.Pipeline, Status: d.Status, Priority: d.Priority, Properties: d.Properties,
+		RequiredSkills: skills,
+	})
+	if err != nil {
+		return TicketCreated{}, classify(err)
+	}
+	return TicketCreated{TicketID: t.ID, Created: created, ChannelVersion: ch.Version, Routing: ch.Routing}, nil
+}
+
+// maxSubject is the longest subject, in characters, taken from a message's text.
+const maxSubject = 120
+
+// Subject is a ticket's subject: the message's subject, else its first line
+// of text shortened to 120 characters, else a line naming the channel.
+func Subject(m domain.Message, channelName string) string {
+	if s := strings.TrimSpace(m.Subject); s != "" {
+		return s
+	}
+	line, _, _ := strings.Cut(strings.TrimSpace(m.Text), "\n")
+	line = strings.TrimSpace(line)
+	if line == "" {
+		return "New conversation on " + channelName
+	}
+	if utf8.RuneCountInString(line) > maxSubject {
+		r := []rune(line)
+		line = strings.TrimSpace(string(r[:maxSubject-1])) + "…"
+	}
+	return line
+}
+
+// RoutingStateInput sets a ticket's routing state.
+type RoutingStateInput struct {
+	AccountID string `json:"account_id"`
+	TicketID  string `json:"ticket_id"`
+	State     string `json:"state"`
+	// Event, when set, is recorded in the ticket's history.
+	Event string `json:"event,omitempty"`
+}
+
+// SetRoutingState records a ticket's routing state and, optionally, an event.
+func (a *Activities) SetRoutingState(ctx context.Context, in RoutingStateInput) error {
+	if err := a.Store.SetRoutingState(ctx, in.AccountID, in.TicketID, in.State); err != nil {
+		return classify(err)
+	}
+	if in.Event != "" {
+		return classify(a.Store.AddTicketEvent(ctx, in.TicketID, in.Event, map[string]any{"routing_state": in.State}))
+	}
+	return nil
+}

@@ -1,0 +1,115 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/rules"
+)
+
+// EvaluateRulesInput names what the rules look at: the first message, its contact and channel.
+type EvaluateRulesInput struct {
+	AccountID    string `json:"account_id"`
+	ChannelID    string `json:"channel_id"`
+	MessageID    string `json:"message_id"`
+	ContactID    string `json:"contact_id"`
+	ContactIsNew bool   `json:"contact_is_new"`
+}
+
+// RulesOutcome is the result of the account's rules for one ticket, with the
+// rule set version it was computed from; it is recorded in the workflow's
+// history, so a replay never depends on rules edited later.
+type RulesOutcome struct {
+	RuleSetVersion int64             `json:"rule_set_version"`
+	Matched        []string          `json:"matched"`
+	Properties     map[string]any    `json:"properties"`
+	RequiredSkills []string          `json:"required_skills"`
+	Errors         []rules.RuleError `json:"errors,omitempty"`
+}
+
+// EvaluateRules runs the account's enabled rules against a snapshot of the
+// ticket-to-be (channel defaults and the first message), the contact and the channel.
+func (a *Activities) EvaluateRules(ctx context.Context, in EvaluateRulesInput) (RulesOutcome, error) {
+	ch, err := a.Store.Channel(ctx, in.AccountID, in.ChannelID)
+	if err != nil {
+		return RulesOutcome{}, classify(fmt.Errorf("evaluate rules: %w", err))
+	}
+	msg, err := a.Store.Message(ctx, in.AccountID, in.MessageID)
+	if err != nil {
+		return RulesOutcome{}, classify(fmt.Errorf("evaluate rules: %w", err))
+	}
+	acc, err := a.Store.Account(ctx, in.AccountID)
+	if err != nil {
+		return RulesOutcome{}, classify(fmt.Errorf("evaluate rules: %w", err))
+	}
+	set, err := a.Store.RuleSet(ctx, in.AccountID)
+	if err != nil {
+		return RulesOutcome{}, classify(err)
+	}
+	loc, err := time.LoadLocation(acc.Timezone)
+	if err != nil {
+		loc = time.UTC
+	}
+	d := ch.TicketDefaults
+	env := rules.Env{
+		Ticket: rules.Ticket{Subject: Subject(msg, ch.Name), Description: msg.Text, Pipeline: d.Pipeline,
+			Status: d.Status, Priority: d.Priority, Properties: d.Properties},
+		Message: rules.Message{Text: msg.Text, Subject: msg.Subject, From: msg.Author.Email,
+			Hidden: map[string]string{}, Fields: map[string]string{}},
+		Channel: rules.Channel{ID: ch.ID, Type: ch.Type, Name: ch.Name},
+		Now:     time.Now().In(loc),
+	}
+	if in.ContactID != "" {
+		c, err := a.Store.Contact(ctx, in.AccountID, in.ContactID)
+		if err != nil {
+			return RulesOutcome{}, classify(fmt.Errorf("evaluate rules: %w", err))
+		}
+		env.Contact = contactEnv(c, in.ContactIsNew)
+	}
+	res := a.Rules.Evaluate(set, ch.ID, env)
+	return RulesOutcome{RuleSetVersion: res.RuleSetVersion, Matched: res.Matched, Properties: res.Properties,
+		RequiredSkills: res.RequiredSkills, Errors: res.Errors}, nil
+}
+
+func contactEnv(c domain.Contact, isNew bool) rules.Contact {
+	out := rules.Contact{Name: c.Name, IsNew: isNew, Properties: c.Properties}
+	if c.Email != nil {
+		out.Email = *c.Email
+		if at := strings.LastIndex(out.Email, "@"); at >= 0 {
+			out.Domain = strings.ToLower(out.Email[at+1:])
+		}
+	}
+	if c.OwnerUserID != nil {
+		out.Owner = *c.OwnerUserID
+	}
+	out.Country, _ = c.Properties["country"].(string)
+	out.Language, _ = c.Properties["language"].(string)
+	return out
+}
+
+// applyRules lays the rules' properties over the channel's ticket defaults:
+// pipeline, status and priority are ticket fields, anything else a custom property.
+func applyRules(d domain.TicketDefaults, props map[string]any) domain.TicketDefaults {
+	out := d
+	out.Properties = map[string]any{}
+	for k, v := range d.Properties {
+		out.Properties[k] = v
+	}
+	for k, v := range props {
+		s := fmt.Sprint(v)
+		switch k {
+		case "pipeline":
+			out.Pipeline = s
+		case "status":
+			out.Status = s
+		case "priority":
+			out.Priority = s
+		default:
+			out.Properties[k] = v
+		}
+	}
+	return out
+}

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/routedesk/routedesk/devtemporal"
+	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/store"
+	"github.com/routedesk/routedesk/worker"
+	"github.com/routedesk/routedesk/workflows"
+)
+
+// runMigrate applies pending migrations and exits.
+func runMigrate(ctx context.Context, cfg *config, log *slog.Logger, _ io.Writer) error {
+	st, err := openStore(ctx, cfg, nil, true, log)
+	if err != nil {
+		return err
+	}
+	return st.Close()
+}
+
+func temporalAddress(cfg *config) string {
+	if cfg.TemporalAddress == "" {
+		return "127.0.0.1:7233"
+	}
+	return cfg.TemporalAddress
+}
+
+// runServer serves the HTTP API against an existing Temporal cluster.
+func runServer(ctx context.Context, cfg *config, log *slog.Logger, _ io.Writer) error {
+	box, err := secretBox(cfg, false)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg, box, false, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	tel, err := newTelemetry()
+	if err != nil {
+		return err
+	}
+	defer tel.close()
+	tc, err := dialTemporal(ctx, cfg, temporalAddress(cfg), log, tel.temporal)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	return serveAPI(ctx, cfg, st, tc, tel, log, nil)
+}
+
+// runWorker runs the Temporal worker until a signal stops it.
+func runWorker(ctx context.Context, cfg *config, log *slog.Logger, _ io.Writer) error {
+	box, err := secretBox(cfg, false)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg, box, false, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	tel, err := newTelemetry()
+	if err != nil {
+		return err
+	}
+	defer tel.close()
+	tc, err := dialTemporal(ctx, cfg, temporalAddress(cfg), log, tel.temporal)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	if err := worker.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace); err != nil {
+		// Temporal Cloud registers attributes through its own console or tcld; say what is needed.
+		log.Warn("could not register search attributes; add them to the namespace yourself (Keyword: ChannelType, ChannelId, AccountId, TicketId, AssigneeId, RoutingState, ReplyWindow)", "error", err)
+	}
+	w := worker.New(tc, cfg.TaskQueue, newActivities(st, log), cfg.ShutdownTimeout)
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	log.Info("worker polling", "task_queue", cfg.TaskQueue, "namespace", cfg.TemporalNamespace)
+	<-ctx.Done()
+	log.Info("stopping worker")
+	w.Stop()
+	return nil
+}
+
+// runDev runs everything in one process: migrations, the embedded Temporal
+// server and Web UI (unless TEMPORAL_ADDRESS is set), the worker and the API,
+// and prints the default account's admin token.
+func runDev(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer) error {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data dir %s: %w", cfg.DataDir, err)
+	}
+	box, err := secretBox(cfg, true)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg, box, true, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	address, uiAddress := cfg.TemporalAddress, ""
+	if address == "" {
+		srv, err := devtemporal.Start(ctx, devtemporal.Options{
+			DBPath:           filepath.Join(cfg.DataDir, "temporal.db"),
+			FrontendPort:     cfg.DevTemporalPort,
+			UIPort:           cfg.DevUIPort,
+			Namespace:        cfg.TemporalNamespace,
+			SearchAttributes: workflows.SearchAttributes(),
+			Logger:           log.With("component", "temporal-server"),
+		})
+		if err != nil {
+			return fmt.Errorf("start embedded Temporal: %w", err)
+		}
+		defer func() {
+			if err := srv.Stop(); err != nil {
+				log.Warn("stop embedded Temporal", "error", err)
+			}
+		}()
+		address, uiAddress = srv.FrontendAddress(), srv.UIAddress()
+		log.Info("embedded Temporal server running", "frontend", address, "ui", uiAddress, "db", filepath.Join(cfg.DataDir, "temporal.db"))
+	}
+
+	tel, err := newTelemetry()
+	if err != nil {
+		return err
+	}
+	defer tel.close()
+	tc, err := dialTemporal(ctx, cfg, address, log, tel.temporal)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+
+	if cfg.TemporalAddress != "" {
+		if err := worker.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace); err != nil {
+			log.Warn("could not register search attributes on the external cluster", "error", err)
+		}
+	}
+	token, err := ensureDevAccount(ctx, cfg, st)
+	if err != nil {
+		return err
+	}
+	w := worker.New(tc, cfg.TaskQueue, newActivities(st, log), cfg.ShutdownTimeout)
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	defer w.Stop()
+
+	return serveAPI(ctx, cfg, st, tc, tel, log, func(addr string) {
+		var b strings.Builder
+		fmt.Fprintf(&b, "\nroutedesk dev is running\n")
+		fmt.Fprintf(&b, "  API           http://%s\n", addr)
+		if uiAddress != "" {
+			fmt.Fprintf(&b, "  Temporal UI   http://%s/namespaces/%s/workflows\n", uiAddress, cfg.TemporalNamespace)
+		}
+		fmt.Fprintf(&b, "  Temporal      %s (namespace %s)\n", address, cfg.TemporalNamespace)
+		fmt.Fprintf(&b, "  Admin token   %s\n", token)
+		fmt.Fprintf(&b, "\n  try: curl -H 'Authorization: Bearer %s' http://%s/v1/channels\n\n", token, addr)
+		fmt.Fprint(stdout, b.String())
+	})
+}
+
+// ensureDevAccount creates the default account on first start and returns
+// its admin token: ROUTEDESK_DEV_TOKEN when set, else the token kept in the data dir.
+func ensureDevAccount(ctx context.Context, cfg *config, st *store.Store) (string, error) {
+	tokenFile := filepath.Join(cfg.DataDir, "dev-token")
+	acc, err := st.DefaultAccount(ctx)
+	if errors.Is(err, domain.ErrNotFound) {
+		var token string
+		acc, token, err = st.CreateAccount(ctx, "Default", domain.TierEnterprise, true)
+		if err != nil {
+			return "", err
+		}
+		if cfg.DevToken == "" {
+			if err := os.WriteFile(tokenFile, []byte(token+"\n"), 0o600); err != nil {
+				return "", fmt.Errorf("keep dev token: %w", err)
+			}
+			return token, nil
+		}
+	} else if err != nil {
+		return "", err
+	}
+	token := cfg.DevToken
+	if token == "" {
+		b, err := os.ReadFile(tokenFile)
+		if err != nil {
+			// The data dir was wiped but the database was not: issue a new token.
+			token = store.NewToken()
+			if err := os.WriteFile(tokenFile, []byte(token+"\n"), 0o600); err != nil {
+				return "", fmt.Errorf("keep dev token: %w", err)
+			}
+		} else {
+			token = strings.TrimSpace(string(b))
+		}
+	}
+	if err := st.EnsureAdminToken(ctx, acc.ID, token); err != nil {
+		return "", err
+	}
+	return token, nil
+}

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+
+	"github.com/routedesk/routedesk/activities"
+	"github.com/routedesk/routedesk/metrics"
+	"github.com/routedesk/routedesk/rules"
+	"github.com/routedesk/routedesk/secrets"
+	"github.com/routedesk/routedesk/server"
+	"github.com/routedesk/routedesk/store"
+)
+
+// secretBox builds the box sealing channel secrets from ROUTEDESK_SECRET_KEY,
+// or, when generate is set and no key is configured, from a key file in the data dir.
+func secretBox(cfg *config, generate bool) (*secrets.Box, error) {
+	key := cfg.SecretKey
+	if key == "" {
+		if !generate {
+			return nil, errors.New("ROUTEDESK_SECRET_KEY is required: generate one with `openssl rand -base64 32`")
+		}
+		var err error
+		key, err = secrets.LoadOrCreateKeyFile(filepath.Join(cfg.DataDir, "secret.key"))
+		if err != nil {
+			return nil, fmt.Errorf("dev secret key: %w", err)
+		}
+	}
+	raw, err := secrets.ParseKey(key)
+	if err != nil {
+		return nil, fmt.Errorf("ROUTEDESK_SECRET_KEY: %w", err)
+	}
+	box, err := secrets.NewBox(raw)
+	if err != nil {
+		return nil, fmt.Errorf("ROUTEDESK_SECRET_KEY: %w", err)
+	}
+	return box, nil
+}
+
+// dialTemporal connects to the Temporal frontend with the configured TLS, API key and metrics.
+func dialTemporal(ctx context.Context, cfg *config, address string, log *slog.Logger, mh client.MetricsHandler) (client.Client, error) {
+	opts := client.Options{
+		HostPort:       address,
+		Namespace:      cfg.TemporalNamespace,
+		Logger:         sdklog.NewStructuredLogger(log.With("component", "temporal-sdk")),
+		MetricsHandler: mh,
+	}
+	tlsCfg, err := temporalTLS(cfg)
+	if err != nil {
+		return nil, err
+	}
+	opts.ConnectionOptions.TLS = tlsCfg
+	if cfg.TemporalAPIKey != "" {
+		opts.Credentials = client.NewAPIKeyStaticCredentials(cfg.TemporalAPIKey)
+	}
+	dialCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	c, err := client.DialContext(dialCtx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w", address, cfg.TemporalNamespace, err)
+	}
+	return c, nil
+}
+
+func temporalTLS(cfg *config) (*tls.Config, error) {
+	if cfg.TemporalTLSCert == "" && cfg.TemporalTLSCA == "" && cfg.TemporalAPIKey == "" && cfg.TemporalTLSServer == "" {
+		return nil, nil
+	}
+	t := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: cfg.TemporalTLSServer}
+	if cfg.TemporalTLSCert != "" || cfg.TemporalTLSKey != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TemporalTLSCert, cfg.TemporalTLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY: %w", err)
+		}
+		t.Certificates = []tls.Certificate{cert}
+	}
+	if cfg.TemporalTLSCA != "" {
+		pem, err := os.ReadFile(cfg.TemporalTLSCA)
+		if err != nil {
+			return nil, fmt.Errorf("TEMPORAL_TLS_CA: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("TEMPORAL_TLS_CA: %s holds no PEM certificate", cfg.TemporalTLSCA)
+		}
+		t.RootCAs = pool
+	}
+	return t, nil
+}
+
+// openStore opens PostgreSQL; migrate applies pending migrations, otherwise
+// a pending migration is an error naming `routedesk migrate`.
+func openStore(ctx context.Context, cfg *config, box *secrets.Box, migrate bool, log *slog.Logger) (*store.Store, error) {
+	st, err := store.Open(ctx, cfg.DatabaseURL, box)
+	if err != nil {
+		return nil, err
+	}
+	if migrate {
+		n, err := st.Migrate(ctx)
+		if err != nil {
+			_ = st.Close()
+			return nil, err
+		}
+		log.Info("database ready", "url", store.Redact(cfg.DatabaseURL), "migrations_applied", n)
+		return st, nil
+	}
+	if err := st.CheckSchema(ctx); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+// telemetry is the process's metrics registry and Temporal SDK metrics handler.
+type telemetry struct {
+	registry *prometheus.Registry
+	temporal client.MetricsHandler
+	close    func() error
+}
+
+func newTelemetry() (*telemetry, error) {
+	reg := metrics.NewRegistry()
+	mh, closer := metrics.TemporalHandler(reg)
+	return &telemetry{registry: reg, temporal: mh, close: closer.Close}, nil
+}
+
+// serveAPI runs the HTTP API and the redrive loop until ctx ends, then lets
+// in-flight requests finish within the shutdown timeout.
+func serveAPI(ctx context.Context, cfg *config, st *store.Store, tc client.Client, tel *telemetry, log *slog.Logger, ready func(addr string)) error {
+	api := server.New(st, tc, server.Config{
+		BootstrapToken: cfg.BootstrapToken, MaxBodyBytes: cfg.MaxBodyBytes, TaskQueue: cfg.TaskQueue,
+	}, log, tel.registry, tel.registry)
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (ROUTEDESK_HTTP_ADDR): %w", cfg.HTTPAddr, err)
+	}
+	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+	redriveCtx, stopRedrive := context.WithCancel(ctx)
+	defer stopRedrive()
+	go api.Redrive(redriveCtx, cfg.RedriveInterval, 5*time.Second)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("HTTP API listening", "addr", ln.Addr().String())
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve HTTP: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down HTTP API")
+	stopRedrive()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shut down HTTP API: %w", err)
+	}
+	return nil
+}
+
+// newActivities builds the activity implementations the worker registers.
+func newActivities(st *store.Store, log *slog.Logger) *activities.Activities {
+	return &activities.Activities{Store: st, Rules: rules.NewEngine(), Log: log.With("component", "activities")}
+}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+)
+
+// config is every setting of the binary; each has an environment variable and a flag.
+type config struct {
+	HTTPAddr          string
+	DatabaseURL       string
+	TemporalAddress   string
+	TemporalNamespace string
+	TemporalTLSCert   string
+	TemporalTLSKey    string
+	TemporalTLSCA     string
+	TemporalTLSServer string
+	TemporalAPIKey    string
+	TaskQueue         string
+	DataDir           string
+	DevTemporalPort   int
+	DevUIPort         int
+	BootstrapToken    string
+	DevToken          string
+	SecretKey         string
+	MaxBodyBytes      int64
+	LogLevel          string
+	LogFormat         string
+	RedriveInterval   time.Duration
+	ShutdownTimeout   time.Duration
+}
+
+// bind declares the flags of cfg on fs with defaults taken from the environment.
+func bind(fs *flag.FlagSet, cfg *config) {
+	str := func(p *string, env, name, def, help string) {
+		fs.StringVar(p, name, envOr(env, def), help+" ($"+env+")")
+	}
+	integer := func(p *int, env, name string, def int, help string) {
+		v, err := strconv.Atoi(envOr(env, strconv.Itoa(def)))
+		if err != nil {
+			v = def
+			badEnv = append(badEnv, fmt.Sprintf("%s=%q is not a whole number", env, os.Getenv(env)))
+		}
+		fs.IntVar(p, name, v, help+" ($"+env+")")
+	}
+	duration := func(p *time.Duration, env, name string, def time.Duration, help string) {
+		v, err := time.ParseDuration(envOr(env, def.String()))
+		if err != nil {
+			v = def
+			badEnv = append(badEnv, fmt.Sprintf("%s=%q is not a duration such as 2s or 1m", env, os.Getenv(env)))
+		}
+		fs.DurationVar(p, name, v, help+" ($"+env+")")
+	}
+	str(&cfg.HTTPAddr, "ROUTEDESK_HTTP_ADDR", "http-addr", "127.0.0.1:8080", "address the HTTP API listens on")
+	str(&cfg.DatabaseURL, "DATABASE_URL", "database-url", "postgres://postgres@127.0.0.1:5432/routedesk?sslmode=disable", "PostgreSQL URL; the database is created if missing")
+	str(&cfg.TemporalAddress, "TEMPORAL_ADDRESS", "temporal-address", "", "Temporal frontend host:port; empty: dev starts an embedded server, server/worker use 127.0.0.1:7233")
+	str(&cfg.TemporalNamespace, "TEMPORAL_NAMESPACE", "temporal-namespace", "default", "Temporal namespace")
+	str(&cfg.TemporalTLSCert, "TEMPORAL_TLS_CERT", "temporal-tls-cert", "", "client certificate file (mTLS)")
+	str(&cfg.TemporalTLSKey, "TEMPORAL_TLS_KEY", "temporal-tls-key", "", "client key file (mTLS)")
+	str(&cfg.TemporalTLSCA, "TEMPORAL_TLS_CA", "temporal-tls-ca", "", "CA file to verify the Temporal server")
+	str(&cfg.TemporalTLSServer, "TEMPORAL_TLS_SERVER_NAME", "temporal-tls-server-name", "", "server name to verify in the Temporal server's certificate")
+	str(&cfg.TemporalAPIKey, "TEMPORAL_API_KEY", "temporal-api-key", "", "API key (Temporal Cloud); implies TLS")
+	str(&cfg.TaskQueue, "ROUTEDESK_TASK_QUEUE", "task-queue", "routedesk", "Temporal task queue of routedesk's workers")
+	str(&cfg.DataDir, "ROUTEDESK_DATA_DIR", "data-dir", "./data", "dev: where the embedded Temporal database, secret key and dev token live")
+	integer(&cfg.DevTemporalPort, "ROUTEDESK_DEV_TEMPORAL_PORT", "dev-temporal-port", 7233, "dev: embedded Temporal frontend port")
+	integer(&cfg.DevUIPort, "ROUTEDESK_DEV_UI_PORT", "dev-ui-port", 8233, "dev: Temporal Web UI port (-1 disables the UI)")
+	str(&cfg.BootstrapToken, "ROUTEDESK_BOOTSTRAP_TOKEN", "bootstrap-token", "", "token that authorises POST /v1/accounts; empty disables it")
+	str(&cfg.DevToken, "ROUTEDESK_DEV_TOKEN", "dev-token", "", "dev: admin token of the default account (random and kept in the data dir when empty)")
+	str(&cfg.SecretKey, "ROUTEDESK_SECRET_KEY", "secret-key", "", "32-byte key (base64 or hex) sealing channel secrets; dev generates one in the data dir")
+	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", envInt64("ROUTEDESK_MAX_BODY_BYTES", 1<<20), "largest request body accepted ($ROUTEDESK_MAX_BODY_BYTES)")
+	str(&cfg.LogLevel, "ROUTEDESK_LOG_LEVEL", "log-level", "info", "debug, info, warn or error")
+	str(&cfg.LogFormat, "ROUTEDESK_LOG_FORMAT", "log-format", "text", "text or json")
+	duration(&cfg.RedriveInterval, "ROUTEDESK_REDRIVE_INTERVAL", "redrive-interval", 2*time.Second, "how often stored but undelivered messages are re-sent to Temporal")
+	duration(&cfg.ShutdownTimeout, "ROUTEDESK_SHUTDOWN_TIMEOUT", "shutdown-timeout", 20*time.Second, "how long in-flight requests and activities get to finish on SIGTERM")
+}
+
+// badEnv collects environment variables that could not be parsed.
+var badEnv []string
+
+func envOr(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func envInt64(key string, def int64) int64 {
+	v, err := strconv.ParseInt(envOr(key, strconv.FormatInt(def, 10)), 10, 64)
+	if err != nil {
+		badEnv = append(badEnv, fmt.Sprintf("%s=%q is not a whole number", key, os.Getenv(key)))
+		return def
+	}
+	return v
+}

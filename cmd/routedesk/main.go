@@ -1,0 +1,99 @@
+// Command routedesk is the help-desk channel orchestrator: one binary with
+// the subcommands dev (everything in one process), server (HTTP API),
+// worker (Temporal worker) and migrate (apply database migrations).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/routedesk/routedesk/store"
+)
+
+const usage = `routedesk — help-desk channel orchestrator
+
+Usage:
+  routedesk dev      everything in one process: migrations, embedded Temporal + Web UI, worker, API
+  routedesk server   the HTTP API
+  routedesk worker   the Temporal worker
+  routedesk migrate  apply database migrations and exit
+
+Run "routedesk <command> -h" for the settings; each flag also reads an environment variable.
+`
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "routedesk: "+oneLine(err))
+		os.Exit(1)
+	}
+}
+
+// run dispatches a subcommand; it returns when the command ends or a signal stops it.
+func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	commands := map[string]func(context.Context, *config, *slog.Logger, io.Writer) error{
+		"dev": runDev, "server": runServer, "worker": runWorker, "migrate": runMigrate,
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", args[0])
+	}
+	var cfg config
+	fs := flag.NewFlagSet("routedesk "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	bind(fs, &cfg)
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if len(badEnv) > 0 {
+		return errors.New("bad environment: " + strings.Join(badEnv, "; "))
+	}
+	log, err := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	return cmd(ctx, &cfg, log, stdout)
+}
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("ROUTEDESK_LOG_LEVEL: %q is not debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("ROUTEDESK_LOG_FORMAT: %q is not text or json", format)
+}
+
+// oneLine turns an error into the one line the user reads, with advice for
+// the failures a newcomer meets first.
+func oneLine(err error) string {
+	msg := strings.ReplaceAll(err.Error(), "\n", " ")
+	if errors.Is(err, store.ErrUnreachable) {
+		msg += " — start PostgreSQL (e.g. `pg_ctlcluster 15 main start`, `sudo systemctl start postgresql`" +
+			" or `docker compose up -d postgres`) or point DATABASE_URL at a running server"
+	}
+	return msg
+}

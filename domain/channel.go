@@ -1,0 +1,82 @@
+package domain
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Assignment modes of a channel's routing.
+const (
+	AssignNone          = "none"
+	AssignUsersAndTeams = "users_and_teams"
+	AssignContactOwner  = "contact_owner"
+)
+
+// Channel is a connected inbound channel of an account.
+type Channel struct {
+	ID        string `json:"id"`
+	AccountID string `json:"-"`
+	Type      string `json:"type"`
+	Name      string `json:"name"`
+	Status    string `json:"status"`
+	// Config is the channel's configuration with every secret shown as "***".
+	Config         json.RawMessage `json:"config"`
+	TicketDefaults TicketDefaults  `json:"ticket_defaults"`
+	Routing        Routing         `json:"routing"`
+	// Version grows by one on every change of config, defaults or routing.
+	Version   int       `json:"version"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// TicketDefaults are the properties every ticket of a channel starts with.
+type TicketDefaults struct {
+	Pipeline   string         `json:"pipeline" validate:"max=100"`
+	Status     string         `json:"status" validate:"max=100"`
+	Priority   string         `json:"priority,omitempty" validate:"max=100"`
+	Properties map[string]any `json:"properties"`
+}
+
+// Routing says who a channel's tickets are assigned to.
+type Routing struct {
+	AssignTo       string   `json:"assign_to" validate:"omitempty,oneof=none users_and_teams contact_owner"`
+	Users          []string `json:"users" validate:"max=100"`
+	Teams          []string `json:"teams" validate:"max=100"`
+	OnlyAvailable  *bool    `json:"only_available"`
+	TimeoutSeconds int      `json:"timeout_seconds" validate:"omitempty,min=10,max=604800"`
+}
+
+// WithDefaults fills unset routing fields: nobody assigned, only available agents, 300 s wait.
+func (r Routing) WithDefaults() Routing {
+	if r.AssignTo == "" {
+		r.AssignTo = AssignNone
+	}
+	if r.OnlyAvailable == nil {
+		t := true
+		r.OnlyAvailable = &t
+	}
+	if r.TimeoutSeconds == 0 {
+		r.TimeoutSeconds = 300
+	}
+	if r.Users == nil {
+		r.Users = []string{}
+	}
+	if r.Teams == nil {
+		r.Teams = []string{}
+	}
+	return r
+}
+
+// WithDefaults fills unset ticket defaults: pipeline "support", status "new".
+func (d TicketDefaults) WithDefaults() TicketDefaults {
+	if d.Pipeline == "" {
+		d.Pipeline = "support"
+	}
+	if d.Status == "" {
+		d.Status = TicketStatusNew
+	}
+	if d.Properties == nil {
+		d.Properties = map[string]any{}
+	}
+	return d
+}

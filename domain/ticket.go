@@ -1,0 +1,60 @@
+package domain
+
+import "time"
+
+// Ticket statuses routedesk itself acts on; channels may define others.
+const (
+	TicketStatusNew    = "new"
+	TicketStatusClosed = "closed"
+)
+
+// Routing states of a ticket.
+const (
+	RoutingRouting         = "routing"
+	RoutingWaitingForAgent = "waiting_for_agent"
+	RoutingAssigned        = "assigned"
+	RoutingUnassigned      = "unassigned"
+)
+
+// Reply window states.
+const (
+	WindowOpen           = "open"
+	WindowHumanAgentOnly = "human_agent_only"
+	WindowClosed         = "closed"
+	WindowNone           = "none"
+)
+
+// Ticket is the unit of work an agent handles: one per conversation.
+type Ticket struct {
+	ID             string         `json:"id"`
+	ConversationID string         `json:"conversation_id"`
+	WorkflowID     string         `json:"workflow_id"`
+	ChannelID      string         `json:"channel_id"`
+	ChannelType    string         `json:"channel_type"`
+	ContactID      *string        `json:"contact_id"`
+	Subject        string         `json:"subject"`
+	Description    string         `json:"description"`
+	Pipeline       string         `json:"pipeline"`
+	Status         string         `json:"status"`
+	Priority       string         `json:"priority"`
+	Properties     map[string]any `json:"properties"`
+	RequiredSkills []string       `json:"required_skills"`
+	Assignee       Assignee       `json:"assignee"`
+	RoutingState   string         `json:"routing_state"`
+	ReplyWindow    ReplyWindow    `json:"reply_window"`
+	CreatedAt      time.Time      `json:"created_at"`
+	UpdatedAt      time.Time      `json:"updated_at"`
+}
+
+// Assignee is the user and team a ticket is assigned to.
+type Assignee struct {
+	UserID *string `json:"user_id"`
+	TeamID *string `json:"team_id"`
+}
+
+// ReplyWindow is the state of a channel's reply window for a conversation.
+type ReplyWindow struct {
+	State           string     `json:"state"`
+	OpenUntil       *time.Time `json:"open_until"`
+	HumanAgentUntil *time.Time `json:"human_agent_until"`
+}

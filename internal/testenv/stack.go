@@ -1,0 +1,207 @@
+package testenv
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+
+	"github.com/routedesk/routedesk/activities"
+	"github.com/routedesk/routedesk/devtemporal"
+	"github.com/routedesk/routedesk/metrics"
+	"github.com/routedesk/routedesk/rules"
+	"github.com/routedesk/routedesk/secrets"
+	"github.com/routedesk/routedesk/server"
+	"github.com/routedesk/routedesk/store"
+	"github.com/routedesk/routedesk/worker"
+	"github.com/routedesk/routedesk/workflows"
+)
+
+// BootstrapToken is the bootstrap token of every test stack.
+const BootstrapToken = "test-bootstrap-token"
+
+// Stack is routedesk wired together for a test: PostgreSQL, an embedded
+// Temporal server, a worker and the HTTP API on an httptest server.
+type Stack struct {
+	T        testing.TB
+	Store    *store.Store
+	Temporal client.Client
+	Server   *devtemporal.Server
+	API      *server.Server
+	HTTP     *httptest.Server
+	Registry *prometheus.Registry
+}
+
+// TestKey is the secret key of test stacks (32 bytes, base64).
+const TestKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+
+// Temporal starts an in-memory embedded Temporal server with routedesk's search attributes.
+func Temporal(t testing.TB) *devtemporal.Server {
+	t.Helper()
+	srv, err := devtemporal.Start(context.Background(), devtemporal.Options{
+		SearchAttributes: workflows.SearchAttributes(), UIPort: -1,
+	})
+	if err != nil {
+		t.Fatalf("start embedded Temporal: %v", err)
+	}
+	t.Cleanup(func() { _ = srv.Stop() })
+	return srv
+}
+
+// Store opens a migrated store on a throw-away database.
+func Store(t testing.TB) *store.Store {
+	t.Helper()
+	key, err := secrets.ParseKey(TestKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, err := secrets.NewBox(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, DatabaseURL(t), box)
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	return st
+}
+
+// NewStack starts the whole of routedesk for one test.
+func NewStack(t testing.TB) *Stack {
+	t.Helper()
+	st := Store(t)
+	srv := Temporal(t)
+	reg := metrics.NewRegistry()
+	mh, closer := metrics.TemporalHandler(reg)
+	t.Cleanup(func() { _ = closer.Close() })
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	tc, err := client.Dial(client.Options{HostPort: srv.FrontendAddress(), Namespace: srv.Namespace(), MetricsHandler: mh,
+		Logger: sdklog.NewStructuredLogger(log)})
+	if err != nil {
+		t.Fatalf("dial Temporal: %v", err)
+	}
+	t.Cleanup(tc.Close)
+	w := worker.New(tc, workflows.DefaultTaskQueue, &activities.Activities{Store: st, Rules: rules.NewEngine(), Log: log}, 5*time.Second)
+	if err := w.Start(); err != nil {
+		t.Fatalf("start worker: %v", err)
+	}
+	t.Cleanup(w.Stop)
+	api := server.New(st, tc, server.Config{BootstrapToken: BootstrapToken, TaskQueue: workflows.DefaultTaskQueue, MaxBodyBytes: 64 << 10}, log, reg, reg)
+	hs := httptest.NewServer(api.Handler())
+	t.Cleanup(hs.Close)
+	return &Stack{T: t, Store: st, Temporal: tc, Server: srv, API: api, HTTP: hs, Registry: reg}
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(string(bytes.TrimRight(p, "\n")))
+	return len(p), nil
+}
+
+// Response is a decoded HTTP response.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into v, failing the test when it is not JSON.
+func (r Response) JSON(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.Body, err)
+	}
+}
+
+// Map decodes the body as a JSON object.
+func (r Response) Map(t testing.TB) map[string]any {
+	t.Helper()
+	var m map[string]any
+	r.JSON(t, &m)
+	return m
+}
+
+// Do sends a request to the API; body may be nil, a string (sent as is) or a value (sent as JSON).
+func (s *Stack) Do(method, path, token string, body any) Response {
+	return Do(s.T, s.HTTP.URL, method, path, token, body)
+}
+
+// Do sends a request to a routedesk API at base.
+func Do(t testing.TB, base, method, path, token string, body any) Response {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = bytes.NewBufferString(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		enc, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(enc)
+	}
+	req, err := http.NewRequest(method, base+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Response{Status: resp.StatusCode, Header: resp.Header, Body: out}
+}
+
+// Account creates an account through the API and returns its admin token.
+func (s *Stack) Account(name, tier string) (id, token string) {
+	s.T.Helper()
+	r := s.Do(http.MethodPost, "/v1/accounts", BootstrapToken, map[string]string{"name": name, "tier": tier})
+	if r.Status != http.StatusCreated {
+		s.T.Fatalf("create account: %d %s", r.Status, r.Body)
+	}
+	m := r.Map(s.T)
+	return m["id"].(string), m["admin_token"].(string)
+}
+
+// Eventually polls cond every 50 ms until it holds or timeout passes.
+func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

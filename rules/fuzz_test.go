@@ -1,0 +1,61 @@
+package rules
+
+import (
+	"strings"
+	"testing"
+)
+
+// FuzzValidate feeds arbitrary expressions through Validate and evaluates the
+// valid ones against a sample env: nothing may panic and every run must end quickly.
+func FuzzValidate(f *testing.F) {
+	for _, seed := range []string{
+		`domain(message.from) in ["bigcorp.se", "acme.com"] || contact.properties.vip == true`,
+		`contact.language == "sv" || upper(contact.country) == "SE"`,
+		`contains_any(ticket.subject + " " + message.text, ["refund", "chargeback"])`,
+		`!in_business_hours(now, "Mon-Fri 08:00-17:00, Sat 10:00-14:00", "Europe/Stockholm")`,
+		`channel.type == "form" && message.hidden.plan == "enterprise"`,
+		`matches(message.text, "(?i)charged (twice|double)")`,
+		`not matches(ticket.subject, "^re:")`,
+		`ticket.subject matches "^\\[urgent\\]"`,
+		`message.attachments > 2 && ticket.priority != "high"`,
+		`contact.is_new && contact.owner == ""`,
+		`len(message.fields) > 0 && message.fields.topic == "billing"`,
+		`any(split(lower(message.text), " "), # in ["refund", "invoice"])`,
+		`now.Hour() >= 18 || now.Weekday().String() == "Sunday"`,
+		`ticket.properties.order_total > 100`,
+		"contact.country == \"se\" &&\n  message.text contains \"hej\"",
+		`let d = domain(contact.email); d endsWith ".se"`,
+		`reduce(1..10, #acc + #, 0) > 5`,
+		`ticket.subjct == ""`,
+		`len(map(1..100, map(1..100, #))) > 0`,
+	} {
+		f.Add(seed)
+	}
+	env := sampleEnv()
+	env.Message.Text = strings.Repeat("Hej, refund please! ", 200)
+	f.Fuzz(func(t *testing.T, when string) {
+		ce := Validate(when)
+		if ce != nil {
+			if ce.Message == "" {
+				t.Fatalf("empty compile error message for %q", when)
+			}
+			if ce.Line < 0 || ce.Column < 0 {
+				t.Fatalf("negative position %d:%d for %q", ce.Line, ce.Column, when)
+			}
+			return
+		}
+		p, err := compileExpr(when, true)
+		if err != nil {
+			t.Fatalf("Validate accepted %q but compile failed: %v", when, err)
+		}
+		ev := &evaluator{env: env}
+		ev.env.meter = &ev.meter
+		ev.vm.MemoryBudget = MemoryBudget
+		_, _ = ev.run(p) // runtime errors are fine; panics are not, and the work budget stops runaway loops
+		// The engine must also survive it, as a rule.
+		res := NewEngine().Evaluate(RuleSet{Rules: []Rule{propertyRule("f", 1, when, map[string]any{"x": "y"})}}, "", env)
+		if len(res.Matched)+len(res.Errors) > 1 {
+			t.Fatalf("impossible result %+v", res)
+		}
+	})
+}

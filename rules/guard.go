@@ -1,0 +1,140 @@
+package rules
+
+import (
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/expr-lang/expr/ast"
+)
+
+// loopBuiltins are the builtins that iterate over their first argument.
+var loopBuiltins = map[string]bool{
+	"all": true, "none": true, "any": true, "one": true, "filter": true, "map": true,
+	"find": true, "findIndex": true, "findLast": true, "findLastIndex": true,
+	"count": true, "sum": true, "groupBy": true, "sortBy": true, "reduce": true,
+}
+
+// guard is the AST patch that inserts work accounting: it wraps every loop's
+// collection, and every operation that builds a string, list or map, as
+//
+//	let $w#N = <node>; _charge($env, $w#N); $w#N
+//
+// which keeps the node's type, so type checking is unchanged. It also records
+// the first invalid literal argument to a helper (a bad regex, business-hours
+// spec or time zone) so that it is reported at compile time.
+type guard struct {
+	n          int
+	literalErr *literalError
+}
+
+// literalError is a bad literal argument found while patching.
+type literalError struct {
+	node ast.Node
+	msg  string
+}
+
+// Visit is called for every node, children first.
+func (g *guard) Visit(node *ast.Node) {
+	switch n := (*node).(type) {
+	case *ast.BuiltinNode:
+		if loopBuiltins[n.Name] && len(n.Arguments) > 0 {
+			n.Arguments[0] = g.wrap(n.Arguments[0])
+		}
+		if builds(n.Type()) {
+			*node = g.wrap(n)
+		}
+	case *ast.CallNode:
+		if id, ok := n.Callee.(*ast.IdentifierNode); ok {
+			if id.Value == chargeName {
+				return
+			}
+			g.checkLiterals(id.Value, n.Arguments)
+		}
+		if builds(n.Type()) {
+			*node = g.wrap(n)
+		}
+	case *ast.BinaryNode:
+		if n.Operator == "+" && (maybeString(typeOf(n.Left)) || maybeString(typeOf(n.Right))) {
+			*node = g.wrap(n)
+		}
+	}
+}
+
+// wrap returns node wrapped in the accounting sequence.
+func (g *guard) wrap(node ast.Node) ast.Node {
+	g.n++
+	name := "$w#" + strconv.Itoa(g.n) // "#" cannot occur in a parsed identifier
+	loc := node.Location()
+	ident := func(v string) ast.Node {
+		id := &ast.IdentifierNode{Value: v}
+		id.SetLocation(loc)
+		return id
+	}
+	call := &ast.CallNode{Callee: ident(chargeName), Arguments: []ast.Node{ident("$env"), ident(name)}}
+	call.SetLocation(loc)
+	seq := &ast.SequenceNode{Nodes: []ast.Node{call, ident(name)}}
+	seq.SetLocation(loc)
+	decl := &ast.VariableDeclaratorNode{Name: name, Value: node, Expr: seq}
+	decl.SetLocation(loc)
+	return decl
+}
+
+// typeOf returns a node's checked type, looking through accounting wrappers.
+func typeOf(node ast.Node) reflect.Type {
+	if d, ok := node.(*ast.VariableDeclaratorNode); ok && strings.HasPrefix(d.Name, "$w#") {
+		return typeOf(d.Value)
+	}
+	return node.Type()
+}
+
+// builds reports whether a value of type t may be a freshly built string, list or map.
+func builds(t reflect.Type) bool {
+	if t == nil {
+		return false
+	}
+	switch t.Kind() {
+	case reflect.String, reflect.Slice, reflect.Array, reflect.Map:
+		return true
+	}
+	return false
+}
+
+// maybeString reports whether t is a string or unknown until run time.
+func maybeString(t reflect.Type) bool {
+	return t == nil || t.Kind() == reflect.String || t.Kind() == reflect.Interface
+}
+
+// checkLiterals validates literal regex, spec and time-zone arguments of helper calls.
+func (g *guard) checkLiterals(fn string, args []ast.Node) {
+	if g.literalErr != nil {
+		return
+	}
+	lit := func(i int) (*ast.StringNode, bool) {
+		if i >= len(args) {
+			return nil, false
+		}
+		s, ok := args[i].(*ast.StringNode)
+		return s, ok
+	}
+	switch fn {
+	case matchesAlias:
+		if s, ok := lit(1); ok {
+			if _, err := compileRegex(s.Value); err != nil {
+				g.literalErr = &literalError{node: s, msg: err.Error()}
+			}
+		}
+	case "in_business_hours":
+		if s, ok := lit(1); ok {
+			if _, err := cachedSchedule(s.Value); err != nil {
+				g.literalErr = &literalError{node: s, msg: err.Error()}
+				return
+			}
+		}
+		if s, ok := lit(2); ok && s.Value != "" {
+			if _, err := cachedLocation(s.Value); err != nil {
+				g.literalErr = &literalError{node: s, msg: err.Error()}
+			}
+		}
+	}
+}

@@ -1,0 +1,82 @@
+package rules
+
+import (
+	"fmt"
+	"reflect"
+)
+
+// Limits on expressions and their evaluation.
+const (
+	// MaxExpressionBytes is the longest expression accepted, in bytes.
+	MaxExpressionBytes = 4096
+	// MaxNodes is the largest expression accepted, in syntax-tree nodes.
+	MaxNodes = 1000
+	// MemoryBudget is expr's VM memory budget per run (elements of ranges, arrays and maps built).
+	MemoryBudget = 1 << 20
+	// MaxWork is the work budget per run: loop iterations, list elements built and string bytes built.
+	MaxWork = 2 << 20
+	// MaxLiteralBytes is the longest literal string value a set map may hold.
+	MaxLiteralBytes = 4096
+	// MaxSetKeys is the most properties one rule may set.
+	MaxSetKeys = 50
+	// MaxSkills is the most skills one rule may require.
+	MaxSkills = 20
+	// MaxNameBytes is the longest rule name, property key or skill accepted.
+	MaxNameBytes = 200
+)
+
+// meter counts the work of one expression run against MaxWork.
+type meter struct {
+	used int
+}
+
+// charge adds n units and fails once the budget is spent.
+func (m *meter) charge(n int) error {
+	m.used += n
+	if m.used > MaxWork {
+		return fmt.Errorf("%w: evaluation did more than %d units of work (loop iterations, list elements and string bytes built); the limit is %d", ErrLimit, MaxWork, MaxWork)
+	}
+	return nil
+}
+
+// chargeFunc is the internal function the compiler wraps around loops and
+// value-building operations: it charges the size of its second argument to
+// the meter of the env in its first and returns true.
+func chargeFunc(params ...any) (any, error) {
+	if len(params) != 2 {
+		return true, nil
+	}
+	env, ok := params[0].(*Env)
+	if !ok || env.meter == nil {
+		return true, nil
+	}
+	n := 0
+	switch v := params[1].(type) {
+	case string:
+		n = len(v)
+	case []any:
+		n = len(v)
+	case []string:
+		n = len(v)
+	case []int:
+		n = len(v)
+	case nil, bool, int, float64:
+	default:
+		switch rv := reflect.ValueOf(v); rv.Kind() {
+		case reflect.String, reflect.Slice, reflect.Array, reflect.Map:
+			n = rv.Len()
+		}
+	}
+	if err := env.meter.charge(n); err != nil {
+		return nil, err
+	}
+	return true, nil
+}
+
+// checkSize fails before an operation builds a string larger than the work budget.
+func checkSize(op string, n int) error {
+	if n > MaxWork {
+		return fmt.Errorf("%w: %s would build %d bytes; the limit is %d", ErrLimit, op, n, MaxWork)
+	}
+	return nil
+}

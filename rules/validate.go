@@ -1,0 +1,219 @@
+package rules
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/expr-lang/expr/vm"
+
+	"github.com/routedesk/routedesk/domain"
+)
+
+// propertyKey is the shape of a property name a rule may set.
+var propertyKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
+
+// compiledRule is a rule ready to evaluate, or the reasons it cannot be.
+type compiledRule struct {
+	id      string
+	version int
+	kind    Kind
+	when    *vm.Program
+	set     []setValue // sorted by key
+	skills  []string   // sorted, deduplicated
+	errs    []domain.FieldError
+
+	// The source, to detect a rule whose text changed without a new version.
+	src     string
+	rawSet  map[string]any
+	rawReqs []string
+}
+
+// setValue is one entry of a property rule's set map.
+type setValue struct {
+	key     string
+	literal any
+	program *vm.Program // nil for a literal
+}
+
+// ValidateRule checks a rule as an admin submitted it and returns one error per invalid field.
+func ValidateRule(r Rule) []domain.FieldError {
+	return append(nameErrors(r), compileRule(r).errs...)
+}
+
+// nameErrors checks the rule's name, which matters to admins but not to evaluation.
+func nameErrors(r Rule) []domain.FieldError {
+	switch name := strings.TrimSpace(r.Name); {
+	case name == "":
+		return []domain.FieldError{{Field: "name", Message: "is required"}}
+	case len(name) > MaxNameBytes:
+		return []domain.FieldError{{Field: "name", Message: fmt.Sprintf("is %d bytes; the limit is %d", len(name), MaxNameBytes)}}
+	}
+	return nil
+}
+
+// compileRule validates and compiles everything in r that evaluation uses; errs is empty when the rule is usable.
+func compileRule(r Rule) *compiledRule {
+	c := &compiledRule{id: r.ID, version: r.Version, kind: r.Kind, src: r.When, rawSet: maps.Clone(r.Set), rawReqs: slices.Clone(r.RequireSkills)}
+	fail := func(field, format string, args ...any) {
+		c.errs = append(c.errs, domain.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	}
+	if r.Kind != KindProperty && r.Kind != KindSkill {
+		fail("kind", "must be %q or %q, not %q", KindProperty, KindSkill, r.Kind)
+	}
+	if strings.TrimSpace(r.When) == "" {
+		fail("when", "is required")
+	} else if p, err := compileExpr(r.When, true); err != nil {
+		fail("when", "%s", err.Error())
+	} else {
+		c.when = p
+	}
+	switch r.Kind {
+	case KindProperty:
+		if len(r.RequireSkills) > 0 {
+			fail("require_skills", "only skill rules require skills")
+		}
+		c.compileSet(r.Set, fail)
+	case KindSkill:
+		if len(r.Set) > 0 {
+			fail("set", "only property rules set properties")
+		}
+		c.compileSkills(r.RequireSkills, fail)
+	}
+	if len(c.errs) > 0 {
+		c.when, c.set, c.skills = nil, nil, nil
+	}
+	return c
+}
+
+// compileSet validates and compiles a property rule's set map.
+func (c *compiledRule) compileSet(set map[string]any, fail func(field, format string, args ...any)) {
+	if len(set) == 0 {
+		fail("set", "a property rule must set at least one property")
+		return
+	}
+	if len(set) > MaxSetKeys {
+		fail("set", "sets %d properties; the limit is %d", len(set), MaxSetKeys)
+		return
+	}
+	keys := make([]string, 0, len(set))
+	for k := range set {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		field := "set." + k
+		if len(k) > MaxNameBytes || !propertyKey.MatchString(k) {
+			fail(field, "property names start with a letter or _ and contain only letters, digits, _, . and - (at most %d bytes)", MaxNameBytes)
+			continue
+		}
+		v, err := c.setValue(k, set[k])
+		if err != nil {
+			fail(field, "%s", err.Error())
+			continue
+		}
+		c.set = append(c.set, v)
+	}
+}
+
+// setValue classifies one set entry: "=expr" strings are compiled, other scalars are literals.
+func (c *compiledRule) setValue(key string, raw any) (setValue, error) {
+	switch v := raw.(type) {
+	case string:
+		if strings.HasPrefix(v, "==") {
+			v = v[1:]
+		} else if src, ok := strings.CutPrefix(v, "="); ok {
+			p, err := compileExpr(src, false)
+			if err != nil {
+				if err.Line == 1 {
+					err.Column++ // count the leading "=" the admin typed
+				}
+				return setValue{}, err
+			}
+			return setValue{key: key, program: p}, nil
+		}
+		if len(v) > MaxLiteralBytes {
+			return setValue{}, fmt.Errorf("%w: value is %d bytes; the limit is %d", ErrLimit, len(v), MaxLiteralBytes)
+		}
+		return setValue{key: key, literal: v}, nil
+	case bool, float64, float32, int, int64, int32, json.Number:
+		return setValue{key: key, literal: v}, nil
+	}
+	return setValue{}, fmt.Errorf("must be a string, number, boolean or \"=expression\", not %T", raw)
+}
+
+// compileSkills validates a skill rule's required skills and sorts and deduplicates them.
+func (c *compiledRule) compileSkills(skills []string, fail func(field, format string, args ...any)) {
+	if len(skills) == 0 {
+		fail("require_skills", "a skill rule must require at least one skill")
+		return
+	}
+	if len(skills) > MaxSkills {
+		fail("require_skills", "requires %d skills; the limit is %d", len(skills), MaxSkills)
+		return
+	}
+	for i, s := range skills {
+		switch t := strings.TrimSpace(s); {
+		case t == "":
+			fail(fmt.Sprintf("require_skills[%d]", i), "is empty")
+		case t != s:
+			fail(fmt.Sprintf("require_skills[%d]", i), "has leading or trailing spaces")
+		case len(s) > MaxNameBytes:
+			fail(fmt.Sprintf("require_skills[%d]", i), "is %d bytes; the limit is %d", len(s), MaxNameBytes)
+		default:
+			c.skills = append(c.skills, s)
+		}
+	}
+	slices.Sort(c.skills)
+	c.skills = slices.Compact(c.skills)
+}
+
+// sameSource reports whether r has the text c was compiled from.
+func (c *compiledRule) sameSource(r *Rule) bool {
+	if c.kind != r.Kind || c.src != r.When || len(c.rawSet) != len(r.Set) || !slices.Equal(c.rawReqs, r.RequireSkills) {
+		return false
+	}
+	for k, v := range r.Set {
+		old, ok := c.rawSet[k]
+		if !ok || !sameValue(old, v) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameValue compares two set values without panicking on uncomparable ones.
+func sameValue(a, b any) bool {
+	switch x := a.(type) {
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case float64:
+		y, ok := b.(float64)
+		return ok && x == y
+	case int:
+		y, ok := b.(int)
+		return ok && x == y
+	case json.Number:
+		y, ok := b.(json.Number)
+		return ok && x == y
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+// errorMessage joins the rule's field errors into one line.
+func (c *compiledRule) errorMessage() string {
+	parts := make([]string, len(c.errs))
+	for i, fe := range c.errs {
+		parts[i] = fe.Field + ": " + fe.Message
+	}
+	return strings.Join(parts, "; ")
+}

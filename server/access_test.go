@@ -1,0 +1,126 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/routedesk/routedesk/internal/testenv"
+)
+
+// fixtures are one resource of each kind in an account, for walking the routes.
+type fixtures struct {
+	token, agent, agentUser string
+	ids                     map[string]string // path prefix → id
+}
+
+func makeFixtures(t *testing.T, s *testenv.Stack, name string) fixtures {
+	t.Helper()
+	_, token := s.Account(name, "enterprise")
+	f := fixtures{token: token, ids: map[string]string{}}
+	user := s.Do(http.MethodPost, "/v1/users", token, map[string]any{"email": "agent@" + strings.ToLower(name) + ".test", "name": "Agent", "availability": "available"})
+	require.Equal(t, http.StatusCreated, user.Status, string(user.Body))
+	f.agentUser = user.Map(t)["id"].(string)
+	f.ids["/v1/users/"] = f.agentUser
+	tok := s.Do(http.MethodPost, "/v1/users/"+f.agentUser+"/tokens", token, nil)
+	require.Equal(t, http.StatusCreated, tok.Status, string(tok.Body))
+	f.agent = tok.Map(t)["token"].(string)
+	team := s.Do(http.MethodPost, "/v1/teams", token, map[string]any{"name": "Tier 1", "members": []string{f.agentUser}})
+	require.Equal(t, http.StatusCreated, team.Status, string(team.Body))
+	f.ids["/v1/teams/"] = team.Map(t)["id"].(string)
+	contact := s.Do(http.MethodPost, "/v1/contacts", token, map[string]any{"email": "customer@example.com", "name": "Customer"})
+	require.Equal(t, http.StatusCreated, contact.Status, string(contact.Body))
+	f.ids["/v1/contacts/"] = contact.Map(t)["id"].(string)
+	f.ids["/v1/channels/"] = chatChannel(t, s, token)
+	rule := s.Do(http.MethodPost, "/v1/rules", token, map[string]any{"name": "VIP", "kind": "property", "when": "true", "set": map[string]any{"priority": "high"}})
+	require.Equal(t, http.StatusCreated, rule.Status, string(rule.Body))
+	f.ids["/v1/rules/"] = rule.Map(t)["id"].(string)
+	msg := s.Do(http.MethodPost, "/v1/channels/"+f.ids["/v1/channels/"]+"/messages", token,
+		map[string]any{"external_id": "fx", "text": "hello", "from": map[string]any{"email": "customer@example.com"}})
+	require.Equal(t, http.StatusAccepted, msg.Status, string(msg.Body))
+	f.ids["/v1/tickets/"] = waitTicket(t, s, token, "")["id"].(string)
+	return f
+}
+
+func (f fixtures) path(p string) string {
+	for prefix, id := range f.ids {
+		if strings.HasPrefix(p, prefix) {
+			return strings.Replace(p, ":id", id, 1)
+		}
+	}
+	return p
+}
+
+// TestEveryRouteEnforcesTokensRolesAndAccounts walks every /v1 route with no
+// token, an agent token, another account's admin token and the right admin token.
+func TestEveryRouteEnforcesTokensRolesAndAccounts(t *testing.T) {
+	s := testenv.NewStack(t)
+	a := makeFixtures(t, s, "Alpha")
+	b := makeFixtures(t, s, "Beta")
+
+	for _, r := range s.API.Routes() {
+		if !strings.HasPrefix(r.Path, "/v1/") || r.Path == "/v1/accounts" {
+			continue
+		}
+		path := a.path(r.Path)
+		name := r.Method + " " + r.Path
+		t.Run(name, func(t *testing.T) {
+			body := any(nil)
+			if r.Method != http.MethodGet && r.Method != http.MethodDelete {
+				body = map[string]any{}
+			}
+			require.Equal(t, http.StatusUnauthorized, s.Do(r.Method, path, "", body).Status, "no token")
+			require.Equal(t, http.StatusUnauthorized, s.Do(r.Method, path, "rdk_forged", body).Status, "forged token")
+
+			agent := s.Do(r.Method, path, a.agent, body)
+			switch {
+			case r.Auth == "admin":
+				require.Equal(t, http.StatusForbidden, agent.Status, "agent on an admin route: %s", agent.Body)
+			case r.Method == http.MethodPut && strings.HasSuffix(r.Path, "/availability"):
+				// the fixture's user is the agent itself: allowed, but another user's is not
+				other := s.Do(r.Method, strings.Replace(path, a.agentUser, b.agentUser, 1), a.agent, map[string]any{"availability": "away"})
+				require.Equal(t, http.StatusForbidden, other.Status, string(other.Body))
+			default:
+				require.NotContains(t, []int{401, 403, 404}, agent.Status, "agent read: %s", agent.Body)
+			}
+
+			other := s.Do(r.Method, path, b.token, body)
+			if strings.Contains(r.Path, ":id") {
+				require.Equal(t, http.StatusNotFound, other.Status, "another account's resource: %s", other.Body)
+			} else if r.Method == http.MethodGet {
+				require.Equal(t, http.StatusOK, other.Status)
+				for _, id := range a.ids {
+					require.NotContains(t, string(other.Body), id, "another account's list leaks %s", id)
+				}
+			}
+
+			if r.Method == http.MethodDelete {
+				return // the right admin deleting is covered by the resource tests
+			}
+			own := s.Do(r.Method, path, a.token, body)
+			require.NotContains(t, []int{401, 403, 404, 500}, own.Status, "the right admin: %s", own.Body)
+		})
+	}
+}
+
+func TestAgentSetsOwnAvailability(t *testing.T) {
+	s := testenv.NewStack(t)
+	f := makeFixtures(t, s, "Alpha")
+	r := s.Do(http.MethodPut, "/v1/users/"+f.agentUser+"/availability", f.agent, map[string]any{"availability": "away"})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	require.Equal(t, "away", r.Map(t)["availability"])
+	r = s.Do(http.MethodPut, "/v1/users/"+f.agentUser+"/availability", f.agent, map[string]any{"availability": "sleeping"})
+	require.Equal(t, http.StatusUnprocessableEntity, r.Status)
+	u, err := s.Store.User(context.Background(), mustAccount(t, s, f.token), f.agentUser)
+	require.NoError(t, err)
+	require.Equal(t, "away", u.Availability)
+}
+
+func mustAccount(t *testing.T, s *testenv.Stack, token string) string {
+	p, err := s.Store.Authenticate(context.Background(), token)
+	require.NoError(t, err)
+	return p.AccountID
+}

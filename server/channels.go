@@ -1,0 +1,272 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	jsonpatch "github.com/evanphx/json-patch/v5"
+	"github.com/gin-gonic/gin"
+
+	"github.com/routedesk/routedesk/channelconfig"
+	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/store"
+)
+
+// channelRequest is the body of POST /v1/channels.
+type channelRequest struct {
+	Type           string                 `json:"type" validate:"required,oneof=email chat messenger form whatsapp calling custom"`
+	Name           string                 `json:"name" validate:"required,max=200"`
+	Config         json.RawMessage        `json:"config"`
+	TicketDefaults *domain.TicketDefaults `json:"ticket_defaults"`
+	Routing        *domain.Routing        `json:"routing"`
+}
+
+// channelPatch is the body of PATCH /v1/channels/{id}: each present member is
+// merged into the channel as a JSON merge patch (RFC 7396); a secret given as
+// "***" keeps its stored value; null removes an optional field.
+type channelPatch struct {
+	Name           *string         `json:"name" validate:"omitempty,min=1,max=200"`
+	Config         json.RawMessage `json:"config"`
+	TicketDefaults json.RawMessage `json:"ticket_defaults"`
+	Routing        json.RawMessage `json:"routing"`
+}
+
+func (s *Server) createChannel(c *gin.Context) {
+	p := principal(c)
+	var req channelRequest
+	if err := decodeJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	typ, _ := channelconfig.ParseType(req.Type)
+	if !channelconfig.TierAllows(p.Tier, typ) {
+		s.fail(c, fmt.Errorf("%s channels need the %s tier or higher; this account is on %s: %w",
+			req.Type, channelconfig.TierRequired(typ), p.Tier, domain.ErrForbidden))
+		return
+	}
+	w, err := s.channelWrite(c.Request.Context(), p.AccountID, typ, req.Name, req.Config, req.TicketDefaults, req.Routing)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	ch, err := s.store.CreateChannel(c.Request.Context(), p.AccountID, w)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, ch)
+}
+
+// channelWrite validates a channel's parts and prepares them for the store.
+func (s *Server) channelWrite(ctx context.Context, accountID string, typ channelconfig.Type, name string, raw json.RawMessage,
+	defaults *domain.TicketDefaults, routing *domain.Routing) (store.ChannelWrite, error) {
+	cfg, err := channelconfig.Decode(typ, raw)
+	if err != nil {
+		return store.ChannelWrite{}, err
+	}
+	return s.channelWriteFrom(ctx, accountID, name, cfg, defaults, routing)
+}
+
+func (s *Server) channelWriteFrom(ctx context.Context, accountID, name string, cfg channelconfig.Config,
+	defaults *domain.TicketDefaults, routing *domain.Routing) (store.ChannelWrite, error) {
+	w := store.ChannelWrite{Type: string(cfg.Type()), Name: name, ExternalKey: channelconfig.ExternalKey(cfg)}
+	full, err := json.Marshal(cfg)
+	if err != nil {
+		return w, fmt.Errorf("encode channel config: %w", err)
+	}
+	w.Full, w.Redacted = full, channelconfig.Redacted(cfg)
+	if defaults != nil {
+		w.TicketDefaults = *defaults
+	}
+	w.TicketDefaults = w.TicketDefaults.WithDefaults()
+	if routing != nil {
+		w.Routing = *routing
+	}
+	w.Routing = w.Routing.WithDefaults()
+	if err := s.checkRouting(ctx, accountID, w.Routing); err != nil {
+		return w, err
+	}
+	return w, nil
+}
+
+// checkRouting enforces the routing rules that need the account's users and teams.
+func (s *Server) checkRouting(ctx context.Context, accountID string, r domain.Routing) error {
+	invalid := &domain.ValidationError{}
+	add := func(field, msg string) {
+		invalid.Errors = append(invalid.Errors, domain.FieldError{Field: field, Message: msg})
+	}
+	switch r.AssignTo {
+	case domain.AssignNone, domain.AssignContactOwner:
+		if len(r.Users) > 0 {
+			add("routing.users", "must be empty when assign_to is "+r.AssignTo)
+		}
+		if len(r.Teams) > 0 {
+			add("routing.teams", "must be empty when assign_to is "+r.AssignTo)
+		}
+	case domain.AssignUsersAndTeams:
+		if len(r.Users)+len(r.Teams) == 0 {
+			add("routing.users", "name at least one user or team when assign_to is users_and_teams")
+		}
+	}
+	if len(r.Users) > 0 {
+		users, err := s.store.RoutingUsers(ctx, accountID, r.Users)
+		if err != nil {
+			return err
+		}
+		for i, id := range r.Users {
+			u, ok := users[id]
+			switch {
+			case !ok:
+				add(fmt.Sprintf("routing.users[%d]", i), "user "+id+" does not exist in this account")
+			case !u.HasProfile:
+				add(fmt.Sprintf("routing.users[%d]", i), "user "+id+" has no service profile (has_profile is false), so tickets cannot be assigned to them")
+			}
+		}
+	}
+	if len(r.Teams) > 0 {
+		teams, err := s.store.RoutingTeams(ctx, accountID, r.Teams)
+		if err != nil {
+			return err
+		}
+		for i, id := range r.Teams {
+			if !teams[id] {
+				add(fmt.Sprintf("routing.teams[%d]", i), "team "+id+" does not exist in this account")
+			}
+		}
+	}
+	if len(invalid.Errors) > 0 {
+		return invalid
+	}
+	return nil
+}
+
+func (s *Server) getChannel(c *gin.Context) {
+	ch, err := s.store.Channel(c.Request.Context(), principal(c).AccountID, c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, ch)
+}
+
+func (s *Server) listChannels(c *gin.Context) {
+	page, err := pageFrom(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	chs, err := s.store.ListChannels(c.Request.Context(), principal(c).AccountID, page)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newList(chs, page, func(ch domain.Channel) string { return ch.ID }))
+}
+
+func (s *Server) patchChannel(c *gin.Context) {
+	p := principal(c)
+	ctx := c.Request.Context()
+	var req channelPatch
+	if err := decodeJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	ch, err := s.store.Channel(ctx, p.AccountID, c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	name := ch.Name
+	if req.Name != nil {
+		name = *req.Name
+	}
+	current, err := s.store.ChannelConfig(ctx, p.AccountID, ch.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	typ, _ := channelconfig.ParseType(ch.Type)
+	patch := req.Config
+	if len(patch) == 0 {
+		patch = json.RawMessage(`{}`)
+	}
+	cfg, err := channelconfig.Merge(typ, current, patch)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	defaults := ch.TicketDefaults
+	if err := mergeInto(&defaults, req.TicketDefaults, "ticket_defaults"); err != nil {
+		s.fail(c, err)
+		return
+	}
+	routing := ch.Routing
+	if err := mergeInto(&routing, req.Routing, "routing"); err != nil {
+		s.fail(c, err)
+		return
+	}
+	w, err := s.channelWriteFrom(ctx, p.AccountID, name, cfg, &defaults, &routing)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	updated, err := s.store.UpdateChannel(ctx, p.AccountID, ch.ID, w)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, updated)
+}
+
+// mergeInto applies a JSON merge patch to *dst, strictly decoding and validating the result.
+func mergeInto[T any](dst *T, patch json.RawMessage, field string) error {
+	if len(patch) == 0 || string(patch) == "null" {
+		return nil
+	}
+	current, err := json.Marshal(dst)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", field, err)
+	}
+	merged, err := jsonpatch.MergePatch(current, patch)
+	if err != nil {
+		if field == "" {
+			field = "body"
+		}
+		return domain.Invalid(field, "must be a JSON object")
+	}
+	var out T
+	if err := unmarshalStrict(merged, &out); err != nil {
+		return prefixFields(err, field)
+	}
+	if err := validateStruct(&out); err != nil {
+		return prefixFields(err, field)
+	}
+	*dst = out
+	return nil
+}
+
+// prefixFields puts a parent's name in front of a validation error's fields.
+func prefixFields(err error, parent string) error {
+	invalid, ok := err.(*domain.ValidationError)
+	if !ok || parent == "" {
+		return err
+	}
+	for i := range invalid.Errors {
+		if invalid.Errors[i].Field == "body" {
+			invalid.Errors[i].Field = parent
+		} else {
+			invalid.Errors[i].Field = parent + "." + invalid.Errors[i].Field
+		}
+	}
+	return invalid
+}
+
+func (s *Server) deleteChannel(c *gin.Context) {
+	if err := s.store.DeleteChannel(c.Request.Context(), principal(c).AccountID, c.Param("id")); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}

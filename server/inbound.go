@@ -1,0 +1,173 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/store"
+	"github.com/routedesk/routedesk/workflows"
+)
+
+// inboundRequest is the body of POST /v1/channels/{id}/messages.
+type inboundRequest struct {
+	ExternalID string      `json:"external_id" validate:"required,max=255"`
+	ThreadID   string      `json:"thread_id" validate:"max=1000"`
+	From       inboundFrom `json:"from"`
+	Subject    string      `json:"subject" validate:"max=998"`
+	Text       string      `json:"text" validate:"max=100000"`
+	HTML       string      `json:"html" validate:"max=500000"`
+	SentAt     *time.Time  `json:"sent_at"`
+}
+
+type inboundFrom struct {
+	Email          string `json:"email" validate:"omitempty,email,max=320"`
+	Name           string `json:"name" validate:"max=200"`
+	ExternalUserID string `json:"external_user_id" validate:"max=255"`
+}
+
+type inboundResponse struct {
+	ConversationID string `json:"conversation_id"`
+	MessageID      string `json:"message_id"`
+	WorkflowID     string `json:"workflow_id"`
+	Duplicate      bool   `json:"duplicate"`
+}
+
+// threadKey is the conversation a message belongs to: its thread id, else
+// its sender (one conversation per visitor), else the message alone.
+func (r inboundRequest) threadKey() string {
+	switch {
+	case r.ThreadID != "":
+		return "t:" + r.ThreadID
+	case r.From.ExternalUserID != "":
+		return "u:" + r.From.ExternalUserID
+	case r.From.Email != "":
+		return "e:" + strings.ToLower(r.From.Email)
+	}
+	return "m:" + r.ExternalID
+}
+
+func (s *Server) postMessage(c *gin.Context) {
+	p := principal(c)
+	ctx := c.Request.Context()
+	ch, err := s.store.Channel(ctx, p.AccountID, c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var req inboundRequest
+	if err := decodeJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if strings.TrimSpace(req.Text) == "" && strings.TrimSpace(req.HTML) == "" {
+		s.fail(c, domain.Invalid("text", "a message needs text or html"))
+		return
+	}
+	sentAt := time.Now().UTC()
+	if req.SentAt != nil {
+		sentAt = *req.SentAt
+	}
+	acc, err := s.store.AcceptInbound(ctx, store.Inbound{
+		AccountID: p.AccountID, ChannelID: ch.ID, ThreadKey: req.threadKey(), ExternalID: req.ExternalID,
+		Author:  domain.Author{Email: req.From.Email, Name: req.From.Name, ExternalUserID: req.From.ExternalUserID},
+		Subject: req.Subject, Text: req.Text, HTML: req.HTML, SentAt: sentAt,
+	}, workflows.ConversationWorkflowID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	status := http.StatusAccepted
+	if acc.Duplicate {
+		status = http.StatusOK
+	}
+	if !acc.Delivered {
+		// The message is safe in PostgreSQL; if Temporal is unreachable now the redrive loop delivers it later.
+		err := s.deliver(ctx, store.Undelivered{
+			MessageID: acc.MessageID, AccountID: p.AccountID, ChannelID: ch.ID, ChannelType: ch.Type,
+			ChannelName: ch.Name, ConversationID: acc.ConversationID, WorkflowID: acc.WorkflowID,
+		})
+		if err != nil {
+			s.log.WarnContext(ctx, "message stored, delivery to its workflow deferred", "message_id", acc.MessageID, "error", err)
+		}
+	}
+	c.JSON(status, inboundResponse{
+		ConversationID: acc.ConversationID, MessageID: acc.MessageID, WorkflowID: acc.WorkflowID, Duplicate: acc.Duplicate,
+	})
+}
+
+// deliverTimeout bounds one delivery attempt, so an unreachable Temporal
+// delays the response by at most this long (the redrive loop retries).
+const deliverTimeout = 5 * time.Second
+
+// deliver signals-with-start the message's conversation workflow and marks the message delivered.
+func (s *Server) deliver(ctx context.Context, m store.Undelivered) error {
+	ctx, cancel := context.WithTimeout(ctx, deliverTimeout)
+	defer cancel()
+	opts := client.StartWorkflowOptions{
+		ID:                    m.WorkflowID,
+		TaskQueue:             s.cfg.TaskQueue,
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			workflows.ChannelTypeKey.ValueSet(m.ChannelType),
+			workflows.ChannelIDKey.ValueSet(m.ChannelID),
+			workflows.AccountIDKey.ValueSet(m.AccountID),
+			workflows.RoutingStateKey.ValueSet(domain.RoutingRouting),
+		),
+		Memo: map[string]any{workflows.MemoChannelName: m.ChannelName},
+	}
+	in := workflows.ConversationInput{
+		AccountID: m.AccountID, ChannelID: m.ChannelID, ChannelType: m.ChannelType,
+		ChannelName: m.ChannelName, ConversationID: m.ConversationID,
+	}
+	_, err := s.temporal.SignalWithStartWorkflow(ctx, m.WorkflowID, workflows.SignalInboundMessage,
+		workflows.InboundMessage{MessageID: m.MessageID}, opts, workflows.ConversationWorkflow, in)
+	if err != nil {
+		return fmt.Errorf("signal-with-start %s: %w", m.WorkflowID, err)
+	}
+	return s.store.MarkDelivered(ctx, m.MessageID)
+}
+
+// Redrive delivers stored messages that never reached their workflow (Temporal
+// was down, or the process died between storing and signalling), every
+// interval, until ctx ends. Messages younger than grace are left to the
+// request that is delivering them.
+func (s *Server) Redrive(ctx context.Context, interval, grace time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		s.redriveOnce(ctx, grace)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Server) redriveOnce(ctx context.Context, grace time.Duration) {
+	pending, err := s.store.UndeliveredMessages(ctx, grace, 100)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("redrive: list undelivered messages", "error", err)
+		}
+		return
+	}
+	for _, m := range pending {
+		if err := s.deliver(ctx, m); err != nil {
+			if ctx.Err() == nil {
+				s.log.Warn("redrive: delivery failed; will retry", "message_id", m.MessageID, "error", err)
+			}
+			return
+		}
+		s.log.Info("redrive: delivered", "message_id", m.MessageID, "workflow_id", m.WorkflowID)
+	}
+}

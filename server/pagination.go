@@ -1,0 +1,57 @@
+package server
+
+import (
+	"encoding/base64"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/store"
+)
+
+const (
+	defaultLimit = 50
+	maxLimit     = 500
+)
+
+var pageQuery = []string{"limit", "cursor"}
+
+// list is a page of items and the cursor of the next page (null on the last).
+type list[T any] struct {
+	Items      []T     `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+// pageFrom reads ?limit= and ?cursor=.
+func pageFrom(c *gin.Context) (store.Page, error) {
+	p := store.Page{Limit: defaultLimit}
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxLimit {
+			return p, domain.Invalid("limit", "must be a whole number from 1 to 500")
+		}
+		p.Limit = n
+	}
+	if v := c.Query("cursor"); v != "" {
+		b, err := base64.RawURLEncoding.DecodeString(v)
+		if err != nil || len(b) == 0 {
+			return p, domain.Invalid("cursor", "is not a cursor this API returned")
+		}
+		p.After = string(b)
+	}
+	return p, nil
+}
+
+// newList builds a page response; a full page has a next cursor after its last item.
+func newList[T any](items []T, page store.Page, id func(T) string) list[T] {
+	l := list[T]{Items: items}
+	if l.Items == nil {
+		l.Items = []T{}
+	}
+	if len(items) == page.Limit && len(items) > 0 {
+		cur := base64.RawURLEncoding.EncodeToString([]byte(id(items[len(items)-1])))
+		l.NextCursor = &cur
+	}
+	return l
+}

@@ -1,0 +1,76 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/rules"
+)
+
+// route is one API operation: it registers the handler and documents it in /openapi.json.
+type route struct {
+	method  string
+	path    string // gin syntax: /v1/channels/:id
+	tag     string
+	summary string
+	auth    string
+	// request and response are zero values of the body types, for the schema; nil = none.
+	request  any
+	response any
+	status   int
+	// query lists the documented query parameters.
+	query   []string
+	handler gin.HandlerFunc
+}
+
+// routes is the whole API surface; New registers it and openAPI documents it.
+func (s *Server) routes() []route {
+	return []route{
+		{method: http.MethodGet, path: "/healthz", tag: "ops", summary: "Liveness: the process is up", response: healthResponse{}, status: 200, handler: s.healthz},
+		{method: http.MethodGet, path: "/readyz", tag: "ops", summary: "Readiness: PostgreSQL and Temporal are reachable", response: healthResponse{}, status: 200, handler: s.readyz},
+		{method: http.MethodGet, path: "/metrics", tag: "ops", summary: "Prometheus metrics (API and Temporal SDK)", status: 200, handler: s.serveMetrics},
+		{method: http.MethodGet, path: "/openapi.json", tag: "ops", summary: "This API's OpenAPI 3.1 document", status: 200, handler: s.serveOpenAPI},
+
+		{method: http.MethodPost, path: "/v1/accounts", tag: "accounts", summary: "Create an account (bootstrap token)", auth: authBootstrap, request: createAccountRequest{}, response: createAccountResponse{}, status: 201, handler: s.createAccount},
+
+		{method: http.MethodPost, path: "/v1/channels", tag: "channels", summary: "Connect a channel", auth: authAdmin, request: channelRequest{}, response: domain.Channel{}, status: 201, handler: s.createChannel},
+		{method: http.MethodGet, path: "/v1/channels", tag: "channels", summary: "List channels", auth: authAny, response: list[domain.Channel]{}, status: 200, query: pageQuery, handler: s.listChannels},
+		{method: http.MethodGet, path: "/v1/channels/:id", tag: "channels", summary: "Get a channel", auth: authAny, response: domain.Channel{}, status: 200, handler: s.getChannel},
+		{method: http.MethodPatch, path: "/v1/channels/:id", tag: "channels", summary: "Change a channel (JSON merge patch of name, config, ticket_defaults, routing)", auth: authAdmin, request: channelPatch{}, response: domain.Channel{}, status: 200, handler: s.patchChannel},
+		{method: http.MethodDelete, path: "/v1/channels/:id", tag: "channels", summary: "Disconnect a channel", auth: authAdmin, status: 204, handler: s.deleteChannel},
+		{method: http.MethodPost, path: "/v1/channels/:id/messages", tag: "inbound", summary: "Deliver an inbound message (chat, custom, tests)", auth: authAdmin, request: inboundRequest{}, response: inboundResponse{}, status: 202, handler: s.postMessage},
+
+		{method: http.MethodPost, path: "/v1/users", tag: "users", summary: "Add a user", auth: authAdmin, request: userRequest{}, response: domain.User{}, status: 201, handler: s.createUser},
+		{method: http.MethodGet, path: "/v1/users", tag: "users", summary: "List users", auth: authAny, response: list[domain.User]{}, status: 200, query: pageQuery, handler: s.listUsers},
+		{method: http.MethodGet, path: "/v1/users/:id", tag: "users", summary: "Get a user", auth: authAny, response: domain.User{}, status: 200, handler: s.getUser},
+		{method: http.MethodPatch, path: "/v1/users/:id", tag: "users", summary: "Change a user (JSON merge patch)", auth: authAdmin, request: userRequest{}, response: domain.User{}, status: 200, handler: s.patchUser},
+		{method: http.MethodDelete, path: "/v1/users/:id", tag: "users", summary: "Remove a user (409 while a channel routes to them)", auth: authAdmin, status: 204, handler: s.deleteUser},
+		{method: http.MethodPut, path: "/v1/users/:id/availability", tag: "users", summary: "Set a user's availability (agents: their own only)", auth: authAny, request: availabilityRequest{}, response: domain.User{}, status: 200, handler: s.putAvailability},
+		{method: http.MethodPost, path: "/v1/users/:id/tokens", tag: "users", summary: "Issue an agent token bound to the user", auth: authAdmin, response: tokenResponse{}, status: 201, handler: s.createUserToken},
+
+		{method: http.MethodPost, path: "/v1/teams", tag: "teams", summary: "Add a team", auth: authAdmin, request: teamRequest{}, response: domain.Team{}, status: 201, handler: s.createTeam},
+		{method: http.MethodGet, path: "/v1/teams", tag: "teams", summary: "List teams", auth: authAny, response: list[domain.Team]{}, status: 200, query: pageQuery, handler: s.listTeams},
+		{method: http.MethodGet, path: "/v1/teams/:id", tag: "teams", summary: "Get a team", auth: authAny, response: domain.Team{}, status: 200, handler: s.getTeam},
+		{method: http.MethodPatch, path: "/v1/teams/:id", tag: "teams", summary: "Change a team (JSON merge patch; members replaces the list)", auth: authAdmin, request: teamRequest{}, response: domain.Team{}, status: 200, handler: s.patchTeam},
+		{method: http.MethodDelete, path: "/v1/teams/:id", tag: "teams", summary: "Remove a team (409 while a channel routes to it)", auth: authAdmin, status: 204, handler: s.deleteTeam},
+
+		{method: http.MethodPost, path: "/v1/contacts", tag: "contacts", summary: "Add a contact", auth: authAdmin, request: contactRequest{}, response: domain.Contact{}, status: 201, handler: s.createContact},
+		{method: http.MethodGet, path: "/v1/contacts", tag: "contacts", summary: "List contacts, optionally by email", auth: authAny, response: list[domain.Contact]{}, status: 200, query: append([]string{"email"}, pageQuery...), handler: s.listContacts},
+		{method: http.MethodGet, path: "/v1/contacts/:id", tag: "contacts", summary: "Get a contact", auth: authAny, response: domain.Contact{}, status: 200, handler: s.getContact},
+		{method: http.MethodPatch, path: "/v1/contacts/:id", tag: "contacts", summary: "Change a contact (JSON merge patch)", auth: authAdmin, request: contactRequest{}, response: domain.Contact{}, status: 200, handler: s.patchContact},
+
+		{method: http.MethodPost, path: "/v1/rules", tag: "rules", summary: "Add a routing rule (422 with line and column when it does not compile)", auth: authAdmin, request: ruleRequest{}, response: ruleResponse{}, status: 201, handler: s.createRule},
+		{method: http.MethodGet, path: "/v1/rules", tag: "rules", summary: "List routing rules", auth: authAny, response: list[ruleResponse]{}, status: 200, query: pageQuery, handler: s.listRules},
+		{method: http.MethodPost, path: "/v1/rules/validate", tag: "rules", summary: "Check a when-expression for an editor", auth: authAny, request: validateRuleRequest{}, response: rules.Check{}, status: 200, handler: s.validateRule},
+		{method: http.MethodPost, path: "/v1/rules/test", tag: "rules", summary: "Evaluate the account's enabled rules against a sample", auth: authAny, request: rules.Env{}, response: rules.Result{}, status: 200, handler: s.testRules},
+		{method: http.MethodGet, path: "/v1/rules/:id", tag: "rules", summary: "Get a routing rule", auth: authAny, response: ruleResponse{}, status: 200, handler: s.getRule},
+		{method: http.MethodPatch, path: "/v1/rules/:id", tag: "rules", summary: "Change a routing rule (JSON merge patch; its version grows)", auth: authAdmin, request: ruleRequest{}, response: ruleResponse{}, status: 200, handler: s.patchRule},
+		{method: http.MethodDelete, path: "/v1/rules/:id", tag: "rules", summary: "Remove a routing rule", auth: authAdmin, status: 204, handler: s.deleteRule},
+
+		{method: http.MethodGet, path: "/v1/tickets", tag: "tickets", summary: "List tickets, newest first", auth: authAny, response: list[domain.Ticket]{}, status: 200, query: append([]string{"status", "channel_id", "assignee_id", "routing_state", "contact_id"}, pageQuery...), handler: s.listTickets},
+		{method: http.MethodGet, path: "/v1/tickets/:id", tag: "tickets", summary: "Get a ticket", auth: authAny, response: domain.Ticket{}, status: 200, handler: s.getTicket},
+		{method: http.MethodGet, path: "/v1/tickets/:id/messages", tag: "tickets", summary: "A ticket's messages, oldest first", auth: authAny, response: list[domain.Message]{}, status: 200, query: pageQuery, handler: s.ticketMessages},
+	}
+}

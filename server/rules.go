@@ -1,0 +1,224 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/rules"
+	"github.com/routedesk/routedesk/store"
+)
+
+// ruleRequest is the body of POST /v1/rules; PATCH merges into it.
+type ruleRequest struct {
+	Name           string         `json:"name"`
+	Kind           string         `json:"kind"`
+	ChannelID      *string        `json:"channel_id"`
+	When           string         `json:"when"`
+	Set            map[string]any `json:"set"`
+	RequireSkills  []string       `json:"require_skills"`
+	Priority       int            `json:"priority"`
+	Enabled        *bool          `json:"enabled"`
+	StopProcessing bool           `json:"stop_processing"`
+}
+
+func (r ruleRequest) rule(id string) rules.Rule {
+	out := rules.Rule{ID: id, Name: r.Name, Kind: rules.Kind(r.Kind), When: r.When, Set: r.Set,
+		RequireSkills: r.RequireSkills, Priority: r.Priority, Enabled: true, StopProcessing: r.StopProcessing}
+	if r.ChannelID != nil {
+		out.ChannelID = *r.ChannelID
+	}
+	if r.Enabled != nil {
+		out.Enabled = *r.Enabled
+	}
+	return out
+}
+
+// ruleResponse is a rule as the API shows it.
+type ruleResponse struct {
+	ID             string         `json:"id"`
+	Name           string         `json:"name"`
+	Kind           string         `json:"kind"`
+	ChannelID      *string        `json:"channel_id"`
+	When           string         `json:"when"`
+	Set            map[string]any `json:"set"`
+	RequireSkills  []string       `json:"require_skills"`
+	Priority       int            `json:"priority"`
+	Enabled        bool           `json:"enabled"`
+	StopProcessing bool           `json:"stop_processing"`
+	Version        int            `json:"version"`
+	CreatedAt      time.Time      `json:"created_at"`
+	UpdatedAt      time.Time      `json:"updated_at"`
+}
+
+func newRuleResponse(r store.StoredRule) ruleResponse {
+	out := ruleResponse{ID: r.ID, Name: r.Name, Kind: string(r.Kind), When: r.When, Set: r.Set,
+		RequireSkills: r.RequireSkills, Priority: r.Priority, Enabled: r.Enabled, StopProcessing: r.StopProcessing,
+		Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	if r.ChannelID != "" {
+		out.ChannelID = &r.ChannelID
+	}
+	if out.Set == nil {
+		out.Set = map[string]any{}
+	}
+	return out
+}
+
+func (r ruleRequest) toRequest(sr store.StoredRule) ruleRequest {
+	req := ruleRequest{Name: sr.Name, Kind: string(sr.Kind), When: sr.When, Set: sr.Set, RequireSkills: sr.RequireSkills,
+		Priority: sr.Priority, Enabled: &sr.Enabled, StopProcessing: sr.StopProcessing}
+	if sr.ChannelID != "" {
+		req.ChannelID = &sr.ChannelID
+	}
+	return req
+}
+
+var linePos = regexp.MustCompile(`line (\d+), column (\d+)`)
+
+// compileRule compiles a rule, answering its errors with the line and column of each expression error.
+func (s *Server) compileRule(r rules.Rule) error {
+	err := s.rules.Compile(r)
+	var invalid *domain.ValidationError
+	if !errors.As(err, &invalid) {
+		return err
+	}
+	for i, fe := range invalid.Errors {
+		if m := linePos.FindStringSubmatch(fe.Message); m != nil {
+			invalid.Errors[i].Line, _ = strconv.Atoi(m[1])
+			invalid.Errors[i].Column, _ = strconv.Atoi(m[2])
+		}
+	}
+	return invalid
+}
+
+func (s *Server) createRule(c *gin.Context) {
+	var req ruleRequest
+	if err := decodeJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	r := req.rule("")
+	if err := s.compileRule(r); err != nil {
+		s.fail(c, err)
+		return
+	}
+	sr, err := s.store.CreateRule(c.Request.Context(), principal(c).AccountID, r)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, newRuleResponse(sr))
+}
+
+func (s *Server) getRule(c *gin.Context) {
+	sr, err := s.store.Rule(c.Request.Context(), principal(c).AccountID, c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newRuleResponse(sr))
+}
+
+func (s *Server) listRules(c *gin.Context) {
+	page, err := pageFrom(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	rs, err := s.store.ListRules(c.Request.Context(), principal(c).AccountID, page)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := make([]ruleResponse, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, newRuleResponse(r))
+	}
+	c.JSON(http.StatusOK, newList(out, page, func(r ruleResponse) string { return r.ID }))
+}
+
+func (s *Server) patchRule(c *gin.Context) {
+	p := principal(c)
+	var patch json.RawMessage
+	if err := decodeJSON(c, &patch); err != nil {
+		s.fail(c, err)
+		return
+	}
+	sr, err := s.store.Rule(c.Request.Context(), p.AccountID, c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	req := ruleRequest{}.toRequest(sr)
+	if err := mergeInto(&req, patch, ""); err != nil {
+		s.fail(c, err)
+		return
+	}
+	r := req.rule(sr.ID)
+	if err := s.compileRule(r); err != nil {
+		s.fail(c, err)
+		return
+	}
+	updated, err := s.store.UpdateRule(c.Request.Context(), p.AccountID, r)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newRuleResponse(updated))
+}
+
+func (s *Server) deleteRule(c *gin.Context) {
+	if err := s.store.DeleteRule(c.Request.Context(), principal(c).AccountID, c.Param("id")); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+type validateRuleRequest struct {
+	When string `json:"when"`
+}
+
+// validateRule is the editor's live check: it always answers 200 with where the expression is wrong.
+func (s *Server) validateRule(c *gin.Context) {
+	var req validateRuleRequest
+	if err := decodeJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, rules.CheckWhen(req.When))
+}
+
+// testRules evaluates the account's enabled rules against a sample, without saving anything.
+func (s *Server) testRules(c *gin.Context) {
+	p := principal(c)
+	var env rules.Env
+	if err := decodeJSON(c, &env); err != nil {
+		s.fail(c, err)
+		return
+	}
+	set, err := s.store.RuleSet(c.Request.Context(), p.AccountID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if env.Now.IsZero() {
+		acc, err := s.store.Account(c.Request.Context(), p.AccountID)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		loc, err := time.LoadLocation(acc.Timezone)
+		if err != nil {
+			loc = time.UTC
+		}
+		env.Now = time.Now().In(loc)
+	}
+	c.JSON(http.StatusOK, s.rules.Evaluate(set, env.Channel.ID, env))
+}

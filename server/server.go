@@ -1,0 +1,147 @@
+// Package server is routedesk's HTTP API (Gin): accounts, channels, inbound
+// messages and tickets, with problem+json errors, bearer auth, health,
+// Prometheus metrics and an OpenAPI document generated from the same route
+// table that registers the handlers.
+package server
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.temporal.io/sdk/client"
+
+	"github.com/routedesk/routedesk/rules"
+	"github.com/routedesk/routedesk/store"
+)
+
+// Config is the API's own configuration.
+type Config struct {
+	// BootstrapToken authorises POST /v1/accounts; empty disables it.
+	BootstrapToken string
+	// MaxBodyBytes limits request bodies (413 beyond).
+	MaxBodyBytes int64
+	// TaskQueue is where conversation workflows are started.
+	TaskQueue string
+}
+
+// Server serves the HTTP API.
+type Server struct {
+	store    *store.Store
+	temporal client.Client
+	cfg      Config
+	log      *slog.Logger
+	metrics  *httpMetrics
+	gatherer prometheus.Gatherer
+	engine   *gin.Engine
+	rules    *rules.Engine
+}
+
+// New builds the API. reg receives the API's metrics and gatherer is what /metrics serves.
+func New(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, reg prometheus.Registerer, gatherer prometheus.Gatherer) *Server {
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	s := &Server{store: st, temporal: tc, cfg: cfg, log: log, gatherer: gatherer, metrics: newHTTPMetrics(reg), rules: rules.NewEngine()}
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.ContextWithFallback = true
+	e.Use(s.recoverer, s.observe, s.limitBody)
+	e.NoRoute(func(c *gin.Context) { writeProblem(c, http.StatusNotFound, "no such route: "+c.Request.URL.Path) })
+	e.NoMethod(func(c *gin.Context) {
+		writeProblem(c, http.StatusMethodNotAllowed, c.Request.Method+" is not allowed on "+c.Request.URL.Path)
+	})
+	for _, r := range s.routes() {
+		handlers := []gin.HandlerFunc{}
+		switch r.auth {
+		case authAdmin:
+			handlers = append(handlers, s.authenticate, requireAdmin)
+		case authAny:
+			handlers = append(handlers, s.authenticate)
+		}
+		handlers = append(handlers, r.handler)
+		e.Handle(r.method, r.path, handlers...)
+	}
+	s.engine = e
+	return s
+}
+
+// Handler returns the API's http.Handler.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+// recoverer answers a panic with a 500 problem instead of a dropped connection.
+func (s *Server) recoverer(c *gin.Context) {
+	defer func() {
+		if r := recover(); r != nil {
+			if r == http.ErrAbortHandler {
+				panic(r)
+			}
+			s.log.ErrorContext(c.Request.Context(), "handler panicked", "route", c.FullPath(), "panic", r)
+			writeProblem(c, http.StatusInternalServerError, "an internal error occurred; it has been logged")
+		}
+	}()
+	c.Next()
+}
+
+// limitBody caps request bodies at the configured size.
+func (s *Server) limitBody(c *gin.Context) {
+	if c.Request.Body != nil {
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBodyBytes)
+	}
+	c.Next()
+}
+
+// observe logs each request once and records its metrics.
+func (s *Server) observe(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	status := c.Writer.Status()
+	elapsed := time.Since(start)
+	s.metrics.observe(c.Request.Method, route, status, elapsed)
+	if route == "/healthz" || route == "/metrics" {
+		return
+	}
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelError
+	}
+	s.log.Log(c.Request.Context(), level, "http request",
+		"method", c.Request.Method, "route", route, "status", status,
+		"duration_ms", float64(elapsed.Microseconds())/1000, "remote", c.ClientIP())
+}
+
+// openAPIPath converts a gin path (":id") to an OpenAPI one ("{id}").
+func openAPIPath(p string) string {
+	parts := strings.Split(p, "/")
+	for i, part := range parts {
+		if strings.HasPrefix(part, ":") {
+			parts[i] = "{" + part[1:] + "}"
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+// Route is a registered method and path (gin syntax) and who may call it:
+// "" (anyone), "bootstrap", "any" (admin or agent token) or "admin".
+type Route struct{ Method, Path, Auth string }
+
+// Routes lists every route the engine serves.
+func (s *Server) Routes() []Route {
+	auth := map[string]string{}
+	for _, r := range s.routes() {
+		auth[r.method+" "+r.path] = r.auth
+	}
+	var out []Route
+	for _, r := range s.engine.Routes() {
+		out = append(out, Route{Method: r.Method, Path: r.Path, Auth: auth[r.Method+" "+r.Path]})
+	}
+	return out
+}

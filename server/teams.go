@@ -1,0 +1,86 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/routedesk/routedesk/domain"
+)
+
+// teamRequest is the body of POST /v1/teams; PATCH merges into it.
+type teamRequest struct {
+	Name    string   `json:"name" validate:"required,max=200"`
+	Members []string `json:"members" validate:"max=1000"`
+}
+
+func (s *Server) createTeam(c *gin.Context) {
+	var req teamRequest
+	if err := decodeJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	t, err := s.store.CreateTeam(c.Request.Context(), principal(c).AccountID, req.Name, req.Members)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, t)
+}
+
+func (s *Server) getTeam(c *gin.Context) {
+	t, err := s.store.Team(c.Request.Context(), principal(c).AccountID, c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, t)
+}
+
+func (s *Server) listTeams(c *gin.Context) {
+	page, err := pageFrom(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	ts, err := s.store.ListTeams(c.Request.Context(), principal(c).AccountID, page)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newList(ts, page, func(t domain.Team) string { return t.ID }))
+}
+
+func (s *Server) patchTeam(c *gin.Context) {
+	p := principal(c)
+	var patch json.RawMessage
+	if err := decodeJSON(c, &patch); err != nil {
+		s.fail(c, err)
+		return
+	}
+	t, err := s.store.Team(c.Request.Context(), p.AccountID, c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	req := teamRequest{Name: t.Name, Members: t.Members}
+	if err := mergeInto(&req, patch, ""); err != nil {
+		s.fail(c, err)
+		return
+	}
+	updated, err := s.store.UpdateTeam(c.Request.Context(), p.AccountID, t.ID, req.Name, req.Members)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, updated)
+}
+
+func (s *Server) deleteTeam(c *gin.Context) {
+	if err := s.store.DeleteTeam(c.Request.Context(), principal(c).AccountID, c.Param("id")); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}

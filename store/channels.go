@@ -1,0 +1,224 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/routedesk/routedesk/domain"
+)
+
+type channelRow struct {
+	ID             string          `db:"id"`
+	AccountID      string          `db:"account_id"`
+	Type           string          `db:"type"`
+	Name           string          `db:"name"`
+	Status         string          `db:"status"`
+	Config         json.RawMessage `db:"config"`
+	TicketDefaults json.RawMessage `db:"ticket_defaults"`
+	Routing        json.RawMessage `db:"routing"`
+	Version        int             `db:"version"`
+	CreatedAt      time.Time       `db:"created_at"`
+	UpdatedAt      time.Time       `db:"updated_at"`
+}
+
+const channelColumns = `id, account_id, type, name, status, config, ticket_defaults, routing, version, created_at, updated_at`
+
+func (r channelRow) channel() (domain.Channel, error) {
+	ch := domain.Channel{
+		ID: r.ID, AccountID: r.AccountID, Type: r.Type, Name: r.Name, Status: r.Status,
+		Config: r.Config, Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+	}
+	if err := json.Unmarshal(r.TicketDefaults, &ch.TicketDefaults); err != nil {
+		return ch, fmt.Errorf("decode ticket defaults of %s: %w", r.ID, err)
+	}
+	if err := json.Unmarshal(r.Routing, &ch.Routing); err != nil {
+		return ch, fmt.Errorf("decode routing of %s: %w", r.ID, err)
+	}
+	ch.TicketDefaults = ch.TicketDefaults.WithDefaults()
+	ch.Routing = ch.Routing.WithDefaults()
+	return ch, nil
+}
+
+// ChannelWrite is what creating or replacing a channel stores.
+type ChannelWrite struct {
+	Type           string
+	Name           string
+	Redacted       json.RawMessage // config shown by the API, secrets as "***"
+	Full           json.RawMessage // config with secrets, sealed at rest
+	ExternalKey    string          // page id, phone number id, address; "" if none
+	TicketDefaults domain.TicketDefaults
+	Routing        domain.Routing
+}
+
+func (s *Store) seal(channelID string, full json.RawMessage) ([]byte, error) {
+	if s.box == nil {
+		return nil, fmt.Errorf("seal channel config: no secret key configured")
+	}
+	sealed, err := s.box.Seal(full, []byte(channelID))
+	if err != nil {
+		return nil, fmt.Errorf("seal channel config: %w", err)
+	}
+	return sealed, nil
+}
+
+func nullable(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
+func externalKeyConflict(err error) error {
+	if isUniqueViolation(err, "channels_global_key") {
+		return fmt.Errorf("this page or phone number is already connected to a routedesk account: %w", domain.ErrConflict)
+	}
+	if isUniqueViolation(err, "channels_account_key") {
+		return fmt.Errorf("a channel with this address or number is already connected in this account: %w", domain.ErrConflict)
+	}
+	return nil
+}
+
+// checkNotUserEmail fails when an email channel's address is a user's own email.
+func checkNotUserEmail(ctx context.Context, tx *sqlx.Tx, accountID string, w ChannelWrite) error {
+	if w.Type != "email" || w.ExternalKey == "" {
+		return nil
+	}
+	if err := lockAddresses(ctx, tx, accountID); err != nil {
+		return err
+	}
+	var userID string
+	err := tx.GetContext(ctx, &userID, `SELECT id FROM users WHERE account_id = $1 AND lower(email) = lower($2) LIMIT 1`, accountID, w.ExternalKey)
+	if err == nil {
+		return fmt.Errorf("%s is the own email of user %s; a team address must not be a person's address: %w", w.ExternalKey, userID, domain.ErrConflict)
+	}
+	if isNoRows(err) {
+		return nil
+	}
+	return fmt.Errorf("check user emails: %w", err)
+}
+
+// CreateChannel stores a new channel of the account.
+func (s *Store) CreateChannel(ctx context.Context, accountID string, w ChannelWrite) (domain.Channel, error) {
+	id := NewID("ch")
+	sealed, err := s.seal(id, w.Full)
+	if err != nil {
+		return domain.Channel{}, err
+	}
+	defaults, _ := json.Marshal(w.TicketDefaults)
+	routing, _ := json.Marshal(w.Routing)
+	var row channelRow
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := checkNotUserEmail(ctx, tx, accountID, w); err != nil {
+			return err
+		}
+		err := tx.QueryRowxContext(ctx,
+			`INSERT INTO channels (id, account_id, type, name, config, config_sealed, external_key, ticket_defaults, routing)
+			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING `+channelColumns,
+			id, accountID, w.Type, w.Name, []byte(w.Redacted), sealed, nullable(w.ExternalKey), defaults, routing).StructScan(&row)
+		if c := externalKeyConflict(err); c != nil {
+			return c
+		}
+		return err
+	})
+	if err != nil {
+		return domain.Channel{}, fmt.Errorf("create channel: %w", err)
+	}
+	return row.channel()
+}
+
+// UpdateChannel replaces a channel's name, config, defaults and routing and bumps its version.
+func (s *Store) UpdateChannel(ctx context.Context, accountID, id string, w ChannelWrite) (domain.Channel, error) {
+	sealed, err := s.seal(id, w.Full)
+	if err != nil {
+		return domain.Channel{}, err
+	}
+	defaults, _ := json.Marshal(w.TicketDefaults)
+	routing, _ := json.Marshal(w.Routing)
+	var row channelRow
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := checkNotUserEmail(ctx, tx, accountID, w); err != nil {
+			return err
+		}
+		err := tx.QueryRowxContext(ctx,
+			`UPDATE channels SET name = $3, config = $4, config_sealed = $5, external_key = $6,
+			        ticket_defaults = $7, routing = $8, version = version + 1, updated_at = now()
+			  WHERE id = $1 AND account_id = $2 RETURNING `+channelColumns,
+			id, accountID, w.Name, []byte(w.Redacted), sealed, nullable(w.ExternalKey), defaults, routing).StructScan(&row)
+		if c := externalKeyConflict(err); c != nil {
+			return c
+		}
+		if err != nil {
+			return notFound(err, "update channel")
+		}
+		return nil
+	})
+	if err != nil {
+		return domain.Channel{}, fmt.Errorf("update channel: %w", err)
+	}
+	return row.channel()
+}
+
+// Channel returns one channel of the account.
+func (s *Store) Channel(ctx context.Context, accountID, id string) (domain.Channel, error) {
+	var row channelRow
+	err := s.db.GetContext(ctx, &row, `SELECT `+channelColumns+` FROM channels WHERE id = $1 AND account_id = $2`, id, accountID)
+	if err != nil {
+		return domain.Channel{}, notFound(err, "get channel")
+	}
+	return row.channel()
+}
+
+// ChannelConfig returns a channel's configuration with its secrets, unsealed.
+func (s *Store) ChannelConfig(ctx context.Context, accountID, id string) (json.RawMessage, error) {
+	var sealed []byte
+	err := s.db.GetContext(ctx, &sealed, `SELECT config_sealed FROM channels WHERE id = $1 AND account_id = $2`, id, accountID)
+	if err != nil {
+		return nil, notFound(err, "get channel config")
+	}
+	if s.box == nil {
+		return nil, fmt.Errorf("unseal channel config: no secret key configured")
+	}
+	full, err := s.box.Open(sealed, []byte(id))
+	if err != nil {
+		return nil, fmt.Errorf("unseal channel config of %s: %w", id, err)
+	}
+	return full, nil
+}
+
+// ListChannels returns a page of the account's channels, oldest first, after the cursor id.
+func (s *Store) ListChannels(ctx context.Context, accountID string, page Page) ([]domain.Channel, error) {
+	var rows []channelRow
+	err := s.db.SelectContext(ctx, &rows,
+		`SELECT `+channelColumns+` FROM channels WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+		accountID, page.After, page.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("list channels: %w", err)
+	}
+	out := make([]domain.Channel, 0, len(rows))
+	for _, r := range rows {
+		ch, err := r.channel()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ch)
+	}
+	return out, nil
+}
+
+// DeleteChannel removes a channel of the account with its conversations and tickets.
+func (s *Store) DeleteChannel(ctx context.Context, accountID, id string) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM channels WHERE id = $1 AND account_id = $2`, id, accountID)
+	if err != nil {
+		return fmt.Errorf("delete channel: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("delete channel: %w", domain.ErrNotFound)
+	}
+	return nil
+}
+
+// Page selects one page of a keyset-paginated list.
+type Page struct {
+	After string // id of the last item of the previous page; "" for the first page
+	Limit int
+}

@@ -1,0 +1,246 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/routedesk/routedesk/domain"
+)
+
+// Identity kinds under which a contact is found again.
+const (
+	IdentityEmail = "email"
+	// IdentityChannelUser is a visitor id that only means something on one channel;
+	// its value is "<channel id>:<external user id>".
+	IdentityChannelUser = "channel_user"
+)
+
+// ResolvedContact is the contact an inbound message belongs to.
+type ResolvedContact struct {
+	ContactID string `json:"contact_id"`
+	IsNew     bool   `json:"is_new"`
+}
+
+type identity struct{ kind, value string }
+
+func identitiesOf(channelID string, a domain.Author) []identity {
+	var ids []identity
+	if e := strings.ToLower(strings.TrimSpace(a.Email)); e != "" {
+		ids = append(ids, identity{IdentityEmail, e})
+	}
+	if a.ExternalUserID != "" {
+		ids = append(ids, identity{IdentityChannelUser, channelID + ":" + a.ExternalUserID})
+	}
+	return ids
+}
+
+// UpsertContact finds the contact an author is known as (by email, then by
+// channel visitor id), creating it when unknown, and links every identity
+// of the author to it. Safe to repeat and to run concurrently.
+func (s *Store) UpsertContact(ctx context.Context, accountID, channelID string, a domain.Author) (ResolvedContact, error) {
+	ids := identitiesOf(channelID, a)
+	if len(ids) == 0 {
+		return ResolvedContact{}, fmt.Errorf("upsert contact: %w", domain.Invalid("from", "the sender has neither an email nor an external user id"))
+	}
+	var out ResolvedContact
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		// Serialise upserts of the same identities so two messages never create two contacts.
+		for _, id := range ids {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, accountID+"|"+id.kind+"|"+id.value); err != nil {
+				return fmt.Errorf("lock identity: %w", err)
+			}
+		}
+		contactID, err := findContact(ctx, tx, accountID, ids)
+		if err != nil {
+			return err
+		}
+		if contactID == "" {
+			contactID = NewID("ct")
+			var email sql.NullString
+			if ids[0].kind == IdentityEmail {
+				email = sql.NullString{String: strings.TrimSpace(a.Email), Valid: true}
+			}
+			if _, err := tx.ExecContext(ctx,
+				`INSERT INTO contacts (id, account_id, email, name) VALUES ($1, $2, $3, $4)`,
+				contactID, accountID, email, a.Name); err != nil {
+				return fmt.Errorf("insert contact: %w", err)
+			}
+			out.IsNew = true
+		} else if a.Name != "" {
+			if _, err := tx.ExecContext(ctx,
+				`UPDATE contacts SET name = $3, updated_at = now() WHERE id = $1 AND account_id = $2 AND name = ''`,
+				contactID, accountID, a.Name); err != nil {
+				return fmt.Errorf("name contact: %w", err)
+			}
+		}
+		for _, id := range ids {
+			if _, err := tx.ExecContext(ctx,
+				`INSERT INTO contact_identities (account_id, kind, value, contact_id) VALUES ($1, $2, $3, $4)
+				 ON CONFLICT DO NOTHING`, accountID, id.kind, id.value, contactID); err != nil {
+				return fmt.Errorf("link identity: %w", err)
+			}
+		}
+		out.ContactID = contactID
+		return nil
+	})
+	if err != nil {
+		return ResolvedContact{}, fmt.Errorf("upsert contact: %w", err)
+	}
+	return out, nil
+}
+
+func findContact(ctx context.Context, tx *sqlx.Tx, accountID string, ids []identity) (string, error) {
+	for _, id := range ids {
+		var contactID string
+		err := tx.GetContext(ctx, &contactID,
+			`SELECT contact_id FROM contact_identities WHERE account_id = $1 AND kind = $2 AND value = $3`,
+			accountID, id.kind, id.value)
+		if err == nil {
+			return contactID, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return "", fmt.Errorf("find identity: %w", err)
+		}
+		if id.kind == IdentityEmail { // a contact created through the API has no identity row yet
+			err = tx.GetContext(ctx, &contactID,
+				`SELECT id FROM contacts WHERE account_id = $1 AND lower(email) = $2`, accountID, id.value)
+			if err == nil {
+				return contactID, nil
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return "", fmt.Errorf("find contact by email: %w", err)
+			}
+		}
+	}
+	return "", nil
+}
+
+const contactColumns = `id, email, name, owner_user_id, properties, created_at, updated_at`
+
+type contactRow struct {
+	ID          string          `db:"id"`
+	Email       sql.NullString  `db:"email"`
+	Name        string          `db:"name"`
+	OwnerUserID sql.NullString  `db:"owner_user_id"`
+	Properties  json.RawMessage `db:"properties"`
+	CreatedAt   time.Time       `db:"created_at"`
+	UpdatedAt   time.Time       `db:"updated_at"`
+}
+
+func (r contactRow) contact() (domain.Contact, error) {
+	c := domain.Contact{ID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		Email: ptr(r.Email), OwnerUserID: ptr(r.OwnerUserID)}
+	if err := json.Unmarshal(r.Properties, &c.Properties); err != nil {
+		return c, fmt.Errorf("decode properties of %s: %w", r.ID, err)
+	}
+	return c, nil
+}
+
+func ptr(s sql.NullString) *string {
+	if !s.Valid {
+		return nil
+	}
+	return &s.String
+}
+
+// Contact returns one contact of the account.
+func (s *Store) Contact(ctx context.Context, accountID, id string) (domain.Contact, error) {
+	var row contactRow
+	err := s.db.GetContext(ctx, &row, `SELECT `+contactColumns+` FROM contacts WHERE id = $1 AND account_id = $2`, id, accountID)
+	if err != nil {
+		return domain.Contact{}, notFound(err, "get contact")
+	}
+	return row.contact()
+}
+
+// ContactWrite is what creating or changing a contact stores.
+type ContactWrite struct {
+	Email       *string
+	Name        string
+	OwnerUserID *string
+	Properties  map[string]any
+}
+
+func (s *Store) checkOwner(ctx context.Context, q sqlx.QueryerContext, accountID string, owner *string) error {
+	if owner == nil {
+		return nil
+	}
+	var exists bool
+	if err := sqlx.GetContext(ctx, q, &exists, `SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND account_id = $2)`, *owner, accountID); err != nil {
+		return fmt.Errorf("look up owner: %w", err)
+	}
+	if !exists {
+		return domain.Invalid("owner_user_id", "user "+*owner+" does not exist in this account")
+	}
+	return nil
+}
+
+func contactEmailConflict(err error) error {
+	if isUniqueViolation(err, "contacts_account_email") {
+		return fmt.Errorf("a contact with this email exists in this account: %w", domain.ErrConflict)
+	}
+	return err
+}
+
+// CreateContact adds a contact to the account.
+func (s *Store) CreateContact(ctx context.Context, accountID string, c ContactWrite) (domain.Contact, error) {
+	if err := s.checkOwner(ctx, s.db, accountID, c.OwnerUserID); err != nil {
+		return domain.Contact{}, fmt.Errorf("create contact: %w", err)
+	}
+	props, _ := json.Marshal(orEmpty(c.Properties))
+	var row contactRow
+	err := s.db.QueryRowxContext(ctx,
+		`INSERT INTO contacts (id, account_id, email, name, owner_user_id, properties) VALUES ($1, $2, $3, $4, $5, $6)
+		 RETURNING `+contactColumns, NewID("ct"), accountID, c.Email, c.Name, c.OwnerUserID, props).StructScan(&row)
+	if err != nil {
+		return domain.Contact{}, fmt.Errorf("create contact: %w", contactEmailConflict(err))
+	}
+	return row.contact()
+}
+
+// UpdateContact replaces a contact's fields.
+func (s *Store) UpdateContact(ctx context.Context, accountID, id string, c ContactWrite) (domain.Contact, error) {
+	if err := s.checkOwner(ctx, s.db, accountID, c.OwnerUserID); err != nil {
+		return domain.Contact{}, fmt.Errorf("update contact: %w", err)
+	}
+	props, _ := json.Marshal(orEmpty(c.Properties))
+	var row contactRow
+	err := s.db.QueryRowxContext(ctx,
+		`UPDATE contacts SET email = $3, name = $4, owner_user_id = $5, properties = $6, updated_at = now()
+		  WHERE id = $1 AND account_id = $2 RETURNING `+contactColumns, id, accountID, c.Email, c.Name, c.OwnerUserID, props).StructScan(&row)
+	if err != nil {
+		if c := contactEmailConflict(err); c != err {
+			return domain.Contact{}, fmt.Errorf("update contact: %w", c)
+		}
+		return domain.Contact{}, notFound(err, "update contact")
+	}
+	return row.contact()
+}
+
+// ListContacts returns a page of the account's contacts, optionally only the one with an email.
+func (s *Store) ListContacts(ctx context.Context, accountID, email string, page Page) ([]domain.Contact, error) {
+	var rows []contactRow
+	err := s.db.SelectContext(ctx, &rows,
+		`SELECT `+contactColumns+` FROM contacts
+		  WHERE account_id = $1 AND ($2 = '' OR lower(email) = lower($2)) AND id > $3 ORDER BY id LIMIT $4`,
+		accountID, email, page.After, page.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("list contacts: %w", err)
+	}
+	out := make([]domain.Contact, 0, len(rows))
+	for _, r := range rows {
+		c, err := r.contact()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}

@@ -1,0 +1,216 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/routedesk/routedesk/domain"
+)
+
+// Inbound is a customer message as it arrives on a channel.
+type Inbound struct {
+	AccountID  string
+	ChannelID  string
+	ThreadKey  string
+	ExternalID string
+	Author     domain.Author
+	Subject    string
+	Text       string
+	HTML       string
+	SentAt     time.Time
+}
+
+// Accepted says where an inbound message was stored.
+type Accepted struct {
+	ConversationID string `db:"conversation_id"`
+	MessageID      string `db:"message_id"`
+	WorkflowID     string `db:"workflow_id"`
+	// Duplicate is true when a message with the same external id was stored before.
+	Duplicate bool `db:"-"`
+	// Delivered is true when the conversation workflow already has the message.
+	Delivered bool `db:"delivered"`
+}
+
+// WorkflowIDFor is the stable id of the conversation workflow of a channel's thread.
+type WorkflowIDFor func(channelID, threadKey string) string
+
+// AcceptInbound stores an inbound message and its conversation in one
+// transaction. A message whose (channel, external id) is stored already is
+// not stored again: the earlier one is returned with Duplicate set.
+func (s *Store) AcceptInbound(ctx context.Context, in Inbound, workflowID WorkflowIDFor) (Accepted, error) {
+	var acc Accepted
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		existing, err := findMessage(ctx, tx, in.ChannelID, in.ExternalID)
+		if err == nil {
+			acc = existing
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		err = tx.QueryRowxContext(ctx,
+			`INSERT INTO conversations (id, account_id, channel_id, thread_key, workflow_id)
+			 VALUES ($1, $2, $3, $4, $5)
+			 ON CONFLICT (channel_id, thread_key) DO UPDATE SET thread_key = EXCLUDED.thread_key
+			 RETURNING id, workflow_id`,
+			NewID("conv"), in.AccountID, in.ChannelID, in.ThreadKey, workflowID(in.ChannelID, in.ThreadKey),
+		).Scan(&acc.ConversationID, &acc.WorkflowID)
+		if err != nil {
+			return fmt.Errorf("upsert conversation: %w", err)
+		}
+		author, _ := json.Marshal(in.Author)
+		res, err := tx.ExecContext(ctx,
+			`INSERT INTO messages (id, account_id, channel_id, conversation_id, external_id, direction, author,
+			                       subject, text, html, status, sent_at)
+			 VALUES ($1, $2, $3, $4, $5, 'inbound', $6, $7, $8, $9, 'received', $10)
+			 ON CONFLICT (channel_id, external_id) DO NOTHING`,
+			NewID("msg"), in.AccountID, in.ChannelID, acc.ConversationID, in.ExternalID, author,
+			in.Subject, in.Text, in.HTML, in.SentAt)
+		if err != nil {
+			return fmt.Errorf("insert message: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errRaced
+		}
+		acc.MessageID, err = messageID(ctx, tx, in.ChannelID, in.ExternalID)
+		return err
+	})
+	if errors.Is(err, errRaced) {
+		// A concurrent delivery of the same message won; report it as the duplicate it is.
+		acc, err = findMessage(ctx, s.db, in.ChannelID, in.ExternalID)
+	}
+	if err != nil {
+		return Accepted{}, fmt.Errorf("accept inbound message: %w", err)
+	}
+	return acc, nil
+}
+
+var errRaced = errors.New("message inserted concurrently")
+
+func messageID(ctx context.Context, q sqlx.QueryerContext, channelID, externalID string) (string, error) {
+	var id string
+	err := sqlx.GetContext(ctx, q, &id, `SELECT id FROM messages WHERE channel_id = $1 AND external_id = $2`, channelID, externalID)
+	if err != nil {
+		return "", fmt.Errorf("read message id: %w", err)
+	}
+	return id, nil
+}
+
+func findMessage(ctx context.Context, q sqlx.QueryerContext, channelID, externalID string) (Accepted, error) {
+	var acc Accepted
+	err := sqlx.GetContext(ctx, q, &acc,
+		`SELECT m.id AS message_id, m.conversation_id, c.workflow_id, m.delivered_at IS NOT NULL AS delivered
+		   FROM messages m JOIN conversations c ON c.id = m.conversation_id
+		  WHERE m.channel_id = $1 AND m.external_id = $2`, channelID, externalID)
+	if err != nil {
+		return acc, err
+	}
+	acc.Duplicate = true
+	return acc, nil
+}
+
+// MarkDelivered records that the conversation workflow has accepted the messages.
+func (s *Store) MarkDelivered(ctx context.Context, messageIDs ...string) error {
+	_, err := s.db.ExecContext(ctx,
+		`UPDATE messages SET delivered_at = now() WHERE id = ANY($1) AND delivered_at IS NULL`, messageIDs)
+	if err != nil {
+		return fmt.Errorf("mark messages delivered: %w", err)
+	}
+	return nil
+}
+
+// Undelivered is an inbound message the conversation workflow has not accepted yet.
+type Undelivered struct {
+	MessageID      string `db:"message_id"`
+	AccountID      string `db:"account_id"`
+	ChannelID      string `db:"channel_id"`
+	ChannelType    string `db:"channel_type"`
+	ChannelName    string `db:"channel_name"`
+	ConversationID string `db:"conversation_id"`
+	WorkflowID     string `db:"workflow_id"`
+}
+
+// UndeliveredMessages returns inbound messages received before olderThan ago
+// that no workflow has accepted, oldest first.
+func (s *Store) UndeliveredMessages(ctx context.Context, olderThan time.Duration, limit int) ([]Undelivered, error) {
+	var out []Undelivered
+	err := s.db.SelectContext(ctx, &out,
+		`SELECT m.id AS message_id, m.account_id, m.channel_id, ch.type AS channel_type, ch.name AS channel_name,
+		        m.conversation_id, c.workflow_id
+		   FROM messages m
+		   JOIN conversations c ON c.id = m.conversation_id
+		   JOIN channels ch ON ch.id = m.channel_id
+		  WHERE m.delivered_at IS NULL AND m.direction = 'inbound' AND m.received_at < now() - $1::interval
+		  ORDER BY m.received_at, m.id LIMIT $2`,
+		fmt.Sprintf("%d milliseconds", olderThan.Milliseconds()), limit)
+	if err != nil {
+		return nil, fmt.Errorf("list undelivered messages: %w", err)
+	}
+	return out, nil
+}
+
+// Message returns one message of the account.
+func (s *Store) Message(ctx context.Context, accountID, id string) (domain.Message, error) {
+	var row messageRow
+	err := s.db.GetContext(ctx, &row, `SELECT `+messageColumns+` FROM messages WHERE id = $1 AND account_id = $2`, id, accountID)
+	if err != nil {
+		return domain.Message{}, notFound(err, "get message")
+	}
+	return row.message()
+}
+
+// ConversationMessages returns a page of a conversation's messages in the order they were sent.
+func (s *Store) ConversationMessages(ctx context.Context, accountID, conversationID string, page Page) ([]domain.Message, error) {
+	var rows []messageRow
+	err := s.db.SelectContext(ctx, &rows,
+		`SELECT `+messageColumns+` FROM messages
+		  WHERE account_id = $1 AND conversation_id = $2 AND id > $3 ORDER BY id LIMIT $4`,
+		accountID, conversationID, page.After, page.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("list messages: %w", err)
+	}
+	out := make([]domain.Message, 0, len(rows))
+	for _, r := range rows {
+		m, err := r.message()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+const messageColumns = `id, conversation_id, channel_id, external_id, direction, author, subject, text, html, tag, status, sent_at`
+
+type messageRow struct {
+	ID             string          `db:"id"`
+	ConversationID string          `db:"conversation_id"`
+	ChannelID      string          `db:"channel_id"`
+	ExternalID     string          `db:"external_id"`
+	Direction      string          `db:"direction"`
+	Author         json.RawMessage `db:"author"`
+	Subject        string          `db:"subject"`
+	Text           string          `db:"text"`
+	HTML           string          `db:"html"`
+	Tag            string          `db:"tag"`
+	Status         string          `db:"status"`
+	SentAt         time.Time       `db:"sent_at"`
+}
+
+func (r messageRow) message() (domain.Message, error) {
+	m := domain.Message{
+		ID: r.ID, ConversationID: r.ConversationID, ChannelID: r.ChannelID, ExternalID: r.ExternalID,
+		Direction: r.Direction, Subject: r.Subject, Text: r.Text, HTML: r.HTML, Tag: r.Tag,
+		Status: r.Status, SentAt: r.SentAt,
+	}
+	if err := json.Unmarshal(r.Author, &m.Author); err != nil {
+		return m, fmt.Errorf("decode author of %s: %w", r.ID, err)
+	}
+	return m, nil
+}

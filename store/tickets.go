@@ -1,0 +1,208 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/routedesk/routedesk/domain"
+)
+
+// NewTicket is what creating a conversation's ticket stores.
+type NewTicket struct {
+	AccountID      string
+	ConversationID string
+	ChannelID      string
+	ContactID      string
+	Subject        string
+	Description    string
+	Pipeline       string
+	Status         string
+	Priority       string
+	Properties     map[string]any
+	RequiredSkills []string
+}
+
+// CreateTicket creates the ticket of a conversation. A conversation has one
+// ticket: when it exists already, that ticket is returned and created is false.
+func (s *Store) CreateTicket(ctx context.Context, t NewTicket) (domain.Ticket, bool, error) {
+	props, err := json.Marshal(orEmpty(t.Properties))
+	if err != nil {
+		return domain.Ticket{}, false, fmt.Errorf("create ticket: encode properties: %w", err)
+	}
+	skills := t.RequiredSkills
+	if skills == nil {
+		skills = []string{}
+	}
+	var id string
+	err = s.db.GetContext(ctx, &id,
+		`INSERT INTO tickets (id, account_id, conversation_id, channel_id, contact_id, subject, description,
+		                      pipeline, status, priority, properties, required_skills)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+		 ON CONFLICT (conversation_id) DO NOTHING RETURNING id`,
+		NewID("tkt"), t.AccountID, t.ConversationID, t.ChannelID, nullable(t.ContactID), t.Subject, t.Description,
+		t.Pipeline, t.Status, t.Priority, props, skills)
+	created := err == nil
+	if errors.Is(err, sql.ErrNoRows) {
+		err = s.db.GetContext(ctx, &id, `SELECT id FROM tickets WHERE conversation_id = $1 AND account_id = $2`,
+			t.ConversationID, t.AccountID)
+	}
+	if err != nil {
+		return domain.Ticket{}, false, fmt.Errorf("create ticket: %w", err)
+	}
+	if created {
+		if err := s.AddTicketEvent(ctx, id, "TicketCreated", map[string]any{"conversation_id": t.ConversationID}); err != nil {
+			return domain.Ticket{}, false, err
+		}
+	}
+	ticket, err := s.Ticket(ctx, t.AccountID, id)
+	return ticket, created, err
+}
+
+func orEmpty(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+// AddTicketEvent appends an event to a ticket's history.
+func (s *Store) AddTicketEvent(ctx context.Context, ticketID, kind string, data map[string]any) error {
+	b, err := json.Marshal(orEmpty(data))
+	if err != nil {
+		return fmt.Errorf("add ticket event: %w", err)
+	}
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO ticket_events (ticket_id, kind, data) VALUES ($1, $2, $3)`, ticketID, kind, b); err != nil {
+		return fmt.Errorf("add ticket event %s: %w", kind, err)
+	}
+	return nil
+}
+
+// SetRoutingState records a ticket's routing state.
+func (s *Store) SetRoutingState(ctx context.Context, accountID, ticketID, state string) error {
+	res, err := s.db.ExecContext(ctx,
+		`UPDATE tickets SET routing_state = $3, updated_at = now() WHERE id = $1 AND account_id = $2`,
+		ticketID, accountID, state)
+	if err != nil {
+		return fmt.Errorf("set routing state: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("set routing state: %w", domain.ErrNotFound)
+	}
+	return nil
+}
+
+const ticketSelect = `SELECT t.id, t.conversation_id, c.workflow_id, t.channel_id, ch.type AS channel_type, t.contact_id,
+       t.subject, t.description, t.pipeline, t.status, t.priority, t.properties, t.required_skills,
+       t.assignee_user_id, t.assignee_team_id, t.routing_state, t.reply_window, t.created_at, t.updated_at
+  FROM tickets t
+  JOIN conversations c ON c.id = t.conversation_id
+  JOIN channels ch ON ch.id = t.channel_id`
+
+type ticketRow struct {
+	ID             string          `db:"id"`
+	ConversationID string          `db:"conversation_id"`
+	WorkflowID     string          `db:"workflow_id"`
+	ChannelID      string          `db:"channel_id"`
+	ChannelType    string          `db:"channel_type"`
+	ContactID      sql.NullString  `db:"contact_id"`
+	Subject        string          `db:"subject"`
+	Description    string          `db:"description"`
+	Pipeline       string          `db:"pipeline"`
+	Status         string          `db:"status"`
+	Priority       string          `db:"priority"`
+	Properties     json.RawMessage `db:"properties"`
+	RequiredSkills textArray       `db:"required_skills"`
+	AssigneeUserID sql.NullString  `db:"assignee_user_id"`
+	AssigneeTeamID sql.NullString  `db:"assignee_team_id"`
+	RoutingState   string          `db:"routing_state"`
+	ReplyWindow    json.RawMessage `db:"reply_window"`
+	CreatedAt      time.Time       `db:"created_at"`
+	UpdatedAt      time.Time       `db:"updated_at"`
+}
+
+func (r ticketRow) ticket() (domain.Ticket, error) {
+	t := domain.Ticket{
+		ID: r.ID, ConversationID: r.ConversationID, WorkflowID: r.WorkflowID, ChannelID: r.ChannelID,
+		ChannelType: r.ChannelType, ContactID: ptr(r.ContactID), Subject: r.Subject, Description: r.Description,
+		Pipeline: r.Pipeline, Status: r.Status, Priority: r.Priority, RequiredSkills: []string(r.RequiredSkills),
+		Assignee:     domain.Assignee{UserID: ptr(r.AssigneeUserID), TeamID: ptr(r.AssigneeTeamID)},
+		RoutingState: r.RoutingState, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+	}
+	if t.RequiredSkills == nil {
+		t.RequiredSkills = []string{}
+	}
+	if err := json.Unmarshal(r.Properties, &t.Properties); err != nil {
+		return t, fmt.Errorf("decode properties of %s: %w", r.ID, err)
+	}
+	if err := json.Unmarshal(r.ReplyWindow, &t.ReplyWindow); err != nil {
+		return t, fmt.Errorf("decode reply window of %s: %w", r.ID, err)
+	}
+	return t, nil
+}
+
+// Ticket returns one ticket of the account.
+func (s *Store) Ticket(ctx context.Context, accountID, id string) (domain.Ticket, error) {
+	var row ticketRow
+	err := s.db.GetContext(ctx, &row, ticketSelect+` WHERE t.id = $1 AND t.account_id = $2`, id, accountID)
+	if err != nil {
+		return domain.Ticket{}, notFound(err, "get ticket")
+	}
+	return row.ticket()
+}
+
+// TicketFilter narrows a ticket list; empty fields match everything.
+type TicketFilter struct {
+	Status       string
+	ChannelID    string
+	AssigneeID   string
+	RoutingState string
+	ContactID    string
+}
+
+// ListTickets returns a page of the account's tickets, newest first, before the cursor id.
+func (s *Store) ListTickets(ctx context.Context, accountID string, f TicketFilter, page Page) ([]domain.Ticket, error) {
+	where := []string{"t.account_id = $1"}
+	args := []any{accountID}
+	add := func(cond string, v string) {
+		if v == "" {
+			return
+		}
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	add("t.status = $%d", f.Status)
+	add("t.channel_id = $%d", f.ChannelID)
+	add("t.assignee_user_id = $%d", f.AssigneeID)
+	add("t.routing_state = $%d", f.RoutingState)
+	add("t.contact_id = $%d", f.ContactID)
+	add("t.id < $%d", page.After)
+	args = append(args, page.Limit)
+	q := fmt.Sprintf("%s WHERE %s ORDER BY t.id DESC LIMIT $%d", ticketSelect, strings.Join(where, " AND "), len(args))
+	var rows []ticketRow
+	if err := s.db.SelectContext(ctx, &rows, q, args...); err != nil {
+		return nil, fmt.Errorf("list tickets: %w", err)
+	}
+	out := make([]domain.Ticket, 0, len(rows))
+	for _, r := range rows {
+		t, err := r.ticket()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// CountTickets counts the tickets of a conversation's thread; tests and checks use it.
+func (s *Store) CountTickets(ctx context.Context, accountID string) (int, error) {
+	var n int
+	if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM tickets WHERE account_id = $1`, accountID); err != nil {
+		return 0, fmt.Errorf("count tickets: %w", err)
+	}
+	return n, nil
+}

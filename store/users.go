@@ -1,0 +1,188 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/routedesk/routedesk/domain"
+)
+
+const userColumns = `id, email, name, has_profile, skills, capacity, availability, created_at, updated_at`
+
+type userRow struct {
+	ID           string    `db:"id"`
+	Email        string    `db:"email"`
+	Name         string    `db:"name"`
+	HasProfile   bool      `db:"has_profile"`
+	Skills       textArray `db:"skills"`
+	Capacity     int       `db:"capacity"`
+	Availability string    `db:"availability"`
+	CreatedAt    time.Time `db:"created_at"`
+	UpdatedAt    time.Time `db:"updated_at"`
+}
+
+func (r userRow) user() domain.User {
+	u := domain.User{ID: r.ID, Email: r.Email, Name: r.Name, HasProfile: r.HasProfile, Skills: []string(r.Skills),
+		Capacity: r.Capacity, Availability: r.Availability, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	if u.Skills == nil {
+		u.Skills = []string{}
+	}
+	return u
+}
+
+// lockAddresses serialises changes to an account's user emails and team
+// addresses, so the rule "a team address is nobody's own email" holds under concurrency.
+func lockAddresses(ctx context.Context, tx *sqlx.Tx, accountID string) error {
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('addresses:' || $1))`, accountID); err != nil {
+		return fmt.Errorf("lock addresses: %w", err)
+	}
+	return nil
+}
+
+// checkNotTeamAddress fails when email is a connected team email address of the account.
+func checkNotTeamAddress(ctx context.Context, tx *sqlx.Tx, accountID, email string) error {
+	var name string
+	err := tx.GetContext(ctx, &name,
+		`SELECT name FROM channels WHERE account_id = $1 AND type = 'email' AND external_key = lower($2) LIMIT 1`, accountID, email)
+	if err == nil {
+		return fmt.Errorf("%s is the team address of the email channel %q; a user's own email must differ: %w", email, name, domain.ErrConflict)
+	}
+	if isNoRows(err) {
+		return nil
+	}
+	return fmt.Errorf("check team addresses: %w", err)
+}
+
+// CreateUser adds a user to the account.
+func (s *Store) CreateUser(ctx context.Context, accountID string, u domain.User) (domain.User, error) {
+	var row userRow
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := lockAddresses(ctx, tx, accountID); err != nil {
+			return err
+		}
+		if err := checkNotTeamAddress(ctx, tx, accountID, u.Email); err != nil {
+			return err
+		}
+		err := tx.QueryRowxContext(ctx,
+			`INSERT INTO users (id, account_id, email, name, has_profile, skills, capacity, availability)
+			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+userColumns,
+			NewID("usr"), accountID, u.Email, u.Name, u.HasProfile, nonNil(u.Skills), u.Capacity, u.Availability).StructScan(&row)
+		if isUniqueViolation(err, "users_account_email") {
+			return fmt.Errorf("a user with email %s exists in this account: %w", u.Email, domain.ErrConflict)
+		}
+		return err
+	})
+	if err != nil {
+		return domain.User{}, fmt.Errorf("create user: %w", err)
+	}
+	return row.user(), nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// User returns one user of the account.
+func (s *Store) User(ctx context.Context, accountID, id string) (domain.User, error) {
+	var row userRow
+	if err := s.db.GetContext(ctx, &row, `SELECT `+userColumns+` FROM users WHERE id = $1 AND account_id = $2`, id, accountID); err != nil {
+		return domain.User{}, notFound(err, "get user")
+	}
+	return row.user(), nil
+}
+
+// ListUsers returns a page of the account's users, oldest first.
+func (s *Store) ListUsers(ctx context.Context, accountID string, page Page) ([]domain.User, error) {
+	var rows []userRow
+	if err := s.db.SelectContext(ctx, &rows,
+		`SELECT `+userColumns+` FROM users WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+		accountID, page.After, page.Limit); err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	out := make([]domain.User, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, r.user())
+	}
+	return out, nil
+}
+
+// UpdateUser replaces a user's fields.
+func (s *Store) UpdateUser(ctx context.Context, accountID string, u domain.User) (domain.User, error) {
+	var row userRow
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := lockAddresses(ctx, tx, accountID); err != nil {
+			return err
+		}
+		if err := checkNotTeamAddress(ctx, tx, accountID, u.Email); err != nil {
+			return err
+		}
+		err := tx.QueryRowxContext(ctx,
+			`UPDATE users SET email = $3, name = $4, has_profile = $5, skills = $6, capacity = $7,
+			        availability_changed_at = CASE WHEN availability <> $8 THEN now() ELSE availability_changed_at END,
+			        availability = $8, updated_at = now()
+			  WHERE id = $1 AND account_id = $2 RETURNING `+userColumns,
+			u.ID, accountID, u.Email, u.Name, u.HasProfile, nonNil(u.Skills), u.Capacity, u.Availability).StructScan(&row)
+		if isUniqueViolation(err, "users_account_email") {
+			return fmt.Errorf("a user with email %s exists in this account: %w", u.Email, domain.ErrConflict)
+		}
+		if err != nil {
+			return notFound(err, "update user")
+		}
+		return nil
+	})
+	if err != nil {
+		return domain.User{}, fmt.Errorf("update user: %w", err)
+	}
+	return row.user(), nil
+}
+
+// SetAvailability changes a user's availability.
+func (s *Store) SetAvailability(ctx context.Context, accountID, id, availability string) (domain.User, error) {
+	var row userRow
+	err := s.db.QueryRowxContext(ctx,
+		`UPDATE users SET availability_changed_at = CASE WHEN availability <> $3 THEN now() ELSE availability_changed_at END,
+		        availability = $3, updated_at = now()
+		  WHERE id = $1 AND account_id = $2 RETURNING `+userColumns, id, accountID, availability).StructScan(&row)
+	if err != nil {
+		return domain.User{}, notFound(err, "set availability")
+	}
+	return row.user(), nil
+}
+
+// DeleteUser removes a user unless a channel routes to them (409 naming the channels).
+func (s *Store) DeleteUser(ctx context.Context, accountID, id string) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var names []string
+		if err := tx.SelectContext(ctx, &names,
+			`SELECT name FROM channels WHERE account_id = $1 AND routing->'users' ? $2 ORDER BY name FOR UPDATE`, accountID, id); err != nil {
+			return fmt.Errorf("delete user: find routing channels: %w", err)
+		}
+		if len(names) > 0 {
+			return fmt.Errorf("user %s is a routing target of the channels %s; remove them from those channels' routing first: %w",
+				id, strings.Join(quoteAll(names), ", "), domain.ErrConflict)
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = $1 AND account_id = $2`, id, accountID)
+		if err != nil {
+			return fmt.Errorf("delete user: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("delete user: %w", domain.ErrNotFound)
+		}
+		return nil
+	})
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = fmt.Sprintf("%q", s)
+	}
+	return out
+}

@@ -1,0 +1,158 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/routedesk/routedesk/activities"
+	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/store"
+)
+
+var input = ConversationInput{
+	AccountID: "acc_1", ChannelID: "ch_1", ChannelType: "chat", ChannelName: "Website chat",
+	ConversationID: "conv_1", IdleTimeout: time.Hour,
+}
+
+func newEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(ConversationWorkflow)
+	env.RegisterActivity(&activities.Activities{})
+	t.Cleanup(func() { env.AssertExpectations(t) })
+	return env
+}
+
+var vipOutcome = activities.RulesOutcome{RuleSetVersion: 7, Matched: []string{"rule_vip"},
+	Properties: map[string]any{"priority": "high"}, RequiredSkills: []string{"swedish"}}
+
+// expectRules makes the rules activity answer vipOutcome.
+func expectRules(env *testsuite.TestWorkflowEnvironment) {
+	env.OnActivity(a.EvaluateRules, mock.Anything, mock.Anything).Return(vipOutcome, nil)
+}
+
+func signalAt(env *testsuite.TestWorkflowEnvironment, after time.Duration, messageID string) {
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(SignalInboundMessage, InboundMessage{MessageID: messageID})
+	}, after)
+}
+
+func TestConversationCreatesOneTicketAndIgnoresRedelivery(t *testing.T) {
+	env := newEnv(t)
+	env.OnActivity(a.UpsertContact, mock.Anything, activities.UpsertContactInput{AccountID: "acc_1", ChannelID: "ch_1", MessageID: "msg_1"}).
+		Return(store.ResolvedContact{ContactID: "ct_1", IsNew: true}, nil).Once()
+	env.OnActivity(a.EvaluateRules, mock.Anything, activities.EvaluateRulesInput{
+		AccountID: "acc_1", ChannelID: "ch_1", MessageID: "msg_1", ContactID: "ct_1", ContactIsNew: true,
+	}).Return(vipOutcome, nil).Once()
+	env.OnActivity(a.CreateTicket, mock.Anything, activities.CreateTicketInput{
+		AccountID: "acc_1", ChannelID: "ch_1", ConversationID: "conv_1", ContactID: "ct_1", MessageID: "msg_1",
+		Rules: &vipOutcome,
+	}).Return(activities.TicketCreated{TicketID: "tkt_1", Created: true, Routing: domain.Routing{AssignTo: domain.AssignNone}}, nil).Once()
+	env.OnActivity(a.SetRoutingState, mock.Anything, activities.RoutingStateInput{AccountID: "acc_1", TicketID: "tkt_1", State: domain.RoutingUnassigned}).
+		Return(nil).Once()
+
+	signalAt(env, time.Second, "msg_1")
+	signalAt(env, 2*time.Second, "msg_1") // redelivered by the redrive loop
+	signalAt(env, 3*time.Second, "msg_2") // a second message on the same thread
+	var mid ConversationState
+	env.RegisterDelayedCallback(func() {
+		v, err := env.QueryWorkflow(QueryState)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(&mid))
+	}, 4*time.Second)
+
+	env.ExecuteWorkflow(ConversationWorkflow, input)
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError(), "an idle conversation ends cleanly")
+
+	require.Equal(t, "tkt_1", mid.TicketID)
+	require.Equal(t, "ct_1", mid.ContactID)
+	require.Equal(t, domain.RoutingUnassigned, mid.RoutingState)
+	require.Equal(t, 2, mid.MessageCount, "the redelivered message is not counted twice")
+	require.Equal(t, []string{"msg_1", "msg_2"}, mid.Seen)
+}
+
+func TestConversationSetsSearchAttributes(t *testing.T) {
+	env := newEnv(t)
+	expectRules(env)
+	env.OnActivity(a.UpsertContact, mock.Anything, mock.Anything).Return(store.ResolvedContact{ContactID: "ct_1"}, nil)
+	env.OnActivity(a.CreateTicket, mock.Anything, mock.Anything).Return(activities.TicketCreated{TicketID: "tkt_9"}, nil)
+	env.OnActivity(a.SetRoutingState, mock.Anything, mock.Anything).Return(nil)
+	env.OnUpsertTypedSearchAttributes(temporal.NewSearchAttributes(
+		ChannelTypeKey.ValueSet("chat"), ChannelIDKey.ValueSet("ch_1"), AccountIDKey.ValueSet("acc_1"),
+		RoutingStateKey.ValueSet(domain.RoutingRouting),
+	)).Return(nil).Once()
+	env.OnUpsertTypedSearchAttributes(temporal.NewSearchAttributes(TicketIDKey.ValueSet("tkt_9"))).Return(nil).Once()
+	env.OnUpsertTypedSearchAttributes(temporal.NewSearchAttributes(RoutingStateKey.ValueSet(domain.RoutingUnassigned))).Return(nil).Once()
+	signalAt(env, time.Second, "msg_1")
+	env.ExecuteWorkflow(ConversationWorkflow, input)
+	require.NoError(t, env.GetWorkflowError())
+}
+
+func TestConversationWithoutContactIdentityStillGetsATicket(t *testing.T) {
+	env := newEnv(t)
+	expectRules(env)
+	env.OnActivity(a.UpsertContact, mock.Anything, mock.Anything).
+		Return(store.ResolvedContact{}, temporal.NewNonRetryableApplicationError("no identity", activities.ErrTypeInvalid, nil)).Once()
+	env.OnActivity(a.CreateTicket, mock.Anything, mock.MatchedBy(func(in activities.CreateTicketInput) bool { return in.ContactID == "" })).
+		Return(activities.TicketCreated{TicketID: "tkt_1"}, nil).Once()
+	env.OnActivity(a.SetRoutingState, mock.Anything, mock.Anything).Return(nil).Once()
+	signalAt(env, time.Second, "msg_1")
+	env.ExecuteWorkflow(ConversationWorkflow, input)
+	require.NoError(t, env.GetWorkflowError())
+}
+
+func TestConversationFailsWhenItsChannelIsGone(t *testing.T) {
+	env := newEnv(t)
+	expectRules(env)
+	env.OnActivity(a.UpsertContact, mock.Anything, mock.Anything).Return(store.ResolvedContact{ContactID: "ct_1"}, nil)
+	env.OnActivity(a.CreateTicket, mock.Anything, mock.Anything).
+		Return(activities.TicketCreated{}, temporal.NewNonRetryableApplicationError("channel deleted", activities.ErrTypeNotFound, nil)).Once()
+	signalAt(env, time.Second, "msg_1")
+	env.ExecuteWorkflow(ConversationWorkflow, input)
+	err := env.GetWorkflowError()
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "create ticket")
+	require.Contains(t, err.Error(), "type: "+activities.ErrTypeNotFound+", retryable: false")
+}
+
+func TestConversationRetriesTransientFailures(t *testing.T) {
+	env := newEnv(t)
+	expectRules(env)
+	env.OnActivity(a.UpsertContact, mock.Anything, mock.Anything).Return(store.ResolvedContact{ContactID: "ct_1"}, nil)
+	calls := 0
+	env.OnActivity(a.CreateTicket, mock.Anything, mock.Anything).Return(func(_ context.Context, _ activities.CreateTicketInput) (activities.TicketCreated, error) {
+		calls++
+		if calls < 3 {
+			return activities.TicketCreated{}, errors.New("database is down")
+		}
+		return activities.TicketCreated{TicketID: "tkt_1"}, nil
+	})
+	env.OnActivity(a.SetRoutingState, mock.Anything, mock.Anything).Return(nil)
+	signalAt(env, time.Second, "msg_1")
+	env.ExecuteWorkflow(ConversationWorkflow, input)
+	require.NoError(t, env.GetWorkflowError())
+	require.Equal(t, 3, calls)
+}
+
+func TestConversationWorkflowIDIsStableAndBounded(t *testing.T) {
+	require.Equal(t, "conv:ch_1:t:42", ConversationWorkflowID("ch_1", "t:42"))
+	long := string(make([]byte, 500))
+	id := ConversationWorkflowID("ch_1", long)
+	require.Equal(t, id, ConversationWorkflowID("ch_1", long))
+	require.Less(t, len(id), 100)
+}
+
+func TestSearchAttributesAreKeywords(t *testing.T) {
+	sa := SearchAttributes()
+	for _, name := range []string{"ChannelType", "ChannelId", "TicketId", "AccountId", "RoutingState", "AssigneeId", "ReplyWindow"} {
+		require.Contains(t, sa, name)
+	}
+}
