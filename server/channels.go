@@ -144,25 +144,11 @@ func (s *Server) checkRouting(ctx context.Context, accountID string, r domain.Ro
 
 func (s *Server) getChannel(c *gin.Context) {
 	ch, err := s.store.Channel(c.Request.Context(), principal(c).AccountID, c.Param("id"))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, ch)
+	s.respond(c, http.StatusOK, ch, err)
 }
 
 func (s *Server) listChannels(c *gin.Context) {
-	page, err := pageFrom(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	chs, err := s.store.ListChannels(c.Request.Context(), principal(c).AccountID, page)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, newList(chs, page, func(ch domain.Channel) string { return ch.ID }))
+	listPage(s, c, s.store.ListChannels, func(ch domain.Channel) string { return ch.ID })
 }
 
 func (s *Server) patchChannel(c *gin.Context) {
@@ -264,9 +250,5 @@ func prefixFields(err error, parent string) error {
 }
 
 func (s *Server) deleteChannel(c *gin.Context) {
-	if err := s.store.DeleteChannel(c.Request.Context(), principal(c).AccountID, c.Param("id")); err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
+	s.respond(c, http.StatusNoContent, nil, s.store.DeleteChannel(c.Request.Context(), principal(c).AccountID, c.Param("id")))
 }

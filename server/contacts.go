@@ -38,11 +38,7 @@ func (s *Server) createContact(c *gin.Context) {
 
 func (s *Server) getContact(c *gin.Context) {
 	ct, err := s.store.Contact(c.Request.Context(), principal(c).AccountID, c.Param("id"))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, ct)
+	s.respond(c, http.StatusOK, ct, err)
 }
 
 func (s *Server) listContacts(c *gin.Context) {

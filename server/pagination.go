@@ -1,7 +1,9 @@
 package server
 
 import (
+	"context"
 	"encoding/base64"
+	"net/http"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -54,4 +56,19 @@ func newList[T any](items []T, page store.Page, id func(T) string) list[T] {
 		l.NextCursor = &cur
 	}
 	return l
+}
+
+// listPage answers a page of the caller's account's items fetched by fetch.
+func listPage[T any](s *Server, c *gin.Context, fetch func(context.Context, string, store.Page) ([]T, error), id func(T) string) {
+	page, err := pageFrom(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	items, err := fetch(c.Request.Context(), principal(c).AccountID, page)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newList(items, page, id))
 }

@@ -82,3 +82,16 @@ func (r problemRender) Render(w http.ResponseWriter) error {
 func (r problemRender) WriteContentType(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", problemContentType)
 }
+
+// respond answers v with status (no body when v is nil), or the problem err stands for.
+func (s *Server) respond(c *gin.Context, status int, v any, err error) {
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if v == nil {
+		c.Status(status)
+		return
+	}
+	c.JSON(status, v)
+}

@@ -174,11 +174,7 @@ func (s *Server) patchRule(c *gin.Context) {
 }
 
 func (s *Server) deleteRule(c *gin.Context) {
-	if err := s.store.DeleteRule(c.Request.Context(), principal(c).AccountID, c.Param("id")); err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
+	s.respond(c, http.StatusNoContent, nil, s.store.DeleteRule(c.Request.Context(), principal(c).AccountID, c.Param("id")))
 }
 
 type validateRuleRequest struct {

@@ -31,25 +31,11 @@ func (s *Server) createTeam(c *gin.Context) {
 
 func (s *Server) getTeam(c *gin.Context) {
 	t, err := s.store.Team(c.Request.Context(), principal(c).AccountID, c.Param("id"))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, t)
+	s.respond(c, http.StatusOK, t, err)
 }
 
 func (s *Server) listTeams(c *gin.Context) {
-	page, err := pageFrom(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	ts, err := s.store.ListTeams(c.Request.Context(), principal(c).AccountID, page)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, newList(ts, page, func(t domain.Team) string { return t.ID }))
+	listPage(s, c, s.store.ListTeams, func(t domain.Team) string { return t.ID })
 }
 
 func (s *Server) patchTeam(c *gin.Context) {
@@ -78,9 +64,5 @@ func (s *Server) patchTeam(c *gin.Context) {
 }
 
 func (s *Server) deleteTeam(c *gin.Context) {
-	if err := s.store.DeleteTeam(c.Request.Context(), principal(c).AccountID, c.Param("id")); err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
+	s.respond(c, http.StatusNoContent, nil, s.store.DeleteTeam(c.Request.Context(), principal(c).AccountID, c.Param("id")))
 }

@@ -11,11 +11,7 @@ import (
 
 func (s *Server) getTicket(c *gin.Context) {
 	t, err := s.store.Ticket(c.Request.Context(), principal(c).AccountID, c.Param("id"))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, t)
+	s.respond(c, http.StatusOK, t, err)
 }
 
 func (s *Server) listTickets(c *gin.Context) {

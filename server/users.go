@@ -60,25 +60,11 @@ func (s *Server) createUser(c *gin.Context) {
 
 func (s *Server) getUser(c *gin.Context) {
 	u, err := s.store.User(c.Request.Context(), principal(c).AccountID, c.Param("id"))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, u)
+	s.respond(c, http.StatusOK, u, err)
 }
 
 func (s *Server) listUsers(c *gin.Context) {
-	page, err := pageFrom(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	us, err := s.store.ListUsers(c.Request.Context(), principal(c).AccountID, page)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, newList(us, page, func(u domain.User) string { return u.ID }))
+	listPage(s, c, s.store.ListUsers, func(u domain.User) string { return u.ID })
 }
 
 func (s *Server) patchUser(c *gin.Context) {
@@ -107,11 +93,7 @@ func (s *Server) patchUser(c *gin.Context) {
 }
 
 func (s *Server) deleteUser(c *gin.Context) {
-	if err := s.store.DeleteUser(c.Request.Context(), principal(c).AccountID, c.Param("id")); err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
+	s.respond(c, http.StatusNoContent, nil, s.store.DeleteUser(c.Request.Context(), principal(c).AccountID, c.Param("id")))
 }
 
 // putAvailability sets a user's availability; an agent may set only their own.

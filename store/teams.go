@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -121,23 +120,5 @@ func (s *Store) ListTeams(ctx context.Context, accountID string, page Page) ([]d
 
 // DeleteTeam removes a team unless a channel routes to it (409 naming the channels).
 func (s *Store) DeleteTeam(ctx context.Context, accountID, id string) error {
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		var names []string
-		if err := tx.SelectContext(ctx, &names,
-			`SELECT name FROM channels WHERE account_id = $1 AND routing->'teams' ? $2 ORDER BY name FOR UPDATE`, accountID, id); err != nil {
-			return fmt.Errorf("delete team: find routing channels: %w", err)
-		}
-		if len(names) > 0 {
-			return fmt.Errorf("team %s is a routing target of the channels %s; remove it from those channels' routing first: %w",
-				id, strings.Join(quoteAll(names), ", "), domain.ErrConflict)
-		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM teams WHERE id = $1 AND account_id = $2`, id, accountID)
-		if err != nil {
-			return fmt.Errorf("delete team: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("delete team: %w", domain.ErrNotFound)
-		}
-		return nil
-	})
+	return s.deleteUnlessRouted(ctx, accountID, id, "teams", "team")
 }

@@ -158,22 +158,28 @@ func (s *Store) SetAvailability(ctx context.Context, accountID, id, availability
 
 // DeleteUser removes a user unless a channel routes to them (409 naming the channels).
 func (s *Store) DeleteUser(ctx context.Context, accountID, id string) error {
+	return s.deleteUnlessRouted(ctx, accountID, id, "users", "user")
+}
+
+// deleteUnlessRouted deletes a user or team ("users"/"teams" rows) unless a
+// channel's routing names it; the channels are locked so none starts to meanwhile.
+func (s *Store) deleteUnlessRouted(ctx context.Context, accountID, id, table, what string) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var names []string
 		if err := tx.SelectContext(ctx, &names,
-			`SELECT name FROM channels WHERE account_id = $1 AND routing->'users' ? $2 ORDER BY name FOR UPDATE`, accountID, id); err != nil {
-			return fmt.Errorf("delete user: find routing channels: %w", err)
+			`SELECT name FROM channels WHERE account_id = $1 AND routing->'`+table+`' ? $2 ORDER BY name FOR UPDATE`, accountID, id); err != nil {
+			return fmt.Errorf("delete %s: find routing channels: %w", what, err)
 		}
 		if len(names) > 0 {
-			return fmt.Errorf("user %s is a routing target of the channels %s; remove them from those channels' routing first: %w",
-				id, strings.Join(quoteAll(names), ", "), domain.ErrConflict)
+			return fmt.Errorf("%s %s is a routing target of the channels %s; take it out of their routing first: %w",
+				what, id, strings.Join(quoteAll(names), ", "), domain.ErrConflict)
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = $1 AND account_id = $2`, id, accountID)
+		res, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE id = $1 AND account_id = $2`, id, accountID)
 		if err != nil {
-			return fmt.Errorf("delete user: %w", err)
+			return fmt.Errorf("delete %s: %w", what, err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("delete user: %w", domain.ErrNotFound)
+			return fmt.Errorf("delete %s: %w", what, domain.ErrNotFound)
 		}
 		return nil
 	})

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"go.temporal.io/sdk/client"
+
 	"github.com/routedesk/routedesk/devtemporal"
 	"github.com/routedesk/routedesk/domain"
 	"github.com/routedesk/routedesk/store"
@@ -33,56 +35,61 @@ func temporalAddress(cfg *config) string {
 	return cfg.TemporalAddress
 }
 
-// runServer serves the HTTP API against an existing Temporal cluster.
-func runServer(ctx context.Context, cfg *config, log *slog.Logger, _ io.Writer) error {
+// deps are what server and worker processes share: the store, metrics and a Temporal client.
+type deps struct {
+	store    *store.Store
+	tel      *telemetry
+	temporal client.Client
+}
+
+// connect opens the store (which must be migrated) and dials the configured
+// Temporal cluster; close releases both.
+func connect(ctx context.Context, cfg *config, log *slog.Logger) (d deps, close func(), err error) {
 	box, err := secretBox(cfg, false)
 	if err != nil {
-		return err
+		return d, nil, err
 	}
-	st, err := openStore(ctx, cfg, box, false, log)
+	if d.store, err = openStore(ctx, cfg, box, false, log); err != nil {
+		return d, nil, err
+	}
+	if d.tel, err = newTelemetry(); err != nil {
+		_ = d.store.Close()
+		return d, nil, err
+	}
+	if d.temporal, err = dialTemporal(ctx, cfg, temporalAddress(cfg), log, d.tel.temporal); err != nil {
+		_ = d.tel.close()
+		_ = d.store.Close()
+		return d, nil, err
+	}
+	return d, func() {
+		d.temporal.Close()
+		_ = d.tel.close()
+		_ = d.store.Close()
+	}, nil
+}
+
+// runServer serves the HTTP API against an existing Temporal cluster.
+func runServer(ctx context.Context, cfg *config, log *slog.Logger, _ io.Writer) error {
+	d, closeDeps, err := connect(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	tel, err := newTelemetry()
-	if err != nil {
-		return err
-	}
-	defer tel.close()
-	tc, err := dialTemporal(ctx, cfg, temporalAddress(cfg), log, tel.temporal)
-	if err != nil {
-		return err
-	}
-	defer tc.Close()
-	return serveAPI(ctx, cfg, st, tc, tel, log, nil)
+	defer closeDeps()
+	return serveAPI(ctx, cfg, d.store, d.temporal, d.tel, log, nil)
 }
 
 // runWorker runs the Temporal worker until a signal stops it.
 func runWorker(ctx context.Context, cfg *config, log *slog.Logger, _ io.Writer) error {
-	box, err := secretBox(cfg, false)
+	d, closeDeps, err := connect(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg, box, false, log)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	tel, err := newTelemetry()
-	if err != nil {
-		return err
-	}
-	defer tel.close()
-	tc, err := dialTemporal(ctx, cfg, temporalAddress(cfg), log, tel.temporal)
-	if err != nil {
-		return err
-	}
-	defer tc.Close()
-	if err := worker.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace); err != nil {
+	defer closeDeps()
+	if err := worker.EnsureSearchAttributes(ctx, d.temporal, cfg.TemporalNamespace); err != nil {
 		// Temporal Cloud registers attributes through its own console or tcld; say what is needed.
 		log.Warn("could not register search attributes; add them to the namespace yourself (Keyword: ChannelType, ChannelId, AccountId, TicketId, AssigneeId, RoutingState, ReplyWindow)", "error", err)
 	}
-	w := worker.New(tc, cfg.TaskQueue, newActivities(st, log), cfg.ShutdownTimeout)
+	w := worker.New(d.temporal, cfg.TaskQueue, newActivities(d.store, log), cfg.ShutdownTimeout)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
