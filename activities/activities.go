@@ -7,6 +7,7 @@ package activities
 import (
 	"errors"
 	"log/slog"
+	"net/http"
 
 	"go.temporal.io/sdk/temporal"
 
@@ -28,6 +29,8 @@ type Activities struct {
 	Store *store.Store
 	Rules *rules.Engine
 	Log   *slog.Logger
+	// HTTP sends webhooks to custom channels; nil means a client with a 20 s timeout.
+	HTTP *http.Client
 }
 
 // classify turns permanent failures into typed non-retryable errors and leaves

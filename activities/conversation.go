@@ -42,8 +42,40 @@ type CreateTicketInput struct {
 type TicketCreated struct {
 	TicketID       string         `json:"ticket_id"`
 	Created        bool           `json:"created"`
+	Status         string         `json:"status"`
 	ChannelVersion int            `json:"channel_version"`
 	Routing        domain.Routing `json:"routing"`
+	// The rest describe an existing ticket (Created false), to resume its conversation.
+	ContactID      string   `json:"contact_id,omitempty"`
+	AssigneeID     string   `json:"assignee_id,omitempty"`
+	RoutingState   string   `json:"routing_state,omitempty"`
+	RequiredSkills []string `json:"required_skills,omitempty"`
+}
+
+func ticketCreated(t domain.Ticket, created bool, ch domain.Channel) TicketCreated {
+	out := TicketCreated{TicketID: t.ID, Created: created, Status: t.Status, ChannelVersion: ch.Version, Routing: ch.Routing,
+		RoutingState: t.RoutingState, RequiredSkills: t.RequiredSkills}
+	if t.ContactID != nil {
+		out.ContactID = *t.ContactID
+	}
+	if t.Assignee.UserID != nil {
+		out.AssigneeID = *t.Assignee.UserID
+	}
+	return out
+}
+
+// LoadTicket describes an existing ticket, for a conversation workflow that
+// starts again after it ended (an agent acts on an idle conversation).
+func (a *Activities) LoadTicket(ctx context.Context, in TicketRef) (TicketCreated, error) {
+	t, err := a.Store.Ticket(ctx, in.AccountID, in.TicketID)
+	if err != nil {
+		return TicketCreated{}, classify(err)
+	}
+	ch, err := a.Store.Channel(ctx, in.AccountID, t.ChannelID)
+	if err != nil {
+		return TicketCreated{}, classify(err)
+	}
+	return ticketCreated(t, false, ch), nil
 }
 
 // CreateTicket creates the conversation's ticket from the channel's ticket
@@ -72,7 +104,7 @@ func (a *Activities) CreateTicket(ctx context.Context, in CreateTicketInput) (Ti
 	if err != nil {
 		return TicketCreated{}, classify(err)
 	}
-	return TicketCreated{TicketID: t.ID, Created: created, ChannelVersion: ch.Version, Routing: ch.Routing}, nil
+	return ticketCreated(t, created, ch), nil
 }
 
 // maxSubject is the longest subject, in characters, taken from a message's text.

@@ -31,6 +31,7 @@ var problemTypes = map[int]string{
 	http.StatusRequestEntityTooLarge: "https://routedesk.dev/problems/too-large",
 	http.StatusUnprocessableEntity:   "https://routedesk.dev/problems/invalid-input",
 	http.StatusInternalServerError:   "https://routedesk.dev/problems/internal",
+	http.StatusBadGateway:            "https://routedesk.dev/problems/upstream",
 	http.StatusServiceUnavailable:    "https://routedesk.dev/problems/unavailable",
 }
 
@@ -62,6 +63,8 @@ func (s *Server) fail(c *gin.Context, err error) {
 		writeProblem(c, http.StatusNotFound, "no such resource in this account")
 	case errors.Is(err, domain.ErrConflict):
 		writeProblem(c, http.StatusConflict, err.Error())
+	case errors.Is(err, errUpstream):
+		writeProblem(c, http.StatusBadGateway, err.Error())
 	case errors.Is(err, domain.ErrForbidden):
 		writeProblem(c, http.StatusForbidden, err.Error())
 	default:

@@ -71,6 +71,8 @@ func (s *Server) routes() []route {
 
 		{method: http.MethodGet, path: "/v1/tickets", tag: "tickets", summary: "List tickets, newest first", auth: authAny, response: list[domain.Ticket]{}, status: 200, query: append([]string{"status", "channel_id", "assignee_id", "routing_state", "contact_id"}, pageQuery...), handler: s.listTickets},
 		{method: http.MethodGet, path: "/v1/tickets/:id", tag: "tickets", summary: "Get a ticket", auth: authAny, response: domain.Ticket{}, status: 200, handler: s.getTicket},
+		{method: http.MethodPatch, path: "/v1/tickets/:id", tag: "tickets", summary: "Change a ticket's status or assignee (closing frees the agent's capacity)", auth: authAny, request: ticketPatch{}, response: domain.Ticket{}, status: 200, handler: s.patchTicket},
+		{method: http.MethodPost, path: "/v1/tickets/:id/replies", tag: "tickets", summary: "Reply to the customer on the ticket's channel", auth: authAny, request: replyRequest{}, response: replyResponse{}, status: 201, handler: s.postReply},
 		{method: http.MethodGet, path: "/v1/tickets/:id/messages", tag: "tickets", summary: "A ticket's messages, oldest first", auth: authAny, response: list[domain.Message]{}, status: 200, query: pageQuery, handler: s.ticketMessages},
 	}
 }

@@ -85,11 +85,10 @@ func (s *Server) patchUser(c *gin.Context) {
 		return
 	}
 	updated, err := s.store.UpdateUser(c.Request.Context(), p.AccountID, req.user(u.ID))
-	if err != nil {
-		s.fail(c, err)
-		return
+	if err == nil {
+		s.dispatch(c.Request.Context(), p.AccountID, u.ID) // more capacity, new skills or availability may serve waiting tickets
 	}
-	c.JSON(http.StatusOK, updated)
+	s.respond(c, http.StatusOK, updated, err)
 }
 
 func (s *Server) deleteUser(c *gin.Context) {
@@ -114,11 +113,10 @@ func (s *Server) putAvailability(c *gin.Context) {
 		return
 	}
 	u, err := s.store.SetAvailability(c.Request.Context(), p.AccountID, id, req.Availability)
-	if err != nil {
-		s.fail(c, err)
-		return
+	if err == nil && u.Availability == domain.Available {
+		s.dispatch(c.Request.Context(), p.AccountID, id)
 	}
-	c.JSON(http.StatusOK, u)
+	s.respond(c, http.StatusOK, u, err)
 }
 
 func (s *Server) createUserToken(c *gin.Context) {

@@ -214,3 +214,42 @@ func (r messageRow) message() (domain.Message, error) {
 	}
 	return m, nil
 }
+
+// Outbound is an agent's reply as stored before it is sent.
+type Outbound struct {
+	AccountID      string
+	ChannelID      string
+	ConversationID string
+	// ExternalID makes the insert idempotent: the workflow's update id.
+	ExternalID string
+	Author     domain.Author
+	Text       string
+	HTML       string
+	Tag        string
+}
+
+// AddOutbound stores a reply as queued; a repeat with the same external id returns the first.
+func (s *Store) AddOutbound(ctx context.Context, o Outbound) (domain.Message, error) {
+	author, _ := json.Marshal(o.Author)
+	_, err := s.db.ExecContext(ctx,
+		`INSERT INTO messages (id, account_id, channel_id, conversation_id, external_id, direction, author, text, html, tag, status, sent_at, delivered_at)
+		 VALUES ($1, $2, $3, $4, $5, 'outbound', $6, $7, $8, $9, 'queued', now(), now())
+		 ON CONFLICT (channel_id, external_id) DO NOTHING`,
+		NewID("msg"), o.AccountID, o.ChannelID, o.ConversationID, o.ExternalID, author, o.Text, o.HTML, o.Tag)
+	if err != nil {
+		return domain.Message{}, fmt.Errorf("add outbound message: %w", err)
+	}
+	var row messageRow
+	if err := s.db.GetContext(ctx, &row, `SELECT `+messageColumns+` FROM messages WHERE channel_id = $1 AND external_id = $2`, o.ChannelID, o.ExternalID); err != nil {
+		return domain.Message{}, fmt.Errorf("read outbound message: %w", err)
+	}
+	return row.message()
+}
+
+// SetMessageStatus records what became of an outbound message.
+func (s *Store) SetMessageStatus(ctx context.Context, accountID, messageID, status string) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE messages SET status = $3 WHERE id = $1 AND account_id = $2`, messageID, accountID, status); err != nil {
+		return fmt.Errorf("set message status: %w", err)
+	}
+	return nil
+}

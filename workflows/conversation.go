@@ -39,7 +39,9 @@ var activityOptions = workflow.ActivityOptions{
 var a *activities.Activities
 
 // ConversationWorkflow is one inbound conversation: it finds the contact,
-// creates the ticket and routes it, then follows the conversation's messages.
+// creates the ticket and routes it, waits for an agent when none is free,
+// takes agents' replies and changes as updates, and follows the
+// conversation's messages (reopening a closed ticket).
 func ConversationWorkflow(ctx workflow.Context, in ConversationInput) error {
 	c := &conversation{in: in, state: ConversationState{ConversationID: in.ConversationID, RoutingState: domain.RoutingRouting, ReplyWindow: domain.WindowNone}}
 	if in.State != nil {
@@ -51,8 +53,23 @@ func ConversationWorkflow(ctx workflow.Context, in ConversationInput) error {
 		return fmt.Errorf("register state query: %w", err)
 	}
 	ctx = workflow.WithActivityOptions(ctx, activityOptions)
+	if err := c.registerUpdates(ctx); err != nil {
+		return err
+	}
 	if err := c.upsertIdentity(ctx); err != nil {
 		return err
+	}
+	if in.State == nil && in.TicketID != "" {
+		var t activities.TicketCreated
+		if err := workflow.ExecuteActivity(ctx, a.LoadTicket, activities.TicketRef{AccountID: in.AccountID, TicketID: in.TicketID}).Get(ctx, &t); err != nil {
+			return c.fail(ctx, "load ticket", err)
+		}
+		if err := c.resume(ctx, t); err != nil {
+			return err
+		}
+	}
+	if c.state.RoutingState == domain.RoutingWaitingForAgent && c.state.WaitUntil != nil {
+		c.armWaitTimer(ctx, c.state.WaitUntil.Sub(workflow.Now(ctx)))
 	}
 
 	idle := in.IdleTimeout
@@ -60,32 +77,48 @@ func ConversationWorkflow(ctx workflow.Context, in ConversationInput) error {
 		idle = DefaultIdleTimeout
 	}
 	inbound := workflow.GetSignalChannel(ctx, SignalInboundMessage)
+	assigned := workflow.GetSignalChannel(ctx, SignalAgentAssigned)
 	for {
 		var msg InboundMessage
+		var agent AgentAssigned
+		var gotMessage, gotAgent, waitOver, idled bool
 		timerCtx, cancelTimer := workflow.WithCancel(ctx)
-		idleTimer := workflow.NewTimer(timerCtx, idle)
-		idled := false
-		workflow.NewSelector(ctx).
-			AddReceive(inbound, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &msg) }).
-			AddFuture(idleTimer, func(workflow.Future) { idled = true }).
-			Select(ctx)
+		sel := workflow.NewSelector(ctx).
+			AddReceive(inbound, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &msg); gotMessage = true }).
+			AddReceive(assigned, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &agent); gotAgent = true })
+		if c.waitTimer != nil {
+			sel.AddFuture(c.waitTimer, func(workflow.Future) { waitOver = true })
+		} else {
+			sel.AddFuture(workflow.NewTimer(timerCtx, idle), func(workflow.Future) { idled = true })
+		}
+		sel.Select(ctx)
 		cancelTimer()
-		if idled {
+		var err error
+		switch {
+		case gotMessage:
+			err = c.handle(ctx, msg)
+			for err == nil && inbound.ReceiveAsync(&msg) {
+				err = c.handle(ctx, msg)
+			}
+		case gotAgent:
+			err = c.onAgentAssigned(ctx, agent.UserID)
+		case waitOver:
+			err = c.onWaitOver(ctx)
+		case idled:
 			// A message may have arrived as the timer fired: handle it rather than drop it.
 			if !inbound.ReceiveAsync(&msg) {
-				return nil
+				return c.finish(ctx)
 			}
+			err = c.handle(ctx, msg)
 		}
-		if err := c.handle(ctx, msg); err != nil {
+		if err != nil {
 			return err
-		}
-		for inbound.ReceiveAsync(&msg) {
-			if err := c.handle(ctx, msg); err != nil {
-				return err
-			}
 		}
 		info := workflow.GetInfo(ctx)
 		if info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() > continueAsNewAfter {
+			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+				return err
+			}
 			next := in
 			state := c.state
 			next.State = &state
@@ -94,9 +127,17 @@ func ConversationWorkflow(ctx workflow.Context, in ConversationInput) error {
 	}
 }
 
+// finish ends an idle conversation once running updates are done.
+func (c *conversation) finish(ctx workflow.Context) error {
+	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+}
+
 type conversation struct {
 	in    ConversationInput
 	state ConversationState
+	// waitTimer fires when the wait for an agent times out; nil when not waiting.
+	waitTimer  workflow.Future
+	cancelWait workflow.CancelFunc
 }
 
 // upsertIdentity makes sure the workflow carries the search attributes that
@@ -142,10 +183,13 @@ func (c *conversation) handle(ctx workflow.Context, msg InboundMessage) error {
 	c.remember(msg.MessageID)
 	c.state.MessageCount++
 	c.state.LastMessageAt = workflow.Now(ctx)
-	if c.state.TicketID != "" {
-		return nil
+	if c.state.TicketID == "" {
+		return c.openTicket(ctx, msg)
 	}
-	return c.openTicket(ctx, msg)
+	if c.state.Status == domain.TicketStatusClosed {
+		return c.reopen(ctx)
+	}
+	return nil
 }
 
 // openTicket finds the contact, creates the ticket and routes it.
@@ -179,17 +223,148 @@ func (c *conversation) openTicket(ctx workflow.Context, msg InboundMessage) erro
 	if err != nil {
 		return c.fail(ctx, "create ticket", err)
 	}
+	if !ticket.Created && ticket.RoutingState != "" && ticket.RoutingState != domain.RoutingRouting {
+		// An earlier run of this conversation made and routed the ticket; carry on from there.
+		if err := c.resume(ctx, ticket); err != nil {
+			return err
+		}
+		if c.state.Status == domain.TicketStatusClosed {
+			return c.reopen(ctx)
+		}
+		return nil
+	}
 	c.state.TicketID = ticket.TicketID
+	c.state.Status = ticket.Status
+	c.state.Routing = ticket.Routing
+	c.state.RequiredSkills = outcome.RequiredSkills
 	if err := workflow.UpsertTypedSearchAttributes(ctx, TicketIDKey.ValueSet(ticket.TicketID)); err != nil {
 		return fmt.Errorf("upsert ticket id: %w", err)
 	}
-	return c.route(ctx, ticket.Routing)
+	return c.route(ctx, "")
 }
 
-// route applies the channel's assignment mode. Assignment to agents is not
-// built yet: every mode leaves the ticket unassigned in its queue.
-func (c *conversation) route(ctx workflow.Context, _ domain.Routing) error {
-	return c.setRoutingState(ctx, domain.RoutingUnassigned, "")
+// resume takes over an existing ticket's state from an earlier run.
+func (c *conversation) resume(ctx workflow.Context, t activities.TicketCreated) error {
+	c.state.TicketID, c.state.Status, c.state.Routing = t.TicketID, t.Status, t.Routing
+	c.state.RequiredSkills = t.RequiredSkills
+	if t.ContactID != "" {
+		c.state.ContactID = t.ContactID
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, TicketIDKey.ValueSet(t.TicketID)); err != nil {
+		return fmt.Errorf("upsert ticket id: %w", err)
+	}
+	state := t.RoutingState
+	if state == domain.RoutingWaitingForAgent {
+		// The earlier run ended while the ticket waited; wait again for the channel's timeout.
+		return c.route(ctx, "")
+	}
+	return c.showRouting(ctx, state, t.AssigneeID)
+}
+
+// route applies the channel's assignment mode; preferUser (a reopened
+// ticket's previous agent) is tried first.
+func (c *conversation) route(ctx workflow.Context, preferUser string) error {
+	if workflow.GetVersion(ctx, changeAssignment, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return c.setRoutingState(ctx, domain.RoutingUnassigned, "") // histories from before assignment existed
+	}
+	var res activities.RouteResult
+	err := workflow.ExecuteActivity(ctx, a.Route, activities.RouteInput{
+		AccountID: c.in.AccountID, TicketID: c.state.TicketID, ContactID: c.state.ContactID,
+		Routing: c.state.Routing, RequiredSkills: c.state.RequiredSkills, PreferUser: preferUser,
+	}).Get(ctx, &res)
+	if err != nil {
+		return c.fail(ctx, "route", err)
+	}
+	switch res.State {
+	case domain.RoutingAssigned:
+		return c.assignedTo(ctx, res.UserID)
+	case domain.RoutingWaitingForAgent:
+		now := workflow.Now(ctx)
+		c.state.WaitingSince = &now
+		timeout := time.Duration(c.state.Routing.WithDefaults().TimeoutSeconds) * time.Second
+		until := now.Add(timeout)
+		c.state.WaitUntil = &until
+		c.armWaitTimer(ctx, timeout)
+	}
+	return c.showRouting(ctx, res.State, "")
+}
+
+// changeAssignment is the GetVersion change id of agent assignment.
+const changeAssignment = "assignment"
+
+// armWaitTimer starts the durable timer of the wait for an agent.
+func (c *conversation) armWaitTimer(ctx workflow.Context, d time.Duration) {
+	if d < time.Millisecond {
+		d = time.Millisecond
+	}
+	timerCtx, cancel := workflow.WithCancel(ctx)
+	c.waitTimer, c.cancelWait = workflow.NewTimer(timerCtx, d), cancel
+}
+
+// stopWaitTimer forgets the wait for an agent.
+func (c *conversation) stopWaitTimer() {
+	if c.cancelWait != nil {
+		c.cancelWait()
+	}
+	c.waitTimer, c.cancelWait = nil, nil
+	c.state.WaitingSince, c.state.WaitUntil = nil, nil
+}
+
+// assignedTo records that userID has the ticket.
+func (c *conversation) assignedTo(ctx workflow.Context, userID string) error {
+	c.stopWaitTimer()
+	return c.showRouting(ctx, domain.RoutingAssigned, userID)
+}
+
+// showRouting keeps the query state and search attributes in step with the ticket.
+func (c *conversation) showRouting(ctx workflow.Context, state, userID string) error {
+	c.state.RoutingState, c.state.AssigneeID = state, userID
+	assignee := AssigneeIDKey.ValueSet(userID)
+	if userID == "" {
+		assignee = AssigneeIDKey.ValueUnset()
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, RoutingStateKey.ValueSet(state), assignee); err != nil {
+		return fmt.Errorf("upsert routing state: %w", err)
+	}
+	return nil
+}
+
+// onAgentAssigned handles a dispatch that gave the waiting ticket an agent.
+func (c *conversation) onAgentAssigned(ctx workflow.Context, userID string) error {
+	if userID == "" || c.state.AssigneeID == userID {
+		return nil
+	}
+	return c.assignedTo(ctx, userID)
+}
+
+// onWaitOver ends the wait for an agent: the ticket stays in its queue, unassigned.
+func (c *conversation) onWaitOver(ctx workflow.Context) error {
+	if c.state.RoutingState != domain.RoutingWaitingForAgent {
+		c.stopWaitTimer() // cancelled by an update that settled the ticket
+		return nil
+	}
+	var user string
+	err := workflow.ExecuteActivity(ctx, a.StopWaiting, activities.TicketRef{AccountID: c.in.AccountID, TicketID: c.state.TicketID}).Get(ctx, &user)
+	if err != nil {
+		return c.fail(ctx, "stop waiting", err)
+	}
+	if user != "" {
+		return c.assignedTo(ctx, user)
+	}
+	c.stopWaitTimer()
+	return c.showRouting(ctx, domain.RoutingUnassigned, "")
+}
+
+// reopen opens a closed ticket again on a new customer message: back to its
+// previous agent if they are available and have room, else through routing.
+func (c *conversation) reopen(ctx workflow.Context) error {
+	var prev string
+	err := workflow.ExecuteActivity(ctx, a.Reopen, activities.TicketRef{AccountID: c.in.AccountID, TicketID: c.state.TicketID}).Get(ctx, &prev)
+	if err != nil {
+		return c.fail(ctx, "reopen", err)
+	}
+	c.state.Status = "open"
+	return c.route(ctx, prev)
 }
 
 func (c *conversation) setRoutingState(ctx workflow.Context, state, event string) error {

@@ -55,8 +55,9 @@ func TestConversationCreatesOneTicketAndIgnoresRedelivery(t *testing.T) {
 		AccountID: "acc_1", ChannelID: "ch_1", ConversationID: "conv_1", ContactID: "ct_1", MessageID: "msg_1",
 		Rules: &vipOutcome,
 	}).Return(activities.TicketCreated{TicketID: "tkt_1", Created: true, Routing: domain.Routing{AssignTo: domain.AssignNone}}, nil).Once()
-	env.OnActivity(a.SetRoutingState, mock.Anything, activities.RoutingStateInput{AccountID: "acc_1", TicketID: "tkt_1", State: domain.RoutingUnassigned}).
-		Return(nil).Once()
+	env.OnActivity(a.Route, mock.Anything, activities.RouteInput{AccountID: "acc_1", TicketID: "tkt_1", ContactID: "ct_1",
+		Routing: domain.Routing{AssignTo: domain.AssignNone}, RequiredSkills: []string{"swedish"}}).
+		Return(activities.RouteResult{State: domain.RoutingUnassigned}, nil).Once()
 
 	signalAt(env, time.Second, "msg_1")
 	signalAt(env, 2*time.Second, "msg_1") // redelivered by the redrive loop
@@ -84,13 +85,13 @@ func TestConversationSetsSearchAttributes(t *testing.T) {
 	expectRules(env)
 	env.OnActivity(a.UpsertContact, mock.Anything, mock.Anything).Return(store.ResolvedContact{ContactID: "ct_1"}, nil)
 	env.OnActivity(a.CreateTicket, mock.Anything, mock.Anything).Return(activities.TicketCreated{TicketID: "tkt_9"}, nil)
-	env.OnActivity(a.SetRoutingState, mock.Anything, mock.Anything).Return(nil)
+	env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(activities.RouteResult{State: domain.RoutingUnassigned}, nil)
 	env.OnUpsertTypedSearchAttributes(temporal.NewSearchAttributes(
 		ChannelTypeKey.ValueSet("chat"), ChannelIDKey.ValueSet("ch_1"), AccountIDKey.ValueSet("acc_1"),
 		RoutingStateKey.ValueSet(domain.RoutingRouting),
 	)).Return(nil).Once()
 	env.OnUpsertTypedSearchAttributes(temporal.NewSearchAttributes(TicketIDKey.ValueSet("tkt_9"))).Return(nil).Once()
-	env.OnUpsertTypedSearchAttributes(temporal.NewSearchAttributes(RoutingStateKey.ValueSet(domain.RoutingUnassigned))).Return(nil).Once()
+	env.OnUpsertTypedSearchAttributes(temporal.NewSearchAttributes(RoutingStateKey.ValueSet(domain.RoutingUnassigned), AssigneeIDKey.ValueUnset())).Return(nil).Once()
 	signalAt(env, time.Second, "msg_1")
 	env.ExecuteWorkflow(ConversationWorkflow, input)
 	require.NoError(t, env.GetWorkflowError())
@@ -103,7 +104,7 @@ func TestConversationWithoutContactIdentityStillGetsATicket(t *testing.T) {
 		Return(store.ResolvedContact{}, temporal.NewNonRetryableApplicationError("no identity", activities.ErrTypeInvalid, nil)).Once()
 	env.OnActivity(a.CreateTicket, mock.Anything, mock.MatchedBy(func(in activities.CreateTicketInput) bool { return in.ContactID == "" })).
 		Return(activities.TicketCreated{TicketID: "tkt_1"}, nil).Once()
-	env.OnActivity(a.SetRoutingState, mock.Anything, mock.Anything).Return(nil).Once()
+	env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(activities.RouteResult{State: domain.RoutingUnassigned}, nil).Once()
 	signalAt(env, time.Second, "msg_1")
 	env.ExecuteWorkflow(ConversationWorkflow, input)
 	require.NoError(t, env.GetWorkflowError())
@@ -135,7 +136,7 @@ func TestConversationRetriesTransientFailures(t *testing.T) {
 		}
 		return activities.TicketCreated{TicketID: "tkt_1"}, nil
 	})
-	env.OnActivity(a.SetRoutingState, mock.Anything, mock.Anything).Return(nil)
+	env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(activities.RouteResult{State: domain.RoutingUnassigned}, nil)
 	signalAt(env, time.Second, "msg_1")
 	env.ExecuteWorkflow(ConversationWorkflow, input)
 	require.NoError(t, env.GetWorkflowError())

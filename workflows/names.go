@@ -58,3 +58,13 @@ func ConversationWorkflowID(channelID, threadKey string) string {
 	}
 	return "conv:" + channelID + ":" + threadKey
 }
+
+// Assignment signal and agent-action updates of the conversation workflow.
+const (
+	// SignalAgentAssigned tells a waiting conversation that a dispatch gave it an agent (AgentAssigned).
+	SignalAgentAssigned = "agent-assigned"
+	// UpdateReply sends an agent's reply (ReplyRequest → ReplyResult).
+	UpdateReply = "reply"
+	// UpdateChange changes a ticket's status or assignee (ChangeRequest → ChangeResult).
+	UpdateChange = "change"
+)

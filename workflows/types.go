@@ -1,6 +1,10 @@
 package workflows
 
-import "time"
+import (
+	"time"
+
+	"github.com/routedesk/routedesk/domain"
+)
 
 // ConversationInput starts (or continues) a conversation workflow.
 type ConversationInput struct {
@@ -11,6 +15,9 @@ type ConversationInput struct {
 	ConversationID string `json:"conversation_id"`
 	// IdleTimeout ends the workflow after this long without a message; 0 = DefaultIdleTimeout.
 	IdleTimeout time.Duration `json:"idle_timeout,omitempty"`
+	// TicketID, when set on a first start, resumes the conversation of an
+	// existing ticket (the workflow had ended and an agent acts on it).
+	TicketID string `json:"ticket_id,omitempty"`
 	// State is carried over by continue-as-new; nil on a first start.
 	State *ConversationState `json:"state,omitempty"`
 }
@@ -31,7 +38,47 @@ type ConversationState struct {
 	WaitingSince   *time.Time `json:"waiting_since"`
 	ReplyWindow    string     `json:"reply_window"`
 	MessageCount   int        `json:"message_count"`
-	LastMessageAt  time.Time  `json:"last_message_at"`
+	// Status is the ticket's status, as far as the workflow knows it.
+	Status string `json:"status"`
+	// WaitUntil is when the wait for an agent times out.
+	WaitUntil *time.Time `json:"wait_until,omitempty"`
+	// Routing and RequiredSkills are what the ticket was routed by.
+	Routing        domain.Routing `json:"routing"`
+	RequiredSkills []string       `json:"required_skills"`
+	LastMessageAt  time.Time      `json:"last_message_at"`
 	// Seen holds the ids of the latest messages handled, to ignore a redelivery.
 	Seen []string `json:"seen"`
+}
+
+// AgentAssigned says which agent a dispatch assigned to a waiting ticket.
+type AgentAssigned struct {
+	UserID string `json:"user_id"`
+}
+
+// ReplyRequest is an agent's reply.
+type ReplyRequest struct {
+	AuthorUserID string `json:"author_user_id,omitempty"`
+	Text         string `json:"text"`
+	HTML         string `json:"html,omitempty"`
+}
+
+// ReplyResult says which message a reply became and how it was tagged.
+type ReplyResult struct {
+	MessageID string `json:"message_id"`
+	Tag       string `json:"tag"`
+	Status    string `json:"status"`
+}
+
+// ChangeRequest changes a ticket's status or assignee; nil fields stay; an empty id unassigns.
+type ChangeRequest struct {
+	Status     *string `json:"status,omitempty"`
+	AssignUser *string `json:"assign_user,omitempty"`
+	AssignTeam *string `json:"assign_team,omitempty"`
+}
+
+// ChangeResult is the ticket's status, assignee and routing state after a change.
+type ChangeResult struct {
+	Status       string `json:"status"`
+	AssigneeID   string `json:"assignee_id"`
+	RoutingState string `json:"routing_state"`
 }

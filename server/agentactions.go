@@ -1,0 +1,206 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/routedesk/routedesk/activities"
+	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/workflows"
+)
+
+// replyRequest is the body of POST /v1/tickets/{id}/replies.
+type replyRequest struct {
+	Text string `json:"text" validate:"max=100000"`
+	HTML string `json:"html" validate:"max=500000"`
+}
+
+type replyResponse struct {
+	MessageID string `json:"message_id"`
+	Tag       string `json:"tag"`
+	Status    string `json:"status"`
+}
+
+// ticketPatch is the body of PATCH /v1/tickets/{id}. assignee, when present,
+// replaces both the user and the team; null members unassign.
+type ticketPatch struct {
+	Status   *string        `json:"status" validate:"omitempty,min=1,max=100"`
+	Assignee *assigneePatch `json:"assignee"`
+}
+
+type assigneePatch struct {
+	UserID *string `json:"user_id" validate:"omitempty,max=100"`
+	TeamID *string `json:"team_id" validate:"omitempty,max=100"`
+}
+
+// updateTicketWorkflow runs an agent action as a Workflow Update on the
+// ticket's conversation workflow, starting it again if it had ended.
+func (s *Server) updateTicketWorkflow(ctx context.Context, accountID string, t domain.Ticket, name string, arg, result any) error {
+	ch, err := s.store.Channel(ctx, accountID, t.ChannelID)
+	if err != nil {
+		return err
+	}
+	start := s.temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
+		ID:                       t.WorkflowID,
+		TaskQueue:                s.cfg.TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			workflows.ChannelTypeKey.ValueSet(ch.Type), workflows.ChannelIDKey.ValueSet(ch.ID),
+			workflows.AccountIDKey.ValueSet(ch.AccountID), workflows.TicketIDKey.ValueSet(t.ID),
+			workflows.RoutingStateKey.ValueSet(t.RoutingState),
+		),
+		Memo: map[string]any{workflows.MemoChannelName: ch.Name},
+	}, workflows.ConversationWorkflow, workflows.ConversationInput{
+		AccountID: ch.AccountID, ChannelID: ch.ID, ChannelType: ch.Type, ChannelName: ch.Name,
+		ConversationID: t.ConversationID, TicketID: t.ID,
+	})
+	handle, err := s.temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
+		StartWorkflowOperation: start,
+		UpdateOptions: client.UpdateWorkflowOptions{
+			WorkflowID: t.WorkflowID, UpdateName: name, Args: []any{arg},
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+		},
+	})
+	if err == nil {
+		err = handle.Get(ctx, result)
+	}
+	return updateError(err)
+}
+
+// updateError maps what the workflow said about an agent action: a refusal
+// by its validator is a 409, a channel that refused the reply a 502.
+func updateError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var actErr *temporal.ActivityError
+	var appErr *temporal.ApplicationError
+	hasApp := errors.As(err, &appErr)
+	if errors.As(err, &actErr) {
+		switch {
+		case hasApp && appErr.Type() == activities.ErrTypeInvalid:
+			return domain.Invalid("body", appErr.Message())
+		case hasApp && appErr.Type() == activities.ErrTypeNotFound:
+			return fmt.Errorf("%s: %w", appErr.Message(), domain.ErrNotFound)
+		case hasApp && appErr.Type() == activities.ErrTypeSendRejected:
+			return fmt.Errorf("%w: %s", errUpstream, appErr.Message())
+		}
+		return fmt.Errorf("agent action: %w", err)
+	}
+	if hasApp { // the workflow's validator refused the action
+		return fmt.Errorf("%s: %w", appErr.Message(), domain.ErrConflict)
+	}
+	return err
+}
+
+var errUpstream = errors.New("the channel did not take the reply")
+
+func (s *Server) postReply(c *gin.Context) {
+	p := principal(c)
+	ctx := c.Request.Context()
+	t, err := s.store.Ticket(ctx, p.AccountID, c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var req replyRequest
+	if err := decodeJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if strings.TrimSpace(req.Text) == "" && strings.TrimSpace(req.HTML) == "" {
+		s.fail(c, domain.Invalid("text", "a reply needs text or html"))
+		return
+	}
+	var res workflows.ReplyResult
+	err = s.updateTicketWorkflow(ctx, p.AccountID, t, workflows.UpdateReply, workflows.ReplyRequest{AuthorUserID: p.UserID, Text: req.Text, HTML: req.HTML}, &res)
+	s.respond(c, http.StatusCreated, replyResponse{MessageID: res.MessageID, Tag: res.Tag, Status: res.Status}, err)
+}
+
+func (s *Server) patchTicket(c *gin.Context) {
+	p := principal(c)
+	ctx := c.Request.Context()
+	t, err := s.store.Ticket(ctx, p.AccountID, c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var req ticketPatch
+	if err := decodeJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	change := workflows.ChangeRequest{Status: req.Status}
+	if req.Assignee != nil {
+		user, team := "", ""
+		if req.Assignee.UserID != nil {
+			user = *req.Assignee.UserID
+		}
+		if req.Assignee.TeamID != nil {
+			team = *req.Assignee.TeamID
+		}
+		change.AssignUser, change.AssignTeam = &user, &team
+	}
+	if change.Status == nil && change.AssignUser == nil {
+		s.fail(c, domain.Invalid("body", "give status or assignee"))
+		return
+	}
+	if err := s.checkAssignee(ctx, p.AccountID, req.Assignee); err != nil {
+		s.fail(c, err)
+		return
+	}
+	var res workflows.ChangeResult
+	if err := s.updateTicketWorkflow(ctx, p.AccountID, t, workflows.UpdateChange, change, &res); err != nil {
+		s.fail(c, err)
+		return
+	}
+	t, err = s.store.Ticket(ctx, p.AccountID, t.ID)
+	s.respond(c, http.StatusOK, t, err)
+}
+
+// dispatch gives an agent who became available (or got room) the oldest
+// waiting tickets they can serve and tells those conversations. The
+// assignment is in PostgreSQL before any signal; a conversation that misses
+// its signal learns it when its wait times out.
+func (s *Server) dispatch(ctx context.Context, accountID, userID string) {
+	assigned, err := s.store.Dispatch(ctx, accountID, userID)
+	if err != nil {
+		s.log.WarnContext(ctx, "dispatch failed; waiting tickets will be routed on their timeout or the next change", "user_id", userID, "error", err)
+		return
+	}
+	for _, d := range assigned {
+		if err := s.temporal.SignalWorkflow(ctx, d.WorkflowID, "", workflows.SignalAgentAssigned, workflows.AgentAssigned{UserID: d.UserID}); err != nil {
+			s.log.WarnContext(ctx, "signal assignment", "workflow_id", d.WorkflowID, "error", err)
+		}
+	}
+}
+
+// checkAssignee answers 422 naming the field when a manual assignee is not in the account.
+func (s *Server) checkAssignee(ctx context.Context, accountID string, a *assigneePatch) error {
+	if a == nil {
+		return nil
+	}
+	if a.UserID != nil && *a.UserID != "" {
+		if _, err := s.store.User(ctx, accountID, *a.UserID); errors.Is(err, domain.ErrNotFound) {
+			return domain.Invalid("assignee.user_id", "user "+*a.UserID+" does not exist in this account")
+		} else if err != nil {
+			return err
+		}
+	}
+	if a.TeamID != nil && *a.TeamID != "" {
+		if _, err := s.store.Team(ctx, accountID, *a.TeamID); errors.Is(err, domain.ErrNotFound) {
+			return domain.Invalid("assignee.team_id", "team "+*a.TeamID+" does not exist in this account")
+		} else if err != nil {
+			return err
+		}
+	}
+	return nil
+}

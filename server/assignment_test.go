@@ -1,0 +1,295 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/routedesk/routedesk/internal/testenv"
+)
+
+type desk struct {
+	t     *testing.T
+	s     *testenv.Stack
+	token string
+}
+
+func newDesk(t *testing.T) desk {
+	s := testenv.NewStack(t)
+	_, token := s.Account("Acme", "enterprise")
+	return desk{t: t, s: s, token: token}
+}
+
+func (d desk) user(email string, fields map[string]any) string {
+	body := map[string]any{"email": email, "name": email, "availability": "available", "capacity": 5}
+	for k, v := range fields {
+		body[k] = v
+	}
+	r := d.s.Do(http.MethodPost, "/v1/users", d.token, body)
+	require.Equal(d.t, http.StatusCreated, r.Status, string(r.Body))
+	return r.Map(d.t)["id"].(string)
+}
+
+func (d desk) channel(routing map[string]any) string {
+	r := d.s.Do(http.MethodPost, "/v1/channels", d.token, map[string]any{"type": "chat", "name": "Chat", "routing": routing})
+	require.Equal(d.t, http.StatusCreated, r.Status, string(r.Body))
+	return r.Map(d.t)["id"].(string)
+}
+
+func (d desk) message(ch, thread string, from map[string]any) {
+	r := d.s.Do(http.MethodPost, "/v1/channels/"+ch+"/messages", d.token, map[string]any{
+		"external_id": thread + "-" + fmt.Sprint(time.Now().UnixNano()), "thread_id": thread, "from": from, "text": "help please",
+	})
+	require.Contains(d.t, []int{http.StatusAccepted, http.StatusOK}, r.Status, string(r.Body))
+}
+
+// ticketOf waits until the thread's ticket reaches a routing state other than "routing".
+func (d desk) ticketOf(ch, thread string, want string) map[string]any {
+	var found map[string]any
+	testenv.Eventually(d.t, 20*time.Second, thread+" to be "+want, func() bool {
+		for _, it := range d.s.Do(http.MethodGet, "/v1/tickets?channel_id="+ch+"&limit=500", d.token, nil).Map(d.t)["items"].([]any) {
+			tk := it.(map[string]any)
+			if tk["workflow_id"] == "conv:"+ch+":t:"+thread {
+				found = tk
+				return tk["routing_state"] == want
+			}
+		}
+		return false
+	})
+	return found
+}
+
+func assignee(tk map[string]any) any { return tk["assignee"].(map[string]any)["user_id"] }
+
+func TestUsersAndTeamsPicksLeastLoadedAndWaits(t *testing.T) {
+	d := newDesk(t)
+	u1 := d.user("one@acme.test", map[string]any{"capacity": 1})
+	u2 := d.user("two@acme.test", map[string]any{"capacity": 1})
+	team := d.s.Do(http.MethodPost, "/v1/teams", d.token, map[string]any{"name": "T", "members": []string{u2}}).Map(t)["id"].(string)
+	ch := d.channel(map[string]any{"assign_to": "users_and_teams", "users": []string{u1}, "teams": []string{team}, "timeout_seconds": 600})
+
+	d.message(ch, "a", map[string]any{"email": "a@x.test"})
+	first := d.ticketOf(ch, "a", "assigned")
+	d.message(ch, "b", map[string]any{"email": "b@x.test"})
+	second := d.ticketOf(ch, "b", "assigned")
+	require.NotEqual(t, assignee(first), assignee(second), "load spreads over both agents")
+	require.ElementsMatch(t, []any{u1, u2}, []any{assignee(first), assignee(second)})
+
+	d.message(ch, "c", map[string]any{"email": "c@x.test"})
+	third := d.ticketOf(ch, "c", "waiting_for_agent")
+	require.Nil(t, assignee(third))
+
+	// Closing a ticket frees its agent, who gets the waiting ticket at once.
+	r := d.s.Do(http.MethodPatch, "/v1/tickets/"+first["id"].(string), d.token, map[string]any{"status": "closed"})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	require.Equal(t, "closed", r.Map(t)["status"])
+	third = d.ticketOf(ch, "c", "assigned")
+	require.Equal(t, assignee(first), assignee(third))
+
+	// The workflow knows too: its query and search attributes follow.
+	v, err := d.s.Temporal.QueryWorkflow(context.Background(), third["workflow_id"].(string), "", "state")
+	require.NoError(t, err)
+	var st map[string]any
+	require.NoError(t, v.Get(&st))
+	require.Equal(t, "assigned", st["routing_state"])
+	require.Equal(t, assignee(first), st["assignee_id"])
+	testenv.RecordHistory(t, d.s.Temporal, third["workflow_id"].(string), "conversation_waits_then_dispatched")
+	testenv.RecordHistory(t, d.s.Temporal, first["workflow_id"].(string), "conversation_assigned_then_closed")
+}
+
+func TestOnlyAvailableAgentsAndWakeUpOnAvailability(t *testing.T) {
+	d := newDesk(t)
+	away := d.user("away@acme.test", map[string]any{"availability": "away"})
+	ch := d.channel(map[string]any{"assign_to": "users_and_teams", "users": []string{away}, "timeout_seconds": 600})
+	d.message(ch, "w", map[string]any{"email": "w@x.test"})
+	d.ticketOf(ch, "w", "waiting_for_agent")
+
+	r := d.s.Do(http.MethodPut, "/v1/users/"+away+"/availability", d.token, map[string]any{"availability": "available"})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	tk := d.ticketOf(ch, "w", "assigned")
+	require.Equal(t, away, assignee(tk))
+
+	// With only_available false, an offline agent with room is picked.
+	off := d.user("off@acme.test", map[string]any{"availability": "offline"})
+	ch2 := d.channel(map[string]any{"assign_to": "users_and_teams", "users": []string{off}, "only_available": false})
+	d.message(ch2, "o", map[string]any{"email": "o@x.test"})
+	require.Equal(t, off, assignee(d.ticketOf(ch2, "o", "assigned")))
+}
+
+func TestSkillsAndContactOwner(t *testing.T) {
+	d := newDesk(t)
+	plain := d.user("plain@acme.test", nil)
+	swede := d.user("swede@acme.test", map[string]any{"skills": []string{"swedish"}})
+	r := d.s.Do(http.MethodPost, "/v1/rules", d.token, map[string]any{"name": "sv", "kind": "skill", "when": `domain(message.from) endsWith ".se"`, "require_skills": []string{"swedish"}})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	ch := d.channel(map[string]any{"assign_to": "users_and_teams", "users": []string{plain, swede}})
+	d.message(ch, "sv", map[string]any{"email": "kund@foretag.se"})
+	require.Equal(t, swede, assignee(d.ticketOf(ch, "sv", "assigned")))
+
+	owner := d.user("owner@acme.test", map[string]any{"availability": "away"})
+	c := d.s.Do(http.MethodPost, "/v1/contacts", d.token, map[string]any{"email": "vip@client.test", "owner_user_id": owner})
+	require.Equal(t, http.StatusCreated, c.Status, string(c.Body))
+	och := d.channel(map[string]any{"assign_to": "contact_owner"})
+	d.message(och, "vip", map[string]any{"email": "VIP@client.test"})
+	d.ticketOf(och, "vip", "waiting_for_agent")
+	require.Equal(t, http.StatusOK, d.s.Do(http.MethodPut, "/v1/users/"+owner+"/availability", d.token, map[string]any{"availability": "available"}).Status)
+	require.Equal(t, owner, assignee(d.ticketOf(och, "vip", "assigned")))
+
+	d.message(och, "stranger", map[string]any{"email": "nobody@client.test"})
+	d.ticketOf(och, "stranger", "unassigned") // no owner: stays in the queue
+}
+
+func TestRepliesManualAssignmentAndReopen(t *testing.T) {
+	d := newDesk(t)
+	u1 := d.user("one@acme.test", nil)
+	u2 := d.user("two@acme.test", nil)
+	ch := d.channel(map[string]any{"assign_to": "users_and_teams", "users": []string{u1}})
+	d.message(ch, "r", map[string]any{"email": "r@x.test"})
+	tk := d.ticketOf(ch, "r", "assigned")
+	id := tk["id"].(string)
+
+	agentTok := d.s.Do(http.MethodPost, "/v1/users/"+u1+"/tokens", d.token, nil).Map(t)["token"].(string)
+	r := d.s.Do(http.MethodPost, "/v1/tickets/"+id+"/replies", agentTok, map[string]any{"text": "We're on it."})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	reply := r.Map(t)
+	require.NotEmpty(t, reply["message_id"])
+	require.Equal(t, "", reply["tag"])
+	msgs := d.s.Do(http.MethodGet, "/v1/tickets/"+id+"/messages", agentTok, nil).Map(t)["items"].([]any)
+	require.Len(t, msgs, 2)
+	out := msgs[1].(map[string]any)
+	require.Equal(t, "outbound", out["direction"])
+	require.Equal(t, "sent", out["status"])
+	require.Equal(t, u1, out["author"].(map[string]any)["user_id"])
+	require.Equal(t, http.StatusUnprocessableEntity, d.s.Do(http.MethodPost, "/v1/tickets/"+id+"/replies", agentTok, map[string]any{"text": " "}).Status)
+
+	// Manual assignment bypasses availability but not account membership.
+	require.Equal(t, http.StatusOK, d.s.Do(http.MethodPut, "/v1/users/"+u2+"/availability", d.token, map[string]any{"availability": "offline"}).Status)
+	r = d.s.Do(http.MethodPatch, "/v1/tickets/"+id, d.token, map[string]any{"assignee": map[string]any{"user_id": u2}})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	require.Equal(t, u2, assignee(r.Map(t)))
+	r = d.s.Do(http.MethodPatch, "/v1/tickets/"+id, d.token, map[string]any{"assignee": map[string]any{"user_id": "usr_elsewhere"}})
+	require.Equal(t, http.StatusUnprocessableEntity, r.Status, string(r.Body))
+	require.Contains(t, fieldErrors(t, r), "assignee.user_id")
+
+	// Closed, then the customer writes again: u2 is offline, so routing picks u1.
+	require.Equal(t, http.StatusOK, d.s.Do(http.MethodPatch, "/v1/tickets/"+id, d.token, map[string]any{"status": "closed"}).Status)
+	d.message(ch, "r", map[string]any{"email": "r@x.test"})
+	testenv.Eventually(t, 20*time.Second, "the ticket to reopen", func() bool {
+		got := d.s.Do(http.MethodGet, "/v1/tickets/"+id, d.token, nil).Map(t)
+		return got["status"] == "open" && assignee(got) == u1
+	})
+	// Closed again; now its agent u1 is available and has room: it goes back to u1.
+	require.Equal(t, http.StatusOK, d.s.Do(http.MethodPatch, "/v1/tickets/"+id, d.token, map[string]any{"status": "closed"}).Status)
+	d.message(ch, "r", map[string]any{"email": "r@x.test"})
+	testenv.Eventually(t, 20*time.Second, "the ticket to go back to its agent", func() bool {
+		got := d.s.Do(http.MethodGet, "/v1/tickets/"+id, d.token, nil).Map(t)
+		return got["status"] == "open" && assignee(got) == u1
+	})
+	testenv.Eventually(t, 10*time.Second, "the workflow to follow", func() bool {
+		v, err := d.s.Temporal.QueryWorkflow(context.Background(), tk["workflow_id"].(string), "", "state")
+		require.NoError(t, err)
+		var st map[string]any
+		require.NoError(t, v.Get(&st))
+		return st["status"] == "open" && st["assignee_id"] == u1 && st["message_count"] == float64(3)
+	})
+	testenv.RecordHistory(t, d.s.Temporal, tk["workflow_id"].(string), "conversation_reply_reassign_close_reopen")
+}
+
+// TestNoDoubleBookingUnderConcurrency fires 300 conversations at 5 agents of
+// capacity 4: exactly 20 are assigned, none beyond capacity, 280 wait, and
+// freed capacity goes to the oldest waiting tickets first.
+func TestNoDoubleBookingUnderConcurrency(t *testing.T) {
+	if testing.Short() {
+		t.Skip("300 conversations")
+	}
+	d := newDesk(t)
+	var agents []string
+	for i := range 5 {
+		agents = append(agents, d.user(fmt.Sprintf("agent%d@acme.test", i), map[string]any{"capacity": 4}))
+	}
+	ch := d.channel(map[string]any{"assign_to": "users_and_teams", "users": agents, "timeout_seconds": 604800})
+	db := d.s.Store.DB()
+
+	var overbooked atomic.Int64
+	stop := make(chan struct{})
+	var watch sync.WaitGroup
+	watch.Add(1)
+	go func() { // watch every agent's load while it happens
+		defer watch.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+			var most int
+			if err := db.Get(&most, `SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM tickets WHERE assignee_user_id IS NOT NULL AND status <> 'closed' GROUP BY assignee_user_id) x`); err == nil && most > 4 {
+				overbooked.Add(1)
+			}
+		}
+	}()
+
+	const n = 300
+	sem := make(chan struct{}, 16)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			r := testenv.Do(t, d.s.HTTP.URL, http.MethodPost, "/v1/channels/"+ch+"/messages", d.token, map[string]any{
+				"external_id": fmt.Sprint(i), "thread_id": fmt.Sprint(i), "from": map[string]any{"email": fmt.Sprintf("c%d@x.test", i)}, "text": "hi",
+			})
+			if r.Status != http.StatusAccepted {
+				t.Errorf("message %d: %d %s", i, r.Status, r.Body)
+			}
+		}()
+	}
+	wg.Wait()
+	count := func(state string) int {
+		var c int
+		require.NoError(t, db.Get(&c, `SELECT count(*) FROM tickets WHERE channel_id = $1 AND routing_state = $2`, ch, state))
+		return c
+	}
+	testenv.Eventually(t, 3*time.Minute, "all 300 routed", func() bool {
+		return count("assigned")+count("waiting_for_agent") == n
+	})
+	require.Equal(t, 20, count("assigned"))
+	require.Equal(t, 280, count("waiting_for_agent"))
+
+	// The oldest waiting tickets, in order, are the ones freed capacity goes to.
+	var oldest []string
+	require.NoError(t, db.Select(&oldest, `SELECT id FROM tickets WHERE channel_id = $1 AND routing_state = 'waiting_for_agent' ORDER BY waiting_since, id LIMIT 5`, ch))
+	var before []string
+	require.NoError(t, db.Select(&before, `SELECT id FROM tickets WHERE channel_id = $1 AND routing_state = 'assigned'`, ch))
+	var toClose []string
+	require.NoError(t, db.Select(&toClose, `SELECT DISTINCT ON (assignee_user_id) id FROM tickets WHERE channel_id = $1 AND routing_state = 'assigned' ORDER BY assignee_user_id, id`, ch))
+	require.Len(t, toClose, 5)
+	for _, id := range toClose {
+		r := d.s.Do(http.MethodPatch, "/v1/tickets/"+id, d.token, map[string]any{"status": "closed"})
+		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	}
+	var fresh []string
+	testenv.Eventually(t, 30*time.Second, "freed capacity to be used", func() bool {
+		fresh = nil
+		require.NoError(t, db.Select(&fresh, `SELECT id FROM tickets WHERE channel_id = $1 AND routing_state = 'assigned' AND id <> ALL($2) ORDER BY id`, ch, before))
+		return len(fresh) == 5
+	})
+	require.Equal(t, 275, count("waiting_for_agent"))
+	sort.Strings(oldest)
+	require.Equal(t, oldest, fresh, "the five oldest waiting tickets got the freed capacity")
+	close(stop)
+	watch.Wait()
+	require.Zero(t, overbooked.Load(), "an agent had more than 4 open tickets")
+	var most int
+	require.NoError(t, db.Get(&most, `SELECT max(n) FROM (SELECT count(*) AS n FROM tickets WHERE assignee_user_id IS NOT NULL AND status <> 'closed' GROUP BY assignee_user_id) x`))
+	require.Equal(t, 4, most)
+}

@@ -1,0 +1,192 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/routedesk/routedesk/domain"
+)
+
+// Claim asks for an agent for a ticket among candidates.
+type Claim struct {
+	AccountID  string
+	TicketID   string
+	Candidates []string
+	// RequiredSkills must all be among an agent's skills.
+	RequiredSkills []string
+	// OnlyAvailable excludes agents who are away or offline.
+	OnlyAvailable bool
+	// Wait, when no agent can take the ticket, marks it waiting_for_agent in
+	// the same transaction, so an agent freed meanwhile finds it.
+	Wait bool
+}
+
+// ClaimResult is the outcome of a claim.
+type ClaimResult struct {
+	// UserID is the assigned agent, "" when nobody could take the ticket.
+	UserID       string    `json:"user_id"`
+	WaitingSince time.Time `json:"waiting_since"`
+}
+
+// lockAgents locks the candidate agents' rows, in id order, so every claim
+// and dispatch touching an agent is serialised and capacity is never exceeded.
+func lockAgents(ctx context.Context, tx *sqlx.Tx, accountID string, ids []string) error {
+	_, err := tx.ExecContext(ctx,
+		`SELECT id FROM users WHERE account_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE`, accountID, nonNil(ids))
+	if err != nil {
+		return fmt.Errorf("lock agents: %w", err)
+	}
+	return nil
+}
+
+// openTicketsSQL counts an agent's open tickets (its load).
+const openTicketsSQL = `(SELECT count(*) FROM tickets o WHERE o.assignee_user_id = u.id AND o.status <> 'closed')`
+
+// ClaimAgent assigns the ticket to the least-loaded eligible candidate (ties:
+// the one assigned longest ago) in one transaction, holding the candidates'
+// row locks so two claims can never overbook an agent.
+func (s *Store) ClaimAgent(ctx context.Context, c Claim) (ClaimResult, error) {
+	var out ClaimResult
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := lockAgents(ctx, tx, c.AccountID, c.Candidates); err != nil {
+			return err
+		}
+		var state string
+		var assignee *string
+		if err := tx.QueryRowxContext(ctx,
+			`SELECT routing_state, assignee_user_id FROM tickets WHERE id = $1 AND account_id = $2 FOR UPDATE`,
+			c.TicketID, c.AccountID).Scan(&state, &assignee); err != nil {
+			return notFound(err, "lock ticket")
+		}
+		if state == domain.RoutingAssigned && assignee != nil { // a dispatch got here first
+			out.UserID = *assignee
+			return nil
+		}
+		err := tx.GetContext(ctx, &out.UserID,
+			`SELECT u.id FROM users u
+			  WHERE u.account_id = $1 AND u.id = ANY($2) AND u.has_profile AND u.skills @> $3
+			    AND (NOT $4 OR u.availability = 'available') AND `+openTicketsSQL+` < u.capacity
+			  ORDER BY `+openTicketsSQL+`, u.last_assigned_at NULLS FIRST, u.id
+			  LIMIT 1`,
+			c.AccountID, nonNil(c.Candidates), nonNil(c.RequiredSkills), c.OnlyAvailable)
+		switch {
+		case err == nil:
+			return assign(ctx, tx, c.AccountID, c.TicketID, out.UserID)
+		case !isNoRows(err):
+			return fmt.Errorf("pick agent: %w", err)
+		case !c.Wait:
+			return nil
+		}
+		return tx.QueryRowxContext(ctx,
+			`UPDATE tickets SET routing_state = 'waiting_for_agent', waiting_since = COALESCE(waiting_since, now()),
+			        candidate_users = $3, required_skills = $4, only_available = $5, updated_at = now()
+			  WHERE id = $1 AND account_id = $2 RETURNING waiting_since`,
+			c.TicketID, c.AccountID, nonNil(c.Candidates), nonNil(c.RequiredSkills), c.OnlyAvailable).Scan(&out.WaitingSince)
+	})
+	if err != nil {
+		return ClaimResult{}, fmt.Errorf("claim agent: %w", err)
+	}
+	return out, nil
+}
+
+func assign(ctx context.Context, tx *sqlx.Tx, accountID, ticketID, userID string) error {
+	if _, err := tx.ExecContext(ctx,
+		`UPDATE tickets SET assignee_user_id = $3, routing_state = 'assigned', assigned_at = now(), waiting_since = NULL, updated_at = now()
+		  WHERE id = $1 AND account_id = $2`, ticketID, accountID, userID); err != nil {
+		return fmt.Errorf("assign ticket: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET last_assigned_at = clock_timestamp() WHERE id = $1`, userID); err != nil {
+		return fmt.Errorf("note assignment: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO ticket_events (ticket_id, kind, data) VALUES ($1, 'Assigned', jsonb_build_object('user_id', $2::text))`, ticketID, userID); err != nil {
+		return fmt.Errorf("record assignment: %w", err)
+	}
+	return nil
+}
+
+// Dispatched is a waiting ticket that a dispatch assigned.
+type Dispatched struct {
+	TicketID   string `db:"id" json:"ticket_id"`
+	WorkflowID string `db:"workflow_id" json:"workflow_id"`
+	UserID     string `db:"-" json:"user_id"`
+}
+
+// Dispatch gives an agent with free capacity the oldest waiting tickets they
+// can serve, as many as their capacity allows, and returns them so their
+// workflows can be told.
+func (s *Store) Dispatch(ctx context.Context, accountID, userID string) ([]Dispatched, error) {
+	var out []Dispatched
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var free int
+		err := tx.QueryRowxContext(ctx,
+			`SELECT CASE WHEN u.has_profile THEN u.capacity - `+openTicketsSQL+` ELSE 0 END
+			   FROM users u WHERE u.id = $1 AND u.account_id = $2 FOR UPDATE`, userID, accountID).Scan(&free)
+		if isNoRows(err) {
+			return nil // the user was deleted
+		}
+		if err != nil {
+			return fmt.Errorf("lock agent: %w", err)
+		}
+		if free <= 0 {
+			return nil
+		}
+		if err := tx.SelectContext(ctx, &out,
+			`SELECT t.id, c.workflow_id FROM tickets t JOIN conversations c ON c.id = t.conversation_id, users u
+			  WHERE u.id = $2 AND t.account_id = $1 AND t.routing_state = 'waiting_for_agent'
+			    AND u.id = ANY(t.candidate_users) AND u.skills @> t.required_skills
+			    AND (NOT t.only_available OR u.availability = 'available')
+			  ORDER BY t.waiting_since, t.id
+			  LIMIT $3
+			  FOR UPDATE OF t SKIP LOCKED`, accountID, userID, free); err != nil {
+			return fmt.Errorf("find waiting tickets: %w", err)
+		}
+		for i := range out {
+			out[i].UserID = userID
+			if err := assign(ctx, tx, accountID, out[i].TicketID, userID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dispatch to %s: %w", userID, err)
+	}
+	return out, nil
+}
+
+// StopWaiting ends a ticket's wait for an agent: a ticket still waiting becomes
+// unassigned (and "" is returned); one a dispatch assigned meanwhile keeps its agent.
+func (s *Store) StopWaiting(ctx context.Context, accountID, ticketID string) (string, error) {
+	var assignee *string
+	err := s.db.QueryRowxContext(ctx,
+		`WITH cur AS (SELECT id, routing_state, assignee_user_id FROM tickets WHERE id = $1 AND account_id = $2 FOR UPDATE),
+		      upd AS (UPDATE tickets t SET routing_state = 'unassigned', waiting_since = NULL, updated_at = now()
+		                FROM cur WHERE t.id = cur.id AND cur.routing_state = 'waiting_for_agent' RETURNING t.id)
+		 SELECT CASE WHEN cur.routing_state = 'assigned' THEN cur.assignee_user_id END FROM cur`,
+		ticketID, accountID).Scan(&assignee)
+	if err != nil {
+		return "", notFound(err, "stop waiting")
+	}
+	if assignee == nil {
+		return "", nil
+	}
+	return *assignee, nil
+}
+
+// RoutingCandidates resolves a channel's routing users and the members of its
+// teams to the distinct user ids that may be assigned.
+func (s *Store) RoutingCandidates(ctx context.Context, accountID string, users, teams []string) ([]string, error) {
+	var ids []string
+	err := s.db.SelectContext(ctx, &ids,
+		`SELECT id FROM users WHERE account_id = $1 AND id = ANY($2)
+		 UNION
+		 SELECT m.user_id FROM team_members m JOIN teams t ON t.id = m.team_id WHERE t.account_id = $1 AND t.id = ANY($3)
+		 ORDER BY 1`, accountID, nonNil(users), nonNil(teams))
+	if err != nil {
+		return nil, fmt.Errorf("resolve routing candidates: %w", err)
+	}
+	return nonNil(ids), nil
+}

@@ -1,0 +1,172 @@
+package workflows
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/routedesk/routedesk/activities"
+	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/store"
+)
+
+var teamRouting = domain.Routing{AssignTo: domain.AssignUsersAndTeams, Users: []string{"usr_1", "usr_2"}, TimeoutSeconds: 300}
+
+// openedTicket mocks contact, rules and ticket creation for a users_and_teams channel.
+func openedTicket(env *testsuite.TestWorkflowEnvironment) {
+	env.OnActivity(a.UpsertContact, mock.Anything, mock.Anything).Return(store.ResolvedContact{ContactID: "ct_1"}, nil)
+	expectRules(env)
+	env.OnActivity(a.CreateTicket, mock.Anything, mock.Anything).
+		Return(activities.TicketCreated{TicketID: "tkt_1", Created: true, Status: "new", Routing: teamRouting}, nil)
+}
+
+func queryState(t *testing.T, env *testsuite.TestWorkflowEnvironment, at time.Duration, into *ConversationState) {
+	env.RegisterDelayedCallback(func() {
+		v, err := env.QueryWorkflow(QueryState)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(into))
+	}, at)
+}
+
+func TestAssignsAtOnceWhenAnAgentIsFree(t *testing.T) {
+	env := newEnv(t)
+	openedTicket(env)
+	env.OnActivity(a.Route, mock.Anything, activities.RouteInput{AccountID: "acc_1", TicketID: "tkt_1", ContactID: "ct_1",
+		Routing: teamRouting, RequiredSkills: []string{"swedish"}}).
+		Return(activities.RouteResult{State: domain.RoutingAssigned, UserID: "usr_2"}, nil).Once()
+	signalAt(env, time.Second, "msg_1")
+	var st ConversationState
+	queryState(t, env, 2*time.Second, &st)
+	env.ExecuteWorkflow(ConversationWorkflow, input)
+	require.NoError(t, env.GetWorkflowError())
+	require.Equal(t, domain.RoutingAssigned, st.RoutingState)
+	require.Equal(t, "usr_2", st.AssigneeID)
+	require.Nil(t, st.WaitingSince)
+}
+
+func TestWaitingTicketIsAssignedBySignal(t *testing.T) {
+	env := newEnv(t)
+	openedTicket(env)
+	env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(activities.RouteResult{State: domain.RoutingWaitingForAgent}, nil).Once()
+	signalAt(env, time.Second, "msg_1")
+	var waiting, done ConversationState
+	queryState(t, env, 5*time.Second, &waiting)
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalAgentAssigned, AgentAssigned{UserID: "usr_1"}) }, 60*time.Second)
+	queryState(t, env, 61*time.Second, &done)
+	env.ExecuteWorkflow(ConversationWorkflow, input)
+	require.NoError(t, env.GetWorkflowError())
+	require.Equal(t, domain.RoutingWaitingForAgent, waiting.RoutingState)
+	require.NotNil(t, waiting.WaitingSince)
+	require.Equal(t, waiting.WaitingSince.Add(300*time.Second), *waiting.WaitUntil)
+	require.Equal(t, domain.RoutingAssigned, done.RoutingState)
+	require.Equal(t, "usr_1", done.AssigneeID)
+	env.AssertNotCalled(t, "StopWaiting", mock.Anything, mock.Anything)
+}
+
+func TestWaitTimesOutToUnassigned(t *testing.T) {
+	env := newEnv(t)
+	openedTicket(env)
+	env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(activities.RouteResult{State: domain.RoutingWaitingForAgent}, nil).Once()
+	var stoppedAt time.Time
+	env.OnActivity(a.StopWaiting, mock.Anything, activities.TicketRef{AccountID: "acc_1", TicketID: "tkt_1"}).
+		Run(func(mock.Arguments) { stoppedAt = env.Now() }).Return("", nil).Once()
+	signalAt(env, time.Second, "msg_1")
+	var after ConversationState
+	queryState(t, env, 400*time.Second, &after)
+	start := env.Now()
+	env.ExecuteWorkflow(ConversationWorkflow, input)
+	require.NoError(t, env.GetWorkflowError())
+	require.WithinDuration(t, start.Add(301*time.Second), stoppedAt, time.Second, "the channel's timeout_seconds after the wait began")
+	require.Equal(t, domain.RoutingUnassigned, after.RoutingState)
+	require.Empty(t, after.AssigneeID)
+	require.Nil(t, after.WaitUntil)
+}
+
+func TestTimeoutLosesToAConcurrentDispatch(t *testing.T) {
+	env := newEnv(t)
+	openedTicket(env)
+	env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(activities.RouteResult{State: domain.RoutingWaitingForAgent}, nil).Once()
+	env.OnActivity(a.StopWaiting, mock.Anything, mock.Anything).Return("usr_2", nil).Once()
+	signalAt(env, time.Second, "msg_1")
+	var after ConversationState
+	queryState(t, env, 400*time.Second, &after)
+	env.ExecuteWorkflow(ConversationWorkflow, input)
+	require.NoError(t, env.GetWorkflowError())
+	require.Equal(t, domain.RoutingAssigned, after.RoutingState)
+	require.Equal(t, "usr_2", after.AssigneeID)
+}
+
+func TestReplyUpdate(t *testing.T) {
+	env := newEnv(t)
+	openedTicket(env)
+	env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(activities.RouteResult{State: domain.RoutingAssigned, UserID: "usr_1"}, nil)
+	env.OnActivity(a.SendReply, mock.Anything, mock.MatchedBy(func(in activities.ReplyInput) bool {
+		return in.ReplyID == "upd-1" && in.Text == "On its way!" && in.AuthorUserID == "usr_1" && in.TicketID == "tkt_1" && in.ChannelType == "chat"
+	})).Return(activities.ReplySent{MessageID: "msg_out", Status: domain.MessageSent}, nil).Once()
+	signalAt(env, time.Second, "msg_1")
+	var rejected error
+	var result ReplyResult
+	env.RegisterDelayedCallback(func() {
+		env.UpdateWorkflow(UpdateReply, "upd-0", &testsuite.TestUpdateCallback{
+			OnAccept: func() { t.Error("an empty reply was accepted") }, OnReject: func(err error) { rejected = err }, OnComplete: func(any, error) {},
+		}, ReplyRequest{AuthorUserID: "usr_1", Text: "  "})
+		env.UpdateWorkflow(UpdateReply, "upd-1", &testsuite.TestUpdateCallback{
+			OnAccept: func() {}, OnReject: func(err error) { t.Errorf("rejected: %v", err) },
+			OnComplete: func(v any, err error) { require.NoError(t, err); result = v.(ReplyResult) },
+		}, ReplyRequest{AuthorUserID: "usr_1", Text: "On its way!"})
+	}, 2*time.Second)
+	env.ExecuteWorkflow(ConversationWorkflow, input)
+	require.NoError(t, env.GetWorkflowError())
+	require.ErrorContains(t, rejected, "needs text or html")
+	require.Equal(t, "msg_out", result.MessageID)
+}
+
+func TestReplyBeforeTicketIsRejected(t *testing.T) {
+	env := newEnv(t)
+	var rejected error
+	env.RegisterDelayedCallback(func() {
+		env.UpdateWorkflow(UpdateReply, "u", &testsuite.TestUpdateCallback{
+			OnAccept: func() {}, OnReject: func(err error) { rejected = err }, OnComplete: func(any, error) {},
+		}, ReplyRequest{Text: "hi"})
+	}, time.Second)
+	env.ExecuteWorkflow(ConversationWorkflow, input)
+	require.ErrorIs(t, rejected, ErrNoTicket)
+}
+
+func TestClosingFreesCapacityAndReopenPrefersPreviousAgent(t *testing.T) {
+	env := newEnv(t)
+	openedTicket(env)
+	env.OnActivity(a.Route, mock.Anything, mock.MatchedBy(func(in activities.RouteInput) bool { return in.PreferUser == "" })).
+		Return(activities.RouteResult{State: domain.RoutingAssigned, UserID: "usr_1"}, nil).Once()
+	closed := "closed"
+	env.OnActivity(a.ChangeTicket, mock.Anything, activities.ChangeInput{AccountID: "acc_1", TicketID: "tkt_1", Status: &closed}).
+		Return(activities.ChangeResult{Status: "closed", AssigneeID: "usr_1", State: domain.RoutingAssigned, Freed: "usr_1"}, nil).Once()
+	env.OnActivity(a.Dispatch, mock.Anything, activities.AgentRef{AccountID: "acc_1", UserID: "usr_1"}).
+		Return([]store.Dispatched{{TicketID: "tkt_9", WorkflowID: "conv:ch_1:other", UserID: "usr_1"}}, nil).Once()
+	env.OnSignalExternalWorkflow(mock.Anything, "conv:ch_1:other", "", SignalAgentAssigned, AgentAssigned{UserID: "usr_1"}).Return(nil).Once()
+	env.OnActivity(a.Reopen, mock.Anything, activities.TicketRef{AccountID: "acc_1", TicketID: "tkt_1"}).Return("usr_1", nil).Once()
+	env.OnActivity(a.Route, mock.Anything, mock.MatchedBy(func(in activities.RouteInput) bool { return in.PreferUser == "usr_1" })).
+		Return(activities.RouteResult{State: domain.RoutingAssigned, UserID: "usr_1"}, nil).Once()
+
+	signalAt(env, time.Second, "msg_1")
+	var changed ChangeResult
+	env.RegisterDelayedCallback(func() {
+		env.UpdateWorkflow(UpdateChange, "c1", &testsuite.TestUpdateCallback{
+			OnAccept: func() {}, OnReject: func(err error) { t.Errorf("rejected: %v", err) },
+			OnComplete: func(v any, err error) { require.NoError(t, err); changed = v.(ChangeResult) },
+		}, ChangeRequest{Status: &closed})
+	}, 2*time.Second)
+	var afterClose, afterReopen ConversationState
+	queryState(t, env, 3*time.Second, &afterClose)
+	signalAt(env, time.Hour, "msg_2")
+	queryState(t, env, time.Hour+time.Second, &afterReopen)
+	env.ExecuteWorkflow(ConversationWorkflow, input)
+	require.NoError(t, env.GetWorkflowError())
+	require.Equal(t, "closed", changed.Status)
+	require.Equal(t, "closed", afterClose.Status)
+	require.Equal(t, "open", afterReopen.Status)
+	require.Equal(t, "usr_1", afterReopen.AssigneeID)
+}
