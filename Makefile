@@ -42,8 +42,9 @@ fuzz:
 	$(GO) test ./server/ -run='^$$' -fuzz=FuzzCreateChannel -fuzztime=$(FUZZTIME)
 	$(GO) test ./server/ -run='^$$' -fuzz=FuzzInboundMessage -fuzztime=$(FUZZTIME)
 
-## bench: benchmarks
+## bench: the conversation benchmark against embedded Temporal and PostgreSQL (bench/README.md), and the rules benchmarks
 bench:
+	ROUTEDESK_BENCH=1 $(GO) test ./bench/ -run TestBenchmark -v -count=1 -timeout 10m
 	$(GO) test -run='^$$' -bench=. -benchmem ./rules/
 
 ## compose-check: validate docker-compose.yml (needs only the docker client)

@@ -31,6 +31,8 @@ type Activities struct {
 	Log   *slog.Logger
 	// HTTP sends webhooks to custom channels; nil means a client with a 20 s timeout.
 	HTTP *http.Client
+	// Mail sends notification emails; nil when no SMTP server is configured.
+	Mail Mailer
 }
 
 // classify turns permanent failures into typed non-retryable errors and leaves

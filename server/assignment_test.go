@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -13,6 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/routedesk/routedesk/internal/testenv"
+	"github.com/routedesk/routedesk/server"
+	"github.com/routedesk/routedesk/workflows"
 )
 
 type desk struct {
@@ -139,6 +142,14 @@ func TestSkillsAndContactOwner(t *testing.T) {
 	och := d.channel(map[string]any{"assign_to": "contact_owner"})
 	d.message(och, "vip", map[string]any{"email": "VIP@client.test"})
 	d.ticketOf(och, "vip", "waiting_for_agent")
+	testenv.Eventually(t, 20*time.Second, "the owner to be emailed", func() bool {
+		for _, m := range d.s.Mail.Received() {
+			if len(m.To) == 1 && m.To[0] == "owner@acme.test" && strings.Contains(m.Data, "New ticket from your contact") {
+				return true
+			}
+		}
+		return false
+	})
 	require.Equal(t, http.StatusOK, d.s.Do(http.MethodPut, "/v1/users/"+owner+"/availability", d.token, map[string]any{"availability": "available"}).Status)
 	require.Equal(t, owner, assignee(d.ticketOf(och, "vip", "assigned")))
 
@@ -292,4 +303,39 @@ func TestNoDoubleBookingUnderConcurrency(t *testing.T) {
 	var most int
 	require.NoError(t, db.Get(&most, `SELECT max(n) FROM (SELECT count(*) AS n FROM tickets WHERE assignee_user_id IS NOT NULL AND status <> 'closed' GROUP BY assignee_user_id) x`))
 	require.Equal(t, 4, most)
+}
+
+func TestLongConversationContinuesAsNew(t *testing.T) {
+	d := newDesk(t)
+	u := d.user("one@acme.test", nil)
+	ch := d.channel(map[string]any{"assign_to": "users_and_teams", "users": []string{u}})
+	api := server.New(d.s.Store, d.s.Temporal, server.Config{TaskQueue: workflows.DefaultTaskQueue, ContinueAsNewAfter: 40}, quietLog(), nil, nil)
+	base := httptestServer(t, api)
+	var wf string
+	for i := range 25 {
+		r := testenv.Do(t, base, http.MethodPost, "/v1/channels/"+ch+"/messages", d.token, map[string]any{
+			"external_id": fmt.Sprint(i), "thread_id": "long", "from": map[string]any{"email": "long@x.test"}, "text": "again",
+		})
+		require.Equal(t, http.StatusAccepted, r.Status, string(r.Body))
+		wf = r.Map(t)["workflow_id"].(string)
+		if i == 0 {
+			d.ticketOf(ch, "long", "assigned")
+		}
+	}
+	ctx := context.Background()
+	testenv.Eventually(t, 30*time.Second, "the conversation to continue as new and keep its state", func() bool {
+		desc, err := d.s.Temporal.DescribeWorkflowExecution(ctx, wf, "")
+		require.NoError(t, err)
+		if desc.WorkflowExecutionInfo.GetFirstRunId() == desc.WorkflowExecutionInfo.GetExecution().GetRunId() {
+			return false
+		}
+		v, err := d.s.Temporal.QueryWorkflow(ctx, wf, "", "state")
+		require.NoError(t, err)
+		var st workflows.ConversationState
+		require.NoError(t, v.Get(&st))
+		return st.MessageCount == 25 && st.AssigneeID == u && st.TicketID != ""
+	})
+	tickets := d.s.Do(http.MethodGet, "/v1/tickets?channel_id="+ch, d.token, nil).Map(t)["items"].([]any)
+	require.Len(t, tickets, 1)
+	testenv.RecordHistory(t, d.s.Temporal, wf, "conversation_continued_as_new")
 }

@@ -26,6 +26,9 @@ type Config struct {
 	MaxBodyBytes int64
 	// TaskQueue is where conversation workflows are started.
 	TaskQueue string
+	// ContinueAsNewAfter overrides the history length at which conversation
+	// workflows continue as new (0: the workflow's default); for tests.
+	ContinueAsNewAfter int
 }
 
 // Server serves the HTTP API.

@@ -94,7 +94,7 @@ func (s *Store) ClaimAgent(ctx context.Context, c Claim) (ClaimResult, error) {
 
 func assign(ctx context.Context, tx *sqlx.Tx, accountID, ticketID, userID string) error {
 	if _, err := tx.ExecContext(ctx,
-		`UPDATE tickets SET assignee_user_id = $3, routing_state = 'assigned', assigned_at = now(), waiting_since = NULL, updated_at = now()
+		`UPDATE tickets SET assignee_user_id = $3, routing_state = 'assigned', assigned_at = clock_timestamp(), waiting_since = NULL, updated_at = now()
 		  WHERE id = $1 AND account_id = $2`, ticketID, accountID, userID); err != nil {
 		return fmt.Errorf("assign ticket: %w", err)
 	}

@@ -170,3 +170,19 @@ func TestClosingFreesCapacityAndReopenPrefersPreviousAgent(t *testing.T) {
 	require.Equal(t, "open", afterReopen.Status)
 	require.Equal(t, "usr_1", afterReopen.AssigneeID)
 }
+
+func TestUnavailableOwnerIsEmailedWhileTheTicketWaits(t *testing.T) {
+	env := newEnv(t)
+	env.OnActivity(a.UpsertContact, mock.Anything, mock.Anything).Return(store.ResolvedContact{ContactID: "ct_1"}, nil)
+	expectRules(env)
+	env.OnActivity(a.CreateTicket, mock.Anything, mock.Anything).
+		Return(activities.TicketCreated{TicketID: "tkt_1", Created: true, Status: "new", Routing: domain.Routing{AssignTo: domain.AssignContactOwner}}, nil)
+	env.OnActivity(a.Route, mock.Anything, mock.Anything).
+		Return(activities.RouteResult{State: domain.RoutingWaitingForAgent, OwnerUnavailable: "usr_owner"}, nil).Once()
+	env.OnActivity(a.NotifyOwner, mock.Anything, activities.NotifyOwnerInput{AccountID: "acc_1", TicketID: "tkt_1", OwnerUserID: "usr_owner"}).
+		Return(nil).Once()
+	signalAt(env, time.Second, "msg_1")
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalAgentAssigned, AgentAssigned{UserID: "usr_owner"}) }, time.Minute)
+	env.ExecuteWorkflow(ConversationWorkflow, input)
+	require.NoError(t, env.GetWorkflowError())
+}

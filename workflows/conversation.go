@@ -107,7 +107,7 @@ func ConversationWorkflow(ctx workflow.Context, in ConversationInput) error {
 		case idled:
 			// A message may have arrived as the timer fired: handle it rather than drop it.
 			if !inbound.ReceiveAsync(&msg) {
-				return c.finish(ctx)
+				return c.settle(ctx)
 			}
 			err = c.handle(ctx, msg)
 		}
@@ -115,8 +115,12 @@ func ConversationWorkflow(ctx workflow.Context, in ConversationInput) error {
 			return err
 		}
 		info := workflow.GetInfo(ctx)
-		if info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() > continueAsNewAfter {
-			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		limit := in.ContinueAsNewAfter
+		if limit <= 0 {
+			limit = continueAsNewAfter
+		}
+		if info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() > limit {
+			if err := c.settle(ctx); err != nil {
 				return err
 			}
 			next := in
@@ -127,17 +131,36 @@ func ConversationWorkflow(ctx workflow.Context, in ConversationInput) error {
 	}
 }
 
-// finish ends an idle conversation once running updates are done.
-func (c *conversation) finish(ctx workflow.Context) error {
-	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
-}
-
 type conversation struct {
 	in    ConversationInput
 	state ConversationState
 	// waitTimer fires when the wait for an agent times out; nil when not waiting.
 	waitTimer  workflow.Future
 	cancelWait workflow.CancelFunc
+	// notification is the pending email to a contact owner, if any.
+	notification workflow.Future
+}
+
+// notifyOptions retry an owner notification for up to an hour.
+var notifyOptions = workflow.ActivityOptions{
+	StartToCloseTimeout:    time.Minute,
+	ScheduleToCloseTimeout: time.Hour,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute,
+		NonRetryableErrorTypes: []string{activities.ErrTypeNotFound, activities.ErrTypeInvalid},
+	},
+}
+
+// settle waits for running updates and a pending notification, before the
+// workflow ends or continues as new.
+func (c *conversation) settle(ctx workflow.Context) error {
+	if c.notification != nil {
+		if err := c.notification.Get(ctx, nil); err != nil {
+			workflow.GetLogger(ctx).Warn("owner notification failed", "error", err)
+		}
+		c.notification = nil
+	}
+	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 }
 
 // upsertIdentity makes sure the workflow carries the search attributes that
@@ -275,6 +298,12 @@ func (c *conversation) route(ctx workflow.Context, preferUser string) error {
 	if err != nil {
 		return c.fail(ctx, "route", err)
 	}
+	if res.OwnerUnavailable != "" && workflow.GetVersion(ctx, changeNotifyOwner, workflow.DefaultVersion, 1) == 1 {
+		// Sent alongside the wait, not before it: an SMTP server that is down must not hold up the conversation.
+		c.notification = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, notifyOptions), a.NotifyOwner, activities.NotifyOwnerInput{
+			AccountID: c.in.AccountID, TicketID: c.state.TicketID, OwnerUserID: res.OwnerUnavailable,
+		})
+	}
 	switch res.State {
 	case domain.RoutingAssigned:
 		return c.assignedTo(ctx, res.UserID)
@@ -289,8 +318,11 @@ func (c *conversation) route(ctx workflow.Context, preferUser string) error {
 	return c.showRouting(ctx, res.State, "")
 }
 
-// changeAssignment is the GetVersion change id of agent assignment.
-const changeAssignment = "assignment"
+// GetVersion change ids of the workflow's later behaviour.
+const (
+	changeAssignment  = "assignment"
+	changeNotifyOwner = "notify-owner"
+)
 
 // armWaitTimer starts the durable timer of the wait for an agent.
 func (c *conversation) armWaitTimer(ctx workflow.Context, d time.Duration) {

@@ -15,6 +15,8 @@ type ConversationInput struct {
 	ConversationID string `json:"conversation_id"`
 	// IdleTimeout ends the workflow after this long without a message; 0 = DefaultIdleTimeout.
 	IdleTimeout time.Duration `json:"idle_timeout,omitempty"`
+	// ContinueAsNewAfter is the history length past which the workflow continues as new; 0 = 2000.
+	ContinueAsNewAfter int `json:"continue_as_new_after,omitempty"`
 	// TicketID, when set on a first start, resumes the conversation of an
 	// existing ticket (the workflow had ended and an agent acts on it).
 	TicketID string `json:"ticket_id,omitempty"`

@@ -89,7 +89,11 @@ func runWorker(ctx context.Context, cfg *config, log *slog.Logger, _ io.Writer) 
 		// Temporal Cloud registers attributes through its own console or tcld; say what is needed.
 		log.Warn("could not register search attributes; add them to the namespace yourself (Keyword: ChannelType, ChannelId, AccountId, TicketId, AssigneeId, RoutingState, ReplyWindow)", "error", err)
 	}
-	w := worker.New(d.temporal, cfg.TaskQueue, newActivities(d.store, log), cfg.ShutdownTimeout)
+	acts, err := newActivities(cfg, d.store, log)
+	if err != nil {
+		return err
+	}
+	w := worker.New(d.temporal, cfg.TaskQueue, acts, cfg.ShutdownTimeout)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
@@ -159,7 +163,11 @@ func runDev(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer
 	if err != nil {
 		return err
 	}
-	w := worker.New(tc, cfg.TaskQueue, newActivities(st, log), cfg.ShutdownTimeout)
+	acts, err := newActivities(cfg, st, log)
+	if err != nil {
+		return err
+	}
+	w := worker.New(tc, cfg.TaskQueue, acts, cfg.ShutdownTimeout)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}

@@ -18,6 +18,7 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/routedesk/routedesk/activities"
+	"github.com/routedesk/routedesk/mailer"
 	"github.com/routedesk/routedesk/metrics"
 	"github.com/routedesk/routedesk/rules"
 	"github.com/routedesk/routedesk/secrets"
@@ -174,6 +175,14 @@ func serveAPI(ctx context.Context, cfg *config, st *store.Store, tc client.Clien
 }
 
 // newActivities builds the activity implementations the worker registers.
-func newActivities(st *store.Store, log *slog.Logger) *activities.Activities {
-	return &activities.Activities{Store: st, Rules: rules.NewEngine(), Log: log.With("component", "activities")}
+func newActivities(cfg *config, st *store.Store, log *slog.Logger) (*activities.Activities, error) {
+	acts := &activities.Activities{Store: st, Rules: rules.NewEngine(), Log: log.With("component", "activities")}
+	if cfg.SMTPURL != "" {
+		m, err := mailer.Parse(cfg.SMTPURL, cfg.MailFrom)
+		if err != nil {
+			return nil, fmt.Errorf("ROUTEDESK_SMTP_URL: %w", err)
+		}
+		acts.Mail = m
+	}
+	return acts, nil
 }

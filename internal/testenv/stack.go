@@ -17,6 +17,7 @@ import (
 
 	"github.com/routedesk/routedesk/activities"
 	"github.com/routedesk/routedesk/devtemporal"
+	"github.com/routedesk/routedesk/mailer"
 	"github.com/routedesk/routedesk/metrics"
 	"github.com/routedesk/routedesk/rules"
 	"github.com/routedesk/routedesk/secrets"
@@ -39,6 +40,8 @@ type Stack struct {
 	API      *server.Server
 	HTTP     *httptest.Server
 	Registry *prometheus.Registry
+	// Mail receives the notification emails the worker sends.
+	Mail *MailSink
 }
 
 // TestKey is the secret key of test stacks (32 bytes, base64).
@@ -98,7 +101,12 @@ func NewStack(t testing.TB) *Stack {
 		t.Fatalf("dial Temporal: %v", err)
 	}
 	t.Cleanup(tc.Close)
-	w := worker.New(tc, workflows.DefaultTaskQueue, &activities.Activities{Store: st, Rules: rules.NewEngine(), Log: log}, 5*time.Second)
+	sink := NewMailSink(t)
+	m, err := mailer.Parse("smtp://"+sink.Addr+"?tls=none", "routedesk@test.invalid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := worker.New(tc, workflows.DefaultTaskQueue, &activities.Activities{Store: st, Rules: rules.NewEngine(), Log: log, Mail: m}, 5*time.Second)
 	if err := w.Start(); err != nil {
 		t.Fatalf("start worker: %v", err)
 	}
@@ -106,7 +114,7 @@ func NewStack(t testing.TB) *Stack {
 	api := server.New(st, tc, server.Config{BootstrapToken: BootstrapToken, TaskQueue: workflows.DefaultTaskQueue, MaxBodyBytes: 64 << 10}, log, reg, reg)
 	hs := httptest.NewServer(api.Handler())
 	t.Cleanup(hs.Close)
-	return &Stack{T: t, Store: st, Temporal: tc, Server: srv, API: api, HTTP: hs, Registry: reg}
+	return &Stack{T: t, Store: st, Temporal: tc, Server: srv, API: api, HTTP: hs, Registry: reg, Mail: sink}
 }
 
 type testWriter struct{ t testing.TB }
