@@ -41,15 +41,20 @@ fuzz:
 	$(GO) test ./rules/ -run='^$$' -fuzz=FuzzValidate -fuzztime=$(FUZZTIME)
 	$(GO) test ./server/ -run='^$$' -fuzz=FuzzCreateChannel -fuzztime=$(FUZZTIME)
 	$(GO) test ./server/ -run='^$$' -fuzz=FuzzInboundMessage -fuzztime=$(FUZZTIME)
+	$(GO) test ./domain/ -run='^$$' -fuzz=FuzzParseBusinessHours -fuzztime=$(FUZZTIME)
+	$(GO) test ./meta/ -run='^$$' -fuzz='^FuzzParseMessenger$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s
+	$(GO) test ./meta/ -run='^$$' -fuzz='^FuzzParseWhatsApp$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s
 
 ## bench: the conversation benchmark against embedded Temporal and PostgreSQL (bench/README.md), and the rules benchmarks
 bench:
 	ROUTEDESK_BENCH=1 $(GO) test ./bench/ -run TestBenchmark -v -count=1 -timeout 10m
 	$(GO) test -run='^$$' -bench=. -benchmem ./rules/
 
-## compose-check: validate docker-compose.yml (needs only the docker client)
+## compose-check: validate docker-compose.yml on paper (no Docker engine needed)
 compose-check:
-	docker compose config -q
+	@if docker compose version >/dev/null 2>&1; then ROUTEDESK_SECRET_KEY=check docker compose config -q; \
+	elif command -v docker-compose >/dev/null 2>&1; then ROUTEDESK_SECRET_KEY=check docker-compose config -q; \
+	else echo "compose-check: install the docker compose plugin or docker-compose"; exit 1; fi
 
 clean:
 	rm -rf bin

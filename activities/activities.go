@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/graph"
 	"github.com/routedesk/routedesk/rules"
 	"github.com/routedesk/routedesk/store"
 )
@@ -33,6 +34,8 @@ type Activities struct {
 	HTTP *http.Client
 	// Mail sends notification emails; nil when no SMTP server is configured.
 	Mail Mailer
+	// Graph sends Messenger and WhatsApp replies.
+	Graph *graph.Client
 }
 
 // classify turns permanent failures into typed non-retryable errors and leaves

@@ -147,3 +147,15 @@ func (a *Activities) SetRoutingState(ctx context.Context, in RoutingStateInput) 
 	}
 	return nil
 }
+
+// ReplyWindowInput is a ticket's reply window to record.
+type ReplyWindowInput struct {
+	AccountID string             `json:"account_id"`
+	TicketID  string             `json:"ticket_id"`
+	Window    domain.ReplyWindow `json:"window"`
+}
+
+// SetReplyWindow records the state of a ticket's reply window, for the API.
+func (a *Activities) SetReplyWindow(ctx context.Context, in ReplyWindowInput) error {
+	return classify(a.Store.SetReplyWindow(ctx, in.AccountID, in.TicketID, in.Window))
+}

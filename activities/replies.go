@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/routedesk/routedesk/channelconfig"
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/graph"
 	"github.com/routedesk/routedesk/store"
 )
 
@@ -32,6 +34,15 @@ type ReplyInput struct {
 	Text         string `json:"text"`
 	HTML         string `json:"html,omitempty"`
 	Tag          string `json:"tag,omitempty"`
+	// Template is an approved WhatsApp template, the only thing WhatsApp takes outside its 24 h window.
+	Template *Template `json:"template,omitempty"`
+}
+
+// Template is an approved WhatsApp message template and its parameters.
+type Template struct {
+	Name       string            `json:"name"`
+	Language   string            `json:"language"`
+	Components []json.RawMessage `json:"components,omitempty"`
 }
 
 // ReplySent is what became of a reply.
@@ -51,7 +62,7 @@ func (a *Activities) SendReply(ctx context.Context, in ReplyInput) (ReplySent, e
 	msg, err := a.Store.AddOutbound(ctx, store.Outbound{
 		AccountID: in.AccountID, ChannelID: in.ChannelID, ConversationID: in.ConversationID,
 		ExternalID: "reply:" + in.ReplyID, Author: domain.Author{UserID: in.AuthorUserID},
-		Text: in.Text, HTML: in.HTML, Tag: in.Tag,
+		Text: replyText(in), HTML: in.HTML, Tag: in.Tag,
 	})
 	if err != nil {
 		return ReplySent{}, classify(err)
@@ -65,6 +76,11 @@ func (a *Activities) SendReply(ctx context.Context, in ReplyInput) (ReplySent, e
 		out.Status = domain.MessageSent
 	case string(channelconfig.TypeCustom):
 		if err := a.postCustom(ctx, in, msg); err != nil {
+			return ReplySent{}, err
+		}
+		out.Status = domain.MessageSent
+	case string(channelconfig.TypeMessenger), string(channelconfig.TypeWhatsApp):
+		if err := a.sendMeta(ctx, in, msg); err != nil {
 			return ReplySent{}, err
 		}
 		out.Status = domain.MessageSent
@@ -135,4 +151,62 @@ func (a *Activities) httpClient() *http.Client {
 		return a.HTTP
 	}
 	return &http.Client{Timeout: 20 * time.Second}
+}
+
+// ErrTypeOutsideWindow means Meta refused a reply outside the conversation's messaging window.
+const ErrTypeOutsideWindow = "OutsideWindow"
+
+// sendMeta sends a reply through the Graph API: Messenger inside 24 h as
+// RESPONSE, later as MESSAGE_TAG HUMAN_AGENT; WhatsApp as free-form text.
+// Meta's outside-window refusal and other permanent errors mark the reply
+// failed and are not retried; rate limits and 5xx are retried with backoff.
+func (a *Activities) sendMeta(ctx context.Context, in ReplyInput, msg domain.Message) error {
+	if a.Graph == nil {
+		return temporal.NewNonRetryableApplicationError("no Graph API client configured", ErrTypeSendRejected, nil)
+	}
+	raw, err := a.Store.ChannelConfig(ctx, in.AccountID, in.ChannelID)
+	if err != nil {
+		return classify(err)
+	}
+	typ, _ := channelconfig.ParseType(in.ChannelType)
+	cfg, err := channelconfig.Decode(typ, raw)
+	if err != nil {
+		return classify(err)
+	}
+	customer, err := a.Store.ConversationCustomer(ctx, in.AccountID, in.ConversationID)
+	if err != nil {
+		return classify(err)
+	}
+	switch c := cfg.(type) {
+	case *channelconfig.Messenger:
+		m := graph.MessengerMessage{PSID: customer.ExternalUserID, Text: in.Text, MessagingType: graph.MessagingTypeResponse}
+		if in.Tag == graph.TagHumanAgent {
+			m.MessagingType, m.Tag = graph.MessagingTypeMessageTag, graph.TagHumanAgent
+		}
+		_, err = a.Graph.SendMessenger(ctx, c.PageAccessToken, m)
+	case *channelconfig.WhatsApp:
+		if in.Template != nil {
+			_, err = a.Graph.SendWhatsAppTemplate(ctx, c.AccessToken, c.PhoneNumberID, customer.ExternalUserID,
+				graph.Template{Name: in.Template.Name, Language: in.Template.Language, Components: in.Template.Components})
+		} else {
+			_, err = a.Graph.SendWhatsAppText(ctx, c.AccessToken, c.PhoneNumberID, customer.ExternalUserID, in.Text)
+		}
+	}
+	if err == nil || graph.IsRetryable(err) {
+		return err
+	}
+	_ = a.Store.SetMessageStatus(ctx, in.AccountID, msg.ID, domain.MessageFailed)
+	var gerr *graph.Error
+	if errors.As(err, &gerr) && gerr.OutsideWindow() {
+		return temporal.NewNonRetryableApplicationError("Meta refused the reply: the conversation is outside its messaging window ("+gerr.Message+")", ErrTypeOutsideWindow, nil)
+	}
+	return temporal.NewNonRetryableApplicationError("Meta refused the reply: "+err.Error(), ErrTypeSendRejected, nil)
+}
+
+// replyText is what the ticket's history shows of a reply.
+func replyText(in ReplyInput) string {
+	if in.Template != nil && in.Text == "" {
+		return "[WhatsApp template " + in.Template.Name + " (" + in.Template.Language + ")]"
+	}
+	return in.Text
 }

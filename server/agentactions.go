@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -17,10 +18,18 @@ import (
 	"github.com/routedesk/routedesk/workflows"
 )
 
-// replyRequest is the body of POST /v1/tickets/{id}/replies.
+// replyRequest is the body of POST /v1/tickets/{id}/replies: text (and html),
+// or on WhatsApp an approved template, the only reply allowed after its 24 h window.
 type replyRequest struct {
-	Text string `json:"text" validate:"max=100000"`
-	HTML string `json:"html" validate:"max=500000"`
+	Text     string           `json:"text" validate:"max=100000"`
+	HTML     string           `json:"html" validate:"max=500000"`
+	Template *templateRequest `json:"template"`
+}
+
+type templateRequest struct {
+	Name       string            `json:"name" validate:"required,max=512"`
+	Language   string            `json:"language" validate:"required,max=20"`
+	Components []json.RawMessage `json:"components" validate:"max=20"`
 }
 
 type replyResponse struct {
@@ -60,7 +69,8 @@ func (s *Server) updateTicketWorkflow(ctx context.Context, accountID string, t d
 		Memo: map[string]any{workflows.MemoChannelName: ch.Name},
 	}, workflows.ConversationWorkflow, workflows.ConversationInput{
 		AccountID: ch.AccountID, ChannelID: ch.ID, ChannelType: ch.Type, ChannelName: ch.Name,
-		ConversationID: t.ConversationID, TicketID: t.ID,
+		ConversationID: t.ConversationID, TicketID: t.ID, ContinueAsNewAfter: s.cfg.ContinueAsNewAfter,
+		OpenWindow: s.cfg.OpenWindow, HumanAgentWindow: s.cfg.HumanAgentWindow,
 	})
 	handle, err := s.temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: start,
@@ -85,11 +95,17 @@ func updateError(err error) error {
 	var appErr *temporal.ApplicationError
 	hasApp := errors.As(err, &appErr)
 	if errors.As(err, &actErr) {
+		// The activity's own typed error sits below the wrapping the workflow added.
+		if typed := typedAppError(err); typed != nil {
+			appErr = typed
+		}
 		switch {
 		case hasApp && appErr.Type() == activities.ErrTypeInvalid:
 			return domain.Invalid("body", appErr.Message())
 		case hasApp && appErr.Type() == activities.ErrTypeNotFound:
 			return fmt.Errorf("%s: %w", appErr.Message(), domain.ErrNotFound)
+		case hasApp && appErr.Type() == activities.ErrTypeOutsideWindow:
+			return fmt.Errorf("%s: %w", appErr.Message(), domain.ErrConflict)
 		case hasApp && appErr.Type() == activities.ErrTypeSendRejected:
 			return fmt.Errorf("%w: %s", errUpstream, appErr.Message())
 		}
@@ -102,6 +118,22 @@ func updateError(err error) error {
 }
 
 var errUpstream = errors.New("the channel did not take the reply")
+
+// typedAppError finds the ApplicationError of one of the activities' error types in err's chain.
+func typedAppError(err error) *temporal.ApplicationError {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		var appErr *temporal.ApplicationError
+		if !errors.As(e, &appErr) {
+			return nil
+		}
+		switch appErr.Type() {
+		case activities.ErrTypeInvalid, activities.ErrTypeNotFound, activities.ErrTypeSendRejected, activities.ErrTypeOutsideWindow:
+			return appErr
+		}
+		e = appErr
+	}
+	return nil
+}
 
 func (s *Server) postReply(c *gin.Context) {
 	p := principal(c)
@@ -116,12 +148,16 @@ func (s *Server) postReply(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if strings.TrimSpace(req.Text) == "" && strings.TrimSpace(req.HTML) == "" {
-		s.fail(c, domain.Invalid("text", "a reply needs text or html"))
+	if req.Template == nil && strings.TrimSpace(req.Text) == "" && strings.TrimSpace(req.HTML) == "" {
+		s.fail(c, domain.Invalid("text", "a reply needs text or html (or a template on WhatsApp)"))
 		return
 	}
+	reply := workflows.ReplyRequest{AuthorUserID: p.UserID, Text: req.Text, HTML: req.HTML}
+	if req.Template != nil {
+		reply.Template = &activities.Template{Name: req.Template.Name, Language: req.Template.Language, Components: req.Template.Components}
+	}
 	var res workflows.ReplyResult
-	err = s.updateTicketWorkflow(ctx, p.AccountID, t, workflows.UpdateReply, workflows.ReplyRequest{AuthorUserID: p.UserID, Text: req.Text, HTML: req.HTML}, &res)
+	err = s.updateTicketWorkflow(ctx, p.AccountID, t, workflows.UpdateReply, reply, &res)
 	s.respond(c, http.StatusCreated, replyResponse{MessageID: res.MessageID, Tag: res.Tag, Status: res.Status}, err)
 }
 

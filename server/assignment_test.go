@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"go.temporal.io/api/workflowservice/v1"
 	"net/http"
 	"sort"
 	"strings"
@@ -338,4 +339,88 @@ func TestLongConversationContinuesAsNew(t *testing.T) {
 	tickets := d.s.Do(http.MethodGet, "/v1/tickets?channel_id="+ch, d.token, nil).Map(t)["items"].([]any)
 	require.Len(t, tickets, 1)
 	testenv.RecordHistory(t, d.s.Temporal, wf, "conversation_continued_as_new")
+}
+
+// TestMessengerReplyWindowsWithRealTimers shrinks the windows (24 h → 3 s,
+// 7 d → 6 s) and lets the embedded server's timers move them.
+func TestMessengerReplyWindowsWithRealTimers(t *testing.T) {
+	d := newDesk(t)
+	u := d.user("agent@acme.test", nil)
+	agentTok := d.s.Do(http.MethodPost, "/v1/users/"+u+"/tokens", d.token, nil).Map(t)["token"].(string)
+	r := d.s.Do(http.MethodPost, "/v1/channels", d.token, map[string]any{"type": "messenger", "name": "FB", "config": messengerConfig,
+		"routing": map[string]any{"assign_to": "users_and_teams", "users": []string{u}}})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	ch := r.Map(t)["id"].(string)
+	api := server.New(d.s.Store, d.s.Temporal, server.Config{TaskQueue: workflows.DefaultTaskQueue, OpenWindow: 3 * time.Second, HumanAgentWindow: 6 * time.Second}, quietLog(), nil, nil)
+	base := httptestServer(t, api)
+	post := func(id string) {
+		r := testenv.Do(t, base, http.MethodPost, "/v1/channels/"+ch+"/messages", d.token, map[string]any{
+			"external_id": id, "thread_id": "psid-1", "from": map[string]any{"external_user_id": "psid-1", "name": "Visitor"}, "text": "hi"})
+		require.Equal(t, http.StatusAccepted, r.Status, string(r.Body))
+	}
+	window := func(id string) string {
+		return d.s.Do(http.MethodGet, "/v1/tickets/"+id, d.token, nil).Map(t)["reply_window"].(map[string]any)["state"].(string)
+	}
+	post("mid.1")
+	tk := d.ticketOf(ch, "psid-1", "assigned")
+	id := tk["id"].(string)
+	testenv.Eventually(t, 10*time.Second, "the window to open", func() bool { return window(id) == "open" })
+	reply := func(token string) testenv.Response {
+		return testenv.Do(t, base, http.MethodPost, "/v1/tickets/"+id+"/replies", token, map[string]any{"text": "hello"})
+	}
+	r = reply(agentTok)
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	require.Equal(t, "", r.Map(t)["tag"])
+	require.Equal(t, "sent", r.Map(t)["status"])
+	lastGraph := func() testenv.GraphRequest {
+		reqs := d.s.Graph.Requests()
+		require.NotEmpty(t, reqs)
+		return reqs[len(reqs)-1]
+	}
+	g := lastGraph()
+	require.Equal(t, "RESPONSE", g.Body["messaging_type"])
+	require.Equal(t, map[string]any{"id": "psid-1"}, g.Body["recipient"])
+	require.Equal(t, "Bearer "+messengerConfig["page_access_token"].(string), g.Auth)
+
+	testenv.Eventually(t, 15*time.Second, "the human-agent window", func() bool { return window(id) == "human_agent_only" })
+	r = reply(agentTok)
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	require.Equal(t, "HUMAN_AGENT", r.Map(t)["tag"])
+	g = lastGraph()
+	require.Equal(t, "MESSAGE_TAG", g.Body["messaging_type"])
+	require.Equal(t, "HUMAN_AGENT", g.Body["tag"])
+	r = reply(d.token) // no user behind an admin token: automated
+	require.Equal(t, http.StatusConflict, r.Status, string(r.Body))
+	require.Contains(t, r.Map(t)["detail"], "only a human agent")
+
+	testenv.Eventually(t, 15*time.Second, "the window to close", func() bool { return window(id) == "closed" })
+	r = reply(agentTok)
+	require.Equal(t, http.StatusConflict, r.Status, string(r.Body))
+	require.Contains(t, r.Map(t)["detail"], "reply window closed")
+	got := d.s.Do(http.MethodGet, "/v1/tickets/"+id, d.token, nil).Map(t)["reply_window"].(map[string]any)
+	require.NotNil(t, got["open_until"])
+	require.NotNil(t, got["human_agent_until"])
+
+	post("mid.2") // the customer writes again
+	testenv.Eventually(t, 10*time.Second, "the window to re-open", func() bool { return window(id) == "open" })
+	sent := len(d.s.Graph.Requests())
+	d.s.Graph.FailNext(http.StatusServiceUnavailable, `{"error":{"message":"try later","code":2}}`)
+	r = reply(agentTok)
+	require.Equal(t, http.StatusCreated, r.Status, "a 5xx is retried: %s", r.Body)
+	require.Len(t, d.s.Graph.Requests(), sent+2)
+
+	d.s.Graph.FailNext(http.StatusBadRequest, `{"error":{"message":"(#10) This message is sent outside of allowed window.","type":"OAuthException","code":10,"error_subcode":2018278}}`)
+	r = reply(agentTok)
+	require.Equal(t, http.StatusConflict, r.Status, string(r.Body))
+	require.Contains(t, r.Map(t)["detail"], "outside its messaging window")
+	msgs := d.s.Do(http.MethodGet, "/v1/tickets/"+id+"/messages?limit=500", d.token, nil).Map(t)["items"].([]any)
+	require.Equal(t, "failed", msgs[len(msgs)-1].(map[string]any)["status"], "the refused reply is marked failed")
+
+	ctx := context.Background()
+	testenv.Eventually(t, 15*time.Second, "ReplyWindow in visibility", func() bool {
+		resp, err := d.s.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: `ReplyWindow = "open" AND ChannelType = "messenger"`})
+		require.NoError(t, err)
+		return len(resp.Executions) == 1
+	})
+	testenv.RecordHistory(t, d.s.Temporal, tk["workflow_id"].(string), "conversation_messenger_windows")
 }

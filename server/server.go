@@ -26,6 +26,10 @@ type Config struct {
 	MaxBodyBytes int64
 	// TaskQueue is where conversation workflows are started.
 	TaskQueue string
+	// OpenWindow and HumanAgentWindow shorten the Messenger/WhatsApp reply
+	// windows (24 h and 7 d); test-only knobs, 0 = the real windows.
+	OpenWindow       time.Duration
+	HumanAgentWindow time.Duration
 	// ContinueAsNewAfter overrides the history length at which conversation
 	// workflows continue as new (0: the workflow's default); for tests.
 	ContinueAsNewAfter int

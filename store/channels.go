@@ -222,3 +222,31 @@ type Page struct {
 	After string // id of the last item of the previous page; "" for the first page
 	Limit int
 }
+
+// ChannelByExternalKey finds the channel of a type that owns a globally unique
+// key (a Messenger page id, a WhatsApp phone number id), in any account.
+func (s *Store) ChannelByExternalKey(ctx context.Context, typ, key string) (domain.Channel, error) {
+	var row channelRow
+	err := s.db.GetContext(ctx, &row, `SELECT `+channelColumns+` FROM channels WHERE type = $1 AND external_key = $2`, typ, key)
+	if err != nil {
+		return domain.Channel{}, notFound(err, "find channel by "+typ+" id")
+	}
+	return row.channel()
+}
+
+// ChannelsOfType lists the channels of one type across accounts (webhook handshakes).
+func (s *Store) ChannelsOfType(ctx context.Context, typ string, limit int) ([]domain.Channel, error) {
+	var rows []channelRow
+	if err := s.db.SelectContext(ctx, &rows, `SELECT `+channelColumns+` FROM channels WHERE type = $1 ORDER BY id LIMIT $2`, typ, limit); err != nil {
+		return nil, fmt.Errorf("list %s channels: %w", typ, err)
+	}
+	out := make([]domain.Channel, 0, len(rows))
+	for _, r := range rows {
+		ch, err := r.channel()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ch)
+	}
+	return out, nil
+}

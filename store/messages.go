@@ -253,3 +253,19 @@ func (s *Store) SetMessageStatus(ctx context.Context, accountID, messageID, stat
 	}
 	return nil
 }
+
+// ConversationCustomer is who wrote the conversation's first inbound message.
+func (s *Store) ConversationCustomer(ctx context.Context, accountID, conversationID string) (domain.Author, error) {
+	var raw json.RawMessage
+	err := s.db.GetContext(ctx, &raw,
+		`SELECT author FROM messages WHERE account_id = $1 AND conversation_id = $2 AND direction = 'inbound' ORDER BY id LIMIT 1`,
+		accountID, conversationID)
+	if err != nil {
+		return domain.Author{}, notFound(err, "conversation customer")
+	}
+	var a domain.Author
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return a, fmt.Errorf("decode customer: %w", err)
+	}
+	return a, nil
+}

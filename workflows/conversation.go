@@ -71,6 +71,9 @@ func ConversationWorkflow(ctx workflow.Context, in ConversationInput) error {
 	if c.state.RoutingState == domain.RoutingWaitingForAgent && c.state.WaitUntil != nil {
 		c.armWaitTimer(ctx, c.state.WaitUntil.Sub(workflow.Now(ctx)))
 	}
+	if next := c.nextWindowChange(); next != nil {
+		c.armWindowTimer(ctx, next.Sub(workflow.Now(ctx)))
+	}
 
 	idle := in.IdleTimeout
 	if idle <= 0 {
@@ -81,14 +84,17 @@ func ConversationWorkflow(ctx workflow.Context, in ConversationInput) error {
 	for {
 		var msg InboundMessage
 		var agent AgentAssigned
-		var gotMessage, gotAgent, waitOver, idled bool
+		var gotMessage, gotAgent, waitOver, windowDue, idled bool
 		timerCtx, cancelTimer := workflow.WithCancel(ctx)
 		sel := workflow.NewSelector(ctx).
 			AddReceive(inbound, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &msg); gotMessage = true }).
 			AddReceive(assigned, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &agent); gotAgent = true })
+		if c.windowTimer != nil {
+			sel.AddFuture(c.windowTimer, func(workflow.Future) { windowDue = true })
+		}
 		if c.waitTimer != nil {
 			sel.AddFuture(c.waitTimer, func(workflow.Future) { waitOver = true })
-		} else {
+		} else if c.windowTimer == nil { // an idle conversation ends only once its window has settled
 			sel.AddFuture(workflow.NewTimer(timerCtx, idle), func(workflow.Future) { idled = true })
 		}
 		sel.Select(ctx)
@@ -104,6 +110,8 @@ func ConversationWorkflow(ctx workflow.Context, in ConversationInput) error {
 			err = c.onAgentAssigned(ctx, agent.UserID)
 		case waitOver:
 			err = c.onWaitOver(ctx)
+		case windowDue:
+			err = c.onWindowTimer(ctx)
 		case idled:
 			// A message may have arrived as the timer fired: handle it rather than drop it.
 			if !inbound.ReceiveAsync(&msg) {
@@ -137,6 +145,9 @@ type conversation struct {
 	// waitTimer fires when the wait for an agent times out; nil when not waiting.
 	waitTimer  workflow.Future
 	cancelWait workflow.CancelFunc
+	// windowTimer fires at the reply window's next transition; nil when none is due.
+	windowTimer  workflow.Future
+	cancelWindow workflow.CancelFunc
 	// notification is the pending email to a contact owner, if any.
 	notification workflow.Future
 }
@@ -206,13 +217,17 @@ func (c *conversation) handle(ctx workflow.Context, msg InboundMessage) error {
 	c.remember(msg.MessageID)
 	c.state.MessageCount++
 	c.state.LastMessageAt = workflow.Now(ctx)
-	if c.state.TicketID == "" {
-		return c.openTicket(ctx, msg)
+	var err error
+	switch {
+	case c.state.TicketID == "":
+		err = c.openTicket(ctx, msg)
+	case c.state.Status == domain.TicketStatusClosed:
+		err = c.reopen(ctx)
 	}
-	if c.state.Status == domain.TicketStatusClosed {
-		return c.reopen(ctx)
+	if err != nil || c.state.TicketID == "" {
+		return err
 	}
-	return nil
+	return c.customerWrote(ctx)
 }
 
 // openTicket finds the contact, creates the ticket and routes it.
@@ -322,6 +337,7 @@ func (c *conversation) route(ctx workflow.Context, preferUser string) error {
 const (
 	changeAssignment  = "assignment"
 	changeNotifyOwner = "notify-owner"
+	changeReplyWindow = "reply-window"
 )
 
 // armWaitTimer starts the durable timer of the wait for an agent.
@@ -423,4 +439,15 @@ func (c *conversation) fail(ctx workflow.Context, step string, err error) error 
 func isInvalid(err error) bool {
 	var appErr *temporal.ApplicationError
 	return errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeInvalid
+}
+
+// nextWindowChange is when the carried-over reply window changes next, if it does.
+func (c *conversation) nextWindowChange() *time.Time {
+	switch c.state.ReplyWindow {
+	case domain.WindowOpen:
+		return c.state.OpenUntil
+	case domain.WindowHumanAgentOnly:
+		return c.state.HumanAgentUntil
+	}
+	return nil
 }

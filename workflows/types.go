@@ -3,6 +3,7 @@ package workflows
 import (
 	"time"
 
+	"github.com/routedesk/routedesk/activities"
 	"github.com/routedesk/routedesk/domain"
 )
 
@@ -15,6 +16,9 @@ type ConversationInput struct {
 	ConversationID string `json:"conversation_id"`
 	// IdleTimeout ends the workflow after this long without a message; 0 = DefaultIdleTimeout.
 	IdleTimeout time.Duration `json:"idle_timeout,omitempty"`
+	// OpenWindow and HumanAgentWindow shorten the reply windows (24 h, 7 d) for tests; 0 = the real ones.
+	OpenWindow       time.Duration `json:"open_window,omitempty"`
+	HumanAgentWindow time.Duration `json:"human_agent_window,omitempty"`
 	// ContinueAsNewAfter is the history length past which the workflow continues as new; 0 = 2000.
 	ContinueAsNewAfter int `json:"continue_as_new_after,omitempty"`
 	// TicketID, when set on a first start, resumes the conversation of an
@@ -39,7 +43,10 @@ type ConversationState struct {
 	AssigneeID     string     `json:"assignee_id"`
 	WaitingSince   *time.Time `json:"waiting_since"`
 	ReplyWindow    string     `json:"reply_window"`
-	MessageCount   int        `json:"message_count"`
+	// OpenUntil and HumanAgentUntil are the reply window's limits (windowed channels only).
+	OpenUntil       *time.Time `json:"open_until,omitempty"`
+	HumanAgentUntil *time.Time `json:"human_agent_until,omitempty"`
+	MessageCount    int        `json:"message_count"`
 	// Status is the ticket's status, as far as the workflow knows it.
 	Status string `json:"status"`
 	// WaitUntil is when the wait for an agent times out.
@@ -57,11 +64,12 @@ type AgentAssigned struct {
 	UserID string `json:"user_id"`
 }
 
-// ReplyRequest is an agent's reply.
+// ReplyRequest is an agent's reply: text, or an approved WhatsApp template.
 type ReplyRequest struct {
-	AuthorUserID string `json:"author_user_id,omitempty"`
-	Text         string `json:"text"`
-	HTML         string `json:"html,omitempty"`
+	AuthorUserID string               `json:"author_user_id,omitempty"`
+	Text         string               `json:"text"`
+	HTML         string               `json:"html,omitempty"`
+	Template     *activities.Template `json:"template,omitempty"`
 }
 
 // ReplyResult says which message a reply became and how it was tagged.

@@ -32,20 +32,32 @@ func (c *conversation) validateReply(_ workflow.Context, r ReplyRequest) error {
 	if c.state.TicketID == "" {
 		return ErrNoTicket
 	}
-	if strings.TrimSpace(r.Text) == "" && strings.TrimSpace(r.HTML) == "" {
+	if r.Template != nil {
+		if c.in.ChannelType != "whatsapp" {
+			return errors.New("templates are sent on WhatsApp channels only")
+		}
+		if r.Template.Name == "" || r.Template.Language == "" {
+			return errors.New("a template needs a name and a language")
+		}
+	} else if strings.TrimSpace(r.Text) == "" && strings.TrimSpace(r.HTML) == "" {
 		return errors.New("a reply needs text or html")
 	}
-	return nil
+	_, err := c.replyTag(r)
+	return err
 }
 
 // reply stores the agent's reply and sends it on the conversation's channel.
 func (c *conversation) reply(ctx workflow.Context, r ReplyRequest) (ReplyResult, error) {
 	ctx = workflow.WithActivityOptions(ctx, activityOptions) // handlers get the bare root context
+	tag, err := c.replyTag(r)                                // the window may have moved since validation
+	if err != nil {
+		return ReplyResult{}, err
+	}
 	var sent activities.ReplySent
-	err := workflow.ExecuteActivity(ctx, a.SendReply, activities.ReplyInput{
+	err = workflow.ExecuteActivity(ctx, a.SendReply, activities.ReplyInput{
 		AccountID: c.in.AccountID, ChannelID: c.in.ChannelID, ChannelType: c.in.ChannelType,
 		ConversationID: c.in.ConversationID, TicketID: c.state.TicketID,
-		ReplyID: workflow.GetCurrentUpdateInfo(ctx).ID, AuthorUserID: r.AuthorUserID, Text: r.Text, HTML: r.HTML,
+		ReplyID: workflow.GetCurrentUpdateInfo(ctx).ID, AuthorUserID: r.AuthorUserID, Text: r.Text, HTML: r.HTML, Tag: tag, Template: r.Template,
 	}).Get(ctx, &sent)
 	if err != nil {
 		return ReplyResult{}, fmt.Errorf("send reply: %w", err)

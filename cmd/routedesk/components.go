@@ -18,6 +18,7 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/routedesk/routedesk/activities"
+	"github.com/routedesk/routedesk/graph"
 	"github.com/routedesk/routedesk/mailer"
 	"github.com/routedesk/routedesk/metrics"
 	"github.com/routedesk/routedesk/rules"
@@ -143,6 +144,7 @@ func newTelemetry() (*telemetry, error) {
 func serveAPI(ctx context.Context, cfg *config, st *store.Store, tc client.Client, tel *telemetry, log *slog.Logger, ready func(addr string)) error {
 	api := server.New(st, tc, server.Config{
 		BootstrapToken: cfg.BootstrapToken, MaxBodyBytes: cfg.MaxBodyBytes, TaskQueue: cfg.TaskQueue,
+		OpenWindow: cfg.TestOpenWindow, HumanAgentWindow: cfg.TestHumanWindow,
 	}, log, tel.registry, tel.registry)
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -176,7 +178,7 @@ func serveAPI(ctx context.Context, cfg *config, st *store.Store, tc client.Clien
 
 // newActivities builds the activity implementations the worker registers.
 func newActivities(cfg *config, st *store.Store, log *slog.Logger) (*activities.Activities, error) {
-	acts := &activities.Activities{Store: st, Rules: rules.NewEngine(), Log: log.With("component", "activities")}
+	acts := &activities.Activities{Store: st, Rules: rules.NewEngine(), Log: log.With("component", "activities"), Graph: graph.New(cfg.GraphAPIURL)}
 	if cfg.SMTPURL != "" {
 		m, err := mailer.Parse(cfg.SMTPURL, cfg.MailFrom)
 		if err != nil {

@@ -27,11 +27,14 @@ type config struct {
 	DevToken          string
 	SecretKey         string
 	MaxBodyBytes      int64
+	GraphAPIURL       string
 	SMTPURL           string
 	MailFrom          string
 	LogLevel          string
 	LogFormat         string
 	RedriveInterval   time.Duration
+	TestOpenWindow    time.Duration
+	TestHumanWindow   time.Duration
 	ShutdownTimeout   time.Duration
 }
 
@@ -73,11 +76,14 @@ func bind(fs *flag.FlagSet, cfg *config) {
 	str(&cfg.DevToken, "ROUTEDESK_DEV_TOKEN", "dev-token", "", "dev: admin token of the default account (random and kept in the data dir when empty)")
 	str(&cfg.SecretKey, "ROUTEDESK_SECRET_KEY", "secret-key", "", "32-byte key (base64 or hex) sealing channel secrets; dev generates one in the data dir")
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", envInt64("ROUTEDESK_MAX_BODY_BYTES", 1<<20), "largest request body accepted ($ROUTEDESK_MAX_BODY_BYTES)")
+	str(&cfg.GraphAPIURL, "ROUTEDESK_GRAPH_API_URL", "graph-api-url", "https://graph.facebook.com", "Meta Graph API base URL (Messenger and WhatsApp replies)")
 	str(&cfg.SMTPURL, "ROUTEDESK_SMTP_URL", "smtp-url", "", "SMTP server for notification emails, e.g. smtp://user:pass@host:587 (STARTTLS), smtps://…:465, smtp://host:25?tls=none; empty: no emails")
 	str(&cfg.MailFrom, "ROUTEDESK_MAIL_FROM", "mail-from", "routedesk@localhost", "From address of notification emails")
 	str(&cfg.LogLevel, "ROUTEDESK_LOG_LEVEL", "log-level", "info", "debug, info, warn or error")
 	str(&cfg.LogFormat, "ROUTEDESK_LOG_FORMAT", "log-format", "text", "text or json")
 	duration(&cfg.RedriveInterval, "ROUTEDESK_REDRIVE_INTERVAL", "redrive-interval", 2*time.Second, "how often stored but undelivered messages are re-sent to Temporal")
+	duration(&cfg.TestOpenWindow, "ROUTEDESK_TEST_OPEN_WINDOW", "test-open-window", 0, "test only: shorten Messenger/WhatsApp's 24 h reply window (0 = real)")
+	duration(&cfg.TestHumanWindow, "ROUTEDESK_TEST_HUMAN_AGENT_WINDOW", "test-human-agent-window", 0, "test only: shorten Messenger's 7 d human-agent window (0 = real)")
 	duration(&cfg.ShutdownTimeout, "ROUTEDESK_SHUTDOWN_TIMEOUT", "shutdown-timeout", 20*time.Second, "how long in-flight requests and activities get to finish on SIGTERM")
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/routedesk/routedesk/activities"
 	"github.com/routedesk/routedesk/devtemporal"
+	"github.com/routedesk/routedesk/graph"
 	"github.com/routedesk/routedesk/mailer"
 	"github.com/routedesk/routedesk/metrics"
 	"github.com/routedesk/routedesk/rules"
@@ -42,6 +43,8 @@ type Stack struct {
 	Registry *prometheus.Registry
 	// Mail receives the notification emails the worker sends.
 	Mail *MailSink
+	// Graph is the fake Meta Graph API the worker sends Messenger and WhatsApp replies to.
+	Graph *GraphFake
 }
 
 // TestKey is the secret key of test stacks (32 bytes, base64).
@@ -106,7 +109,9 @@ func NewStack(t testing.TB) *Stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := worker.New(tc, workflows.DefaultTaskQueue, &activities.Activities{Store: st, Rules: rules.NewEngine(), Log: log, Mail: m}, 5*time.Second)
+	graphFake := NewGraphFake(t)
+	acts := &activities.Activities{Store: st, Rules: rules.NewEngine(), Log: log, Mail: m, Graph: graph.New(graphFake.URL)}
+	w := worker.New(tc, workflows.DefaultTaskQueue, acts, 5*time.Second)
 	if err := w.Start(); err != nil {
 		t.Fatalf("start worker: %v", err)
 	}
@@ -114,7 +119,7 @@ func NewStack(t testing.TB) *Stack {
 	api := server.New(st, tc, server.Config{BootstrapToken: BootstrapToken, TaskQueue: workflows.DefaultTaskQueue, MaxBodyBytes: 64 << 10}, log, reg, reg)
 	hs := httptest.NewServer(api.Handler())
 	t.Cleanup(hs.Close)
-	return &Stack{T: t, Store: st, Temporal: tc, Server: srv, API: api, HTTP: hs, Registry: reg, Mail: sink}
+	return &Stack{T: t, Store: st, Temporal: tc, Server: srv, API: api, HTTP: hs, Registry: reg, Mail: sink, Graph: graphFake}
 }
 
 type testWriter struct{ t testing.TB }

@@ -1,0 +1,79 @@
+package testenv
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+)
+
+// GraphRequest is one request the fake Graph API received.
+type GraphRequest struct {
+	Path string
+	Auth string
+	Body map[string]any
+}
+
+// GraphFake is a fake Meta Graph API that records requests and answers
+// success, or the error set with FailNext.
+type GraphFake struct {
+	URL      string
+	mu       sync.Mutex
+	requests []GraphRequest
+	fail     []graphFailure
+}
+
+type graphFailure struct {
+	status int
+	body   string
+}
+
+// NewGraphFake starts a fake Graph API for the test.
+func NewGraphFake(t testing.TB) *GraphFake {
+	f := &GraphFake{}
+	srv := httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(srv.Close)
+	f.URL = srv.URL
+	return f
+}
+
+// FailNext makes the next request answer status with a Graph error body.
+func (f *GraphFake) FailNext(status int, body string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fail = append(f.fail, graphFailure{status, body})
+}
+
+// Requests returns what the fake received so far.
+func (f *GraphFake) Requests() []GraphRequest {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]GraphRequest(nil), f.requests...)
+}
+
+func (f *GraphFake) serve(w http.ResponseWriter, r *http.Request) {
+	raw, _ := io.ReadAll(r.Body)
+	var body map[string]any
+	_ = json.Unmarshal(raw, &body)
+	f.mu.Lock()
+	f.requests = append(f.requests, GraphRequest{Path: r.URL.Path, Auth: r.Header.Get("Authorization"), Body: body})
+	var fail *graphFailure
+	if len(f.fail) > 0 {
+		fail = &f.fail[0]
+		f.fail = f.fail[1:]
+	}
+	f.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	if fail != nil {
+		w.WriteHeader(fail.status)
+		_, _ = io.WriteString(w, fail.body)
+		return
+	}
+	if body["messaging_product"] == "whatsapp" {
+		_, _ = io.WriteString(w, `{"messaging_product":"whatsapp","contacts":[{"input":"x","wa_id":"x"}],"messages":[{"id":"wamid.OUT"}]}`)
+		return
+	}
+	_, _ = io.WriteString(w, `{"recipient_id":"psid","message_id":"m_OUT"}`)
+}
