@@ -52,6 +52,9 @@ type ReplySent struct {
 	Tag       string `json:"tag"`
 }
 
+// TagSuppressed on a ReplyInput records the reply as suppressed instead of sending it.
+const TagSuppressed = "SUPPRESSED"
+
 // ErrTypeSendRejected means the channel refused the reply for good.
 const ErrTypeSendRejected = "SendRejected"
 
@@ -59,15 +62,23 @@ const ErrTypeSendRejected = "SendRejected"
 // read by the chat widget through the API, custom channels receive a signed
 // webhook; channels whose sender is not built yet keep the reply queued.
 func (a *Activities) SendReply(ctx context.Context, in ReplyInput) (ReplySent, error) {
+	tag := in.Tag
+	if tag == TagSuppressed {
+		tag = ""
+	}
 	msg, err := a.Store.AddOutbound(ctx, store.Outbound{
 		AccountID: in.AccountID, ChannelID: in.ChannelID, ConversationID: in.ConversationID,
 		ExternalID: "reply:" + in.ReplyID, Author: domain.Author{UserID: in.AuthorUserID},
-		Text: replyText(in), HTML: in.HTML, Tag: in.Tag,
+		Text: replyText(in), HTML: in.HTML, Tag: tag,
 	})
 	if err != nil {
 		return ReplySent{}, classify(err)
 	}
-	out := ReplySent{MessageID: msg.ID, Status: msg.Status, Tag: in.Tag}
+	out := ReplySent{MessageID: msg.ID, Status: msg.Status, Tag: tag}
+	if in.Tag == TagSuppressed {
+		out.Status = domain.MessageSuppressed
+		return out, classify(a.Store.SetMessageStatus(ctx, in.AccountID, msg.ID, out.Status))
+	}
 	if msg.Status != domain.MessageQueued {
 		return out, nil // sent by an earlier attempt
 	}

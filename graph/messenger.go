@@ -29,6 +29,14 @@ type MessengerMessage struct {
 	MessagingType string
 	// Tag is the message tag (e.g. TagHumanAgent), required iff MessagingType is MessagingTypeMessageTag.
 	Tag string
+	// QuickReplies are buttons shown under the text; a tap comes back as a message with their payload.
+	QuickReplies []QuickReply
+}
+
+// QuickReply is a quick-reply button: its title and the payload it sends back.
+type QuickReply struct {
+	Title   string `json:"title"`
+	Payload string `json:"payload"`
 }
 
 // Validate checks m against the Send API rules without sending anything.
@@ -79,7 +87,8 @@ type messengerRecipient struct {
 }
 
 type messengerText struct {
-	Text string `json:"text"`
+	Text         string           `json:"text"`
+	QuickReplies []quickReplyBody `json:"quick_replies,omitempty"`
 }
 
 type messengerResponse struct {
@@ -99,7 +108,7 @@ func (c *Client) SendMessenger(ctx context.Context, pageAccessToken string, m Me
 		Recipient:     messengerRecipient{ID: m.PSID},
 		MessagingType: m.messagingType(),
 		Tag:           m.Tag,
-		Message:       messengerText{Text: m.Text},
+		Message:       messengerText{Text: m.Text, QuickReplies: quickReplies(m.QuickReplies)},
 	}
 	var out messengerResponse
 	if err := c.post(ctx, "send messenger message", "me/messages", pageAccessToken, body, &out); err != nil {
@@ -109,4 +118,39 @@ func (c *Client) SendMessenger(ctx context.Context, pageAccessToken string, m Me
 		return "", fmt.Errorf("graph: send messenger message: response has no message_id")
 	}
 	return out.MessageID, nil
+}
+
+type quickReplyBody struct {
+	ContentType string `json:"content_type"`
+	Title       string `json:"title"`
+	Payload     string `json:"payload"`
+}
+
+func quickReplies(qs []QuickReply) []quickReplyBody {
+	out := make([]quickReplyBody, 0, len(qs))
+	for _, q := range qs {
+		out = append(out, quickReplyBody{ContentType: "text", Title: q.Title, Payload: q.Payload})
+	}
+	return out
+}
+
+type greetingRequest struct {
+	Greeting []greetingText `json:"greeting"`
+}
+
+type greetingText struct {
+	Locale string `json:"locale"`
+	Text   string `json:"text"`
+}
+
+// SetGreeting sets the Page's Messenger greeting, the text a visitor sees before writing.
+func (c *Client) SetGreeting(ctx context.Context, pageAccessToken, text string) error {
+	if pageAccessToken == "" {
+		return fmt.Errorf("%w: messenger: empty page access token", ErrInvalidMessage)
+	}
+	var out struct {
+		Result string `json:"result"`
+	}
+	return c.post(ctx, "set messenger greeting", "me/messenger_profile", pageAccessToken,
+		greetingRequest{Greeting: []greetingText{{Locale: "default", Text: text}}}, &out)
 }

@@ -389,9 +389,11 @@ func TestMessengerReplyWindowsWithRealTimers(t *testing.T) {
 	g = lastGraph()
 	require.Equal(t, "MESSAGE_TAG", g.Body["messaging_type"])
 	require.Equal(t, "HUMAN_AGENT", g.Body["tag"])
+	sentBefore := len(d.s.Graph.Requests())
 	r = reply(d.token) // no user behind an admin token: automated
-	require.Equal(t, http.StatusConflict, r.Status, string(r.Body))
-	require.Contains(t, r.Map(t)["detail"], "only a human agent")
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	require.Equal(t, "suppressed", r.Map(t)["status"])
+	require.Len(t, d.s.Graph.Requests(), sentBefore, "a suppressed reply is not sent")
 
 	testenv.Eventually(t, 15*time.Second, "the window to close", func() bool { return window(id) == "closed" })
 	r = reply(agentTok)

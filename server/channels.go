@@ -56,6 +56,7 @@ func (s *Server) createChannel(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	s.syncGreeting(c.Request.Context(), ch)
 	c.JSON(http.StatusCreated, ch)
 }
 
@@ -203,6 +204,7 @@ func (s *Server) patchChannel(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	s.syncGreeting(ctx, updated)
 	c.JSON(http.StatusOK, updated)
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 
+	"github.com/routedesk/routedesk/graph"
 	"github.com/routedesk/routedesk/rules"
 	"github.com/routedesk/routedesk/store"
 )
@@ -30,6 +31,8 @@ type Config struct {
 	// windows (24 h and 7 d); test-only knobs, 0 = the real windows.
 	OpenWindow       time.Duration
 	HumanAgentWindow time.Duration
+	// Graph sends what the API itself sends on Messenger: consent prompts, page greetings.
+	Graph *graph.Client
 	// ContinueAsNewAfter overrides the history length at which conversation
 	// workflows continue as new (0: the workflow's default); for tests.
 	ContinueAsNewAfter int

@@ -12,6 +12,7 @@ import (
 
 	"github.com/routedesk/routedesk/channelconfig"
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/graph"
 	"github.com/routedesk/routedesk/meta"
 	"github.com/routedesk/routedesk/store"
 	"github.com/routedesk/routedesk/workflows"
@@ -28,6 +29,7 @@ type metaChannel struct {
 	channel     domain.Channel
 	appSecret   string
 	verifyToken string
+	messenger   *channelconfig.Messenger // nil for WhatsApp
 }
 
 func (s *Server) metaChannel(ctx context.Context, ch domain.Channel) (metaChannel, error) {
@@ -42,7 +44,7 @@ func (s *Server) metaChannel(ctx context.Context, ch domain.Channel) (metaChanne
 	}
 	switch c := cfg.(type) {
 	case *channelconfig.Messenger:
-		return metaChannel{channel: ch, appSecret: c.AppSecret, verifyToken: c.VerifyToken}, nil
+		return metaChannel{channel: ch, appSecret: c.AppSecret, verifyToken: c.VerifyToken, messenger: c}, nil
 	case *channelconfig.WhatsApp:
 		return metaChannel{channel: ch, appSecret: c.AppSecret, verifyToken: c.VerifyToken}, nil
 	}
@@ -144,11 +146,20 @@ func (s *Server) messengerWebhook(c *gin.Context) {
 	var res webhookResponse
 	for _, ev := range events {
 		mc, known := channels[ev.PageID]
-		if !known || ev.Kind != meta.KindMessage {
-			res.Ignored++ // postbacks, echoes, reads and deliveries are not customer messages
+		if !known {
+			res.Ignored++
 			continue
 		}
-		err := s.acceptWebhookMessage(c.Request.Context(), mc.channel, store.Inbound{
+		stored, err := s.consented(c.Request.Context(), mc, ev)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		if !stored || ev.Kind != meta.KindMessage {
+			res.Ignored++ // postbacks, echoes, reads, deliveries, and messages awaiting consent
+			continue
+		}
+		err = s.acceptWebhookMessage(c.Request.Context(), mc.channel, store.Inbound{
 			ThreadKey: "psid:" + ev.PSID, ExternalID: ev.MID, Author: domain.Author{ExternalUserID: ev.PSID},
 			Text: ev.Text, SentAt: ev.Timestamp,
 		})
@@ -226,4 +237,67 @@ func (s *Server) acceptWebhookMessage(ctx context.Context, ch domain.Channel, in
 		s.log.WarnContext(ctx, "webhook message stored, delivery deferred", "message_id", acc.MessageID, "error", err)
 	}
 	return nil
+}
+
+// ConsentAccept is the payload of the consent prompt's "I agree" quick reply (or a postback button).
+const ConsentAccept = "GDPR_CONSENT_ACCEPT"
+
+// consented applies the channel's GDPR consent rule to a Messenger event and
+// reports whether the event may be stored. With explicit consent nothing a
+// visitor sends is kept until they accept: they are sent the consent prompt
+// instead, and their acceptance is recorded on their contact.
+func (s *Server) consented(ctx context.Context, mc metaChannel, ev meta.MessengerEvent) (bool, error) {
+	cfg := mc.messenger
+	if cfg == nil || cfg.GDPR == nil || !cfg.GDPR.Enabled || cfg.GDPR.Consent != "explicit" {
+		return true, nil
+	}
+	ch := mc.channel
+	if ev.PostbackPayload == ConsentAccept || ev.QuickReplyPayload == ConsentAccept {
+		contact, err := s.store.UpsertContact(ctx, ch.AccountID, ch.ID, domain.Author{ExternalUserID: ev.PSID})
+		if err != nil {
+			return false, err
+		}
+		return false, s.store.RecordConsent(ctx, ch.AccountID, contact.ContactID, domain.Consent{
+			Given: true, Mode: "explicit", At: time.Now().UTC(), ChannelID: ch.ID, Text: cfg.GDPR.Text})
+	}
+	if ev.Kind != meta.KindMessage {
+		return true, nil
+	}
+	consent, err := s.store.ChannelUserConsent(ctx, ch.AccountID, ch.ID, ev.PSID)
+	if err != nil {
+		return false, err
+	}
+	if consent != nil && consent.Given {
+		return true, nil
+	}
+	s.promptConsent(ctx, cfg, ev.PSID)
+	return false, nil
+}
+
+// promptConsent sends the consent text with an "I agree" quick reply; a failure is logged, the next message prompts again.
+func (s *Server) promptConsent(ctx context.Context, cfg *channelconfig.Messenger, psid string) {
+	if s.cfg.Graph == nil {
+		return
+	}
+	_, err := s.cfg.Graph.SendMessenger(ctx, cfg.PageAccessToken, graph.MessengerMessage{
+		PSID: psid, Text: cfg.GDPR.Text, MessagingType: graph.MessagingTypeResponse,
+		QuickReplies: []graph.QuickReply{{Title: "I agree", Payload: ConsentAccept}},
+	})
+	if err != nil {
+		s.log.WarnContext(ctx, "send consent prompt", "error", err)
+	}
+}
+
+// syncGreeting sets a Messenger page's greeting from its channel; a failure is logged and does not fail the change.
+func (s *Server) syncGreeting(ctx context.Context, ch domain.Channel) {
+	if ch.Type != "messenger" || s.cfg.Graph == nil {
+		return
+	}
+	mc, err := s.metaChannel(ctx, ch)
+	if err != nil || mc.messenger == nil || mc.messenger.Greeting == "" {
+		return
+	}
+	if err := s.cfg.Graph.SetGreeting(ctx, mc.messenger.PageAccessToken, mc.messenger.Greeting); err != nil {
+		s.log.WarnContext(ctx, "set Messenger greeting", "channel_id", ch.ID, "error", err)
+	}
 }

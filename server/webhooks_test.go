@@ -156,3 +156,85 @@ func TestWhatsAppWebhook(t *testing.T) {
 	r = s.Do(http.MethodPost, "/v1/tickets/"+id+"/replies", token, map[string]any{"text": "Hello again"})
 	require.Equal(t, http.StatusConflict, r.Status, string(r.Body))
 }
+
+func graphTexts(s *testenv.Stack) []string {
+	var out []string
+	for _, r := range s.Graph.Requests() {
+		if m, ok := r.Body["message"].(map[string]any); ok {
+			out = append(out, fmt.Sprint(m["text"]))
+		}
+	}
+	return out
+}
+
+func TestMessengerConsentGreetingAndInstantReply(t *testing.T) {
+	s := testenv.NewStack(t)
+	_, token := s.Account("A", "starter")
+	explicit := map[string]any{"page_id": "111", "page_access_token": "tok-111", "app_secret": "app-secret",
+		"greeting": "Hi! How can we help?", "instant_reply": "Thanks, an agent will answer soon.",
+		"gdpr": map[string]any{"enabled": true, "consent": "explicit", "text": "We store your messages to answer you."}}
+	r := s.Do(http.MethodPost, "/v1/channels", token, map[string]any{"type": "messenger", "name": "Explicit", "config": explicit})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+
+	// The greeting is set on the page when the channel is connected.
+	greeting := s.Graph.Requests()[0]
+	require.Equal(t, "/v21.0/me/messenger_profile", greeting.Path)
+	require.Equal(t, []any{map[string]any{"locale": "default", "text": "Hi! How can we help?"}}, greeting.Body["greeting"])
+
+	// Explicit consent: the first message is not stored; the visitor is asked.
+	first := messengerPayload(map[string][]string{"111": {"m.1"}})
+	r = postWebhook(t, s, "/webhooks/messenger", first, sign(first, "app-secret"))
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	require.Zero(t, countMessages(t, s), "nothing is stored before consent")
+	prompt := s.Graph.Requests()[1]
+	require.Equal(t, "We store your messages to answer you.", prompt.Body["message"].(map[string]any)["text"])
+	require.Equal(t, "GDPR_CONSENT_ACCEPT", prompt.Body["message"].(map[string]any)["quick_replies"].([]any)[0].(map[string]any)["payload"])
+
+	// The visitor taps "I agree": consent is recorded on the contact; later messages are stored and routed.
+	accept := fmt.Sprintf(`{"object":"page","entry":[{"id":"111","time":1,"messaging":[{"sender":{"id":"psid-111"},"recipient":{"id":"111"},"timestamp":%d,"message":{"mid":"m.accept","text":"I agree","quick_reply":{"payload":"GDPR_CONSENT_ACCEPT"}}}]}]}`, time.Now().UnixMilli())
+	r = postWebhook(t, s, "/webhooks/messenger", accept, sign(accept, "app-secret"))
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	contacts := s.Do(http.MethodGet, "/v1/contacts", token, nil).Map(t)["items"].([]any)
+	require.Len(t, contacts, 1)
+	consent := contacts[0].(map[string]any)["consent"].(map[string]any)
+	require.Equal(t, true, consent["given"])
+	require.Equal(t, "explicit", consent["mode"])
+	require.Equal(t, "We store your messages to answer you.", consent["text"])
+	require.NotEmpty(t, consent["at"])
+
+	second := messengerPayload(map[string][]string{"111": {"m.2"}})
+	r = postWebhook(t, s, "/webhooks/messenger", second, sign(second, "app-secret"))
+	require.Equal(t, http.StatusOK, r.Status)
+	require.EqualValues(t, 1, r.Map(t)["received"])
+	testenv.Eventually(t, 15*time.Second, "the instant reply", func() bool {
+		texts := graphTexts(s)
+		return len(texts) > 0 && texts[len(texts)-1] == "Thanks, an agent will answer soon."
+	})
+	ticket := s.Do(http.MethodGet, "/v1/tickets", token, nil).Map(t)["items"].([]any)[0].(map[string]any)
+	msgs := s.Do(http.MethodGet, "/v1/tickets/"+ticket["id"].(string)+"/messages", token, nil).Map(t)["items"].([]any)
+	require.Len(t, msgs, 2, "the customer's message and the instant reply")
+	require.Equal(t, "outbound", msgs[1].(map[string]any)["direction"])
+	require.Equal(t, "sent", msgs[1].(map[string]any)["status"])
+	testenv.RecordHistory(t, s.Temporal, ticket["workflow_id"].(string), "conversation_messenger_welcome")
+
+	// Implicit consent: the notice is shown, the conversation proceeds, consent is recorded.
+	implicit := map[string]any{"page_id": "222", "page_access_token": "tok-222", "app_secret": "app-secret",
+		"gdpr": map[string]any{"enabled": true, "consent": "implicit", "text": "By writing you agree to our privacy notice."}}
+	r = s.Do(http.MethodPost, "/v1/channels", token, map[string]any{"type": "messenger", "name": "Implicit", "config": implicit})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	msg := messengerPayload(map[string][]string{"222": {"m.3"}})
+	r = postWebhook(t, s, "/webhooks/messenger", msg, sign(msg, "app-secret"))
+	require.EqualValues(t, 1, r.Map(t)["received"], "implicit consent stores the first message")
+	testenv.Eventually(t, 15*time.Second, "the consent notice", func() bool {
+		texts := graphTexts(s)
+		return len(texts) > 0 && texts[len(texts)-1] == "By writing you agree to our privacy notice."
+	})
+	testenv.Eventually(t, 10*time.Second, "implicit consent on the contact", func() bool {
+		for _, it := range s.Do(http.MethodGet, "/v1/contacts", token, nil).Map(t)["items"].([]any) {
+			if c, ok := it.(map[string]any)["consent"].(map[string]any); ok && c["mode"] == "implicit" {
+				return c["given"] == true
+			}
+		}
+		return false
+	})
+}

@@ -122,7 +122,7 @@ func findContact(ctx context.Context, tx *sqlx.Tx, accountID string, ids []ident
 	return "", nil
 }
 
-const contactColumns = `id, email, name, owner_user_id, properties, created_at, updated_at`
+const contactColumns = `id, email, name, owner_user_id, properties, consent, created_at, updated_at`
 
 type contactRow struct {
 	ID          string          `db:"id"`
@@ -130,6 +130,7 @@ type contactRow struct {
 	Name        string          `db:"name"`
 	OwnerUserID sql.NullString  `db:"owner_user_id"`
 	Properties  json.RawMessage `db:"properties"`
+	Consent     []byte          `db:"consent"`
 	CreatedAt   time.Time       `db:"created_at"`
 	UpdatedAt   time.Time       `db:"updated_at"`
 }
@@ -139,6 +140,12 @@ func (r contactRow) contact() (domain.Contact, error) {
 		Email: ptr(r.Email), OwnerUserID: ptr(r.OwnerUserID)}
 	if err := json.Unmarshal(r.Properties, &c.Properties); err != nil {
 		return c, fmt.Errorf("decode properties of %s: %w", r.ID, err)
+	}
+	if len(r.Consent) > 0 && string(r.Consent) != "null" {
+		c.Consent = &domain.Consent{}
+		if err := json.Unmarshal(r.Consent, c.Consent); err != nil {
+			return c, fmt.Errorf("decode consent of %s: %w", r.ID, err)
+		}
 	}
 	return c, nil
 }
@@ -243,4 +250,42 @@ func (s *Store) ListContacts(ctx context.Context, accountID, email string, page 
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// RecordConsent stores the GDPR consent a contact gave.
+func (s *Store) RecordConsent(ctx context.Context, accountID, contactID string, c domain.Consent) error {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("record consent: %w", err)
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE contacts SET consent = $3, updated_at = now() WHERE id = $1 AND account_id = $2`, contactID, accountID, b)
+	if err != nil {
+		return fmt.Errorf("record consent: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("record consent: %w", domain.ErrNotFound)
+	}
+	return nil
+}
+
+// ChannelUserConsent is the consent of the contact known on a channel by a visitor id, nil if none.
+func (s *Store) ChannelUserConsent(ctx context.Context, accountID, channelID, externalUserID string) (*domain.Consent, error) {
+	var raw []byte
+	err := s.db.GetContext(ctx, &raw,
+		`SELECT coalesce(c.consent, 'null'::jsonb) FROM contact_identities i JOIN contacts c ON c.id = i.contact_id
+		  WHERE i.account_id = $1 AND i.kind = $2 AND i.value = $3`, accountID, IdentityChannelUser, channelID+":"+externalUserID)
+	if isNoRows(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read consent: %w", err)
+	}
+	if string(raw) == "null" {
+		return nil, nil
+	}
+	var c domain.Consent
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, fmt.Errorf("decode consent: %w", err)
+	}
+	return &c, nil
 }

@@ -278,6 +278,14 @@ func (c *conversation) openTicket(ctx workflow.Context, msg InboundMessage) erro
 	if err := workflow.UpsertTypedSearchAttributes(ctx, TicketIDKey.ValueSet(ticket.TicketID)); err != nil {
 		return fmt.Errorf("upsert ticket id: %w", err)
 	}
+	if c.in.ChannelType == "messenger" && workflow.GetVersion(ctx, changeWelcome, workflow.DefaultVersion, 1) == 1 {
+		err := workflow.ExecuteActivity(ctx, a.Welcome, activities.WelcomeInput{
+			AccountID: c.in.AccountID, ChannelID: c.in.ChannelID, ConversationID: c.in.ConversationID, ContactID: c.state.ContactID,
+		}).Get(ctx, nil)
+		if err != nil {
+			return c.fail(ctx, "welcome", err)
+		}
+	}
 	return c.route(ctx, "")
 }
 
@@ -338,6 +346,7 @@ const (
 	changeAssignment  = "assignment"
 	changeNotifyOwner = "notify-owner"
 	changeReplyWindow = "reply-window"
+	changeWelcome     = "welcome"
 )
 
 // armWaitTimer starts the durable timer of the wait for an agent.

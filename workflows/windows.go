@@ -97,7 +97,12 @@ func (c *conversation) showWindow(ctx workflow.Context, state string) error {
 	return nil
 }
 
-// replyTag checks a reply against the window and returns the tag it goes out with.
+// TagSuppressed marks an automated reply the window did not let out; it is recorded, not sent.
+const TagSuppressed = activities.TagSuppressed
+
+// replyTag checks a reply against the window and returns the tag it goes out
+// with; an automated reply (no agent behind it) in the human-agent window gets
+// TagSuppressed: it is recorded as suppressed and not sent.
 func (c *conversation) replyTag(r ReplyRequest) (string, error) {
 	if !c.windowed() {
 		return "", nil
@@ -105,7 +110,7 @@ func (c *conversation) replyTag(r ReplyRequest) (string, error) {
 	switch c.state.ReplyWindow {
 	case domain.WindowHumanAgentOnly:
 		if r.AuthorUserID == "" {
-			return "", fmt.Errorf("only a human agent may reply between 24 hours and 7 days after the customer's last message; automated replies are not sent")
+			return TagSuppressed, nil
 		}
 		return TagHumanAgent, nil
 	case domain.WindowClosed:

@@ -18,6 +18,7 @@ func windowedEnv(t *testing.T, channelType string) (*testsuite.TestWorkflowEnvir
 	env := newEnv(t)
 	openedTicket(env)
 	env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(activities.RouteResult{State: domain.RoutingAssigned, UserID: "usr_1"}, nil)
+	env.OnActivity(a.Welcome, mock.Anything, mock.Anything).Return(nil).Maybe()
 	var windows []string
 	env.OnActivity(a.SetReplyWindow, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ReplyWindowInput) error {
 		windows = append(windows, in.Window.State)
@@ -73,7 +74,8 @@ func TestMessengerReplyWindows(t *testing.T) {
 	require.Equal(t, "", inOpen.tag, "inside 24 h replies go out as RESPONSE")
 	require.NoError(t, humanByAgent.err)
 	require.Equal(t, TagHumanAgent, humanByAgent.tag)
-	require.ErrorContains(t, humanAutomated.err, "only a human agent")
+	require.NoError(t, humanAutomated.err)
+	require.Equal(t, TagSuppressed, humanAutomated.tag, "automated replies in the human-agent window are recorded as suppressed, not sent")
 	require.ErrorContains(t, closed.err, "reply window closed")
 	require.NoError(t, reopened.err, "a new customer message re-opens the window")
 	require.Equal(t, domain.WindowHumanAgentOnly, at30h.ReplyWindow)

@@ -144,7 +144,7 @@ func newTelemetry() (*telemetry, error) {
 func serveAPI(ctx context.Context, cfg *config, st *store.Store, tc client.Client, tel *telemetry, log *slog.Logger, ready func(addr string)) error {
 	api := server.New(st, tc, server.Config{
 		BootstrapToken: cfg.BootstrapToken, MaxBodyBytes: cfg.MaxBodyBytes, TaskQueue: cfg.TaskQueue,
-		OpenWindow: cfg.TestOpenWindow, HumanAgentWindow: cfg.TestHumanWindow,
+		OpenWindow: cfg.TestOpenWindow, HumanAgentWindow: cfg.TestHumanWindow, Graph: graph.New(cfg.GraphAPIURL),
 	}, log, tel.registry, tel.registry)
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {

@@ -116,7 +116,8 @@ func NewStack(t testing.TB) *Stack {
 		t.Fatalf("start worker: %v", err)
 	}
 	t.Cleanup(w.Stop)
-	api := server.New(st, tc, server.Config{BootstrapToken: BootstrapToken, TaskQueue: workflows.DefaultTaskQueue, MaxBodyBytes: 64 << 10}, log, reg, reg)
+	api := server.New(st, tc, server.Config{BootstrapToken: BootstrapToken, TaskQueue: workflows.DefaultTaskQueue, MaxBodyBytes: 64 << 10,
+		Graph: graph.New(graphFake.URL)}, log, reg, reg)
 	hs := httptest.NewServer(api.Handler())
 	t.Cleanup(hs.Close)
 	return &Stack{T: t, Store: st, Temporal: tc, Server: srv, API: api, HTTP: hs, Registry: reg, Mail: sink, Graph: graphFake}
