@@ -135,17 +135,25 @@ func typedAppError(err error) *temporal.ApplicationError {
 	return nil
 }
 
+// ticketAndBody loads the caller's ticket of the route (404 first) and decodes the body into req.
+func (s *Server) ticketAndBody(c *gin.Context, req any) (domain.Ticket, bool) {
+	t, err := s.store.Ticket(c.Request.Context(), principal(c).AccountID, c.Param("id"))
+	if err == nil {
+		err = decodeJSON(c, req)
+	}
+	if err != nil {
+		s.fail(c, err)
+		return t, false
+	}
+	return t, true
+}
+
 func (s *Server) postReply(c *gin.Context) {
 	p := principal(c)
 	ctx := c.Request.Context()
-	t, err := s.store.Ticket(ctx, p.AccountID, c.Param("id"))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	var req replyRequest
-	if err := decodeJSON(c, &req); err != nil {
-		s.fail(c, err)
+	t, ok := s.ticketAndBody(c, &req)
+	if !ok {
 		return
 	}
 	if req.Template == nil && strings.TrimSpace(req.Text) == "" && strings.TrimSpace(req.HTML) == "" {
@@ -157,21 +165,16 @@ func (s *Server) postReply(c *gin.Context) {
 		reply.Template = &activities.Template{Name: req.Template.Name, Language: req.Template.Language, Components: req.Template.Components}
 	}
 	var res workflows.ReplyResult
-	err = s.updateTicketWorkflow(ctx, p.AccountID, t, workflows.UpdateReply, reply, &res)
+	err := s.updateTicketWorkflow(ctx, p.AccountID, t, workflows.UpdateReply, reply, &res)
 	s.respond(c, http.StatusCreated, replyResponse{MessageID: res.MessageID, Tag: res.Tag, Status: res.Status}, err)
 }
 
 func (s *Server) patchTicket(c *gin.Context) {
 	p := principal(c)
 	ctx := c.Request.Context()
-	t, err := s.store.Ticket(ctx, p.AccountID, c.Param("id"))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	var req ticketPatch
-	if err := decodeJSON(c, &req); err != nil {
-		s.fail(c, err)
+	t, ok := s.ticketAndBody(c, &req)
+	if !ok {
 		return
 	}
 	change := workflows.ChangeRequest{Status: req.Status}
@@ -198,7 +201,7 @@ func (s *Server) patchTicket(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	t, err = s.store.Ticket(ctx, p.AccountID, t.ID)
+	t, err := s.store.Ticket(ctx, p.AccountID, t.ID)
 	s.respond(c, http.StatusOK, t, err)
 }
 

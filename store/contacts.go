@@ -254,18 +254,7 @@ func (s *Store) ListContacts(ctx context.Context, accountID, email string, page 
 
 // RecordConsent stores the GDPR consent a contact gave.
 func (s *Store) RecordConsent(ctx context.Context, accountID, contactID string, c domain.Consent) error {
-	b, err := json.Marshal(c)
-	if err != nil {
-		return fmt.Errorf("record consent: %w", err)
-	}
-	res, err := s.db.ExecContext(ctx, `UPDATE contacts SET consent = $3, updated_at = now() WHERE id = $1 AND account_id = $2`, contactID, accountID, b)
-	if err != nil {
-		return fmt.Errorf("record consent: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("record consent: %w", domain.ErrNotFound)
-	}
-	return nil
+	return s.setJSON(ctx, "contacts", "consent", accountID, contactID, c)
 }
 
 // ChannelUserConsent is the consent of the contact known on a channel by a visitor id, nil if none.

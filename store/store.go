@@ -6,6 +6,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -17,6 +18,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/pressly/goose/v3"
 
+	"github.com/routedesk/routedesk/domain"
 	"github.com/routedesk/routedesk/migrations"
 	"github.com/routedesk/routedesk/secrets"
 )
@@ -183,6 +185,24 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// setJSON sets one jsonb column of an account's row; table and column are
+// constants of the caller, never input.
+func (s *Store) setJSON(ctx context.Context, table, column, accountID, id string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("set %s.%s: %w", table, column, err)
+	}
+	res, err := s.db.ExecContext(ctx,
+		`UPDATE `+table+` SET `+column+` = $3, updated_at = now() WHERE id = $1 AND account_id = $2`, id, accountID, b)
+	if err != nil {
+		return fmt.Errorf("set %s.%s: %w", table, column, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("set %s.%s of %s: %w", table, column, id, domain.ErrNotFound)
 	}
 	return nil
 }

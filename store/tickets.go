@@ -327,16 +327,5 @@ func (s *Store) Reopen(ctx context.Context, accountID, ticketID string) (string,
 
 // SetReplyWindow records the state of a ticket's reply window.
 func (s *Store) SetReplyWindow(ctx context.Context, accountID, ticketID string, w domain.ReplyWindow) error {
-	b, err := json.Marshal(w)
-	if err != nil {
-		return fmt.Errorf("set reply window: %w", err)
-	}
-	res, err := s.db.ExecContext(ctx, `UPDATE tickets SET reply_window = $3, updated_at = now() WHERE id = $1 AND account_id = $2`, ticketID, accountID, b)
-	if err != nil {
-		return fmt.Errorf("set reply window: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("set reply window: %w", domain.ErrNotFound)
-	}
-	return nil
+	return s.setJSON(ctx, "tickets", "reply_window", accountID, ticketID, w)
 }
