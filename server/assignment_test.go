@@ -341,8 +341,8 @@ func TestLongConversationContinuesAsNew(t *testing.T) {
 	testenv.RecordHistory(t, d.s.Temporal, wf, "conversation_continued_as_new")
 }
 
-// TestMessengerReplyWindowsWithRealTimers shrinks the windows (24 h → 3 s,
-// 7 d → 6 s) and lets the embedded server's timers move them.
+// TestMessengerReplyWindowsWithRealTimers shrinks the windows (24 h → 6 s,
+// 7 d → 12 s) and lets the embedded server's timers move them.
 func TestMessengerReplyWindowsWithRealTimers(t *testing.T) {
 	d := newDesk(t)
 	u := d.user("agent@acme.test", nil)
@@ -351,7 +351,7 @@ func TestMessengerReplyWindowsWithRealTimers(t *testing.T) {
 		"routing": map[string]any{"assign_to": "users_and_teams", "users": []string{u}}})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
 	ch := r.Map(t)["id"].(string)
-	api := server.New(d.s.Store, d.s.Temporal, server.Config{TaskQueue: workflows.DefaultTaskQueue, OpenWindow: 3 * time.Second, HumanAgentWindow: 6 * time.Second}, quietLog(), nil, nil)
+	api := server.New(d.s.Store, d.s.Temporal, server.Config{TaskQueue: workflows.DefaultTaskQueue, OpenWindow: 6 * time.Second, HumanAgentWindow: 12 * time.Second}, quietLog(), nil, nil)
 	base := httptestServer(t, api)
 	post := func(id string) {
 		r := testenv.Do(t, base, http.MethodPost, "/v1/channels/"+ch+"/messages", d.token, map[string]any{
