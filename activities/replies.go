@@ -91,10 +91,12 @@ func (a *Activities) SendReply(ctx context.Context, in ReplyInput) (ReplySent, e
 		}
 		out.Status = domain.MessageSent
 	case string(channelconfig.TypeMessenger), string(channelconfig.TypeWhatsApp):
-		if err := a.sendMeta(ctx, in, msg); err != nil {
+		providerID, err := a.sendMeta(ctx, in, msg)
+		if err != nil {
 			return ReplySent{}, err
 		}
 		out.Status = domain.MessageSent
+		return out, classify(a.Store.MarkSent(ctx, in.AccountID, msg.ID, providerID))
 	default:
 		return out, nil
 	}
@@ -171,47 +173,48 @@ const ErrTypeOutsideWindow = "OutsideWindow"
 // RESPONSE, later as MESSAGE_TAG HUMAN_AGENT; WhatsApp as free-form text.
 // Meta's outside-window refusal and other permanent errors mark the reply
 // failed and are not retried; rate limits and 5xx are retried with backoff.
-func (a *Activities) sendMeta(ctx context.Context, in ReplyInput, msg domain.Message) error {
+func (a *Activities) sendMeta(ctx context.Context, in ReplyInput, msg domain.Message) (string, error) {
 	if a.Graph == nil {
-		return temporal.NewNonRetryableApplicationError("no Graph API client configured", ErrTypeSendRejected, nil)
+		return "", temporal.NewNonRetryableApplicationError("no Graph API client configured", ErrTypeSendRejected, nil)
 	}
 	raw, err := a.Store.ChannelConfig(ctx, in.AccountID, in.ChannelID)
 	if err != nil {
-		return classify(err)
+		return "", classify(err)
 	}
 	typ, _ := channelconfig.ParseType(in.ChannelType)
 	cfg, err := channelconfig.Decode(typ, raw)
 	if err != nil {
-		return classify(err)
+		return "", classify(err)
 	}
 	customer, err := a.Store.ConversationCustomer(ctx, in.AccountID, in.ConversationID)
 	if err != nil {
-		return classify(err)
+		return "", classify(err)
 	}
+	var providerID string
 	switch c := cfg.(type) {
 	case *channelconfig.Messenger:
 		m := graph.MessengerMessage{PSID: customer.ExternalUserID, Text: in.Text, MessagingType: graph.MessagingTypeResponse}
 		if in.Tag == graph.TagHumanAgent {
 			m.MessagingType, m.Tag = graph.MessagingTypeMessageTag, graph.TagHumanAgent
 		}
-		_, err = a.Graph.SendMessenger(ctx, c.PageAccessToken, m)
+		providerID, err = a.Graph.SendMessenger(ctx, c.PageAccessToken, m)
 	case *channelconfig.WhatsApp:
 		if in.Template != nil {
-			_, err = a.Graph.SendWhatsAppTemplate(ctx, c.AccessToken, c.PhoneNumberID, customer.ExternalUserID,
+			providerID, err = a.Graph.SendWhatsAppTemplate(ctx, c.AccessToken, c.PhoneNumberID, customer.ExternalUserID,
 				graph.Template{Name: in.Template.Name, Language: in.Template.Language, Components: in.Template.Components})
 		} else {
-			_, err = a.Graph.SendWhatsAppText(ctx, c.AccessToken, c.PhoneNumberID, customer.ExternalUserID, in.Text)
+			providerID, err = a.Graph.SendWhatsAppText(ctx, c.AccessToken, c.PhoneNumberID, customer.ExternalUserID, in.Text)
 		}
 	}
 	if err == nil || graph.IsRetryable(err) {
-		return err
+		return providerID, err
 	}
 	_ = a.Store.SetMessageStatus(ctx, in.AccountID, msg.ID, domain.MessageFailed)
 	var gerr *graph.Error
 	if errors.As(err, &gerr) && gerr.OutsideWindow() {
-		return temporal.NewNonRetryableApplicationError("Meta refused the reply: the conversation is outside its messaging window ("+gerr.Message+")", ErrTypeOutsideWindow, nil)
+		return "", temporal.NewNonRetryableApplicationError("Meta refused the reply: the conversation is outside its messaging window ("+gerr.Message+")", ErrTypeOutsideWindow, nil)
 	}
-	return temporal.NewNonRetryableApplicationError("Meta refused the reply: "+err.Error(), ErrTypeSendRejected, nil)
+	return "", temporal.NewNonRetryableApplicationError("Meta refused the reply: "+err.Error(), ErrTypeSendRejected, nil)
 }
 
 // replyText is what the ticket's history shows of a reply.

@@ -201,6 +201,18 @@ func (s *Server) whatsappWebhook(c *gin.Context) {
 	var res webhookResponse
 	for _, ev := range events {
 		mc, known := channels[ev.PhoneNumberID]
+		if known && ev.Kind == meta.KindStatus && ev.Status == "failed" {
+			// WhatsApp could not deliver one of our replies (e.g. 131047 outside the window).
+			found, err := s.store.MarkProviderFailed(c.Request.Context(), mc.channel.ID, ev.WAMID)
+			if err != nil {
+				s.fail(c, err)
+				return
+			}
+			if found {
+				res.Received++
+				continue
+			}
+		}
 		if !known || ev.Kind != meta.KindMessage {
 			res.Ignored++
 			continue

@@ -151,6 +151,17 @@ func TestWhatsAppWebhook(t *testing.T) {
 	d := s.Do(http.MethodPost, "/v1/tickets/"+id+"/replies", token, map[string]any{"template": map[string]any{"name": "x"}})
 	require.Equal(t, http.StatusUnprocessableEntity, d.Status, "a template needs its language")
 
+	// A later status webhook saying WhatsApp could not deliver a reply marks it failed.
+	status := `{"object":"whatsapp_business_account","entry":[{"id":"WABA","changes":[{"field":"messages","value":{
+	  "messaging_product":"whatsapp","metadata":{"display_phone_number":"15550001111","phone_number_id":"106540352242922"},
+	  "statuses":[{"id":"wamid.OUT","status":"failed","timestamp":"1700000000","recipient_id":"46701234567","errors":[{"code":131047,"title":"Re-engagement message"}]}]}}]}]}`
+	sr := postWebhook(t, s, "/webhooks/whatsapp", status, sign(status, "wa-secret"))
+	require.Equal(t, http.StatusOK, sr.Status, string(sr.Body))
+	require.EqualValues(t, 1, sr.Map(t)["received"])
+	var failed int
+	require.NoError(t, s.Store.DB().Get(&failed, `SELECT count(*) FROM messages WHERE status = 'failed' AND provider_message_id = 'wamid.OUT'`))
+	require.Equal(t, 2, failed, "both replies the fake acknowledged as wamid.OUT")
+
 	// Meta's 131047 (more than 24 h since the customer wrote) is a 409 and the reply is marked failed.
 	s.Graph.FailNext(http.StatusBadRequest, `{"error":{"message":"Re-engagement message","code":131047}}`)
 	r = s.Do(http.MethodPost, "/v1/tickets/"+id+"/replies", token, map[string]any{"text": "Hello again"})

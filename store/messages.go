@@ -269,3 +269,25 @@ func (s *Store) ConversationCustomer(ctx context.Context, accountID, conversatio
 	}
 	return a, nil
 }
+
+// MarkSent records that a provider accepted an outbound message, with the id it gave it.
+func (s *Store) MarkSent(ctx context.Context, accountID, messageID, providerID string) error {
+	if _, err := s.db.ExecContext(ctx,
+		`UPDATE messages SET status = 'sent', provider_message_id = NULLIF($3, '') WHERE id = $1 AND account_id = $2`,
+		messageID, accountID, providerID); err != nil {
+		return fmt.Errorf("mark message sent: %w", err)
+	}
+	return nil
+}
+
+// MarkProviderFailed marks the outbound message a provider reported as not delivered; it reports whether one was found.
+func (s *Store) MarkProviderFailed(ctx context.Context, channelID, providerID string) (bool, error) {
+	res, err := s.db.ExecContext(ctx,
+		`UPDATE messages SET status = 'failed' WHERE channel_id = $1 AND provider_message_id = $2 AND direction = 'outbound'`,
+		channelID, providerID)
+	if err != nil {
+		return false, fmt.Errorf("mark message failed: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
