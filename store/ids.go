@@ -7,11 +7,7 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
-
-	"github.com/routedesk/routedesk/domain"
 )
-
-var errNotFound = domain.ErrNotFound
 
 // NewID returns a new time-ordered id with a type prefix, e.g. "tkt_0193…".
 // Ids sort by creation time, which keyset pagination relies on.

@@ -168,7 +168,7 @@ func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 // notFound maps sql.ErrNoRows to domain.ErrNotFound with context.
 func notFound(err error, what string) error {
 	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("%s: %w", what, errNotFound)
+		return fmt.Errorf("%s: %w", what, domain.ErrNotFound)
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }

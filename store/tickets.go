@@ -200,7 +200,7 @@ func (s *Store) ListTickets(ctx context.Context, accountID string, f TicketFilte
 	return out, nil
 }
 
-// CountTickets counts the tickets of a conversation's thread; tests and checks use it.
+// CountTickets counts the account's tickets.
 func (s *Store) CountTickets(ctx context.Context, accountID string) (int, error) {
 	var n int
 	if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM tickets WHERE account_id = $1`, accountID); err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/routedesk/routedesk/activities"
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/store"
 )
 
 // DefaultIdleTimeout ends a conversation workflow after 30 days without a
@@ -232,10 +233,7 @@ func (c *conversation) handle(ctx workflow.Context, msg InboundMessage) error {
 
 // openTicket finds the contact, creates the ticket and routes it.
 func (c *conversation) openTicket(ctx workflow.Context, msg InboundMessage) error {
-	var contact struct {
-		ContactID string `json:"contact_id"`
-		IsNew     bool   `json:"is_new"`
-	}
+	var contact store.ResolvedContact
 	err := workflow.ExecuteActivity(ctx, a.UpsertContact, activities.UpsertContactInput{
 		AccountID: c.in.AccountID, ChannelID: c.in.ChannelID, MessageID: msg.MessageID,
 	}).Get(ctx, &contact)
