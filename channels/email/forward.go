@@ -54,6 +54,12 @@ func ParseForward(subject, text string) *Forward {
 		}
 		start := -1
 		switch {
+		case inlineRun(t) != nil:
+			block := append(inlineRun(t), "")
+			if f := readForwardBlock(append(block, unq[i+1:]...)); f != nil {
+				f.Note = strings.TrimSpace(strings.Join(lines[:i], "\n"))
+				return f
+			}
 		case isForwardSeparator(t):
 			start = i + 1
 		case fwdSubject && (isOriginalSeparator(t) || isRule(t)):
@@ -155,7 +161,7 @@ func parseLooseAddress(v string) Address {
 	v = strings.TrimSpace(v)
 	if list, err := enmime.ParseAddressList(v); err == nil && len(list) > 0 && list[0].Address != "" &&
 		!strings.Contains(list[0].Address, ":") {
-		return Address{Name: strings.TrimSpace(list[0].Name), Email: list[0].Address}
+		return Address{Name: strings.Trim(list[0].Name, "*\"' "), Email: list[0].Address}
 	}
 	email := looseEmail.FindString(v)
 	email = strings.TrimPrefix(strings.TrimPrefix(email, "mailto:"), "MAILTO:")
@@ -163,7 +169,7 @@ func parseLooseAddress(v string) Address {
 	if email != "" {
 		name = strings.ReplaceAll(name, email, "")
 	}
-	name = strings.Trim(strings.TrimSpace(strings.Trim(name, " <>()[]")), `"' `)
+	name = strings.Trim(strings.TrimSpace(strings.Trim(name, " <>()[]")), `"'* `)
 	name = strings.TrimSpace(strings.TrimSuffix(name, "<"))
 	return Address{Name: name, Email: email}
 }
@@ -199,4 +205,35 @@ func detectForward(m *Mail, root *enmime.Part, lim Limits, embedded int) *Forwar
 		OriginalText:      orig.Text,
 		Note:              m.Text,
 	}
+}
+
+// separatorRun matches a separator with the header block run into the same
+// line, as Yahoo's plain-text part writes it:
+// "----- Forwarded Message ----- From: A <a@x>To: B <b@y>Sent: …Subject: …".
+var separatorRun = regexp.MustCompile(`^-{2,}\s*([^-]{3,60}?)\s*-{2,}\s*(\S.*)$`)
+
+// runLabels finds the start of each header field in such a run.
+var runLabels = regexp.MustCompile(`(From|To|Cc|Sent|Date|Subject|Von|An|Gesendet|Betreff|De|À|Envoyé|Objet|Para|Enviado|Asunto|Van|Aan|Verzonden|Onderwerp|Från|Till|Skickat|Ämne|Da|A|Inviato|Oggetto)\s?:`)
+
+// inlineRun returns the header lines of a separator line with its header block
+// run into it, or nil.
+func inlineRun(line string) []string {
+	sm := separatorRun.FindStringSubmatch(line)
+	if sm == nil || !containsAny(strings.ToLower(sm[1]), forwardPhrases) {
+		return nil
+	}
+	rest := sm[2]
+	idx := runLabels.FindAllStringIndex(rest, -1)
+	if len(idx) == 0 || idx[0][0] != 0 {
+		return nil
+	}
+	out := make([]string, 0, len(idx))
+	for k, loc := range idx {
+		end := len(rest)
+		if k+1 < len(idx) {
+			end = idx[k+1][0]
+		}
+		out = append(out, strings.TrimSpace(rest[loc[0]:end]))
+	}
+	return out
 }

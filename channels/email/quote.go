@@ -94,6 +94,10 @@ func quoteStart(lines []string) int {
 			continue
 		case isOriginalSeparator(t):
 			return i
+		case inlineRun(t) != nil:
+			return i
+		case isForwardSeparator(t) && i+1 < len(lines) && isFieldLine(lines[nextNonBlank(lines, i+1)]):
+			return i
 		case isRule(t) && i+1 < len(lines) && isHeaderBlock(lines, nextNonBlank(lines, i+1)):
 			return i
 		case isHeaderBlock(lines, i):
@@ -105,6 +109,12 @@ func quoteStart(lines []string) int {
 		}
 	}
 	return -1
+}
+
+// isFieldLine reports a header-block line such as "From: …" or "Betreff: …".
+func isFieldLine(line string) bool {
+	_, _, ok := headerField(line)
+	return ok
 }
 
 // nextNonBlank returns the index of the first non-blank line at or after i (len(lines)-1 at most).
