@@ -63,8 +63,8 @@ type Outgoing struct {
 	OriginalSubject string
 	// TicketRef is the ticket number or id put in the subject; "" for none.
 	TicketRef string
-	// ReplyToToken, when set, makes Reply-To the team's plus-address with this token.
-	ReplyToToken string
+	// ReplyToRef, when set, makes Reply-To the ticket's plus-address (TicketReplyTo).
+	ReplyToRef string
 	// Text is the plain-text body (required).
 	Text string
 	// HTML is an HTML body; it is sanitised. Empty means text only.
@@ -201,8 +201,8 @@ func Compose(id Identity, out Outgoing) (*mail.Msg, string, error) {
 			return nil, "", fmt.Errorf("%w: cc %q: %v", ErrInvalidMessage, a.Email, err)
 		}
 	}
-	if out.ReplyToToken != "" {
-		if err := m.ReplyTo(PlusAddress(id.Address, out.ReplyToToken)); err != nil {
+	if out.ReplyToRef != "" {
+		if err := m.ReplyTo(TicketReplyTo(id.Address, out.ReplyToRef)); err != nil {
 			return nil, "", fmt.Errorf("%w: reply-to: %v", ErrInvalidMessage, err)
 		}
 	}

@@ -9,10 +9,10 @@
 //   - Ticket reference in subjects: "[#T-<ref>]", where <ref> is the ticket's
 //     number or id (letters, digits and '-', at most 64), appended to the
 //     subject of every reply we send: "Re: Where is my order? [#T-1042]".
-//   - Plus-address Reply-To: "<local>+<token>@<domain>" of the team address,
-//     e.g. support+T-1042@example.com; any "support+anything@example.com"
-//     matches the team address support@example.com (local part exact, domain
-//     case-insensitive).
+//   - Plus-address Reply-To: "<local>+T-<ref>@<domain>" of the team address,
+//     e.g. support+T-1042@example.com (TicketReplyTo, read back by ThreadRef);
+//     any "support+anything@example.com" matches the team address
+//     support@example.com (MatchTeamAddress; case-insensitive).
 //   - From name: FromNameAgentAndCompany gives "<agent full name>, <company>"
 //     ("Ada Lovelace, Acme"), FromNameCompany gives "<company>", and no mode
 //     gives the agent's full name.

@@ -33,7 +33,9 @@ func isAttribution(lines []string, i int) int {
 	}
 	if i+1 < len(lines) {
 		joined := line + " " + strings.TrimSpace(lines[i+1])
-		if len(joined) <= 300 && matchesAny(attribution, joined) && !matchesAny(attribution, strings.TrimSpace(lines[i+1])) {
+		// Only the patterns with a leading word ("On", "Am", "Le" …): the generic one
+		// would also match an ordinary line joined to the attribution under it.
+		if len(joined) <= 300 && matchesAny(attribution[:len(attribution)-1], joined) {
 			return 2
 		}
 	}

@@ -107,11 +107,24 @@ func PlusToken(m *Mail, team string) (string, bool) {
 	return "", false
 }
 
-// ThreadRef returns the ticket reference of m: the "[#T-<ref>]" in its subject,
-// else the plus token of a recipient that is a plus-address of team.
+// TicketReplyTo returns the plus-address Reply-To of a ticket: the team
+// address with the token "T-<ref>", e.g. support+T-1042@example.com.
+func TicketReplyTo(team, ref string) string {
+	if !validRef.MatchString(ref) {
+		return team
+	}
+	return PlusAddress(team, "T-"+ref)
+}
+
+// ThreadRef returns the ticket number or id m refers to: the "[#T-<ref>]" in its
+// subject, else the "T-<ref>" plus token of a recipient that is a plus-address of team.
 func ThreadRef(m *Mail, team string) (string, bool) {
 	if ref, ok := ExtractTicketRef(m.Subject); ok {
 		return ref, true
 	}
-	return PlusToken(m, team)
+	token, ok := PlusToken(m, team)
+	if !ok || len(token) < 3 || !strings.EqualFold(token[:2], "T-") || !validRef.MatchString(token[2:]) {
+		return "", false
+	}
+	return token[2:], true
 }
