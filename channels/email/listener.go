@@ -116,6 +116,8 @@ func (l *Listener) Addr() net.Addr { return l.ln.Addr() }
 // Close stops accepting connections, lets sessions in progress finish until
 // ctx is done, then closes the rest. It returns the error that stopped serving, if any.
 func (l *Listener) Close(ctx context.Context) error {
+	// Close the socket ourselves too: Serve may not have registered it with the server yet.
+	_ = l.ln.Close()
 	if err := l.srv.Shutdown(ctx); err != nil {
 		_ = l.srv.Close()
 	}

@@ -66,7 +66,7 @@ func startSink(t *testing.T, tlsConf *tls.Config, implicit bool) *sink {
 	}
 	s.addr = ln.Addr().String()
 	go func() { _ = s.srv.Serve(ln) }()
-	t.Cleanup(func() { _ = s.srv.Close() })
+	t.Cleanup(func() { _ = ln.Close(); _ = s.srv.Close() })
 	return s
 }
 
