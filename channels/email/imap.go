@@ -393,6 +393,11 @@ func (p *Poller) afterImport(ctx context.Context, c *imapclient.Client, uid imap
 
 // idle waits with IDLE until new mail is announced, PollInterval passes or ctx is done.
 func (p *Poller) idle(ctx context.Context, c *imapclient.Client) error {
+	// A NOOP first collects the EXISTS of mail that arrived during the sync:
+	// IDLE reports only what arrives after it starts.
+	if err := p.bounded(ctx, c, func() error { return c.Noop().Wait() }); err != nil {
+		return fmt.Errorf("imap noop: %w", err)
+	}
 	var cmd *imapclient.IdleCommand
 	if err := p.bounded(ctx, c, func() (err error) { cmd, err = c.Idle(); return err }); err != nil {
 		return fmt.Errorf("imap idle: %w", err)
