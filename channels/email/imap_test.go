@@ -19,8 +19,12 @@ import (
 
 // imapFixture is an in-process IMAP server (imapserver + imapmemserver) with one user.
 type imapFixture struct {
+	mem  *imapmemserver.Server
 	user *imapmemserver.User
+	caps imap.CapSet
 	port int
+	srv  *imapserver.Server
+	ln   net.Listener
 }
 
 func startIMAP(t *testing.T, idle bool) *imapFixture {
@@ -35,21 +39,36 @@ func startIMAP(t *testing.T, idle bool) *imapFixture {
 	if idle {
 		caps[imap.CapIMAP4rev2] = struct{}{}
 	}
-	srv := imapserver.New(&imapserver.Options{
+	f := &imapFixture{mem: mem, user: user, caps: caps}
+	f.serve(t, "127.0.0.1:0")
+	t.Cleanup(f.stop)
+	return f
+}
+
+// serve starts the server on addr (the same port again after stop).
+func (f *imapFixture) serve(t *testing.T, addr string) {
+	t.Helper()
+	f.srv = imapserver.New(&imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
+			return f.mem.NewSession(), nil, nil
 		},
-		Caps:         caps,
+		Caps:         f.caps,
 		InsecureAuth: true,
 		Logger:       slog.NewLogLogger(slog.DiscardHandler, slog.LevelError),
 	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = ln.Close(); _ = srv.Close() })
-	return &imapFixture{user: user, port: ln.Addr().(*net.TCPAddr).Port}
+	f.ln = ln
+	f.port = ln.Addr().(*net.TCPAddr).Port
+	go func() { _ = f.srv.Serve(ln) }()
+}
+
+// stop closes the listener and every connection.
+func (f *imapFixture) stop() {
+	_ = f.ln.Close()
+	_ = f.srv.Close()
 }
 
 // appendMail adds a mail with the given internal date.
@@ -290,6 +309,28 @@ func TestIMAPRunPollsWithoutIdle(t *testing.T) {
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Errorf("Run returned %v", err)
 	}
+}
+
+func TestIMAPRunReconnects(t *testing.T) {
+	f := startIMAP(t, true)
+	s := f.settings()
+	s.ImportExisting = true
+	f.appendMail(t, "m1", time.Now())
+	c := &collector{got: make(chan string, 4)}
+	p := newPoller(t, s, &memState{}, c)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	waitFor(t, c.got, "m1@example.org")
+	// The server goes away (dropping the IDLE connection) and comes back on the same port.
+	f.stop()
+	f.appendMail(t, "m2", time.Now())
+	f.serve(t, fmt.Sprintf("127.0.0.1:%d", f.port))
+	waitFor(t, c.got, "m2@example.org")
 }
 
 func TestIMAPSettingsValidate(t *testing.T) {
