@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net/mail"
 	"strings"
 	"testing"
@@ -43,10 +45,43 @@ func benchMessage(size int) []byte {
 	return b.Bytes()
 }
 
+// stdlibWalk is the baseline: the standard library decoding every part of the
+// message (mime/multipart, quoted-printable and base64) without charsets,
+// HTML, quotes, forwards or classification.
+func stdlibWalk(r io.Reader, header map[string][]string) (int, error) {
+	ct := ""
+	if v := header["Content-Type"]; len(v) > 0 {
+		ct = v[0]
+	}
+	mediaType, params, _ := mime.ParseMediaType(ct)
+	if strings.HasPrefix(mediaType, "multipart/") {
+		mr := multipart.NewReader(r, params["boundary"])
+		total := 0
+		for {
+			part, err := mr.NextPart()
+			if err == io.EOF {
+				return total, nil
+			}
+			if err != nil {
+				return total, err
+			}
+			n, err := stdlibWalk(part, part.Header)
+			if err != nil {
+				return total, err
+			}
+			total += n
+		}
+	}
+	if v := header["Content-Transfer-Encoding"]; len(v) > 0 && strings.EqualFold(v[0], "base64") {
+		r = base64.NewDecoder(base64.StdEncoding, r)
+	}
+	b, err := io.ReadAll(r)
+	return len(b), err
+}
+
 // BenchmarkParse measures Parse against a baseline in the same run: the
-// standard library reading the same message's header and raw body
-// (net/mail.ReadMessage + io.ReadAll), i.e. the least any parser must do.
-// Compare the ns/op of Parse/<size> with Baseline/<size>.
+// standard library decoding the same message's parts (stdlibWalk). Report
+// Parse/<size> ns/op divided by Baseline/<size> ns/op.
 func BenchmarkParse(b *testing.B) {
 	for _, size := range []int{50 << 10, 10 << 20} {
 		name := fmt.Sprintf("%dKB", size>>10)
@@ -59,8 +94,8 @@ func BenchmarkParse(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if _, err := io.Copy(io.Discard, msg.Body); err != nil {
-					b.Fatal(err)
+				if n, err := stdlibWalk(msg.Body, msg.Header); err != nil || n == 0 {
+					b.Fatal(n, err)
 				}
 			}
 		})
