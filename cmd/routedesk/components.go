@@ -106,7 +106,7 @@ func temporalTLS(cfg *config) (*tls.Config, error) {
 // openStore opens PostgreSQL; migrate applies pending migrations, otherwise
 // a pending migration is an error naming `routedesk migrate`.
 func openStore(ctx context.Context, cfg *config, box *secrets.Box, migrate bool, log *slog.Logger) (*store.Store, error) {
-	st, err := store.Open(ctx, cfg.DatabaseURL, box)
+	st, err := store.OpenPool(ctx, cfg.DatabaseURL, box, cfg.Pool)
 	if err != nil {
 		return nil, err
 	}
