@@ -3,7 +3,9 @@ package rules
 import (
 	"fmt"
 	"testing"
+	"time"
 
+	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/vm"
 )
 
@@ -27,9 +29,8 @@ func BenchmarkEvaluateOneRule(b *testing.B) {
 	}
 }
 
-// BenchmarkEvaluate100Rules evaluates a 100-rule set of mixed kinds, all cached.
-func BenchmarkEvaluate100Rules(b *testing.B) {
-	e := NewEngine()
+// hundredRules is a 100-rule set of mixed kinds, in ascending priority, so Evaluate has to sort it.
+func hundredRules() RuleSet {
 	var set RuleSet
 	for i := range 100 {
 		var r Rule
@@ -46,6 +47,13 @@ func BenchmarkEvaluate100Rules(b *testing.B) {
 		r.ID = fmt.Sprintf("rule-%03d", i)
 		set.Rules = append(set.Rules, r)
 	}
+	return set
+}
+
+// BenchmarkEvaluate100Rules evaluates a 100-rule set of mixed kinds, all cached.
+func BenchmarkEvaluate100Rules(b *testing.B) {
+	e := NewEngine()
+	set := hundredRules()
 	env := sampleEnv()
 	res := e.Evaluate(set, "ch_email", env)
 	if len(res.Errors) > 0 || len(res.Matched) == 0 {
@@ -58,6 +66,71 @@ func BenchmarkEvaluate100Rules(b *testing.B) {
 	}
 }
 
+// plainRuns are the programs an evaluation of set runs, in its order: every
+// when, and the set programs of the rules whose when is true.
+func plainRuns(b *testing.B, e *Engine, set RuleSet, env Env) []*vm.Program {
+	b.Helper()
+	res := e.Evaluate(set, "ch_email", env)
+	matched := map[string]bool{}
+	for _, id := range res.Matched {
+		matched[id] = true
+	}
+	ev := evaluators.Get().(*evaluator)
+	defer ev.release()
+	ev.plan(set.Rules, "ch_email")
+	var programs []*vm.Program
+	for _, st := range ev.steps {
+		c := e.lookup(st.rule)
+		programs = append(programs, c.when)
+		for _, v := range c.set {
+			if v.program != nil && matched[st.rule.ID] {
+				programs = append(programs, v.program)
+			}
+		}
+	}
+	return programs
+}
+
+// BenchmarkEvaluate100RulesVsExprRun measures, interleaved in one run,
+// Evaluate of the 100-rule set and plain expr.Run (a fresh VM per call, no
+// budgets, no merging) of the same compiled programs Evaluate runs, and
+// reports both times, both allocation counts and their ratio.
+func BenchmarkEvaluate100RulesVsExprRun(b *testing.B) {
+	e := NewEngine()
+	set := hundredRules()
+	env := sampleEnv()
+	programs := plainRuns(b, e, set, env)
+	plain := func() {
+		m := &meter{}
+		penv := &runEnv{Env: env, Charge: m.chargeValue}
+		for _, p := range programs {
+			m.used = 0
+			if _, err := expr.Run(p, penv); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	evalAllocs := testing.AllocsPerRun(100, func() { e.Evaluate(set, "ch_email", env) })
+	plainAllocs := testing.AllocsPerRun(100, plain)
+	var evalTime, plainTime time.Duration
+	b.ResetTimer()
+	for b.Loop() {
+		t0 := time.Now()
+		e.Evaluate(set, "ch_email", env)
+		t1 := time.Now()
+		plain()
+		evalTime += t1.Sub(t0)
+		plainTime += time.Since(t1)
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(evalTime.Nanoseconds())/n, "evaluate-ns/op")
+	b.ReportMetric(float64(plainTime.Nanoseconds())/n, "exprrun-ns/op")
+	b.ReportMetric(float64(evalTime)/float64(plainTime), "ratio")
+	b.ReportMetric(evalAllocs, "evaluate-allocs/op")
+	b.ReportMetric(plainAllocs, "exprrun-allocs/op")
+	b.ReportMetric(float64(len(programs)), "programs")
+}
+
 // BenchmarkCompileEveryTime is the baseline without a cache: compile the rule, then run it.
 func BenchmarkCompileEveryTime(b *testing.B) {
 	env := sampleEnv()
@@ -67,9 +140,9 @@ func BenchmarkCompileEveryTime(b *testing.B) {
 		if len(c.errs) > 0 {
 			b.Fatal(c.errorMessage())
 		}
-		ev := &evaluator{env: env, vm: vm.VM{MemoryBudget: MemoryBudget}}
-		ev.env.meter = &ev.meter
-		if _, _, err := ev.apply(c); err != nil {
+		ev := newEvaluator()
+		ev.env.Env = env
+		if _, err := ev.apply(c); err != nil {
 			b.Fatal(err)
 		}
 	}

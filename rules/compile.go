@@ -53,7 +53,7 @@ func compileExpr(src string, asBool bool) (*vm.Program, *CompileError) {
 // options returns the compile options; g, if not nil, is the accounting patch.
 func options(asBool bool, g *guard) []expr.Option {
 	opts := make([]expr.Option, 0, len(functionOptions)+4)
-	opts = append(opts, expr.Env(Env{}), expr.MaxNodes(MaxNodes))
+	opts = append(opts, expr.Env(runEnv{}), expr.MaxNodes(MaxNodes))
 	opts = append(opts, functionOptions...)
 	if asBool {
 		opts = append(opts, expr.AsBool())

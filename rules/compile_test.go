@@ -116,3 +116,36 @@ func TestRuntimeLimits(t *testing.T) {
 		assert.Equal(t, true, out)
 	})
 }
+
+func TestLiteralArgumentsArePrecomputed(t *testing.T) {
+	tests := []struct {
+		when       string
+		has, lacks string
+		want       bool
+	}{
+		{`matches(ticket.subject, "(?i)^refund")`, "OpMatchesConst", "rxmatch", true},
+		{`not matches(ticket.subject, "^invoice")`, "OpMatchesConst", "rxmatch", true},
+		{`contains_any(message.text, ["nothing", "REFUND"])`, "OpPush", "OpArray", true},
+		{`contains_any(message.text, ["nothing", ticket.status])`, "OpArray", "", false},
+		// On a value of unknown type the function form stays, so nil is still an error.
+		{`matches(ticket.properties.missing, "x")`, "rxmatch", "OpMatchesConst", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.when, func(t *testing.T) {
+			p, ce := compileExpr(tt.when, true)
+			require.Nil(t, ce)
+			code := p.Disassemble()
+			assert.Contains(t, code, tt.has)
+			if tt.lacks != "" {
+				assert.NotContains(t, code, tt.lacks)
+			}
+			got, err := evalWhen(t, tt.when, sampleEnv())
+			if strings.Contains(tt.when, "missing") {
+				assert.ErrorContains(t, err, "must be a string")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
