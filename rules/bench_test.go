@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -60,10 +61,14 @@ func BenchmarkEvaluate100Rules(b *testing.B) {
 		b.Fatalf("unexpected result: %+v", res)
 	}
 	b.ReportAllocs()
+	runtime.LockOSThread() // so that threadCPU measures this goroutine
+	defer runtime.UnlockOSThread()
+	c0 := threadCPU()
 	b.ResetTimer()
 	for b.Loop() {
 		e.Evaluate(set, "ch_email", env)
 	}
+	b.ReportMetric(float64((threadCPU()-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 }
 
 // plainRuns are the programs an evaluation of set runs, in its order: every
@@ -112,20 +117,28 @@ func BenchmarkEvaluate100RulesVsExprRun(b *testing.B) {
 	}
 	evalAllocs := testing.AllocsPerRun(100, func() { e.Evaluate(set, "ch_email", env) })
 	plainAllocs := testing.AllocsPerRun(100, plain)
-	var evalTime, plainTime time.Duration
+	var evalTime, plainTime, evalCPU, plainCPU time.Duration
+	runtime.LockOSThread() // so that threadCPU measures this goroutine
+	defer runtime.UnlockOSThread()
 	b.ResetTimer()
 	for b.Loop() {
-		t0 := time.Now()
+		c0, t0 := threadCPU(), time.Now()
 		e.Evaluate(set, "ch_email", env)
-		t1 := time.Now()
+		c1, t1 := threadCPU(), time.Now()
 		plain()
-		evalTime += t1.Sub(t0)
-		plainTime += time.Since(t1)
+		c2, t2 := threadCPU(), time.Now()
+		evalTime, evalCPU = evalTime+t1.Sub(t0), evalCPU+c1-c0
+		plainTime, plainCPU = plainTime+t2.Sub(t1), plainCPU+c2-c1
 	}
 	n := float64(b.N)
 	b.ReportMetric(float64(evalTime.Nanoseconds())/n, "evaluate-ns/op")
 	b.ReportMetric(float64(plainTime.Nanoseconds())/n, "exprrun-ns/op")
 	b.ReportMetric(float64(evalTime)/float64(plainTime), "ratio")
+	// Thread CPU time leaves out the time spent waiting for a CPU on a busy
+	// machine (and the GC's background workers on other threads).
+	b.ReportMetric(float64(evalCPU.Nanoseconds())/n, "evaluate-cpu-ns/op")
+	b.ReportMetric(float64(plainCPU.Nanoseconds())/n, "exprrun-cpu-ns/op")
+	b.ReportMetric(safeRatio(evalCPU, plainCPU), "cpu-ratio")
 	b.ReportMetric(evalAllocs, "evaluate-allocs/op")
 	b.ReportMetric(plainAllocs, "exprrun-allocs/op")
 	b.ReportMetric(float64(len(programs)), "programs")
@@ -146,4 +159,12 @@ func BenchmarkCompileEveryTime(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// safeRatio is a / b, 0 when b is 0 (threadCPU unavailable).
+func safeRatio(a, b time.Duration) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
 }

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -148,4 +149,37 @@ func TestLiteralArgumentsArePrecomputed(t *testing.T) {
 			assert.Equal(t, tt.want, got)
 		})
 	}
+}
+
+func TestStringFieldsAreReadFromBoxedCopies(t *testing.T) {
+	env := sampleEnv()
+	for _, f := range stringFields {
+		t.Run(f.path, func(t *testing.T) {
+			p, ce := compileExpr(f.path, false)
+			require.Nil(t, ce)
+			assert.Contains(t, p.Disassemble(), fieldName, "read through the boxed copies")
+			got, err := evalWhenAny(t, f.path, env)
+			require.NoError(t, err)
+			want := reflect.ValueOf(env).Field(f.index[0]).Field(f.index[1]).Interface()
+			assert.Equal(t, want, got)
+		})
+	}
+	require.LessOrEqual(t, len(stringFields), len(boxedFields{}.values))
+
+	// A root always means the env's field: it cannot be redeclared.
+	assert.ErrorContains(t, Validate(`let message = {"from": "x"}; message.from == "x"`), "cannot redeclare message")
+	// Optional chaining and $env paths still read the env.
+	got, err := evalWhen(t, `message?.from == $env.message.from && contact.domain == "bigcorp.se"`, env)
+	require.NoError(t, err)
+	assert.Equal(t, true, got)
+}
+
+// evalWhenAny compiles and runs a set-value expression against env.
+func evalWhenAny(t testing.TB, src string, env Env) (any, error) {
+	t.Helper()
+	p, ce := compileExpr(src, false)
+	require.Nil(t, ce, "compile %q", src)
+	ev := newEvaluator()
+	ev.env.Env = env
+	return ev.run(p)
 }

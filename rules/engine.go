@@ -106,7 +106,7 @@ func (ev *evaluator) run(p *vm.Program) (any, error) {
 
 // release clears the references the evaluator holds and returns it to the pool.
 func (ev *evaluator) release() {
-	ev.env.Env = Env{}
+	ev.env.Env, ev.env.boxed = Env{}, boxedFields{}
 	clear(ev.steps)
 	ev.steps = ev.steps[:0]
 	clear(ev.values)

@@ -24,6 +24,8 @@ type runEnv struct {
 	Env
 	// Charge charges the size of a value to the current run's work budget and returns true.
 	Charge func(any) bool `expr:"_charge" json:"-"`
+
+	boxed boxedFields // the string fields, boxed once per evaluation
 }
 
 // Ticket is the ticket as rules see it.

@@ -47,6 +47,8 @@ var functionOptions = []expr.Option{
 		new(func([]any) string)),
 	expr.Function("string", stringFunc,
 		new(func(any) string)),
+	expr.Function(fieldName, fieldFunc,
+		new(func(any, int) string)),
 	expr.DisableBuiltin("concat"),
 	expr.DisableBuiltin("flatten"),
 	expr.DisableBuiltin("toJSON"),
