@@ -7,6 +7,7 @@ import (
 
 	"github.com/routedesk/routedesk/domain"
 	"github.com/routedesk/routedesk/rules"
+	"github.com/routedesk/routedesk/store"
 )
 
 // route is one API operation: it registers the handler and documents it in /openapi.json.
@@ -75,6 +76,9 @@ func (s *Server) routes() []route {
 		{method: http.MethodPost, path: "/webhooks/messenger", tag: "webhooks", summary: "Messenger deliveries (object page), signed with X-Hub-Signature-256", response: webhookResponse{}, status: 200, handler: s.messengerWebhook},
 		{method: http.MethodGet, path: "/webhooks/whatsapp", tag: "webhooks", summary: "Meta's webhook verification handshake for WhatsApp", query: hubQuery, status: 200, handler: s.metaHandshake("whatsapp")},
 		{method: http.MethodPost, path: "/webhooks/whatsapp", tag: "webhooks", summary: "WhatsApp deliveries (object whatsapp_business_account), signed with X-Hub-Signature-256", response: webhookResponse{}, status: 200, handler: s.whatsappWebhook},
+
+		{method: http.MethodGet, path: "/v1/deliveries", tag: "inbound", summary: "Inbound messages not yet accepted by their conversation workflow: state=failed (given up, default) or pending (being retried), with channel, reason and attempts", auth: authAdmin, response: list[store.Delivery]{}, status: 200, query: append([]string{"state"}, pageQuery...), handler: s.listDeliveries},
+		{method: http.MethodPost, path: "/v1/deliveries/:id/retry", tag: "inbound", summary: "Re-queue an undelivered inbound message (id: its message id) for redelivery, attempts reset (409 once delivered)", auth: authAdmin, response: store.Delivery{}, status: 202, handler: s.retryDelivery},
 
 		{method: http.MethodGet, path: "/v1/tickets", tag: "tickets", summary: "List tickets, newest first", auth: authAny, response: list[domain.Ticket]{}, status: 200, query: append([]string{"status", "channel_id", "assignee_id", "routing_state", "contact_id"}, pageQuery...), handler: s.listTickets},
 		{method: http.MethodGet, path: "/v1/tickets/:id", tag: "tickets", summary: "Get a ticket", auth: authAny, response: domain.Ticket{}, status: 200, handler: s.getTicket},

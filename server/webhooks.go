@@ -120,6 +120,9 @@ func (s *Server) verifiedChannels(c *gin.Context, typ string, ids []string, body
 // stored; every customer message of the batch becomes an inbound message.
 func (s *Server) messengerWebhook(c *gin.Context) {
 	body, err := readWebhook(c)
+	if err == nil {
+		err = unstorableJSON(body)
+	}
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -175,6 +178,9 @@ func (s *Server) messengerWebhook(c *gin.Context) {
 // whatsappWebhook takes Meta's "whatsapp_business_account" deliveries, like messengerWebhook.
 func (s *Server) whatsappWebhook(c *gin.Context) {
 	body, err := readWebhook(c)
+	if err == nil {
+		err = unstorableJSON(body)
+	}
 	if err != nil {
 		s.fail(c, err)
 		return
