@@ -20,7 +20,8 @@ type NotifyOwnerInput struct {
 
 // NotifyOwner emails a contact's owner about a new ticket of their contact
 // that they could not take (away, offline or full). Without SMTP configured
-// the notification is recorded as skipped.
+// the notification is recorded as skipped. The activity heartbeats while the
+// email is sent.
 func (a *Activities) NotifyOwner(ctx context.Context, in NotifyOwnerInput) error {
 	t, err := a.Store.Ticket(ctx, in.AccountID, in.TicketID)
 	if err != nil {
@@ -36,7 +37,10 @@ func (a *Activities) NotifyOwner(ctx context.Context, in NotifyOwnerInput) error
 	var b strings.Builder
 	fmt.Fprintf(&b, "Hello %s,\n\nA contact you own wrote in and the ticket is waiting for you", firstNonEmpty(owner.Name, owner.Email))
 	fmt.Fprintf(&b, " (you are %s).\n\nSubject: %s\nTicket: %s\n\n%s\n", owner.Availability, t.Subject, t.ID, t.Description)
-	if err := a.Mail.Send(ctx, owner.Email, "New ticket from your contact: "+t.Subject, b.String()); err != nil {
+	_, err = withHeartbeat(ctx, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, a.Mail.Send(ctx, owner.Email, "New ticket from your contact: "+t.Subject, b.String())
+	})
+	if err != nil {
 		return fmt.Errorf("notify owner: %w", err) // retried: the SMTP server may be down for a while
 	}
 	return classify(a.Store.AddTicketEvent(ctx, in.TicketID, "OwnerNotified", map[string]any{"owner_user_id": owner.ID}))
