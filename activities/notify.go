@@ -23,6 +23,11 @@ type NotifyOwnerInput struct {
 // the notification is recorded as skipped. The activity heartbeats while the
 // email is sent.
 func (a *Activities) NotifyOwner(ctx context.Context, in NotifyOwnerInput) error {
+	_, err := withHeartbeat(ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, a.notifyOwner(ctx, in) })
+	return err
+}
+
+func (a *Activities) notifyOwner(ctx context.Context, in NotifyOwnerInput) error {
 	t, err := a.Store.Ticket(ctx, in.AccountID, in.TicketID)
 	if err != nil {
 		return classify(err)
@@ -37,10 +42,7 @@ func (a *Activities) NotifyOwner(ctx context.Context, in NotifyOwnerInput) error
 	var b strings.Builder
 	fmt.Fprintf(&b, "Hello %s,\n\nA contact you own wrote in and the ticket is waiting for you", firstNonEmpty(owner.Name, owner.Email))
 	fmt.Fprintf(&b, " (you are %s).\n\nSubject: %s\nTicket: %s\n\n%s\n", owner.Availability, t.Subject, t.ID, t.Description)
-	_, err = withHeartbeat(ctx, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, a.Mail.Send(ctx, owner.Email, "New ticket from your contact: "+t.Subject, b.String())
-	})
-	if err != nil {
+	if err := a.Mail.Send(ctx, owner.Email, "New ticket from your contact: "+t.Subject, b.String()); err != nil {
 		return fmt.Errorf("notify owner: %w", err) // retried: the SMTP server may be down for a while
 	}
 	return classify(a.Store.AddTicketEvent(ctx, in.TicketID, "OwnerNotified", map[string]any{"owner_user_id": owner.ID}))

@@ -96,6 +96,10 @@ func (a *Activities) addReply(ctx context.Context, in ReplyInput) (domain.Messag
 // heartbeats while it runs. A refusal marks the reply failed with the reason
 // and is not retried; a transient failure is returned for the retry policy.
 func (a *Activities) SendReply(ctx context.Context, in ReplyInput) (ReplySent, error) {
+	return withHeartbeat(ctx, func(ctx context.Context) (ReplySent, error) { return a.sendReply(ctx, in) })
+}
+
+func (a *Activities) sendReply(ctx context.Context, in ReplyInput) (ReplySent, error) {
 	msg, err := a.addReply(ctx, in)
 	if err != nil {
 		return ReplySent{}, err
@@ -112,12 +116,12 @@ func (a *Activities) SendReply(ctx context.Context, in ReplyInput) (ReplySent, e
 	case string(channelconfig.TypeChat):
 		out.Status = domain.MessageSent
 	case string(channelconfig.TypeCustom):
-		if _, err := withHeartbeat(ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, a.postCustom(ctx, in, msg) }); err != nil {
+		if err := a.postCustom(ctx, in, msg); err != nil {
 			return ReplySent{}, err
 		}
 		out.Status = domain.MessageSent
 	case string(channelconfig.TypeMessenger), string(channelconfig.TypeWhatsApp):
-		providerID, err := withHeartbeat(ctx, func(ctx context.Context) (string, error) { return a.sendMeta(ctx, in, msg) })
+		providerID, err := a.sendMeta(ctx, in, msg)
 		if err != nil {
 			return ReplySent{}, err
 		}
