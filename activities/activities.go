@@ -30,7 +30,7 @@ type Activities struct {
 	Store *store.Store
 	Rules *rules.Engine
 	Log   *slog.Logger
-	// HTTP sends webhooks to custom channels; nil means a client with a 20 s timeout.
+	// HTTP sends webhooks to custom channels; nil means a client with a SendTimeout timeout.
 	HTTP *http.Client
 	// Mail sends notification emails; nil when no SMTP server is configured.
 	Mail Mailer

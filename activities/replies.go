@@ -58,10 +58,24 @@ const TagSuppressed = "SUPPRESSED"
 // ErrTypeSendRejected means the channel refused the reply for good.
 const ErrTypeSendRejected = "SendRejected"
 
-// SendReply stores the reply, then hands it to the channel: chat replies are
-// read by the chat widget through the API, custom channels receive a signed
-// webhook; channels whose sender is not built yet keep the reply queued.
-func (a *Activities) SendReply(ctx context.Context, in ReplyInput) (ReplySent, error) {
+// StoreReply stores the reply as queued (or suppressed, for an automated
+// reply the window did not let out) and returns it; a repeat returns the
+// same message. SendReply sends it.
+func (a *Activities) StoreReply(ctx context.Context, in ReplyInput) (ReplySent, error) {
+	msg, err := a.addReply(ctx, in)
+	if err != nil {
+		return ReplySent{}, err
+	}
+	out := ReplySent{MessageID: msg.ID, Status: msg.Status, Tag: msg.Tag}
+	if in.Tag == TagSuppressed && msg.Status == domain.MessageQueued {
+		out.Status = domain.MessageSuppressed
+		return out, classify(a.Store.SetMessageStatus(ctx, in.AccountID, msg.ID, out.Status))
+	}
+	return out, nil
+}
+
+// addReply stores the reply idempotently (the update id is its external id).
+func (a *Activities) addReply(ctx context.Context, in ReplyInput) (domain.Message, error) {
 	tag := in.Tag
 	if tag == TagSuppressed {
 		tag = ""
@@ -71,16 +85,32 @@ func (a *Activities) SendReply(ctx context.Context, in ReplyInput) (ReplySent, e
 		ExternalID: "reply:" + in.ReplyID, Author: domain.Author{UserID: in.AuthorUserID},
 		Text: replyText(in), HTML: in.HTML, Tag: tag,
 	})
+	return msg, classify(err)
+}
+
+// SendReply stores the reply (a no-op when StoreReply did), then hands it to
+// the channel: chat replies are read by the chat widget through the API,
+// custom channels receive a signed webhook, Messenger and WhatsApp replies go
+// through the Graph API; channels whose sender is not built yet keep the reply
+// queued. Each outbound call is bounded by SendTimeout and the activity
+// heartbeats while it runs. A refusal marks the reply failed with the reason
+// and is not retried; a transient failure is returned for the retry policy.
+func (a *Activities) SendReply(ctx context.Context, in ReplyInput) (ReplySent, error) {
+	return withHeartbeat(ctx, func(ctx context.Context) (ReplySent, error) { return a.sendReply(ctx, in) })
+}
+
+func (a *Activities) sendReply(ctx context.Context, in ReplyInput) (ReplySent, error) {
+	msg, err := a.addReply(ctx, in)
 	if err != nil {
-		return ReplySent{}, classify(err)
+		return ReplySent{}, err
 	}
-	out := ReplySent{MessageID: msg.ID, Status: msg.Status, Tag: tag}
+	out := ReplySent{MessageID: msg.ID, Status: msg.Status, Tag: msg.Tag}
 	if in.Tag == TagSuppressed {
 		out.Status = domain.MessageSuppressed
 		return out, classify(a.Store.SetMessageStatus(ctx, in.AccountID, msg.ID, out.Status))
 	}
 	if msg.Status != domain.MessageQueued {
-		return out, nil // sent by an earlier attempt
+		return out, nil // sent (or refused) by an earlier attempt
 	}
 	switch in.ChannelType {
 	case string(channelconfig.TypeChat):
@@ -101,6 +131,29 @@ func (a *Activities) SendReply(ctx context.Context, in ReplyInput) (ReplySent, e
 		return out, nil
 	}
 	return out, classify(a.Store.SetMessageStatus(ctx, in.AccountID, msg.ID, out.Status))
+}
+
+// FailReplyInput names a reply whose sending gave up, and why.
+type FailReplyInput struct {
+	AccountID string `json:"account_id"`
+	MessageID string `json:"message_id"`
+	Reason    string `json:"reason"`
+}
+
+// FailReply marks a reply failed with the reason once its bounded retries
+// ran out; a reply that was sent meanwhile stays sent.
+func (a *Activities) FailReply(ctx context.Context, in FailReplyInput) error {
+	_, err := a.Store.FailOutbound(ctx, in.AccountID, in.MessageID, in.Reason)
+	return classify(err)
+}
+
+// refuse marks the message failed with the reason and returns the
+// non-retryable error of type errType the workflow and the API act on.
+func (a *Activities) refuse(ctx context.Context, accountID, messageID, errType, reason string) error {
+	if _, err := a.Store.FailOutbound(ctx, accountID, messageID, reason); err != nil {
+		return err // retried: the refusal is recorded on the next attempt
+	}
+	return temporal.NewNonRetryableApplicationError(reason, errType, nil)
 }
 
 // customPayload is what a custom channel's outbound_url receives.
@@ -131,9 +184,11 @@ func (a *Activities) postCustom(ctx context.Context, in ReplyInput, msg domain.M
 	}
 	body, _ := json.Marshal(customPayload{MessageID: msg.ID, ConversationID: in.ConversationID, TicketID: in.TicketID,
 		AuthorUserID: in.AuthorUserID, Text: in.Text, HTML: in.HTML, SentAt: msg.SentAt})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, custom.OutboundURL, bytes.NewReader(body))
+	callCtx, cancel := context.WithTimeout(ctx, SendTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(callCtx, http.MethodPost, custom.OutboundURL, bytes.NewReader(body))
 	if err != nil {
-		return temporal.NewNonRetryableApplicationError("bad outbound_url", ErrTypeSendRejected, err)
+		return a.refuse(ctx, in.AccountID, msg.ID, ErrTypeSendRejected, "bad outbound_url: "+err.Error())
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Idempotency-Key", msg.ID)
@@ -154,8 +209,7 @@ func (a *Activities) postCustom(ctx context.Context, in ReplyInput, msg domain.M
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 		return fmt.Errorf("post reply to %s: %s", custom.AppName, resp.Status) // retried with backoff
 	default:
-		_ = a.Store.SetMessageStatus(ctx, in.AccountID, msg.ID, domain.MessageFailed)
-		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s refused the reply: %s", custom.AppName, resp.Status), ErrTypeSendRejected, nil)
+		return a.refuse(ctx, in.AccountID, msg.ID, ErrTypeSendRejected, fmt.Sprintf("%s refused the reply: %s", custom.AppName, resp.Status))
 	}
 }
 
@@ -163,8 +217,11 @@ func (a *Activities) httpClient() *http.Client {
 	if a.HTTP != nil {
 		return a.HTTP
 	}
-	return &http.Client{Timeout: 20 * time.Second}
+	return defaultHTTP
 }
+
+// defaultHTTP posts to custom channels when Activities.HTTP is nil.
+var defaultHTTP = &http.Client{Timeout: SendTimeout}
 
 // ErrTypeOutsideWindow means Meta refused a reply outside the conversation's messaging window.
 const ErrTypeOutsideWindow = "OutsideWindow"
@@ -191,30 +248,34 @@ func (a *Activities) sendMeta(ctx context.Context, in ReplyInput, msg domain.Mes
 		return "", classify(err)
 	}
 	var providerID string
+	callCtx, cancel := context.WithTimeout(ctx, SendTimeout)
+	defer cancel()
 	switch c := cfg.(type) {
 	case *channelconfig.Messenger:
 		m := graph.MessengerMessage{PSID: customer.ExternalUserID, Text: in.Text, MessagingType: graph.MessagingTypeResponse}
 		if in.Tag == graph.TagHumanAgent {
 			m.MessagingType, m.Tag = graph.MessagingTypeMessageTag, graph.TagHumanAgent
 		}
-		providerID, err = a.Graph.SendMessenger(ctx, c.PageAccessToken, m)
+		providerID, err = a.Graph.SendMessenger(callCtx, c.PageAccessToken, m)
 	case *channelconfig.WhatsApp:
 		if in.Template != nil {
-			providerID, err = a.Graph.SendWhatsAppTemplate(ctx, c.AccessToken, c.PhoneNumberID, customer.ExternalUserID,
+			providerID, err = a.Graph.SendWhatsAppTemplate(callCtx, c.AccessToken, c.PhoneNumberID, customer.ExternalUserID,
 				graph.Template{Name: in.Template.Name, Language: in.Template.Language, Components: in.Template.Components})
 		} else {
-			providerID, err = a.Graph.SendWhatsAppText(ctx, c.AccessToken, c.PhoneNumberID, customer.ExternalUserID, in.Text)
+			providerID, err = a.Graph.SendWhatsAppText(callCtx, c.AccessToken, c.PhoneNumberID, customer.ExternalUserID, in.Text)
 		}
 	}
 	if err == nil || graph.IsRetryable(err) {
 		return providerID, err
 	}
-	_ = a.Store.SetMessageStatus(ctx, in.AccountID, msg.ID, domain.MessageFailed)
+	if ctx.Err() != nil {
+		return "", fmt.Errorf("send reply: %w", ctx.Err()) // the attempt was cut off, not refused
+	}
 	var gerr *graph.Error
 	if errors.As(err, &gerr) && gerr.OutsideWindow() {
-		return "", temporal.NewNonRetryableApplicationError("Meta refused the reply: the conversation is outside its messaging window ("+gerr.Message+")", ErrTypeOutsideWindow, nil)
+		return "", a.refuse(ctx, in.AccountID, msg.ID, ErrTypeOutsideWindow, "Meta refused the reply: the conversation is outside its messaging window ("+gerr.Message+")")
 	}
-	return "", temporal.NewNonRetryableApplicationError("Meta refused the reply: "+err.Error(), ErrTypeSendRejected, nil)
+	return "", a.refuse(ctx, in.AccountID, msg.ID, ErrTypeSendRejected, "Meta refused the reply: "+err.Error())
 }
 
 // replyText is what the ticket's history shows of a reply.

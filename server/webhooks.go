@@ -292,11 +292,17 @@ func (s *Server) consented(ctx context.Context, mc metaChannel, ev meta.Messenge
 	return false, nil
 }
 
+// GraphCallTimeout bounds each Graph API call the API makes inside a request
+// (consent prompt, page greeting), so a Graph outage delays no answer by more.
+const GraphCallTimeout = 3 * time.Second
+
 // promptConsent sends the consent text with an "I agree" quick reply; a failure is logged, the next message prompts again.
 func (s *Server) promptConsent(ctx context.Context, cfg *channelconfig.Messenger, psid string) {
 	if s.cfg.Graph == nil {
 		return
 	}
+	ctx, cancel := context.WithTimeout(ctx, GraphCallTimeout)
+	defer cancel()
 	_, err := s.cfg.Graph.SendMessenger(ctx, cfg.PageAccessToken, graph.MessengerMessage{
 		PSID: psid, Text: cfg.GDPR.Text, MessagingType: graph.MessagingTypeResponse,
 		QuickReplies: []graph.QuickReply{{Title: "I agree", Payload: ConsentAccept}},
@@ -315,6 +321,8 @@ func (s *Server) syncGreeting(ctx context.Context, ch domain.Channel) {
 	if err != nil || mc.messenger == nil || mc.messenger.Greeting == "" {
 		return
 	}
+	ctx, cancel := context.WithTimeout(ctx, GraphCallTimeout)
+	defer cancel()
 	if err := s.cfg.Graph.SetGreeting(ctx, mc.messenger.PageAccessToken, mc.messenger.Greeting); err != nil {
 		s.log.WarnContext(ctx, "set Messenger greeting", "channel_id", ch.ID, "error", err)
 	}
