@@ -28,6 +28,7 @@ var problemTypes = map[int]string{
 	http.StatusNotFound:              "https://routedesk.dev/problems/not-found",
 	http.StatusMethodNotAllowed:      "https://routedesk.dev/problems/method-not-allowed",
 	http.StatusConflict:              "https://routedesk.dev/problems/conflict",
+	http.StatusGone:                  "https://routedesk.dev/problems/gone",
 	http.StatusRequestEntityTooLarge: "https://routedesk.dev/problems/too-large",
 	http.StatusUnprocessableEntity:   "https://routedesk.dev/problems/invalid-input",
 	http.StatusInternalServerError:   "https://routedesk.dev/problems/internal",
@@ -63,6 +64,8 @@ func (s *Server) fail(c *gin.Context, err error) {
 		writeProblem(c, http.StatusNotFound, "no such resource in this account")
 	case errors.Is(err, domain.ErrConflict):
 		writeProblem(c, http.StatusConflict, err.Error())
+	case errors.Is(err, domain.ErrChannelDisconnected):
+		writeProblem(c, http.StatusGone, err.Error())
 	case errors.Is(err, errUpstream):
 		writeProblem(c, http.StatusBadGateway, err.Error())
 	case errors.Is(err, domain.ErrForbidden):
