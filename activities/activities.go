@@ -23,6 +23,8 @@ const (
 	ErrTypeNotFound = "NotFound"
 	// ErrTypeInvalid means the input can never succeed.
 	ErrTypeInvalid = "InvalidInput"
+	// ErrTypeConflict means the change conflicts with the state (an agent at capacity).
+	ErrTypeConflict = "Conflict"
 )
 
 // Activities are routedesk's activity implementations.
@@ -50,6 +52,8 @@ func classify(err error) error {
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeNotFound, err)
 	case errors.As(err, &invalid):
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalid, err)
+	case errors.Is(err, store.ErrAtCapacity):
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeConflict, err)
 	}
 	return err
 }

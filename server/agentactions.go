@@ -128,7 +128,7 @@ func updateError(err error) error {
 			return domain.Invalid("body", appErr.Message())
 		case hasApp && appErr.Type() == activities.ErrTypeNotFound:
 			return fmt.Errorf("%s: %w", appErr.Message(), domain.ErrNotFound)
-		case hasApp && appErr.Type() == activities.ErrTypeOutsideWindow:
+		case hasApp && (appErr.Type() == activities.ErrTypeOutsideWindow || appErr.Type() == activities.ErrTypeConflict):
 			return fmt.Errorf("%s: %w", appErr.Message(), domain.ErrConflict)
 		case hasApp && appErr.Type() == activities.ErrTypeSendRejected:
 			return fmt.Errorf("%w: %s", errUpstream, appErr.Message())
@@ -152,7 +152,8 @@ func typedAppError(err error) *temporal.ApplicationError {
 			return nil
 		}
 		switch appErr.Type() {
-		case activities.ErrTypeInvalid, activities.ErrTypeNotFound, activities.ErrTypeSendRejected, activities.ErrTypeOutsideWindow:
+		case activities.ErrTypeInvalid, activities.ErrTypeNotFound, activities.ErrTypeSendRejected, activities.ErrTypeOutsideWindow,
+			activities.ErrTypeConflict:
 			return appErr
 		}
 		e = appErr
@@ -183,6 +184,10 @@ func (s *Server) postReply(c *gin.Context) {
 	}
 	if req.Template == nil && strings.TrimSpace(req.Text) == "" && strings.TrimSpace(req.HTML) == "" {
 		s.fail(c, domain.Invalid("text", "a reply needs text or html (or a template on WhatsApp)"))
+		return
+	}
+	if err := s.checkReplyable(ctx, p.AccountID, t.ChannelID); err != nil {
+		s.fail(c, err)
 		return
 	}
 	reply := workflows.ReplyRequest{AuthorUserID: p.UserID, Text: req.Text, HTML: req.HTML}

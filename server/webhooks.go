@@ -89,15 +89,16 @@ func readWebhook(c *gin.Context) ([]byte, error) {
 }
 
 // verifiedChannels looks up the channels that own ids and keeps those whose
-// app secret verifies the body's X-Hub-Signature-256. Unknown ids are skipped.
+// app secret verifies the body's X-Hub-Signature-256. Unknown ids and those of
+// disconnected channels are skipped (acknowledged, nothing stored).
 func (s *Server) verifiedChannels(c *gin.Context, typ string, ids []string, body []byte) (map[string]metaChannel, int, error) {
 	sig := c.GetHeader("X-Hub-Signature-256")
 	ok := map[string]metaChannel{}
 	unknown := 0
 	for _, id := range ids {
 		ch, err := s.store.ChannelByExternalKey(c.Request.Context(), typ, id)
-		if errors.Is(err, domain.ErrNotFound) {
-			s.log.WarnContext(c.Request.Context(), "webhook for an unknown "+typ+" id; acknowledged, not stored", "id", id)
+		if errors.Is(err, domain.ErrNotFound) || (err == nil && ch.Status == domain.ChannelDisconnected) {
+			s.log.WarnContext(c.Request.Context(), "webhook for an unknown or disconnected "+typ+" id; acknowledged, not stored", "id", id)
 			unknown++
 			continue
 		}
