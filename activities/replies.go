@@ -15,9 +15,13 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/routedesk/routedesk/channelconfig"
+	"github.com/routedesk/routedesk/channels"
+	"github.com/routedesk/routedesk/channels/chat"
+	"github.com/routedesk/routedesk/channels/custom"
+	"github.com/routedesk/routedesk/channels/messenger"
+	"github.com/routedesk/routedesk/channels/meta/graph"
+	"github.com/routedesk/routedesk/channels/whatsapp"
 	"github.com/routedesk/routedesk/domain"
-	"github.com/routedesk/routedesk/graph"
 	"github.com/routedesk/routedesk/store"
 )
 
@@ -83,14 +87,14 @@ func (a *Activities) SendReply(ctx context.Context, in ReplyInput) (ReplySent, e
 		return out, nil // sent by an earlier attempt
 	}
 	switch in.ChannelType {
-	case string(channelconfig.TypeChat):
+	case string(chat.Type):
 		out.Status = domain.MessageSent
-	case string(channelconfig.TypeCustom):
+	case string(custom.Type):
 		if err := a.postCustom(ctx, in, msg); err != nil {
 			return ReplySent{}, err
 		}
 		out.Status = domain.MessageSent
-	case string(channelconfig.TypeMessenger), string(channelconfig.TypeWhatsApp):
+	case string(messenger.Type), string(whatsapp.Type):
 		providerID, err := a.sendMeta(ctx, in, msg)
 		if err != nil {
 			return ReplySent{}, err
@@ -121,11 +125,11 @@ func (a *Activities) postCustom(ctx context.Context, in ReplyInput, msg domain.M
 	if err != nil {
 		return classify(err)
 	}
-	cfg, err := channelconfig.Decode(channelconfig.TypeCustom, raw)
+	cfg, err := channels.Decode(&custom.Config{}, raw)
 	if err != nil {
 		return classify(err)
 	}
-	custom := cfg.(*channelconfig.Custom)
+	custom := cfg.(*custom.Config)
 	if custom.OutboundURL == "" {
 		return nil // the app polls the API for replies
 	}
@@ -181,8 +185,7 @@ func (a *Activities) sendMeta(ctx context.Context, in ReplyInput, msg domain.Mes
 	if err != nil {
 		return "", classify(err)
 	}
-	typ, _ := channelconfig.ParseType(in.ChannelType)
-	cfg, err := channelconfig.Decode(typ, raw)
+	cfg, err := a.channels().Decode(channels.Type(in.ChannelType), raw)
 	if err != nil {
 		return "", classify(err)
 	}
@@ -192,13 +195,13 @@ func (a *Activities) sendMeta(ctx context.Context, in ReplyInput, msg domain.Mes
 	}
 	var providerID string
 	switch c := cfg.(type) {
-	case *channelconfig.Messenger:
+	case *messenger.Config:
 		m := graph.MessengerMessage{PSID: customer.ExternalUserID, Text: in.Text, MessagingType: graph.MessagingTypeResponse}
 		if in.Tag == graph.TagHumanAgent {
 			m.MessagingType, m.Tag = graph.MessagingTypeMessageTag, graph.TagHumanAgent
 		}
 		providerID, err = a.Graph.SendMessenger(ctx, c.PageAccessToken, m)
-	case *channelconfig.WhatsApp:
+	case *whatsapp.Config:
 		if in.Template != nil {
 			providerID, err = a.Graph.SendWhatsAppTemplate(ctx, c.AccessToken, c.PhoneNumberID, customer.ExternalUserID,
 				graph.Template{Name: in.Template.Name, Language: in.Template.Language, Components: in.Template.Components})

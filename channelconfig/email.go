@@ -5,6 +5,7 @@ import (
 	"html"
 	"strings"
 
+	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/domain"
 )
 
@@ -57,14 +58,18 @@ type SMTP struct {
 var SignatureTokens = []string{"full_name", "first_name", "last_name"}
 
 // Type returns TypeEmail.
-func (*Email) Type() Type { return TypeEmail }
+func (*Email) Type() channels.Type { return TypeEmail }
+
+// ExternalKey returns the lower-cased address, unique per account.
+func (e *Email) ExternalKey() string { return strings.ToLower(e.Address) }
 
 // ForwardsUseOriginalSender reports whether a forwarded mail's original sender becomes the contact.
 func (e *Email) ForwardsUseOriginalSender() bool {
 	return e.OriginalSenderForForwards == nil || *e.OriginalSenderForForwards
 }
 
-func (e *Email) applyDefaults() {
+// ApplyDefaults fills unset optional fields with their defaults.
+func (e *Email) ApplyDefaults() {
 	if e.Provider == "" {
 		e.Provider = ProviderOther
 	}
@@ -77,7 +82,8 @@ func (e *Email) applyDefaults() {
 	}
 }
 
-func (e *Email) check() []domain.FieldError {
+// Check reports the rules struct tags cannot express.
+func (e *Email) Check() []domain.FieldError {
 	var errs []domain.FieldError
 	if e.Provider == ProviderOffice365 && e.FromNameMode != "" {
 		errs = append(errs, domain.FieldError{Field: "config.from_name_mode",

@@ -10,10 +10,12 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/routedesk/routedesk/channelconfig"
+	"github.com/routedesk/routedesk/channels"
+	"github.com/routedesk/routedesk/channels/messenger"
+	"github.com/routedesk/routedesk/channels/meta"
+	"github.com/routedesk/routedesk/channels/meta/graph"
+	"github.com/routedesk/routedesk/channels/whatsapp"
 	"github.com/routedesk/routedesk/domain"
-	"github.com/routedesk/routedesk/graph"
-	"github.com/routedesk/routedesk/meta"
 	"github.com/routedesk/routedesk/store"
 	"github.com/routedesk/routedesk/workflows"
 )
@@ -29,7 +31,7 @@ type metaChannel struct {
 	channel     domain.Channel
 	appSecret   string
 	verifyToken string
-	messenger   *channelconfig.Messenger // nil for WhatsApp
+	messenger   *messenger.Config // nil for WhatsApp
 }
 
 func (s *Server) metaChannel(ctx context.Context, ch domain.Channel) (metaChannel, error) {
@@ -37,15 +39,14 @@ func (s *Server) metaChannel(ctx context.Context, ch domain.Channel) (metaChanne
 	if err != nil {
 		return metaChannel{}, err
 	}
-	typ, _ := channelconfig.ParseType(ch.Type)
-	cfg, err := channelconfig.Decode(typ, raw)
+	cfg, err := s.channels.Decode(channels.Type(ch.Type), raw)
 	if err != nil {
 		return metaChannel{}, fmt.Errorf("stored config of %s: %w", ch.ID, err)
 	}
 	switch c := cfg.(type) {
-	case *channelconfig.Messenger:
+	case *messenger.Config:
 		return metaChannel{channel: ch, appSecret: c.AppSecret, verifyToken: c.VerifyToken, messenger: c}, nil
-	case *channelconfig.WhatsApp:
+	case *whatsapp.Config:
 		return metaChannel{channel: ch, appSecret: c.AppSecret, verifyToken: c.VerifyToken}, nil
 	}
 	return metaChannel{}, fmt.Errorf("channel %s is not a Meta channel", ch.ID)
@@ -287,7 +288,7 @@ func (s *Server) consented(ctx context.Context, mc metaChannel, ev meta.Messenge
 }
 
 // promptConsent sends the consent text with an "I agree" quick reply; a failure is logged, the next message prompts again.
-func (s *Server) promptConsent(ctx context.Context, cfg *channelconfig.Messenger, psid string) {
+func (s *Server) promptConsent(ctx context.Context, cfg *messenger.Config, psid string) {
 	if s.cfg.Graph == nil {
 		return
 	}
