@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/routedesk/routedesk/channels/traits"
+	"github.com/routedesk/routedesk/domain"
 )
 
 // Channel is one channel type: its configuration, its inbound entry points and its sender.
@@ -42,4 +43,10 @@ type Welcome struct {
 	ChannelID      string
 	ConversationID string
 	ContactID      string
+}
+
+// Syncer is a channel that pushes its configuration to its provider when a channel is connected or changed (Messenger's page greeting).
+type Syncer interface {
+	// Sync pushes cfg (secrets unsealed) for ch; failures are logged, never fail the change.
+	Sync(ctx context.Context, ch domain.Channel, cfg Config)
 }

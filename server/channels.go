@@ -62,7 +62,7 @@ func (s *Server) createChannel(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.syncGreeting(c.Request.Context(), created)
+	s.syncChannel(c.Request.Context(), created)
 	c.JSON(http.StatusCreated, created)
 }
 
@@ -209,7 +209,7 @@ func (s *Server) patchChannel(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.syncGreeting(ctx, updated)
+	s.syncChannel(ctx, updated)
 	c.JSON(http.StatusOK, updated)
 }
 

@@ -102,3 +102,21 @@ func (s *Server) channelTypeList() string {
 	}
 	return strings.Join(names, ", ")
 }
+
+// syncChannel lets a channel push its configuration to its provider (channels.Syncer) after it was connected or changed.
+func (s *Server) syncChannel(ctx context.Context, ch domain.Channel) {
+	impl, ok := s.channels.Lookup(channels.Type(ch.Type))
+	if !ok {
+		return
+	}
+	sy, ok := impl.(channels.Syncer)
+	if !ok {
+		return
+	}
+	cfg, err := channelHost{s}.Config(ctx, ch)
+	if err != nil {
+		s.log.WarnContext(ctx, "sync channel: unreadable config", "channel_id", ch.ID, "error", err)
+		return
+	}
+	sy.Sync(ctx, ch, cfg)
+}

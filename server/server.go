@@ -62,7 +62,7 @@ func New(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, reg pr
 	s := &Server{store: st, temporal: tc, cfg: cfg, log: log, gatherer: gatherer, metrics: newHTTPMetrics(reg), rules: rules.NewEngine(),
 		channels: cfg.Channels}
 	if s.channels == nil {
-		s.channels = registry.New(registry.Deps{Store: st, Graph: cfg.Graph})
+		s.channels = registry.New(registry.Deps{Store: st, Graph: cfg.Graph, Log: log})
 	}
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()

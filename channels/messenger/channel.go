@@ -5,6 +5,8 @@ package messenger
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/channels/meta/graph"
@@ -19,10 +21,17 @@ const Type channels.Type = "messenger"
 type Channel struct {
 	store *store.Store
 	graph *graph.Client
+	log   *slog.Logger
 }
 
-// New returns the Messenger channel, recording its automated messages in st and sending through g.
-func New(st *store.Store, g *graph.Client) *Channel { return &Channel{store: st, graph: g} }
+// New returns the Messenger channel, keeping contacts, consents and its automated messages in st,
+// sending through g and logging what it cannot report to log (nil: discarded).
+func New(st *store.Store, g *graph.Client, log *slog.Logger) *Channel {
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return &Channel{store: st, graph: g, log: log}
+}
 
 // Type returns Type.
 func (*Channel) Type() channels.Type { return Type }
@@ -37,9 +46,6 @@ func (*Channel) TierRequired() string { return "" }
 func (*Channel) Traits() traits.Traits {
 	return traits.Traits{Window: traits.WindowHumanAgent, Welcome: true, Label: "Messenger"}
 }
-
-// Routes registers nothing here yet: the server serves /webhooks/messenger.
-func (*Channel) Routes(channels.Router, channels.Host) {}
 
 // ExternalKey returns the page id, which one account at most may connect.
 func (c *Config) ExternalKey() string { return c.PageID }

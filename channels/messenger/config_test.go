@@ -8,7 +8,7 @@ import (
 )
 
 func TestDecodeMessenger(t *testing.T) {
-	channeltest.RunDecodeCases(t, New(nil, nil), []channeltest.DecodeCase{
+	channeltest.RunDecodeCases(t, New(nil, nil, nil), []channeltest.DecodeCase{
 		{Name: "minimal", Raw: `{"page_id":"1234567890","page_access_token":"EAAB123","app_secret":"s3cr3t"}`},
 		{Name: "full", Raw: `{"page_id":"1234567890","page_access_token":"EAAB123","app_secret":"s3cr3t","verify_token":"vt",
 			"greeting":"Hi!","instant_reply":"We'll be right with you.","gdpr":{"enabled":true,"consent":"implicit","text":"We store this chat."}}`},

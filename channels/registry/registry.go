@@ -5,6 +5,7 @@ package registry
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 
@@ -30,6 +31,8 @@ type Deps struct {
 	Graph *graph.Client
 	// HTTP posts replies to custom apps; nil means a client with custom.DefaultTimeout.
 	HTTP *http.Client
+	// Log receives what channels cannot report otherwise (a greeting that did not sync); nil discards it.
+	Log *slog.Logger
 }
 
 // builtin lists routedesk's channels, one line each, in the API's order.
@@ -37,7 +40,7 @@ func builtin(d Deps) []channels.Channel {
 	return []channels.Channel{
 		channelconfig.NewEmail(),
 		chat.New(),
-		messenger.New(d.Store, d.Graph),
+		messenger.New(d.Store, d.Graph, d.Log),
 		form.New(),
 		whatsapp.New(d.Graph),
 		calling.New(),

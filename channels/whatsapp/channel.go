@@ -38,9 +38,6 @@ func (*Channel) Traits() traits.Traits {
 	return traits.Traits{Window: traits.WindowTemplates, Label: "WhatsApp"}
 }
 
-// Routes registers nothing here yet: the server serves /webhooks/whatsapp.
-func (*Channel) Routes(channels.Router, channels.Host) {}
-
 // ExternalKey returns the phone number id, which one account at most may connect.
 func (c *Config) ExternalKey() string { return c.PhoneNumberID }
 
