@@ -41,6 +41,7 @@ fuzz:
 	$(GO) test ./rules/ -run='^$$' -fuzz=FuzzValidate -fuzztime=$(FUZZTIME)
 	$(GO) test ./server/ -run='^$$' -fuzz=FuzzCreateChannel -fuzztime=$(FUZZTIME)
 	$(GO) test ./server/ -run='^$$' -fuzz=FuzzInboundMessage -fuzztime=$(FUZZTIME)
+	$(GO) test ./server/ -run='^$$' -fuzz=FuzzPathAndQuery -fuzztime=$(FUZZTIME)
 	$(GO) test ./domain/ -run='^$$' -fuzz=FuzzParseBusinessHours -fuzztime=$(FUZZTIME)
 	$(GO) test ./channels/meta/ -run='^$$' -fuzz='^FuzzParseMessenger$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s
 	$(GO) test ./channels/meta/ -run='^$$' -fuzz='^FuzzParseWhatsApp$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s

@@ -30,9 +30,21 @@ const devToken = "rdk_e2e-dev-token"
 
 var (
 	buildOnce sync.Once
+	buildDir  string
 	binary    string
 	buildErr  error
 )
+
+// TestMain removes the binary built for the run (some 200 MB) when the tests end.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		if err := os.RemoveAll(buildDir); err != nil {
+			fmt.Fprintln(os.Stderr, "remove e2e build dir:", err)
+		}
+	}
+	os.Exit(code)
+}
 
 // build compiles the binary once per test run.
 func build(t *testing.T) string {
@@ -43,6 +55,7 @@ func build(t *testing.T) string {
 			buildErr = err
 			return
 		}
+		buildDir = dir
 		binary = filepath.Join(dir, "routedesk")
 		_, file, _, _ := runtime.Caller(0)
 		cmd := exec.Command("go", "build", "-o", binary, "./cmd/routedesk")

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 
@@ -22,16 +24,25 @@ func jsonEncode(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// decodeJSON reads the request body into dst strictly: one JSON value, no
-// unknown fields, every problem reported as a field error; then validates dst.
+// errUnsupportedMediaType is a JSON route's answer to a body that is declared as something else (415).
+var errUnsupportedMediaType = errors.New("unsupported media type")
+
+// errRequestTimeout means the client did not send its body within the server's read timeout (408).
+var errRequestTimeout = errors.New("the request body did not arrive in time")
+
+// errBodyCut means the client stopped sending before the body was complete (400).
+var errBodyCut = errors.New("the request body ended before its declared length")
+
+// decodeJSON reads the request body into dst strictly: a JSON Content-Type
+// (or none), one JSON object, object keys matching dst's JSON names exactly,
+// no unknown fields, every problem reported as a field error; then validates dst.
 func decodeJSON(c *gin.Context, dst any) error {
+	if err := checkJSONContentType(c.GetHeader("Content-Type")); err != nil {
+		return err
+	}
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return tooLarge
-		}
-		return fmt.Errorf("read body: %w", err)
+		return bodyReadError(err)
 	}
 	if err := unmarshalStrict(body, dst); err != nil {
 		return err
@@ -39,20 +50,49 @@ func decodeJSON(c *gin.Context, dst any) error {
 	return validateStruct(dst)
 }
 
-// unmarshalStrict decodes one JSON value with no unknown fields into dst,
-// turning every decoding error into a *domain.ValidationError.
+// checkJSONContentType accepts no Content-Type, application/json and any
+// application/*+json type (parameters such as charset=utf-8 allowed).
+func checkJSONContentType(header string) error {
+	if strings.TrimSpace(header) == "" {
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(header)
+	if err == nil && (mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))) {
+		return nil
+	}
+	return fmt.Errorf("Content-Type %q: send the body as application/json: %w", truncate(header, 100), errUnsupportedMediaType)
+}
+
+// bodyReadError classifies a failure to read the request body.
+func bodyReadError(err error) error {
+	var tooLarge *http.MaxBytesError
+	var timeout interface{ Timeout() bool }
+	switch {
+	case errors.As(err, &tooLarge):
+		return tooLarge
+	case errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &timeout) && timeout.Timeout():
+		return fmt.Errorf("read body: %w", errRequestTimeout)
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return fmt.Errorf("read body: %w", errBodyCut)
+	}
+	return fmt.Errorf("read body: %w", err)
+}
+
+// unmarshalStrict decodes one JSON object into dst: keys must match dst's
+// JSON names exactly (encoding/json alone matches them case-insensitively),
+// appear once, name known fields and hold no NUL characters. Every decoding
+// error becomes a *domain.ValidationError.
 func unmarshalStrict(body []byte, dst any) error {
-	if len(strings.TrimSpace(string(body))) == 0 {
+	trimmed := strings.TrimSpace(string(body))
+	if len(trimmed) == 0 {
 		return domain.Invalid("body", "a JSON request body is required")
 	}
-	var generic any
-	if err := json.Unmarshal(body, &generic); err == nil {
-		if field, ok := findNUL(generic, ""); ok {
-			if field == "" {
-				field = "body"
-			}
-			return domain.Invalid(field, "must not contain NUL characters (\\u0000)")
+	if !strings.HasPrefix(trimmed, "{") {
+		if json.Valid(body) {
+			return domain.Invalid("body", "must be a JSON object")
 		}
+	} else if err := checkKeys(body, dst); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.DisallowUnknownFields()
@@ -107,33 +147,15 @@ func jsonKind(goKind string) string {
 	return "a " + goKind
 }
 
-// findNUL returns the path of the first string (or key) holding a NUL
-// character, which PostgreSQL text cannot store.
-func findNUL(v any, path string) (string, bool) {
-	join := func(k string) string {
-		if path == "" {
-			return k
-		}
-		return path + "." + k
+// truncate shortens s to at most n bytes for messages, on a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	switch t := v.(type) {
-	case string:
-		return path, strings.ContainsRune(t, 0)
-	case []any:
-		for i, e := range t {
-			if p, ok := findNUL(e, fmt.Sprintf("%s[%d]", path, i)); ok {
-				return p, true
-			}
-		}
-	case map[string]any:
-		for k, e := range t {
-			if strings.ContainsRune(k, 0) {
-				return join(strings.ReplaceAll(k, "\x00", "")), true
-			}
-			if p, ok := findNUL(e, join(k)); ok {
-				return p, true
-			}
-		}
+	for n > 0 && !utf8RuneStart(s[n]) {
+		n--
 	}
-	return "", false
+	return s[:n] + "…"
 }
+
+func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }

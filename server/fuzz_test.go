@@ -2,9 +2,12 @@ package server_test
 
 import (
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/routedesk/routedesk/internal/testenv"
+	"github.com/routedesk/routedesk/server"
 )
 
 // FuzzCreateChannel feeds arbitrary bodies to POST /v1/channels: whatever
@@ -53,6 +56,39 @@ func FuzzInboundMessage(f *testing.F) {
 		r := testenv.Do(t, s.HTTP.URL, http.MethodPost, "/v1/channels/"+ch+"/messages", token, body)
 		if r.Status >= 500 {
 			t.Fatalf("POST messages %q answered %d: %s", body, r.Status, r.Body)
+		}
+	})
+}
+
+// FuzzPathAndQuery puts arbitrary bytes into the path id of every route
+// with one and into the query (names and values, cursors included) of every
+// route: never a 5xx, and every error is problem+json.
+func FuzzPathAndQuery(f *testing.F) {
+	for _, seed := range [][3]string{
+		{"usr_0193", "limit", "10"}, {"\x00", "assignee_id", "\x00"}, {"\xff\xfe", "cursor", "garbage"}, {"", "cursor", "AP8"},
+		{"\u202e\u2066x", "status", " "}, {"\U0010FFFF", "\x00", "\xc3\x28"}, {"../..", "routing_state", "\t"}, {"%", "email", "%00"},
+	} {
+		f.Add(seed[0], seed[1], seed[2])
+	}
+	s := testenv.NewStack(f)
+	_, token := s.Account("Fuzz", "enterprise")
+	var targets []server.Route
+	for _, r := range s.API.Routes() {
+		if r.Method == http.MethodGet || r.Method == http.MethodDelete || r.Method == http.MethodPatch {
+			targets = append(targets, r)
+		}
+	}
+	f.Fuzz(func(t *testing.T, id, key, value string) {
+		q := url.Values{key: {value}, "cursor": {value}}.Encode()
+		for _, r := range targets {
+			path := strings.ReplaceAll(r.Path, ":id", url.PathEscape(id))
+			resp := testenv.Do(t, s.HTTP.URL, r.Method, path+"?"+q, token, nil)
+			if resp.Status >= 500 {
+				t.Fatalf("%s %s?%s answered %d: %s", r.Method, path, q, resp.Status, resp.Body)
+			}
+			if resp.Status >= 400 && resp.Header.Get("Content-Type") != "application/problem+json" {
+				t.Fatalf("%s %s?%s answered %d as %s", r.Method, path, q, resp.Status, resp.Header.Get("Content-Type"))
+			}
 		}
 	})
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -19,25 +20,30 @@ func (s *Server) healthz(c *gin.Context) {
 	c.JSON(http.StatusOK, healthResponse{Status: "ok"})
 }
 
-// readyz checks PostgreSQL and Temporal, each within two seconds.
+// readyz checks PostgreSQL and Temporal, each within two seconds. Callers
+// are not authenticated, so a failing dependency is only named
+// ("unavailable"); what went wrong is logged.
 func (s *Server) readyz(c *gin.Context) {
 	checks := map[string]string{"postgres": "ok", "temporal": "ok"}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
-	ready := true
+	var failing []string
 	if err := s.store.Ping(ctx); err != nil {
-		checks["postgres"] = err.Error()
-		ready = false
+		s.log.WarnContext(ctx, "readiness: PostgreSQL check failed", "error", err)
+		checks["postgres"] = "unavailable"
+		failing = append(failing, "postgresql")
 	}
 	if _, err := s.temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
-		checks["temporal"] = err.Error()
-		ready = false
+		s.log.WarnContext(ctx, "readiness: Temporal check failed", "error", err)
+		checks["temporal"] = "unavailable"
+		failing = append(failing, "temporal")
 	}
-	if !ready {
+	if len(failing) > 0 {
+		c.Header("Retry-After", retryAfterSeconds)
 		c.Header("Content-Type", problemContentType)
 		c.AbortWithStatusJSON(http.StatusServiceUnavailable, gin.H{
 			"type": problemTypes[http.StatusServiceUnavailable], "title": "Service Unavailable",
-			"status": http.StatusServiceUnavailable, "detail": "a dependency is unreachable", "checks": checks,
+			"status": http.StatusServiceUnavailable, "detail": "unavailable: " + strings.Join(failing, ", "), "checks": checks,
 		})
 		return
 	}

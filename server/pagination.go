@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"net/http"
+	"regexp"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -18,6 +19,10 @@ const (
 )
 
 var pageQuery = []string{"limit", "cursor"}
+
+// cursorID is the shape of the ids cursors carry ("tkt_0193…"); anything
+// else did not come from this API (and must not reach PostgreSQL as text).
+var cursorID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,200}$`)
 
 // list is a page of items and the cursor of the next page (null on the last).
 type list[T any] struct {
@@ -37,7 +42,7 @@ func pageFrom(c *gin.Context) (store.Page, error) {
 	}
 	if v := c.Query("cursor"); v != "" {
 		b, err := base64.RawURLEncoding.DecodeString(v)
-		if err != nil || len(b) == 0 {
+		if err != nil || !cursorID.Match(b) {
 			return p, domain.Invalid("cursor", "is not a cursor this API returned")
 		}
 		p.After = string(b)

@@ -68,7 +68,8 @@ func New(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, reg pr
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
-	e.Use(s.recoverer, s.observe, s.limitBody)
+	e.RedirectTrailingSlash = false // "/v1/users/" is a 404 problem, not a text/html redirect
+	e.Use(s.recoverer, s.observe, limitHeaders, checkParams, s.limitBody)
 	e.NoRoute(func(c *gin.Context) { writeProblem(c, http.StatusNotFound, "no such route: "+c.Request.URL.Path) })
 	e.NoMethod(func(c *gin.Context) {
 		writeProblem(c, http.StatusMethodNotAllowed, c.Request.Method+" is not allowed on "+c.Request.URL.Path)
@@ -102,6 +103,27 @@ func (s *Server) recoverer(c *gin.Context) {
 			writeProblem(c, http.StatusInternalServerError, "an internal error occurred; it has been logged")
 		}
 	}()
+	c.Next()
+}
+
+// HeaderLimit is the most request-line and header bytes the API accepts; more
+// is answered 431 problem+json. The http.Server's own MaxHeaderBytes must be
+// larger, or net/http answers first with a text/plain 431.
+const HeaderLimit = 64 << 10
+
+// limitHeaders answers 431 when the request line and headers exceed HeaderLimit.
+func limitHeaders(c *gin.Context) {
+	n := len(c.Request.Method) + len(c.Request.RequestURI) + len(c.Request.Host)
+	for k, vs := range c.Request.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	if n > HeaderLimit {
+		c.Header("Connection", "close")
+		writeProblem(c, http.StatusRequestHeaderFieldsTooLarge, "the request line and headers exceed the limit of "+itoa(HeaderLimit)+" bytes")
+		return
+	}
 	c.Next()
 }
 

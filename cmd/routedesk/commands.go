@@ -108,6 +108,9 @@ func runWorker(ctx context.Context, cfg *config, log *slog.Logger, _ io.Writer) 
 // server and Web UI (unless TEMPORAL_ADDRESS is set), the worker and the API,
 // and prints the default account's admin token.
 func runDev(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer) error {
+	if err := checkPortsFree(cfg); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data dir %s: %w", cfg.DataDir, err)
 	}

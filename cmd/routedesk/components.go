@@ -106,9 +106,12 @@ func temporalTLS(cfg *config) (*tls.Config, error) {
 // openStore opens PostgreSQL; migrate applies pending migrations, otherwise
 // a pending migration is an error naming `routedesk migrate`.
 func openStore(ctx context.Context, cfg *config, box *secrets.Box, migrate bool, log *slog.Logger) (*store.Store, error) {
+	if err := checkDatabaseURL(cfg.DatabaseURL); err != nil {
+		return nil, err
+	}
 	st, err := store.Open(ctx, cfg.DatabaseURL, box)
 	if err != nil {
-		return nil, err
+		return nil, explainStoreError(err, cfg.DatabaseURL)
 	}
 	if migrate {
 		n, err := st.Migrate(ctx)
@@ -150,7 +153,7 @@ func serveAPI(ctx context.Context, cfg *config, st *store.Store, tc client.Clien
 	if err != nil {
 		return fmt.Errorf("listen on %s (ROUTEDESK_HTTP_ADDR): %w", cfg.HTTPAddr, err)
 	}
-	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+	srv := newHTTPServer(api.Handler())
 	redriveCtx, stopRedrive := context.WithCancel(ctx)
 	defer stopRedrive()
 	go api.Redrive(redriveCtx, cfg.RedriveInterval, 5*time.Second)
@@ -174,6 +177,25 @@ func serveAPI(ctx context.Context, cfg *config, st *store.Store, tc client.Clien
 		return fmt.Errorf("shut down HTTP API: %w", err)
 	}
 	return nil
+}
+
+// HTTP server limits: a client gets ReadHeaderTimeout for its headers and
+// ReadTimeout for the whole request (a slower body is answered 408), the
+// handler and response get WriteTimeout, an idle keep-alive connection is
+// closed after IdleTimeout. Headers above server.HeaderLimit are answered 431
+// problem+json by the API; maxHeaderBytes is net/http's own, larger cap.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 90 * time.Second
+	idleTimeout       = 2 * time.Minute
+	maxHeaderBytes    = 16 * server.HeaderLimit
+)
+
+// newHTTPServer is the API's http.Server with the limits above.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
+		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout, MaxHeaderBytes: maxHeaderBytes}
 }
 
 // newActivities builds the activity implementations the worker registers.

@@ -25,6 +25,7 @@ Usage:
   routedesk server   the HTTP API
   routedesk worker   the Temporal worker
   routedesk migrate  apply database migrations and exit
+  routedesk version  print the version and exit
 
 Run "routedesk <command> -h" for the settings; each flag also reads an environment variable.
 `
@@ -42,23 +43,32 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
+	if args[0] == "version" || args[0] == "-version" || args[0] == "--version" {
+		printVersion(stdout)
+		return nil
+	}
 	commands := map[string]func(context.Context, *config, *slog.Logger, io.Writer) error{
 		"dev": runDev, "server": runServer, "worker": runWorker, "migrate": runMigrate,
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprint(stderr, usage)
-		return fmt.Errorf("unknown command %q", args[0])
+		return fmt.Errorf("unknown command %q (see routedesk -h)", args[0])
 	}
 	var cfg config
 	fs := flag.NewFlagSet("routedesk "+args[0], flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // a bad flag is one line, not the whole flag list
 	bind(fs, &cfg)
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fmt.Fprintf(stdout, "Usage of routedesk %s:\n", args[0])
+			fs.PrintDefaults()
 			return nil
 		}
-		return err
+		return fmt.Errorf("%w (see routedesk %s -h, or routedesk -h)", err, args[0])
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (see routedesk %s -h)", fs.Arg(0), args[0])
 	}
 	if len(badEnv) > 0 {
 		return errors.New("bad environment: " + strings.Join(badEnv, "; "))

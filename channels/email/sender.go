@@ -1,0 +1,211 @@
+package email
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/textproto"
+	"strings"
+	"time"
+
+	mail "github.com/wneessen/go-mail"
+)
+
+// TLS modes of an SMTP relay.
+const (
+	// TLSStartTLS upgrades the connection with STARTTLS and refuses to send without it (the default).
+	TLSStartTLS = "starttls"
+	// TLSImplicit connects with TLS from the start (SMTPS, port 465).
+	TLSImplicit = "tls"
+	// TLSNone sends in clear text; allowed only to loopback hosts.
+	TLSNone = "none"
+)
+
+// DefaultSMTPTimeout bounds dialling and each SMTP command.
+const DefaultSMTPTimeout = 30 * time.Second
+
+// SMTPSettings is an outbound relay.
+type SMTPSettings struct {
+	// Host is the relay's host name or IP address.
+	Host string
+	// Port is the relay's TCP port.
+	Port int
+	// Username authenticates to the relay; empty sends without AUTH.
+	Username string
+	// Password authenticates to the relay.
+	Password string
+	// TLS is TLSStartTLS (default), TLSImplicit or TLSNone.
+	TLS string
+	// Timeout bounds the dial and each command (default DefaultSMTPTimeout).
+	Timeout time.Duration
+	// TLSConfig overrides the TLS client configuration (e.g. a private CA); nil uses the system roots.
+	TLSConfig *tls.Config
+	// HELO is the name sent in EHLO; empty uses go-mail's default.
+	HELO string
+}
+
+// Validate checks the settings: host, port, TLS mode, and TLSNone only for loopback hosts.
+func (s SMTPSettings) Validate() error {
+	if strings.TrimSpace(s.Host) == "" {
+		return errors.New("smtp.host is required")
+	}
+	if s.Port < 1 || s.Port > 65535 {
+		return fmt.Errorf("smtp.port %d is not 1-65535", s.Port)
+	}
+	switch s.TLS {
+	case "", TLSStartTLS, TLSImplicit:
+	case TLSNone:
+		if !IsLoopbackHost(s.Host) {
+			return fmt.Errorf("smtp.tls none is allowed only for loopback hosts, not %q", s.Host)
+		}
+	default:
+		return fmt.Errorf("smtp.tls %q is not starttls, tls or none", s.TLS)
+	}
+	if s.Password != "" && s.Username == "" {
+		return errors.New("smtp.username is required when a password is set")
+	}
+	return nil
+}
+
+// IsLoopbackHost reports localhost and loopback IP addresses.
+func IsLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
+}
+
+// SendError is a failed send, classified for retries.
+type SendError struct {
+	// Temporary reports a failure worth retrying: SMTP 4xx, network errors and timeouts.
+	Temporary bool
+	// Code is the SMTP reply code (0 when the failure was not an SMTP reply).
+	Code int
+	// Text is the server's reply or the error's text.
+	Text string
+	// Err is the underlying error.
+	Err error
+}
+
+// Error implements error.
+func (e *SendError) Error() string {
+	kind := "permanent"
+	if e.Temporary {
+		kind = "temporary"
+	}
+	return fmt.Sprintf("send mail (%s failure): %s", kind, e.Text)
+}
+
+// Unwrap returns the underlying error.
+func (e *SendError) Unwrap() error { return e.Err }
+
+// IsTemporary reports whether err is a SendError worth retrying.
+func IsTemporary(err error) bool {
+	var se *SendError
+	return errors.As(err, &se) && se.Temporary
+}
+
+// Sender sends replies through one SMTP relay.
+type Sender struct {
+	settings SMTPSettings
+}
+
+// NewSender validates the settings and returns a Sender.
+func NewSender(s SMTPSettings) (*Sender, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	if s.TLS == "" {
+		s.TLS = TLSStartTLS
+	}
+	if s.Timeout <= 0 {
+		s.Timeout = DefaultSMTPTimeout
+	}
+	return &Sender{settings: s}, nil
+}
+
+// Send composes the reply and delivers it; it returns our Message-ID (without
+// angle brackets) so the caller can record it. Failures are *SendError (or
+// ErrInvalidMessage, permanent); one call makes one attempt — the caller retries
+// temporary failures with backoff.
+func (s *Sender) Send(ctx context.Context, id Identity, out Outgoing) (string, error) {
+	msg, msgID, err := Compose(id, out)
+	if err != nil {
+		return "", &SendError{Text: err.Error(), Err: err}
+	}
+	client, err := s.client()
+	if err != nil {
+		return "", &SendError{Text: err.Error(), Err: err}
+	}
+	ctx, cancel := context.WithTimeout(ctx, 4*s.settings.Timeout)
+	defer cancel()
+	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
+		return msgID, classifySendError(err)
+	}
+	return msgID, nil
+}
+
+// client returns a go-mail client for the settings.
+func (s *Sender) client() (*mail.Client, error) {
+	st := s.settings
+	tlsConf := st.TLSConfig
+	if tlsConf == nil {
+		tlsConf = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	tlsConf = tlsConf.Clone()
+	if tlsConf.ServerName == "" {
+		tlsConf.ServerName = st.Host
+	}
+	opts := []mail.Option{mail.WithPort(st.Port), mail.WithTimeout(st.Timeout), mail.WithTLSConfig(tlsConf)}
+	switch st.TLS {
+	case TLSImplicit:
+		opts = append(opts, mail.WithSSL())
+	case TLSNone:
+		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
+	default:
+		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
+	}
+	if st.HELO != "" {
+		opts = append(opts, mail.WithHELO(st.HELO))
+	}
+	if st.Username != "" {
+		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover),
+			mail.WithUsername(st.Username), mail.WithPassword(st.Password))
+	}
+	c, err := mail.NewClient(st.Host, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("smtp client for %s:%d: %w", st.Host, st.Port, err)
+	}
+	return c, nil
+}
+
+// classifySendError maps a go-mail error to a *SendError: SMTP 5xx replies,
+// certificate problems and missing STARTTLS are permanent; SMTP 4xx replies,
+// network errors and timeouts are temporary.
+func classifySendError(err error) *SendError {
+	se := &SendError{Temporary: true, Text: err.Error(), Err: err}
+	var mailErr *mail.SendError
+	var tpErr *textproto.Error
+	var unknownCA x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var certErr *tls.CertificateVerificationError
+	switch {
+	case errors.As(err, &mailErr):
+		se.Code = mailErr.ErrorCode()
+		se.Temporary = mailErr.IsTemp() || se.Code == 0
+	case errors.As(err, &tpErr):
+		se.Code = tpErr.Code
+		se.Text = fmt.Sprintf("%d %s", tpErr.Code, tpErr.Msg)
+		se.Temporary = tpErr.Code < 500
+	case errors.As(err, &unknownCA), errors.As(err, &hostErr), errors.As(err, &certErr):
+		se.Temporary = false
+	case strings.Contains(err.Error(), "STARTTLS"):
+		// The relay does not offer STARTTLS and the policy requires it.
+		se.Temporary = false
+	}
+	return se
+}
