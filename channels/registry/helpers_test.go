@@ -6,12 +6,12 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/routedesk/routedesk/channelconfig"
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/channels/calling"
 	"github.com/routedesk/routedesk/channels/channeltest"
 	"github.com/routedesk/routedesk/channels/chat"
 	"github.com/routedesk/routedesk/channels/custom"
+	"github.com/routedesk/routedesk/channels/email"
 	"github.com/routedesk/routedesk/channels/form"
 	"github.com/routedesk/routedesk/channels/messenger"
 	"github.com/routedesk/routedesk/channels/whatsapp"
@@ -22,7 +22,7 @@ var builtins = New(Deps{})
 
 // The built-in types and configuration types, named as the tests name them.
 const (
-	TypeEmail     = channelconfig.TypeEmail
+	TypeEmail     = email.Type
 	TypeChat      = chat.Type
 	TypeMessenger = messenger.Type
 	TypeForm      = form.Type
@@ -34,7 +34,7 @@ const (
 type (
 	Type   = channels.Type
 	Config = channels.Config
-	Email  = channelconfig.Email
+	Email  = email.Config
 	Custom = custom.Config
 )
 

@@ -9,11 +9,11 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/routedesk/routedesk/channelconfig"
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/channels/calling"
 	"github.com/routedesk/routedesk/channels/chat"
 	"github.com/routedesk/routedesk/channels/custom"
+	"github.com/routedesk/routedesk/channels/email"
 	"github.com/routedesk/routedesk/channels/form"
 	"github.com/routedesk/routedesk/channels/messenger"
 	"github.com/routedesk/routedesk/channels/meta/graph"
@@ -38,7 +38,7 @@ type Deps struct {
 // builtin lists routedesk's channels, one line each, in the API's order.
 func builtin(d Deps) []channels.Channel {
 	return []channels.Channel{
-		channelconfig.NewEmail(),
+		email.New(),
 		chat.New(),
 		messenger.New(d.Store, d.Graph, d.Log),
 		form.New(),

@@ -1,8 +1,7 @@
-package channelconfig
+package email
 
 import (
 	"fmt"
-	"html"
 	"strings"
 
 	"github.com/routedesk/routedesk/channels"
@@ -16,8 +15,8 @@ const (
 	ProviderOther     = "other"
 )
 
-// Email is the configuration of a team email channel.
-type Email struct {
+// Config is the configuration of a team email channel.
+type Config struct {
 	// Address is the team address mail arrives at, e.g. support@example.com.
 	Address string `json:"address" validate:"required,max=254,email"`
 	// Provider is gmail, office365 or other (the default).
@@ -32,14 +31,6 @@ type Email struct {
 	OriginalSenderForForwards *bool `json:"original_sender_for_forwards"`
 	// SMTP is the outbound relay; unset means the server's default relay.
 	SMTP *SMTP `json:"smtp,omitempty"`
-}
-
-// Signature is an email signature whose body may use {{full_name}}, {{first_name}} and {{last_name}}.
-type Signature struct {
-	// Format is text (the default) or html.
-	Format string `json:"format" validate:"oneof=text html"`
-	// Body is the signature, with tokens replaced by the replying agent's name.
-	Body string `json:"body" validate:"max=10000"`
 }
 
 // SMTP is an outbound mail relay.
@@ -57,19 +48,19 @@ type SMTP struct {
 // SignatureTokens are the tokens a signature body may use.
 var SignatureTokens = []string{"full_name", "first_name", "last_name"}
 
-// Type returns TypeEmail.
-func (*Email) Type() channels.Type { return TypeEmail }
+// Type returns Type.
+func (*Config) Type() channels.Type { return Type }
 
 // ExternalKey returns the lower-cased address, unique per account.
-func (e *Email) ExternalKey() string { return strings.ToLower(e.Address) }
+func (e *Config) ExternalKey() string { return strings.ToLower(e.Address) }
 
 // ForwardsUseOriginalSender reports whether a forwarded mail's original sender becomes the contact.
-func (e *Email) ForwardsUseOriginalSender() bool {
+func (e *Config) ForwardsUseOriginalSender() bool {
 	return e.OriginalSenderForForwards == nil || *e.OriginalSenderForForwards
 }
 
 // ApplyDefaults fills unset optional fields with their defaults.
-func (e *Email) ApplyDefaults() {
+func (e *Config) ApplyDefaults() {
 	if e.Provider == "" {
 		e.Provider = ProviderOther
 	}
@@ -83,7 +74,7 @@ func (e *Email) ApplyDefaults() {
 }
 
 // Check reports the rules struct tags cannot express.
-func (e *Email) Check() []domain.FieldError {
+func (e *Config) Check() []domain.FieldError {
 	var errs []domain.FieldError
 	if e.Provider == ProviderOffice365 && e.FromNameMode != "" {
 		errs = append(errs, domain.FieldError{Field: "config.from_name_mode",
@@ -119,38 +110,6 @@ func checkSignatureTokens(body string) error {
 		}
 		rest = rest[end+2:]
 	}
-}
-
-// Render returns the signature body with its tokens replaced by the agent's names, HTML-escaped when Format is html.
-func (s *Signature) Render(fullName, firstName, lastName string) string {
-	values := map[string]string{"full_name": fullName, "first_name": firstName, "last_name": lastName}
-	if s.Format == "html" {
-		for k, v := range values {
-			values[k] = html.EscapeString(v)
-		}
-	}
-	var b strings.Builder
-	rest := s.Body
-	for {
-		open := strings.Index(rest, "{{")
-		if open < 0 {
-			break
-		}
-		end := strings.Index(rest[open+2:], "}}")
-		if end < 0 {
-			break
-		}
-		token := rest[open : open+2+end+2]
-		b.WriteString(rest[:open])
-		if v, ok := values[strings.TrimSpace(token[2:len(token)-2])]; ok {
-			b.WriteString(v)
-		} else {
-			b.WriteString(token)
-		}
-		rest = rest[open+len(token):]
-	}
-	b.WriteString(rest)
-	return b.String()
 }
 
 func isSignatureToken(name string) bool {

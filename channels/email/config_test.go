@@ -1,4 +1,4 @@
-package channelconfig
+package email
 
 import (
 	"testing"
@@ -9,7 +9,7 @@ import (
 )
 
 func TestDecodeEmail(t *testing.T) {
-	channeltest.RunDecodeCases(t, NewEmail(), []channeltest.DecodeCase{
+	channeltest.RunDecodeCases(t, New(), []channeltest.DecodeCase{
 		{Name: "minimal", Raw: `{"address":"support@example.com"}`},
 		{Name: "full", Raw: `{"address":"support@example.com","provider":"gmail","from_name_mode":"agent_and_company",
 			"company_name":"Acme","signature":{"format":"html","body":"<p>{{full_name}}, {{ first_name }} {{last_name}}</p>"},
@@ -64,22 +64,23 @@ func TestDecodeEmail(t *testing.T) {
 }
 
 func TestEmailDefaults(t *testing.T) {
-	e := channeltest.MustDecode(t, NewEmail(), `{"address":"Support@Example.com","signature":{"body":"-- {{full_name}}"}}`).(*Email)
+	e := channeltest.MustDecode(t, New(), `{"address":"Support@Example.com","signature":{"body":"-- {{full_name}}"}}`).(*Config)
 	require.Equal(t, ProviderOther, e.Provider)
 	require.NotNil(t, e.OriginalSenderForForwards)
 	require.True(t, *e.OriginalSenderForForwards)
 	require.True(t, e.ForwardsUseOriginalSender())
 	require.Equal(t, "text", e.Signature.Format)
 
-	e = channeltest.MustDecode(t, NewEmail(), `{"address":"a@example.com","original_sender_for_forwards":false}`).(*Email)
+	e = channeltest.MustDecode(t, New(), `{"address":"a@example.com","original_sender_for_forwards":false}`).(*Config)
 	require.False(t, e.ForwardsUseOriginalSender())
-	e = channeltest.MustDecode(t, NewEmail(), `{"address":"a@example.com","original_sender_for_forwards":null}`).(*Email)
+	e = channeltest.MustDecode(t, New(), `{"address":"a@example.com","original_sender_for_forwards":null}`).(*Config)
 	require.True(t, e.ForwardsUseOriginalSender())
 }
 
 func TestSignatureRender(t *testing.T) {
 	s := Signature{Format: "text", Body: "{{full_name}} ({{ first_name }}/{{last_name}}) {{other}} {{open"}
-	require.Equal(t, "Ann <Lee> (Ann/<Lee>) {{other}} {{open", s.Render("Ann <Lee>", "Ann", "<Lee>"))
+	agent := Agent{FullName: "Ann <Lee>", FirstName: "Ann", LastName: "<Lee>"}
+	require.Equal(t, "Ann <Lee> (Ann/<Lee>) {{other}} {{open", s.Render(agent))
 	s.Format = "html"
-	require.Equal(t, "Ann &lt;Lee&gt; (Ann/&lt;Lee&gt;) {{other}} {{open", s.Render("Ann <Lee>", "Ann", "<Lee>"))
+	require.Equal(t, "Ann &lt;Lee&gt; (Ann/&lt;Lee&gt;) {{other}} {{open", s.Render(agent))
 }
