@@ -18,6 +18,11 @@ type Host interface {
 	Accept(ctx context.Context, ch domain.Channel, in store.Inbound) (store.Accepted, error)
 	// AccountID is the account whose token authenticated c (routes with AuthAdmin or AuthAny).
 	AccountID(c *gin.Context) string
+	// Channel returns the account's connected channel id: a disconnected one is an error Fail answers 410, another account's 404.
+	Channel(ctx context.Context, accountID, id string) (domain.Channel, error)
+	// DecodeJSON reads c's body into dst like every API route: a JSON Content-Type (or none), exact keys,
+	// no unknown fields, then dst's validate tags; every problem is an error Fail answers 4xx naming the field.
+	DecodeJSON(c *gin.Context, dst any) error
 	// Fail answers c with the problem+json err maps to (404, 409, 422 naming fields, 503 …).
 	Fail(c *gin.Context, err error)
 	// Problem answers c with a problem+json of status and detail.

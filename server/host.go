@@ -45,6 +45,14 @@ func (h channelHost) Accept(ctx context.Context, ch domain.Channel, in store.Inb
 // AccountID is the account of the request's token.
 func (channelHost) AccountID(c *gin.Context) string { return principal(c).AccountID }
 
+// Channel returns the account's channel id.
+func (h channelHost) Channel(ctx context.Context, accountID, id string) (domain.Channel, error) {
+	return h.s.store.Channel(ctx, accountID, id)
+}
+
+// DecodeJSON reads the body into dst strictly and validates it.
+func (channelHost) DecodeJSON(c *gin.Context, dst any) error { return decodeJSON(c, dst) }
+
 // Fail answers with the problem err stands for.
 func (h channelHost) Fail(c *gin.Context, err error) { h.s.fail(c, err) }
 
