@@ -1,5 +1,7 @@
-# routedesk: one static binary; the same image runs server, worker and migrate.
-FROM golang:1.26 AS build
+# routedesk: one static binary; the same image runs server, worker, migrate
+# and healthcheck (docker-compose.yml builds it once for all of them).
+# The Go version is the one go.mod names.
+FROM golang:1.26.8 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
@@ -8,5 +10,6 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/routedesk ./cmd/ro
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/routedesk /usr/local/bin/routedesk
+EXPOSE 8080
 ENTRYPOINT ["/usr/local/bin/routedesk"]
 CMD ["server"]

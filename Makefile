@@ -4,7 +4,7 @@ GO ?= go
 BIN := bin/routedesk
 STATICCHECK_VERSION := v0.7.0
 
-.PHONY: dev build test test-unit vet lint fmt-check fuzz bench clean compose-check
+.PHONY: dev build test test-unit vet lint fmt-check fuzz bench clean compose-check chaos scale
 
 ## dev: start everything (migrations, embedded Temporal + Web UI, worker, API) and print the admin token
 dev: build
@@ -51,11 +51,27 @@ bench:
 	ROUTEDESK_BENCH=1 $(GO) test ./bench/ -run TestBenchmark -v -count=1 -timeout 10m
 	$(GO) test -run='^$$' -bench=. -benchmem ./rules/
 
-## compose-check: validate docker-compose.yml on paper (no Docker engine needed)
+## compose-check: validate docker-compose.yml on paper (no Docker engine needed): it parses with the
+## secrets set, refuses to start without them, and the Dockerfile's Go image is go.mod's version
+COMPOSE_SECRETS := POSTGRES_PASSWORD=check ROUTEDESK_SECRET_KEY=check ROUTEDESK_BOOTSTRAP_TOKEN=check
 compose-check:
-	@if docker compose version >/dev/null 2>&1; then ROUTEDESK_SECRET_KEY=check docker compose config -q; \
-	elif command -v docker-compose >/dev/null 2>&1; then ROUTEDESK_SECRET_KEY=check docker-compose config -q; \
-	else echo "compose-check: install the docker compose plugin or docker-compose"; exit 1; fi
+	@if docker compose version >/dev/null 2>&1; then compose="docker compose"; \
+	elif command -v docker-compose >/dev/null 2>&1; then compose=docker-compose; \
+	else echo "compose-check: install the docker compose plugin or docker-compose"; exit 1; fi; \
+	env $(COMPOSE_SECRETS) $$compose config -q || exit 1; \
+	if env $(COMPOSE_SECRETS) ROUTEDESK_BOOTSTRAP_TOKEN= $$compose config -q >/dev/null 2>&1; then \
+		echo "compose-check: an unset ROUTEDESK_BOOTSTRAP_TOKEN must be an error"; exit 1; fi; \
+	gover=$$(sed -n 's/^go //p' go.mod); \
+	grep -q "^FROM golang:$$gover " Dockerfile || { echo "compose-check: Dockerfile must build with golang:$$gover (go.mod)"; exit 1; }
+
+## chaos: the chaos suite against the built binary: SIGKILL under load, Temporal and PostgreSQL
+## stopped, hostile Unicode ids on every inbound route, agent capacity under a storm (e2e/chaos_test.go)
+chaos:
+	ROUTEDESK_CHAOS=1 $(GO) test ./e2e/ -run '^TestChaos' -count=1 -v -timeout 20m
+
+## scale: the scale-out suite: `routedesk temporal`, two servers and two workers on one database (e2e/scale_test.go)
+scale:
+	ROUTEDESK_SCALE=1 $(GO) test ./e2e/ -run '^TestScale' -count=1 -v -timeout 15m
 
 clean:
 	rm -rf bin

@@ -32,10 +32,18 @@ type Store struct {
 	box *secrets.Box
 }
 
-// Open connects to the database of databaseURL, creating the database first
-// if it does not exist. box seals channel secrets; it may be nil for
-// processes that never read or write channel configuration secrets.
+// Open connects to the database of databaseURL with the default pool (DefaultPool),
+// creating the database first if it does not exist. box seals channel secrets;
+// it may be nil for processes that never read or write channel configuration secrets.
 func Open(ctx context.Context, databaseURL string, box *secrets.Box) (*Store, error) {
+	return OpenPool(ctx, databaseURL, box, DefaultPool())
+}
+
+// OpenPool is Open with the connection pool sized by pool.
+func OpenPool(ctx context.Context, databaseURL string, box *secrets.Box, pool Pool) (*Store, error) {
+	if err := pool.Validate(); err != nil {
+		return nil, err
+	}
 	if err := ensureDatabase(ctx, databaseURL); err != nil {
 		return nil, err
 	}
@@ -43,9 +51,7 @@ func Open(ctx context.Context, databaseURL string, box *secrets.Box) (*Store, er
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	db.SetMaxOpenConns(20)
-	db.SetMaxIdleConns(10)
-	db.SetConnMaxIdleTime(5 * time.Minute)
+	pool.apply(db)
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := db.PingContext(pingCtx); err != nil {

@@ -25,7 +25,10 @@ func runMigrate(ctx context.Context, cfg *config, log *slog.Logger, _ io.Writer)
 	if err != nil {
 		return err
 	}
-	return st.Close()
+	if err := st.Close(); err != nil {
+		return err
+	}
+	return migrateSearchAttributes(ctx, cfg, log)
 }
 
 func temporalAddress(cfg *config) string {
@@ -75,6 +78,7 @@ func runServer(ctx context.Context, cfg *config, log *slog.Logger, _ io.Writer) 
 		return err
 	}
 	defer closeDeps()
+	registerSearchAttributes(ctx, d.temporal, cfg, log)
 	return serveAPI(ctx, cfg, d.store, d.temporal, d.tel, log, nil)
 }
 
@@ -85,10 +89,7 @@ func runWorker(ctx context.Context, cfg *config, log *slog.Logger, _ io.Writer) 
 		return err
 	}
 	defer closeDeps()
-	if err := worker.EnsureSearchAttributes(ctx, d.temporal, cfg.TemporalNamespace); err != nil {
-		// Temporal Cloud registers attributes through its own console or tcld; say what is needed.
-		log.Warn("could not register search attributes; add them to the namespace yourself (Keyword: ChannelType, ChannelId, AccountId, TicketId, AssigneeId, RoutingState, ReplyWindow)", "error", err)
-	}
+	registerSearchAttributes(ctx, d.temporal, cfg, log)
 	acts, err := newActivities(cfg, d.store, log)
 	if err != nil {
 		return err
@@ -158,9 +159,7 @@ func runDev(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer
 	defer tc.Close()
 
 	if cfg.TemporalAddress != "" {
-		if err := worker.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace); err != nil {
-			log.Warn("could not register search attributes on the external cluster", "error", err)
-		}
+		registerSearchAttributes(ctx, tc, cfg, log)
 	}
 	token, err := ensureDevAccount(ctx, cfg, st)
 	if err != nil {

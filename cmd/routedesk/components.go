@@ -109,7 +109,7 @@ func openStore(ctx context.Context, cfg *config, box *secrets.Box, migrate bool,
 	if err := checkDatabaseURL(cfg.DatabaseURL); err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, cfg.DatabaseURL, box)
+	st, err := store.OpenPool(ctx, cfg.DatabaseURL, box, cfg.Pool)
 	if err != nil {
 		return nil, explainStoreError(err, cfg.DatabaseURL)
 	}

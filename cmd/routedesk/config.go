@@ -6,6 +6,8 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"github.com/routedesk/routedesk/store"
 )
 
 // config is every setting of the binary; each has an environment variable and a flag.
@@ -36,6 +38,8 @@ type config struct {
 	TestOpenWindow    time.Duration
 	TestHumanWindow   time.Duration
 	ShutdownTimeout   time.Duration
+	Pool              store.Pool // PostgreSQL pool of this process (pool.go)
+	TemporalIP        string     // temporal: address the embedded engine listens on
 }
 
 // bind declares the flags of cfg on fs with defaults taken from the environment.
@@ -85,6 +89,7 @@ func bind(fs *flag.FlagSet, cfg *config) {
 	duration(&cfg.TestOpenWindow, "ROUTEDESK_TEST_OPEN_WINDOW", "test-open-window", 0, "test only: shorten Messenger/WhatsApp's 24 h reply window (0 = real)")
 	duration(&cfg.TestHumanWindow, "ROUTEDESK_TEST_HUMAN_AGENT_WINDOW", "test-human-agent-window", 0, "test only: shorten Messenger's 7 d human-agent window (0 = real)")
 	duration(&cfg.ShutdownTimeout, "ROUTEDESK_SHUTDOWN_TIMEOUT", "shutdown-timeout", 20*time.Second, "how long in-flight requests and activities get to finish on SIGTERM")
+	bindScaleOut(fs, cfg, integer, duration)
 }
 
 // badEnv collects environment variables that could not be parsed.

@@ -24,7 +24,9 @@ Usage:
   routedesk dev      everything in one process: migrations, embedded Temporal + Web UI, worker, API
   routedesk server   the HTTP API
   routedesk worker   the Temporal worker
-  routedesk migrate  apply database migrations and exit
+  routedesk migrate  apply database migrations (and register Temporal search attributes) and exit
+  routedesk temporal only the embedded Temporal server and its Web UI, for server and worker processes
+  routedesk healthcheck  exit 0 when the API on ROUTEDESK_HTTP_ADDR answers /readyz with 200, else 1
   routedesk version  print the version and exit
 
 Run "routedesk <command> -h" for the settings; each flag also reads an environment variable.
@@ -49,6 +51,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	commands := map[string]func(context.Context, *config, *slog.Logger, io.Writer) error{
 		"dev": runDev, "server": runServer, "worker": runWorker, "migrate": runMigrate,
+		"temporal": runTemporal, "healthcheck": runHealthcheck,
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
