@@ -276,7 +276,7 @@ func (c *conversation) openTicket(ctx workflow.Context, msg InboundMessage) erro
 	if err := workflow.UpsertTypedSearchAttributes(ctx, TicketIDKey.ValueSet(ticket.TicketID)); err != nil {
 		return fmt.Errorf("upsert ticket id: %w", err)
 	}
-	if c.in.ChannelType == "messenger" && workflow.GetVersion(ctx, changeWelcome, workflow.DefaultVersion, 1) == 1 {
+	if c.traits().Welcome && workflow.GetVersion(ctx, changeWelcome, workflow.DefaultVersion, 1) == 1 {
 		err := workflow.ExecuteActivity(ctx, a.Welcome, activities.WelcomeInput{
 			AccountID: c.in.AccountID, ChannelID: c.in.ChannelID, ConversationID: c.in.ConversationID, ContactID: c.state.ContactID,
 		}).Get(ctx, nil)
