@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/routedesk/routedesk/channels"
+	"github.com/routedesk/routedesk/channels/traits"
 	"github.com/routedesk/routedesk/domain"
 	"github.com/routedesk/routedesk/store"
 	"github.com/routedesk/routedesk/workflows"
@@ -127,4 +128,10 @@ func (s *Server) syncChannel(ctx context.Context, ch domain.Channel) {
 		return
 	}
 	sy.Sync(ctx, ch, cfg)
+}
+
+// traitsOf returns the traits of a channel type for a conversation's input.
+func (s *Server) traitsOf(channelType string) *traits.Traits {
+	t := s.channels.Traits(channels.Type(channelType))
+	return &t
 }
