@@ -4,7 +4,7 @@ GO ?= go
 BIN := bin/routedesk
 STATICCHECK_VERSION := v0.7.0
 
-.PHONY: dev build test test-unit vet lint fmt-check fuzz bench clean compose-check chaos scale
+.PHONY: dev build test test-unit vet lint fmt-check fuzz bench bench-quick clean compose-check chaos scale
 
 ## dev: start everything (migrations, embedded Temporal + Web UI, worker, API) and print the admin token
 dev: build
@@ -46,10 +46,15 @@ fuzz:
 	$(GO) test ./channels/meta/ -run='^$$' -fuzz='^FuzzParseMessenger$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s
 	$(GO) test ./channels/meta/ -run='^$$' -fuzz='^FuzzParseWhatsApp$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s
 
-## bench: the conversation benchmark against embedded Temporal and PostgreSQL (bench/README.md), and the rules benchmarks
+## bench: the full benchmark of issue 14 (bench/README.md): throughput, CPU, history events, load curve, waiting agents, memory; and the rules benchmarks
 bench:
-	ROUTEDESK_BENCH=1 $(GO) test ./bench/ -run TestBenchmark -v -count=1 -timeout 10m
+	ROUTEDESK_BENCH=1 $(GO) test ./bench/ -run TestBenchmark -v -count=1 -timeout 60m
 	$(GO) test -run='^$$' -bench=. -benchmem ./rules/
+
+## bench-quick: the same measurements at a small scale (about 2 minutes), ending with the key ratios
+bench-quick:
+	$(GO) test -run='^$$' -bench='Evaluate100RulesVsExprRun' -benchtime=2000x ./rules/
+	ROUTEDESK_BENCH=1 ROUTEDESK_BENCH_QUICK=1 $(GO) test ./bench/ -run TestBenchmark -v -count=1 -timeout 10m
 
 ## compose-check: validate docker-compose.yml on paper (no Docker engine needed): it parses with the
 ## secrets set, refuses to start without them, and the Dockerfile's Go image is go.mod's version

@@ -1,23 +1,16 @@
 package bench
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
+	"runtime"
+	"slices"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/converter"
-
 	"github.com/routedesk/routedesk/internal/testenv"
-	"github.com/routedesk/routedesk/workflows"
 )
 
 // settleTimeout bounds each wait for the system to reach a state; it guards
@@ -27,24 +20,56 @@ const settleTimeout = 3 * time.Minute
 // flipGap separates flips of availability, so each is measured on its own.
 const flipGap = 100 * time.Millisecond
 
-// TestBenchmark measures routedesk end to end and prints a Markdown table;
-// it runs only with ROUTEDESK_BENCH=1 (`make bench`).
+// cpuSettle is how long the CPU measurements wait after the last assignment
+// (or last bare activity), so the work a workflow does right after it counts.
+const cpuSettle = 500 * time.Millisecond
+
+// loadPercents are the steps of the load curve, in % of the measured maximum routed rate.
+var loadPercents = []int{25, 50, 75, 100}
+
+// config holds one benchmark's parameters (ROUTEDESK_BENCH_* variables).
+type config struct {
+	quick                       bool
+	n, c, agents, waiting, runs int
+	loadStep                    time.Duration
+	memoryN                     int
+}
+
+// loadConfig reads the parameters; ROUTEDESK_BENCH_QUICK=1 changes the defaults to the quick set.
+func loadConfig(t *testing.T) config {
+	def := config{n: 300, c: 16, agents: 100, waiting: 1000, runs: 3, loadStep: 60 * time.Second, memoryN: 10_000}
+	if os.Getenv("ROUTEDESK_BENCH_QUICK") == "1" {
+		def = config{quick: true, n: 100, c: 8, agents: 20, waiting: 100, runs: 3, loadStep: 6 * time.Second}
+	}
+	cfg := config{
+		quick:    def.quick,
+		n:        envInt(t, "ROUTEDESK_BENCH_N", def.n),
+		c:        envInt(t, "ROUTEDESK_BENCH_C", def.c),
+		agents:   envInt(t, "ROUTEDESK_BENCH_AGENTS", def.agents),
+		waiting:  envInt(t, "ROUTEDESK_BENCH_WAITING", def.waiting),
+		runs:     envInt(t, "ROUTEDESK_BENCH_RUNS", def.runs),
+		loadStep: time.Duration(envInt(t, "ROUTEDESK_BENCH_LOAD_SECONDS", int(def.loadStep/time.Second))) * time.Second,
+		memoryN:  envInt(t, "ROUTEDESK_BENCH_MEMORY_N", def.memoryN),
+	}
+	if cfg.n < 1 || cfg.c < 1 || cfg.runs < 1 || cfg.agents < 1 || cfg.agents > 100 || cfg.waiting < cfg.agents || cfg.memoryN < 0 {
+		t.Fatalf("need N ≥ 1, C ≥ 1, RUNS ≥ 1, 1 ≤ AGENTS ≤ 100 (a channel routes to at most 100 users), WAITING ≥ AGENTS and MEMORY_N ≥ 0: %+v", cfg)
+	}
+	return cfg
+}
+
+// TestBenchmark measures routedesk end to end and prints Markdown tables;
+// it runs only with ROUTEDESK_BENCH=1 (`make bench`, `make bench-quick`).
 func TestBenchmark(t *testing.T) {
 	if os.Getenv("ROUTEDESK_BENCH") != "1" {
 		t.Skip("set ROUTEDESK_BENCH=1 to run the end-to-end benchmark (make bench)")
 	}
-	n := envInt(t, "ROUTEDESK_BENCH_N", 300)
-	c := envInt(t, "ROUTEDESK_BENCH_C", 16)
-	agents := envInt(t, "ROUTEDESK_BENCH_AGENTS", 100)
-	if n < 1 || c < 1 || agents < 1 || agents > 100 {
-		t.Fatalf("need ROUTEDESK_BENCH_N ≥ 1, ROUTEDESK_BENCH_C ≥ 1 and 1 ≤ ROUTEDESK_BENCH_AGENTS ≤ 100 (a channel routes to at most 100 users)")
-	}
-	r := results{machine: machine(), loadBefore: loadAvg(), n: n, c: c, agents: agents}
+	cfg := loadConfig(t)
+	r := results{machine: machine(), loadBefore: loadAvg(), cfg: cfg}
 
 	s := testenv.NewStack(t)
 	_, token := s.Account("Bench", "enterprise")
 	b := &bench{t: t, s: s, token: token, http: &http.Client{
-		Transport: &http.Transport{MaxIdleConns: 4 * c, MaxIdleConnsPerHost: 4 * c},
+		Transport: &http.Transport{MaxIdleConns: maxInFlight, MaxIdleConnsPerHost: maxInFlight},
 		Timeout:   time.Minute,
 	}}
 	if err := s.Store.DB().Get(&r.postgres, `SELECT current_setting('server_version')`); err != nil {
@@ -58,68 +83,148 @@ func TestBenchmark(t *testing.T) {
 	}
 	t.Cleanup(bare.Stop)
 
-	// Ten available agents with room for every ticket: every conversation ends assigned.
-	var routers []string
-	for i := range 10 {
-		routers = append(routers, b.user(fmt.Sprintf("router%d@bench.test", i), "available", 1000))
+	warm := b.channel("Warm-up", b.agentsFor("warm", 2*cfg.c), 0)
+	t.Logf("warm-up: %d conversations, %d bare workflows", 2*cfg.c, 2*cfg.c)
+	b.conversations(warm, "warm", 2*cfg.c, cfg.c)
+	b.waitTickets(warm, "assigned", 2*cfg.c)
+	b.bareRun(rec, "warm", 2*cfg.c, cfg.c)
+	r.rssStart = residentBytes()
+	c0 := cpuTime()
+	time.Sleep(time.Second)
+	idleCPU = cpuTime() - c0
+	r.idleCPU = idleCPU
+
+	for i := range cfg.runs {
+		t.Logf("run %d of %d: (a)(b) %d conversations and (d) %d bare workflows at concurrency %d", i+1, cfg.runs, cfg.n, cfg.n, cfg.c)
+		r.runs = append(r.runs, b.throughputRun(rec, &r, i))
 	}
-	warm := b.channel("Warm-up", routers, 0)
-	measured := b.channel("Measured", routers, 0)
 
-	t.Logf("warm-up: %d conversations, %d bare workflows", 2*c, 2*c)
-	b.conversations(warm, "warm", 2*c, c)
-	b.waitTickets(warm, "assigned", 2*c)
-	b.bareRun(rec, "warm", 2*c, c)
+	// History events and CPU of one conversation at a time, on an otherwise idle system.
+	single := b.channel("Single", b.agentsFor("single", 3), 0)
+	for i := range 3 {
+		conv, err := b.postMessage(single, fmt.Sprintf("single-%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.waitTickets(single, "assigned", i+1)
+		var wf string
+		if err := s.Store.DB().Get(&wf, `SELECT workflow_id FROM conversations WHERE id = $1`, conv); err != nil {
+			t.Fatal(err)
+		}
+		r.events = append(r.events, b.eventsToAssigned(wf))
+	}
+	r.bareEvents = b.bareEvents("bare:bare0:0")
 
-	// (a), (b): N conversations at concurrency C, each until its ticket is assigned.
-	t.Logf("(a)(b): %d conversations at concurrency %d", n, c)
-	sent, resp := b.conversations(measured, "conv", n, c)
-	r.postResponse = resp
-	b.waitTickets(measured, "assigned", n)
+	// The open-loop load curve, at fractions of the median maximum routed rate.
+	maxRate := median(r.routedRates())
+	for _, pct := range loadPercents {
+		rate := maxRate * float64(pct) / 100
+		t.Logf("load curve: %d %% of %.1f/s = %.1f/s for %s", pct, maxRate, rate, cfg.loadStep)
+		ch := b.channel(fmt.Sprintf("Load %d", pct), b.agentsFor(fmt.Sprintf("load%d-", pct), int(rate*cfg.loadStep.Seconds())+1), 0)
+		r.load = append(r.load, b.openLoop(ch, fmt.Sprintf("load%d", pct), pct, rate, cfg.loadStep))
+	}
+
+	b.availability(&r)
+
+	if cfg.memoryN > 0 {
+		t.Logf("memory: %d conversations at concurrency %d", cfg.memoryN, cfg.c)
+		ch := b.channel("Memory", b.agentsFor("mem", cfg.memoryN), 0)
+		b.conversations(ch, "mem", cfg.memoryN, cfg.c)
+		b.waitTicketsFor(ch, "assigned", cfg.memoryN, settleTimeout+time.Duration(cfg.memoryN)*50*time.Millisecond)
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		r.rssMemory, r.heapMemory = residentBytes(), ms.HeapInuse
+	}
+
+	r.loadAfter = loadAvg()
+	fmt.Printf("\n%s\n", r.table())
+	fmt.Printf("%s\n", r.keyRatios())
+}
+
+// throughputRun is one run of (a), (b) and (d) with their CPU: N conversations
+// on a new channel, then N bare workflows, both at concurrency C.
+func (b *bench) throughputRun(rec *bareRecorder, r *results, i int) runResult {
+	b.t.Helper()
+	n, c := r.cfg.n, r.cfg.c
+	ch := b.channel(fmt.Sprintf("Measured %d", i), b.agentsFor(fmt.Sprintf("run%d-", i), n), 0)
+	cpu0 := cpuTime()
+	sent, resp := b.conversations(ch, fmt.Sprintf("conv%d", i), n, c)
+	b.waitTickets(ch, "assigned", n)
+	time.Sleep(cpuSettle)
+	cpuRouted := cpuTime() - cpu0 - cpuSettleIdle(cpuSettle)
 	first := earliest(sent)
 	var last time.Time
-	for _, tk := range b.tickets(measured) {
+	var postAssigned []time.Duration
+	tickets := b.tickets(ch)
+	for _, tk := range tickets {
 		at := sent[tk.ConversationID]
 		if at.IsZero() || tk.AssignedAt == nil {
-			t.Fatalf("ticket %s: no POST time or no assigned_at", tk.ID)
+			b.t.Fatalf("ticket %s: no POST time or no assigned_at", tk.ID)
 		}
-		r.postAssigned = append(r.postAssigned, tk.AssignedAt.Sub(at))
+		postAssigned = append(postAssigned, tk.AssignedAt.Sub(at))
 		if tk.AssignedAt.After(last) {
 			last = *tk.AssignedAt
 		}
-		r.postWorkflow = append(r.postWorkflow, b.workflowAssignedAt(tk.WorkflowID).Sub(at))
 	}
-	r.routedWindow = last.Sub(first)
+	if i == 0 { // the latency rows of the table are those of the first run
+		r.postResponse, r.postAssigned = resp, postAssigned
+		for _, tk := range tickets {
+			r.postWorkflow = append(r.postWorkflow, b.workflowAssignedAt(tk.WorkflowID).Sub(sent[tk.ConversationID]))
+		}
+	}
 
-	// (d): the bare workflow, same N and C, on the same server.
-	t.Logf("(d): %d bare workflows at concurrency %d", n, c)
-	r.bareWindow, r.bareLatency = b.bareRun(rec, "bare", n, c)
+	cpu0 = cpuTime()
+	bareWindow, bareLatency := b.bareRun(rec, fmt.Sprintf("bare%d", i), n, c)
+	time.Sleep(cpuSettle)
+	cpuBare := cpuTime() - cpu0 - cpuSettleIdle(cpuSettle)
+	if i == 0 {
+		r.bareLatency = bareLatency
+	}
+	return runResult{
+		routed: perSecond(n, last.Sub(first)), bare: perSecond(n, bareWindow),
+		cpuRouted: cpuRouted / time.Duration(n), cpuBare: cpuBare / time.Duration(n),
+	}
+}
 
-	// (c): agents away, tickets waiting; agents flip available one at a time.
-	t.Logf("(c): %d waiting tickets, %d agents flipped available one at a time", agents, agents)
+// idleCPU is the process's CPU per second when nothing is posted, measured
+// once; the CPU figures subtract it for their settling pause.
+var idleCPU time.Duration
+
+// cpuSettleIdle is the idle CPU the process spends in d.
+func cpuSettleIdle(d time.Duration) time.Duration {
+	return time.Duration(float64(idleCPU) * d.Seconds())
+}
+
+// availability measures (c): agents away, cfg.waiting tickets waiting; agents
+// flip available one at a time and each gets the oldest waiting ticket.
+func (b *bench) availability(r *results) {
+	b.t.Helper()
+	cfg := r.cfg
+	b.t.Logf("(c): %d waiting tickets, %d agents flipped available one at a time", cfg.waiting, cfg.agents)
 	var away []string
-	for i := range agents {
+	for i := range cfg.agents {
 		away = append(away, b.user(fmt.Sprintf("away%d@bench.test", i), "away", 1))
 	}
 	waiting := b.channel("Waiting", away, 3600)
-	b.conversations(waiting, "wait", agents, c)
-	b.waitTickets(waiting, "waiting_for_agent", agents)
+	b.conversations(waiting, "wait", cfg.waiting, cfg.c)
+	b.waitTicketsFor(waiting, "waiting_for_agent", cfg.waiting, settleTimeout+time.Duration(cfg.waiting)*50*time.Millisecond)
 	for _, u := range away {
 		var oldest string
-		if err := s.Store.DB().Get(&oldest,
+		if err := b.s.Store.DB().Get(&oldest,
 			`SELECT id FROM tickets WHERE channel_id = $1 AND routing_state = 'waiting_for_agent' ORDER BY waiting_since, id LIMIT 1`, waiting); err != nil {
-			t.Fatalf("oldest waiting ticket: %v", err)
+			b.t.Fatalf("oldest waiting ticket: %v", err)
 		}
 		sentAt := time.Now()
 		status, body, err := b.do(http.MethodPut, "/v1/users/"+u+"/availability", map[string]any{"availability": "available"})
 		if err != nil || status != http.StatusOK {
-			t.Fatalf("PUT availability: %d %s %v", status, body, err)
+			b.t.Fatalf("PUT availability: %d %s %v", status, body, err)
 		}
 		r.availPut = append(r.availPut, time.Since(sentAt))
 		tk := b.assignedTo(u)
 		if tk.ID != oldest {
 			r.oldestMisses++
-			t.Errorf("agent %s got ticket %s, the oldest waiting was %s", u, tk.ID, oldest)
+			b.t.Errorf("agent %s got ticket %s, the oldest waiting was %s", u, tk.ID, oldest)
 		}
 		r.availAssigned = append(r.availAssigned, tk.AssignedAt.Sub(sentAt))
 		// Let the workflow catch up before the next flip, so each flip is measured
@@ -127,17 +232,6 @@ func TestBenchmark(t *testing.T) {
 		time.Sleep(flipGap)
 		r.availWorkflow = append(r.availWorkflow, b.workflowAssignedAt(tk.WorkflowID).Sub(sentAt))
 	}
-
-	r.loadAfter = loadAvg()
-	fmt.Printf("\n%s\n", r.table())
-}
-
-// bench drives one stack through its HTTP API with a pooled client.
-type bench struct {
-	t     *testing.T
-	s     *testenv.Stack
-	token string
-	http  *http.Client
 }
 
 func envInt(t *testing.T, name string, def int) int {
@@ -152,295 +246,15 @@ func envInt(t *testing.T, name string, def int) int {
 	return n
 }
 
-// do sends one request; safe for concurrent use (it never calls t.Fatal).
-func (b *bench) do(method, path string, body any) (int, []byte, error) {
-	var rd io.Reader
-	if body != nil {
-		enc, err := json.Marshal(body)
-		if err != nil {
-			return 0, nil, err
-		}
-		rd = bytes.NewReader(enc)
+// median is the median of xs (the mean of the middle two for an even count).
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
 	}
-	req, err := http.NewRequest(method, b.s.HTTP.URL+path, rd)
-	if err != nil {
-		return 0, nil, err
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+b.token)
-	resp, err := b.http.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, out, err
-}
-
-// create POSTs body to path, expects 201 and returns the new id.
-func (b *bench) create(path string, body any) string {
-	b.t.Helper()
-	status, out, err := b.do(http.MethodPost, path, body)
-	if err != nil || status != http.StatusCreated {
-		b.t.Fatalf("POST %s: %d %s %v", path, status, out, err)
-	}
-	var m struct {
-		ID string `json:"id"`
-	}
-	if err := json.Unmarshal(out, &m); err != nil {
-		b.t.Fatal(err)
-	}
-	return m.ID
-}
-
-func (b *bench) user(email, availability string, capacity int) string {
-	return b.create("/v1/users", map[string]any{"email": email, "name": email, "availability": availability, "capacity": capacity})
-}
-
-// channel creates a chat channel routing to users; timeout 0 keeps the default wait.
-func (b *bench) channel(name string, users []string, timeout int) string {
-	routing := map[string]any{"assign_to": "users_and_teams", "users": users}
-	if timeout > 0 {
-		routing["timeout_seconds"] = timeout
-	}
-	return b.create("/v1/channels", map[string]any{"type": "chat", "name": name, "routing": routing})
-}
-
-// conversations posts n first messages on n new threads of ch from c
-// goroutines; it returns when each conversation's POST was sent (by
-// conversation id) and the POSTs' response times.
-func (b *bench) conversations(ch, prefix string, n, c int) (map[string]time.Time, []time.Duration) {
-	b.t.Helper()
-	type result struct {
-		conv string
-		sent time.Time
-		took time.Duration
-		err  error
-	}
-	jobs := make(chan int)
-	out := make(chan result, n)
-	var wg sync.WaitGroup
-	for range c {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				thread := fmt.Sprintf("%s-%d", prefix, i)
-				body := map[string]any{
-					"external_id": thread + "-m1", "thread_id": thread, "text": "Where is my order?",
-					"from": map[string]any{"email": thread + "@customer.test", "name": "Customer " + thread},
-				}
-				sent := time.Now()
-				status, raw, err := b.do(http.MethodPost, "/v1/channels/"+ch+"/messages", body)
-				took := time.Since(sent)
-				var m struct {
-					ConversationID string `json:"conversation_id"`
-				}
-				if err == nil && status != http.StatusAccepted {
-					err = fmt.Errorf("POST message: %d %s", status, raw)
-				}
-				if err == nil {
-					err = json.Unmarshal(raw, &m)
-				}
-				out <- result{conv: m.ConversationID, sent: sent, took: took, err: err}
-			}
-		}()
-	}
-	for i := range n {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
-	close(out)
-	sent := map[string]time.Time{}
-	var took []time.Duration
-	for r := range out {
-		if r.err != nil {
-			b.t.Fatal(r.err)
-		}
-		sent[r.conv] = r.sent
-		took = append(took, r.took)
-	}
-	return sent, took
-}
-
-// waitTickets polls PostgreSQL until n tickets of ch are in state.
-func (b *bench) waitTickets(ch, state string, n int) {
-	b.t.Helper()
-	deadline := time.Now().Add(settleTimeout)
-	for {
-		var got int
-		if err := b.s.Store.DB().Get(&got, `SELECT count(*) FROM tickets WHERE channel_id = $1 AND routing_state = $2`, ch, state); err != nil {
-			b.t.Fatal(err)
-		}
-		if got >= n {
-			return
-		}
-		if time.Now().After(deadline) {
-			b.t.Fatalf("after %s only %d of %d tickets of %s are %s", settleTimeout, got, n, ch, state)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-type ticket struct {
-	ID             string     `db:"id"`
-	ConversationID string     `db:"conversation_id"`
-	WorkflowID     string     `db:"workflow_id"`
-	AssignedAt     *time.Time `db:"assigned_at"`
-}
-
-const ticketSQL = `SELECT t.id, t.conversation_id, c.workflow_id, t.assigned_at FROM tickets t JOIN conversations c ON c.id = t.conversation_id `
-
-func (b *bench) tickets(ch string) []ticket {
-	b.t.Helper()
-	var out []ticket
-	if err := b.s.Store.DB().Select(&out, ticketSQL+`WHERE t.channel_id = $1`, ch); err != nil {
-		b.t.Fatal(err)
-	}
-	return out
-}
-
-// assignedTo waits for the ticket assigned to user and returns it.
-func (b *bench) assignedTo(user string) ticket {
-	b.t.Helper()
-	deadline := time.Now().Add(settleTimeout)
-	for {
-		var out []ticket
-		if err := b.s.Store.DB().Select(&out, ticketSQL+`WHERE t.assignee_user_id = $1 AND t.routing_state = 'assigned'`, user); err != nil {
-			b.t.Fatal(err)
-		}
-		if len(out) > 0 && out[0].AssignedAt != nil {
-			return out[0]
-		}
-		if time.Now().After(deadline) {
-			b.t.Fatalf("no ticket assigned to %s after %s", user, settleTimeout)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-// workflowAssignedAt is the server's time of the history event in which the
-// workflow set its RoutingState search attribute to assigned.
-func (b *bench) workflowAssignedAt(workflowID string) time.Time {
-	b.t.Helper()
-	key := workflows.RoutingStateKey.GetName()
-	dc := converter.GetDefaultDataConverter()
-	deadline := time.Now().Add(settleTimeout)
-	for {
-		it := b.s.Temporal.GetWorkflowHistory(context.Background(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-		for it.HasNext() {
-			ev, err := it.Next()
-			if err != nil {
-				b.t.Fatalf("history of %s: %v", workflowID, err)
-			}
-			attrs := ev.GetUpsertWorkflowSearchAttributesEventAttributes()
-			if attrs == nil {
-				continue
-			}
-			p, ok := attrs.GetSearchAttributes().GetIndexedFields()[key]
-			if !ok {
-				continue
-			}
-			var state string
-			if err := dc.FromPayload(p, &state); err == nil && state == "assigned" {
-				return ev.GetEventTime().AsTime()
-			}
-		}
-		if time.Now().After(deadline) {
-			b.t.Fatalf("workflow %s never recorded RoutingState=assigned", workflowID)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-// bareRun signal-with-starts n bare workflows from c goroutines and waits
-// until each ran its last activity; it returns the window from the first
-// start to the last activity, and each workflow's start-to-last-activity time.
-func (b *bench) bareRun(rec *bareRecorder, prefix string, n, c int) (time.Duration, []time.Duration) {
-	b.t.Helper()
-	base := rec.count()
-	ids := make([]string, n)
-	sent := make([]time.Time, n)
-	errs := make([]error, n)
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for range c {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				ids[i] = fmt.Sprintf("bare:%s:%d", prefix, i)
-				sent[i] = time.Now()
-				errs[i] = signalWithStartBare(context.Background(), b.s.Temporal, ids[i], fmt.Sprintf("msg-%s-%d", prefix, i))
-			}
-		}()
-	}
-	for i := range n {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			b.t.Fatalf("signal-with-start bare workflow: %v", err)
-		}
-	}
-	deadline := time.Now().Add(settleTimeout)
-	for rec.count() < base+n {
-		if time.Now().After(deadline) {
-			b.t.Fatalf("after %s only %d of %d bare workflows finished", settleTimeout, rec.count()-base, n)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	first := sent[0]
-	var last time.Time
-	lat := make([]time.Duration, n)
-	for i, id := range ids {
-		done, _ := rec.at(id)
-		lat[i] = done.Sub(sent[i])
-		if sent[i].Before(first) {
-			first = sent[i]
-		}
-		if done.After(last) {
-			last = done
-		}
-	}
-	return last.Sub(first), lat
-}
-
-// earliest is the first of the times in m.
-func earliest(m map[string]time.Time) time.Time {
-	var first time.Time
-	for _, at := range m {
-		if first.IsZero() || at.Before(first) {
-			first = at
-		}
-	}
-	return first
-}
-
-// clockSkew bounds the offset between this process's clock and PostgreSQL's:
-// |offset| plus half the round trip of the quickest of ten samples.
-func (b *bench) clockSkew() time.Duration {
-	b.t.Helper()
-	best := time.Duration(1<<63 - 1)
-	var bound time.Duration
-	for range 10 {
-		var db time.Time
-		t0 := time.Now()
-		if err := b.s.Store.DB().Get(&db, `SELECT clock_timestamp()`); err != nil {
-			b.t.Fatal(err)
-		}
-		rtt := time.Since(t0)
-		if rtt < best {
-			best = rtt
-			off := db.Sub(t0.Add(rtt / 2))
-			if off < 0 {
-				off = -off
-			}
-			bound = off + rtt/2
-		}
-	}
-	return bound
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }

@@ -23,6 +23,8 @@ type Host interface {
 	// DecodeJSON reads c's body into dst like every API route: a JSON Content-Type (or none), exact keys,
 	// no unknown fields, then dst's validate tags; every problem is an error Fail answers 4xx naming the field.
 	DecodeJSON(c *gin.Context, dst any) error
+	// CheckStorable refuses a JSON body PostgreSQL cannot store (NUL, invalid UTF-8) with an error Fail answers 422 naming the field.
+	CheckStorable(body []byte) error
 	// Fail answers c with the problem+json err maps to (404, 409, 422 naming fields, 503 …).
 	Fail(c *gin.Context, err error)
 	// Problem answers c with a problem+json of status and detail.

@@ -2,8 +2,11 @@ package rules
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
+	"time"
 
+	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/vm"
 )
 
@@ -27,9 +30,8 @@ func BenchmarkEvaluateOneRule(b *testing.B) {
 	}
 }
 
-// BenchmarkEvaluate100Rules evaluates a 100-rule set of mixed kinds, all cached.
-func BenchmarkEvaluate100Rules(b *testing.B) {
-	e := NewEngine()
+// hundredRules is a 100-rule set of mixed kinds, in ascending priority, so Evaluate has to sort it.
+func hundredRules() RuleSet {
 	var set RuleSet
 	for i := range 100 {
 		var r Rule
@@ -46,16 +48,100 @@ func BenchmarkEvaluate100Rules(b *testing.B) {
 		r.ID = fmt.Sprintf("rule-%03d", i)
 		set.Rules = append(set.Rules, r)
 	}
+	return set
+}
+
+// BenchmarkEvaluate100Rules evaluates a 100-rule set of mixed kinds, all cached.
+func BenchmarkEvaluate100Rules(b *testing.B) {
+	e := NewEngine()
+	set := hundredRules()
 	env := sampleEnv()
 	res := e.Evaluate(set, "ch_email", env)
 	if len(res.Errors) > 0 || len(res.Matched) == 0 {
 		b.Fatalf("unexpected result: %+v", res)
 	}
 	b.ReportAllocs()
+	runtime.LockOSThread() // so that threadCPU measures this goroutine
+	defer runtime.UnlockOSThread()
+	c0 := threadCPU()
 	b.ResetTimer()
 	for b.Loop() {
 		e.Evaluate(set, "ch_email", env)
 	}
+	b.ReportMetric(float64((threadCPU()-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+}
+
+// plainRuns are the programs an evaluation of set runs, in its order: every
+// when, and the set programs of the rules whose when is true.
+func plainRuns(b *testing.B, e *Engine, set RuleSet, env Env) []*vm.Program {
+	b.Helper()
+	res := e.Evaluate(set, "ch_email", env)
+	matched := map[string]bool{}
+	for _, id := range res.Matched {
+		matched[id] = true
+	}
+	ev := evaluators.Get().(*evaluator)
+	defer ev.release()
+	ev.plan(set.Rules, "ch_email")
+	var programs []*vm.Program
+	for _, st := range ev.steps {
+		c := e.lookup(st.rule)
+		programs = append(programs, c.when)
+		for _, v := range c.set {
+			if v.program != nil && matched[st.rule.ID] {
+				programs = append(programs, v.program)
+			}
+		}
+	}
+	return programs
+}
+
+// BenchmarkEvaluate100RulesVsExprRun measures, interleaved in one run,
+// Evaluate of the 100-rule set and plain expr.Run (a fresh VM per call, no
+// budgets, no merging) of the same compiled programs Evaluate runs, and
+// reports both times, both allocation counts and their ratio.
+func BenchmarkEvaluate100RulesVsExprRun(b *testing.B) {
+	e := NewEngine()
+	set := hundredRules()
+	env := sampleEnv()
+	programs := plainRuns(b, e, set, env)
+	plain := func() {
+		m := &meter{}
+		penv := &runEnv{Env: env, Charge: m.chargeValue}
+		for _, p := range programs {
+			m.used = 0
+			if _, err := expr.Run(p, penv); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	evalAllocs := testing.AllocsPerRun(100, func() { e.Evaluate(set, "ch_email", env) })
+	plainAllocs := testing.AllocsPerRun(100, plain)
+	var evalTime, plainTime, evalCPU, plainCPU time.Duration
+	runtime.LockOSThread() // so that threadCPU measures this goroutine
+	defer runtime.UnlockOSThread()
+	b.ResetTimer()
+	for b.Loop() {
+		c0, t0 := threadCPU(), time.Now()
+		e.Evaluate(set, "ch_email", env)
+		c1, t1 := threadCPU(), time.Now()
+		plain()
+		c2, t2 := threadCPU(), time.Now()
+		evalTime, evalCPU = evalTime+t1.Sub(t0), evalCPU+c1-c0
+		plainTime, plainCPU = plainTime+t2.Sub(t1), plainCPU+c2-c1
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(evalTime.Nanoseconds())/n, "evaluate-ns/op")
+	b.ReportMetric(float64(plainTime.Nanoseconds())/n, "exprrun-ns/op")
+	b.ReportMetric(float64(evalTime)/float64(plainTime), "ratio")
+	// Thread CPU time leaves out the time spent waiting for a CPU on a busy
+	// machine (and the GC's background workers on other threads).
+	b.ReportMetric(float64(evalCPU.Nanoseconds())/n, "evaluate-cpu-ns/op")
+	b.ReportMetric(float64(plainCPU.Nanoseconds())/n, "exprrun-cpu-ns/op")
+	b.ReportMetric(safeRatio(evalCPU, plainCPU), "cpu-ratio")
+	b.ReportMetric(evalAllocs, "evaluate-allocs/op")
+	b.ReportMetric(plainAllocs, "exprrun-allocs/op")
+	b.ReportMetric(float64(len(programs)), "programs")
 }
 
 // BenchmarkCompileEveryTime is the baseline without a cache: compile the rule, then run it.
@@ -67,10 +153,18 @@ func BenchmarkCompileEveryTime(b *testing.B) {
 		if len(c.errs) > 0 {
 			b.Fatal(c.errorMessage())
 		}
-		ev := &evaluator{env: env, vm: vm.VM{MemoryBudget: MemoryBudget}}
-		ev.env.meter = &ev.meter
-		if _, _, err := ev.apply(c); err != nil {
+		ev := newEvaluator()
+		ev.env.Env = env
+		if _, err := ev.apply(c); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+// safeRatio is a / b, 0 when b is 0 (threadCPU unavailable).
+func safeRatio(a, b time.Duration) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
 }

@@ -52,14 +52,14 @@ func compileExpr(src string, asBool bool) (*vm.Program, *CompileError) {
 
 // options returns the compile options; g, if not nil, is the accounting patch.
 func options(asBool bool, g *guard) []expr.Option {
-	opts := make([]expr.Option, 0, len(functionOptions)+4)
-	opts = append(opts, expr.Env(Env{}), expr.MaxNodes(MaxNodes))
+	opts := make([]expr.Option, 0, len(functionOptions)+5)
+	opts = append(opts, expr.Env(runEnv{}), expr.MaxNodes(MaxNodes))
 	opts = append(opts, functionOptions...)
 	if asBool {
 		opts = append(opts, expr.AsBool())
 	}
 	if g != nil {
-		opts = append(opts, expr.Patch(g))
+		opts = append(opts, expr.Patch(g), expr.Patch(fieldPatch{}))
 	}
 	return opts
 }

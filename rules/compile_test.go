@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -115,4 +116,70 @@ func TestRuntimeLimits(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, true, out)
 	})
+}
+
+func TestLiteralArgumentsArePrecomputed(t *testing.T) {
+	tests := []struct {
+		when       string
+		has, lacks string
+		want       bool
+	}{
+		{`matches(ticket.subject, "(?i)^refund")`, "OpMatchesConst", "rxmatch", true},
+		{`not matches(ticket.subject, "^invoice")`, "OpMatchesConst", "rxmatch", true},
+		{`contains_any(message.text, ["nothing", "REFUND"])`, "OpPush", "OpArray", true},
+		{`contains_any(message.text, ["nothing", ticket.status])`, "OpArray", "", false},
+		// On a value of unknown type the function form stays, so nil is still an error.
+		{`matches(ticket.properties.missing, "x")`, "rxmatch", "OpMatchesConst", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.when, func(t *testing.T) {
+			p, ce := compileExpr(tt.when, true)
+			require.Nil(t, ce)
+			code := p.Disassemble()
+			assert.Contains(t, code, tt.has)
+			if tt.lacks != "" {
+				assert.NotContains(t, code, tt.lacks)
+			}
+			got, err := evalWhen(t, tt.when, sampleEnv())
+			if strings.Contains(tt.when, "missing") {
+				assert.ErrorContains(t, err, "must be a string")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+func TestStringFieldsAreReadFromBoxedCopies(t *testing.T) {
+	env := sampleEnv()
+	for _, f := range stringFields {
+		t.Run(f.path, func(t *testing.T) {
+			p, ce := compileExpr(f.path, false)
+			require.Nil(t, ce)
+			assert.Contains(t, p.Disassemble(), fieldName, "read through the boxed copies")
+			got, err := evalWhenAny(t, f.path, env)
+			require.NoError(t, err)
+			want := reflect.ValueOf(env).Field(f.index[0]).Field(f.index[1]).Interface()
+			assert.Equal(t, want, got)
+		})
+	}
+	require.LessOrEqual(t, len(stringFields), len(boxedFields{}.values))
+
+	// A root always means the env's field: it cannot be redeclared.
+	assert.ErrorContains(t, Validate(`let message = {"from": "x"}; message.from == "x"`), "cannot redeclare message")
+	// Optional chaining and $env paths still read the env.
+	got, err := evalWhen(t, `message?.from == $env.message.from && contact.domain == "bigcorp.se"`, env)
+	require.NoError(t, err)
+	assert.Equal(t, true, got)
+}
+
+// evalWhenAny compiles and runs a set-value expression against env.
+func evalWhenAny(t testing.TB, src string, env Env) (any, error) {
+	t.Helper()
+	p, ce := compileExpr(src, false)
+	require.Nil(t, ce, "compile %q", src)
+	ev := newEvaluator()
+	ev.env.Env = env
+	return ev.run(p)
 }

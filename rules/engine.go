@@ -65,19 +65,52 @@ func (e *Engine) lookup(r *Rule) *compiledRule {
 	return fresh
 }
 
-// evaluator is the per-call state of Evaluate, pooled: a VM and the env it runs on.
+// evaluator is the per-call state of Evaluate, pooled so that an evaluation
+// allocates nothing per rule of its own: a VM reused across runs, the env it
+// runs on (built once per evaluation), and the buffers of the evaluation plan.
 type evaluator struct {
-	vm    vm.VM
-	env   Env
-	meter meter
+	vm     vm.VM
+	env    runEnv
+	meter  meter
+	keys   []orderKey // the applicable rules' sort keys
+	steps  []step     // the applicable rules in evaluation order
+	values []any      // the set values of the rule being applied
 }
 
-var evaluators = sync.Pool{New: func() any { return &evaluator{vm: vm.VM{MemoryBudget: MemoryBudget}} }}
+// orderKey is a rule's place in the evaluation order: its priority and its position in the set.
+type orderKey struct {
+	priority int
+	pos      int
+}
+
+// step is one applicable rule of an evaluation and its compiled form (nil until looked up).
+type step struct {
+	rule *Rule
+	c    *compiledRule
+}
+
+var evaluators = sync.Pool{New: func() any { return newEvaluator() }}
+
+// newEvaluator returns an evaluator whose env charges its own meter.
+func newEvaluator() *evaluator {
+	ev := &evaluator{vm: vm.VM{MemoryBudget: MemoryBudget}}
+	ev.env.Charge = ev.meter.chargeValue
+	return ev
+}
 
 // run runs one program with a fresh work budget.
 func (ev *evaluator) run(p *vm.Program) (any, error) {
 	ev.meter = meter{}
 	return ev.vm.Run(p, &ev.env)
+}
+
+// release clears the references the evaluator holds and returns it to the pool.
+func (ev *evaluator) release() {
+	ev.env.Env, ev.env.boxed = Env{}, boxedFields{}
+	clear(ev.steps)
+	ev.steps = ev.steps[:0]
+	clear(ev.values)
+	evaluators.Put(ev)
 }
 
 // Evaluate runs the enabled rules of set that apply to channelID against env and merges their effects; see the package doc for the order and conflict rules.
@@ -89,28 +122,22 @@ func (e *Engine) Evaluate(set RuleSet, channelID string, env Env) Result {
 		RequiredSkills: []string{},
 	}
 	ev := evaluators.Get().(*evaluator)
-	ev.env = env
-	ev.env.meter = &ev.meter
-	defer func() {
-		ev.env = Env{}
-		evaluators.Put(ev)
-	}()
+	defer ev.release()
+	ev.env.Env = env // the environment is built once per evaluation and shared by every run
+	ev.plan(set.Rules, channelID)
+	e.lookupCached(ev.steps)
 
-	order := evaluationOrder(set.Rules)
-	for k := range set.Rules {
-		r := &set.Rules[k]
-		if order != nil {
-			r = &set.Rules[order[k]]
+	for i := range ev.steps {
+		st := &ev.steps[i]
+		r, c := st.rule, st.c
+		if c == nil {
+			c = e.lookup(r) // compiled only when reached: a stop rule may end the evaluation first
 		}
-		if !r.Enabled || (r.ChannelID != "" && r.ChannelID != channelID) {
-			continue
-		}
-		c := e.lookup(r)
 		if len(c.errs) > 0 {
 			res.Errors = append(res.Errors, RuleError{RuleID: r.ID, Message: "rule is invalid: " + c.errorMessage()})
 			continue
 		}
-		matched, values, err := ev.apply(c)
+		matched, err := ev.apply(c)
 		if err != nil {
 			res.Errors = append(res.Errors, RuleError{RuleID: r.ID, Message: err.Error()})
 			continue
@@ -121,7 +148,7 @@ func (e *Engine) Evaluate(set RuleSet, channelID string, env Env) Result {
 		res.Matched = append(res.Matched, r.ID)
 		for i, v := range c.set {
 			if _, taken := res.Properties[v.key]; !taken {
-				res.Properties[v.key] = values[i]
+				res.Properties[v.key] = ev.values[i]
 			}
 		}
 		res.RequiredSkills = append(res.RequiredSkills, c.skills...)
@@ -134,54 +161,89 @@ func (e *Engine) Evaluate(set RuleSet, channelID string, env Env) Result {
 	return res
 }
 
-// apply evaluates a rule's when and, if it matches, its set values; any error fails the whole rule.
-func (ev *evaluator) apply(c *compiledRule) (bool, []any, error) {
+// plan fills ev.steps with the enabled rules that apply to channelID, by
+// descending Priority, then ascending ID, then position in rules.
+func (ev *evaluator) plan(rules []Rule, channelID string) {
+	keys := ev.keys[:0]
+	sorted := true
+	for i := range rules {
+		r := &rules[i]
+		if !r.Enabled || (r.ChannelID != "" && r.ChannelID != channelID) {
+			continue
+		}
+		if n := len(keys); n > 0 && sorted && compareRules(&rules[keys[n-1].pos], r) > 0 {
+			sorted = false
+		}
+		keys = append(keys, orderKey{priority: r.Priority, pos: i})
+	}
+	if !sorted {
+		// Keys hold no pointers, so sorting them costs no write barriers;
+		// the position makes the order total, as a stable sort would.
+		slices.SortFunc(keys, func(a, b orderKey) int {
+			if c := cmp.Compare(b.priority, a.priority); c != 0 {
+				return c
+			}
+			if c := cmp.Compare(rules[a.pos].ID, rules[b.pos].ID); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.pos, b.pos)
+		})
+	}
+	ev.keys = keys
+	steps := ev.steps[:0]
+	for _, k := range keys {
+		steps = append(steps, step{rule: &rules[k.pos]})
+	}
+	ev.steps = steps
+}
+
+// lookupCached fills in the cached programs of steps under one read lock;
+// the steps whose rule is not cached at its version and text keep a nil program.
+func (e *Engine) lookupCached(steps []step) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	for i := range steps {
+		r := steps[i].rule
+		if c, ok := e.programs[r.ID]; ok && c.version == r.Version && c.sameSource(r) {
+			steps[i].c = c
+		}
+	}
+}
+
+// apply evaluates a rule's when and, if it matches, its set values into
+// ev.values[:len(c.set)]; any error fails the whole rule.
+func (ev *evaluator) apply(c *compiledRule) (bool, error) {
 	out, err := ev.run(c.when)
 	if err != nil {
-		return false, nil, errors.New(runtimeMessage("when", err))
+		return false, errors.New(runtimeMessage("when", err))
 	}
 	switch b := out.(type) {
 	case bool:
 		if !b {
-			return false, nil, nil
+			return false, nil
 		}
 	case nil:
-		return false, nil, nil
+		return false, nil
 	default:
-		return false, nil, fmt.Errorf("when: evaluated to %T, not a boolean", out)
+		return false, fmt.Errorf("when: evaluated to %T, not a boolean", out)
 	}
 	if len(c.set) == 0 {
-		return true, nil, nil
+		return true, nil
 	}
-	values := make([]any, len(c.set))
+	if cap(ev.values) < len(c.set) {
+		ev.values = make([]any, len(c.set))
+	}
+	ev.values = ev.values[:len(c.set)]
 	for i, v := range c.set {
 		if v.program == nil {
-			values[i] = v.literal
+			ev.values[i] = v.literal
 			continue
 		}
-		if values[i], err = ev.run(v.program); err != nil {
-			return false, nil, errors.New(runtimeMessage("set."+v.key, err))
+		if ev.values[i], err = ev.run(v.program); err != nil {
+			return false, errors.New(runtimeMessage("set."+v.key, err))
 		}
 	}
-	return true, values, nil
-}
-
-// evaluationOrder returns the indexes of rules by descending Priority, then
-// ascending ID, or nil when rules are already in that order.
-func evaluationOrder(rules []Rule) []int {
-	sorted := true
-	for i := 1; i < len(rules) && sorted; i++ {
-		sorted = compareRules(&rules[i-1], &rules[i]) <= 0
-	}
-	if sorted {
-		return nil
-	}
-	order := make([]int, len(rules))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return compareRules(&rules[a], &rules[b]) })
-	return order
+	return true, nil
 }
 
 // compareRules orders rules by descending Priority, then ascending ID.

@@ -14,8 +14,18 @@ type Env struct {
 	Channel Channel `expr:"channel" json:"channel"`
 	// Now is the evaluation time in the account's time zone, given by the caller.
 	Now time.Time `expr:"now" json:"now"`
+}
 
-	meter *meter // work accounting for the current run; set by the evaluator
+// runEnv is what compiled programs run against: the fields of Env, promoted,
+// and the work-accounting hook the compiler inserts (see guard). The hook is a
+// typed field rather than an expr function so that the VM calls it directly,
+// without building an argument list.
+type runEnv struct {
+	Env
+	// Charge charges the size of a value to the current run's work budget and returns true.
+	Charge func(any) bool `expr:"_charge" json:"-"`
+
+	boxed boxedFields // the string fields, boxed once per evaluation
 }
 
 // Ticket is the ticket as rules see it.

@@ -47,8 +47,8 @@ var functionOptions = []expr.Option{
 		new(func([]any) string)),
 	expr.Function("string", stringFunc,
 		new(func(any) string)),
-	expr.Function(chargeName, chargeFunc,
-		new(func(any, any) bool)),
+	expr.Function(fieldName, fieldFunc,
+		new(func(any, int) string)),
 	expr.DisableBuiltin("concat"),
 	expr.DisableBuiltin("flatten"),
 	expr.DisableBuiltin("toJSON"),
@@ -152,13 +152,68 @@ func containsAnyFunc(params ...any) (any, error) {
 	default:
 		return nil, fmt.Errorf("contains_any: argument 2 must be a list of strings, not %T", params[1])
 	}
-	lower := strings.ToLower(s)
+	return containsAny(s, items), nil
+}
+
+// containsAny reports whether s contains any non-empty item, ignoring case as
+// strings.ToLower does; ASCII text is compared without building lower-cased copies.
+func containsAny(s string, items []string) bool {
+	var lower string // built only for non-ASCII input
+	ascii := isASCII(s)
 	for _, item := range items {
-		if item != "" && strings.Contains(lower, strings.ToLower(item)) {
-			return true, nil
+		if item == "" {
+			continue
+		}
+		if ascii && isASCII(item) {
+			if indexFoldASCII(s, item) {
+				return true
+			}
+			continue
+		}
+		if lower == "" {
+			lower = strings.ToLower(s)
+		}
+		if strings.Contains(lower, strings.ToLower(item)) {
+			return true
 		}
 	}
-	return false, nil
+	return false
+}
+
+// isASCII reports whether s has only ASCII bytes.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// indexFoldASCII reports whether the ASCII string s contains the ASCII string sub, ignoring case.
+func indexFoldASCII(s, sub string) bool {
+	first := lowerASCII(sub[0])
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if lowerASCII(s[i]) != first {
+			continue
+		}
+		j := 1
+		for j < len(sub) && lowerASCII(s[i+j]) == lowerASCII(sub[j]) {
+			j++
+		}
+		if j == len(sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// lowerASCII lower-cases one ASCII letter.
+func lowerASCII(b byte) byte {
+	if 'A' <= b && b <= 'Z' {
+		return b + 'a' - 'A'
+	}
+	return b
 }
 
 // inBusinessHoursFunc implements in_business_hours(now, spec, tz).

@@ -2,6 +2,8 @@ package rules
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -137,4 +139,36 @@ func TestRegexCacheIsBoundedAndConcurrent(t *testing.T) {
 
 	_, err = compileRegex(string(make([]byte, MaxRegexBytes+1)))
 	assert.ErrorIs(t, err, ErrLimit)
+}
+
+func TestContainsAnyMatchesToLowerSemantics(t *testing.T) {
+	reference := func(s string, items []string) bool {
+		lower := strings.ToLower(s)
+		for _, item := range items {
+			if item != "" && strings.Contains(lower, strings.ToLower(item)) {
+				return true
+			}
+		}
+		return false
+	}
+	texts := []string{"", "Refund please", "REFUND", "I want a reFUNd!", "Återbetalning tack", "ÅTERBETALNING", "İstanbul", "straße", "x", "[at]@{z}`"}
+	items := [][]string{nil, {""}, {"refund"}, {"FUND"}, {"återbetalning"}, {"ÅTER", "zzz"}, {"i̇stanbul"}, {"STRASSE"}, {"@", "["}, {"`"}, {"{Z}"}, {"refund please!"}}
+	for _, s := range texts {
+		for _, list := range items {
+			assert.Equal(t, reference(s, list), containsAny(s, list), "contains_any(%q, %q)", s, list)
+		}
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	alphabet := []byte("aAbBzZ@[`{ ")
+	word := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		return string(b)
+	}
+	for range 2000 {
+		s, list := word(r.IntN(12)), []string{word(r.IntN(4)), word(r.IntN(3))}
+		require.Equal(t, reference(s, list), containsAny(s, list), "contains_any(%q, %q)", s, list)
+	}
 }

@@ -48,9 +48,8 @@ func FuzzValidate(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Validate accepted %q but compile failed: %v", when, err)
 		}
-		ev := &evaluator{env: env}
-		ev.env.meter = &ev.meter
-		ev.vm.MemoryBudget = MemoryBudget
+		ev := newEvaluator()
+		ev.env.Env = env
 		_, _ = ev.run(p) // runtime errors are fine; panics are not, and the work budget stops runaway loops
 		// The engine must also survive it, as a rule.
 		res := NewEngine().Evaluate(RuleSet{Rules: []Rule{propertyRule("f", 1, when, map[string]any{"x": "y"})}}, "", env)

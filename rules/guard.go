@@ -18,7 +18,7 @@ var loopBuiltins = map[string]bool{
 // guard is the AST patch that inserts work accounting: it wraps every loop's
 // collection, and every operation that builds a string, list or map, as
 //
-//	let $w#N = <node>; _charge($env, $w#N); $w#N
+//	let $w#N = <node>; _charge($w#N); $w#N
 //
 // which keeps the node's type, so type checking is unchanged. It also records
 // the first invalid literal argument to a helper (a bad regex, business-hours
@@ -50,6 +50,9 @@ func (g *guard) Visit(node *ast.Node) {
 				return
 			}
 			g.checkLiterals(id.Value, n.Arguments)
+			if g.literalErr == nil && g.precompute(node, id.Value, n.Arguments) {
+				return
+			}
 		}
 		if builds(n.Type()) {
 			*node = g.wrap(n)
@@ -59,6 +62,55 @@ func (g *guard) Visit(node *ast.Node) {
 			*node = g.wrap(n)
 		}
 	}
+}
+
+// precompute replaces work the VM would repeat on every run by its result,
+// computed once here, and reports whether it replaced the node itself:
+//
+//   - matches(s, "literal") on a string s becomes s matches "literal", which
+//     expr compiles with the regular expression already compiled (no cache
+//     lookup per run); on a string both forms give the same answer;
+//   - contains_any's literal list of strings becomes a constant []string,
+//     so the list is not built on every run.
+func (g *guard) precompute(node *ast.Node, fn string, args []ast.Node) bool {
+	switch fn {
+	case matchesAlias:
+		if len(args) != 2 {
+			return false
+		}
+		lit, ok := args[1].(*ast.StringNode)
+		if t := typeOf(args[0]); !ok || t == nil || t.Kind() != reflect.String {
+			return false
+		}
+		if _, err := compileRegex(lit.Value); err != nil {
+			return false
+		}
+		op := &ast.BinaryNode{Operator: "matches", Left: args[0], Right: lit}
+		op.SetLocation((*node).Location())
+		op.SetType((*node).Type())
+		*node = op
+		return true
+	case "contains_any":
+		if len(args) != 2 {
+			return false
+		}
+		list, ok := args[1].(*ast.ArrayNode)
+		if !ok {
+			return false
+		}
+		items := make([]string, len(list.Nodes))
+		for i, n := range list.Nodes {
+			s, ok := n.(*ast.StringNode)
+			if !ok {
+				return false
+			}
+			items[i] = s.Value
+		}
+		c := &ast.ConstantNode{Value: items}
+		c.SetLocation(list.Location())
+		args[1] = c
+	}
+	return false
 }
 
 // wrap returns node wrapped in the accounting sequence.
@@ -71,7 +123,7 @@ func (g *guard) wrap(node ast.Node) ast.Node {
 		id.SetLocation(loc)
 		return id
 	}
-	call := &ast.CallNode{Callee: ident(chargeName), Arguments: []ast.Node{ident("$env"), ident(name)}}
+	call := &ast.CallNode{Callee: ident(chargeName), Arguments: []ast.Node{ident(name)}}
 	call.SetLocation(loc)
 	seq := &ast.SequenceNode{Nodes: []ast.Node{call, ident(name)}}
 	seq.SetLocation(loc)

@@ -48,9 +48,8 @@ func evalWhen(t testing.TB, src string, env Env) (any, error) {
 	t.Helper()
 	p, ce := compileExpr(src, true)
 	require.Nil(t, ce, "compile %q", src)
-	ev := &evaluator{env: env}
-	ev.env.meter = &ev.meter
-	ev.vm.MemoryBudget = MemoryBudget
+	ev := newEvaluator()
+	ev.env.Env = env
 	return ev.run(p)
 }
 

@@ -39,19 +39,12 @@ func (m *meter) charge(n int) error {
 	return nil
 }
 
-// chargeFunc is the internal function the compiler wraps around loops and
-// value-building operations: it charges the size of its second argument to
-// the meter of the env in its first and returns true.
-func chargeFunc(params ...any) (any, error) {
-	if len(params) != 2 {
-		return true, nil
-	}
-	env, ok := params[0].(*Env)
-	if !ok || env.meter == nil {
-		return true, nil
-	}
+// chargeValue is the runEnv.Charge hook: it charges the size of v — bytes of
+// a string, elements of a list or map — and panics with the limit error once
+// the budget is spent, which the VM turns into the run's error.
+func (m *meter) chargeValue(v any) bool {
 	n := 0
-	switch v := params[1].(type) {
+	switch v := v.(type) {
 	case string:
 		n = len(v)
 	case []any:
@@ -67,10 +60,10 @@ func chargeFunc(params ...any) (any, error) {
 			n = rv.Len()
 		}
 	}
-	if err := env.meter.charge(n); err != nil {
-		return nil, err
+	if err := m.charge(n); err != nil {
+		panic(err)
 	}
-	return true, nil
+	return true
 }
 
 // checkSize fails before an operation builds a string larger than the work budget.

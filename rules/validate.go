@@ -3,7 +3,6 @@ package rules
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"reflect"
 	"regexp"
 	"slices"
@@ -30,7 +29,8 @@ type compiledRule struct {
 
 	// The source, to detect a rule whose text changed without a new version.
 	src     string
-	rawSet  map[string]any
+	rawKeys []string // the set map's keys and values, in the same order
+	rawVals []any
 	rawReqs []string
 }
 
@@ -59,7 +59,11 @@ func nameErrors(r Rule) []domain.FieldError {
 
 // compileRule validates and compiles everything in r that evaluation uses; errs is empty when the rule is usable.
 func compileRule(r Rule) *compiledRule {
-	c := &compiledRule{id: r.ID, version: r.Version, kind: r.Kind, src: r.When, rawSet: maps.Clone(r.Set), rawReqs: slices.Clone(r.RequireSkills)}
+	c := &compiledRule{id: r.ID, version: r.Version, kind: r.Kind, src: r.When, rawReqs: slices.Clone(r.RequireSkills)}
+	for k, v := range r.Set {
+		c.rawKeys = append(c.rawKeys, k)
+		c.rawVals = append(c.rawVals, v)
+	}
 	fail := func(field, format string, args ...any) {
 		c.errs = append(c.errs, domain.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 	}
@@ -175,12 +179,14 @@ func (c *compiledRule) compileSkills(skills []string, fail func(field, format st
 
 // sameSource reports whether r has the text c was compiled from.
 func (c *compiledRule) sameSource(r *Rule) bool {
-	if c.kind != r.Kind || c.src != r.When || len(c.rawSet) != len(r.Set) || !slices.Equal(c.rawReqs, r.RequireSkills) {
+	if c.kind != r.Kind || c.src != r.When || len(c.rawKeys) != len(r.Set) || !slices.Equal(c.rawReqs, r.RequireSkills) {
 		return false
 	}
-	for k, v := range r.Set {
-		old, ok := c.rawSet[k]
-		if !ok || !sameValue(old, v) {
+	// Same length and every old key present with the same value: the maps are equal.
+	// Lookups by key cost less than iterating r.Set.
+	for i, k := range c.rawKeys {
+		v, ok := r.Set[k]
+		if !ok || !sameValue(c.rawVals[i], v) {
 			return false
 		}
 	}

@@ -41,6 +41,7 @@ func makeFixtures(t *testing.T, s *testenv.Stack, name string) fixtures {
 	msg := s.Do(http.MethodPost, "/v1/channels/"+f.ids["/v1/channels/"]+"/messages", token,
 		map[string]any{"external_id": "fx", "text": "hello", "from": map[string]any{"email": "customer@example.com"}})
 	require.Equal(t, http.StatusAccepted, msg.Status, string(msg.Body))
+	f.ids["/v1/deliveries/"] = msg.Map(t)["message_id"].(string)
 	f.ids["/v1/tickets/"] = waitTicket(t, s, token, "")["id"].(string)
 	return f
 }

@@ -2,8 +2,11 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
@@ -53,6 +56,9 @@ func (h channelHost) Channel(ctx context.Context, accountID, id string) (domain.
 
 // DecodeJSON reads the body into dst strictly and validates it.
 func (channelHost) DecodeJSON(c *gin.Context, dst any) error { return decodeJSON(c, dst) }
+
+// CheckStorable refuses a JSON body PostgreSQL cannot store (NUL, invalid UTF-8) with a 422 naming the field.
+func (channelHost) CheckStorable(body []byte) error { return unstorableJSON(body) }
 
 // Fail answers with the problem err stands for.
 func (h channelHost) Fail(c *gin.Context, err error) { h.s.fail(c, err) }
@@ -134,4 +140,17 @@ func (s *Server) syncChannel(ctx context.Context, ch domain.Channel) {
 func (s *Server) traitsOf(channelType string) *traits.Traits {
 	t := s.channels.Traits(channels.Type(channelType))
 	return &t
+}
+
+// readBody reads the raw request body; one over the size limit is the *http.MaxBytesError s.fail answers 413.
+func readBody(c *gin.Context) ([]byte, error) {
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, tooLarge
+		}
+		return nil, fmt.Errorf("read body: %w", err)
+	}
+	return body, nil
 }

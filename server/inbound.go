@@ -63,6 +63,10 @@ func (s *Server) postMessage(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	if err := requireStorableBody(c); err != nil {
+		s.fail(c, err)
+		return
+	}
 	var req inboundRequest
 	if err := decodeJSON(c, &req); err != nil {
 		s.fail(c, err)
@@ -136,40 +140,4 @@ func (s *Server) deliver(ctx context.Context, m store.Undelivered) error {
 		return fmt.Errorf("signal-with-start %s: %w", m.WorkflowID, err)
 	}
 	return s.store.MarkDelivered(ctx, m.MessageID)
-}
-
-// Redrive delivers stored messages that never reached their workflow (Temporal
-// was down, or the process died between storing and signalling), every
-// interval, until ctx ends. Messages younger than grace are left to the
-// request that is delivering them.
-func (s *Server) Redrive(ctx context.Context, interval, grace time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		s.redriveOnce(ctx, grace)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-func (s *Server) redriveOnce(ctx context.Context, grace time.Duration) {
-	pending, err := s.store.UndeliveredMessages(ctx, grace, 100)
-	if err != nil {
-		if ctx.Err() == nil {
-			s.log.Warn("redrive: list undelivered messages", "error", err)
-		}
-		return
-	}
-	for _, m := range pending {
-		if err := s.deliver(ctx, m); err != nil {
-			if ctx.Err() == nil {
-				s.log.Warn("redrive: delivery failed; will retry", "message_id", m.MessageID, "error", err)
-			}
-			return
-		}
-		s.log.Info("redrive: delivered", "message_id", m.MessageID, "workflow_id", m.WorkflowID)
-	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/routedesk/routedesk/domain"
 	"github.com/routedesk/routedesk/rules"
+	"github.com/routedesk/routedesk/store"
 )
 
 // route is one API operation: it registers the handler and documents it in /openapi.json.
@@ -68,6 +69,9 @@ func (s *Server) routes() []route {
 		{method: http.MethodGet, path: "/v1/rules/:id", tag: "rules", summary: "Get a routing rule", auth: authAny, response: ruleResponse{}, status: 200, handler: s.getRule},
 		{method: http.MethodPatch, path: "/v1/rules/:id", tag: "rules", summary: "Change a routing rule (JSON merge patch; its version grows)", auth: authAdmin, request: ruleRequest{}, response: ruleResponse{}, status: 200, handler: s.patchRule},
 		{method: http.MethodDelete, path: "/v1/rules/:id", tag: "rules", summary: "Remove a routing rule", auth: authAdmin, status: 204, handler: s.deleteRule},
+
+		{method: http.MethodGet, path: "/v1/deliveries", tag: "inbound", summary: "Inbound messages not yet accepted by their conversation workflow: state=failed (given up, default) or pending (being retried), with channel, reason and attempts", auth: authAdmin, response: list[store.Delivery]{}, status: 200, query: append([]string{"state"}, pageQuery...), handler: s.listDeliveries},
+		{method: http.MethodPost, path: "/v1/deliveries/:id/retry", tag: "inbound", summary: "Re-queue an undelivered inbound message (id: its message id) for redelivery, attempts reset (409 once delivered)", auth: authAdmin, response: store.Delivery{}, status: 202, handler: s.retryDelivery},
 
 		{method: http.MethodGet, path: "/v1/tickets", tag: "tickets", summary: "List tickets, newest first", auth: authAny, response: list[domain.Ticket]{}, status: 200, query: append([]string{"status", "channel_id", "assignee_id", "routing_state", "contact_id"}, pageQuery...), handler: s.listTickets},
 		{method: http.MethodGet, path: "/v1/tickets/:id", tag: "tickets", summary: "Get a ticket", auth: authAny, response: domain.Ticket{}, status: 200, handler: s.getTicket},

@@ -39,6 +39,13 @@ type Config struct {
 	// ContinueAsNewAfter overrides the history length at which conversation
 	// workflows continue as new (0: the workflow's default); for tests.
 	ContinueAsNewAfter int
+	// RedriveMaxAttempts is how many times the redrive loop tries a message
+	// before marking its delivery failed (0: DefaultRedriveMaxAttempts).
+	RedriveMaxAttempts int
+	// RedriveBackoff and RedriveMaxBackoff bound the wait between attempts,
+	// doubling from the first to the second (0: the defaults, 1 s and 5 min).
+	RedriveBackoff    time.Duration
+	RedriveMaxBackoff time.Duration
 }
 
 // Server serves the HTTP API.
@@ -48,6 +55,7 @@ type Server struct {
 	cfg      Config
 	log      *slog.Logger
 	metrics  *httpMetrics
+	redrive  *redriveMetrics
 	gatherer prometheus.Gatherer
 	engine   *gin.Engine
 	rules    *rules.Engine
@@ -59,8 +67,18 @@ func New(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, reg pr
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
-	s := &Server{store: st, temporal: tc, cfg: cfg, log: log, gatherer: gatherer, metrics: newHTTPMetrics(reg), rules: rules.NewEngine(),
-		channels: cfg.Channels}
+	if cfg.RedriveMaxAttempts <= 0 {
+		cfg.RedriveMaxAttempts = DefaultRedriveMaxAttempts
+	}
+	if cfg.RedriveBackoff <= 0 {
+		cfg.RedriveBackoff = DefaultRedriveBackoff
+	}
+	if cfg.RedriveMaxBackoff <= 0 {
+		cfg.RedriveMaxBackoff = DefaultRedriveMaxBackoff
+	}
+	cfg.RedriveMaxBackoff = max(cfg.RedriveMaxBackoff, cfg.RedriveBackoff)
+	s := &Server{store: st, temporal: tc, cfg: cfg, log: log, gatherer: gatherer, metrics: newHTTPMetrics(reg),
+		redrive: newRedriveMetrics(reg), rules: rules.NewEngine(), channels: cfg.Channels}
 	if s.channels == nil {
 		s.channels = registry.New(registry.Deps{Store: st, Graph: cfg.Graph, Log: log})
 	}

@@ -41,8 +41,10 @@ type Accepted struct {
 type WorkflowIDFor func(channelID, threadKey string) string
 
 // AcceptInbound stores an inbound message and its conversation in one
-// transaction. A message whose (channel, external id) is stored already is
-// not stored again: the earlier one is returned with Duplicate set.
+// transaction. A message on an existing conversation keeps the workflow id
+// stored on it (workflowID names only new conversations). A message whose
+// (channel, external id) is stored already is not stored again: the earlier
+// one is returned with Duplicate set.
 func (s *Store) AcceptInbound(ctx context.Context, in Inbound, workflowID WorkflowIDFor) (Accepted, error) {
 	var acc Accepted
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -57,7 +59,9 @@ func (s *Store) AcceptInbound(ctx context.Context, in Inbound, workflowID Workfl
 		err = tx.QueryRowxContext(ctx,
 			`INSERT INTO conversations (id, account_id, channel_id, thread_key, workflow_id)
 			 VALUES ($1, $2, $3, $4, $5)
-			 ON CONFLICT (channel_id, thread_key) DO UPDATE SET thread_key = EXCLUDED.thread_key
+			 ON CONFLICT (channel_id, thread_key) DO UPDATE SET thread_key = EXCLUDED.thread_key,
+			    -- a stored id Temporal refuses (not printable ASCII, from before ids were encoded) never ran: replace it
+			    workflow_id = CASE WHEN conversations.workflow_id ~ '[^ -~]' THEN EXCLUDED.workflow_id ELSE conversations.workflow_id END
 			 RETURNING id, workflow_id`,
 			NewID("conv"), in.AccountID, in.ChannelID, in.ThreadKey, workflowID(in.ChannelID, in.ThreadKey),
 		).Scan(&acc.ConversationID, &acc.WorkflowID)
@@ -118,7 +122,7 @@ func findMessage(ctx context.Context, q sqlx.QueryerContext, channelID, external
 // MarkDelivered records that the conversation workflow has accepted the messages.
 func (s *Store) MarkDelivered(ctx context.Context, messageIDs ...string) error {
 	_, err := s.db.ExecContext(ctx,
-		`UPDATE messages SET delivered_at = now() WHERE id = ANY($1) AND delivered_at IS NULL`, messageIDs)
+		`UPDATE messages SET delivered_at = now(), delivery_next_at = NULL, delivery_failed_at = NULL WHERE id = ANY($1) AND delivered_at IS NULL`, messageIDs)
 	if err != nil {
 		return fmt.Errorf("mark messages delivered: %w", err)
 	}
@@ -134,6 +138,9 @@ type Undelivered struct {
 	ChannelName    string `db:"channel_name"`
 	ConversationID string `db:"conversation_id"`
 	WorkflowID     string `db:"workflow_id"`
+	// ThreadKey and Attempts are set on claimed messages (ClaimUndelivered).
+	ThreadKey string `db:"thread_key"`
+	Attempts  int    `db:"attempts"`
 }
 
 // UndeliveredMessages returns inbound messages received before olderThan ago

@@ -6,6 +6,7 @@ package workflows
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
@@ -46,17 +47,61 @@ func SearchAttributes() map[string]enumspb.IndexedValueType {
 	return out
 }
 
-// maxThreadKeyInID is the longest thread key used verbatim in a workflow id.
+// maxThreadKeyInID is the longest encoded thread key used in a workflow id.
 const maxThreadKeyInID = 200
 
+// hashedKeyPrefix starts the thread-key part of an id whose encoded key was too long.
+const hashedKeyPrefix = "sha256-"
+
+// MaxWorkflowIDBytes is the longest workflow id Temporal accepts by default (limit.maxIDLength).
+const MaxWorkflowIDBytes = 1000
+
 // ConversationWorkflowID is the stable workflow id of a channel's thread:
-// "conv:<channel id>:<thread key>", with an over-long thread key replaced by its SHA-256.
+// "conv:<channel id>:<encoded thread key>". The encoding keeps every byte
+// from 0x20 to 0x7E except '%' as it is and writes each other byte of the
+// key's UTF-8 (and '%' itself) as "%XX" in upper-case hex; a key beginning
+// with "sha256-" has its first byte escaped too. An encoded key longer than
+// 200 bytes is replaced by "sha256-" and the hex SHA-256 of the raw key. So
+// the id is printable ASCII, at most 5+len(channelID)+1+200 bytes,
+// deterministic, and distinct keys give distinct ids; keys made only of
+// printable ASCII without '%' keep the id they had before the encoding.
 func ConversationWorkflowID(channelID, threadKey string) string {
-	if len(threadKey) > maxThreadKeyInID {
-		sum := sha256.Sum256([]byte(threadKey))
-		threadKey = "sha256-" + hex.EncodeToString(sum[:])
+	return "conv:" + channelID + ":" + encodeThreadKey(threadKey)
+}
+
+// encodeThreadKey is the thread-key part of ConversationWorkflowID.
+func encodeThreadKey(key string) string {
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		escape := c < 0x20 || c > 0x7E || c == '%' || (i == 0 && strings.HasPrefix(key, hashedKeyPrefix))
+		if !escape {
+			b.WriteByte(c)
+		} else {
+			b.WriteByte('%')
+			b.WriteByte(hexDigits[c>>4])
+			b.WriteByte(hexDigits[c&0x0F])
+		}
+		if b.Len() > maxThreadKeyInID {
+			sum := sha256.Sum256([]byte(key))
+			return hashedKeyPrefix + hex.EncodeToString(sum[:])
+		}
 	}
-	return "conv:" + channelID + ":" + threadKey
+	return b.String()
+}
+
+// ValidWorkflowID reports whether Temporal accepts id: non-empty printable ASCII of at most MaxWorkflowIDBytes.
+func ValidWorkflowID(id string) bool {
+	if id == "" || len(id) > MaxWorkflowIDBytes {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] < 0x20 || id[i] > 0x7E {
+			return false
+		}
+	}
+	return true
 }
 
 // Assignment signal and agent-action updates of the conversation workflow.

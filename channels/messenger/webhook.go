@@ -35,6 +35,9 @@ func (c *Channel) deliveries(h channels.Host) gin.HandlerFunc {
 	return func(gc *gin.Context) {
 		ctx := gc.Request.Context()
 		body, err := webhook.Read(gc)
+		if err == nil {
+			err = h.CheckStorable(body)
+		}
 		if err != nil {
 			h.Fail(gc, err)
 			return
