@@ -25,6 +25,8 @@ const (
 	ErrTypeNotFound = "NotFound"
 	// ErrTypeInvalid means the input can never succeed.
 	ErrTypeInvalid = "InvalidInput"
+	// ErrTypeConflict means the change conflicts with the state (an agent at capacity).
+	ErrTypeConflict = "Conflict"
 )
 
 // Activities are routedesk's activity implementations.
@@ -32,7 +34,7 @@ type Activities struct {
 	Store *store.Store
 	Rules *rules.Engine
 	Log   *slog.Logger
-	// HTTP sends webhooks to custom channels; nil means a client with a 20 s timeout.
+	// HTTP sends webhooks to custom channels; nil means a client with a SendTimeout timeout.
 	HTTP *http.Client
 	// Mail sends notification emails; nil when no SMTP server is configured.
 	Mail Mailer
@@ -68,6 +70,8 @@ func classify(err error) error {
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeNotFound, err)
 	case errors.As(err, &invalid):
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalid, err)
+	case errors.Is(err, store.ErrAtCapacity):
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeConflict, err)
 	}
 	return err
 }

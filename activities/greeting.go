@@ -16,8 +16,28 @@ type WelcomeInput struct {
 
 // Welcome hands a new conversation to its channel's first-contact courtesy
 // (channels.Welcomer: Messenger's consent notice and instant reply); a channel
-// without one does nothing.
+// without one does nothing. The activity heartbeats while it runs; the channel
+// bounds each of its calls.
 func (a *Activities) Welcome(ctx context.Context, in WelcomeInput) error {
+	_, err := withHeartbeat(ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, a.welcome(ctx, in) })
+	return err
+}
+
+// FailWelcomeInput names a conversation whose automated first messages gave up, and why.
+type FailWelcomeInput struct {
+	AccountID      string `json:"account_id"`
+	ConversationID string `json:"conversation_id"`
+	Reason         string `json:"reason"`
+}
+
+// FailWelcome marks the conversation's automated first messages that are
+// still queued failed with the reason, once Welcome's bounded retries ran out.
+func (a *Activities) FailWelcome(ctx context.Context, in FailWelcomeInput) error {
+	_, err := a.Store.FailQueuedOutbound(ctx, in.AccountID, in.ConversationID, channels.WelcomePrefix, in.Reason)
+	return classify(err)
+}
+
+func (a *Activities) welcome(ctx context.Context, in WelcomeInput) error {
 	ch, err := a.Store.Channel(ctx, in.AccountID, in.ChannelID)
 	if err != nil {
 		return classify(err)

@@ -20,8 +20,14 @@ type NotifyOwnerInput struct {
 
 // NotifyOwner emails a contact's owner about a new ticket of their contact
 // that they could not take (away, offline or full). Without SMTP configured
-// the notification is recorded as skipped.
+// the notification is recorded as skipped. The activity heartbeats while the
+// email is sent.
 func (a *Activities) NotifyOwner(ctx context.Context, in NotifyOwnerInput) error {
+	_, err := withHeartbeat(ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, a.notifyOwner(ctx, in) })
+	return err
+}
+
+func (a *Activities) notifyOwner(ctx context.Context, in NotifyOwnerInput) error {
 	t, err := a.Store.Ticket(ctx, in.AccountID, in.TicketID)
 	if err != nil {
 		return classify(err)

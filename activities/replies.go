@@ -49,11 +49,24 @@ const TagSuppressed = "SUPPRESSED"
 // ErrTypeSendRejected means the channel refused the reply for good.
 const ErrTypeSendRejected = "SendRejected"
 
-// SendReply stores the reply, then hands it to its channel's sender (chat
-// replies are read by the chat widget through the API, custom channels receive
-// a signed webhook, Messenger and WhatsApp replies go through the Graph API);
-// channels whose sender is not built yet keep the reply queued.
-func (a *Activities) SendReply(ctx context.Context, in ReplyInput) (ReplySent, error) {
+// StoreReply stores the reply as queued (or suppressed, for an automated
+// reply the window did not let out) and returns it; a repeat returns the
+// same message. SendReply sends it.
+func (a *Activities) StoreReply(ctx context.Context, in ReplyInput) (ReplySent, error) {
+	msg, err := a.addReply(ctx, in)
+	if err != nil {
+		return ReplySent{}, err
+	}
+	out := ReplySent{MessageID: msg.ID, Status: msg.Status, Tag: msg.Tag}
+	if in.Tag == TagSuppressed && msg.Status == domain.MessageQueued {
+		out.Status = domain.MessageSuppressed
+		return out, classify(a.Store.SetMessageStatus(ctx, in.AccountID, msg.ID, out.Status))
+	}
+	return out, nil
+}
+
+// addReply stores the reply idempotently (the update id is its external id).
+func (a *Activities) addReply(ctx context.Context, in ReplyInput) (domain.Message, error) {
 	tag := in.Tag
 	if tag == TagSuppressed {
 		tag = ""
@@ -63,16 +76,32 @@ func (a *Activities) SendReply(ctx context.Context, in ReplyInput) (ReplySent, e
 		ExternalID: "reply:" + in.ReplyID, Author: domain.Author{UserID: in.AuthorUserID},
 		Text: replyText(in), HTML: in.HTML, Tag: tag,
 	})
+	return msg, classify(err)
+}
+
+// SendReply stores the reply (a no-op when StoreReply did), then hands it to
+// the channel: chat replies are read by the chat widget through the API,
+// custom channels receive a signed webhook, Messenger and WhatsApp replies go
+// through the Graph API; channels whose sender is not built yet keep the reply
+// queued. Each outbound call is bounded by SendTimeout and the activity
+// heartbeats while it runs. A refusal marks the reply failed with the reason
+// and is not retried; a transient failure is returned for the retry policy.
+func (a *Activities) SendReply(ctx context.Context, in ReplyInput) (ReplySent, error) {
+	return withHeartbeat(ctx, func(ctx context.Context) (ReplySent, error) { return a.sendReply(ctx, in) })
+}
+
+func (a *Activities) sendReply(ctx context.Context, in ReplyInput) (ReplySent, error) {
+	msg, err := a.addReply(ctx, in)
 	if err != nil {
-		return ReplySent{}, classify(err)
+		return ReplySent{}, err
 	}
-	out := ReplySent{MessageID: msg.ID, Status: msg.Status, Tag: tag}
+	out := ReplySent{MessageID: msg.ID, Status: msg.Status, Tag: msg.Tag}
 	if in.Tag == TagSuppressed {
 		out.Status = domain.MessageSuppressed
 		return out, classify(a.Store.SetMessageStatus(ctx, in.AccountID, msg.ID, out.Status))
 	}
 	if msg.Status != domain.MessageQueued {
-		return out, nil // sent by an earlier attempt
+		return out, nil // sent (or refused) by an earlier attempt
 	}
 	sent, err := a.send(ctx, in, msg)
 	if err != nil {
@@ -85,12 +114,36 @@ func (a *Activities) SendReply(ctx context.Context, in ReplyInput) (ReplySent, e
 	return out, classify(a.Store.MarkSent(ctx, in.AccountID, msg.ID, sent.ProviderID))
 }
 
+// FailReplyInput names a reply whose sending gave up, and why.
+type FailReplyInput struct {
+	AccountID string `json:"account_id"`
+	MessageID string `json:"message_id"`
+	Reason    string `json:"reason"`
+}
+
+// FailReply marks a reply failed with the reason once its bounded retries
+// ran out; a reply that was sent meanwhile stays sent.
+func (a *Activities) FailReply(ctx context.Context, in FailReplyInput) error {
+	_, err := a.Store.FailOutbound(ctx, in.AccountID, in.MessageID, in.Reason)
+	return classify(err)
+}
+
+// refuse marks the message failed with the reason and returns the
+// non-retryable error of type errType the workflow and the API act on.
+func (a *Activities) refuse(ctx context.Context, accountID, messageID, errType, reason string) error {
+	if _, err := a.Store.FailOutbound(ctx, accountID, messageID, reason); err != nil {
+		return err // retried: the refusal is recorded on the next attempt
+	}
+	return temporal.NewNonRetryableApplicationError(reason, errType, nil)
+}
+
 // ErrTypeOutsideWindow means the provider refused a reply outside the conversation's messaging window.
 const ErrTypeOutsideWindow = "OutsideWindow"
 
-// send hands the stored reply msg to its channel's sender. A refusal
-// (channels.SendError) marks the reply failed and is not retried; any other
-// error is transient and returned for the retry policy.
+// send hands the stored reply msg to its channel's sender, bounded by
+// SendTimeout. A refusal (channels.SendError) marks the reply failed with the
+// reason and is not retried; any other error, or an attempt cut off, is
+// transient and returned for the retry policy.
 func (a *Activities) send(ctx context.Context, in ReplyInput, msg domain.Message) (channels.Sent, error) {
 	ch, ok := a.channels().Lookup(channels.Type(in.ChannelType))
 	if !ok {
@@ -114,20 +167,21 @@ func (a *Activities) send(ctx context.Context, in ReplyInput, msg domain.Message
 	if in.Template != nil {
 		r.Template = &channels.Template{Name: in.Template.Name, Language: in.Template.Language, Components: in.Template.Components}
 	}
-	sent, err := ch.Send(ctx, r)
+	callCtx, cancel := context.WithTimeout(ctx, SendTimeout)
+	defer cancel()
+	sent, err := ch.Send(callCtx, r)
 	if err == nil {
 		return sent, nil
 	}
 	refusal := channels.AsSendError(err)
-	if refusal == nil {
-		return channels.Sent{}, fmt.Errorf("send reply on %s: %w", in.ChannelType, err)
+	if refusal == nil || ctx.Err() != nil {
+		return channels.Sent{}, fmt.Errorf("send reply on %s: %w", in.ChannelType, err) // retried with backoff
 	}
-	_ = a.Store.SetMessageStatus(ctx, in.AccountID, msg.ID, domain.MessageFailed)
 	errType := ErrTypeSendRejected
 	if refusal.Refusal == channels.OutsideWindow {
 		errType = ErrTypeOutsideWindow
 	}
-	return channels.Sent{}, temporal.NewNonRetryableApplicationError(refusal.Msg, errType, nil)
+	return channels.Sent{}, a.refuse(ctx, in.AccountID, msg.ID, errType, refusal.Msg)
 }
 
 // replyText is what the ticket's history shows of a reply.

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -23,6 +24,13 @@ const flipGap = 100 * time.Millisecond
 // cpuSettle is how long the CPU measurements wait after the last assignment
 // (or last bare activity), so the work a workflow does right after it counts.
 const cpuSettle = 500 * time.Millisecond
+
+// redriveInterval and redriveGrace are routedesk dev's defaults for the
+// redrive loop (ROUTEDESK_REDRIVE_INTERVAL, and the grace it is started with).
+const (
+	redriveInterval = 2 * time.Second
+	redriveGrace    = 5 * time.Second
+)
 
 // loadPercents are the steps of the load curve, in % of the measured maximum routed rate.
 var loadPercents = []int{25, 50, 75, 100}
@@ -67,6 +75,11 @@ func TestBenchmark(t *testing.T) {
 	r := results{machine: machine(), loadBefore: loadAvg(), cfg: cfg}
 
 	s := testenv.NewStack(t)
+	// As routedesk dev does: a message stored but not delivered to its
+	// workflow (signal-with-start timed out under load) is redriven.
+	redrive, stopRedrive := context.WithCancel(context.Background())
+	t.Cleanup(stopRedrive)
+	go s.API.Redrive(redrive, redriveInterval, redriveGrace)
 	_, token := s.Account("Bench", "enterprise")
 	b := &bench{t: t, s: s, token: token, http: &http.Client{
 		Transport: &http.Transport{MaxIdleConns: maxInFlight, MaxIdleConnsPerHost: maxInFlight},

@@ -35,6 +35,10 @@ type Welcomer interface {
 	Welcome(ctx context.Context, w Welcome) error
 }
 
+// WelcomePrefix starts the external id of every automated first message, so that
+// messages a Welcomer could not send in time are found and marked failed.
+const WelcomePrefix = "welcome:"
+
 // Welcome names a new conversation to greet.
 type Welcome struct {
 	// Config is the channel's configuration, secrets unsealed.

@@ -2,8 +2,19 @@ package domain
 
 import (
 	"encoding/json"
+	"errors"
 	"time"
 )
+
+// Channel statuses. A disconnected channel keeps its tickets, messages and
+// rules, readable as before, but its inbound routes refuse new traffic.
+const (
+	ChannelConnected    = "connected"
+	ChannelDisconnected = "disconnected"
+)
+
+// ErrChannelDisconnected means the channel of an inbound route is disconnected (410).
+var ErrChannelDisconnected = errors.New("the channel is disconnected")
 
 // Assignment modes of a channel's routing.
 const (
@@ -18,7 +29,10 @@ type Channel struct {
 	AccountID string `json:"-"`
 	Type      string `json:"type"`
 	Name      string `json:"name"`
-	Status    string `json:"status"`
+	// Status is connected or disconnected.
+	Status string `json:"status"`
+	// DisconnectedAt is when the channel was disconnected; null while connected.
+	DisconnectedAt *time.Time `json:"disconnected_at"`
 	// Config is the channel's configuration with every secret shown as "***".
 	Config         json.RawMessage `json:"config"`
 	TicketDefaults TicketDefaults  `json:"ticket_defaults"`

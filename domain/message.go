@@ -36,4 +36,6 @@ type Message struct {
 	Tag            string    `json:"tag"`
 	Status         string    `json:"status"`
 	SentAt         time.Time `json:"sent_at"`
+	// FailureReason says why a failed outbound message was not sent.
+	FailureReason string `json:"failure_reason,omitempty"`
 }

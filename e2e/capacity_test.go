@@ -49,13 +49,13 @@ func TestChaosCapacityStorm(t *testing.T) {
 		ids = append(ids, agents[i].id)
 	}
 	ch := chatChannel(t, d.api, devToken, map[string]any{"assign_to": "users_and_teams", "users": ids, "only_available": true, "timeout_seconds": 3600})
-	const waiting = 30
+	const waiting = 20
 	for i := range waiting {
 		r, err := postMessage(d.api, devToken, ch, fmt.Sprintf("storm-%d", i), fmt.Sprintf("storm-thread-%d", i))
 		require.NoError(t, err)
 		require.Equal(t, http.StatusAccepted, r.Status, string(r.Body))
 	}
-	eventually(t, 60*time.Second, "30 tickets waiting for an agent", func() bool {
+	eventually(t, 60*time.Second, "every ticket waiting for an agent", func() bool {
 		n := 0
 		for _, tk := range ticketsOf(t, d.api, devToken, "channel_id="+ch) {
 			if tk["routing_state"] == "waiting_for_agent" {
@@ -65,16 +65,16 @@ func TestChaosCapacityStorm(t *testing.T) {
 		return n == waiting
 	})
 
-	var violations []string
+	violations := map[string]int{} // "agent has n of capacity c" → times seen
 	var mu sync.Mutex
 	check := func(when string) {
 		for _, a := range agents {
 			n, err := openLoad(d.api, devToken, a.id)
 			mu.Lock()
 			if err != nil {
-				violations = append(violations, fmt.Sprintf("%s: %v", when, err))
+				violations[fmt.Sprintf("poll failed %s: %v", when, err)]++
 			} else if n > a.capacity {
-				violations = append(violations, fmt.Sprintf("%s: agent %s has %d open tickets, capacity %d", when, a.id, n, a.capacity))
+				violations[fmt.Sprintf("agent %s had %d open tickets, capacity %d", a.id, n, a.capacity)]++
 			}
 			mu.Unlock()
 		}
@@ -100,11 +100,12 @@ func TestChaosCapacityStorm(t *testing.T) {
 			}
 			check("during the storm")
 			polls.Add(1)
+			time.Sleep(50 * time.Millisecond)
 		}
 	}()
 
 	closed := 0
-	for round := range 6 {
+	for round := range 4 {
 		// Eight concurrent "available" per agent, with "away" flips mixed in.
 		var wg sync.WaitGroup
 		for _, a := range agents {
@@ -157,5 +158,5 @@ func TestChaosCapacityStorm(t *testing.T) {
 	check("at rest")
 	t.Logf("%d closes, %d invariant polls", closed, polls.Load())
 	require.Positive(t, closed, "the storm closed tickets (agents were assigned work)")
-	require.Empty(t, violations, "no agent ever holds more open tickets than their capacity")
+	require.Empty(t, violations, "no agent ever holds more open tickets than their capacity (value: polls that saw it)")
 }

@@ -55,7 +55,7 @@ func inboundSignals(t *testing.T, c client.Client, workflowIDs []string) map[str
 			attrs := ev.GetWorkflowExecutionSignaledEventAttributes()
 			for _, p := range attrs.GetInput().GetPayloads() {
 				var in struct {
-					MessageID string `json:"MessageID"`
+					MessageID string `json:"message_id"`
 				}
 				if json.Unmarshal(p.GetData(), &in) == nil && in.MessageID != "" {
 					out[in.MessageID] = append(out[in.MessageID], attrs.GetIdentity())

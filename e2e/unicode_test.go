@@ -118,7 +118,8 @@ func TestChaosUnicodeIDs(t *testing.T) {
 		expect[ch]++
 	}
 	for i, id := range hostileIDs(rng, 1000) {
-		generic(chat, fmt.Sprintf("chat thread_id #%d", i), map[string]any{"external_id": fmt.Sprintf("chat-%d", i), "thread_id": id, "text": "hi " + id})
+		generic(chat, fmt.Sprintf("chat thread_id #%d", i), map[string]any{"external_id": fmt.Sprintf("chat-%d", i), "thread_id": id,
+			"from": map[string]any{"email": "visitor@example.com"}, "text": "hi " + id})
 	}
 	for i, id := range hostileIDs(rng, 255) {
 		generic(custom, fmt.Sprintf("custom external_user_id #%d", i), map[string]any{"external_id": fmt.Sprintf("custom-%d", i),

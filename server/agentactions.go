@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	enumspb "go.temporal.io/api/enums/v1"
@@ -50,9 +51,20 @@ type assigneePatch struct {
 	TeamID *string `json:"team_id" validate:"omitempty,max=100"`
 }
 
+// UpdateTimeout bounds how long an agent action waits for its conversation
+// workflow (Temporal or the workers may be down or slow); past it the API
+// answers 504. A reply waits at most workflows.ReplyWait for its send, so
+// this leaves room for storing it and for the workflow's tasks.
+const UpdateTimeout = 15 * time.Second
+
+// errNoAnswer means the workflow did not answer an agent action within UpdateTimeout.
+var errNoAnswer = errors.New("the conversation did not answer in time; the action may still complete — check the ticket before retrying")
+
 // updateTicketWorkflow runs an agent action as a Workflow Update on the
 // ticket's conversation workflow, starting it again if it had ended.
 func (s *Server) updateTicketWorkflow(ctx context.Context, accountID string, t domain.Ticket, name string, arg, result any) error {
+	ctx, cancel := context.WithTimeout(ctx, UpdateTimeout)
+	defer cancel()
 	ch, err := s.store.Channel(ctx, accountID, t.ChannelID)
 	if err != nil {
 		return err
@@ -83,7 +95,19 @@ func (s *Server) updateTicketWorkflow(ctx context.Context, accountID string, t d
 	if err == nil {
 		err = handle.Get(ctx, result)
 	}
+	if err != nil && ctx.Err() != nil {
+		return errNoAnswer
+	}
 	return updateError(err)
+}
+
+// failAction answers an agent action's error: 504 when the workflow did not answer in time.
+func (s *Server) failAction(c *gin.Context, err error) {
+	if errors.Is(err, errNoAnswer) {
+		writeProblem(c, http.StatusGatewayTimeout, err.Error())
+		return
+	}
+	s.fail(c, err)
 }
 
 // updateError maps what the workflow said about an agent action: a refusal
@@ -105,12 +129,13 @@ func updateError(err error) error {
 			return domain.Invalid("body", appErr.Message())
 		case hasApp && appErr.Type() == activities.ErrTypeNotFound:
 			return fmt.Errorf("%s: %w", appErr.Message(), domain.ErrNotFound)
-		case hasApp && appErr.Type() == activities.ErrTypeOutsideWindow:
+		case hasApp && (appErr.Type() == activities.ErrTypeOutsideWindow || appErr.Type() == activities.ErrTypeConflict):
 			return fmt.Errorf("%s: %w", appErr.Message(), domain.ErrConflict)
 		case hasApp && appErr.Type() == activities.ErrTypeSendRejected:
 			return fmt.Errorf("%w: %s", errUpstream, appErr.Message())
 		}
-		return fmt.Errorf("agent action: %w", err)
+		// An activity that gave up (its bounded retries ran out): the channel or a dependency failed.
+		return fmt.Errorf("%w: %s", errUpstream, actErr.Error())
 	}
 	if hasApp { // the workflow's validator refused the action
 		return fmt.Errorf("%s: %w", appErr.Message(), domain.ErrConflict)
@@ -128,7 +153,8 @@ func typedAppError(err error) *temporal.ApplicationError {
 			return nil
 		}
 		switch appErr.Type() {
-		case activities.ErrTypeInvalid, activities.ErrTypeNotFound, activities.ErrTypeSendRejected, activities.ErrTypeOutsideWindow:
+		case activities.ErrTypeInvalid, activities.ErrTypeNotFound, activities.ErrTypeSendRejected, activities.ErrTypeOutsideWindow,
+			activities.ErrTypeConflict:
 			return appErr
 		}
 		e = appErr
@@ -161,13 +187,21 @@ func (s *Server) postReply(c *gin.Context) {
 		s.fail(c, domain.Invalid("text", "a reply needs text or html (or a template on WhatsApp)"))
 		return
 	}
+	if err := s.checkReplyable(ctx, p.AccountID, t.ChannelID); err != nil {
+		s.fail(c, err)
+		return
+	}
 	reply := workflows.ReplyRequest{AuthorUserID: p.UserID, Text: req.Text, HTML: req.HTML}
 	if req.Template != nil {
 		reply.Template = &activities.Template{Name: req.Template.Name, Language: req.Template.Language, Components: req.Template.Components}
 	}
 	var res workflows.ReplyResult
-	err := s.updateTicketWorkflow(ctx, p.AccountID, t, workflows.UpdateReply, reply, &res)
-	s.respond(c, http.StatusCreated, replyResponse{MessageID: res.MessageID, Tag: res.Tag, Status: res.Status}, err)
+	if err := s.updateTicketWorkflow(ctx, p.AccountID, t, workflows.UpdateReply, reply, &res); err != nil {
+		s.failAction(c, err)
+		return
+	}
+	// status "queued": the channel has not answered within workflows.ReplyWait; the send goes on with bounded retries.
+	c.JSON(http.StatusCreated, replyResponse{MessageID: res.MessageID, Tag: res.Tag, Status: res.Status})
 }
 
 func (s *Server) patchTicket(c *gin.Context) {
@@ -199,7 +233,7 @@ func (s *Server) patchTicket(c *gin.Context) {
 	}
 	var res workflows.ChangeResult
 	if err := s.updateTicketWorkflow(ctx, p.AccountID, t, workflows.UpdateChange, change, &res); err != nil {
-		s.fail(c, err)
+		s.failAction(c, err)
 		return
 	}
 	t, err := s.store.Ticket(ctx, p.AccountID, t.ID)

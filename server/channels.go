@@ -26,8 +26,10 @@ type channelRequest struct {
 
 // channelPatch is the body of PATCH /v1/channels/{id}: each present member is
 // merged into the channel as a JSON merge patch (RFC 7396); a secret given as
-// "***" keeps its stored value; null removes an optional field.
+// "***" keeps its stored value; null removes an optional field. status
+// connects or disconnects the channel.
 type channelPatch struct {
+	Status         *string         `json:"status" validate:"omitempty,oneof=connected disconnected"`
 	Name           *string         `json:"name" validate:"omitempty,min=1,max=200"`
 	Config         json.RawMessage `json:"config"`
 	TicketDefaults json.RawMessage `json:"ticket_defaults"`
@@ -171,6 +173,19 @@ func (s *Server) patchChannel(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	if req.Status != nil && req.Name == nil && len(req.Config) == 0 && len(req.TicketDefaults) == 0 && len(req.Routing) == 0 {
+		// Only (re)connecting or disconnecting: the configuration and its version stay.
+		updated, err := s.store.SetChannelStatus(ctx, p.AccountID, ch.ID, *req.Status)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		if updated.Status == domain.ChannelConnected && ch.Status != domain.ChannelConnected {
+			s.syncChannel(ctx, updated)
+		}
+		c.JSON(http.StatusOK, updated)
+		return
+	}
 	name := ch.Name
 	if req.Name != nil {
 		name = *req.Name
@@ -203,6 +218,9 @@ func (s *Server) patchChannel(c *gin.Context) {
 	if err != nil {
 		s.fail(c, err)
 		return
+	}
+	if req.Status != nil {
+		w.Status = *req.Status
 	}
 	updated, err := s.store.UpdateChannel(ctx, p.AccountID, ch.ID, w)
 	if err != nil {
@@ -256,6 +274,31 @@ func prefixFields(err error, parent string) error {
 	return invalid
 }
 
+// deleteChannel disconnects a channel: its history (conversations, tickets,
+// messages, rules) stays readable and PATCH {"status": "connected"} brings it
+// back. Only a channel nothing ever came in on is removed for good.
 func (s *Server) deleteChannel(c *gin.Context) {
-	s.respond(c, http.StatusNoContent, nil, s.store.DeleteChannel(c.Request.Context(), principal(c).AccountID, c.Param("id")))
+	_, err := s.store.DeleteChannel(c.Request.Context(), principal(c).AccountID, c.Param("id"))
+	s.respond(c, http.StatusNoContent, nil, err)
+}
+
+// connectedChannel is the channel of an inbound route: 404 when the account
+// has none of that id, 410 when it is disconnected. Every inbound route
+// (messages, and the channel routes to come) looks its channel up here.
+func (s *Server) connectedChannel(ctx context.Context, accountID, id string) (domain.Channel, error) {
+	return s.store.ConnectedChannel(ctx, accountID, id)
+}
+
+// checkReplyable refuses (409) a reply on a ticket whose channel is disconnected:
+// nothing may go out on it until it is reconnected.
+func (s *Server) checkReplyable(ctx context.Context, accountID, channelID string) error {
+	ch, err := s.store.Channel(ctx, accountID, channelID)
+	if err != nil {
+		return err
+	}
+	if ch.Status == domain.ChannelDisconnected {
+		return fmt.Errorf("the ticket's channel %s is disconnected; reconnect it (PATCH /v1/channels/%s {\"status\": \"connected\"}) to reply: %w",
+			ch.ID, ch.ID, domain.ErrConflict)
+	}
+	return nil
 }

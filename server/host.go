@@ -49,9 +49,9 @@ func (h channelHost) Accept(ctx context.Context, ch domain.Channel, in store.Inb
 // AccountID is the account of the request's token.
 func (channelHost) AccountID(c *gin.Context) string { return principal(c).AccountID }
 
-// Channel returns the account's channel id.
+// Channel returns the account's connected channel id (410 when disconnected).
 func (h channelHost) Channel(ctx context.Context, accountID, id string) (domain.Channel, error) {
-	return h.s.store.Channel(ctx, accountID, id)
+	return h.s.connectedChannel(ctx, accountID, id)
 }
 
 // DecodeJSON reads the body into dst strictly and validates it.

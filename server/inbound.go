@@ -58,7 +58,7 @@ func (r inboundRequest) threadKey() string {
 func (s *Server) postMessage(c *gin.Context) {
 	p := principal(c)
 	ctx := c.Request.Context()
-	ch, err := s.store.Channel(ctx, p.AccountID, c.Param("id"))
+	ch, err := s.connectedChannel(ctx, p.AccountID, c.Param("id"))
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -38,6 +38,7 @@ var problemTypes = map[int]string{
 	http.StatusMethodNotAllowed:            "https://routedesk.dev/problems/method-not-allowed",
 	http.StatusRequestTimeout:              "https://routedesk.dev/problems/request-timeout",
 	http.StatusConflict:                    "https://routedesk.dev/problems/conflict",
+	http.StatusGone:                        "https://routedesk.dev/problems/gone",
 	http.StatusRequestEntityTooLarge:       "https://routedesk.dev/problems/too-large",
 	http.StatusUnsupportedMediaType:        "https://routedesk.dev/problems/unsupported-media-type",
 	http.StatusUnprocessableEntity:         "https://routedesk.dev/problems/invalid-input",
@@ -45,6 +46,7 @@ var problemTypes = map[int]string{
 	http.StatusInternalServerError:         "https://routedesk.dev/problems/internal",
 	http.StatusBadGateway:                  "https://routedesk.dev/problems/upstream",
 	http.StatusServiceUnavailable:          "https://routedesk.dev/problems/unavailable",
+	http.StatusGatewayTimeout:              "https://routedesk.dev/problems/upstream-timeout",
 }
 
 // writeProblem answers with a problem+json body and aborts the request.
@@ -83,6 +85,8 @@ func (s *Server) fail(c *gin.Context, err error) {
 		writeProblem(c, http.StatusNotFound, "no such resource in this account")
 	case errors.Is(err, domain.ErrConflict):
 		writeProblem(c, http.StatusConflict, err.Error())
+	case errors.Is(err, domain.ErrChannelDisconnected):
+		writeProblem(c, http.StatusGone, err.Error())
 	case errors.Is(err, errUpstream):
 		writeProblem(c, http.StatusBadGateway, err.Error())
 	case errors.Is(err, domain.ErrForbidden):

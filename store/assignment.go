@@ -31,6 +31,18 @@ type ClaimResult struct {
 	WaitingSince time.Time `json:"waiting_since"`
 }
 
+// Capacity holds on every path that gives an agent a ticket (a routing claim,
+// a dispatch, a manual assignment, a reopen that keeps the agent) because each
+// locks the agent's user row first, then counts the agent's open tickets in a
+// later statement, then assigns, in one transaction. Under READ COMMITTED a
+// statement that waits for a row lock still reads every other row from the
+// snapshot it started with, so a count taken in the statement that locks can
+// miss tickets assigned by the transaction it waited for: count after the
+// lock is held. Locks are taken users first (in id order), tickets after.
+
+// ErrAtCapacity refuses to give a ticket to an agent whose open tickets fill their capacity.
+var ErrAtCapacity = fmt.Errorf("at capacity: %w", domain.ErrConflict)
+
 // lockAgents locks the candidate agents' rows, in id order, so every claim
 // and dispatch touching an agent is serialised and capacity is never exceeded.
 func lockAgents(ctx context.Context, tx *sqlx.Tx, accountID string, ids []string) error {
@@ -44,6 +56,32 @@ func lockAgents(ctx context.Context, tx *sqlx.Tx, accountID string, ids []string
 
 // openTicketsSQL counts an agent's open tickets (its load).
 const openTicketsSQL = `(SELECT count(*) FROM tickets o WHERE o.assignee_user_id = u.id AND o.status <> 'closed')`
+
+// agentRoom is how many more open tickets an agent whose row the transaction
+// has locked can take (never below zero), not counting exceptTicket.
+func agentRoom(ctx context.Context, tx *sqlx.Tx, userID, exceptTicket string) (int, error) {
+	var room int
+	err := tx.GetContext(ctx, &room,
+		`SELECT greatest(u.capacity - (SELECT count(*) FROM tickets o
+		                                WHERE o.assignee_user_id = u.id AND o.status <> 'closed' AND o.id <> $2), 0)
+		   FROM users u WHERE u.id = $1`, userID, exceptTicket)
+	if err != nil {
+		return 0, fmt.Errorf("count open tickets of %s: %w", userID, err)
+	}
+	return room, nil
+}
+
+// checkRoom fails with ErrAtCapacity when the locked agent has no room for one more ticket.
+func checkRoom(ctx context.Context, tx *sqlx.Tx, userID, ticketID string) error {
+	room, err := agentRoom(ctx, tx, userID, ticketID)
+	if err != nil {
+		return err
+	}
+	if room == 0 {
+		return fmt.Errorf("user %s has as many open tickets as their capacity; close or reassign one first: %w", userID, ErrAtCapacity)
+	}
+	return nil
+}
 
 // ClaimAgent assigns the ticket to the least-loaded eligible candidate (ties:
 // the one assigned longest ago) in one transaction, holding the candidates'
@@ -120,18 +158,17 @@ type Dispatched struct {
 func (s *Store) Dispatch(ctx context.Context, accountID, userID string) ([]Dispatched, error) {
 	var out []Dispatched
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		var free int
-		err := tx.QueryRowxContext(ctx,
-			`SELECT CASE WHEN u.has_profile THEN u.capacity - `+openTicketsSQL+` ELSE 0 END
-			   FROM users u WHERE u.id = $1 AND u.account_id = $2 FOR UPDATE`, userID, accountID).Scan(&free)
-		if isNoRows(err) {
-			return nil // the user was deleted
+		var hasProfile bool
+		err := tx.GetContext(ctx, &hasProfile, `SELECT has_profile FROM users WHERE id = $1 AND account_id = $2 FOR UPDATE`, userID, accountID)
+		if isNoRows(err) || (err == nil && !hasProfile) {
+			return nil // the user was deleted, or takes no tickets
 		}
 		if err != nil {
 			return fmt.Errorf("lock agent: %w", err)
 		}
-		if free <= 0 {
-			return nil
+		free, err := agentRoom(ctx, tx, userID, "") // counted after the lock is held
+		if err != nil || free == 0 {
+			return err
 		}
 		if err := tx.SelectContext(ctx, &out,
 			`SELECT t.id, c.workflow_id FROM tickets t JOIN conversations c ON c.id = t.conversation_id, users u

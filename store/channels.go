@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -22,16 +23,21 @@ type channelRow struct {
 	TicketDefaults json.RawMessage `db:"ticket_defaults"`
 	Routing        json.RawMessage `db:"routing"`
 	Version        int             `db:"version"`
+	DisconnectedAt sql.NullTime    `db:"disconnected_at"`
 	CreatedAt      time.Time       `db:"created_at"`
 	UpdatedAt      time.Time       `db:"updated_at"`
 }
 
-const channelColumns = `id, account_id, type, name, status, config, ticket_defaults, routing, version, created_at, updated_at`
+const channelColumns = `id, account_id, type, name, status, config, ticket_defaults, routing, version, disconnected_at, created_at, updated_at`
 
 func (r channelRow) channel() (domain.Channel, error) {
 	ch := domain.Channel{
 		ID: r.ID, AccountID: r.AccountID, Type: r.Type, Name: r.Name, Status: r.Status,
 		Config: r.Config, Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+	}
+	if r.DisconnectedAt.Valid {
+		at := r.DisconnectedAt.Time
+		ch.DisconnectedAt = &at
 	}
 	if err := json.Unmarshal(r.TicketDefaults, &ch.TicketDefaults); err != nil {
 		return ch, fmt.Errorf("decode ticket defaults of %s: %w", r.ID, err)
@@ -53,6 +59,8 @@ type ChannelWrite struct {
 	ExternalKey    string          // page id, phone number id, address; "" if none
 	TicketDefaults domain.TicketDefaults
 	Routing        domain.Routing
+	// Status connects or disconnects the channel; "" keeps its status.
+	Status string
 }
 
 func (s *Store) seal(channelID string, full json.RawMessage) ([]byte, error) {
@@ -141,9 +149,9 @@ func (s *Store) UpdateChannel(ctx context.Context, accountID, id string, w Chann
 		}
 		err := tx.QueryRowxContext(ctx,
 			`UPDATE channels SET name = $3, config = $4, config_sealed = $5, external_key = $6,
-			        ticket_defaults = $7, routing = $8, version = version + 1, updated_at = now()
+			        ticket_defaults = $7, routing = $8, version = version + 1, updated_at = now(), `+setStatusSQL("$9::text")+`
 			  WHERE id = $1 AND account_id = $2 RETURNING `+channelColumns,
-			id, accountID, w.Name, []byte(w.Redacted), sealed, nullable(w.ExternalKey), defaults, routing).StructScan(&row)
+			id, accountID, w.Name, []byte(w.Redacted), sealed, nullable(w.ExternalKey), defaults, routing, w.Status).StructScan(&row)
 		if c := externalKeyConflict(err); c != nil {
 			return c
 		}
@@ -205,16 +213,81 @@ func (s *Store) ListChannels(ctx context.Context, accountID string, page Page) (
 	return out, nil
 }
 
-// DeleteChannel removes a channel of the account with its conversations and tickets.
-func (s *Store) DeleteChannel(ctx context.Context, accountID, id string) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM channels WHERE id = $1 AND account_id = $2`, id, accountID)
+// setStatusSQL sets a channel's status from the query parameter param ("" keeps
+// the status) and stamps when it was disconnected.
+func setStatusSQL(param string) string {
+	return strings.NewReplacer("$s", param).Replace(`status = COALESCE(NULLIF($s, ''), status),
+	       disconnected_at = CASE WHEN $s = 'disconnected' AND status <> 'disconnected' THEN now()
+	                              WHEN $s = 'connected' THEN NULL ELSE disconnected_at END`)
+}
+
+// SetChannelStatus connects or disconnects a channel. Reconnecting a channel
+// whose page, number or address another channel connected meanwhile is a conflict.
+func (s *Store) SetChannelStatus(ctx context.Context, accountID, id, status string) (domain.Channel, error) {
+	var row channelRow
+	err := s.db.QueryRowxContext(ctx,
+		`UPDATE channels SET updated_at = now(), `+setStatusSQL("$3::text")+`
+		  WHERE id = $1 AND account_id = $2 RETURNING `+channelColumns, id, accountID, status).StructScan(&row)
+	if c := externalKeyConflict(err); c != nil {
+		return domain.Channel{}, fmt.Errorf("reconnect channel: %w", c)
+	}
 	if err != nil {
-		return fmt.Errorf("delete channel: %w", err)
+		return domain.Channel{}, notFound(err, "set channel status")
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("delete channel: %w", domain.ErrNotFound)
+	return row.channel()
+}
+
+// DeleteChannel removes a channel for good only when nothing ever came in on
+// it (no conversation, no ticket); any other channel is disconnected instead,
+// so its tickets, messages and rules stay. removed says which happened. A
+// removed channel's rules go with it.
+func (s *Store) DeleteChannel(ctx context.Context, accountID, id string) (removed bool, err error) {
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var locked string
+		if err := tx.GetContext(ctx, &locked, `SELECT id FROM channels WHERE id = $1 AND account_id = $2 FOR UPDATE`, id, accountID); err != nil {
+			if isNoRows(err) {
+				return domain.ErrNotFound
+			}
+			return fmt.Errorf("lock channel: %w", err)
+		}
+		var hasHistory bool
+		if err := tx.GetContext(ctx, &hasHistory,
+			`SELECT EXISTS (SELECT 1 FROM conversations WHERE channel_id = $1) OR EXISTS (SELECT 1 FROM tickets WHERE channel_id = $1)`, id); err != nil {
+			return fmt.Errorf("look for the channel's history: %w", err)
+		}
+		if hasHistory {
+			_, err := tx.ExecContext(ctx,
+				`UPDATE channels SET status = 'disconnected', disconnected_at = COALESCE(disconnected_at, now()), updated_at = now()
+				  WHERE id = $1 AND account_id = $2`, id, accountID)
+			if err != nil {
+				return fmt.Errorf("disconnect channel: %w", err)
+			}
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM channels WHERE id = $1 AND account_id = $2`, id, accountID); err != nil {
+			return fmt.Errorf("remove channel: %w", err)
+		}
+		removed = true
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("delete channel: %w", err)
 	}
-	return nil
+	return removed, nil
+}
+
+// ConnectedChannel returns a channel of the account for one of its inbound
+// routes: domain.ErrNotFound when there is none, domain.ErrChannelDisconnected
+// when it is disconnected. Every inbound route goes through it.
+func (s *Store) ConnectedChannel(ctx context.Context, accountID, id string) (domain.Channel, error) {
+	ch, err := s.Channel(ctx, accountID, id)
+	if err != nil {
+		return ch, err
+	}
+	if ch.Status == domain.ChannelDisconnected {
+		return ch, fmt.Errorf("channel %s was disconnected; reconnect it with PATCH {\"status\": \"connected\"}: %w", id, domain.ErrChannelDisconnected)
+	}
+	return ch, nil
 }
 
 // Page selects one page of a keyset-paginated list.
@@ -224,20 +297,22 @@ type Page struct {
 }
 
 // ChannelByExternalKey finds the channel of a type that owns a globally unique
-// key (a Messenger page id, a WhatsApp phone number id), in any account.
+// key (a Messenger page id, a WhatsApp phone number id), in any account: the
+// connected one, else the latest disconnected one (whose traffic is refused).
 func (s *Store) ChannelByExternalKey(ctx context.Context, typ, key string) (domain.Channel, error) {
 	var row channelRow
-	err := s.db.GetContext(ctx, &row, `SELECT `+channelColumns+` FROM channels WHERE type = $1 AND external_key = $2`, typ, key)
+	err := s.db.GetContext(ctx, &row, `SELECT `+channelColumns+` FROM channels WHERE type = $1 AND external_key = $2
+		ORDER BY status = 'connected' DESC, disconnected_at DESC, id LIMIT 1`, typ, key)
 	if err != nil {
 		return domain.Channel{}, notFound(err, "find channel by "+typ+" id")
 	}
 	return row.channel()
 }
 
-// ChannelsOfType lists the channels of one type across accounts (webhook handshakes).
+// ChannelsOfType lists the connected channels of one type across accounts (webhook handshakes).
 func (s *Store) ChannelsOfType(ctx context.Context, typ string, limit int) ([]domain.Channel, error) {
 	var rows []channelRow
-	if err := s.db.SelectContext(ctx, &rows, `SELECT `+channelColumns+` FROM channels WHERE type = $1 ORDER BY id LIMIT $2`, typ, limit); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, `SELECT `+channelColumns+` FROM channels WHERE type = $1 AND status = 'connected' ORDER BY id LIMIT $2`, typ, limit); err != nil {
 		return nil, fmt.Errorf("list %s channels: %w", typ, err)
 	}
 	out := make([]domain.Channel, 0, len(rows))

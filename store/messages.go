@@ -193,7 +193,8 @@ func (s *Store) ConversationMessages(ctx context.Context, accountID, conversatio
 	return out, nil
 }
 
-const messageColumns = `id, conversation_id, channel_id, external_id, direction, author, subject, text, html, tag, status, sent_at`
+const messageColumns = `id, conversation_id, channel_id, external_id, direction, author, subject, text, html, tag, status, sent_at,
+	COALESCE(failure_reason, '') AS failure_reason`
 
 type messageRow struct {
 	ID             string          `db:"id"`
@@ -208,13 +209,14 @@ type messageRow struct {
 	Tag            string          `db:"tag"`
 	Status         string          `db:"status"`
 	SentAt         time.Time       `db:"sent_at"`
+	FailureReason  string          `db:"failure_reason"`
 }
 
 func (r messageRow) message() (domain.Message, error) {
 	m := domain.Message{
 		ID: r.ID, ConversationID: r.ConversationID, ChannelID: r.ChannelID, ExternalID: r.ExternalID,
 		Direction: r.Direction, Subject: r.Subject, Text: r.Text, HTML: r.HTML, Tag: r.Tag,
-		Status: r.Status, SentAt: r.SentAt,
+		Status: r.Status, SentAt: r.SentAt, FailureReason: r.FailureReason,
 	}
 	if err := json.Unmarshal(r.Author, &m.Author); err != nil {
 		return m, fmt.Errorf("decode author of %s: %w", r.ID, err)

@@ -118,7 +118,10 @@ func (s *Store) ListTeams(ctx context.Context, accountID string, page Page) ([]d
 	return out, nil
 }
 
-// DeleteTeam removes a team unless a channel routes to it (409 naming the channels).
+// DeleteTeam removes a team unless a channel routes to it (409 naming the
+// channels). Its tickets stay, without the team, each with an AssigneeRemoved event.
 func (s *Store) DeleteTeam(ctx context.Context, accountID, id string) error {
-	return s.deleteUnlessRouted(ctx, accountID, id, "teams", "team")
+	return s.deleteUnlessRouted(ctx, accountID, id, "teams", "team",
+		`UPDATE tickets SET assignee_team_id = NULL, updated_at = now()
+		  WHERE account_id = $1 AND assignee_team_id = $2 RETURNING id`)
 }

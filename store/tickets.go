@@ -225,23 +225,28 @@ type ChangedTicket struct {
 }
 
 // ChangeTicket applies an agent's change: a manual assignment bypasses
-// availability and capacity but not account membership; closing a ticket or
-// moving it to someone else frees its agent's capacity.
+// availability but neither capacity (ErrAtCapacity, a conflict) nor account
+// membership; reopening a closed ticket by its status keeps its agent only if
+// they have room. Closing a ticket or moving it to someone else frees its
+// agent's capacity.
 func (s *Store) ChangeTicket(ctx context.Context, accountID, ticketID string, ch TicketChange) (ChangedTicket, error) {
+	for attempt := 0; ; attempt++ {
+		out, err := s.changeTicket(ctx, accountID, ticketID, ch)
+		if errors.Is(err, errAssigneeMoved) && attempt < 10 {
+			continue // a concurrent assignment moved the ticket between our look and our lock
+		}
+		if err != nil {
+			return ChangedTicket{}, fmt.Errorf("change ticket: %w", err)
+		}
+		return out, nil
+	}
+}
+
+var errAssigneeMoved = errors.New("the ticket's assignee changed meanwhile")
+
+func (s *Store) changeTicket(ctx context.Context, accountID, ticketID string, ch TicketChange) (ChangedTicket, error) {
 	var out ChangedTicket
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		var cur struct {
-			Status   string         `db:"status"`
-			Assignee sql.NullString `db:"assignee_user_id"`
-		}
-		if err := tx.GetContext(ctx, &cur, `SELECT status, assignee_user_id FROM tickets WHERE id = $1 AND account_id = $2 FOR UPDATE`, ticketID, accountID); err != nil {
-			return notFound(err, "lock ticket")
-		}
-		status := cur.Status
-		if ch.Status != nil {
-			status = *ch.Status
-		}
-		assignee := cur.Assignee.String
 		if ch.AssignUser != nil && *ch.AssignUser != "" {
 			var ok bool
 			if err := tx.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND account_id = $2)`, *ch.AssignUser, accountID); err != nil {
@@ -249,9 +254,6 @@ func (s *Store) ChangeTicket(ctx context.Context, accountID, ticketID string, ch
 			}
 			if !ok {
 				return domain.Invalid("assignee.user_id", "user "+*ch.AssignUser+" does not exist in this account")
-			}
-			if err := lockAgents(ctx, tx, accountID, []string{*ch.AssignUser}); err != nil {
-				return err
 			}
 		}
 		if ch.AssignTeam != nil && *ch.AssignTeam != "" {
@@ -263,8 +265,46 @@ func (s *Store) ChangeTicket(ctx context.Context, accountID, ticketID string, ch
 				return domain.Invalid("assignee.team_id", "team "+*ch.AssignTeam+" does not exist in this account")
 			}
 		}
+		// Agents first, then the ticket (the order every assignment locks in):
+		// the new assignee and the current one, as last seen.
+		var seen sql.NullString
+		if err := tx.GetContext(ctx, &seen, `SELECT assignee_user_id FROM tickets WHERE id = $1 AND account_id = $2`, ticketID, accountID); err != nil {
+			return notFound(err, "look up ticket")
+		}
+		var agents []string
+		if seen.Valid {
+			agents = append(agents, seen.String)
+		}
+		if ch.AssignUser != nil && *ch.AssignUser != "" {
+			agents = append(agents, *ch.AssignUser)
+		}
+		if err := lockAgents(ctx, tx, accountID, agents); err != nil {
+			return err
+		}
+		var cur struct {
+			Status   string         `db:"status"`
+			Assignee sql.NullString `db:"assignee_user_id"`
+		}
+		if err := tx.GetContext(ctx, &cur, `SELECT status, assignee_user_id FROM tickets WHERE id = $1 AND account_id = $2 FOR UPDATE`, ticketID, accountID); err != nil {
+			return notFound(err, "lock ticket")
+		}
+		if cur.Assignee != seen {
+			return errAssigneeMoved
+		}
+		status := cur.Status
+		if ch.Status != nil {
+			status = *ch.Status
+		}
+		assignee := cur.Assignee.String
 		if ch.AssignUser != nil {
 			assignee = *ch.AssignUser
+		}
+		gains := assignee != "" && status != domain.TicketStatusClosed &&
+			(assignee != cur.Assignee.String || cur.Status == domain.TicketStatusClosed)
+		if gains { // the agent takes on an open ticket they did not hold
+			if err := checkRoom(ctx, tx, assignee, ticketID); err != nil {
+				return err
+			}
 		}
 		_, err := tx.ExecContext(ctx,
 			`UPDATE tickets SET status = $3,
@@ -292,7 +332,7 @@ func (s *Store) ChangeTicket(ctx context.Context, accountID, ticketID string, ch
 		return err
 	})
 	if err != nil {
-		return ChangedTicket{}, fmt.Errorf("change ticket: %w", err)
+		return ChangedTicket{}, err
 	}
 	out.Ticket, err = s.Ticket(ctx, accountID, ticketID)
 	return out, err

@@ -156,14 +156,23 @@ func (s *Store) SetAvailability(ctx context.Context, accountID, id, availability
 	return row.user(), nil
 }
 
-// DeleteUser removes a user unless a channel routes to them (409 naming the channels).
+// DeleteUser removes a user unless a channel routes to them (409 naming the
+// channels). Their tickets stay: each loses its assignee (an assigned ticket
+// becomes unassigned) and records an AssigneeRemoved event naming the user;
+// messages they wrote keep their user id.
 func (s *Store) DeleteUser(ctx context.Context, accountID, id string) error {
-	return s.deleteUnlessRouted(ctx, accountID, id, "users", "user")
+	return s.deleteUnlessRouted(ctx, accountID, id, "users", "user",
+		`UPDATE tickets SET assignee_user_id = NULL, updated_at = now(),
+		        routing_state = CASE WHEN routing_state = 'assigned' THEN 'unassigned' ELSE routing_state END
+		  WHERE account_id = $1 AND assignee_user_id = $2 RETURNING id`)
 }
 
 // deleteUnlessRouted deletes a user or team ("users"/"teams" rows) unless a
-// channel's routing names it; the channels are locked so none starts to meanwhile.
-func (s *Store) deleteUnlessRouted(ctx context.Context, accountID, id, table, what string) error {
+// channel's routing names it; the channels are locked so none starts to
+// meanwhile, and the row itself before its tickets (the order assignment
+// locks in). unassign takes the row off its tickets ($1 account, $2 id)
+// and returns their ids, which get an AssigneeRemoved event.
+func (s *Store) deleteUnlessRouted(ctx context.Context, accountID, id, table, what, unassign string) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var names []string
 		if err := tx.SelectContext(ctx, &names,
@@ -174,12 +183,19 @@ func (s *Store) deleteUnlessRouted(ctx context.Context, accountID, id, table, wh
 			return fmt.Errorf("%s %s is a routing target of the channels %s; take it out of their routing first: %w",
 				what, id, strings.Join(quoteAll(names), ", "), domain.ErrConflict)
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE id = $1 AND account_id = $2`, id, accountID)
-		if err != nil {
-			return fmt.Errorf("delete %s: %w", what, err)
+		var locked string
+		if err := tx.GetContext(ctx, &locked, `SELECT id FROM `+table+` WHERE id = $1 AND account_id = $2 FOR UPDATE`, id, accountID); err != nil {
+			return notFound(err, "delete "+what)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("delete %s: %w", what, domain.ErrNotFound)
+		if _, err := tx.ExecContext(ctx,
+			`WITH gone AS (`+unassign+`)
+			 INSERT INTO ticket_events (ticket_id, kind, data)
+			 SELECT gone.id, 'AssigneeRemoved', jsonb_build_object($3::text, $2::text, 'reason', $4::text) FROM gone`,
+			accountID, id, what+"_id", what+" deleted"); err != nil {
+			return fmt.Errorf("delete %s: release its tickets: %w", what, err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE id = $1 AND account_id = $2`, id, accountID); err != nil {
+			return fmt.Errorf("delete %s: %w", what, err)
 		}
 		return nil
 	})

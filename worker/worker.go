@@ -12,6 +12,14 @@ import (
 	"github.com/routedesk/routedesk/workflows"
 )
 
+// StickyTimeout is how long a conversation's next workflow task waits for the
+// worker that has the conversation cached before any worker may take it: a
+// killed worker's conversations move on after this. Together with short
+// store-activity timeouts (workflows.StoreAttemptTimeout) and heartbeats on
+// long activities, another worker carries on a dead worker's conversations
+// within seconds.
+const StickyTimeout = 3 * time.Second
+
 // New returns a worker on taskQueue with every routedesk workflow and activity
 // registered; on Stop, running activities get stopTimeout to finish.
 func New(c client.Client, taskQueue string, acts *activities.Activities, stopTimeout time.Duration) sdkworker.Worker {
@@ -21,6 +29,7 @@ func New(c client.Client, taskQueue string, acts *activities.Activities, stopTim
 		WorkflowPanicPolicy:                sdkworker.BlockWorkflow,
 		MaxConcurrentActivityExecutionSize: 200,
 		WorkerStopTimeout:                  stopTimeout,
+		StickyScheduleToStartTimeout:       StickyTimeout,
 	})
 	RegisterWorkflows(w)
 	w.RegisterActivity(acts)

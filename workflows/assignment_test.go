@@ -103,6 +103,7 @@ func TestReplyUpdate(t *testing.T) {
 	env := newEnv(t)
 	openedTicket(env)
 	env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(activities.RouteResult{State: domain.RoutingAssigned, UserID: "usr_1"}, nil)
+	env.OnActivity(a.StoreReply, mock.Anything, mock.Anything).Return(activities.ReplySent{MessageID: "msg_out", Status: domain.MessageQueued}, nil).Once()
 	env.OnActivity(a.SendReply, mock.Anything, mock.MatchedBy(func(in activities.ReplyInput) bool {
 		return in.ReplyID == "upd-1" && in.Text == "On its way!" && in.AuthorUserID == "usr_1" && in.TicketID == "tkt_1" && in.ChannelType == "chat"
 	})).Return(activities.ReplySent{MessageID: "msg_out", Status: domain.MessageSent}, nil).Once()
@@ -122,6 +123,7 @@ func TestReplyUpdate(t *testing.T) {
 	require.NoError(t, env.GetWorkflowError())
 	require.ErrorContains(t, rejected, "needs text or html")
 	require.Equal(t, "msg_out", result.MessageID)
+	require.Equal(t, domain.MessageSent, result.Status, "a send done within ReplyWait answers with its status")
 }
 
 func TestReplyBeforeTicketIsRejected(t *testing.T) {

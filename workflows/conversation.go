@@ -23,19 +23,6 @@ const continueAsNewAfter = 2000
 // maxSeen is how many recent message ids the workflow remembers to drop redeliveries.
 const maxSeen = 100
 
-// activityOptions retry store writes for as long as a day: a database that
-// is down delays a conversation, it never loses one.
-var activityOptions = workflow.ActivityOptions{
-	StartToCloseTimeout:    30 * time.Second,
-	ScheduleToCloseTimeout: 24 * time.Hour,
-	RetryPolicy: &temporal.RetryPolicy{
-		InitialInterval:        time.Second,
-		BackoffCoefficient:     2,
-		MaximumInterval:        time.Minute,
-		NonRetryableErrorTypes: []string{activities.ErrTypeNotFound, activities.ErrTypeInvalid},
-	},
-}
-
 // a is only used to name activity methods; the worker registers the real one.
 var a *activities.Activities
 
@@ -128,7 +115,8 @@ func ConversationWorkflow(ctx workflow.Context, in ConversationInput) error {
 		if limit <= 0 {
 			limit = continueAsNewAfter
 		}
-		if info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() > limit {
+		if (info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() > limit) && !c.busyBeside() {
+			// (with a send or courtesy message still running, the next event continues as new)
 			if err := c.settle(ctx); err != nil {
 				return err
 			}
@@ -149,30 +137,9 @@ type conversation struct {
 	// windowTimer fires at the reply window's next transition; nil when none is due.
 	windowTimer  workflow.Future
 	cancelWindow workflow.CancelFunc
-	// notification is the pending email to a contact owner, if any.
-	notification workflow.Future
-}
-
-// notifyOptions retry an owner notification for up to an hour.
-var notifyOptions = workflow.ActivityOptions{
-	StartToCloseTimeout:    time.Minute,
-	ScheduleToCloseTimeout: time.Hour,
-	RetryPolicy: &temporal.RetryPolicy{
-		InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute,
-		NonRetryableErrorTypes: []string{activities.ErrTypeNotFound, activities.ErrTypeInvalid},
-	},
-}
-
-// settle waits for running updates and a pending notification, before the
-// workflow ends or continues as new.
-func (c *conversation) settle(ctx workflow.Context) error {
-	if c.notification != nil {
-		if err := c.notification.Get(ctx, nil); err != nil {
-			workflow.GetLogger(ctx).Warn("owner notification failed", "error", err)
-		}
-		c.notification = nil
-	}
-	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+	// pending is the work running beside the conversation: owner
+	// notifications, courtesy messages, replies' sends.
+	pending []besideTask
 }
 
 // upsertIdentity makes sure the workflow carries the search attributes that
@@ -277,14 +244,41 @@ func (c *conversation) openTicket(ctx workflow.Context, msg InboundMessage) erro
 		return fmt.Errorf("upsert ticket id: %w", err)
 	}
 	if c.traits().Welcome && workflow.GetVersion(ctx, changeWelcome, workflow.DefaultVersion, 1) == 1 {
-		err := workflow.ExecuteActivity(ctx, a.Welcome, activities.WelcomeInput{
-			AccountID: c.in.AccountID, ChannelID: c.in.ChannelID, ConversationID: c.in.ConversationID, ContactID: c.state.ContactID,
-		}).Get(ctx, nil)
-		if err != nil {
-			return c.fail(ctx, "welcome", err)
+		if err := c.welcome(ctx); err != nil {
+			return err
 		}
 	}
 	return c.route(ctx, "")
+}
+
+// welcome sends a new Messenger conversation's automated first messages
+// (instant reply, consent notice) beside the conversation, bounded: routing
+// and the reply window do not wait for them. Once their retries run out the
+// messages are marked failed with the reason.
+func (c *conversation) welcome(ctx workflow.Context) error {
+	in := activities.WelcomeInput{
+		AccountID: c.in.AccountID, ChannelID: c.in.ChannelID, ConversationID: c.in.ConversationID, ContactID: c.state.ContactID,
+	}
+	if workflow.GetVersion(ctx, changeCourtesyBeside, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		if err := workflow.ExecuteActivity(ctx, a.Welcome, in).Get(ctx, nil); err != nil { // histories from before: awaited
+			return c.fail(ctx, "welcome", err)
+		}
+		return nil
+	}
+	sent := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, courtesyOptions), a.Welcome, in)
+	c.beside(ctx, "welcome", func(ctx workflow.Context) error {
+		err := sent.Get(ctx, nil)
+		if err != nil {
+			ferr := workflow.ExecuteActivity(ctx, a.FailWelcome, activities.FailWelcomeInput{
+				AccountID: c.in.AccountID, ConversationID: c.in.ConversationID, Reason: failureReason(err),
+			}).Get(ctx, nil)
+			if ferr != nil {
+				workflow.GetLogger(ctx).Error("could not mark the courtesy messages failed", "error", ferr)
+			}
+		}
+		return err
+	})
+	return nil
 }
 
 // resume takes over an existing ticket's state from an earlier run.
@@ -321,9 +315,10 @@ func (c *conversation) route(ctx workflow.Context, preferUser string) error {
 	}
 	if res.OwnerUnavailable != "" && workflow.GetVersion(ctx, changeNotifyOwner, workflow.DefaultVersion, 1) == 1 {
 		// Sent alongside the wait, not before it: an SMTP server that is down must not hold up the conversation.
-		c.notification = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, notifyOptions), a.NotifyOwner, activities.NotifyOwnerInput{
+		notification := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, notifyOptions), a.NotifyOwner, activities.NotifyOwnerInput{
 			AccountID: c.in.AccountID, TicketID: c.state.TicketID, OwnerUserID: res.OwnerUnavailable,
 		})
+		c.pending = append(c.pending, besideTask{what: "owner notification", future: notification})
 	}
 	switch res.State {
 	case domain.RoutingAssigned:
@@ -345,6 +340,10 @@ const (
 	changeNotifyOwner = "notify-owner"
 	changeReplyWindow = "reply-window"
 	changeWelcome     = "welcome"
+	// changeCourtesyBeside runs the automated first messages beside the conversation, bounded.
+	changeCourtesyBeside = "courtesy-beside"
+	// changeBoundedReply stores a reply, then sends it beside the update with bounded retries.
+	changeBoundedReply = "bounded-reply"
 )
 
 // armWaitTimer starts the durable timer of the wait for an agent.

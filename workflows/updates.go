@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/routedesk/routedesk/activities"
@@ -47,6 +49,11 @@ func (c *conversation) validateReply(_ workflow.Context, r ReplyRequest) error {
 	return err
 }
 
+// ReplyWait is how long a reply update waits for its send before it answers
+// with the reply queued; the send goes on beside the conversation. A send that
+// is refused or done within it answers with its outcome.
+const ReplyWait = 5 * time.Second
+
 // reply stores the agent's reply and sends it on the conversation's channel.
 func (c *conversation) reply(ctx workflow.Context, r ReplyRequest) (ReplyResult, error) {
 	ctx = workflow.WithActivityOptions(ctx, activityOptions) // handlers get the bare root context
@@ -54,16 +61,77 @@ func (c *conversation) reply(ctx workflow.Context, r ReplyRequest) (ReplyResult,
 	if err != nil {
 		return ReplyResult{}, err
 	}
-	var sent activities.ReplySent
-	err = workflow.ExecuteActivity(ctx, a.SendReply, activities.ReplyInput{
+	in := activities.ReplyInput{
 		AccountID: c.in.AccountID, ChannelID: c.in.ChannelID, ChannelType: c.in.ChannelType,
 		ConversationID: c.in.ConversationID, TicketID: c.state.TicketID,
 		ReplyID: workflow.GetCurrentUpdateInfo(ctx).ID, AuthorUserID: r.AuthorUserID, Text: r.Text, HTML: r.HTML, Tag: tag, Template: r.Template,
-	}).Get(ctx, &sent)
-	if err != nil {
+	}
+	if workflow.GetVersion(ctx, changeBoundedReply, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		var sent activities.ReplySent // histories from before: stored and sent in one awaited activity
+		if err := workflow.ExecuteActivity(ctx, a.SendReply, in).Get(ctx, &sent); err != nil {
+			return ReplyResult{}, fmt.Errorf("send reply: %w", err)
+		}
+		return ReplyResult{MessageID: sent.MessageID, Tag: sent.Tag, Status: sent.Status}, nil
+	}
+	return c.sendReply(ctx, in)
+}
+
+// sendReply stores the reply, then sends it beside the conversation with
+// bounded retries (sendOptions), waiting up to ReplyWait for the outcome.
+// A send that gives up marks the reply failed with the reason.
+func (c *conversation) sendReply(ctx workflow.Context, in activities.ReplyInput) (ReplyResult, error) {
+	var stored activities.ReplySent
+	if err := workflow.ExecuteActivity(ctx, a.StoreReply, in).Get(ctx, &stored); err != nil {
+		return ReplyResult{}, fmt.Errorf("store reply: %w", err)
+	}
+	res := ReplyResult{MessageID: stored.MessageID, Tag: stored.Tag, Status: stored.Status}
+	if stored.Status != domain.MessageQueued {
+		return res, nil // suppressed, or settled by an earlier run
+	}
+	var sent activities.ReplySent
+	send := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, sendOptions), a.SendReply, in)
+	done := c.beside(ctx, "reply "+stored.MessageID, func(ctx workflow.Context) error {
+		err := send.Get(ctx, &sent)
+		if err == nil || refused(err) {
+			return err // a refusal is recorded on the reply by the activity
+		}
+		ferr := workflow.ExecuteActivity(ctx, a.FailReply, activities.FailReplyInput{
+			AccountID: in.AccountID, MessageID: stored.MessageID,
+			Reason: "the channel did not take the reply after retrying: " + failureReason(err),
+		}).Get(ctx, nil)
+		if ferr != nil {
+			workflow.GetLogger(ctx).Error("could not mark the reply failed", "message_id", stored.MessageID, "error", ferr)
+		}
+		return err
+	})
+	waitCtx, stopWait := workflow.WithCancel(ctx)
+	settled := false
+	workflow.NewSelector(ctx).
+		AddFuture(done, func(workflow.Future) { settled = true }).
+		AddFuture(workflow.NewTimer(waitCtx, ReplyWait), func(workflow.Future) {}).
+		Select(ctx)
+	if !settled {
+		return res, nil // queued: the send goes on
+	}
+	stopWait()
+	if err := done.Get(ctx, nil); err != nil {
 		return ReplyResult{}, fmt.Errorf("send reply: %w", err)
 	}
-	return ReplyResult{MessageID: sent.MessageID, Tag: sent.Tag, Status: sent.Status}, nil
+	res.Status = sent.Status
+	return res, nil
+}
+
+// refused reports whether err is the channel's refusal of a reply (already recorded on it).
+func refused(err error) bool {
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) {
+		return false
+	}
+	switch appErr.Type() {
+	case activities.ErrTypeSendRejected, activities.ErrTypeOutsideWindow:
+		return true
+	}
+	return false
 }
 
 func (c *conversation) validateChange(_ workflow.Context, r ChangeRequest) error {

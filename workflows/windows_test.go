@@ -19,6 +19,9 @@ func windowedEnv(t *testing.T, channelType string) (*testsuite.TestWorkflowEnvir
 	openedTicket(env)
 	env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(activities.RouteResult{State: domain.RoutingAssigned, UserID: "usr_1"}, nil)
 	env.OnActivity(a.Welcome, mock.Anything, mock.Anything).Return(nil).Maybe()
+	env.OnActivity(a.StoreReply, mock.Anything, mock.Anything).Return(func(_ context.Context, r activities.ReplyInput) (activities.ReplySent, error) {
+		return activities.ReplySent{MessageID: "m-" + r.ReplyID, Tag: r.Tag, Status: domain.MessageQueued}, nil
+	}).Maybe()
 	var windows []string
 	env.OnActivity(a.SetReplyWindow, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ReplyWindowInput) error {
 		windows = append(windows, in.Window.State)

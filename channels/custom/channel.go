@@ -15,7 +15,7 @@ import (
 const Type channels.Type = "custom"
 
 // DefaultTimeout bounds one POST to an app's outbound_url when New is given no client.
-const DefaultTimeout = 20 * time.Second
+const DefaultTimeout = 10 * time.Second
 
 // Channel is the custom app channel.
 type Channel struct {

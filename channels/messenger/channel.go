@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/channels/meta/graph"
@@ -16,6 +17,15 @@ import (
 
 // Type is the Messenger channel type.
 const Type channels.Type = "messenger"
+
+// SendTimeout bounds each Graph API call the channel makes on its own: courtesy
+// messages in the Welcome activity (10 s, like replies), consent prompts and page
+// greetings inside API requests (GraphCallTimeout).
+const SendTimeout = 10 * time.Second
+
+// GraphCallTimeout bounds each Graph API call made inside an API request
+// (consent prompt, page greeting), so a Graph outage delays no answer by more.
+const GraphCallTimeout = 3 * time.Second
 
 // Channel is the Messenger channel.
 type Channel struct {

@@ -131,6 +131,8 @@ func (c *Channel) promptConsent(ctx context.Context, cfg *Config, psid string) {
 	if c.graph == nil {
 		return
 	}
+	ctx, cancel := context.WithTimeout(ctx, GraphCallTimeout)
+	defer cancel()
 	_, err := c.graph.SendMessenger(ctx, cfg.PageAccessToken, graph.MessengerMessage{
 		PSID: psid, Text: cfg.GDPR.Text, MessagingType: graph.MessagingTypeResponse,
 		QuickReplies: []graph.QuickReply{{Title: "I agree", Payload: ConsentAccept}},
@@ -146,6 +148,8 @@ func (c *Channel) Sync(ctx context.Context, ch domain.Channel, cfg channels.Conf
 	if !ok || c.graph == nil || m.Greeting == "" {
 		return
 	}
+	ctx, cancel := context.WithTimeout(ctx, GraphCallTimeout)
+	defer cancel()
 	if err := c.graph.SetGreeting(ctx, m.PageAccessToken, m.Greeting); err != nil {
 		c.log.WarnContext(ctx, "set Messenger greeting", "channel_id", ch.ID, "error", err)
 	}

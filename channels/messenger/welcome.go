@@ -14,8 +14,9 @@ import (
 // Welcome sends a new Messenger conversation's automated first messages: with
 // implicit GDPR consent the consent notice (and the consent is recorded on the
 // contact), then the channel's instant reply. Each is stored as an outbound
-// message; a repeat sends nothing twice. A refused message is marked failed
-// and does not fail the welcome; transient errors are returned for a retry.
+// message; a repeat sends nothing twice. Each Graph call is bounded by
+// SendTimeout. A refused message is marked failed with the reason and does not
+// fail the welcome; transient errors are returned for a retry.
 func (c *Channel) Welcome(ctx context.Context, in channels.Welcome) error {
 	m, ok := in.Config.(*Config)
 	if !ok {
@@ -23,7 +24,7 @@ func (c *Channel) Welcome(ctx context.Context, in channels.Welcome) error {
 	}
 	implicit := m.GDPR != nil && m.GDPR.Enabled && m.GDPR.Consent == "implicit"
 	if implicit {
-		if err := c.sendAutomated(ctx, in, m, "welcome:consent", m.GDPR.Text); err != nil {
+		if err := c.sendAutomated(ctx, in, m, channels.WelcomePrefix+"consent", m.GDPR.Text); err != nil {
 			return err
 		}
 		if in.ContactID != "" {
@@ -34,7 +35,7 @@ func (c *Channel) Welcome(ctx context.Context, in channels.Welcome) error {
 		}
 	}
 	if m.InstantReply != "" {
-		return c.sendAutomated(ctx, in, m, "welcome:instant-reply", m.InstantReply)
+		return c.sendAutomated(ctx, in, m, channels.WelcomePrefix+"instant-reply", m.InstantReply)
 	}
 	return nil
 }
@@ -56,12 +57,14 @@ func (c *Channel) sendAutomated(ctx context.Context, in channels.Welcome, m *Con
 	if c.graph == nil {
 		return nil
 	}
-	if _, err := c.graph.SendMessenger(ctx, m.PageAccessToken, graph.MessengerMessage{PSID: customer.ExternalUserID, Text: text}); err != nil {
-		if graph.IsRetryable(err) {
+	callCtx, cancel := context.WithTimeout(ctx, SendTimeout)
+	defer cancel()
+	if _, err := c.graph.SendMessenger(callCtx, m.PageAccessToken, graph.MessengerMessage{PSID: customer.ExternalUserID, Text: text}); err != nil {
+		if graph.IsRetryable(err) || ctx.Err() != nil {
 			return fmt.Errorf("send %s: %w", key, err)
 		}
-		_ = c.store.SetMessageStatus(ctx, in.AccountID, msg.ID, domain.MessageFailed)
-		return nil // a refused automated message does not hold up the conversation
+		_, err := c.store.FailOutbound(ctx, in.AccountID, msg.ID, "Meta refused the message: "+err.Error())
+		return err // a refused automated message is not retried
 	}
 	return c.store.SetMessageStatus(ctx, in.AccountID, msg.ID, domain.MessageSent)
 }

@@ -23,6 +23,9 @@ type GraphFake struct {
 	mu       sync.Mutex
 	requests []GraphRequest
 	fail     []graphFailure
+	// hanging makes every request wait, unanswered, until its caller gives up or the test ends.
+	hanging bool
+	closed  chan struct{}
 }
 
 type graphFailure struct {
@@ -32,9 +35,10 @@ type graphFailure struct {
 
 // NewGraphFake starts a fake Graph API for the test.
 func NewGraphFake(t testing.TB) *GraphFake {
-	f := &GraphFake{}
+	f := &GraphFake{closed: make(chan struct{})}
 	srv := httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(f.closed) }) // runs first: hanging requests end before the server closes
 	f.URL = srv.URL
 	return f
 }
@@ -44,6 +48,20 @@ func (f *GraphFake) FailNext(status int, body string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.fail = append(f.fail, graphFailure{status, body})
+}
+
+// Hang makes the fake stop answering (Graph unreachable) until Answer; requests are still recorded.
+func (f *GraphFake) Hang() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.hanging = true
+}
+
+// Answer makes a hanging fake answer again.
+func (f *GraphFake) Answer() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.hanging = false
 }
 
 // Requests returns what the fake received so far.
@@ -64,7 +82,15 @@ func (f *GraphFake) serve(w http.ResponseWriter, r *http.Request) {
 		fail = &f.fail[0]
 		f.fail = f.fail[1:]
 	}
+	hanging := f.hanging
 	f.mu.Unlock()
+	if hanging {
+		select {
+		case <-r.Context().Done():
+		case <-f.closed:
+		}
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	if fail != nil {
 		w.WriteHeader(fail.status)

@@ -100,8 +100,8 @@ func Verified(c *gin.Context, h channels.Host, typ channels.Type, ids []string, 
 	unknown := 0
 	for _, id := range ids {
 		ch, err := h.Store().ChannelByExternalKey(ctx, string(typ), id)
-		if errors.Is(err, domain.ErrNotFound) {
-			h.Log().WarnContext(ctx, "webhook for an unknown "+string(typ)+" id; acknowledged, not stored", "id", id)
+		if errors.Is(err, domain.ErrNotFound) || (err == nil && ch.Status == domain.ChannelDisconnected) {
+			h.Log().WarnContext(ctx, "webhook for an unknown or disconnected "+string(typ)+" id; acknowledged, not stored", "id", id)
 			unknown++
 			continue
 		}

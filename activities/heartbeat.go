@@ -1,0 +1,42 @@
+package activities
+
+import (
+	"context"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+)
+
+// HeartbeatEvery is how often a long activity (a send to a channel or an
+// email) heartbeats. The workflows give such activities a heartbeat timeout
+// a few times longer, so an attempt on a worker that died is retried
+// elsewhere within seconds rather than after its whole start-to-close timeout.
+const HeartbeatEvery = time.Second
+
+// SendTimeout bounds each outbound HTTP call to a channel (custom webhook, Graph API).
+const SendTimeout = 10 * time.Second
+
+// withHeartbeat runs fn, heartbeating every HeartbeatEvery while it runs.
+// Outside an activity (a plain call in a test) it just runs fn.
+func withHeartbeat[T any](ctx context.Context, fn func(context.Context) (T, error)) (T, error) {
+	if !activity.IsActivity(ctx) {
+		return fn(ctx)
+	}
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		t := time.NewTicker(HeartbeatEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				activity.RecordHeartbeat(ctx)
+			}
+		}
+	}()
+	return fn(ctx)
+}
