@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -99,4 +100,21 @@ func TestLegacyWorkflowIDIsReplacedOnlyWhenTemporalCannotTakeIt(t *testing.T) {
 	id, err := st.RepairWorkflowID(ctx, c.ConversationID, "not-the-stored-one", "x")
 	require.NoError(t, err)
 	require.Equal(t, c.WorkflowID, id)
+}
+
+func TestLongThreadKeysOfWideCharactersShareAConversation(t *testing.T) {
+	st, acc, ch := setup(t)
+	ctx := context.Background()
+	key := "t:" + strings.Repeat("𝄞", 1000) // 4,000 bytes: more than a btree index row may hold
+	in := store.Inbound{AccountID: acc.ID, ChannelID: ch.ID, ThreadKey: key, ExternalID: "1", Text: "x", SentAt: time.Now()}
+	a, err := st.AcceptInbound(ctx, in, workflows.ConversationWorkflowID)
+	require.NoError(t, err)
+	in.ExternalID = "2"
+	b, err := st.AcceptInbound(ctx, in, workflows.ConversationWorkflowID)
+	require.NoError(t, err)
+	require.Equal(t, a.ConversationID, b.ConversationID, "the same thread key is the same conversation")
+	in.ThreadKey, in.ExternalID = key+"x", "3"
+	c, err := st.AcceptInbound(ctx, in, workflows.ConversationWorkflowID)
+	require.NoError(t, err)
+	require.NotEqual(t, a.ConversationID, c.ConversationID, "another thread key is another conversation")
 }
