@@ -2,8 +2,6 @@ package channels_test
 
 import (
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -101,9 +99,9 @@ func closure(imports map[string][]string, pkg string) []string {
 // moduleImports lists, for every non-test package of the module, its imports within the module, relative to the module path.
 func moduleImports(t *testing.T) map[string][]string {
 	t.Helper()
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := exec.LookPath(goTool); err != nil {
-		goTool = "go"
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("no go tool on PATH: %v", err)
 	}
 	cmd := exec.Command(goTool, "list", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", module+"/...")
 	out, err := cmd.Output()
