@@ -8,11 +8,13 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/routedesk/routedesk/channels/meta/graph"
+	"github.com/routedesk/routedesk/channels/registry"
 	"github.com/routedesk/routedesk/domain"
-	"github.com/routedesk/routedesk/graph"
 	"github.com/routedesk/routedesk/rules"
 	"github.com/routedesk/routedesk/store"
 )
@@ -38,6 +40,22 @@ type Activities struct {
 	Mail Mailer
 	// Graph sends Messenger and WhatsApp replies.
 	Graph *graph.Client
+	// Channels are the channel types replies go out on; nil means the built-in ones (with Store, Graph and HTTP).
+	Channels *registry.Registry
+
+	defaultChannels     *registry.Registry
+	defaultChannelsOnce sync.Once
+}
+
+// channels returns Channels, or the built-in registry.
+func (a *Activities) channels() *registry.Registry {
+	if a.Channels != nil {
+		return a.Channels
+	}
+	a.defaultChannelsOnce.Do(func() {
+		a.defaultChannels = registry.New(registry.Deps{Store: a.Store, Graph: a.Graph, HTTP: a.HTTP})
+	})
+	return a.defaultChannels
 }
 
 // classify turns permanent failures into typed non-retryable errors and leaves

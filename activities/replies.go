@@ -1,23 +1,14 @@
 package activities
 
 import (
-	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"time"
 
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/routedesk/routedesk/channelconfig"
+	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/domain"
-	"github.com/routedesk/routedesk/graph"
 	"github.com/routedesk/routedesk/store"
 )
 
@@ -112,25 +103,15 @@ func (a *Activities) sendReply(ctx context.Context, in ReplyInput) (ReplySent, e
 	if msg.Status != domain.MessageQueued {
 		return out, nil // sent (or refused) by an earlier attempt
 	}
-	switch in.ChannelType {
-	case string(channelconfig.TypeChat):
-		out.Status = domain.MessageSent
-	case string(channelconfig.TypeCustom):
-		if err := a.postCustom(ctx, in, msg); err != nil {
-			return ReplySent{}, err
-		}
-		out.Status = domain.MessageSent
-	case string(channelconfig.TypeMessenger), string(channelconfig.TypeWhatsApp):
-		providerID, err := a.sendMeta(ctx, in, msg)
-		if err != nil {
-			return ReplySent{}, err
-		}
-		out.Status = domain.MessageSent
-		return out, classify(a.Store.MarkSent(ctx, in.AccountID, msg.ID, providerID))
-	default:
-		return out, nil
+	sent, err := a.send(ctx, in, msg)
+	if err != nil {
+		return ReplySent{}, err
 	}
-	return out, classify(a.Store.SetMessageStatus(ctx, in.AccountID, msg.ID, out.Status))
+	if sent.Queued {
+		return out, nil // the channel has no sender yet: the reply stays queued
+	}
+	out.Status = domain.MessageSent
+	return out, classify(a.Store.MarkSent(ctx, in.AccountID, msg.ID, sent.ProviderID))
 }
 
 // FailReplyInput names a reply whose sending gave up, and why.
@@ -156,126 +137,51 @@ func (a *Activities) refuse(ctx context.Context, accountID, messageID, errType, 
 	return temporal.NewNonRetryableApplicationError(reason, errType, nil)
 }
 
-// customPayload is what a custom channel's outbound_url receives.
-type customPayload struct {
-	MessageID      string    `json:"message_id"`
-	ConversationID string    `json:"conversation_id"`
-	TicketID       string    `json:"ticket_id"`
-	AuthorUserID   string    `json:"author_user_id,omitempty"`
-	Text           string    `json:"text"`
-	HTML           string    `json:"html,omitempty"`
-	SentAt         time.Time `json:"sent_at"`
-}
-
-// postCustom POSTs the reply to the custom channel's outbound_url, signed with
-// X-Routedesk-Signature: sha256=<HMAC-SHA256 of the body with the channel secret>.
-func (a *Activities) postCustom(ctx context.Context, in ReplyInput, msg domain.Message) error {
-	raw, err := a.Store.ChannelConfig(ctx, in.AccountID, in.ChannelID)
-	if err != nil {
-		return classify(err)
-	}
-	cfg, err := channelconfig.Decode(channelconfig.TypeCustom, raw)
-	if err != nil {
-		return classify(err)
-	}
-	custom := cfg.(*channelconfig.Custom)
-	if custom.OutboundURL == "" {
-		return nil // the app polls the API for replies
-	}
-	body, _ := json.Marshal(customPayload{MessageID: msg.ID, ConversationID: in.ConversationID, TicketID: in.TicketID,
-		AuthorUserID: in.AuthorUserID, Text: in.Text, HTML: in.HTML, SentAt: msg.SentAt})
-	callCtx, cancel := context.WithTimeout(ctx, SendTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(callCtx, http.MethodPost, custom.OutboundURL, bytes.NewReader(body))
-	if err != nil {
-		return a.refuse(ctx, in.AccountID, msg.ID, ErrTypeSendRejected, "bad outbound_url: "+err.Error())
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Idempotency-Key", msg.ID)
-	if custom.Secret != "" {
-		mac := hmac.New(sha256.New, []byte(custom.Secret))
-		mac.Write(body)
-		req.Header.Set("X-Routedesk-Signature", "sha256="+hex.EncodeToString(mac.Sum(nil)))
-	}
-	resp, err := a.httpClient().Do(req)
-	if err != nil {
-		return fmt.Errorf("post reply to %s: %w", custom.AppName, err)
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
-	switch {
-	case resp.StatusCode < 300:
-		return nil
-	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		return fmt.Errorf("post reply to %s: %s", custom.AppName, resp.Status) // retried with backoff
-	default:
-		return a.refuse(ctx, in.AccountID, msg.ID, ErrTypeSendRejected, fmt.Sprintf("%s refused the reply: %s", custom.AppName, resp.Status))
-	}
-}
-
-func (a *Activities) httpClient() *http.Client {
-	if a.HTTP != nil {
-		return a.HTTP
-	}
-	return defaultHTTP
-}
-
-// defaultHTTP posts to custom channels when Activities.HTTP is nil.
-var defaultHTTP = &http.Client{Timeout: SendTimeout}
-
-// ErrTypeOutsideWindow means Meta refused a reply outside the conversation's messaging window.
+// ErrTypeOutsideWindow means the provider refused a reply outside the conversation's messaging window.
 const ErrTypeOutsideWindow = "OutsideWindow"
 
-// sendMeta sends a reply through the Graph API: Messenger inside 24 h as
-// RESPONSE, later as MESSAGE_TAG HUMAN_AGENT; WhatsApp as free-form text.
-// Meta's outside-window refusal and other permanent errors mark the reply
-// failed and are not retried; rate limits and 5xx are retried with backoff.
-func (a *Activities) sendMeta(ctx context.Context, in ReplyInput, msg domain.Message) (string, error) {
-	if a.Graph == nil {
-		return "", temporal.NewNonRetryableApplicationError("no Graph API client configured", ErrTypeSendRejected, nil)
+// send hands the stored reply msg to its channel's sender, bounded by
+// SendTimeout. A refusal (channels.SendError) marks the reply failed with the
+// reason and is not retried; any other error, or an attempt cut off, is
+// transient and returned for the retry policy.
+func (a *Activities) send(ctx context.Context, in ReplyInput, msg domain.Message) (channels.Sent, error) {
+	ch, ok := a.channels().Lookup(channels.Type(in.ChannelType))
+	if !ok {
+		return channels.Sent{Queued: true}, nil // a channel type this worker does not know: nothing to send with
 	}
 	raw, err := a.Store.ChannelConfig(ctx, in.AccountID, in.ChannelID)
 	if err != nil {
-		return "", classify(err)
+		return channels.Sent{}, classify(err)
 	}
-	typ, _ := channelconfig.ParseType(in.ChannelType)
-	cfg, err := channelconfig.Decode(typ, raw)
+	cfg, err := channels.Decode(ch.NewConfig(), raw)
 	if err != nil {
-		return "", classify(err)
+		return channels.Sent{}, classify(err)
 	}
 	customer, err := a.Store.ConversationCustomer(ctx, in.AccountID, in.ConversationID)
 	if err != nil {
-		return "", classify(err)
+		return channels.Sent{}, classify(err)
 	}
-	var providerID string
+	r := channels.Reply{Config: cfg, AccountID: in.AccountID, ChannelID: in.ChannelID, ConversationID: in.ConversationID,
+		TicketID: in.TicketID, MessageID: msg.ID, Customer: customer, AuthorUserID: in.AuthorUserID,
+		Text: in.Text, HTML: in.HTML, Tag: in.Tag, SentAt: msg.SentAt}
+	if in.Template != nil {
+		r.Template = &channels.Template{Name: in.Template.Name, Language: in.Template.Language, Components: in.Template.Components}
+	}
 	callCtx, cancel := context.WithTimeout(ctx, SendTimeout)
 	defer cancel()
-	switch c := cfg.(type) {
-	case *channelconfig.Messenger:
-		m := graph.MessengerMessage{PSID: customer.ExternalUserID, Text: in.Text, MessagingType: graph.MessagingTypeResponse}
-		if in.Tag == graph.TagHumanAgent {
-			m.MessagingType, m.Tag = graph.MessagingTypeMessageTag, graph.TagHumanAgent
-		}
-		providerID, err = a.Graph.SendMessenger(callCtx, c.PageAccessToken, m)
-	case *channelconfig.WhatsApp:
-		if in.Template != nil {
-			providerID, err = a.Graph.SendWhatsAppTemplate(callCtx, c.AccessToken, c.PhoneNumberID, customer.ExternalUserID,
-				graph.Template{Name: in.Template.Name, Language: in.Template.Language, Components: in.Template.Components})
-		} else {
-			providerID, err = a.Graph.SendWhatsAppText(callCtx, c.AccessToken, c.PhoneNumberID, customer.ExternalUserID, in.Text)
-		}
+	sent, err := ch.Send(callCtx, r)
+	if err == nil {
+		return sent, nil
 	}
-	if err == nil || graph.IsRetryable(err) {
-		return providerID, err
+	refusal := channels.AsSendError(err)
+	if refusal == nil || ctx.Err() != nil {
+		return channels.Sent{}, fmt.Errorf("send reply on %s: %w", in.ChannelType, err) // retried with backoff
 	}
-	if ctx.Err() != nil {
-		return "", fmt.Errorf("send reply: %w", ctx.Err()) // the attempt was cut off, not refused
+	errType := ErrTypeSendRejected
+	if refusal.Refusal == channels.OutsideWindow {
+		errType = ErrTypeOutsideWindow
 	}
-	var gerr *graph.Error
-	if errors.As(err, &gerr) && gerr.OutsideWindow() {
-		return "", a.refuse(ctx, in.AccountID, msg.ID, ErrTypeOutsideWindow, "Meta refused the reply: the conversation is outside its messaging window ("+gerr.Message+")")
-	}
-	return "", a.refuse(ctx, in.AccountID, msg.ID, ErrTypeSendRejected, "Meta refused the reply: "+err.Error())
+	return channels.Sent{}, a.refuse(ctx, in.AccountID, msg.ID, errType, refusal.Msg)
 }
 
 // replyText is what the ticket's history shows of a reply.

@@ -83,6 +83,7 @@ func (s *Server) updateTicketWorkflow(ctx context.Context, accountID string, t d
 		AccountID: ch.AccountID, ChannelID: ch.ID, ChannelType: ch.Type, ChannelName: ch.Name,
 		ConversationID: t.ConversationID, TicketID: t.ID, ContinueAsNewAfter: s.cfg.ContinueAsNewAfter,
 		OpenWindow: s.cfg.OpenWindow, HumanAgentWindow: s.cfg.HumanAgentWindow,
+		Traits: s.traitsOf(ch.Type),
 	})
 	handle, err := s.temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: start,

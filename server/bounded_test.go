@@ -22,7 +22,7 @@ import (
 const answerBound = 30 * time.Second
 
 // graphBound is how long a request that calls a hanging Graph API may take:
-// above server.GraphCallTimeout, below the Graph client's own 20 s timeout
+// above messenger.GraphCallTimeout, below the Graph client's own 20 s timeout
 // that used to be the only bound.
 const graphBound = 10 * time.Second
 

@@ -9,14 +9,15 @@ import (
 	jsonpatch "github.com/evanphx/json-patch/v5"
 	"github.com/gin-gonic/gin"
 
-	"github.com/routedesk/routedesk/channelconfig"
+	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/domain"
 	"github.com/routedesk/routedesk/store"
 )
 
 // channelRequest is the body of POST /v1/channels.
 type channelRequest struct {
-	Type           string                 `json:"type" validate:"required,oneof=email chat messenger form whatsapp calling custom"`
+	// Type is checked against the registry's channel types.
+	Type           string                 `json:"type" validate:"required"`
 	Name           string                 `json:"name" validate:"required,max=200"`
 	Config         json.RawMessage        `json:"config"`
 	TicketDefaults *domain.TicketDefaults `json:"ticket_defaults"`
@@ -42,10 +43,15 @@ func (s *Server) createChannel(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	typ, _ := channelconfig.ParseType(req.Type)
-	if !channelconfig.TierAllows(p.Tier, typ) {
+	typ := channels.Type(req.Type)
+	ch, ok := s.channels.Lookup(typ)
+	if !ok {
+		s.fail(c, domain.Invalid("type", "must be one of: "+s.channelTypeList()))
+		return
+	}
+	if !channels.TierAllows(p.Tier, ch.TierRequired()) {
 		s.fail(c, fmt.Errorf("%s channels need the %s tier or higher; this account is on %s: %w",
-			req.Type, channelconfig.TierRequired(typ), p.Tier, domain.ErrForbidden))
+			req.Type, ch.TierRequired(), p.Tier, domain.ErrForbidden))
 		return
 	}
 	w, err := s.channelWrite(c.Request.Context(), p.AccountID, typ, req.Name, req.Config, req.TicketDefaults, req.Routing)
@@ -53,33 +59,33 @@ func (s *Server) createChannel(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	ch, err := s.store.CreateChannel(c.Request.Context(), p.AccountID, w)
+	created, err := s.store.CreateChannel(c.Request.Context(), p.AccountID, w)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.syncGreeting(c.Request.Context(), ch)
-	c.JSON(http.StatusCreated, ch)
+	s.syncChannel(c.Request.Context(), created)
+	c.JSON(http.StatusCreated, created)
 }
 
 // channelWrite validates a channel's parts and prepares them for the store.
-func (s *Server) channelWrite(ctx context.Context, accountID string, typ channelconfig.Type, name string, raw json.RawMessage,
+func (s *Server) channelWrite(ctx context.Context, accountID string, typ channels.Type, name string, raw json.RawMessage,
 	defaults *domain.TicketDefaults, routing *domain.Routing) (store.ChannelWrite, error) {
-	cfg, err := channelconfig.Decode(typ, raw)
+	cfg, err := s.channels.Decode(typ, raw)
 	if err != nil {
 		return store.ChannelWrite{}, err
 	}
 	return s.channelWriteFrom(ctx, accountID, name, cfg, defaults, routing)
 }
 
-func (s *Server) channelWriteFrom(ctx context.Context, accountID, name string, cfg channelconfig.Config,
+func (s *Server) channelWriteFrom(ctx context.Context, accountID, name string, cfg channels.Config,
 	defaults *domain.TicketDefaults, routing *domain.Routing) (store.ChannelWrite, error) {
-	w := store.ChannelWrite{Type: string(cfg.Type()), Name: name, ExternalKey: channelconfig.ExternalKey(cfg)}
+	w := store.ChannelWrite{Type: string(cfg.Type()), Name: name, ExternalKey: channels.ExternalKey(cfg)}
 	full, err := json.Marshal(cfg)
 	if err != nil {
 		return w, fmt.Errorf("encode channel config: %w", err)
 	}
-	w.Full, w.Redacted = full, channelconfig.Redacted(cfg)
+	w.Full, w.Redacted = full, channels.Redacted(cfg)
 	if defaults != nil {
 		w.TicketDefaults = *defaults
 	}
@@ -175,7 +181,7 @@ func (s *Server) patchChannel(c *gin.Context) {
 			return
 		}
 		if updated.Status == domain.ChannelConnected && ch.Status != domain.ChannelConnected {
-			s.syncGreeting(ctx, updated)
+			s.syncChannel(ctx, updated)
 		}
 		c.JSON(http.StatusOK, updated)
 		return
@@ -189,12 +195,11 @@ func (s *Server) patchChannel(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	typ, _ := channelconfig.ParseType(ch.Type)
 	patch := req.Config
 	if len(patch) == 0 {
 		patch = json.RawMessage(`{}`)
 	}
-	cfg, err := channelconfig.Merge(typ, current, patch)
+	cfg, err := s.channels.Merge(channels.Type(ch.Type), current, patch)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -222,7 +227,7 @@ func (s *Server) patchChannel(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.syncGreeting(ctx, updated)
+	s.syncChannel(ctx, updated)
 	c.JSON(http.StatusOK, updated)
 }
 

@@ -132,6 +132,7 @@ func (s *Server) deliver(ctx context.Context, m store.Undelivered) error {
 		AccountID: m.AccountID, ChannelID: m.ChannelID, ChannelType: m.ChannelType,
 		ChannelName: m.ChannelName, ConversationID: m.ConversationID, ContinueAsNewAfter: s.cfg.ContinueAsNewAfter,
 		OpenWindow: s.cfg.OpenWindow, HumanAgentWindow: s.cfg.HumanAgentWindow,
+		Traits: s.traitsOf(m.ChannelType),
 	}
 	_, err := s.temporal.SignalWithStartWorkflow(ctx, m.WorkflowID, workflows.SignalInboundMessage,
 		workflows.InboundMessage{MessageID: m.MessageID}, opts, workflows.ConversationWorkflow, in)

@@ -18,7 +18,7 @@ var (
 )
 
 func (s *Server) serveOpenAPI(c *gin.Context) {
-	openAPIOnce.Do(func() { openAPIDoc = buildOpenAPI(s.routes()) })
+	openAPIOnce.Do(func() { openAPIDoc = buildOpenAPI(s.allRoutes()) })
 	c.JSON(http.StatusOK, openAPIDoc)
 }
 

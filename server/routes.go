@@ -26,8 +26,6 @@ type route struct {
 	handler gin.HandlerFunc
 }
 
-var hubQuery = []string{"hub.mode", "hub.verify_token", "hub.challenge"}
-
 // routes is the whole API surface; New registers it and openAPI documents it.
 func (s *Server) routes() []route {
 	return []route{
@@ -71,11 +69,6 @@ func (s *Server) routes() []route {
 		{method: http.MethodGet, path: "/v1/rules/:id", tag: "rules", summary: "Get a routing rule", auth: authAny, response: ruleResponse{}, status: 200, handler: s.getRule},
 		{method: http.MethodPatch, path: "/v1/rules/:id", tag: "rules", summary: "Change a routing rule (JSON merge patch; its version grows)", auth: authAdmin, request: ruleRequest{}, response: ruleResponse{}, status: 200, handler: s.patchRule},
 		{method: http.MethodDelete, path: "/v1/rules/:id", tag: "rules", summary: "Remove a routing rule", auth: authAdmin, status: 204, handler: s.deleteRule},
-
-		{method: http.MethodGet, path: "/webhooks/messenger", tag: "webhooks", summary: "Meta's webhook verification handshake (hub.mode, hub.verify_token, hub.challenge)", query: hubQuery, status: 200, handler: s.metaHandshake("messenger")},
-		{method: http.MethodPost, path: "/webhooks/messenger", tag: "webhooks", summary: "Messenger deliveries (object page), signed with X-Hub-Signature-256", response: webhookResponse{}, status: 200, handler: s.messengerWebhook},
-		{method: http.MethodGet, path: "/webhooks/whatsapp", tag: "webhooks", summary: "Meta's webhook verification handshake for WhatsApp", query: hubQuery, status: 200, handler: s.metaHandshake("whatsapp")},
-		{method: http.MethodPost, path: "/webhooks/whatsapp", tag: "webhooks", summary: "WhatsApp deliveries (object whatsapp_business_account), signed with X-Hub-Signature-256", response: webhookResponse{}, status: 200, handler: s.whatsappWebhook},
 
 		{method: http.MethodGet, path: "/v1/deliveries", tag: "inbound", summary: "Inbound messages not yet accepted by their conversation workflow: state=failed (given up, default) or pending (being retried), with channel, reason and attempts", auth: authAdmin, response: list[store.Delivery]{}, status: 200, query: append([]string{"state"}, pageQuery...), handler: s.listDeliveries},
 		{method: http.MethodPost, path: "/v1/deliveries/:id/retry", tag: "inbound", summary: "Re-queue an undelivered inbound message (id: its message id) for redelivery, attempts reset (409 once delivered)", auth: authAdmin, response: store.Delivery{}, status: 202, handler: s.retryDelivery},

@@ -14,7 +14,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 
-	"github.com/routedesk/routedesk/graph"
+	"github.com/routedesk/routedesk/channels/meta/graph"
+	"github.com/routedesk/routedesk/channels/registry"
 	"github.com/routedesk/routedesk/rules"
 	"github.com/routedesk/routedesk/store"
 )
@@ -33,6 +34,8 @@ type Config struct {
 	HumanAgentWindow time.Duration
 	// Graph sends what the API itself sends on Messenger: consent prompts, page greetings.
 	Graph *graph.Client
+	// Channels are the channel types the API serves; nil means the built-in ones (sending through Graph).
+	Channels *registry.Registry
 	// ContinueAsNewAfter overrides the history length at which conversation
 	// workflows continue as new (0: the workflow's default); for tests.
 	ContinueAsNewAfter int
@@ -56,6 +59,7 @@ type Server struct {
 	gatherer prometheus.Gatherer
 	engine   *gin.Engine
 	rules    *rules.Engine
+	channels *registry.Registry
 }
 
 // New builds the API. reg receives the API's metrics and gatherer is what /metrics serves.
@@ -74,7 +78,10 @@ func New(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, reg pr
 	}
 	cfg.RedriveMaxBackoff = max(cfg.RedriveMaxBackoff, cfg.RedriveBackoff)
 	s := &Server{store: st, temporal: tc, cfg: cfg, log: log, gatherer: gatherer, metrics: newHTTPMetrics(reg),
-		redrive: newRedriveMetrics(reg), rules: rules.NewEngine()}
+		redrive: newRedriveMetrics(reg), rules: rules.NewEngine(), channels: cfg.Channels}
+	if s.channels == nil {
+		s.channels = registry.New(registry.Deps{Store: st, Graph: cfg.Graph, Log: log})
+	}
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
@@ -85,7 +92,7 @@ func New(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, reg pr
 	e.NoMethod(func(c *gin.Context) {
 		writeProblem(c, http.StatusMethodNotAllowed, c.Request.Method+" is not allowed on "+c.Request.URL.Path)
 	})
-	for _, r := range s.routes() {
+	for _, r := range s.allRoutes() {
 		handlers := []gin.HandlerFunc{}
 		switch r.auth {
 		case authAdmin:
@@ -187,7 +194,7 @@ type Route struct{ Method, Path, Auth string }
 // Routes lists every route the engine serves.
 func (s *Server) Routes() []Route {
 	auth := map[string]string{}
-	for _, r := range s.routes() {
+	for _, r := range s.allRoutes() {
 		auth[r.method+" "+r.path] = r.auth
 	}
 	var out []Route

@@ -94,7 +94,7 @@ func unstorableJSON(body []byte) error {
 // requireStorableBody reads the request body, rejects it when a string in it
 // cannot be stored (unstorableJSON), and puts it back for the handler to decode.
 func requireStorableBody(c *gin.Context) error {
-	body, err := readWebhook(c)
+	body, err := readBody(c)
 	if err != nil {
 		return err
 	}

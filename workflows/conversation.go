@@ -243,7 +243,7 @@ func (c *conversation) openTicket(ctx workflow.Context, msg InboundMessage) erro
 	if err := workflow.UpsertTypedSearchAttributes(ctx, TicketIDKey.ValueSet(ticket.TicketID)); err != nil {
 		return fmt.Errorf("upsert ticket id: %w", err)
 	}
-	if c.in.ChannelType == "messenger" && workflow.GetVersion(ctx, changeWelcome, workflow.DefaultVersion, 1) == 1 {
+	if c.traits().Welcome && workflow.GetVersion(ctx, changeWelcome, workflow.DefaultVersion, 1) == 1 {
 		if err := c.welcome(ctx); err != nil {
 			return err
 		}

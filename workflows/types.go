@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/routedesk/routedesk/activities"
+	"github.com/routedesk/routedesk/channels/traits"
 	"github.com/routedesk/routedesk/domain"
 )
 
@@ -14,6 +15,9 @@ type ConversationInput struct {
 	ChannelType    string `json:"channel_type"`
 	ChannelName    string `json:"channel_name"`
 	ConversationID string `json:"conversation_id"`
+	// Traits are the channel's reply-window kind and welcome, filled from the registry when the
+	// conversation starts; nil in histories started before (traits.Legacy of ChannelType applies).
+	Traits *traits.Traits `json:"traits,omitempty"`
 	// IdleTimeout ends the workflow after this long without a message; 0 = DefaultIdleTimeout.
 	IdleTimeout time.Duration `json:"idle_timeout,omitempty"`
 	// OpenWindow and HumanAgentWindow shorten the reply windows (24 h, 7 d) for tests; 0 = the real ones.

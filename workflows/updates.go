@@ -36,7 +36,7 @@ func (c *conversation) validateReply(_ workflow.Context, r ReplyRequest) error {
 		return ErrNoTicket
 	}
 	if r.Template != nil {
-		if c.in.ChannelType != "whatsapp" {
+		if !c.traits().Templates() {
 			return errors.New("templates are sent on WhatsApp channels only")
 		}
 		if r.Template.Name == "" || r.Template.Language == "" {

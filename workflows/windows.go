@@ -7,6 +7,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/routedesk/routedesk/activities"
+	"github.com/routedesk/routedesk/channels/traits"
 	"github.com/routedesk/routedesk/domain"
 )
 
@@ -21,9 +22,18 @@ const (
 // TagHumanAgent is the Messenger message tag of a human agent's reply after the standard window.
 const TagHumanAgent = "HUMAN_AGENT"
 
+// traits are what the workflow knows of its channel: from its input, or, for a
+// conversation started before inputs carried them, the table of that time.
+func (c *conversation) traits() traits.Traits {
+	if c.in.Traits != nil {
+		return *c.in.Traits
+	}
+	return traits.Legacy(c.in.ChannelType)
+}
+
 // windowed reports whether the conversation's channel limits when replies may be sent.
 func (c *conversation) windowed() bool {
-	return c.in.ChannelType == "messenger" || c.in.ChannelType == "whatsapp"
+	return c.traits().Windowed()
 }
 
 func (c *conversation) windowDurations() (open, human time.Duration) {
@@ -34,7 +44,7 @@ func (c *conversation) windowDurations() (open, human time.Duration) {
 	if c.in.HumanAgentWindow > 0 {
 		human = c.in.HumanAgentWindow
 	}
-	if c.in.ChannelType != "messenger" {
+	if c.traits().Window != traits.WindowHumanAgent {
 		human = 0 // WhatsApp: after 24 h only templates
 	}
 	return open, human
@@ -114,13 +124,14 @@ func (c *conversation) replyTag(r ReplyRequest) (string, error) {
 		}
 		return TagHumanAgent, nil
 	case domain.WindowClosed:
-		if c.in.ChannelType == "whatsapp" && r.Template != nil {
+		t := c.traits()
+		if t.Templates() && r.Template != nil {
 			return "", nil // approved templates may be sent at any time
 		}
-		if c.in.ChannelType == "whatsapp" {
-			return "", fmt.Errorf("the WhatsApp customer-service window closed at %s (24 hours after the customer's last message); only an approved template may be sent", stamp(c.state.OpenUntil))
+		if t.Templates() {
+			return "", fmt.Errorf("the %s customer-service window closed at %s (24 hours after the customer's last message); only an approved template may be sent", t.Label, stamp(c.state.OpenUntil))
 		}
-		return "", fmt.Errorf("the reply window closed at %s: Messenger allows replies for 7 days after the customer's last message", stamp(c.state.HumanAgentUntil))
+		return "", fmt.Errorf("the reply window closed at %s: %s allows replies for 7 days after the customer's last message", stamp(c.state.HumanAgentUntil), t.Label)
 	}
 	return "", nil
 }

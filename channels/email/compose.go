@@ -38,9 +38,9 @@ type Identity struct {
 // {{first_name}} and {{last_name}}.
 type Signature struct {
 	// Format is "text" (the default) or "html".
-	Format string
+	Format string `json:"format" validate:"oneof=text html"`
 	// Body is the signature template.
-	Body string
+	Body string `json:"body" validate:"max=10000"`
 }
 
 // Agent is the person a reply is sent for.

@@ -18,7 +18,7 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/routedesk/routedesk/activities"
-	"github.com/routedesk/routedesk/graph"
+	"github.com/routedesk/routedesk/channels/meta/graph"
 	"github.com/routedesk/routedesk/mailer"
 	"github.com/routedesk/routedesk/metrics"
 	"github.com/routedesk/routedesk/rules"

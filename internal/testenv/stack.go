@@ -16,8 +16,10 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/routedesk/routedesk/activities"
+	"github.com/routedesk/routedesk/channels"
+	"github.com/routedesk/routedesk/channels/meta/graph"
+	"github.com/routedesk/routedesk/channels/registry"
 	"github.com/routedesk/routedesk/devtemporal"
-	"github.com/routedesk/routedesk/graph"
 	"github.com/routedesk/routedesk/mailer"
 	"github.com/routedesk/routedesk/metrics"
 	"github.com/routedesk/routedesk/rules"
@@ -86,9 +88,25 @@ func Store(t testing.TB) *store.Store {
 	return st
 }
 
+// Option changes how NewStack wires routedesk.
+type Option func(*stackOptions)
+
+type stackOptions struct {
+	extra []channels.Channel
+}
+
+// WithChannels registers channels beyond the built-in ones (a test's own channel type) with the API and the worker.
+func WithChannels(extra ...channels.Channel) Option {
+	return func(o *stackOptions) { o.extra = append(o.extra, extra...) }
+}
+
 // NewStack starts the whole of routedesk for one test.
-func NewStack(t testing.TB) *Stack {
+func NewStack(t testing.TB, opts ...Option) *Stack {
 	t.Helper()
+	var o stackOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	st := Store(t)
 	srv := Temporal(t)
 	reg := metrics.NewRegistry()
@@ -110,14 +128,18 @@ func NewStack(t testing.TB) *Stack {
 		t.Fatal(err)
 	}
 	graphFake := NewGraphFake(t)
-	acts := &activities.Activities{Store: st, Rules: rules.NewEngine(), Log: log, Mail: m, Graph: graph.New(graphFake.URL)}
+	chans, err := registry.New(registry.Deps{Store: st, Graph: graph.New(graphFake.URL), Log: log}).With(o.extra...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acts := &activities.Activities{Store: st, Rules: rules.NewEngine(), Log: log, Mail: m, Graph: graph.New(graphFake.URL), Channels: chans}
 	w := worker.New(tc, workflows.DefaultTaskQueue, acts, 5*time.Second)
 	if err := w.Start(); err != nil {
 		t.Fatalf("start worker: %v", err)
 	}
 	t.Cleanup(w.Stop)
 	api := server.New(st, tc, server.Config{BootstrapToken: BootstrapToken, TaskQueue: workflows.DefaultTaskQueue, MaxBodyBytes: 64 << 10,
-		Graph: graph.New(graphFake.URL)}, log, reg, reg)
+		Graph: graph.New(graphFake.URL), Channels: chans}, log, reg, reg)
 	hs := httptest.NewServer(api.Handler())
 	t.Cleanup(hs.Close)
 	return &Stack{T: t, Store: st, Temporal: tc, Server: srv, API: api, HTTP: hs, Registry: reg, Mail: sink, Graph: graphFake}

@@ -1,0 +1,33 @@
+package channels
+
+import (
+	"github.com/routedesk/routedesk/domain"
+)
+
+// Config is the decoded configuration of one channel; each channel package defines its own (chat.Config, messenger.Config, …).
+//
+// Its fields carry the rules: `json` tags name them, `validate` tags (go-playground/validator
+// plus this package's rrggbb, e164_strict, digits_only, identifier, host, timezone_name,
+// single_line, no_space and outbound_url) check them, and `secret:"true"` marks a secret.
+type Config interface {
+	// Type returns the channel type the configuration belongs to.
+	Type() Type
+	// ApplyDefaults fills unset optional fields with their defaults.
+	ApplyDefaults()
+	// Check reports the rules struct tags cannot express (cross-field rules, token syntax), by "config.…" path.
+	Check() []domain.FieldError
+}
+
+// Keyed is a configuration with an identity the store keeps unique across accounts (a page id, a phone number).
+type Keyed interface {
+	// ExternalKey returns the identity; "" means none.
+	ExternalKey() string
+}
+
+// ExternalKey returns the identity the store keeps unique for c, or "" when its type has none.
+func ExternalKey(c Config) string {
+	if k, ok := c.(Keyed); ok {
+		return k.ExternalKey()
+	}
+	return ""
+}

@@ -1,0 +1,46 @@
+// Package custom is the custom app channel: an app of the customer's own posts
+// messages through the API and receives agents' replies at its outbound_url.
+package custom
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/routedesk/routedesk/channels"
+	"github.com/routedesk/routedesk/channels/traits"
+	"github.com/routedesk/routedesk/domain"
+)
+
+// Type is the custom channel type.
+const Type channels.Type = "custom"
+
+// DefaultTimeout bounds one POST to an app's outbound_url when New is given no client.
+const DefaultTimeout = 10 * time.Second
+
+// Channel is the custom app channel.
+type Channel struct {
+	http *http.Client
+}
+
+// New returns the custom channel posting replies with client; nil means a client with DefaultTimeout.
+func New(client *http.Client) *Channel {
+	if client == nil {
+		client = &http.Client{Timeout: DefaultTimeout}
+	}
+	return &Channel{http: client}
+}
+
+// Type returns Type.
+func (*Channel) Type() channels.Type { return Type }
+
+// NewConfig returns an empty *Config.
+func (*Channel) NewConfig() channels.Config { return &Config{} }
+
+// TierRequired returns the professional tier.
+func (*Channel) TierRequired() string { return domain.TierProfessional }
+
+// Traits returns no reply window.
+func (*Channel) Traits() traits.Traits { return traits.Traits{} }
+
+// Routes registers nothing yet: apps post through the generic messages endpoint.
+func (*Channel) Routes(channels.Router, channels.Host) {}

@@ -1,0 +1,25 @@
+package custom
+
+import (
+	"github.com/routedesk/routedesk/channels"
+	"github.com/routedesk/routedesk/domain"
+)
+
+// Config is the configuration of a custom channel app that posts messages through the API.
+type Config struct {
+	// AppName names the app.
+	AppName string `json:"app_name" validate:"required,max=100,single_line"`
+	// OutboundURL receives agents' replies: https, or http for localhost, 127.0.0.1 or [::1] only.
+	OutboundURL string `json:"outbound_url,omitempty" validate:"omitempty,max=2048,outbound_url"`
+	// Secret signs the requests sent to OutboundURL.
+	Secret string `json:"secret,omitempty" secret:"true" validate:"max=1024"`
+}
+
+// Type returns Type.
+func (*Config) Type() channels.Type { return Type }
+
+// ApplyDefaults fills unset optional fields with their defaults.
+func (*Config) ApplyDefaults() {}
+
+// Check reports the rules struct tags cannot express.
+func (*Config) Check() []domain.FieldError { return nil }

@@ -1,0 +1,71 @@
+package custom
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/routedesk/routedesk/channels"
+)
+
+// payload is what a custom channel's outbound_url receives.
+type payload struct {
+	MessageID      string    `json:"message_id"`
+	ConversationID string    `json:"conversation_id"`
+	TicketID       string    `json:"ticket_id"`
+	AuthorUserID   string    `json:"author_user_id,omitempty"`
+	Text           string    `json:"text"`
+	HTML           string    `json:"html,omitempty"`
+	SentAt         time.Time `json:"sent_at"`
+}
+
+// Send POSTs the reply to the app's outbound_url, signed with
+// X-Routedesk-Signature: sha256=<HMAC-SHA256 of the body with the channel secret>.
+// Without an outbound_url the app polls the API, so the reply counts as sent.
+// 429 and 5xx are transient; any other refusal is permanent.
+func (c *Channel) Send(ctx context.Context, r channels.Reply) (channels.Sent, error) {
+	cfg, ok := r.Config.(*Config)
+	if !ok {
+		return channels.Sent{}, channels.Reject(fmt.Sprintf("custom channel given a %T configuration", r.Config), nil)
+	}
+	if cfg.OutboundURL == "" {
+		return channels.Sent{}, nil // the app polls the API for replies
+	}
+	body, err := json.Marshal(payload{MessageID: r.MessageID, ConversationID: r.ConversationID, TicketID: r.TicketID,
+		AuthorUserID: r.AuthorUserID, Text: r.Text, HTML: r.HTML, SentAt: r.SentAt})
+	if err != nil {
+		return channels.Sent{}, channels.Reject("encode the reply: "+err.Error(), err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, cfg.OutboundURL, bytes.NewReader(body))
+	if err != nil {
+		return channels.Sent{}, channels.Reject("bad outbound_url: "+err.Error(), err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", r.MessageID)
+	if cfg.Secret != "" {
+		mac := hmac.New(sha256.New, []byte(cfg.Secret))
+		mac.Write(body)
+		req.Header.Set("X-Routedesk-Signature", "sha256="+hex.EncodeToString(mac.Sum(nil)))
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return channels.Sent{}, fmt.Errorf("post reply to %s: %w", cfg.AppName, err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	switch {
+	case resp.StatusCode < 300:
+		return channels.Sent{}, nil
+	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+		return channels.Sent{}, fmt.Errorf("post reply to %s: %s", cfg.AppName, resp.Status) // retried with backoff
+	default:
+		return channels.Sent{}, channels.Reject(fmt.Sprintf("%s refused the reply: %s", cfg.AppName, resp.Status), nil)
+	}
+}

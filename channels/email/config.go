@@ -1,0 +1,139 @@
+package email
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/routedesk/routedesk/channels"
+	"github.com/routedesk/routedesk/domain"
+)
+
+// Email providers.
+const (
+	ProviderGmail     = "gmail"
+	ProviderOffice365 = "office365"
+	ProviderOther     = "other"
+)
+
+// Config is the configuration of a team email channel.
+type Config struct {
+	// Address is the team address mail arrives at, e.g. support@example.com.
+	Address string `json:"address" validate:"required,max=254,email"`
+	// Provider is gmail, office365 or other (the default).
+	Provider string `json:"provider" validate:"oneof=gmail office365 other"`
+	// FromNameMode is agent_and_company or company; unsupported with office365.
+	FromNameMode string `json:"from_name_mode,omitempty" validate:"omitempty,oneof=agent_and_company company"`
+	// CompanyName is shown in the From name of replies.
+	CompanyName string `json:"company_name,omitempty" validate:"max=200,single_line"`
+	// Signature is appended to agents' replies.
+	Signature *Signature `json:"signature,omitempty"`
+	// OriginalSenderForForwards makes a forwarded mail's original sender the contact (default true).
+	OriginalSenderForForwards *bool `json:"original_sender_for_forwards"`
+	// SMTP is the outbound relay; unset means the server's default relay.
+	SMTP *SMTP `json:"smtp,omitempty"`
+}
+
+// SMTP is an outbound mail relay.
+type SMTP struct {
+	// Host is the relay's host name or IP address.
+	Host string `json:"host" validate:"required,max=253,host"`
+	// Port is the relay's TCP port (1-65535).
+	Port int `json:"port" validate:"required,min=1,max=65535"`
+	// Username authenticates to the relay; required when Password is set.
+	Username string `json:"username,omitempty" validate:"max=256,single_line"`
+	// Password authenticates to the relay.
+	Password string `json:"password,omitempty" secret:"true" validate:"max=1024"`
+}
+
+// SignatureTokens are the tokens a signature body may use.
+var SignatureTokens = []string{"full_name", "first_name", "last_name"}
+
+// Type returns Type.
+func (*Config) Type() channels.Type { return Type }
+
+// ExternalKey returns the lower-cased address, unique per account.
+func (e *Config) ExternalKey() string { return strings.ToLower(e.Address) }
+
+// ForwardsUseOriginalSender reports whether a forwarded mail's original sender becomes the contact.
+func (e *Config) ForwardsUseOriginalSender() bool {
+	return e.OriginalSenderForForwards == nil || *e.OriginalSenderForForwards
+}
+
+// ApplyDefaults fills unset optional fields with their defaults.
+func (e *Config) ApplyDefaults() {
+	if e.Provider == "" {
+		e.Provider = ProviderOther
+	}
+	if e.OriginalSenderForForwards == nil {
+		yes := true
+		e.OriginalSenderForForwards = &yes
+	}
+	if e.Signature != nil && e.Signature.Format == "" {
+		e.Signature.Format = "text"
+	}
+}
+
+// Check reports the rules struct tags cannot express.
+func (e *Config) Check() []domain.FieldError {
+	var errs []domain.FieldError
+	if e.Provider == ProviderOffice365 && e.FromNameMode != "" {
+		errs = append(errs, domain.FieldError{Field: "config.from_name_mode",
+			Message: "office365 does not support from_name_mode; remove it or use provider gmail or other"})
+	}
+	if e.Signature != nil {
+		if err := checkSignatureTokens(e.Signature.Body); err != nil {
+			errs = append(errs, domain.FieldError{Field: "config.signature.body", Message: err.Error()})
+		}
+	}
+	if e.SMTP != nil && e.SMTP.Password != "" && e.SMTP.Username == "" {
+		errs = append(errs, domain.FieldError{Field: "config.smtp.username", Message: "is required when a password is set"})
+	}
+	return errs
+}
+
+// checkSignatureTokens rejects a {{token}} that is not one of SignatureTokens, and an unclosed "{{".
+func checkSignatureTokens(body string) error {
+	rest := body
+	for {
+		open := strings.Index(rest, "{{")
+		if open < 0 {
+			return nil
+		}
+		rest = rest[open+2:]
+		end := strings.Index(rest, "}}")
+		if end < 0 {
+			return fmt.Errorf("has a \"{{\" without a closing \"}}\"; tokens are %s", tokenList())
+		}
+		name := strings.TrimSpace(rest[:end])
+		if !isSignatureToken(name) {
+			return fmt.Errorf("uses unknown token {{%s}}; tokens are %s", truncate(name, 40), tokenList())
+		}
+		rest = rest[end+2:]
+	}
+}
+
+func isSignatureToken(name string) bool {
+	for _, t := range SignatureTokens {
+		if name == t {
+			return true
+		}
+	}
+	return false
+}
+
+func tokenList() string {
+	parts := make([]string, len(SignatureTokens))
+	for i, t := range SignatureTokens {
+		parts[i] = "{{" + t + "}}"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// truncate shortens s to at most n runes, marking the cut with "…".
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}

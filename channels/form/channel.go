@@ -1,0 +1,38 @@
+// Package form is the web form channel: a site's form submissions become conversations.
+package form
+
+import (
+	"context"
+
+	"github.com/routedesk/routedesk/channels"
+	"github.com/routedesk/routedesk/channels/traits"
+)
+
+// Type is the form channel type.
+const Type channels.Type = "form"
+
+// Channel is the web form channel.
+type Channel struct{}
+
+// New returns the form channel.
+func New() *Channel { return &Channel{} }
+
+// Type returns Type.
+func (*Channel) Type() channels.Type { return Type }
+
+// NewConfig returns an empty *Config.
+func (*Channel) NewConfig() channels.Config { return &Config{} }
+
+// TierRequired returns "": every tier may connect a form.
+func (*Channel) TierRequired() string { return "" }
+
+// Traits returns no reply window.
+func (*Channel) Traits() traits.Traits { return traits.Traits{} }
+
+// Routes registers nothing yet: submissions arrive through the generic messages endpoint.
+func (*Channel) Routes(channels.Router, channels.Host) {}
+
+// Send keeps the reply queued: a form has no way to answer yet (replies go out by email once that channel sends).
+func (*Channel) Send(context.Context, channels.Reply) (channels.Sent, error) {
+	return channels.Sent{Queued: true}, nil
+}

@@ -1,0 +1,75 @@
+package channels
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/store"
+)
+
+// Host is what the server offers a channel's inbound entry points.
+type Host interface {
+	// Accept stores an inbound message of ch first (a redelivery of the same external id is a no-op,
+	// answered Duplicate), then delivers it to its conversation workflow; when Temporal cannot take
+	// it now the message stays stored and is delivered later.
+	Accept(ctx context.Context, ch domain.Channel, in store.Inbound) (store.Accepted, error)
+	// AccountID is the account whose token authenticated c (routes with AuthAdmin or AuthAny).
+	AccountID(c *gin.Context) string
+	// Channel returns the account's connected channel id: a disconnected one is an error Fail answers 410, another account's 404.
+	Channel(ctx context.Context, accountID, id string) (domain.Channel, error)
+	// DecodeJSON reads c's body into dst like every API route: a JSON Content-Type (or none), exact keys,
+	// no unknown fields, then dst's validate tags; every problem is an error Fail answers 4xx naming the field.
+	DecodeJSON(c *gin.Context, dst any) error
+	// CheckStorable refuses a JSON body PostgreSQL cannot store (NUL, invalid UTF-8) with an error Fail answers 422 naming the field.
+	CheckStorable(body []byte) error
+	// Fail answers c with the problem+json err maps to (404, 409, 422 naming fields, 503 …).
+	Fail(c *gin.Context, err error)
+	// Problem answers c with a problem+json of status and detail.
+	Problem(c *gin.Context, status int, detail string)
+	// Log is the server's logger.
+	Log() *slog.Logger
+	// Store is the system of record (channels by id or external key, contacts, consents …).
+	Store() *store.Store
+	// Config returns ch's configuration, decoded by its channel type with secrets unsealed.
+	Config(ctx context.Context, ch domain.Channel) (Config, error)
+}
+
+// Auth says who may call a route.
+type Auth string
+
+// The route authentications.
+const (
+	// AuthNone: anyone; the handler authenticates (a webhook signature, a channel key).
+	AuthNone Auth = ""
+	// AuthAdmin: an account's admin token.
+	AuthAdmin Auth = "admin"
+	// AuthAny: an admin or agent token.
+	AuthAny Auth = "any"
+)
+
+// Route is one inbound HTTP entry point of a channel; the server registers it and documents it in /openapi.json.
+type Route struct {
+	Method string
+	// Path is in gin syntax: /webhooks/messenger, /v1/channels/:id/submissions.
+	Path    string
+	Auth    Auth
+	Tag     string
+	Summary string
+	// Query lists the documented query parameters.
+	Query []string
+	// Request and Response are zero values of the body types, for the schema; nil means none.
+	Request  any
+	Response any
+	// Status is the success status.
+	Status  int
+	Handler gin.HandlerFunc
+}
+
+// Router takes a channel's routes.
+type Router interface {
+	// Handle registers r.
+	Handle(r Route)
+}

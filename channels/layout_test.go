@@ -1,0 +1,126 @@
+package channels_test
+
+import (
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/routedesk/routedesk"
+
+// shared are the packages under channels/ that every channel may use; the others are channel packages.
+var shared = []string{"channels", "channels/traits", "channels/meta", "channels/meta/graph", "channels/meta/webhook", "channels/channeltest", "channels/registry"}
+
+// forbiddenForChannels are the layers a channel package must never reach, directly or not.
+var forbiddenForChannels = []string{"server", "workflows", "activities", "worker", "cmd"}
+
+// allowedOutside are the channels/ packages the rest of routedesk may import; workflows may import only channels/traits.
+var allowedOutside = []string{"channels", "channels/registry", "channels/traits", "channels/meta/graph"}
+
+// TestLayout enforces the README's dependency rules: channels/* may use store,
+// domain and the shared channel helpers, never server, workflows, activities or
+// worker; channel packages do not import each other; only the registry names
+// them; workflows see nothing of channels but the traits table.
+func TestLayout(t *testing.T) {
+	imports := moduleImports(t)
+	require := func(ok bool, format string, args ...any) {
+		t.Helper()
+		if !ok {
+			t.Errorf(format, args...)
+		}
+	}
+	for pkg := range imports {
+		if !under(pkg, "channels") {
+			for _, imp := range imports[pkg] {
+				if under(imp, "channels") {
+					allowed := slices.Contains(allowedOutside, imp)
+					if under(pkg, "workflows") {
+						allowed = imp == "channels/traits"
+					}
+					require(allowed, "%s imports %s: outside channels/ only %v may be imported (workflows: channels/traits)", pkg, imp, allowedOutside)
+				}
+			}
+			continue
+		}
+		for _, dep := range closure(imports, pkg) {
+			for _, bad := range forbiddenForChannels {
+				require(!under(dep, bad), "%s depends on %s: channel packages never reach %v", pkg, dep, forbiddenForChannels)
+			}
+		}
+		if pkg == "channels/registry" {
+			continue
+		}
+		for _, imp := range imports[pkg] {
+			if under(imp, "channels") && !slices.Contains(shared, imp) && channelOf(imp) != channelOf(pkg) {
+				require(false, "%s imports the channel package %s: only channels/registry lists channels", pkg, imp)
+			}
+		}
+	}
+	require(len(imports["channels/registry"]) > 0, "go list did not see channels/registry")
+}
+
+// channelOf names the channel a package under channels/ belongs to ("messenger" for channels/messenger/x), "" for shared ones.
+func channelOf(pkg string) string {
+	if slices.Contains(shared, pkg) {
+		return ""
+	}
+	parts := strings.Split(pkg, "/")
+	if len(parts) < 2 {
+		return ""
+	}
+	return parts[1]
+}
+
+// under reports whether pkg is dir or below it.
+func under(pkg, dir string) bool { return pkg == dir || strings.HasPrefix(pkg, dir+"/") }
+
+// closure returns every module package pkg depends on, directly or not.
+func closure(imports map[string][]string, pkg string) []string {
+	seen := map[string]bool{}
+	var walk func(string)
+	walk = func(p string) {
+		for _, imp := range imports[p] {
+			if !seen[imp] {
+				seen[imp] = true
+				walk(imp)
+			}
+		}
+	}
+	walk(pkg)
+	out := make([]string, 0, len(seen))
+	for p := range seen {
+		out = append(out, p)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// moduleImports lists, for every non-test package of the module, its imports within the module, relative to the module path.
+func moduleImports(t *testing.T) map[string][]string {
+	t.Helper()
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("no go tool on PATH: %v", err)
+	}
+	cmd := exec.Command(goTool, "list", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", module+"/...")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	imports := map[string][]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) == 0 {
+			continue
+		}
+		pkg := strings.TrimPrefix(strings.TrimPrefix(fields[0], module), "/")
+		imports[pkg] = nil
+		for _, imp := range fields[1:] {
+			if rel, ok := strings.CutPrefix(imp, module+"/"); ok {
+				imports[pkg] = append(imports[pkg], rel)
+			}
+		}
+	}
+	return imports
+}

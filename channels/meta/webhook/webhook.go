@@ -1,0 +1,121 @@
+// Package webhook is the HTTP side Messenger and WhatsApp share: Meta's
+// verification handshake, reading a delivery's raw body, and finding the
+// connected channels whose app secret verifies its X-Hub-Signature-256.
+package webhook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/routedesk/routedesk/channels"
+	"github.com/routedesk/routedesk/channels/meta"
+	"github.com/routedesk/routedesk/domain"
+)
+
+// Response acknowledges a Meta webhook delivery.
+type Response struct {
+	Received int `json:"received"`
+	Ignored  int `json:"ignored"`
+}
+
+// HubQuery are the query parameters of Meta's verification handshake.
+var HubQuery = []string{"hub.mode", "hub.verify_token", "hub.challenge"}
+
+// Secreted is a Meta channel's configuration: it holds the webhook's secrets.
+type Secreted interface {
+	channels.Config
+	// WebhookSecrets returns the app secret (signatures) and the verify token (handshake).
+	WebhookSecrets() (appSecret, verifyToken string)
+}
+
+// Channel is a connected Meta channel with its configuration, secrets unsealed.
+type Channel struct {
+	Channel domain.Channel
+	Config  Secreted
+}
+
+// load returns ch with its configuration.
+func load(ctx context.Context, h channels.Host, ch domain.Channel) (Channel, error) {
+	cfg, err := h.Config(ctx, ch)
+	if err != nil {
+		return Channel{}, err
+	}
+	s, ok := cfg.(Secreted)
+	if !ok {
+		return Channel{}, fmt.Errorf("channel %s is not a Meta channel", ch.ID)
+	}
+	return Channel{Channel: ch, Config: s}, nil
+}
+
+// Handshake answers Meta's subscription check: the verify token of any
+// connected channel of the type echoes hub.challenge; anything else is 403.
+func Handshake(h channels.Host, typ channels.Type) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		chs, err := h.Store().ChannelsOfType(c.Request.Context(), string(typ), 10000)
+		if err != nil {
+			h.Fail(c, err)
+			return
+		}
+		for _, ch := range chs {
+			mc, err := load(c.Request.Context(), h, ch)
+			if err != nil {
+				h.Log().WarnContext(c.Request.Context(), "webhook handshake: unreadable channel", "channel_id", ch.ID, "error", err)
+				continue
+			}
+			_, verifyToken := mc.Config.WebhookSecrets()
+			if challenge, ok := meta.Handshake(c.Request.URL.Query(), verifyToken); ok {
+				c.String(http.StatusOK, challenge)
+				return
+			}
+		}
+		h.Problem(c, http.StatusForbidden, "hub.mode must be subscribe and hub.verify_token the verify_token of a connected "+string(typ)+" channel")
+	}
+}
+
+// Read reads the raw body (signatures cover the exact bytes).
+func Read(c *gin.Context) ([]byte, error) {
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, tooLarge
+		}
+		return nil, fmt.Errorf("read webhook: %w", err)
+	}
+	return body, nil
+}
+
+// Verified looks up the channels of type typ that own ids and keeps those whose
+// app secret verifies the body's X-Hub-Signature-256. Unknown ids and those of
+// disconnected channels are skipped (acknowledged, nothing stored) and counted.
+func Verified(c *gin.Context, h channels.Host, typ channels.Type, ids []string, body []byte) (map[string]Channel, int, error) {
+	ctx := c.Request.Context()
+	sig := c.GetHeader("X-Hub-Signature-256")
+	ok := map[string]Channel{}
+	unknown := 0
+	for _, id := range ids {
+		ch, err := h.Store().ChannelByExternalKey(ctx, string(typ), id)
+		if errors.Is(err, domain.ErrNotFound) || (err == nil && ch.Status == domain.ChannelDisconnected) {
+			h.Log().WarnContext(ctx, "webhook for an unknown or disconnected "+string(typ)+" id; acknowledged, not stored", "id", id)
+			unknown++
+			continue
+		}
+		if err != nil {
+			return nil, 0, err
+		}
+		mc, err := load(ctx, h, ch)
+		if err != nil {
+			return nil, 0, err
+		}
+		appSecret, _ := mc.Config.WebhookSecrets()
+		if meta.VerifySignature(body, sig, appSecret) {
+			ok[id] = mc
+		}
+	}
+	return ok, unknown, nil
+}

@@ -1,0 +1,65 @@
+// Package whatsapp is the WhatsApp Business (Cloud API) channel: a business
+// number's conversations, received through Meta's signed webhooks and answered
+// through the Graph API.
+package whatsapp
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/routedesk/routedesk/channels"
+	"github.com/routedesk/routedesk/channels/meta/graph"
+	"github.com/routedesk/routedesk/channels/traits"
+	"github.com/routedesk/routedesk/domain"
+)
+
+// Type is the WhatsApp channel type.
+const Type channels.Type = "whatsapp"
+
+// Channel is the WhatsApp channel.
+type Channel struct {
+	graph *graph.Client
+}
+
+// New returns the WhatsApp channel, sending through g.
+func New(g *graph.Client) *Channel { return &Channel{graph: g} }
+
+// Type returns Type.
+func (*Channel) Type() channels.Type { return Type }
+
+// NewConfig returns an empty *Config.
+func (*Channel) NewConfig() channels.Config { return &Config{} }
+
+// TierRequired returns the professional tier.
+func (*Channel) TierRequired() string { return domain.TierProfessional }
+
+// Traits returns WhatsApp's customer-service window (24 h), after which only templates go out.
+func (*Channel) Traits() traits.Traits {
+	return traits.Traits{Window: traits.WindowTemplates, Label: "WhatsApp"}
+}
+
+// ExternalKey returns the phone number id, which one account at most may connect.
+func (c *Config) ExternalKey() string { return c.PhoneNumberID }
+
+// Send sends a reply as free-form text, or r.Template when set.
+func (c *Channel) Send(ctx context.Context, r channels.Reply) (channels.Sent, error) {
+	cfg, ok := r.Config.(*Config)
+	if !ok {
+		return channels.Sent{}, channels.Reject(fmt.Sprintf("whatsapp channel given a %T configuration", r.Config), nil)
+	}
+	if c.graph == nil {
+		return channels.Sent{}, channels.Reject("no Graph API client configured", nil)
+	}
+	var id string
+	var err error
+	if r.Template != nil {
+		id, err = c.graph.SendWhatsAppTemplate(ctx, cfg.AccessToken, cfg.PhoneNumberID, r.Customer.ExternalUserID,
+			graph.Template{Name: r.Template.Name, Language: r.Template.Language, Components: r.Template.Components})
+	} else {
+		id, err = c.graph.SendWhatsAppText(ctx, cfg.AccessToken, cfg.PhoneNumberID, r.Customer.ExternalUserID, r.Text)
+	}
+	if err != nil {
+		return channels.Sent{}, graph.Refusal(err)
+	}
+	return channels.Sent{ProviderID: id}, nil
+}

@@ -1,0 +1,29 @@
+package whatsapp
+
+import (
+	"github.com/routedesk/routedesk/channels"
+	"github.com/routedesk/routedesk/domain"
+)
+
+// Config is the configuration of a WhatsApp Business (Cloud API) number.
+type Config struct {
+	// PhoneNumberID is Meta's numeric id of the business phone number.
+	PhoneNumberID string `json:"phone_number_id" validate:"required,max=32,digits_only"`
+	// AccessToken is the system-user token used to send messages.
+	AccessToken string `json:"access_token" secret:"true" validate:"required,max=4096,no_space"`
+	// AppSecret verifies webhook signatures (X-Hub-Signature-256).
+	AppSecret string `json:"app_secret" secret:"true" validate:"required,max=256,no_space"`
+	// VerifyToken answers Meta's webhook verification handshake.
+	VerifyToken string `json:"verify_token,omitempty" secret:"true" validate:"max=256,no_space"`
+	// BusinessPhone is the number customers write to, E.164 (+14155550123).
+	BusinessPhone string `json:"business_phone,omitempty" validate:"omitempty,e164_strict"`
+}
+
+// Type returns Type.
+func (*Config) Type() channels.Type { return Type }
+
+// ApplyDefaults fills unset optional fields with their defaults.
+func (*Config) ApplyDefaults() {}
+
+// Check reports the rules struct tags cannot express.
+func (*Config) Check() []domain.FieldError { return nil }

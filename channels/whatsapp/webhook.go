@@ -1,0 +1,92 @@
+package whatsapp
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/routedesk/routedesk/channels"
+	"github.com/routedesk/routedesk/channels/meta"
+	"github.com/routedesk/routedesk/channels/meta/webhook"
+	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/store"
+)
+
+// WebhookSecrets returns the app secret and the verify token.
+func (c *Config) WebhookSecrets() (appSecret, verifyToken string) { return c.AppSecret, c.VerifyToken }
+
+// Routes registers Meta's handshake and deliveries at /webhooks/whatsapp.
+func (c *Channel) Routes(r channels.Router, h channels.Host) {
+	r.Handle(channels.Route{Method: http.MethodGet, Path: "/webhooks/whatsapp", Tag: "webhooks",
+		Summary: "Meta's webhook verification handshake for WhatsApp",
+		Query:   webhook.HubQuery, Status: http.StatusOK, Handler: webhook.Handshake(h, Type)})
+	r.Handle(channels.Route{Method: http.MethodPost, Path: "/webhooks/whatsapp", Tag: "webhooks",
+		Summary:  "WhatsApp deliveries (object whatsapp_business_account), signed with X-Hub-Signature-256",
+		Response: webhook.Response{}, Status: http.StatusOK, Handler: c.deliveries(h)})
+}
+
+// deliveries takes Meta's "whatsapp_business_account" deliveries: customers'
+// messages become inbound messages, and a "failed" status of one of our replies
+// marks it failed.
+func (c *Channel) deliveries(h channels.Host) gin.HandlerFunc {
+	return func(gc *gin.Context) {
+		ctx := gc.Request.Context()
+		body, err := webhook.Read(gc)
+		if err == nil {
+			err = h.CheckStorable(body)
+		}
+		if err != nil {
+			h.Fail(gc, err)
+			return
+		}
+		numbers, err := meta.WhatsAppPhoneNumberIDs(body)
+		if err != nil {
+			h.Problem(gc, http.StatusBadRequest, err.Error())
+			return
+		}
+		verified, unknown, err := webhook.Verified(gc, h, Type, numbers, body)
+		if err != nil {
+			h.Fail(gc, err)
+			return
+		}
+		if len(verified) == 0 && unknown < len(numbers) {
+			h.Problem(gc, http.StatusUnauthorized, "X-Hub-Signature-256 is missing or does not match the app secret of the number's channel")
+			return
+		}
+		events, err := meta.ParseWhatsApp(body)
+		if err != nil {
+			h.Problem(gc, http.StatusBadRequest, err.Error())
+			return
+		}
+		var res webhook.Response
+		for _, ev := range events {
+			mc, known := verified[ev.PhoneNumberID]
+			if known && ev.Kind == meta.KindStatus && ev.Status == "failed" {
+				// WhatsApp could not deliver one of our replies (e.g. 131047 outside the window).
+				found, err := h.Store().MarkProviderFailed(ctx, mc.Channel.ID, ev.WAMID)
+				if err != nil {
+					h.Fail(gc, err)
+					return
+				}
+				if found {
+					res.Received++
+					continue
+				}
+			}
+			if !known || ev.Kind != meta.KindMessage {
+				res.Ignored++
+				continue
+			}
+			_, err := h.Accept(ctx, mc.Channel, store.Inbound{
+				ThreadKey: "wa:" + ev.From, ExternalID: ev.WAMID,
+				Author: domain.Author{ExternalUserID: ev.From, Name: ev.ProfileName}, Text: ev.Text, SentAt: ev.Timestamp,
+			})
+			if err != nil {
+				h.Fail(gc, err)
+				return
+			}
+			res.Received++
+		}
+		gc.JSON(http.StatusOK, res)
+	}
+}

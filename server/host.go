@@ -1,0 +1,156 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/routedesk/routedesk/channels"
+	"github.com/routedesk/routedesk/channels/traits"
+	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/store"
+	"github.com/routedesk/routedesk/workflows"
+)
+
+// channelHost is what the server offers the channels' inbound routes (channels.Host).
+type channelHost struct{ s *Server }
+
+var _ channels.Host = channelHost{}
+
+// Accept stores the message (a redelivery is a no-op) and delivers it to its
+// conversation workflow; a delivery Temporal does not take now is left to the redrive loop.
+func (h channelHost) Accept(ctx context.Context, ch domain.Channel, in store.Inbound) (store.Accepted, error) {
+	s := h.s
+	in.AccountID, in.ChannelID = ch.AccountID, ch.ID
+	if in.SentAt.IsZero() {
+		in.SentAt = time.Now().UTC()
+	}
+	acc, err := s.store.AcceptInbound(ctx, in, workflows.ConversationWorkflowID)
+	if err != nil {
+		return acc, err
+	}
+	if acc.Delivered {
+		return acc, nil
+	}
+	if err := s.deliver(ctx, store.Undelivered{MessageID: acc.MessageID, AccountID: ch.AccountID, ChannelID: ch.ID,
+		ChannelType: ch.Type, ChannelName: ch.Name, ConversationID: acc.ConversationID, WorkflowID: acc.WorkflowID}); err != nil {
+		s.log.WarnContext(ctx, "message stored, delivery to its workflow deferred", "message_id", acc.MessageID, "error", err)
+	}
+	return acc, nil
+}
+
+// AccountID is the account of the request's token.
+func (channelHost) AccountID(c *gin.Context) string { return principal(c).AccountID }
+
+// Channel returns the account's connected channel id (410 when disconnected).
+func (h channelHost) Channel(ctx context.Context, accountID, id string) (domain.Channel, error) {
+	return h.s.connectedChannel(ctx, accountID, id)
+}
+
+// DecodeJSON reads the body into dst strictly and validates it.
+func (channelHost) DecodeJSON(c *gin.Context, dst any) error { return decodeJSON(c, dst) }
+
+// CheckStorable refuses a JSON body PostgreSQL cannot store (NUL, invalid UTF-8) with a 422 naming the field.
+func (channelHost) CheckStorable(body []byte) error { return unstorableJSON(body) }
+
+// Fail answers with the problem err stands for.
+func (h channelHost) Fail(c *gin.Context, err error) { h.s.fail(c, err) }
+
+// Problem answers with a problem+json of status and detail.
+func (channelHost) Problem(c *gin.Context, status int, detail string) {
+	writeProblem(c, status, detail)
+}
+
+// Log is the server's logger.
+func (h channelHost) Log() *slog.Logger { return h.s.log }
+
+// Store is the server's store.
+func (h channelHost) Store() *store.Store { return h.s.store }
+
+// Config returns ch's configuration with its secrets unsealed.
+func (h channelHost) Config(ctx context.Context, ch domain.Channel) (channels.Config, error) {
+	raw, err := h.s.store.ChannelConfig(ctx, ch.AccountID, ch.ID)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := h.s.channels.Decode(channels.Type(ch.Type), raw)
+	if err != nil {
+		return nil, fmt.Errorf("stored config of %s: %w", ch.ID, err)
+	}
+	return cfg, nil
+}
+
+// channelRouter collects the channels' routes into the server's route table.
+type channelRouter struct{ routes []route }
+
+// Handle adds r.
+func (cr *channelRouter) Handle(r channels.Route) {
+	cr.routes = append(cr.routes, route{method: r.Method, path: r.Path, tag: r.Tag, summary: r.Summary, auth: string(r.Auth),
+		request: r.Request, response: r.Response, status: r.Status, query: r.Query, handler: r.Handler})
+}
+
+// channelRoutes returns the inbound routes of every registered channel.
+func (s *Server) channelRoutes() []route {
+	var cr channelRouter
+	s.channels.Routes(&cr, channelHost{s})
+	return cr.routes
+}
+
+// allRoutes is the server's own route table followed by the channels' routes.
+func (s *Server) allRoutes() []route {
+	return append(s.routes(), s.channelRoutes()...)
+}
+
+// channelTypeList names the registered channel types, for messages.
+func (s *Server) channelTypeList() string {
+	types := s.channels.Types()
+	names := make([]string, len(types))
+	for i, t := range types {
+		names[i] = string(t)
+	}
+	return strings.Join(names, ", ")
+}
+
+// syncChannel lets a channel push its configuration to its provider (channels.Syncer) after it was connected or changed.
+func (s *Server) syncChannel(ctx context.Context, ch domain.Channel) {
+	impl, ok := s.channels.Lookup(channels.Type(ch.Type))
+	if !ok {
+		return
+	}
+	sy, ok := impl.(channels.Syncer)
+	if !ok {
+		return
+	}
+	cfg, err := channelHost{s}.Config(ctx, ch)
+	if err != nil {
+		s.log.WarnContext(ctx, "sync channel: unreadable config", "channel_id", ch.ID, "error", err)
+		return
+	}
+	sy.Sync(ctx, ch, cfg)
+}
+
+// traitsOf returns the traits of a channel type for a conversation's input.
+func (s *Server) traitsOf(channelType string) *traits.Traits {
+	t := s.channels.Traits(channels.Type(channelType))
+	return &t
+}
+
+// readBody reads the raw request body; one over the size limit is the *http.MaxBytesError s.fail answers 413.
+func readBody(c *gin.Context) ([]byte, error) {
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, tooLarge
+		}
+		return nil, fmt.Errorf("read body: %w", err)
+	}
+	return body, nil
+}
