@@ -72,6 +72,7 @@ func (s *Server) updateTicketWorkflow(ctx context.Context, accountID string, t d
 	start := s.temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
 		ID:                       t.WorkflowID,
 		TaskQueue:                s.cfg.TaskQueue,
+		WorkflowTaskTimeout:      workflowTaskTimeout,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			workflows.ChannelTypeKey.ValueSet(ch.Type), workflows.ChannelIDKey.ValueSet(ch.ID),

@@ -108,6 +108,10 @@ func (s *Server) postMessage(c *gin.Context) {
 	})
 }
 
+// workflowTaskTimeout is how long a conversation's workflow task may run
+// before Temporal gives it to another worker.
+const workflowTaskTimeout = 5 * time.Second
+
 // deliverTimeout bounds one delivery attempt, so an unreachable Temporal
 // delays the response by at most this long (the redrive loop retries).
 const deliverTimeout = 5 * time.Second
@@ -117,8 +121,11 @@ func (s *Server) deliver(ctx context.Context, m store.Undelivered) error {
 	ctx, cancel := context.WithTimeout(ctx, deliverTimeout)
 	defer cancel()
 	opts := client.StartWorkflowOptions{
-		ID:                    m.WorkflowID,
-		TaskQueue:             s.cfg.TaskQueue,
+		ID:        m.WorkflowID,
+		TaskQueue: s.cfg.TaskQueue,
+		// A workflow task cut off by a dead worker is handed to another after
+		// this, not after Temporal's default 10 s (see README, Reliability).
+		WorkflowTaskTimeout:   workflowTaskTimeout,
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			workflows.ChannelTypeKey.ValueSet(m.ChannelType),
