@@ -36,6 +36,8 @@ type Config struct {
 	// ContinueAsNewAfter overrides the history length at which conversation
 	// workflows continue as new (0: the workflow's default); for tests.
 	ContinueAsNewAfter int
+	// TemporalUI is the Temporal Web UI's namespace URL the console links workflows to; empty: no links.
+	TemporalUI string
 }
 
 // Server serves the HTTP API.
@@ -76,6 +78,7 @@ func New(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, reg pr
 		handlers = append(handlers, r.handler)
 		e.Handle(r.method, r.path, handlers...)
 	}
+	mountConsole(e)
 	s.engine = e
 	return s
 }
