@@ -16,7 +16,7 @@ export const CONFIG_FIELDS = {
   chat: [
     { path: 'accent_color', label: 'Accent colour', placeholder: '#2457c5', help: '#rrggbb' },
     { path: 'font', label: 'Font' },
-    { path: 'availability.mode', label: 'Availability', type: 'select', options: [['', '(not set)'], 'always', 'business_hours', 'away'], group: 'availability' },
+    { path: 'availability.mode', label: 'Availability', type: 'select', options: [['', '(not set)'], ['always', 'Always'], ['business_hours', 'Business hours'], ['away', 'Away']], group: 'availability' },
     { path: 'availability.timezone', label: 'Availability time zone', placeholder: 'Europe/Paris', group: 'availability' },
     { path: 'availability.hours', label: 'Business hours', placeholder: weekdays, group: 'availability' },
   ],

@@ -100,7 +100,7 @@ async function channelForm(ch) {
   const configBox = h('div', {});
   const renderConfig = () => {
     configBox.replaceChildren(...configFields(type, ch && ch.type === type ? ch : null),
-      type === 'form' ? formFieldsEditor(ch) : null);
+      ...(type === 'form' ? [formFieldsEditor(ch)] : []));
   };
   renderConfig();
   const typeField = field({ name: 'type', label: 'Type', type: 'select', options: TYPES, value: type, required: true });

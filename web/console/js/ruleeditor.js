@@ -62,7 +62,7 @@ export function whenEditor(value) {
   paintGutter();
   const el = h('div', { class: 'field' },
     h('label', { for: id }, 'When (expression)'),
-    h('span', { id: `${id}-help`, class: 'help' }, 'e.g. contains(lower(message.text), "refund") && contact.country == "FR"'),
+    h('span', { id: `${id}-help`, class: 'help' }, 'e.g. lower(message.text) contains "refund" && contact.country == "FR"'),
     box, marker, message, ok);
   if (value) check();
   return { el, input, check, showError: (line, column, error) => show({ valid: false, line, column, error }) };

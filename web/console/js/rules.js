@@ -76,6 +76,11 @@ function ruleForm(r, channels) {
     h('div', { class: 'row' }, h('button', { type: 'submit', class: 'primary' }, r ? 'Save rule' : 'Add rule'),
       h('a', { href: '#/rules' }, 'Cancel'),
       r ? h('button', { type: 'button', class: 'danger', onclick: () => remove(r) }, 'Delete rule') : null));
+  const kindSel = form.querySelector('[data-field="kind"]');
+  const skills = form.querySelector('[data-field="require_skills"]').closest('.field');
+  const showKind = () => { set.el.hidden = kindSel.value !== 'property'; skills.hidden = kindSel.value !== 'skill'; };
+  kindSel.addEventListener('change', showKind);
+  showKind();
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     clearErrors(form);
@@ -85,6 +90,8 @@ function ruleForm(r, channels) {
       when: when.input.value, set: set.value(), priority: Number(q('priority').value) || 0, enabled: q('enabled').checked,
       stop_processing: q('stop_processing').checked,
       require_skills: q('require_skills').value.split(',').map((s) => s.trim()).filter(Boolean) };
+    if (body.kind === 'property') body.require_skills = [];
+    else body.set = {};
     try {
       const saved = r ? await api('PATCH', `/v1/rules/${seg(r.id)}`, body) : await api('POST', '/v1/rules', body);
       announce(`Rule ${saved.name} saved.`);

@@ -1,0 +1,148 @@
+// Package consoletest drives the admin console in headless Chromium against a
+// full routedesk stack (PostgreSQL, embedded Temporal, worker and API).
+package consoletest
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/routedesk/routedesk/internal/testenv"
+)
+
+func TestConsoleAdminFlow(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	ctx := browser(t)
+	st := testenv.NewStack(t)
+	_, token := st.Account("Console Co", "enterprise")
+	u := st.Do(http.MethodPost, "/v1/users", token, map[string]any{"email": "grace@example.com", "name": "Grace Hopper",
+		"has_profile": true, "capacity": 3, "availability": "available", "skills": []string{"billing"}})
+	if u.Status != http.StatusCreated {
+		t.Fatalf("create user: %d %s", u.Status, u.Body)
+	}
+	userID := u.Map(t)["id"].(string)
+	p := page{t: t, ctx: ctx, dir: artefactDir(t)}
+
+	// /console redirects to /console/, which asks for a token.
+	p.do("open the console", chromedp.Navigate(st.HTTP.URL+"/console"), chromedp.WaitVisible(chromedp.CSS("#token")))
+	p.do("a wrong token", chromedp.SendKeys(chromedp.CSS("#token"), "rdk_wrong"), chromedp.Click(chromedp.CSS("form.login button[type=submit]")))
+	p.until("the login error", `document.querySelector('#token-err').textContent.includes('not valid')`)
+	p.clear("#token")
+	p.do("log in", chromedp.SendKeys(chromedp.CSS("#token"), token),
+		chromedp.Click(chromedp.CSS("form.login button[type=submit]")))
+	p.until("the queue", `location.hash === '#/queue' && !document.querySelector('#nav').hidden && document.querySelector('h1').textContent === 'Queue'`)
+	if got := p.eval(`sessionStorage.getItem('routedesk.token') === ` + quote(token) + ` ? 'kept' : 'missing'`); got != "kept" {
+		t.Fatalf("token in sessionStorage: %s", got)
+	}
+
+	// Connect a chat channel; a bad accent colour is shown next to its field first.
+	p.do("open the channel form", chromedp.Navigate(st.HTTP.URL+"/console/#/channels/new"), chromedp.WaitVisible(chromedp.CSS(`[data-field="config.accent_color"]`)))
+	p.do("fill the chat form", chromedp.SendKeys(chromedp.CSS(`[data-field="name"]`), "Website chat"),
+		chromedp.SendKeys(chromedp.CSS(`[data-field="config.accent_color"]`), "blue"),
+		chromedp.SendKeys(chromedp.CSS(`[data-field="config.font"]`), "Inter"))
+	p.choose(`[data-field="config.availability.mode"]`, "business_hours")
+	p.do("fill the hours", chromedp.SendKeys(chromedp.CSS(`[data-field="config.availability.timezone"]`), "Europe/Paris"),
+		chromedp.SendKeys(chromedp.CSS(`[data-field="config.availability.hours"]`), "mon-fri 09:00-17:00"),
+		chromedp.Click(chromedp.CSS(`form.channel-form button[type=submit]`)))
+	p.until("the accent colour's error next to its field", `(() => { const el = document.querySelector('[data-field="config.accent_color"]');
+		return el.getAttribute('aria-invalid') === 'true' && document.getElementById(el.id + '-err').textContent.length > 0
+			&& document.activeElement === el; })()`)
+	p.screenshot("channel-form")
+	p.clear(`[data-field="config.accent_color"]`)
+	p.do("fix the colour and connect",
+		chromedp.SendKeys(chromedp.CSS(`[data-field="config.accent_color"]`), "#2457c5"),
+		chromedp.Click(chromedp.CSS(`form.channel-form button[type=submit]`)))
+	p.until("the channel in the list", `location.hash === '#/channels' && document.querySelector('main table') && document.querySelector('main table').textContent.includes('Website chat')`)
+	var channelID string
+	var chs struct {
+		Items []struct {
+			ID, Name string
+			Config   map[string]any
+		}
+	}
+	st.Do(http.MethodGet, "/v1/channels", token, nil).JSON(t, &chs)
+	if len(chs.Items) != 1 || chs.Items[0].Config["accent_color"] != "#2457c5" || chs.Items[0].Config["availability"] == nil {
+		t.Fatalf("channel as stored: %+v", chs.Items)
+	}
+	channelID = chs.Items[0].ID
+
+	// A rule with a typo on its second line: the editor marks line 2 at the typo's column.
+	p.do("open the rule editor", chromedp.Navigate(st.HTTP.URL+"/console/#/rules/new"), chromedp.WaitVisible(chromedp.CSS(`textarea[data-field="when"]`)))
+	p.do("write a rule with a typo", chromedp.SendKeys(chromedp.CSS(`[data-field="name"]`), "Refunds"),
+		chromedp.SendKeys(chromedp.CSS(`textarea[data-field="when"]`), "contact.country == \"FR\" ||\n  mesage.text contains \"refund\""))
+	p.until("the error marked on line 2", `(() => { const bad = document.querySelector('.gutter span.bad'); const ta = document.querySelector('textarea[data-field="when"]');
+		return bad && bad.textContent === '2' && ta.getAttribute('aria-invalid') === 'true'
+			&& document.getElementById(ta.id + '-err').textContent.startsWith('Line 2, column 3'); })()`)
+	marker := p.eval(`document.querySelector('.marker').textContent`)
+	if lines := strings.Split(marker, "\n"); len(lines) != 2 || lines[1] != "  ^" {
+		t.Fatalf("marker under the typo: %q", marker)
+	}
+	p.screenshot("rule-editor-error")
+	p.clear(`textarea[data-field="when"]`)
+	p.do("fix the typo",
+		chromedp.SendKeys(chromedp.CSS(`textarea[data-field="when"]`), "contact.country == \"FR\" ||\n  message.text contains \"refund\""))
+	p.until("the expression compiling", `document.querySelector('.check-ok').textContent === 'Compiles.' && !document.querySelector('.gutter span.bad')`)
+	p.do("set a property", chromedp.Click(chromedp.CSS(`form.rule-form fieldset button`)),
+		chromedp.SendKeys(chromedp.CSS(`.set-key`), "priority"), chromedp.SendKeys(chromedp.CSS(`.set-value`), "high"),
+		chromedp.Click(chromedp.CSS(`form.rule-form button[type=submit]`)))
+	p.until("the rule in the list", `location.hash === '#/rules' && document.querySelector('main table') && document.querySelector('main table').textContent.includes('Refunds')`)
+
+	// Dry run: the sample matches the rule.
+	p.do("dry run", chromedp.SendKeys(chromedp.CSS(`form.dryrun [data-field="message.text"]`), "I want a refund please"),
+		chromedp.Click(chromedp.CSS(`form.dryrun button[type=submit]`)))
+	p.until("the dry-run result", `(() => { const m = document.querySelector('#dryrun-result .matched'); return m && m.textContent === 'Refunds'
+		&& document.querySelector('#dryrun-result .properties').textContent.includes('"priority":"high"')
+		&& document.querySelector('#dryrun-result .skills').textContent === 'none'; })()`)
+
+	// A visitor writes in through the API; the ticket shows in the queue.
+	r := st.Do(http.MethodPost, "/v1/channels/"+channelID+"/messages", token, map[string]any{"external_id": "m-1", "thread_id": "visitor-1",
+		"from": map[string]string{"email": "ada@example.com", "name": "Ada Lovelace"}, "text": "Where is my order?"})
+	if r.Status != http.StatusAccepted {
+		t.Fatalf("inbound message: %d %s", r.Status, r.Body)
+	}
+	p.do("open the queue", chromedp.Navigate(st.HTTP.URL+"/console/#/queue"), chromedp.WaitVisible(chromedp.CSS(`#queue-sections`)))
+	deadline := time.Now().Add(40 * time.Second)
+	for p.eval(`document.querySelector('tr[data-ticket] td:nth-child(3)') ? document.querySelector('tr[data-ticket] td:nth-child(3)').textContent : ''`) != "Ada Lovelace" {
+		if time.Now().After(deadline) {
+			t.Fatalf("the ticket never showed in the queue:\n%s", p.text())
+		}
+		p.do("refresh the queue", chromedp.Click(chromedp.CSS(`main .row button`)), chromedp.Sleep(500*time.Millisecond))
+	}
+	p.until("the queue settled", `!!document.querySelector('section[data-state="unassigned"] tr[data-ticket]')`)
+	p.screenshot("queue")
+
+	// Open the ticket, assign it to Grace, then close it.
+	p.do("open the ticket", chromedp.Click(chromedp.CSS(`tr[data-ticket] a`)), chromedp.WaitVisible(chromedp.CSS(`#assignee`)))
+	p.until("the thread", `document.querySelector('.thread').textContent.includes('Where is my order?')`)
+	p.choose(`#assignee`, userID)
+	p.do("assign", chromedp.Click(chromedp.CSS(`form.manage button[type=submit]`)))
+	p.until("the assignee", `document.querySelector('.ticket-assignee') && document.querySelector('.ticket-assignee').textContent === 'Grace Hopper'`)
+	p.do("close", chromedp.Click(chromedp.CSS(`form.manage button.danger`)))
+	p.until("the closed ticket", `document.querySelector('.ticket-status') && document.querySelector('.ticket-status').textContent === 'closed'`)
+
+	var tickets struct {
+		Items []struct {
+			Status   string
+			Assignee struct {
+				UserID *string `json:"user_id"`
+			}
+		}
+	}
+	st.Do(http.MethodGet, "/v1/tickets?channel_id="+channelID, token, nil).JSON(t, &tickets)
+	if len(tickets.Items) != 1 || tickets.Items[0].Status != "closed" || tickets.Items[0].Assignee.UserID == nil || *tickets.Items[0].Assignee.UserID != userID {
+		t.Fatalf("ticket as stored: %+v", tickets.Items)
+	}
+
+	// Sign out: the token leaves sessionStorage.
+	p.do("sign out", chromedp.Click(chromedp.CSS(`#who button`)), chromedp.WaitVisible(chromedp.CSS("#token")))
+	if got := p.eval(`sessionStorage.getItem('routedesk.token') || 'gone'`); got != "gone" {
+		t.Fatalf("token after sign out: %s", got)
+	}
+}
+
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "\\'") + "'" }
