@@ -3,14 +3,20 @@
 package consoletest
 
 import (
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/routedesk/routedesk/internal/testenv"
+	"github.com/routedesk/routedesk/server"
+	"github.com/routedesk/routedesk/workflows"
 )
 
 func TestConsoleAdminFlow(t *testing.T) {
@@ -19,6 +25,13 @@ func TestConsoleAdminFlow(t *testing.T) {
 	}
 	ctx := browser(t)
 	st := testenv.NewStack(t)
+	// The console is served by an API that knows the Temporal UI's URL, as `routedesk dev` configures it.
+	const temporalUI = "http://127.0.0.1:8233/namespaces/default"
+	api := server.New(st.Store, st.Temporal, server.Config{BootstrapToken: testenv.BootstrapToken, TaskQueue: workflows.DefaultTaskQueue,
+		TemporalUI: temporalUI + "/"}, slog.New(slog.DiscardHandler), prometheus.NewRegistry(), st.Registry)
+	hs := httptest.NewServer(api.Handler())
+	t.Cleanup(hs.Close)
+	st.HTTP = hs
 	_, token := st.Account("Console Co", "enterprise")
 	u := st.Do(http.MethodPost, "/v1/users", token, map[string]any{"email": "grace@example.com", "name": "Grace Hopper",
 		"has_profile": true, "capacity": 3, "availability": "available", "skills": []string{"billing"}})
@@ -115,6 +128,21 @@ func TestConsoleAdminFlow(t *testing.T) {
 	}
 	p.until("the queue settled", `!!document.querySelector('section[data-state="unassigned"] tr[data-ticket]')`)
 	p.screenshot("queue")
+	p.do("a phone's viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Sleep(300*time.Millisecond))
+	if w := p.eval(`String(document.documentElement.scrollWidth)`); w != "390" {
+		t.Errorf("on a phone the queue is %s px wide, want 390 (no horizontal scrolling)", w)
+	}
+	p.screenshot("queue-phone")
+	p.do("back to 1280×800", chromedp.EmulateViewport(1280, 800))
+	var ticket struct {
+		WorkflowID string `json:"workflow_id"`
+	}
+	tid := p.eval(`document.querySelector('tr[data-ticket]').dataset.ticket`)
+	st.Do(http.MethodGet, "/v1/tickets/"+tid, token, nil).JSON(t, &ticket)
+	wantLink := temporalUI + "/workflows/" + url.QueryEscape(ticket.WorkflowID)
+	if got := p.eval(`document.querySelector('tr[data-ticket] td:last-child a').href`); ticket.WorkflowID == "" || got != wantLink {
+		t.Fatalf("Temporal UI link %q, want %q", got, wantLink)
+	}
 
 	// Open the ticket, assign it to Grace, then close it.
 	p.do("open the ticket", chromedp.Click(chromedp.CSS(`tr[data-ticket] a`)), chromedp.WaitVisible(chromedp.CSS(`#assignee`)))
