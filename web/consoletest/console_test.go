@@ -152,6 +152,7 @@ func TestConsoleAdminFlow(t *testing.T) {
 	p.until("the assignee", `document.querySelector('.ticket-assignee') && document.querySelector('.ticket-assignee').textContent === 'Grace Hopper'`)
 	p.do("close", chromedp.Click(chromedp.CSS(`form.manage button.danger`)))
 	p.until("the closed ticket", `document.querySelector('.ticket-status') && document.querySelector('.ticket-status').textContent === 'closed'`)
+	p.screenshot("ticket")
 
 	var tickets struct {
 		Items []struct {
@@ -165,6 +166,28 @@ func TestConsoleAdminFlow(t *testing.T) {
 	if len(tickets.Items) != 1 || tickets.Items[0].Status != "closed" || tickets.Items[0].Assignee.UserID == nil || *tickets.Items[0].Assignee.UserID != userID {
 		t.Fatalf("ticket as stored: %+v", tickets.Items)
 	}
+
+	// Editing the channel shows its values, and never its secrets; every type has its own form.
+	p.do("edit the channel", chromedp.Navigate(st.HTTP.URL+"/console/#/channels/"+channelID), chromedp.WaitVisible(chromedp.CSS(`[data-field="config.accent_color"]`)))
+	if got := p.eval(`document.querySelector('[data-field="config.accent_color"]').value`); got != "#2457c5" {
+		t.Fatalf("accent colour in the edit form: %q", got)
+	}
+	p.do("a new channel's form", chromedp.Navigate(st.HTTP.URL+"/console/#/channels/new"), chromedp.WaitVisible(chromedp.CSS(`[data-field="type"]`)))
+	for _, tf := range [][2]string{{"email", "config.smtp.password"}, {"messenger", "config.page_access_token"}, {"whatsapp", "config.access_token"},
+		{"form", "config.form_id"}, {"calling", "config.phone_number"}, {"custom", "config.secret"}, {"chat", "config.font"}} {
+		typ, field := tf[0], tf[1]
+		p.choose(`[data-field="type"]`, typ)
+		p.until(typ+" form", `!!document.querySelector('[data-field="`+field+`"]')`)
+	}
+	if got := p.eval(`document.querySelector('[data-field="config.font"]') && [...document.querySelectorAll('input[type=password]')].length === 0 ? 'ok' : 'bad'`); got != "ok" {
+		t.Fatalf("chat form after switching types: %s", got)
+	}
+
+	// People: an agent token is shown once.
+	p.do("people", chromedp.Navigate(st.HTTP.URL+"/console/#/people"), chromedp.WaitVisible(chromedp.CSS(`main table`)))
+	p.do("issue a token", chromedp.Click(chromedp.CSS(`main table button:nth-child(2)`)))
+	p.until("the agent token", `document.querySelector('#token-box code') && document.querySelector('#token-box code').textContent.length > 10`)
+	p.screenshot("people")
 
 	// Sign out: the token leaves sessionStorage.
 	p.do("sign out", chromedp.Click(chromedp.CSS(`#who button`)), chromedp.WaitVisible(chromedp.CSS("#token")))

@@ -50,7 +50,7 @@ export async function peopleView() {
       h('tbody', {}, userRows))),
     h('h2', {}, 'Teams'),
     h('p', {}, h('button', { type: 'button', onclick: () => teamForm(null, users) }, 'Add a team')),
-    h('div', { class: 'tablewrap' }, h('table', {},
+    teams.length === 0 ? h('p', { class: 'muted' }, 'No team yet.') : h('div', { class: 'tablewrap' }, h('table', {},
       h('thead', {}, h('tr', {}, ['Team', 'Members', 'Actions'].map((c) => h('th', { scope: 'col' }, c)))),
       h('tbody', {}, teamRows))));
 }
