@@ -63,9 +63,10 @@ func artefactDir(t *testing.T) string {
 
 // page wraps a tab with helpers that fail the test with the step's name.
 type page struct {
-	t   *testing.T
-	ctx context.Context
-	dir string
+	t    *testing.T
+	ctx  context.Context
+	dir  string
+	base string // the console's URL
 }
 
 func (p page) do(what string, steps ...chromedp.Action[chromedp.Void]) {
@@ -134,4 +135,11 @@ func (p page) choose(sel, value string) {
 func (p page) clear(sel string) {
 	p.t.Helper()
 	p.eval(fmt.Sprintf(`(() => { const el = document.querySelector(%q); el.value = ''; return el.value; })()`, sel))
+}
+
+// open goes to a view of the console (a hash route) and waits until its heading is title.
+func (p page) open(hash, title string) {
+	p.t.Helper()
+	p.do("open "+hash, chromedp.Navigate(p.base+hash))
+	p.until(title, fmt.Sprintf(`location.hash === %q && document.querySelector('main h1') && document.querySelector('main h1').textContent === %q`, hash, title))
 }

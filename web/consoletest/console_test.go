@@ -19,7 +19,7 @@ import (
 	"github.com/routedesk/routedesk/workflows"
 )
 
-func TestConsoleAdminFlow(t *testing.T) {
+func TestConsoleInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test")
 	}
@@ -39,7 +39,7 @@ func TestConsoleAdminFlow(t *testing.T) {
 		t.Fatalf("create user: %d %s", u.Status, u.Body)
 	}
 	userID := u.Map(t)["id"].(string)
-	p := page{t: t, ctx: ctx, dir: artefactDir(t)}
+	p := page{t: t, ctx: ctx, dir: artefactDir(t), base: st.HTTP.URL + "/console/"}
 
 	// /console redirects to /console/, which asks for a token.
 	p.do("open the console", chromedp.Navigate(st.HTTP.URL+"/console"), chromedp.WaitVisible(chromedp.CSS("#token")))
@@ -54,7 +54,7 @@ func TestConsoleAdminFlow(t *testing.T) {
 	}
 
 	// Connect a chat channel; a bad accent colour is shown next to its field first.
-	p.do("open the channel form", chromedp.Navigate(st.HTTP.URL+"/console/#/channels/new"), chromedp.WaitVisible(chromedp.CSS(`[data-field="config.accent_color"]`)))
+	p.open("#/channels/new", "Connect a channel")
 	p.do("fill the chat form", chromedp.SendKeys(chromedp.CSS(`[data-field="name"]`), "Website chat"),
 		chromedp.SendKeys(chromedp.CSS(`[data-field="config.accent_color"]`), "blue"),
 		chromedp.SendKeys(chromedp.CSS(`[data-field="config.font"]`), "Inter"))
@@ -85,7 +85,7 @@ func TestConsoleAdminFlow(t *testing.T) {
 	channelID = chs.Items[0].ID
 
 	// A rule with a typo on its second line: the editor marks line 2 at the typo's column.
-	p.do("open the rule editor", chromedp.Navigate(st.HTTP.URL+"/console/#/rules/new"), chromedp.WaitVisible(chromedp.CSS(`textarea[data-field="when"]`)))
+	p.open("#/rules/new", "Add a rule")
 	p.do("write a rule with a typo", chromedp.SendKeys(chromedp.CSS(`[data-field="name"]`), "Refunds"),
 		chromedp.SendKeys(chromedp.CSS(`textarea[data-field="when"]`), "contact.country == \"FR\" ||\n  mesage.text contains \"refund\""))
 	p.until("the error marked on line 2", `(() => { const bad = document.querySelector('.gutter span.bad'); const ta = document.querySelector('textarea[data-field="when"]');
@@ -118,7 +118,7 @@ func TestConsoleAdminFlow(t *testing.T) {
 	if r.Status != http.StatusAccepted {
 		t.Fatalf("inbound message: %d %s", r.Status, r.Body)
 	}
-	p.do("open the queue", chromedp.Navigate(st.HTTP.URL+"/console/#/queue"), chromedp.WaitVisible(chromedp.CSS(`#queue-sections`)))
+	p.open("#/queue", "Queue")
 	deadline := time.Now().Add(40 * time.Second)
 	for p.eval(`document.querySelector('tr[data-ticket] td:nth-child(3)') ? document.querySelector('tr[data-ticket] td:nth-child(3)').textContent : ''`) != "Ada Lovelace" {
 		if time.Now().After(deadline) {
@@ -168,11 +168,11 @@ func TestConsoleAdminFlow(t *testing.T) {
 	}
 
 	// Editing the channel shows its values, and never its secrets; every type has its own form.
-	p.do("edit the channel", chromedp.Navigate(st.HTTP.URL+"/console/#/channels/"+channelID), chromedp.WaitVisible(chromedp.CSS(`[data-field="config.accent_color"]`)))
+	p.open("#/channels/"+channelID, "Edit Website chat")
 	if got := p.eval(`document.querySelector('[data-field="config.accent_color"]').value`); got != "#2457c5" {
 		t.Fatalf("accent colour in the edit form: %q", got)
 	}
-	p.do("a new channel's form", chromedp.Navigate(st.HTTP.URL+"/console/#/channels/new"), chromedp.WaitVisible(chromedp.CSS(`[data-field="type"]`)))
+	p.open("#/channels/new", "Connect a channel")
 	for _, tf := range [][2]string{{"email", "config.smtp.password"}, {"messenger", "config.page_access_token"}, {"whatsapp", "config.access_token"},
 		{"form", "config.form_id"}, {"calling", "config.phone_number"}, {"custom", "config.secret"}, {"chat", "config.font"}} {
 		typ, field := tf[0], tf[1]
@@ -184,16 +184,28 @@ func TestConsoleAdminFlow(t *testing.T) {
 	}
 
 	// People: an agent token is shown once.
-	p.do("people", chromedp.Navigate(st.HTTP.URL+"/console/#/people"), chromedp.WaitVisible(chromedp.CSS(`main table`)))
+	p.open("#/people", "People")
 	p.do("issue a token", chromedp.Click(chromedp.CSS(`main table button:nth-child(2)`)))
 	p.until("the agent token", `document.querySelector('#token-box code') && document.querySelector('#token-box code').textContent.length > 10`)
 	p.screenshot("people")
+
+	agentToken := p.eval(`document.querySelector('#token-box code').textContent`)
 
 	// Sign out: the token leaves sessionStorage.
 	p.do("sign out", chromedp.Click(chromedp.CSS(`#who button`)), chromedp.WaitVisible(chromedp.CSS("#token")))
 	if got := p.eval(`sessionStorage.getItem('routedesk.token') || 'gone'`); got != "gone" {
 		t.Fatalf("token after sign out: %s", got)
 	}
+
+	// The agent signs in with that token: no admin sections; they set their own availability.
+	p.do("agent signs in", chromedp.SendKeys(chromedp.CSS("#token"), agentToken), chromedp.Click(chromedp.CSS("form.login button[type=submit]")))
+	p.until("the agent's queue", `location.hash === '#/queue' && document.querySelector('h1').textContent === 'Queue'
+		&& document.querySelector('#nav a[href="#/channels"]').hidden && !document.querySelector('#nav a[href="#/people"]').hidden`)
+	p.open("#/people", "My availability")
+	p.choose(`main select`, "away")
+	testenv.Eventually(t, 10*time.Second, "the agent away", func() bool {
+		return st.Do(http.MethodGet, "/v1/users/"+userID, token, nil).Map(t)["availability"] == "away"
+	})
 }
 
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "\\'") + "'" }
