@@ -25,10 +25,11 @@ func (s *Server) me(c *gin.Context) {
 		TemporalUI: strings.TrimRight(s.cfg.TemporalUI, "/")})
 }
 
-// mountConsole serves the admin console's embedded assets at /console/.
-func mountConsole(e *gin.Engine) {
-	files := http.StripPrefix("/console", web.Console())
-	e.GET("/console", func(c *gin.Context) { c.Redirect(http.StatusMovedPermanently, "/console/") })
-	e.GET("/console/*path", gin.WrapH(files))
-	e.HEAD("/console/*path", gin.WrapH(files))
-}
+// consoleFiles serves the embedded console with the /console prefix stripped.
+var consoleFiles = http.StripPrefix("/console", web.Console())
+
+// redirectConsole sends /console to /console/.
+func redirectConsole(c *gin.Context) { c.Redirect(http.StatusMovedPermanently, "/console/") }
+
+// consoleAssets serves the admin console's embedded assets.
+func consoleAssets(c *gin.Context) { consoleFiles.ServeHTTP(c.Writer, c.Request) }

@@ -78,7 +78,6 @@ func New(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, reg pr
 		handlers = append(handlers, r.handler)
 		e.Handle(r.method, r.path, handlers...)
 	}
-	mountConsole(e)
 	s.engine = e
 	return s
 }
@@ -135,7 +134,7 @@ func (s *Server) observe(c *gin.Context) {
 func openAPIPath(p string) string {
 	parts := strings.Split(p, "/")
 	for i, part := range parts {
-		if strings.HasPrefix(part, ":") {
+		if strings.HasPrefix(part, ":") || strings.HasPrefix(part, "*") {
 			parts[i] = "{" + part[1:] + "}"
 		}
 	}
