@@ -34,6 +34,9 @@ func (s *Server) routes() []route {
 		{method: http.MethodGet, path: "/metrics", tag: "ops", summary: "Prometheus metrics (API and Temporal SDK)", status: 200, handler: s.serveMetrics},
 		{method: http.MethodGet, path: "/openapi.json", tag: "ops", summary: "This API's OpenAPI 3.1 document", status: 200, handler: s.serveOpenAPI},
 
+		{method: http.MethodGet, path: "/console", tag: "console", summary: "Redirect to the admin console (/console/)", status: 301, handler: redirectConsole},
+		{method: http.MethodGet, path: "/console/*path", tag: "console", summary: "The admin console: its HTML, ES modules and CSS, embedded in the binary", status: 200, handler: consoleAssets},
+		{method: http.MethodGet, path: "/v1/me", tag: "accounts", summary: "Who the token is: account, role, user; and the Temporal UI URL", auth: authAny, response: meResponse{}, status: 200, handler: s.me},
 		{method: http.MethodPost, path: "/v1/accounts", tag: "accounts", summary: "Create an account (bootstrap token)", auth: authBootstrap, request: createAccountRequest{}, response: createAccountResponse{}, status: 201, handler: s.createAccount},
 
 		{method: http.MethodPost, path: "/v1/channels", tag: "channels", summary: "Connect a channel", auth: authAdmin, request: channelRequest{}, response: domain.Channel{}, status: 201, handler: s.createChannel},

@@ -46,6 +46,8 @@ type Config struct {
 	// doubling from the first to the second (0: the defaults, 1 s and 5 min).
 	RedriveBackoff    time.Duration
 	RedriveMaxBackoff time.Duration
+	// TemporalUI is the Temporal Web UI's namespace URL the console links workflows to; empty: no links.
+	TemporalUI string
 }
 
 // Server serves the HTTP API.
@@ -180,7 +182,7 @@ func (s *Server) observe(c *gin.Context) {
 func openAPIPath(p string) string {
 	parts := strings.Split(p, "/")
 	for i, part := range parts {
-		if strings.HasPrefix(part, ":") {
+		if strings.HasPrefix(part, ":") || strings.HasPrefix(part, "*") {
 			parts[i] = "{" + part[1:] + "}"
 		}
 	}

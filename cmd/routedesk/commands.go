@@ -144,6 +144,9 @@ func runDev(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer
 			}
 		}()
 		address, uiAddress = srv.FrontendAddress(), srv.UIAddress()
+		if cfg.TemporalUIURL == "" && uiAddress != "" {
+			cfg.TemporalUIURL = "http://" + uiAddress
+		}
 		log.Info("embedded Temporal server running", "frontend", address, "ui", uiAddress, "db", filepath.Join(cfg.DataDir, "temporal.db"))
 	}
 

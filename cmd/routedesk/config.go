@@ -3,8 +3,10 @@ package main
 import (
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/routedesk/routedesk/store"
@@ -25,6 +27,7 @@ type config struct {
 	DataDir           string
 	DevTemporalPort   int
 	DevUIPort         int
+	TemporalUIURL     string
 	BootstrapToken    string
 	DevToken          string
 	SecretKey         string
@@ -68,6 +71,7 @@ func bind(fs *flag.FlagSet, cfg *config) {
 	str(&cfg.DatabaseURL, "DATABASE_URL", "database-url", "postgres://postgres@127.0.0.1:5432/routedesk?sslmode=disable", "PostgreSQL URL; the database is created if missing")
 	str(&cfg.TemporalAddress, "TEMPORAL_ADDRESS", "temporal-address", "", "Temporal frontend host:port; empty: dev starts an embedded server, server/worker use 127.0.0.1:7233")
 	str(&cfg.TemporalNamespace, "TEMPORAL_NAMESPACE", "temporal-namespace", "default", "Temporal namespace")
+	str(&cfg.TemporalUIURL, "ROUTEDESK_TEMPORAL_UI_URL", "temporal-ui-url", "", "Temporal Web UI base URL the console links workflows to; dev: its embedded UI")
 	str(&cfg.TemporalTLSCert, "TEMPORAL_TLS_CERT", "temporal-tls-cert", "", "client certificate file (mTLS)")
 	str(&cfg.TemporalTLSKey, "TEMPORAL_TLS_KEY", "temporal-tls-key", "", "client key file (mTLS)")
 	str(&cfg.TemporalTLSCA, "TEMPORAL_TLS_CA", "temporal-tls-ca", "", "CA file to verify the Temporal server")
@@ -111,4 +115,12 @@ func envInt64(key string, def int64) int64 {
 		return def
 	}
 	return v
+}
+
+// temporalUINamespace is the Temporal UI URL of the configured namespace, or empty.
+func temporalUINamespace(cfg *config) string {
+	if cfg.TemporalUIURL == "" {
+		return ""
+	}
+	return strings.TrimRight(cfg.TemporalUIURL, "/") + "/namespaces/" + url.PathEscape(cfg.TemporalNamespace)
 }

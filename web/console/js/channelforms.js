@@ -1,0 +1,81 @@
+// channelforms.js: the config fields of each of the seven channel types, as the API validates them.
+
+const weekdays = 'e.g. mon-fri 09:00-17:00; sat 10:00-14:00';
+
+/** TYPES lists the channel types with their labels. */
+export const TYPES = [
+  ['chat', 'Live chat'], ['email', 'Team email'], ['messenger', 'Facebook Messenger'], ['form', 'Form'],
+  ['whatsapp', 'WhatsApp Business'], ['calling', 'Calling'], ['custom', 'Custom app'],
+];
+
+/**
+ * CONFIG_FIELDS[type] is the list of config fields; path is relative to config; group names a nested object
+ * (sent only when one of its fields is filled); secret fields are never shown and kept when left empty.
+ */
+export const CONFIG_FIELDS = {
+  chat: [
+    { path: 'accent_color', label: 'Accent colour', placeholder: '#2457c5', help: '#rrggbb' },
+    { path: 'font', label: 'Font' },
+    { path: 'availability.mode', label: 'Availability', type: 'select', options: [['', '(not set)'], ['always', 'Always'], ['business_hours', 'Business hours'], ['away', 'Away']], group: 'availability' },
+    { path: 'availability.timezone', label: 'Availability time zone', placeholder: 'Europe/Paris', group: 'availability' },
+    { path: 'availability.hours', label: 'Business hours', placeholder: weekdays, group: 'availability' },
+  ],
+  email: [
+    { path: 'address', label: 'Address', type: 'email', required: true },
+    { path: 'provider', label: 'Provider', type: 'select', options: ['other', 'gmail', 'office365'], required: true },
+    { path: 'from_name_mode', label: 'From name', type: 'select', options: [['', '(default)'], ['agent_and_company', 'Agent and company'], ['company', 'Company']] },
+    { path: 'company_name', label: 'Company name' },
+    { path: 'signature.format', label: 'Signature format', type: 'select', options: [['', '(no signature)'], 'text', 'html'], group: 'signature' },
+    { path: 'signature.body', label: 'Signature', type: 'textarea', group: 'signature' },
+    { path: 'original_sender_for_forwards', label: 'Use the original sender of forwarded mail', type: 'checkbox' },
+    { path: 'smtp.host', label: 'SMTP host', group: 'smtp' },
+    { path: 'smtp.port', label: 'SMTP port', type: 'number', min: 1, max: 65535, group: 'smtp' },
+    { path: 'smtp.username', label: 'SMTP username', group: 'smtp' },
+    { path: 'smtp.password', label: 'SMTP password', secret: true, group: 'smtp' },
+  ],
+  messenger: [
+    { path: 'page_id', label: 'Page id', required: true, inputmode: 'numeric' },
+    { path: 'page_access_token', label: 'Page access token', secret: true, required: true },
+    { path: 'app_secret', label: 'App secret', secret: true, required: true },
+    { path: 'verify_token', label: 'Webhook verify token', secret: true },
+    { path: 'greeting', label: 'Greeting', type: 'textarea' },
+    { path: 'instant_reply', label: 'Instant reply', type: 'textarea' },
+    { path: 'gdpr.enabled', label: 'Ask for consent (GDPR)', type: 'checkbox', group: 'gdpr' },
+    { path: 'gdpr.consent', label: 'Consent', type: 'select', options: [['', '(default)'], 'explicit', 'implicit'], group: 'gdpr' },
+    { path: 'gdpr.text', label: 'Consent text', type: 'textarea', group: 'gdpr' },
+  ],
+  whatsapp: [
+    { path: 'phone_number_id', label: 'Phone number id', required: true, inputmode: 'numeric' },
+    { path: 'access_token', label: 'Access token', secret: true, required: true },
+    { path: 'app_secret', label: 'App secret', secret: true, required: true },
+    { path: 'verify_token', label: 'Webhook verify token', secret: true },
+    { path: 'business_phone', label: 'Business phone', placeholder: '+14155550100', type: 'tel' },
+  ],
+  form: [
+    { path: 'form_id', label: 'Form id', required: true },
+  ],
+  calling: [
+    { path: 'phone_number', label: 'Phone number', placeholder: '+14155550100', required: true, type: 'tel' },
+  ],
+  custom: [
+    { path: 'app_name', label: 'App name', required: true },
+    { path: 'outbound_url', label: 'Outbound URL (replies are POSTed here)', type: 'url' },
+    { path: 'secret', label: 'Signing secret', secret: true },
+  ],
+};
+
+/** FORM_FIELD_TYPES are the input types a form channel's fields may have. */
+export const FORM_FIELD_TYPES = ['text', 'email', 'textarea', 'select', 'checkbox', 'number', 'hidden', 'phone'];
+
+/** getPath reads a dotted path of an object. */
+export function getPath(obj, path) {
+  return path.split('.').reduce((o, k) => (o == null ? undefined : o[k]), obj);
+}
+
+/** setPath writes a dotted path of an object, creating objects on the way. */
+export function setPath(obj, path, value) {
+  const keys = path.split('.');
+  let o = obj;
+  for (const k of keys.slice(0, -1)) o = (o[k] ??= {});
+  o[keys.at(-1)] = value;
+}

@@ -1,0 +1,124 @@
+// queue.js: tickets by routing state and channel, and one ticket's thread with reply, assign and close.
+import { api, listAll, session, seg } from './api.js';
+import { h, field, view, announce, showErrors, clearErrors, since, badge, guard } from './ui.js';
+
+const STATES = [['waiting_for_agent', 'Waiting for an agent'], ['unassigned', 'Unassigned'], ['assigned', 'Assigned'], ['routing', 'Being routed']];
+const contacts = new Map();
+let refresh;
+
+async function contactName(id) {
+  if (!id) return '—';
+  if (!contacts.has(id)) {
+    contacts.set(id, api('GET', `/v1/contacts/${seg(id)}`).then((c) => c.name || c.email || id, () => id));
+  }
+  return contacts.get(id);
+}
+
+/** workflowLink links a ticket's conversation workflow in the Temporal UI, when its URL is known. */
+function workflowLink(t) {
+  const base = session.me && session.me.temporal_ui;
+  if (!base || !t.workflow_id) return h('span', { class: 'muted' }, '—');
+  return h('a', { href: `${base}/workflows/${encodeURIComponent(t.workflow_id)}`, target: '_blank', rel: 'noopener' }, 'Workflow', h('span', { class: 'sr-only' }, ` of ${t.subject || t.id}`));
+}
+
+/** queueView lists open tickets grouped by routing state, filtered by channel; it refreshes every 5 s. */
+export async function queueView() {
+  clearInterval(refresh);
+  const channels = await listAll('/v1/channels');
+  const chName = Object.fromEntries(channels.map((c) => [c.id, c.name]));
+  const filter = field({ name: 'channel', label: 'Channel', type: 'select', id: 'queue-channel', options: [['', 'All channels'], ...channels.map((c) => [c.id, c.name])] });
+  const sections = h('div', { id: 'queue-sections' });
+  const stamp = h('p', { class: 'muted', 'aria-live': 'off' });
+  const load = async () => {
+    const ch = filter.querySelector('select').value;
+    const groups = await Promise.all(STATES.map(([state]) =>
+      listAll(`/v1/tickets?routing_state=${state}${ch ? `&channel_id=${encodeURIComponent(ch)}` : ''}`)));
+    const parts = [];
+    for (const [i, [state, title]] of STATES.entries()) {
+      const tickets = groups[i].filter((t) => t.status !== 'closed');
+      if (state === 'routing' && tickets.length === 0) continue;
+      const rows = await Promise.all(tickets.map(async (t) => h('tr', { dataset: { ticket: t.id } },
+        h('td', {}, h('a', { href: `#/tickets/${seg(t.id)}` }, t.subject || '(no subject)')),
+        h('td', {}, chName[t.channel_id] || t.channel_type),
+        h('td', {}, await contactName(t.contact_id)),
+        h('td', {}, since(t.created_at)),
+        h('td', { class: 'optional' }, t.assignee && t.assignee.user_id ? t.assignee.user_id : '—'),
+        h('td', { class: 'optional' }, workflowLink(t)))));
+      parts.push(h('section', { class: 'queue-state', dataset: { state }, 'aria-labelledby': `q-${state}` },
+        h('h2', { id: `q-${state}` }, `${title} `, h('span', { class: 'badge' }, String(tickets.length))),
+        tickets.length === 0 ? h('p', { class: 'muted' }, 'None.') : h('div', { class: 'tablewrap' }, h('table', {},
+          h('thead', {}, h('tr', {}, ['Subject', 'Channel', 'Contact', 'Waiting'].map((c) => h('th', { scope: 'col' }, c)),
+            h('th', { scope: 'col', class: 'optional' }, 'Assignee'), h('th', { scope: 'col', class: 'optional' }, 'Temporal'))),
+          h('tbody', {}, rows)))));
+    }
+    sections.replaceChildren(...parts);
+    stamp.textContent = `Updated ${new Date().toLocaleTimeString()}`;
+  };
+  filter.querySelector('select').addEventListener('change', () => guard(load));
+  view('Queue', h('div', { class: 'row spread' }, filter,
+    h('button', { type: 'button', onclick: () => guard(load) }, 'Refresh')), stamp, sections);
+  await load();
+  refresh = setInterval(() => {
+    if (location.hash === '#/queue' || location.hash === '') guard(load);
+    else clearInterval(refresh);
+  }, 5000);
+}
+
+/** ticketView shows one ticket: its details, thread, reply box, assignment and closing. */
+export async function ticketView(id) {
+  clearInterval(refresh);
+  const [t, msgs, users] = await Promise.all([api('GET', `/v1/tickets/${seg(id)}`), listAll(`/v1/tickets/${seg(id)}/messages`), listAll('/v1/users')]);
+  const userName = Object.fromEntries(users.map((u) => [u.id, u.name || u.email]));
+  const thread = h('ol', { class: 'thread', 'aria-label': 'Conversation' }, msgs.map((m) => h('li', { class: m.direction },
+    h('div', { class: 'meta' }, `${m.direction === 'outbound' ? 'Agent' : m.author.name || m.author.email || 'Customer'} · ${new Date(m.sent_at).toLocaleString()}${m.status ? ` · ${m.status}` : ''}`),
+    h('div', {}, m.text || m.subject))));
+  const replySummary = h('p', { class: 'error', role: 'alert' });
+  const reply = h('form', { class: 'reply', novalidate: true },
+    field({ name: 'text', label: 'Reply', type: 'textarea', rows: 3, required: true }), replySummary,
+    h('button', { type: 'submit', class: 'primary' }, 'Send reply'));
+  reply.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearErrors(reply);
+    try {
+      await api('POST', `/v1/tickets/${seg(id)}/replies`, { text: reply.text.value });
+      announce('Reply sent.');
+      await ticketView(id);
+    } catch (e) { showErrors(reply, e, replySummary); }
+  });
+  const manage = h('form', { class: 'manage', novalidate: true },
+    field({ name: 'assignee.user_id', label: 'Assignee', type: 'select', id: 'assignee', value: (t.assignee && t.assignee.user_id) || '',
+      options: [['', '(nobody)'], ...users.map((u) => [u.id, `${u.name || u.email} (${u.availability})`])] }),
+    h('div', { class: 'row' },
+      h('button', { type: 'submit' }, 'Assign'),
+      h('button', { type: 'button', class: 'danger', disabled: t.status === 'closed', onclick: () => patch({ status: 'closed' }, 'Ticket closed.') }, 'Close ticket')));
+  const manageSummary = h('p', { class: 'error', role: 'alert' });
+  manage.append(manageSummary);
+  async function patch(body, done) {
+    clearErrors(manage);
+    try {
+      await api('PATCH', `/v1/tickets/${seg(id)}`, body);
+      announce(done);
+      await ticketView(id);
+    } catch (e) { showErrors(manage, e, manageSummary); }
+  }
+  manage.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const uid = manage.querySelector('#assignee').value;
+    patch({ assignee: { user_id: uid || null } }, uid ? `Assigned to ${userName[uid]}.` : 'Unassigned.');
+  });
+  view(t.subject || 'Ticket',
+    h('p', {}, h('a', { href: '#/queue' }, '← Queue')),
+    h('div', { class: 'grid2' },
+      h('div', {}, thread, reply),
+      h('div', { class: 'card' },
+        h('dl', { class: 'result ticket-facts' },
+          h('dt', {}, 'Status'), h('dd', { class: 'ticket-status' }, badge(t.status)),
+          h('dt', {}, 'Routing'), h('dd', { class: 'ticket-routing' }, badge(t.routing_state)),
+          h('dt', {}, 'Assignee'), h('dd', { class: 'ticket-assignee' }, (t.assignee && userName[t.assignee.user_id]) || '—'),
+          h('dt', {}, 'Contact'), h('dd', {}, await contactName(t.contact_id)),
+          h('dt', {}, 'Reply window'), h('dd', {}, t.reply_window ? t.reply_window.state : '—'),
+          h('dt', {}, 'Required skills'), h('dd', {}, (t.required_skills || []).join(', ') || 'none'),
+          h('dt', {}, 'Properties'), h('dd', {}, h('code', {}, JSON.stringify(t.properties || {}))),
+          h('dt', {}, 'Workflow'), h('dd', {}, workflowLink(t))),
+        manage)));
+}
