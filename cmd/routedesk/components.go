@@ -149,7 +149,7 @@ func serveAPI(ctx context.Context, cfg *config, st *store.Store, tc client.Clien
 		BootstrapToken: cfg.BootstrapToken, MaxBodyBytes: cfg.MaxBodyBytes, TaskQueue: cfg.TaskQueue,
 		OpenWindow: cfg.TestOpenWindow, HumanAgentWindow: cfg.TestHumanWindow, Graph: graph.New(cfg.GraphAPIURL),
 		RedriveMaxAttempts: cfg.RedriveAttempts,
-		TemporalUI: temporalUINamespace(cfg),
+		TemporalUI:         temporalUINamespace(cfg),
 	}, log, tel.registry, tel.registry)
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
