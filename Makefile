@@ -12,7 +12,8 @@ dev: build
 
 ## build: compile the binary into bin/
 build:
-	$(GO) build -o $(BIN) ./cmd/routedesk
+	@echo "building $(BIN); a cold first build downloads the modules and compiles the embedded Temporal server (about 3-5 minutes on 2 cores); each package is listed as it compiles"
+	$(GO) build -v -o $(BIN) ./cmd/routedesk
 
 ## test: every test (unit, integration against PostgreSQL and embedded Temporal, end-to-end) plus the static checks
 test: fmt-check vet lint
