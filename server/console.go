@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -31,5 +32,12 @@ var consoleFiles = http.StripPrefix("/console", web.Console())
 // redirectConsole sends /console to /console/.
 func redirectConsole(c *gin.Context) { c.Redirect(http.StatusMovedPermanently, "/console/") }
 
-// consoleAssets serves the admin console's embedded assets.
-func consoleAssets(c *gin.Context) { consoleFiles.ServeHTTP(c.Writer, c.Request) }
+// consoleAssets serves the admin console's embedded assets; a missing one is a 404 problem.
+func consoleAssets(c *gin.Context) {
+	name := strings.Trim(c.Param("path"), "/")
+	if !web.HasConsoleAsset(name) {
+		writeProblem(c, http.StatusNotFound, "the console has no file "+strconv.Quote(name))
+		return
+	}
+	consoleFiles.ServeHTTP(c.Writer, c.Request)
+}

@@ -6,10 +6,20 @@ import (
 	"embed"
 	"io/fs"
 	"net/http"
+	"path"
 )
 
 //go:embed console
 var assets embed.FS
+
+// HasConsoleAsset reports whether the console has a file or folder at name ("" is its index).
+func HasConsoleAsset(name string) bool {
+	if name == "" {
+		return true
+	}
+	_, err := fs.Stat(assets, path.Join("console", name))
+	return err == nil
+}
 
 // Console serves the console's assets; mount it with the /console/ prefix stripped.
 func Console() http.Handler {
