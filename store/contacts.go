@@ -82,8 +82,8 @@ func (s *Store) UpsertContact(ctx context.Context, accountID, channelID string, 
 		}
 		for _, id := range ids {
 			if _, err := tx.ExecContext(ctx,
-				`INSERT INTO contact_identities (account_id, kind, value, contact_id) VALUES ($1, $2, $3, $4)
-				 ON CONFLICT DO NOTHING`, accountID, id.kind, id.value, contactID); err != nil {
+				`INSERT INTO contact_identities (account_id, kind, value, value_hash, contact_id) VALUES ($1, $2, $3, $4, $5)
+				 ON CONFLICT DO NOTHING`, accountID, id.kind, id.value, keyHash(id.value), contactID); err != nil {
 				return fmt.Errorf("link identity: %w", err)
 			}
 		}
@@ -100,8 +100,8 @@ func findContact(ctx context.Context, tx *sqlx.Tx, accountID string, ids []ident
 	for _, id := range ids {
 		var contactID string
 		err := tx.GetContext(ctx, &contactID,
-			`SELECT contact_id FROM contact_identities WHERE account_id = $1 AND kind = $2 AND value = $3`,
-			accountID, id.kind, id.value)
+			`SELECT contact_id FROM contact_identities WHERE account_id = $1 AND kind = $2 AND value_hash = $3`,
+			accountID, id.kind, keyHash(id.value))
 		if err == nil {
 			return contactID, nil
 		}
@@ -262,7 +262,7 @@ func (s *Store) ChannelUserConsent(ctx context.Context, accountID, channelID, ex
 	var raw []byte
 	err := s.db.GetContext(ctx, &raw,
 		`SELECT coalesce(c.consent, 'null'::jsonb) FROM contact_identities i JOIN contacts c ON c.id = i.contact_id
-		  WHERE i.account_id = $1 AND i.kind = $2 AND i.value = $3`, accountID, IdentityChannelUser, channelID+":"+externalUserID)
+		  WHERE i.account_id = $1 AND i.kind = $2 AND i.value_hash = $3`, accountID, IdentityChannelUser, keyHash(channelID+":"+externalUserID))
 	if isNoRows(err) {
 		return nil, nil
 	}

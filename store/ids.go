@@ -28,3 +28,10 @@ func hashToken(token string) []byte {
 	h := sha256.Sum256([]byte(token))
 	return h[:]
 }
+
+// keyHash is what long keys (thread keys, identity values) are unique on: the
+// SHA-256 of their UTF-8, since a key may be longer than a btree index row can hold.
+func keyHash(key string) []byte {
+	sum := sha256.Sum256([]byte(key))
+	return sum[:]
+}

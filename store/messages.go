@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -64,7 +63,7 @@ func (s *Store) AcceptInbound(ctx context.Context, in Inbound, workflowID Workfl
 			    -- a stored id Temporal refuses (not printable ASCII, from before ids were encoded) never ran: replace it
 			    workflow_id = CASE WHEN conversations.workflow_id ~ '[^ -~]' THEN EXCLUDED.workflow_id ELSE conversations.workflow_id END
 			 RETURNING id, workflow_id`,
-			NewID("conv"), in.AccountID, in.ChannelID, in.ThreadKey, threadHash(in.ThreadKey), workflowID(in.ChannelID, in.ThreadKey),
+			NewID("conv"), in.AccountID, in.ChannelID, in.ThreadKey, keyHash(in.ThreadKey), workflowID(in.ChannelID, in.ThreadKey),
 		).Scan(&acc.ConversationID, &acc.WorkflowID)
 		if err != nil {
 			return fmt.Errorf("upsert conversation: %w", err)
@@ -300,11 +299,4 @@ func (s *Store) MarkProviderFailed(ctx context.Context, channelID, providerID st
 	}
 	n, _ := res.RowsAffected()
 	return n > 0, nil
-}
-
-// threadHash is what conversations are unique on per channel: the SHA-256 of
-// the thread key, which may be longer than an index row can hold.
-func threadHash(key string) []byte {
-	sum := sha256.Sum256([]byte(key))
-	return sum[:]
 }

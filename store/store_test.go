@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"testing"
@@ -120,6 +121,34 @@ func TestUpsertContactFindsByEmailAndVisitorID(t *testing.T) {
 	c4, err := st.UpsertContact(ctx, other.ID, otherCh.ID, domain.Author{Email: "ada@example.com"})
 	require.NoError(t, err)
 	require.NotEqual(t, c1.ContactID, c4.ContactID)
+}
+
+// A visitor id of 1,000 four-byte characters (4,000 bytes) is longer than a
+// btree index row may be; it still identifies one contact, apart from its
+// case and normalisation twins.
+func TestUpsertContactWithLongAndTwinVisitorIDs(t *testing.T) {
+	st, acc, ch := setup(t)
+	ctx := context.Background()
+	var b strings.Builder // incompressible, or PostgreSQL would compress it under the limit
+	rng := rand.New(rand.NewPCG(1, 2))
+	for b.Len() < 4000 {
+		b.WriteRune(0x10000 + rune(rng.IntN(0xFFFD)))
+	}
+	long := b.String()
+	seen := map[string]string{}
+	for _, id := range []string{long, long[:len(long)-4] + "\U0001F601", "Visitor-Case", "visitor-case", "caf\u00e9", "cafe\u0301"} {
+		c, err := st.UpsertContact(ctx, acc.ID, ch.ID, domain.Author{ExternalUserID: id})
+		require.NoError(t, err, "visitor id of %d bytes", len(id))
+		require.True(t, c.IsNew, "visitor id %q is its own contact", id[:min(len(id), 16)])
+		again, err := st.UpsertContact(ctx, acc.ID, ch.ID, domain.Author{ExternalUserID: id})
+		require.NoError(t, err)
+		require.Equal(t, c.ContactID, again.ContactID)
+		require.NotContains(t, seen, c.ContactID)
+		seen[c.ContactID] = id
+		consent, err := st.ChannelUserConsent(ctx, acc.ID, ch.ID, id)
+		require.NoError(t, err)
+		require.Nil(t, consent)
+	}
 }
 
 func TestUpsertContactConcurrentlyMakesOneContact(t *testing.T) {
