@@ -101,9 +101,15 @@ func ConversationWorkflow(ctx workflow.Context, in ConversationInput) error {
 		case windowDue:
 			err = c.onWindowTimer(ctx)
 		case idled:
-			// A message may have arrived as the timer fired: handle it rather than drop it.
+			// A message may have arrived as the timer fired, or while the work beside
+			// the conversation settled: handle it rather than drop it.
 			if !inbound.ReceiveAsync(&msg) {
-				return c.settle(ctx)
+				if err := c.settle(ctx); err != nil {
+					return err
+				}
+				if !c.drains(ctx) || !inbound.ReceiveAsync(&msg) {
+					return nil
+				}
 			}
 			err = c.handle(ctx, msg)
 		}
@@ -119,6 +125,12 @@ func ConversationWorkflow(ctx workflow.Context, in ConversationInput) error {
 			// (with a send or courtesy message still running, the next event continues as new)
 			if err := c.settle(ctx); err != nil {
 				return err
+			}
+			if c.drains(ctx) && inbound.ReceiveAsync(&msg) { // arrived while settling: handle it first
+				if err := c.handle(ctx, msg); err != nil {
+					return err
+				}
+				continue
 			}
 			next := in
 			state := c.state
@@ -344,7 +356,15 @@ const (
 	changeCourtesyBeside = "courtesy-beside"
 	// changeBoundedReply stores a reply, then sends it beside the update with bounded retries.
 	changeBoundedReply = "bounded-reply"
+	// changeDrainBeforeEnd handles a message that arrived while the conversation settled, before it ends or continues as new.
+	changeDrainBeforeEnd = "drain-before-end"
 )
+
+// drains reports whether this run handles messages that arrive while it
+// settles; histories from before ended (or continued as new) without looking.
+func (c *conversation) drains(ctx workflow.Context) bool {
+	return workflow.GetVersion(ctx, changeDrainBeforeEnd, workflow.DefaultVersion, 1) != workflow.DefaultVersion
+}
 
 // armWaitTimer starts the durable timer of the wait for an agent.
 func (c *conversation) armWaitTimer(ctx workflow.Context, d time.Duration) {

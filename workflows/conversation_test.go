@@ -157,3 +157,32 @@ func TestSearchAttributesAreKeywords(t *testing.T) {
 		require.Contains(t, sa, name)
 	}
 }
+
+// TestMessageArrivingWhileTheConversationSettlesIsHandled: the conversation
+// idles out while a reply's send still retries; a message that arrives while
+// it waits for that send is handled before the workflow ends, not dropped.
+func TestMessageArrivingWhileTheConversationSettlesIsHandled(t *testing.T) {
+	env := newEnv(t)
+	openedTicket(env)
+	env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(activities.RouteResult{State: domain.RoutingAssigned, UserID: "usr_1"}, nil)
+	env.OnActivity(a.StoreReply, mock.Anything, mock.Anything).Return(activities.ReplySent{MessageID: "msg_out", Status: domain.MessageQueued}, nil)
+	env.OnActivity(a.SendReply, mock.Anything, mock.Anything).Return(activities.ReplySent{}, errors.New("relay unreachable"))
+	env.OnActivity(a.FailReply, mock.Anything, mock.Anything).Return(nil)
+	short := input
+	short.IdleTimeout = 10 * time.Second
+	signalAt(env, time.Second, "msg_1")
+	var res ReplyResult
+	var replyErr error
+	var sentAt, answeredAt time.Time
+	replyNow(env, 2*time.Second, "upd-1", &res, &replyErr, &sentAt, &answeredAt)
+	signalAt(env, 20*time.Second, "msg_2") // idled out at ~12 s; the send retries until ~33 s
+	env.ExecuteWorkflow(ConversationWorkflow, short)
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+	v, err := env.QueryWorkflow(QueryState)
+	require.NoError(t, err)
+	var end ConversationState
+	require.NoError(t, v.Get(&end))
+	require.Equal(t, []string{"msg_1", "msg_2"}, end.Seen, "the message that arrived while settling was handled")
+	require.Equal(t, 2, end.MessageCount)
+}
