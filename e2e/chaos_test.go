@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/routedesk/routedesk/internal/testenv"
 )
 
 // The chaos suite (`make chaos`) checks routedesk's reliability guarantees
@@ -160,9 +162,9 @@ func TestChaosTemporalStopped(t *testing.T) {
 // accepted is lost.
 func TestChaosPostgresStopped(t *testing.T) {
 	chaosOnly(t)
-	pg := newPGCluster(t)
+	pg := testenv.ThrowawayPostgres(t)
 	d := newDev(t)
-	d.env = append(d.env, "DATABASE_URL="+pg.URL("routedesk"))
+	d.env = append(d.env, "DATABASE_URL="+pg.DatabaseURL("routedesk")+"&connect_timeout=3")
 	d.start()
 	ch := d.chatChannel()
 	acc := newAccepted()
@@ -179,7 +181,7 @@ func TestChaosPostgresStopped(t *testing.T) {
 		require.Equal(t, http.StatusAccepted, status)
 	}
 
-	pg.stop()
+	pg.Stop()
 	for i := range 5 {
 		status, retry := post(fmt.Sprintf("down-%d", i))
 		require.Equal(t, http.StatusServiceUnavailable, status, "ingest with PostgreSQL down")
@@ -190,9 +192,9 @@ func TestChaosPostgresStopped(t *testing.T) {
 	r := mustCall(t, http.MethodGet, d.api, "/readyz", "", nil)
 	require.Equal(t, http.StatusServiceUnavailable, r.Status)
 	require.Contains(t, string(r.Body), "postgres")
-	require.NotContains(t, string(r.Body), strconv.Itoa(pg.port), "/readyz names the dependency, not its address")
+	require.NotContains(t, string(r.Body), strconv.Itoa(pg.Port()), "/readyz names the dependency, not its address")
 
-	pg.start()
+	pg.Start()
 	eventually(t, 30*time.Second, "ingest to accept again", func() bool {
 		status, _ := post("back-0")
 		return status == http.StatusAccepted
