@@ -73,6 +73,7 @@ func ConversationWorkflow(ctx workflow.Context, in ConversationInput) error {
 		var msg InboundMessage
 		var agent AgentAssigned
 		var gotMessage, gotAgent, waitOver, windowDue, idled bool
+		opening := c.opensNow(ctx, inbound)
 		timerCtx, cancelTimer := workflow.WithCancel(ctx)
 		sel := workflow.NewSelector(ctx).
 			AddReceive(inbound, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &msg); gotMessage = true }).
@@ -82,7 +83,7 @@ func ConversationWorkflow(ctx workflow.Context, in ConversationInput) error {
 		}
 		if c.waitTimer != nil {
 			sel.AddFuture(c.waitTimer, func(workflow.Future) { waitOver = true })
-		} else if c.windowTimer == nil { // an idle conversation ends only once its window has settled
+		} else if c.windowTimer == nil && !opening { // an idle conversation ends only once its window has settled
 			sel.AddFuture(workflow.NewTimer(timerCtx, idle), func(workflow.Future) { idled = true })
 		}
 		sel.Select(ctx)

@@ -46,3 +46,12 @@ func (c *conversation) openAtOnce(ctx workflow.Context, msg InboundMessage) erro
 	}
 	return c.routed(ctx, *o.Route, TicketIDKey.ValueSet(t.TicketID))
 }
+
+// opensNow reports whether the first message is waiting to open the ticket
+// (since changeOpenAtOnce): the loop then starts no idle timer only to
+// cancel it in the same workflow task, two history events that carry nothing.
+// The version is decided here, in the workflow task that opens the ticket.
+func (c *conversation) opensNow(ctx workflow.Context, inbound workflow.ReceiveChannel) bool {
+	return c.state.TicketID == "" && inbound.Len() > 0 &&
+		workflow.GetVersion(ctx, changeOpenAtOnce, workflow.DefaultVersion, 1) == 1
+}
