@@ -89,6 +89,11 @@ func (a *Activities) CreateTicket(ctx context.Context, in CreateTicketInput) (Ti
 	if err != nil {
 		return TicketCreated{}, classify(fmt.Errorf("create ticket: %w", err))
 	}
+	return a.createTicket(ctx, in, ch, msg)
+}
+
+// createTicket is CreateTicket once the channel and the first message are loaded.
+func (a *Activities) createTicket(ctx context.Context, in CreateTicketInput, ch domain.Channel, msg domain.Message) (TicketCreated, error) {
 	d := ch.TicketDefaults
 	var skills []string
 	if in.Rules != nil {

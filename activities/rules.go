@@ -41,6 +41,11 @@ func (a *Activities) EvaluateRules(ctx context.Context, in EvaluateRulesInput) (
 	if err != nil {
 		return RulesOutcome{}, classify(fmt.Errorf("evaluate rules: %w", err))
 	}
+	return a.evaluateRules(ctx, in, ch, msg)
+}
+
+// evaluateRules is EvaluateRules once the channel and the message are loaded.
+func (a *Activities) evaluateRules(ctx context.Context, in EvaluateRulesInput, ch domain.Channel, msg domain.Message) (RulesOutcome, error) {
 	acc, err := a.Store.Account(ctx, in.AccountID)
 	if err != nil {
 		return RulesOutcome{}, classify(fmt.Errorf("evaluate rules: %w", err))

@@ -104,8 +104,8 @@ func TestUsersAndTeamsPicksLeastLoadedAndWaits(t *testing.T) {
 	require.NoError(t, v.Get(&st))
 	require.Equal(t, "assigned", st["routing_state"])
 	require.Equal(t, assignee(first), st["assignee_id"])
-	testenv.RecordHistory(t, d.s.Temporal, third["workflow_id"].(string), "conversation_waits_then_dispatched")
-	testenv.RecordHistory(t, d.s.Temporal, first["workflow_id"].(string), "conversation_assigned_then_closed")
+	testenv.RecordHistory(t, d.s.Temporal, third["workflow_id"].(string), "conversation_opened_at_once_waits_then_dispatched")
+	testenv.RecordHistory(t, d.s.Temporal, first["workflow_id"].(string), "conversation_opened_at_once_assigned_then_closed")
 }
 
 func TestOnlyAvailableAgentsAndWakeUpOnAvailability(t *testing.T) {

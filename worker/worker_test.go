@@ -20,7 +20,6 @@ import (
 	"github.com/routedesk/routedesk/internal/testenv"
 	"github.com/routedesk/routedesk/rules"
 	"github.com/routedesk/routedesk/server"
-	"github.com/routedesk/routedesk/store"
 	"github.com/routedesk/routedesk/worker"
 	"github.com/routedesk/routedesk/workflows"
 )
@@ -31,11 +30,12 @@ import (
 const recoveryBound = 20 * time.Second
 
 // TestAnotherWorkerFinishesAKilledWorkersConversation: worker A takes a new
-// conversation and dies in the middle of its first activity (its connection to
-// Temporal is cut, as by SIGKILL: no shutdown, no activity result). Worker B
-// finishes the conversation within seconds: the cut-off attempt times out
-// after workflows.StoreAttemptTimeout and the conversation's next workflow
-// task leaves A's sticky queue after worker.StickyTimeout.
+// conversation and dies in the middle of its opening activity (its connection
+// to Temporal is cut, as by SIGKILL: no shutdown, no activity result). Worker
+// B finishes the conversation within seconds: the opening runs as a local
+// activity inside the workflow task, so the cut-off task times out after the
+// API's short workflow-task timeout and B repeats the (idempotent) opening;
+// later tasks leave A's sticky queue after worker.StickyTimeout.
 func TestAnotherWorkerFinishesAKilledWorkersConversation(t *testing.T) {
 	st := testenv.Store(t)
 	srv := testenv.Temporal(t)
@@ -65,14 +65,14 @@ func TestAnotherWorkerFinishesAKilledWorkersConversation(t *testing.T) {
 		StickyScheduleToStartTimeout: worker.StickyTimeout, WorkerStopTimeout: 100 * time.Millisecond,
 	})
 	worker.RegisterWorkflows(a)
-	a.RegisterActivityWithOptions(func(context.Context, activities.UpsertContactInput) (store.ResolvedContact, error) {
+	a.RegisterActivityWithOptions(func(context.Context, activities.OpenInput) (activities.Opened, error) {
 		select {
 		case started <- struct{}{}:
 		default:
 		}
 		<-never
-		return store.ResolvedContact{}, errors.New("worker A is dead")
-	}, activity.RegisterOptions{Name: "UpsertContact"})
+		return activities.Opened{}, errors.New("worker A is dead")
+	}, activity.RegisterOptions{Name: "OpenConversation"})
 	require.NoError(t, a.Start())
 	t.Cleanup(a.Stop)
 

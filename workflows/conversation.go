@@ -73,6 +73,7 @@ func ConversationWorkflow(ctx workflow.Context, in ConversationInput) error {
 		var msg InboundMessage
 		var agent AgentAssigned
 		var gotMessage, gotAgent, waitOver, windowDue, idled bool
+		opening := c.opensNow(ctx, inbound)
 		timerCtx, cancelTimer := workflow.WithCancel(ctx)
 		sel := workflow.NewSelector(ctx).
 			AddReceive(inbound, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &msg); gotMessage = true }).
@@ -82,7 +83,7 @@ func ConversationWorkflow(ctx workflow.Context, in ConversationInput) error {
 		}
 		if c.waitTimer != nil {
 			sel.AddFuture(c.waitTimer, func(workflow.Future) { waitOver = true })
-		} else if c.windowTimer == nil { // an idle conversation ends only once its window has settled
+		} else if c.windowTimer == nil && !opening { // an idle conversation ends only once its window has settled
 			sel.AddFuture(workflow.NewTimer(timerCtx, idle), func(workflow.Future) { idled = true })
 		}
 		sel.Select(ctx)
@@ -212,6 +213,9 @@ func (c *conversation) handle(ctx workflow.Context, msg InboundMessage) error {
 
 // openTicket finds the contact, creates the ticket and routes it.
 func (c *conversation) openTicket(ctx workflow.Context, msg InboundMessage) error {
+	if workflow.GetVersion(ctx, changeOpenAtOnce, workflow.DefaultVersion, 1) == 1 {
+		return c.openAtOnce(ctx, msg)
+	}
 	var contact store.ResolvedContact
 	err := workflow.ExecuteActivity(ctx, a.UpsertContact, activities.UpsertContactInput{
 		AccountID: c.in.AccountID, ChannelID: c.in.ChannelID, MessageID: msg.MessageID,
@@ -325,6 +329,12 @@ func (c *conversation) route(ctx workflow.Context, preferUser string) error {
 	if err != nil {
 		return c.fail(ctx, "route", err)
 	}
+	return c.routed(ctx, res)
+}
+
+// routed follows where routing left the ticket; also are further search
+// attributes to set in the same upsert as the routing state.
+func (c *conversation) routed(ctx workflow.Context, res activities.RouteResult, also ...temporal.SearchAttributeUpdate) error {
 	if res.OwnerUnavailable != "" && workflow.GetVersion(ctx, changeNotifyOwner, workflow.DefaultVersion, 1) == 1 {
 		// Sent alongside the wait, not before it: an SMTP server that is down must not hold up the conversation.
 		notification := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, notifyOptions), a.NotifyOwner, activities.NotifyOwnerInput{
@@ -334,7 +344,7 @@ func (c *conversation) route(ctx workflow.Context, preferUser string) error {
 	}
 	switch res.State {
 	case domain.RoutingAssigned:
-		return c.assignedTo(ctx, res.UserID)
+		return c.assignedTo(ctx, res.UserID, also...)
 	case domain.RoutingWaitingForAgent:
 		now := workflow.Now(ctx)
 		c.state.WaitingSince = &now
@@ -343,7 +353,7 @@ func (c *conversation) route(ctx workflow.Context, preferUser string) error {
 		c.state.WaitUntil = &until
 		c.armWaitTimer(ctx, timeout)
 	}
-	return c.showRouting(ctx, res.State, "")
+	return c.showRouting(ctx, res.State, "", also...)
 }
 
 // GetVersion change ids of the workflow's later behaviour.
@@ -358,6 +368,10 @@ const (
 	changeBoundedReply = "bounded-reply"
 	// changeDrainBeforeEnd handles a message that arrived while the conversation settled, before it ends or continues as new.
 	changeDrainBeforeEnd = "drain-before-end"
+	// changeOpenAtOnce runs the opening sequence (contact, rules, ticket, route)
+	// as one local activity and sets the ticket id, routing state and assignee
+	// in one search-attribute upsert.
+	changeOpenAtOnce = "open-at-once"
 )
 
 // drains reports whether this run handles messages that arrive while it
@@ -384,20 +398,22 @@ func (c *conversation) stopWaitTimer() {
 	c.state.WaitingSince, c.state.WaitUntil = nil, nil
 }
 
-// assignedTo records that userID has the ticket.
-func (c *conversation) assignedTo(ctx workflow.Context, userID string) error {
+// assignedTo records that userID has the ticket; also are further search attributes to set.
+func (c *conversation) assignedTo(ctx workflow.Context, userID string, also ...temporal.SearchAttributeUpdate) error {
 	c.stopWaitTimer()
-	return c.showRouting(ctx, domain.RoutingAssigned, userID)
+	return c.showRouting(ctx, domain.RoutingAssigned, userID, also...)
 }
 
-// showRouting keeps the query state and search attributes in step with the ticket.
-func (c *conversation) showRouting(ctx workflow.Context, state, userID string) error {
+// showRouting keeps the query state and search attributes in step with the
+// ticket; also are further search attributes to set in the same upsert.
+func (c *conversation) showRouting(ctx workflow.Context, state, userID string, also ...temporal.SearchAttributeUpdate) error {
 	c.state.RoutingState, c.state.AssigneeID = state, userID
 	assignee := AssigneeIDKey.ValueSet(userID)
 	if userID == "" {
 		assignee = AssigneeIDKey.ValueUnset()
 	}
-	if err := workflow.UpsertTypedSearchAttributes(ctx, RoutingStateKey.ValueSet(state), assignee); err != nil {
+	updates := append([]temporal.SearchAttributeUpdate{RoutingStateKey.ValueSet(state), assignee}, also...)
+	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
 		return fmt.Errorf("upsert routing state: %w", err)
 	}
 	return nil

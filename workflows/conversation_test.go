@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/routedesk/routedesk/activities"
 	"github.com/routedesk/routedesk/domain"
@@ -21,7 +22,18 @@ var input = ConversationInput{
 	ConversationID: "conv_1", IdleTimeout: time.Hour,
 }
 
+// newEnv runs a conversation as it ran before changeOpenAtOnce: contact,
+// rules, ticket and route as four activities (histories of that shape keep
+// replaying, and these tests keep that path working); newOpeningEnv runs it
+// as it starts now.
 func newEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
+	env := newOpeningEnv(t)
+	env.OnGetVersion(changeOpenAtOnce, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion).Maybe()
+	return env
+}
+
+// newOpeningEnv runs a conversation as it starts now: its opening is one local activity.
+func newOpeningEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
 	env.RegisterWorkflow(ConversationWorkflow)

@@ -80,3 +80,15 @@ var notifyOptions = workflow.ActivityOptions{
 		NonRetryableErrorTypes: []string{activities.ErrTypeNotFound, activities.ErrTypeInvalid},
 	},
 }
+
+// openOptions are those of a conversation's opening sequence (contact, rules,
+// ticket, route), run as one local activity: inside the workflow task, its
+// result recorded in one marker event. An attempt may take a few store
+// activities' worth of queries; retries go on as long as the store
+// activities' do. A worker that dies mid-attempt leaves the workflow task to
+// time out and another worker repeats the (idempotent) activity.
+var openOptions = workflow.LocalActivityOptions{
+	StartToCloseTimeout:    2 * StoreAttemptTimeout,
+	ScheduleToCloseTimeout: 24 * time.Hour,
+	RetryPolicy:            activityOptions.RetryPolicy,
+}

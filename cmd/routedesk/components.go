@@ -65,6 +65,11 @@ func dialTemporal(ctx context.Context, cfg *config, address string, log *slog.Lo
 		return nil, err
 	}
 	opts.ConnectionOptions.TLS = tlsCfg
+	if loopback(address) {
+		// gzip saves no bandwidth on the loopback (the embedded server of
+		// routedesk dev, a local cluster) and costs CPU on every call.
+		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}
+	}
 	if cfg.TemporalAPIKey != "" {
 		opts.Credentials = client.NewAPIKeyStaticCredentials(cfg.TemporalAPIKey)
 	}
@@ -75,6 +80,19 @@ func dialTemporal(ctx context.Context, cfg *config, address string, log *slog.Lo
 		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w", address, cfg.TemporalNamespace, err)
 	}
 	return c, nil
+}
+
+// loopback reports whether a host:port names this machine by a loopback address or "localhost".
+func loopback(address string) bool {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func temporalTLS(cfg *config) (*tls.Config, error) {

@@ -117,7 +117,9 @@ func NewStack(t testing.TB, opts ...Option) *Stack {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	tc, err := client.Dial(client.Options{HostPort: srv.FrontendAddress(), Namespace: srv.Namespace(), MetricsHandler: mh,
-		Logger: sdklog.NewStructuredLogger(log)})
+		Logger: sdklog.NewStructuredLogger(log),
+		// as routedesk dev dials its embedded server: no gzip on the loopback
+		ConnectionOptions: client.ConnectionOptions{GrpcCompression: &client.GrpcCompressionNone{}}})
 	if err != nil {
 		t.Fatalf("dial Temporal: %v", err)
 	}
