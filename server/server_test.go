@@ -313,7 +313,7 @@ func TestHealthReadyMetrics(t *testing.T) {
 	body := string(m.Body)
 	require.Contains(t, body, `routedesk_http_requests_total{method="POST",route="/v1/channels/:id/messages",status="202"} 1`)
 	require.Contains(t, body, "temporal_request", "the Temporal SDK's client metrics are exported")
-	require.Contains(t, body, "temporal_activity_execution_latency", "the worker's activity metrics are exported")
+	require.Contains(t, body, `temporal_local_activity_execution_latency_seconds_count{activity_type="OpenConversation"`, "the worker's activity metrics are exported (the opening is a local activity)")
 	require.Contains(t, body, "go_goroutines")
 }
 
