@@ -86,6 +86,17 @@ func checkResume(t testing.TB, raw []byte, newSplitter func(io.Reader, Position)
 	}
 }
 
+func TestMboxrdUnquotesOneLevel(t *testing.T) {
+	raw, err := os.ReadFile("testdata/apple_mail.mbox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := readAll(t, newMboxSplitter(bytes.NewReader(raw), Position{}, 1<<20))
+	if len(recs) != 2 || !bytes.Contains(recs[0].Data, []byte("\n>From the home page")) || bytes.Contains(recs[0].Data, []byte(">>From")) {
+		t.Fatalf("apple mail: %d mails, first:\n%s", len(recs), recs[0].Data)
+	}
+}
+
 func TestNDJSONLineTooLongIsReportedAndSkipped(t *testing.T) {
 	in := "{}\n" + strings.Repeat("x", MaxLineBytes+10) + "\n\n{\"a\":1}\n"
 	recs := readAll(t, newNDJSONSplitter(strings.NewReader(in), Position{}))

@@ -139,7 +139,7 @@ func (s *Server) startImport(ctx context.Context, im store.Import, ch domain.Cha
 	in := imports.Input{
 		ImportID: im.ID, AccountID: im.AccountID, ChannelID: ch.ID, Format: im.Format, DryRun: im.DryRun,
 		IncludeHistory: im.IncludeHistory, RecentHours: im.RecentHours,
-		BatchItems: s.cfg.ImportBatchItems, HeartbeatTimeout: s.cfg.ImportHeartbeatTimeout,
+		BatchItems: s.cfg.ImportBatchItems, BatchesPerRun: s.cfg.ImportBatchesPerRun, HeartbeatTimeout: s.cfg.ImportHeartbeatTimeout,
 	}
 	if _, err := s.temporal.ExecuteWorkflow(ctx, opts, imports.ImportWorkflow, in); err != nil {
 		return fmt.Errorf("start import workflow %s: %w", im.WorkflowID, err)

@@ -50,8 +50,9 @@ type Config struct {
 	TemporalUI string
 	// ImportMaxBytes limits an uploaded import file (413 beyond); 0: DefaultImportMaxBytes.
 	ImportMaxBytes int64
-	// ImportBatchItems and ImportHeartbeatTimeout tune import workflows (0: their defaults); for tests.
+	// ImportBatchItems, ImportBatchesPerRun and ImportHeartbeatTimeout tune import workflows (0: their defaults); for tests.
 	ImportBatchItems       int
+	ImportBatchesPerRun    int
 	ImportHeartbeatTimeout time.Duration
 }
 
