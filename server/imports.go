@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"strconv"
@@ -94,7 +95,7 @@ func (s *Server) postImport(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	body := http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.ImportMaxBytes)
+	body := &slidingDeadline{r: http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.ImportMaxBytes), rc: http.NewResponseController(c.Writer)}
 	size, err := s.store.StoreImportFile(ctx, im.ID, body, s.cfg.ImportMaxBytes)
 	if err == nil && size == 0 {
 		err = domain.Invalid("body", "the file is empty")
@@ -121,6 +122,23 @@ func (s *Server) postImport(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusAccepted, importAccepted{ImportID: im.ID, WorkflowID: im.WorkflowID})
+}
+
+// uploadIdleTimeout is how long an upload may stall; a large file may take
+// longer than the server's whole-request read timeout, as long as it keeps coming.
+const uploadIdleTimeout = 30 * time.Second
+
+// slidingDeadline moves the connection's read and write deadlines on with every read of the body.
+type slidingDeadline struct {
+	r  io.Reader
+	rc *http.ResponseController
+}
+
+func (d *slidingDeadline) Read(p []byte) (int, error) {
+	now := time.Now()
+	_ = d.rc.SetReadDeadline(now.Add(uploadIdleTimeout)) // unsupported (a test recorder): the server's limits stay
+	_ = d.rc.SetWriteDeadline(now.Add(uploadIdleTimeout + deliverTimeout + 30*time.Second))
+	return d.r.Read(p)
 }
 
 // startImport starts the import's workflow.
