@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
@@ -149,8 +151,7 @@ func (a *Activities) item(ctx context.Context, j *job, rec record) (outcome, err
 		if err == nil {
 			return o, nil
 		}
-		var invalid *domain.ValidationError
-		if !errors.As(err, &invalid) {
+		if !refused(err) {
 			return outcome{}, fmt.Errorf("line %d: %w", rec.Line, err) // PostgreSQL trouble: retried
 		}
 	}
@@ -158,6 +159,14 @@ func (a *Activities) item(ctx context.Context, j *job, rec record) (outcome, err
 		return outcome{}, err
 	}
 	return outcome{}, nil
+}
+
+// refused reports an error that retrying cannot cure: invalid input, or data
+// PostgreSQL will not store (class 22, data exception: NUL, bad encoding, out of range).
+func refused(err error) bool {
+	var invalid *domain.ValidationError
+	var pg *pgconn.PgError
+	return errors.As(err, &invalid) || errors.As(err, &pg) && strings.HasPrefix(pg.Code, "22")
 }
 
 func (a *Activities) progress(in BatchInput, p Progress) store.ImportProgress {

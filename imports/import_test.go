@@ -105,6 +105,14 @@ func testNDJSON(t *testing.T, s *stack) {
 		t.Errorf("history sent %d mails", got)
 	}
 
+	testenv.RecordHistory(t, s.tc, imports.WorkflowID(v.ID), "import_ndjson_completed")
+	if r := s.do(http.MethodGet, "/v1/imports?limit=1", token, nil); r.Status != http.StatusOK || !strings.Contains(string(r.Body), v.ID) || !strings.Contains(string(r.Body), `"next_cursor":`) {
+		t.Errorf("list imports: %d %s", r.Status, r.Body)
+	}
+	if n := s.count(`SELECT count(*) FROM import_chunks WHERE import_id = $1`, v.ID); n != 0 {
+		t.Errorf("the finished import's file is still stored (%d chunks)", n)
+	}
+
 	// The same file again creates nothing.
 	before := snapshot(s, ch)
 	v = s.run(token, ch, "", ndjson, file)
@@ -333,6 +341,7 @@ func testCancel(t *testing.T, s *stack) {
 		((SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) <> 2 OR NOT EXISTS (SELECT 1 FROM tickets t WHERE t.conversation_id = c.id))`, ch); n != 0 {
 		t.Errorf("%d conversations half imported", n)
 	}
+	testenv.RecordHistory(t, s.tc, imports.WorkflowID(id), "import_cancelled")
 	if r := s.do(http.MethodDelete, "/v1/imports/"+id, token, nil); r.Status != http.StatusConflict {
 		t.Errorf("cancelling an ended import: %d", r.Status)
 	}

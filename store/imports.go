@@ -227,9 +227,11 @@ func (s *Store) FinishImport(ctx context.Context, importID, state, failure strin
 	if err != nil {
 		return fmt.Errorf("finish import: %w", err)
 	}
-	// The file is no longer needed once the import has ended.
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM import_chunks WHERE import_id = $1`, importID); err != nil {
-		return fmt.Errorf("drop import file: %w", err)
+	// The file and a dry run's bookkeeping are no longer needed once the import has ended.
+	for _, table := range []string{"import_chunks", "import_seen"} {
+		if _, err := s.db.ExecContext(ctx, `DELETE FROM `+table+` WHERE import_id = $1`, importID); err != nil {
+			return fmt.Errorf("drop %s of import: %w", table, err)
+		}
 	}
 	return nil
 }
