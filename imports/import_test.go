@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/testsuite"
+
 	"github.com/routedesk/routedesk/imports"
 	"github.com/routedesk/routedesk/internal/testenv"
 	"github.com/routedesk/routedesk/store"
@@ -34,6 +36,7 @@ func TestImports(t *testing.T) {
 	sub("BadRequests", func(t *testing.T) { testBadRequests(t, s) })
 	sub("Cancel", func(t *testing.T) { testCancel(t, s) })
 	sub("ResumesAfterWorkerStops", func(t *testing.T) { testResume(t, s) })
+	sub("RetriedBatchResumesFromHeartbeat", func(t *testing.T) { testHeartbeatResume(t, s) })
 }
 
 func readFile(t *testing.T, name string) []byte {
@@ -391,5 +394,54 @@ func testResume(t *testing.T, s *stack) {
 	}
 	if err := q.Get(&st); err != nil || st.State != store.ImportCompleted || st.Progress.Imported != n {
 		t.Errorf("progress query = %+v, %v", st, err)
+	}
+}
+
+// A retried batch starts from its last heartbeat, not from the batch's start.
+func testHeartbeatResume(t *testing.T, s *stack) {
+	token := s.account("heartbeat")
+	ch := s.channel(token, map[string]any{"type": "chat", "name": "Chat"})
+	var accountID string
+	if err := s.st.DB().Get(&accountID, `SELECT account_id FROM channels WHERE id = $1`, ch); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	im, err := s.st.CreateImport(ctx, store.NewImport{AccountID: accountID, ChannelID: ch, Format: imports.FormatNDJSON, IncludeHistory: true, RecentHours: 24}, imports.WorkflowID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.st.StoreImportFile(ctx, im.ID, strings.NewReader(string(readFile(t, "good_and_bad.ndjson"))), 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	in := imports.BatchInput{ImportID: im.ID, AccountID: accountID, ChannelID: ch, Format: imports.FormatNDJSON, IncludeHistory: true, RecentHours: 24, MaxItems: 2}
+	batch := func(heartbeat *imports.Progress) imports.Progress {
+		var ts testsuite.WorkflowTestSuite
+		env := ts.NewTestActivityEnvironment()
+		acts := &imports.Activities{Store: s.st}
+		env.RegisterActivity(acts)
+		if heartbeat != nil {
+			env.SetHeartbeatDetails(*heartbeat)
+		}
+		val, err := env.ExecuteActivity(acts.ImportBatch, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p imports.Progress
+		if err := val.Get(&p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	first := batch(nil) // lines 1 and 2 (good, bad)
+	if first.Total != 2 || first.Imported != 1 || first.Skipped != 1 || first.Position.Line != 2 || first.Done {
+		t.Fatalf("first two lines: %+v", first)
+	}
+	// The retry of a batch that began at the file's start, whose last heartbeat was after line 2.
+	hb := first
+	hb.Imported += 100 // a marker: only a resumed batch carries it on
+	in.MaxItems = 100
+	got := batch(&hb)
+	if got.Total != 6 || got.Imported != 103 || got.Skipped != 3 || !got.Done {
+		t.Errorf("resumed batch = %+v, want the heartbeat's counts plus lines 3 to 7", got)
 	}
 }
