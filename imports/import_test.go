@@ -289,8 +289,29 @@ func testBadRequests(t *testing.T, s *stack) {
 			t.Errorf("%s: %d %s", tc.name, r.Status, r.Body)
 		}
 	}
-	if n := s.count(`SELECT count(*) FROM imports WHERE channel_id = $1`, chat); n != 0 {
-		t.Errorf("refused uploads left %d imports", n)
+	// Import files are limited by ImportMaxBytes, not by the 1 MiB limit of other bodies.
+	big := generated("big", 8000) // ≈ 2.3 MiB
+	if len(big) <= 1<<20 || len(big) >= importLimit {
+		t.Fatalf("the file is %d bytes; the test needs between 1 MiB and the import limit", len(big))
+	}
+	r := s.upload(token, chat, "?include_history=false", ndjson, big)
+	if r.Status != http.StatusAccepted {
+		t.Fatalf("a %d-byte file: %d %s", len(big), r.Status, r.Body)
+	}
+	id := r.Map(t)["import_id"].(string)
+	if r := s.do(http.MethodDelete, "/v1/imports/"+id, token, nil); r.Status != http.StatusAccepted && r.Status != http.StatusConflict {
+		t.Errorf("cancel: %d %s", r.Status, r.Body)
+	}
+	s.wait(token, id, 60*time.Second)
+	r = s.upload(token, chat, "", ndjson, append(big, big...))
+	if r.Status != http.StatusRequestEntityTooLarge || !strings.Contains(string(r.Body), fmt.Sprint(importLimit)) {
+		t.Errorf("a file over the limit: %d %s", r.Status, r.Body)
+	}
+	if n := s.count(`SELECT count(*) FROM imports WHERE channel_id = $1`, chat); n != 1 {
+		t.Errorf("%d imports, want only the one accepted (refused uploads are removed)", n)
+	}
+	if n := s.count(`SELECT count(*) FROM import_chunks c JOIN imports i ON i.id = c.import_id WHERE i.channel_id = $1`, chat); n != 0 {
+		t.Errorf("%d chunks of refused or ended uploads left", n)
 	}
 	if r := s.do(http.MethodGet, "/v1/imports/imp_nope", token, nil); r.Status != http.StatusNotFound {
 		t.Errorf("unknown import: %d", r.Status)

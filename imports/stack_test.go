@@ -42,6 +42,9 @@ type stack struct {
 	mail       *testenv.MailSink
 }
 
+// importLimit is the test API's import size limit; its request body limit stays the default 1 MiB.
+const importLimit = 3 << 20
+
 func newStack(t *testing.T) *stack {
 	t.Helper()
 	st := testenv.Store(t)
@@ -62,7 +65,7 @@ func newStack(t *testing.T) *stack {
 	s.startWorker()
 	reg := prometheus.NewRegistry()
 	api := server.New(st, tc, server.Config{BootstrapToken: testenv.BootstrapToken, TaskQueue: workflows.DefaultTaskQueue,
-		ImportBatchItems: 40, ImportBatchesPerRun: 3, ImportHeartbeatTimeout: 2 * time.Second}, log, reg, reg)
+		ImportMaxBytes: importLimit, ImportBatchItems: 40, ImportBatchesPerRun: 3, ImportHeartbeatTimeout: 2 * time.Second}, log, reg, reg)
 	hs := httptest.NewServer(api.Handler())
 	t.Cleanup(hs.Close)
 	ctx, cancel := context.WithCancel(context.Background())
