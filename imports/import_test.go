@@ -165,7 +165,7 @@ func testDryRun(t *testing.T, s *stack) {
 	file := readFile(t, "good_and_bad.ndjson")
 	file = append(file, file...) // every conversation twice: counted once
 	v := s.run(token, ch, "?dry_run=true", ndjson, file)
-	want := store.WouldCreate{Conversations: 3, Messages: 8, Tickets: 3, NewContacts: 3, UnknownAssignees: 1}
+	want := store.WouldCreate{Conversations: 3, Messages: 4, Tickets: 3, NewContacts: 3, UnknownAssignees: 1}
 	if v.State != store.ImportCompleted || v.WouldCreate == nil || *v.WouldCreate != want || v.Imported != 6 || v.Skipped != 6 {
 		t.Fatalf("dry run = %+v, would create %+v, want %+v", v, v.WouldCreate, want)
 	}
@@ -177,6 +177,10 @@ func testDryRun(t *testing.T, s *stack) {
 func testMbox(t *testing.T, s *stack) {
 	token := s.account("mbox")
 	ch := s.channel(token, map[string]any{"type": "email", "name": "Support", "config": map[string]any{"address": "support@acme.test"}})
+	dry := s.run(token, ch, "?dry_run=true", "application/mbox", readFile(t, "thunderbird.mbox"))
+	if want := (store.WouldCreate{Conversations: 2, Messages: 4, Tickets: 2, NewContacts: 2}); dry.WouldCreate == nil || *dry.WouldCreate != want {
+		t.Errorf("mbox dry run would create %+v, want %+v", dry.WouldCreate, want)
+	}
 	v := s.run(token, ch, "", "application/mbox", readFile(t, "thunderbird.mbox"))
 	if v.State != store.ImportCompleted || v.Total != 5 || v.Imported != 4 || v.Skipped != 1 || len(v.Errors) != 1 || v.Errors[0].Line != 92 && !strings.Contains(v.Errors[0].Message, "bounce") {
 		t.Fatalf("thunderbird import = %+v", v)

@@ -44,7 +44,7 @@ func (j *job) recent(t time.Time) bool {
 func (j *job) conversationItem(c Conversation) (store.ImportedConversation, domain.Author, error) {
 	author := domain.Author{Email: c.Contact.Email, Name: c.Contact.Name, ExternalUserID: c.Contact.ExternalUserID}
 	last := c.Last()
-	open := c.Ticket == nil || c.Ticket.Status != domain.TicketStatusClosed
+	open := c.Ticket == nil || c.Ticket.Status != domain.TicketStatusClosed && (c.Ticket.Status != "" || c.Ticket.ClosedAt == nil)
 	lastInbound := -1
 	for i, m := range c.Messages {
 		if m.Direction == domain.DirectionInbound && (lastInbound < 0 || !m.SentAt.Before(c.Messages[lastInbound].SentAt)) {
@@ -254,11 +254,13 @@ func (j *job) preview(ctx context.Context, st *store.Store, line int64, conv sto
 		return outcome{}, err
 	}
 	out := outcome{imported: true}
-	out.would.Messages = p.NewMessages
 	first := func(kind, key string) (bool, error) { return st.SeenFirst(ctx, j.in.ImportID, kind, key, line) }
 	newConv, err := first("conversation", conv.ThreadKey)
 	if err != nil {
 		return out, err
+	}
+	if newConv || j.in.Format == FormatMbox { // a conversation repeated in the file counts once; mails are one message each
+		out.would.Messages = p.NewMessages
 	}
 	if !p.ConversationExists && newConv {
 		out.would.Conversations = 1
