@@ -82,7 +82,7 @@ func TestImportThroughput(t *testing.T) {
 
 	// Live accept latency: sequential POSTs, alone and beside an import.
 	quiet := accepts(t, s, token, live, "quiet", 200, nil)
-	busyFile := writeNDJSON(t, filepath.Join(dir, "busy.ndjson"), "b", messages/2)
+	busyFile := writeNDJSON(t, filepath.Join(dir, "busy.ndjson"), "b", max(messages/8, 5000)) // long enough for the 200 POSTs
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
