@@ -58,6 +58,13 @@ func buildOpenAPI(routes []route) map[string]any {
 		if r.request != nil {
 			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": schema(r.request)}}}
 		}
+		if len(r.bodyTypes) > 0 {
+			content := map[string]any{}
+			for _, t := range r.bodyTypes {
+				content[t] = map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}
+			}
+			op["requestBody"] = map[string]any{"required": true, "content": content}
+		}
 		ok := map[string]any{"description": http.StatusText(r.status)}
 		if r.response != nil {
 			ok["content"] = map[string]any{"application/json": map[string]any{"schema": schema(r.response)}}
@@ -76,8 +83,11 @@ func buildOpenAPI(routes []route) map[string]any {
 		if r.request != nil || len(r.query) > 0 {
 			errorStatuses = append(errorStatuses, 422)
 		}
-		if r.request != nil {
+		if r.request != nil || len(r.bodyTypes) > 0 {
 			errorStatuses = append(errorStatuses, 413)
+		}
+		if len(r.bodyTypes) > 0 {
+			errorStatuses = append(errorStatuses, 415)
 		}
 		for _, st := range errorStatuses {
 			responses[itoa(int64(st))] = map[string]any{"description": http.StatusText(st), "content": problem}

@@ -62,6 +62,7 @@ func TestAPIContractRoutesExist(t *testing.T) {
 		"POST /v1/contacts", "GET /v1/contacts", "GET /v1/contacts/:id", "PATCH /v1/contacts/:id",
 		"POST /v1/rules", "GET /v1/rules", "GET /v1/rules/:id", "PATCH /v1/rules/:id", "DELETE /v1/rules/:id", "POST /v1/rules/validate", "POST /v1/rules/test",
 		"GET /v1/tickets", "GET /v1/tickets/:id", "GET /v1/tickets/:id/messages", "PATCH /v1/tickets/:id", "POST /v1/tickets/:id/replies",
+		"POST /v1/channels/:id/imports", "GET /v1/imports", "GET /v1/imports/:id", "DELETE /v1/imports/:id",
 	} {
 		require.True(t, have[want], want)
 	}

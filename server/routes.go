@@ -22,8 +22,10 @@ type route struct {
 	response any
 	status   int
 	// query lists the documented query parameters.
-	query   []string
-	handler gin.HandlerFunc
+	query []string
+	// bodyTypes are the media types of a request body that is a file, not JSON.
+	bodyTypes []string
+	handler   gin.HandlerFunc
 }
 
 // routes is the whole API surface; New registers it and openAPI documents it.
@@ -44,6 +46,10 @@ func (s *Server) routes() []route {
 		{method: http.MethodGet, path: "/v1/channels/:id", tag: "channels", summary: "Get a channel", auth: authAny, response: domain.Channel{}, status: 200, handler: s.getChannel},
 		{method: http.MethodPatch, path: "/v1/channels/:id", tag: "channels", summary: "Change a channel (JSON merge patch of name, config, ticket_defaults, routing)", auth: authAdmin, request: channelPatch{}, response: domain.Channel{}, status: 200, handler: s.patchChannel},
 		{method: http.MethodDelete, path: "/v1/channels/:id", tag: "channels", summary: "Disconnect a channel", auth: authAdmin, status: 204, handler: s.deleteChannel},
+		{method: http.MethodPost, path: importUploadPath, tag: "imports", summary: "Import an existing inbox into the channel: the body is an NDJSON file (application/x-ndjson, any channel) or an mbox file (application/mbox, email channels), streamed to storage; a durable ImportWorkflow imports it", auth: authAdmin, bodyTypes: []string{"application/x-ndjson", "application/mbox"}, response: importAccepted{}, status: 202, query: importQuery, handler: s.postImport},
+		{method: http.MethodGet, path: "/v1/imports", tag: "imports", summary: "List imports, newest first", auth: authAdmin, response: list[store.Import]{}, status: 200, query: pageQuery, handler: s.listImports},
+		{method: http.MethodGet, path: "/v1/imports/:id", tag: "imports", summary: "An import's state, counts and skipped lines", auth: authAdmin, response: store.Import{}, status: 200, handler: s.getImport},
+		{method: http.MethodDelete, path: "/v1/imports/:id", tag: "imports", summary: "Cancel a running import (what it imported stays; 409 once it has ended)", auth: authAdmin, response: store.Import{}, status: 202, handler: s.cancelImport},
 		{method: http.MethodPost, path: "/v1/channels/:id/messages", tag: "inbound", summary: "Deliver an inbound message (chat, custom, tests)", auth: authAdmin, request: inboundRequest{}, response: inboundResponse{}, status: 202, handler: s.postMessage},
 
 		{method: http.MethodPost, path: "/v1/users", tag: "users", summary: "Add a user", auth: authAdmin, request: userRequest{}, response: domain.User{}, status: 201, handler: s.createUser},

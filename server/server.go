@@ -48,6 +48,12 @@ type Config struct {
 	RedriveMaxBackoff time.Duration
 	// TemporalUI is the Temporal Web UI's namespace URL the console links workflows to; empty: no links.
 	TemporalUI string
+	// ImportMaxBytes limits an uploaded import file (413 beyond); 0: DefaultImportMaxBytes.
+	ImportMaxBytes int64
+	// ImportBatchItems, ImportBatchesPerRun and ImportHeartbeatTimeout tune import workflows (0: their defaults); for tests.
+	ImportBatchItems       int
+	ImportBatchesPerRun    int
+	ImportHeartbeatTimeout time.Duration
 }
 
 // Server serves the HTTP API.
@@ -68,6 +74,9 @@ type Server struct {
 func New(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, reg prometheus.Registerer, gatherer prometheus.Gatherer) *Server {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
+	}
+	if cfg.ImportMaxBytes <= 0 {
+		cfg.ImportMaxBytes = DefaultImportMaxBytes
 	}
 	if cfg.RedriveMaxAttempts <= 0 {
 		cfg.RedriveMaxAttempts = DefaultRedriveMaxAttempts
@@ -147,9 +156,9 @@ func limitHeaders(c *gin.Context) {
 	c.Next()
 }
 
-// limitBody caps request bodies at the configured size.
+// limitBody caps request bodies at the configured size; an import upload has its own limit.
 func (s *Server) limitBody(c *gin.Context) {
-	if c.Request.Body != nil {
+	if c.Request.Body != nil && c.FullPath() != importUploadPath {
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBodyBytes)
 	}
 	c.Next()

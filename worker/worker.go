@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/routedesk/routedesk/activities"
+	"github.com/routedesk/routedesk/imports"
 	"github.com/routedesk/routedesk/workflows"
 )
 
@@ -19,6 +20,10 @@ import (
 // long activities, another worker carries on a dead worker's conversations
 // within seconds.
 const StickyTimeout = 3 * time.Second
+
+// ImportPause is waited after each imported item, so an import running beside
+// live traffic leaves it PostgreSQL (see README, Imports); 0 imports at full speed.
+var ImportPause time.Duration
 
 // New returns a worker on taskQueue with every routedesk workflow and activity
 // registered; on Stop, running activities get stopTimeout to finish.
@@ -33,10 +38,12 @@ func New(c client.Client, taskQueue string, acts *activities.Activities, stopTim
 	})
 	RegisterWorkflows(w)
 	w.RegisterActivity(acts)
+	w.RegisterActivity(&imports.Activities{Store: acts.Store, Pause: ImportPause})
 	return w
 }
 
 // RegisterWorkflows adds routedesk's workflows to a registry (a worker or a replayer).
 func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.ConversationWorkflow, workflow.RegisterOptions{Name: "ConversationWorkflow"})
+	r.RegisterWorkflowWithOptions(imports.ImportWorkflow, workflow.RegisterOptions{Name: imports.WorkflowName})
 }

@@ -25,7 +25,7 @@ const (
 	MemoChannelName = "channel_name"
 )
 
-// Search attributes the conversation workflow keeps current, for the Temporal UI and CLI.
+// Search attributes the conversation and import workflows keep current, for the Temporal UI and CLI.
 var (
 	ChannelTypeKey  = temporal.NewSearchAttributeKeyKeyword("ChannelType")
 	ChannelIDKey    = temporal.NewSearchAttributeKeyKeyword("ChannelId")
@@ -34,13 +34,15 @@ var (
 	AssigneeIDKey   = temporal.NewSearchAttributeKeyKeyword("AssigneeId")
 	RoutingStateKey = temporal.NewSearchAttributeKeyKeyword("RoutingState")
 	ReplyWindowKey  = temporal.NewSearchAttributeKeyKeyword("ReplyWindow")
+	// ImportStateKey is an ImportWorkflow's state: running, completed, failed or cancelled.
+	ImportStateKey = temporal.NewSearchAttributeKeyKeyword("ImportState")
 )
 
 // SearchAttributes lists every custom search attribute routedesk needs registered on its namespace.
 func SearchAttributes() map[string]enumspb.IndexedValueType {
 	out := map[string]enumspb.IndexedValueType{}
 	for _, k := range []temporal.SearchAttributeKeyKeyword{
-		ChannelTypeKey, ChannelIDKey, AccountIDKey, TicketIDKey, AssigneeIDKey, RoutingStateKey, ReplyWindowKey,
+		ChannelTypeKey, ChannelIDKey, AccountIDKey, TicketIDKey, AssigneeIDKey, RoutingStateKey, ReplyWindowKey, ImportStateKey,
 	} {
 		out[k.GetName()] = enumspb.INDEXED_VALUE_TYPE_KEYWORD
 	}

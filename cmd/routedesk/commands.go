@@ -94,6 +94,7 @@ func runWorker(ctx context.Context, cfg *config, log *slog.Logger, _ io.Writer) 
 	if err != nil {
 		return err
 	}
+	worker.ImportPause = cfg.ImportPause
 	w := worker.New(d.temporal, cfg.TaskQueue, acts, cfg.ShutdownTimeout)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
@@ -172,6 +173,7 @@ func runDev(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer
 	if err != nil {
 		return err
 	}
+	worker.ImportPause = cfg.ImportPause
 	w := worker.New(tc, cfg.TaskQueue, acts, cfg.ShutdownTimeout)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)

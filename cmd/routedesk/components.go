@@ -164,7 +164,7 @@ func newTelemetry() (*telemetry, error) {
 // in-flight requests finish within the shutdown timeout.
 func serveAPI(ctx context.Context, cfg *config, st *store.Store, tc client.Client, tel *telemetry, log *slog.Logger, ready func(addr string)) error {
 	api := server.New(st, tc, server.Config{
-		BootstrapToken: cfg.BootstrapToken, MaxBodyBytes: cfg.MaxBodyBytes, TaskQueue: cfg.TaskQueue,
+		BootstrapToken: cfg.BootstrapToken, MaxBodyBytes: cfg.MaxBodyBytes, ImportMaxBytes: cfg.ImportMaxBytes, TaskQueue: cfg.TaskQueue,
 		OpenWindow: cfg.TestOpenWindow, HumanAgentWindow: cfg.TestHumanWindow, Graph: graph.New(cfg.GraphAPIURL),
 		RedriveMaxAttempts: cfg.RedriveAttempts,
 		TemporalUI:         temporalUINamespace(cfg),

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/routedesk/routedesk/server"
 	"github.com/routedesk/routedesk/store"
 )
 
@@ -32,6 +33,8 @@ type config struct {
 	DevToken          string
 	SecretKey         string
 	MaxBodyBytes      int64
+	ImportMaxBytes    int64
+	ImportPause       time.Duration
 	GraphAPIURL       string
 	SMTPURL           string
 	MailFrom          string
@@ -85,6 +88,8 @@ func bind(fs *flag.FlagSet, cfg *config) {
 	str(&cfg.DevToken, "ROUTEDESK_DEV_TOKEN", "dev-token", "", "dev: admin token of the default account (random and kept in the data dir when empty)")
 	str(&cfg.SecretKey, "ROUTEDESK_SECRET_KEY", "secret-key", "", "32-byte key (base64 or hex) sealing channel secrets; dev generates one in the data dir")
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", envInt64("ROUTEDESK_MAX_BODY_BYTES", 1<<20), "largest request body accepted ($ROUTEDESK_MAX_BODY_BYTES)")
+	fs.Int64Var(&cfg.ImportMaxBytes, "import-max-bytes", envInt64("ROUTEDESK_IMPORT_MAX_BYTES", server.DefaultImportMaxBytes), "largest import file accepted by POST /v1/channels/{id}/imports ($ROUTEDESK_IMPORT_MAX_BYTES)")
+	duration(&cfg.ImportPause, "ROUTEDESK_IMPORT_PAUSE", "import-pause", 0, "worker: pause after each imported conversation or mail, to leave PostgreSQL to live traffic (0 = full speed)")
 	str(&cfg.GraphAPIURL, "ROUTEDESK_GRAPH_API_URL", "graph-api-url", "https://graph.facebook.com", "Meta Graph API base URL (Messenger and WhatsApp replies)")
 	str(&cfg.SMTPURL, "ROUTEDESK_SMTP_URL", "smtp-url", "", "SMTP server for notification emails, e.g. smtp://user:pass@host:587 (STARTTLS), smtps://…:465, smtp://host:25?tls=none; empty: no emails")
 	str(&cfg.MailFrom, "ROUTEDESK_MAIL_FROM", "mail-from", "routedesk@localhost", "From address of notification emails")
