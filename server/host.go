@@ -105,7 +105,7 @@ func (s *Server) channelRoutes() []route {
 
 // allRoutes is the server's own route table followed by the channels' routes.
 func (s *Server) allRoutes() []route {
-	return append(s.routes(), s.channelRoutes()...)
+	return append(append(s.routes(), s.channelRoutes()...), s.codecRoutes()...)
 }
 
 // channelTypeList names the registered channel types, for messages.

@@ -22,7 +22,9 @@ type route struct {
 	response any
 	status   int
 	// query lists the documented query parameters.
-	query   []string
+	query []string
+	// guards, when set, replace the standard checks of auth (which then only documents the route).
+	guards  []gin.HandlerFunc
 	handler gin.HandlerFunc
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 	sdkworker "go.temporal.io/sdk/worker"
 
+	"github.com/routedesk/routedesk/internal/testenv"
 	"github.com/routedesk/routedesk/worker"
 )
 
@@ -21,6 +22,26 @@ func TestReplayRecordedHistories(t *testing.T) {
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			replayer := sdkworker.NewWorkflowReplayer()
+			worker.RegisterWorkflows(replayer)
+			require.NoError(t, replayer.ReplayWorkflowHistoryFromJSONFile(nil, f))
+		})
+	}
+}
+
+// TestReplayRecordedHistoriesThroughCodec replays them as workers do now,
+// with the encrypting data converter: recorded payloads, in plain text,
+// pass through it.
+func TestReplayRecordedHistoriesThroughCodec(t *testing.T) {
+	codec := testenv.Codec(t)
+	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			replayer, err := sdkworker.NewWorkflowReplayerWithOptions(sdkworker.WorkflowReplayerOptions{
+				DataConverter: codec.DataConverter(), FailureConverter: codec.FailureConverter(),
+			})
+			require.NoError(t, err)
 			worker.RegisterWorkflows(replayer)
 			require.NoError(t, replayer.ReplayWorkflowHistoryFromJSONFile(nil, f))
 		})

@@ -31,7 +31,7 @@ func migrateSearchAttributes(ctx context.Context, cfg *config, log *slog.Logger)
 		log.Info("TEMPORAL_ADDRESS is not set: search attributes are left to server and worker")
 		return nil
 	}
-	tc, err := dialTemporal(ctx, cfg, cfg.TemporalAddress, log, nil)
+	tc, err := dialTemporal(ctx, cfg, cfg.TemporalAddress, log, nil, nil)
 	if err != nil {
 		return err
 	}
