@@ -47,9 +47,10 @@ type config struct {
 	TestOpenWindow  time.Duration
 	TestHumanWindow time.Duration
 	ShutdownTimeout time.Duration
-	Pool            store.Pool // PostgreSQL pool of this process (pool.go)
-	TemporalIP      string     // temporal: address the embedded engine listens on
-	devMode         bool       // dev: the codec endpoint admits loopback requests without a token
+	Pool            store.Pool         // PostgreSQL pool of this process (pool.go)
+	TemporalIP      string             // temporal: address the embedded engine listens on
+	devMode         bool               // dev: the codec endpoint admits loopback requests without a token
+	Conversations   conversationsFlags // conversations: its filters
 }
 
 // bind declares the flags of cfg on fs with defaults taken from the environment.
