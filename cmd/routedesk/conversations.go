@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -70,7 +72,8 @@ func conversationsQuery(f conversationsFlags, now time.Time) string {
 // runConversations lists conversation workflows matching the filters, as
 // the Temporal UI would, with the channel name decoded through the payload codec.
 func runConversations(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer) error {
-	codec, err := payloadCodec(cfg, cfg.TemporalAddress == "")
+	_, statErr := os.Stat(filepath.Join(cfg.DataDir, "secret.key"))
+	codec, err := payloadCodec(cfg, statErr == nil) // without ROUTEDESK_SECRET_KEY: dev's key in the data dir
 	if err != nil {
 		return err
 	}
