@@ -65,6 +65,7 @@ func TestWorkflowSummaryThroughTemporalAPI(t *testing.T) {
 	require.Contains(t, current, "**Routing** unassigned")
 	require.Contains(t, current, "**Assignee** none")
 	require.Contains(t, current, "**Reply window** none")
+	testenv.RecordHistory(t, s.Temporal, wfID, "conversation_ops_view_summary")
 
 	// What Temporal stores: the raw history, read past the SDK's data converter.
 	h := rawHistory(t, s, wfID)

@@ -50,6 +50,7 @@ func TestConversationsWaitingLonger(t *testing.T) {
 	require.Contains(t, out.String(), "waiting_for_agent")
 	require.Contains(t, out.String(), "chat “Shop chat”", "the channel name, decoded from the encrypted memo")
 	require.Contains(t, out.String(), "1 conversation(s)")
+	testenv.RecordHistory(t, s.Temporal, wfID, "conversation_ops_view_waiting")
 
 	out.Reset()
 	require.NoError(t, listConversations(ctx, s.Temporal, dc, flags, time.Now(), &out))
