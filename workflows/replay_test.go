@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 	sdkworker "go.temporal.io/sdk/worker"
 
-	"github.com/routedesk/routedesk/internal/testenv"
+	"github.com/routedesk/routedesk/payloadcodec"
 	"github.com/routedesk/routedesk/worker"
 )
 
@@ -32,7 +32,8 @@ func TestReplayRecordedHistories(t *testing.T) {
 // with the encrypting data converter: recorded payloads, in plain text,
 // pass through it.
 func TestReplayRecordedHistoriesThroughCodec(t *testing.T) {
-	codec := testenv.Codec(t)
+	codec, err := payloadcodec.New([]byte("0123456789abcdef0123456789abcdef")) // testenv.TestKey, decoded
+	require.NoError(t, err)
 	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
