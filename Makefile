@@ -45,6 +45,7 @@ fuzz:
 	$(GO) test ./server/ -run='^$$' -fuzz=FuzzPathAndQuery -fuzztime=$(FUZZTIME)
 	$(GO) test ./domain/ -run='^$$' -fuzz=FuzzParseBusinessHours -fuzztime=$(FUZZTIME)
 	$(GO) test ./channels/meta/ -run='^$$' -fuzz='^FuzzParseMessenger$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s
+	$(GO) test ./payloadcodec/ -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME)
 	$(GO) test ./channels/meta/ -run='^$$' -fuzz='^FuzzParseWhatsApp$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s
 	$(GO) test ./imports/ -run='^$$' -fuzz='^FuzzNDJSON$$' -fuzztime=$(FUZZTIME)
 	$(GO) test ./imports/ -run='^$$' -fuzz='^FuzzMbox$$' -fuzztime=$(FUZZTIME)

@@ -36,6 +36,7 @@ type Options struct {
 	SearchAttributes map[string]enumspb.IndexedValueType // custom search attributes registered on the namespace
 	Logger           *slog.Logger                        // receives server logs at warn and above; nil = discard
 	DynamicConfig    map[string]any                      // extra dynamic config values by key, overriding the dev defaults
+	CodecEndpoint    string                              // codec endpoint URL the UI decodes payloads through; "" = none
 }
 
 // Server is a running embedded Temporal server and, optionally, its web UI.
@@ -122,7 +123,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 
 	if uiPort != -1 {
-		if s.ui, err = startUI(ctx, opts.IP, uiPort, frontend, opts.Namespace); err != nil {
+		if s.ui, err = startUI(ctx, opts.IP, uiPort, frontend, opts.Namespace, opts.CodecEndpoint); err != nil {
 			_ = s.Stop()
 			return nil, err
 		}

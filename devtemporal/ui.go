@@ -21,8 +21,9 @@ type uiServer struct {
 }
 
 // startUI serves the Temporal Web UI on host:port against the given frontend
-// and returns once the UI answers its health route.
-func startUI(ctx context.Context, host string, port int, frontend, namespace string) (*uiServer, error) {
+// and returns once the UI answers its health route; with a codec endpoint the
+// UI decodes payloads through it (from the browser, without credentials).
+func startUI(ctx context.Context, host string, port int, frontend, namespace, codecEndpoint string) (*uiServer, error) {
 	// The UI server calls Logger.Fatal when it cannot listen: check first.
 	if err := checkPortFree(host, port); err != nil {
 		return nil, fmt.Errorf("temporal ui: %w", err)
@@ -36,6 +37,7 @@ func startUI(ctx context.Context, host string, port int, frontend, namespace str
 		HideLogs:            true,
 		DisableNewsFetch:    true,
 		CORS:                uiconfig.CORS{CookieInsecure: true},
+		Codec:               uiconfig.Codec{Endpoint: codecEndpoint},
 	}))
 	u := &uiServer{srv: srv, addr: net.JoinHostPort(dialHost(host), strconv.Itoa(port)), done: make(chan struct{})}
 	go func() {

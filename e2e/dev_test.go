@@ -6,6 +6,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -20,8 +21,10 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/routedesk/routedesk/internal/testenv"
 )
@@ -197,6 +200,26 @@ func TestDevServesAPIAndTemporalUI(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode, "the Temporal Web UI answers")
+
+	// The UI decodes payloads through the API's codec endpoint, which dev
+	// opens to loopback callers without a token (the UI has no login).
+	resp, err = http.Get(d.ui + "/api/v1/settings")
+	require.NoError(t, err)
+	var settings struct{ Codec struct{ Endpoint string } }
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&settings))
+	resp.Body.Close()
+	require.Equal(t, d.api+"/codec", settings.Codec.Endpoint)
+	desc, err := c.DescribeWorkflowExecution(context.Background(), r.Map(t)["workflow_id"].(string), "")
+	require.NoError(t, err)
+	summary := desc.GetExecutionConfig().GetUserMetadata().GetSummary()
+	require.NotContains(t, string(summary.GetData()), "ada@example.com", "stored encrypted")
+	body, err := protojson.Marshal(&commonpb.Payloads{Payloads: []*commonpb.Payload{summary}})
+	require.NoError(t, err)
+	dec := testenv.Do(t, d.api, http.MethodPost, "/codec/decode", "", string(body))
+	require.Equal(t, http.StatusOK, dec.Status, string(dec.Body))
+	var decoded commonpb.Payloads
+	require.NoError(t, protojson.Unmarshal(dec.Body, &decoded))
+	require.Contains(t, string(decoded.Payloads[0].GetData()), "ada@example.com", "the summary, decoded by the endpoint")
 
 	// SIGTERM shuts down cleanly.
 	require.NoError(t, d.cmd.Process.Signal(syscall.SIGTERM))

@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
+
+	"github.com/routedesk/routedesk/internal/testenv"
 )
 
 // The scale-out suite (`make scale`, ROUTEDESK_SCALE=1) runs routedesk as
@@ -47,13 +49,16 @@ func countByIdentity(identity string, procs map[string]*proc, into map[string]in
 func inboundSignals(t *testing.T, c client.Client, workflowIDs []string) map[string][]string {
 	t.Helper()
 	out := map[string][]string{}
+	codec := testenv.Codec(t) // the fleet's processes encrypt payloads under testenv.TestKey
 	for _, wf := range workflowIDs {
 		for _, ev := range history(t, c, wf) {
 			if ev.GetEventType() != enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED {
 				continue
 			}
 			attrs := ev.GetWorkflowExecutionSignaledEventAttributes()
-			for _, p := range attrs.GetInput().GetPayloads() {
+			payloads, err := codec.Decode(attrs.GetInput().GetPayloads())
+			require.NoError(t, err)
+			for _, p := range payloads {
 				var in struct {
 					MessageID string `json:"message_id"`
 				}

@@ -69,6 +69,12 @@ func (s *Server) updateTicketWorkflow(ctx context.Context, accountID string, t d
 	if err != nil {
 		return err
 	}
+	in := workflows.ConversationInput{
+		AccountID: ch.AccountID, ChannelID: ch.ID, ChannelType: ch.Type, ChannelName: ch.Name,
+		ConversationID: t.ConversationID, TicketID: t.ID, ContinueAsNewAfter: s.cfg.ContinueAsNewAfter,
+		OpenWindow: s.cfg.OpenWindow, HumanAgentWindow: s.cfg.HumanAgentWindow,
+		Traits: s.traitsOf(ch.Type), Subject: t.Subject,
+	}
 	start := s.temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
 		ID:                       t.WorkflowID,
 		TaskQueue:                s.cfg.TaskQueue,
@@ -79,13 +85,9 @@ func (s *Server) updateTicketWorkflow(ctx context.Context, accountID string, t d
 			workflows.AccountIDKey.ValueSet(ch.AccountID), workflows.TicketIDKey.ValueSet(t.ID),
 			workflows.RoutingStateKey.ValueSet(t.RoutingState),
 		),
-		Memo: map[string]any{workflows.MemoChannelName: ch.Name},
-	}, workflows.ConversationWorkflow, workflows.ConversationInput{
-		AccountID: ch.AccountID, ChannelID: ch.ID, ChannelType: ch.Type, ChannelName: ch.Name,
-		ConversationID: t.ConversationID, TicketID: t.ID, ContinueAsNewAfter: s.cfg.ContinueAsNewAfter,
-		OpenWindow: s.cfg.OpenWindow, HumanAgentWindow: s.cfg.HumanAgentWindow,
-		Traits: s.traitsOf(ch.Type),
-	})
+		Memo:          map[string]any{workflows.MemoChannelName: ch.Name},
+		StaticSummary: workflows.StaticSummary(in), StaticDetails: workflows.StaticDetails(in),
+	}, workflows.ConversationWorkflow, in)
 	handle, err := s.temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: start,
 		UpdateOptions: client.UpdateWorkflowOptions{

@@ -40,7 +40,8 @@ func (h channelHost) Accept(ctx context.Context, ch domain.Channel, in store.Inb
 		return acc, nil
 	}
 	if err := s.deliver(ctx, store.Undelivered{MessageID: acc.MessageID, AccountID: ch.AccountID, ChannelID: ch.ID,
-		ChannelType: ch.Type, ChannelName: ch.Name, ConversationID: acc.ConversationID, WorkflowID: acc.WorkflowID}); err != nil {
+		ChannelType: ch.Type, ChannelName: ch.Name, ConversationID: acc.ConversationID, WorkflowID: acc.WorkflowID,
+		Sender: sender(in.Author), Subject: in.Subject, TextHead: in.Text}); err != nil {
 		s.log.WarnContext(ctx, "message stored, delivery to its workflow deferred", "message_id", acc.MessageID, "error", err)
 	}
 	return acc, nil
@@ -105,7 +106,7 @@ func (s *Server) channelRoutes() []route {
 
 // allRoutes is the server's own route table followed by the channels' routes.
 func (s *Server) allRoutes() []route {
-	return append(s.routes(), s.channelRoutes()...)
+	return append(append(s.routes(), s.channelRoutes()...), s.codecRoutes()...)
 }
 
 // channelTypeList names the registered channel types, for messages.

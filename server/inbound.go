@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/routedesk/routedesk/activities"
 	"github.com/routedesk/routedesk/domain"
 	"github.com/routedesk/routedesk/store"
 	"github.com/routedesk/routedesk/workflows"
@@ -98,6 +99,8 @@ func (s *Server) postMessage(c *gin.Context) {
 		err := s.deliver(ctx, store.Undelivered{
 			MessageID: acc.MessageID, AccountID: p.AccountID, ChannelID: ch.ID, ChannelType: ch.Type,
 			ChannelName: ch.Name, ConversationID: acc.ConversationID, WorkflowID: acc.WorkflowID,
+			Sender:  sender(domain.Author{Email: req.From.Email, Name: req.From.Name, ExternalUserID: req.From.ExternalUserID}),
+			Subject: req.Subject, TextHead: req.Text,
 		})
 		if err != nil {
 			s.log.WarnContext(ctx, "message stored, delivery to its workflow deferred", "message_id", acc.MessageID, "error", err)
@@ -139,12 +142,28 @@ func (s *Server) deliver(ctx context.Context, m store.Undelivered) error {
 		AccountID: m.AccountID, ChannelID: m.ChannelID, ChannelType: m.ChannelType,
 		ChannelName: m.ChannelName, ConversationID: m.ConversationID, ContinueAsNewAfter: s.cfg.ContinueAsNewAfter,
 		OpenWindow: s.cfg.OpenWindow, HumanAgentWindow: s.cfg.HumanAgentWindow,
-		Traits: s.traitsOf(m.ChannelType),
+		Traits:  s.traitsOf(m.ChannelType),
+		Contact: m.Sender, Subject: activities.Subject(domain.Message{Subject: m.Subject, Text: m.TextHead}, m.ChannelName),
 	}
+	// What the Temporal UI shows of the conversation (encrypted by the payload codec).
+	opts.StaticSummary, opts.StaticDetails = workflows.StaticSummary(in), workflows.StaticDetails(in)
 	_, err := s.temporal.SignalWithStartWorkflow(ctx, m.WorkflowID, workflows.SignalInboundMessage,
 		workflows.InboundMessage{MessageID: m.MessageID}, opts, workflows.ConversationWorkflow, in)
 	if err != nil {
 		return fmt.Errorf("signal-with-start %s: %w", m.WorkflowID, err)
 	}
 	return s.store.MarkDelivered(ctx, m.MessageID)
+}
+
+// sender names a message's author for the workflow's summary: name and email, else either, else the external id.
+func sender(a domain.Author) string {
+	switch {
+	case a.Name != "" && a.Email != "":
+		return a.Name + " <" + a.Email + ">"
+	case a.Name != "":
+		return a.Name
+	case a.Email != "":
+		return a.Email
+	}
+	return a.ExternalUserID
 }

@@ -25,7 +25,9 @@ type route struct {
 	query []string
 	// bodyTypes are the media types of a request body that is a file, not JSON.
 	bodyTypes []string
-	handler   gin.HandlerFunc
+	// guards, when set, replace the standard checks of auth (which then only documents the route).
+	guards  []gin.HandlerFunc
+	handler gin.HandlerFunc
 }
 
 // routes is the whole API surface; New registers it and openAPI documents it.

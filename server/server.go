@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/routedesk/routedesk/channels/meta/graph"
 	"github.com/routedesk/routedesk/channels/registry"
@@ -54,6 +55,12 @@ type Config struct {
 	ImportBatchItems       int
 	ImportBatchesPerRun    int
 	ImportHeartbeatTimeout time.Duration
+	// Codec serves /codec/encode and /codec/decode; nil: those routes answer 404.
+	Codec converter.PayloadCodec
+	// CodecOrigins are the Temporal UI origins (scheme://host:port) allowed to call /codec from a browser.
+	CodecOrigins []string
+	// CodecLoopback (dev) admits codec requests without a token straight from a loopback address.
+	CodecLoopback bool
 }
 
 // Server serves the HTTP API.
@@ -105,10 +112,12 @@ func New(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, reg pr
 	})
 	for _, r := range s.allRoutes() {
 		handlers := []gin.HandlerFunc{}
-		switch r.auth {
-		case authAdmin:
+		switch {
+		case r.guards != nil:
+			handlers = append(handlers, r.guards...)
+		case r.auth == authAdmin:
 			handlers = append(handlers, s.authenticate, requireAdmin)
-		case authAny:
+		case r.auth == authAny:
 			handlers = append(handlers, s.authenticate)
 		}
 		handlers = append(handlers, r.handler)

@@ -128,7 +128,10 @@ func TestInboundMessageBecomesTicket(t *testing.T) {
 	require.NoError(t, err)
 	memo := desc.WorkflowExecutionInfo.Memo.Fields[workflows.MemoChannelName]
 	require.NotNil(t, memo)
-	require.Contains(t, string(memo.Data), "Website chat")
+	require.NotContains(t, string(memo.Data), "Website chat", "the memo is stored encrypted")
+	var channelName string
+	require.NoError(t, testenv.Codec(t).DataConverter().FromPayload(memo, &channelName))
+	require.Equal(t, "Website chat", channelName)
 }
 
 func TestSameSenderWithoutThreadIDJoinsOneConversation(t *testing.T) {

@@ -141,7 +141,17 @@ type Undelivered struct {
 	// ThreadKey and Attempts are set on claimed messages (ClaimUndelivered).
 	ThreadKey string `db:"thread_key"`
 	Attempts  int    `db:"attempts"`
+	// Sender (name, else email, else external id), Subject and TextHead (the
+	// text's start) describe the message for the workflow's summary.
+	Sender   string `db:"sender"`
+	Subject  string `db:"subject"`
+	TextHead string `db:"text_head"`
 }
+
+// undeliveredSummary selects an undelivered message's Sender, Subject and TextHead (messages m).
+const undeliveredSummary = `CASE WHEN m.author->>'name' <> '' AND m.author->>'email' <> '' THEN (m.author->>'name') || ' <' || (m.author->>'email') || '>'
+		             ELSE COALESCE(NULLIF(m.author->>'name', ''), NULLIF(m.author->>'email', ''), m.author->>'external_user_id', '') END AS sender,
+		        m.subject, left(m.text, 500) AS text_head`
 
 // UndeliveredMessages returns inbound messages received before olderThan ago
 // that no workflow has accepted, oldest first.
@@ -149,7 +159,7 @@ func (s *Store) UndeliveredMessages(ctx context.Context, olderThan time.Duration
 	var out []Undelivered
 	err := s.db.SelectContext(ctx, &out,
 		`SELECT m.id AS message_id, m.account_id, m.channel_id, ch.type AS channel_type, ch.name AS channel_name,
-		        m.conversation_id, c.workflow_id
+		        m.conversation_id, c.workflow_id, `+undeliveredSummary+`
 		   FROM messages m
 		   JOIN conversations c ON c.id = m.conversation_id
 		   JOIN channels ch ON ch.id = m.channel_id

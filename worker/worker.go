@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
@@ -35,6 +36,8 @@ func New(c client.Client, taskQueue string, acts *activities.Activities, stopTim
 		MaxConcurrentActivityExecutionSize: 200,
 		WorkerStopTimeout:                  stopTimeout,
 		StickyScheduleToStartTimeout:       StickyTimeout,
+		// Every activity gets a summary for the Temporal UI (no history change).
+		Interceptors: []interceptor.WorkerInterceptor{&workflows.ActivitySummaries{}},
 	})
 	RegisterWorkflows(w)
 	w.RegisterActivity(acts)

@@ -70,6 +70,7 @@ func ConversationWorkflow(ctx workflow.Context, in ConversationInput) error {
 	inbound := workflow.GetSignalChannel(ctx, SignalInboundMessage)
 	assigned := workflow.GetSignalChannel(ctx, SignalAgentAssigned)
 	for {
+		c.describe(ctx) // the Temporal UI's current details (summary.go)
 		var msg InboundMessage
 		var agent AgentAssigned
 		var gotMessage, gotAgent, waitOver, windowDue, idled bool
@@ -413,9 +414,13 @@ func (c *conversation) showRouting(ctx workflow.Context, state, userID string, a
 		assignee = AssigneeIDKey.ValueUnset()
 	}
 	updates := append([]temporal.SearchAttributeUpdate{RoutingStateKey.ValueSet(state), assignee}, also...)
+	if since := c.waitingSince(ctx, state); since != nil {
+		updates = append(updates, since)
+	}
 	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
 		return fmt.Errorf("upsert routing state: %w", err)
 	}
+	c.describe(ctx)
 	return nil
 }
 

@@ -103,7 +103,8 @@ func TestConversationSetsSearchAttributes(t *testing.T) {
 		RoutingStateKey.ValueSet(domain.RoutingRouting),
 	)).Return(nil).Once()
 	env.OnUpsertTypedSearchAttributes(temporal.NewSearchAttributes(TicketIDKey.ValueSet("tkt_9"))).Return(nil).Once()
-	env.OnUpsertTypedSearchAttributes(temporal.NewSearchAttributes(RoutingStateKey.ValueSet(domain.RoutingUnassigned), AssigneeIDKey.ValueUnset())).Return(nil).Once()
+	env.OnUpsertTypedSearchAttributes(temporal.NewSearchAttributes(RoutingStateKey.ValueSet(domain.RoutingUnassigned), AssigneeIDKey.ValueUnset(),
+		WaitingSinceKey.ValueUnset())).Return(nil).Once()
 	signalAt(env, time.Second, "msg_1")
 	env.ExecuteWorkflow(ConversationWorkflow, input)
 	require.NoError(t, env.GetWorkflowError())

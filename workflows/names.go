@@ -46,6 +46,7 @@ func SearchAttributes() map[string]enumspb.IndexedValueType {
 	} {
 		out[k.GetName()] = enumspb.INDEXED_VALUE_TYPE_KEYWORD
 	}
+	out[WaitingSinceKey.GetName()] = enumspb.INDEXED_VALUE_TYPE_DATETIME
 	return out
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 	sdkworker "go.temporal.io/sdk/worker"
 
+	"github.com/routedesk/routedesk/payloadcodec"
 	"github.com/routedesk/routedesk/worker"
 )
 
@@ -21,6 +22,27 @@ func TestReplayRecordedHistories(t *testing.T) {
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			replayer := sdkworker.NewWorkflowReplayer()
+			worker.RegisterWorkflows(replayer)
+			require.NoError(t, replayer.ReplayWorkflowHistoryFromJSONFile(nil, f))
+		})
+	}
+}
+
+// TestReplayRecordedHistoriesThroughCodec replays them as workers do now,
+// with the encrypting data converter: recorded payloads, in plain text,
+// pass through it.
+func TestReplayRecordedHistoriesThroughCodec(t *testing.T) {
+	codec, err := payloadcodec.New([]byte("0123456789abcdef0123456789abcdef")) // testenv.TestKey, decoded
+	require.NoError(t, err)
+	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			replayer, err := sdkworker.NewWorkflowReplayerWithOptions(sdkworker.WorkflowReplayerOptions{
+				DataConverter: codec.DataConverter(), FailureConverter: codec.FailureConverter(),
+			})
+			require.NoError(t, err)
 			worker.RegisterWorkflows(replayer)
 			require.NoError(t, replayer.ReplayWorkflowHistoryFromJSONFile(nil, f))
 		})

@@ -28,6 +28,11 @@ type ConversationInput struct {
 	// TicketID, when set on a first start, resumes the conversation of an
 	// existing ticket (the workflow had ended and an agent acts on it).
 	TicketID string `json:"ticket_id,omitempty"`
+	// Contact and Subject describe the first message (its sender, the ticket
+	// subject it makes) for the summary the Temporal UI shows; personal data,
+	// encrypted by the payload codec. Empty in histories from before.
+	Contact string `json:"contact,omitempty"`
+	Subject string `json:"subject,omitempty"`
 	// State is carried over by continue-as-new; nil on a first start.
 	State *ConversationState `json:"state,omitempty"`
 }

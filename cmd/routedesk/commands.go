@@ -14,6 +14,7 @@ import (
 
 	"github.com/routedesk/routedesk/devtemporal"
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/payloadcodec"
 	"github.com/routedesk/routedesk/store"
 	"github.com/routedesk/routedesk/worker"
 	"github.com/routedesk/routedesk/workflows"
@@ -43,6 +44,7 @@ type deps struct {
 	store    *store.Store
 	tel      *telemetry
 	temporal client.Client
+	codec    *payloadcodec.Codec
 }
 
 // connect opens the store (which must be migrated) and dials the configured
@@ -52,6 +54,9 @@ func connect(ctx context.Context, cfg *config, log *slog.Logger) (d deps, close 
 	if err != nil {
 		return d, nil, err
 	}
+	if d.codec, err = payloadCodec(cfg, false); err != nil {
+		return d, nil, err
+	}
 	if d.store, err = openStore(ctx, cfg, box, false, log); err != nil {
 		return d, nil, err
 	}
@@ -59,7 +64,7 @@ func connect(ctx context.Context, cfg *config, log *slog.Logger) (d deps, close 
 		_ = d.store.Close()
 		return d, nil, err
 	}
-	if d.temporal, err = dialTemporal(ctx, cfg, temporalAddress(cfg), log, d.tel.temporal); err != nil {
+	if d.temporal, err = dialTemporal(ctx, cfg, temporalAddress(cfg), log, d.tel.temporal, d.codec); err != nil {
 		_ = d.tel.close()
 		_ = d.store.Close()
 		return d, nil, err
@@ -79,7 +84,7 @@ func runServer(ctx context.Context, cfg *config, log *slog.Logger, _ io.Writer) 
 	}
 	defer closeDeps()
 	registerSearchAttributes(ctx, d.temporal, cfg, log)
-	return serveAPI(ctx, cfg, d.store, d.temporal, d.tel, log, nil)
+	return serveAPI(ctx, cfg, d.store, d.temporal, d.codec, d.tel, log, nil)
 }
 
 // runWorker runs the Temporal worker until a signal stops it.
@@ -120,6 +125,11 @@ func runDev(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer
 	if err != nil {
 		return err
 	}
+	codec, err := payloadCodec(cfg, true)
+	if err != nil {
+		return err
+	}
+	cfg.devMode = true
 	st, err := openStore(ctx, cfg, box, true, log)
 	if err != nil {
 		return err
@@ -135,6 +145,7 @@ func runDev(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer
 			Namespace:        cfg.TemporalNamespace,
 			SearchAttributes: workflows.SearchAttributes(),
 			Logger:           log.With("component", "temporal-server"),
+			CodecEndpoint:    codecEndpoint(cfg),
 		})
 		if err != nil {
 			return fmt.Errorf("start embedded Temporal: %w", err)
@@ -156,7 +167,7 @@ func runDev(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer
 		return err
 	}
 	defer tel.close()
-	tc, err := dialTemporal(ctx, cfg, address, log, tel.temporal)
+	tc, err := dialTemporal(ctx, cfg, address, log, tel.temporal, codec)
 	if err != nil {
 		return err
 	}
@@ -180,7 +191,7 @@ func runDev(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer
 	}
 	defer w.Stop()
 
-	return serveAPI(ctx, cfg, st, tc, tel, log, func(addr string) {
+	return serveAPI(ctx, cfg, st, tc, codec, tel, log, func(addr string) {
 		var b strings.Builder
 		fmt.Fprintf(&b, "\nroutedesk dev is running\n")
 		fmt.Fprintf(&b, "  API           http://%s\n", addr)

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,15 +22,16 @@ import (
 	"github.com/routedesk/routedesk/channels/meta/graph"
 	"github.com/routedesk/routedesk/mailer"
 	"github.com/routedesk/routedesk/metrics"
+	"github.com/routedesk/routedesk/payloadcodec"
 	"github.com/routedesk/routedesk/rules"
 	"github.com/routedesk/routedesk/secrets"
 	"github.com/routedesk/routedesk/server"
 	"github.com/routedesk/routedesk/store"
 )
 
-// secretBox builds the box sealing channel secrets from ROUTEDESK_SECRET_KEY,
-// or, when generate is set and no key is configured, from a key file in the data dir.
-func secretBox(cfg *config, generate bool) (*secrets.Box, error) {
+// secretKey is ROUTEDESK_SECRET_KEY, or, when generate is set and no key is
+// configured, the key kept in the data dir (created on first use).
+func secretKey(cfg *config, generate bool) ([]byte, error) {
 	key := cfg.SecretKey
 	if key == "" {
 		if !generate {
@@ -45,6 +47,15 @@ func secretBox(cfg *config, generate bool) (*secrets.Box, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ROUTEDESK_SECRET_KEY: %w", err)
 	}
+	return raw, nil
+}
+
+// secretBox builds the box sealing channel secrets from the secret key.
+func secretBox(cfg *config, generate bool) (*secrets.Box, error) {
+	raw, err := secretKey(cfg, generate)
+	if err != nil {
+		return nil, err
+	}
 	box, err := secrets.NewBox(raw)
 	if err != nil {
 		return nil, fmt.Errorf("ROUTEDESK_SECRET_KEY: %w", err)
@@ -52,13 +63,42 @@ func secretBox(cfg *config, generate bool) (*secrets.Box, error) {
 	return box, nil
 }
 
+// payloadCodec builds the codec encrypting Temporal payloads under a key
+// derived from the secret key; payloads of ROUTEDESK_PREVIOUS_SECRET_KEYS still decode.
+func payloadCodec(cfg *config, generate bool) (*payloadcodec.Codec, error) {
+	raw, err := secretKey(cfg, generate)
+	if err != nil {
+		return nil, err
+	}
+	var previous [][]byte
+	for i, k := range strings.Split(cfg.PreviousSecretKeys, ",") {
+		if strings.TrimSpace(k) == "" {
+			continue
+		}
+		old, err := secrets.ParseKey(k)
+		if err != nil {
+			return nil, fmt.Errorf("ROUTEDESK_PREVIOUS_SECRET_KEYS, key %d: %w", i+1, err)
+		}
+		previous = append(previous, old)
+	}
+	codec, err := payloadcodec.New(raw, previous...)
+	if err != nil {
+		return nil, fmt.Errorf("ROUTEDESK_SECRET_KEY: %w", err)
+	}
+	return codec, nil
+}
+
 // dialTemporal connects to the Temporal frontend with the configured TLS, API key and metrics.
-func dialTemporal(ctx context.Context, cfg *config, address string, log *slog.Logger, mh client.MetricsHandler) (client.Client, error) {
+// With a codec, payloads, memos, summaries and failure messages are encrypted.
+func dialTemporal(ctx context.Context, cfg *config, address string, log *slog.Logger, mh client.MetricsHandler, codec *payloadcodec.Codec) (client.Client, error) {
 	opts := client.Options{
 		HostPort:       address,
 		Namespace:      cfg.TemporalNamespace,
 		Logger:         sdklog.NewStructuredLogger(log.With("component", "temporal-sdk")),
 		MetricsHandler: mh,
+	}
+	if codec != nil {
+		opts.DataConverter, opts.FailureConverter = codec.DataConverter(), codec.FailureConverter()
 	}
 	tlsCfg, err := temporalTLS(cfg)
 	if err != nil {
@@ -162,8 +202,9 @@ func newTelemetry() (*telemetry, error) {
 
 // serveAPI runs the HTTP API and the redrive loop until ctx ends, then lets
 // in-flight requests finish within the shutdown timeout.
-func serveAPI(ctx context.Context, cfg *config, st *store.Store, tc client.Client, tel *telemetry, log *slog.Logger, ready func(addr string)) error {
+func serveAPI(ctx context.Context, cfg *config, st *store.Store, tc client.Client, codec *payloadcodec.Codec, tel *telemetry, log *slog.Logger, ready func(addr string)) error {
 	api := server.New(st, tc, server.Config{
+		Codec: codec, CodecOrigins: codecOrigins(cfg), CodecLoopback: cfg.devMode,
 		BootstrapToken: cfg.BootstrapToken, MaxBodyBytes: cfg.MaxBodyBytes, ImportMaxBytes: cfg.ImportMaxBytes, TaskQueue: cfg.TaskQueue,
 		OpenWindow: cfg.TestOpenWindow, HumanAgentWindow: cfg.TestHumanWindow, Graph: graph.New(cfg.GraphAPIURL),
 		RedriveMaxAttempts: cfg.RedriveAttempts,

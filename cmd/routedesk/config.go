@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"strconv"
@@ -32,21 +33,27 @@ type config struct {
 	BootstrapToken    string
 	DevToken          string
 	SecretKey         string
-	MaxBodyBytes      int64
-	ImportMaxBytes    int64
-	ImportPause       time.Duration
-	GraphAPIURL       string
-	SMTPURL           string
-	MailFrom          string
-	LogLevel          string
-	LogFormat         string
-	RedriveInterval   time.Duration
-	RedriveAttempts   int
-	TestOpenWindow    time.Duration
-	TestHumanWindow   time.Duration
-	ShutdownTimeout   time.Duration
-	Pool              store.Pool // PostgreSQL pool of this process (pool.go)
-	TemporalIP        string     // temporal: address the embedded engine listens on
+	// PreviousSecretKeys are earlier secret keys, comma-separated: Temporal payloads they encrypted still decode.
+	PreviousSecretKeys string
+	// CodecOrigins are extra Temporal UI origins allowed to call /codec from a browser, comma-separated.
+	CodecOrigins    string
+	MaxBodyBytes    int64
+	ImportMaxBytes  int64
+	ImportPause     time.Duration
+	GraphAPIURL     string
+	SMTPURL         string
+	MailFrom        string
+	LogLevel        string
+	LogFormat       string
+	RedriveInterval time.Duration
+	RedriveAttempts int
+	TestOpenWindow  time.Duration
+	TestHumanWindow time.Duration
+	ShutdownTimeout time.Duration
+	Pool            store.Pool         // PostgreSQL pool of this process (pool.go)
+	TemporalIP      string             // temporal: address the embedded engine listens on
+	devMode         bool               // dev: the codec endpoint admits loopback requests without a token
+	Conversations   conversationsFlags // conversations: its filters
 }
 
 // bind declares the flags of cfg on fs with defaults taken from the environment.
@@ -87,6 +94,8 @@ func bind(fs *flag.FlagSet, cfg *config) {
 	str(&cfg.BootstrapToken, "ROUTEDESK_BOOTSTRAP_TOKEN", "bootstrap-token", "", "token that authorises POST /v1/accounts; empty disables it")
 	str(&cfg.DevToken, "ROUTEDESK_DEV_TOKEN", "dev-token", "", "dev: admin token of the default account (random and kept in the data dir when empty)")
 	str(&cfg.SecretKey, "ROUTEDESK_SECRET_KEY", "secret-key", "", "32-byte key (base64 or hex) sealing channel secrets; dev generates one in the data dir")
+	str(&cfg.PreviousSecretKeys, "ROUTEDESK_PREVIOUS_SECRET_KEYS", "previous-secret-keys", "", "earlier ROUTEDESK_SECRET_KEY values, comma-separated, whose encrypted Temporal payloads must still decode (key rotation)")
+	str(&cfg.CodecOrigins, "ROUTEDESK_CODEC_CORS_ORIGINS", "codec-cors-origins", "", "Temporal UI origins (scheme://host:port, comma-separated) allowed to call /codec from a browser, besides ROUTEDESK_TEMPORAL_UI_URL's")
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", envInt64("ROUTEDESK_MAX_BODY_BYTES", 1<<20), "largest request body accepted ($ROUTEDESK_MAX_BODY_BYTES)")
 	fs.Int64Var(&cfg.ImportMaxBytes, "import-max-bytes", envInt64("ROUTEDESK_IMPORT_MAX_BYTES", server.DefaultImportMaxBytes), "largest import file accepted by POST /v1/channels/{id}/imports ($ROUTEDESK_IMPORT_MAX_BYTES)")
 	duration(&cfg.ImportPause, "ROUTEDESK_IMPORT_PAUSE", "import-pause", 0, "worker: pause after each imported conversation or mail, to leave PostgreSQL to live traffic (0 = full speed)")
@@ -128,4 +137,34 @@ func temporalUINamespace(cfg *config) string {
 		return ""
 	}
 	return strings.TrimRight(cfg.TemporalUIURL, "/") + "/namespaces/" + url.PathEscape(cfg.TemporalNamespace)
+}
+
+// codecOrigins are the browser origins allowed to call the codec endpoint:
+// the Temporal UI's (ROUTEDESK_TEMPORAL_UI_URL) and ROUTEDESK_CODEC_CORS_ORIGINS.
+func codecOrigins(cfg *config) []string {
+	var out []string
+	if u, err := url.Parse(cfg.TemporalUIURL); err == nil && u.Scheme != "" && u.Host != "" {
+		out = append(out, u.Scheme+"://"+u.Host)
+		if host, port, err := net.SplitHostPort(u.Host); err == nil && (host == "127.0.0.1" || host == "localhost") && cfg.devMode {
+			out = append(out, u.Scheme+"://localhost:"+port, u.Scheme+"://127.0.0.1:"+port)
+		}
+	}
+	for _, o := range strings.Split(cfg.CodecOrigins, ",") {
+		if o = strings.TrimRight(strings.TrimSpace(o), "/"); o != "" {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// codecEndpoint is the URL of the API's /codec endpoint as a browser on this machine reaches it.
+func codecEndpoint(cfg *config) string {
+	host, port, err := net.SplitHostPort(cfg.HTTPAddr)
+	if err != nil {
+		return ""
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/codec"
 }

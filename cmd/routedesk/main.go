@@ -26,6 +26,7 @@ Usage:
   routedesk worker   the Temporal worker
   routedesk migrate  apply database migrations (and register Temporal search attributes) and exit
   routedesk temporal only the embedded Temporal server and its Web UI, for server and worker processes
+  routedesk conversations  list conversation workflows by state, e.g. --waiting-longer 10m, --channel-type messenger --reply-window human_agent_only
   routedesk healthcheck  exit 0 when the API on ROUTEDESK_HTTP_ADDR answers /readyz with 200, else 1
   routedesk version  print the version and exit
 
@@ -51,7 +52,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	commands := map[string]func(context.Context, *config, *slog.Logger, io.Writer) error{
 		"dev": runDev, "server": runServer, "worker": runWorker, "migrate": runMigrate,
-		"temporal": runTemporal, "healthcheck": runHealthcheck,
+		"temporal": runTemporal, "healthcheck": runHealthcheck, "conversations": runConversations,
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
@@ -61,6 +62,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("routedesk "+args[0], flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // a bad flag is one line, not the whole flag list
 	bind(fs, &cfg)
+	if args[0] == "conversations" {
+		bindConversations(fs, &cfg.Conversations)
+	}
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stdout)

@@ -17,7 +17,7 @@ import (
 func registerSearchAttributes(ctx context.Context, tc client.Client, cfg *config, log *slog.Logger) {
 	if err := worker.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace); err != nil {
 		log.Warn("could not register search attributes; add them to the namespace yourself"+
-			" (Keyword: ChannelType, ChannelId, AccountId, TicketId, AssigneeId, RoutingState, ReplyWindow)",
+			" (Keyword: ChannelType, ChannelId, AccountId, TicketId, AssigneeId, RoutingState, ReplyWindow; Datetime: WaitingSince)",
 			"namespace", cfg.TemporalNamespace, "error", err)
 		return
 	}
@@ -31,7 +31,7 @@ func migrateSearchAttributes(ctx context.Context, cfg *config, log *slog.Logger)
 		log.Info("TEMPORAL_ADDRESS is not set: search attributes are left to server and worker")
 		return nil
 	}
-	tc, err := dialTemporal(ctx, cfg, cfg.TemporalAddress, log, nil)
+	tc, err := dialTemporal(ctx, cfg, cfg.TemporalAddress, log, nil, nil)
 	if err != nil {
 		return err
 	}

@@ -33,6 +33,7 @@ func RecordHistory(t testing.TB, c client.Client, workflowID, name string) {
 		}
 		h.Events = append(h.Events, ev)
 	}
+	DecodePayloads(t, Codec(t), h) // recorded histories stay readable; the replay test decodes both kinds
 	b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(h)
 	if err != nil {
 		t.Fatal(err)

@@ -116,8 +116,9 @@ func NewStack(t testing.TB, opts ...Option) *Stack {
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
+	codec := Codec(t)
 	tc, err := client.Dial(client.Options{HostPort: srv.FrontendAddress(), Namespace: srv.Namespace(), MetricsHandler: mh,
-		Logger: sdklog.NewStructuredLogger(log),
+		Logger: sdklog.NewStructuredLogger(log), DataConverter: codec.DataConverter(), FailureConverter: codec.FailureConverter(),
 		// as routedesk dev dials its embedded server: no gzip on the loopback
 		ConnectionOptions: client.ConnectionOptions{GrpcCompression: &client.GrpcCompressionNone{}}})
 	if err != nil {
@@ -141,7 +142,7 @@ func NewStack(t testing.TB, opts ...Option) *Stack {
 	}
 	t.Cleanup(w.Stop)
 	api := server.New(st, tc, server.Config{BootstrapToken: BootstrapToken, TaskQueue: workflows.DefaultTaskQueue, MaxBodyBytes: 64 << 10,
-		Graph: graph.New(graphFake.URL), Channels: chans}, log, reg, reg)
+		Graph: graph.New(graphFake.URL), Channels: chans, Codec: codec}, log, reg, reg)
 	hs := httptest.NewServer(api.Handler())
 	t.Cleanup(hs.Close)
 	return &Stack{T: t, Store: st, Temporal: tc, Server: srv, API: api, HTTP: hs, Registry: reg, Mail: sink, Graph: graphFake}

@@ -1,0 +1,44 @@
+package testenv
+
+import (
+	"context"
+	"testing"
+
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/api/proxy"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/routedesk/routedesk/payloadcodec"
+	"github.com/routedesk/routedesk/secrets"
+)
+
+// Codec is the payload codec of test stacks: keyed from TestKey, as the
+// binary's is from ROUTEDESK_SECRET_KEY.
+func Codec(t testing.TB) *payloadcodec.Codec {
+	t.Helper()
+	key, err := secrets.ParseKey(TestKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := payloadcodec.New(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// DecodePayloads decrypts, in place, every payload in msg (a history, a
+// describe response…) that codec encrypted: what the Temporal UI shows
+// through the codec endpoint.
+func DecodePayloads(t testing.TB, codec *payloadcodec.Codec, msg proto.Message) {
+	t.Helper()
+	err := proxy.VisitPayloads(context.Background(), msg, proxy.VisitPayloadsOptions{
+		Visitor: func(_ *proxy.VisitPayloadsContext, p []*commonpb.Payload) ([]*commonpb.Payload, error) {
+			return codec.Decode(p)
+		},
+		SkipSearchAttributes: true,
+	})
+	if err != nil {
+		t.Fatalf("decode payloads: %v", err)
+	}
+}
