@@ -136,23 +136,24 @@ func clip(s string, n int) string {
 
 // activitySummaries name what each activity does, for the Temporal UI's event list.
 var activitySummaries = map[string]string{
-	"UpsertContact":   "Find or create the contact",
-	"EvaluateRules":   "Evaluate the routing rules",
-	"CreateTicket":    "Create the ticket",
-	"LoadTicket":      "Load the ticket",
-	"Route":           "Route the ticket to an agent",
-	"StopWaiting":     "Stop waiting for an agent",
-	"Dispatch":        "Give a freed agent the oldest waiting tickets",
-	"ChangeTicket":    "Change the ticket (status or assignee)",
-	"Reopen":          "Reopen the ticket",
-	"SetRoutingState": "Record the routing state",
-	"SetReplyWindow":  "Record the reply window",
-	"Welcome":         "Send the automated first messages",
-	"FailWelcome":     "Mark the automated first messages failed",
-	"NotifyOwner":     "Tell the contact's owner by email",
-	"StoreReply":      "Store the agent's reply",
-	"SendReply":       "Send the reply on the channel",
-	"FailReply":       "Mark the reply failed",
+	"OpenConversation": "Open the conversation: contact, rules, ticket and route",
+	"UpsertContact":    "Find or create the contact",
+	"EvaluateRules":    "Evaluate the routing rules",
+	"CreateTicket":     "Create the ticket",
+	"LoadTicket":       "Load the ticket",
+	"Route":            "Route the ticket to an agent",
+	"StopWaiting":      "Stop waiting for an agent",
+	"Dispatch":         "Give a freed agent the oldest waiting tickets",
+	"ChangeTicket":     "Change the ticket (status or assignee)",
+	"Reopen":           "Reopen the ticket",
+	"SetRoutingState":  "Record the routing state",
+	"SetReplyWindow":   "Record the reply window",
+	"Welcome":          "Send the automated first messages",
+	"FailWelcome":      "Mark the automated first messages failed",
+	"NotifyOwner":      "Tell the contact's owner by email",
+	"StoreReply":       "Store the agent's reply",
+	"SendReply":        "Send the reply on the channel",
+	"FailReply":        "Mark the reply failed",
 }
 
 // ActivitySummaries is a worker interceptor that gives every activity the
@@ -184,6 +185,16 @@ func (o *summaryOutbound) ExecuteActivity(ctx workflow.Context, activityType str
 		}
 	}
 	return o.Next.ExecuteActivity(ctx, activityType, args...)
+}
+
+func (o *summaryOutbound) ExecuteLocalActivity(ctx workflow.Context, activityType string, args ...any) workflow.Future {
+	if opts := workflow.GetLocalActivityOptions(ctx); opts.Summary == "" {
+		if s := ActivitySummary(activityType, args...); s != "" {
+			opts.Summary = s
+			ctx = workflow.WithLocalActivityOptions(ctx, opts)
+		}
+	}
+	return o.Next.ExecuteLocalActivity(ctx, activityType, args...)
 }
 
 // ActivitySummary is the summary of an activity call: what it does, then
