@@ -44,7 +44,10 @@ func (s *Server) routes() []route {
 		{method: http.MethodGet, path: "/v1/channels/:id", tag: "channels", summary: "Get a channel", auth: authAny, response: domain.Channel{}, status: 200, handler: s.getChannel},
 		{method: http.MethodPatch, path: "/v1/channels/:id", tag: "channels", summary: "Change a channel (JSON merge patch of name, config, ticket_defaults, routing)", auth: authAdmin, request: channelPatch{}, response: domain.Channel{}, status: 200, handler: s.patchChannel},
 		{method: http.MethodDelete, path: "/v1/channels/:id", tag: "channels", summary: "Disconnect a channel", auth: authAdmin, status: 204, handler: s.deleteChannel},
-		{method: http.MethodPost, path: "/v1/channels/:id/messages", tag: "inbound", summary: "Deliver an inbound message (chat, custom, tests)", auth: authAdmin, request: inboundRequest{}, response: inboundResponse{}, status: 202, handler: s.postMessage},
+		{method: http.MethodPost, path: "/v1/channels/:id/keys", tag: "channels", summary: "Issue a key for the channel's inbound routes (shown once)", auth: authAdmin, request: channelKeyRequest{}, response: store.ChannelKey{}, status: 201, handler: s.createChannelKey},
+		{method: http.MethodGet, path: "/v1/channels/:id/keys", tag: "channels", summary: "List the channel's keys (without their secrets)", auth: authAdmin, response: list[store.ChannelKey]{}, status: 200, query: pageQuery, handler: s.listChannelKeys},
+		{method: http.MethodDelete, path: "/v1/channels/:id/keys/:key_id", tag: "channels", summary: "Revoke a channel key at once", auth: authAdmin, status: 204, handler: s.deleteChannelKey},
+		{method: http.MethodPost, path: "/v1/channels/:id/messages", tag: "inbound", summary: "Deliver an inbound message (chat, custom, tests): an admin token, a key of the channel, or a custom app's signature", auth: authChannel, request: inboundRequest{}, response: inboundResponse{}, status: 202, handler: s.postMessage},
 
 		{method: http.MethodPost, path: "/v1/users", tag: "users", summary: "Add a user", auth: authAdmin, request: userRequest{}, response: domain.User{}, status: 201, handler: s.createUser},
 		{method: http.MethodGet, path: "/v1/users", tag: "users", summary: "List users", auth: authAny, response: list[domain.User]{}, status: 200, query: pageQuery, handler: s.listUsers},

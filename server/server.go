@@ -101,6 +101,8 @@ func New(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, reg pr
 			handlers = append(handlers, s.authenticate, requireAdmin)
 		case authAny:
 			handlers = append(handlers, s.authenticate)
+		case authChannel:
+			handlers = append(handlers, s.authenticateChannel)
 		}
 		handlers = append(handlers, r.handler)
 		e.Handle(r.method, r.path, handlers...)
@@ -190,7 +192,8 @@ func openAPIPath(p string) string {
 }
 
 // Route is a registered method and path (gin syntax) and who may call it:
-// "" (anyone), "bootstrap", "any" (admin or agent token) or "admin".
+// "" (anyone), "bootstrap", "any" (admin or agent token), "admin" or "channel"
+// (a key of the channel, an admin token, or the channel's signature).
 type Route struct{ Method, Path, Auth string }
 
 // Routes lists every route the engine serves.

@@ -42,5 +42,5 @@ func (*Channel) TierRequired() string { return domain.TierProfessional }
 // Traits returns no reply window.
 func (*Channel) Traits() traits.Traits { return traits.Traits{} }
 
-// Routes registers nothing yet: apps post through the generic messages endpoint.
+// Routes registers nothing yet: apps post through the generic messages endpoint, with a channel key or a signature (VerifyRequest).
 func (*Channel) Routes(channels.Router, channels.Host) {}
