@@ -20,6 +20,8 @@ const (
 	// IdentityChannelUser is a visitor id that only means something on one channel;
 	// its value is "<channel id>:<external user id>".
 	IdentityChannelUser = "channel_user"
+	// IdentityPhone is a phone number in E.164 form, in any channel (calls, forms).
+	IdentityPhone = "phone"
 )
 
 // ResolvedContact is the contact an inbound message belongs to.
@@ -37,6 +39,9 @@ func identitiesOf(channelID string, a domain.Author) []identity {
 	}
 	if a.ExternalUserID != "" {
 		ids = append(ids, identity{IdentityChannelUser, channelID + ":" + a.ExternalUserID})
+	}
+	if a.Phone != "" {
+		ids = append(ids, identity{IdentityPhone, a.Phone})
 	}
 	return ids
 }
