@@ -26,3 +26,12 @@ func NormalizePhone(raw, region string) (string, error) {
 	}
 	return phonenumbers.Format(num, phonenumbers.E164), nil
 }
+
+// PhoneRegion returns the ISO 3166 region of an E.164 number ("" when unknown), to read national numbers of callers on that line.
+func PhoneRegion(e164 string) string {
+	num, err := phonenumbers.Parse(e164, "")
+	if err != nil {
+		return ""
+	}
+	return phonenumbers.GetRegionCodeForNumber(num)
+}

@@ -26,6 +26,9 @@ type Inbound struct {
 	SentAt     time.Time
 	// Submission is stored with the message when it is a form submission.
 	Submission *domain.Submission
+	// Quiet stores the message on its conversation as delivered, without waking the workflow
+	// (a completed call when the conversation has no open ticket).
+	Quiet bool
 }
 
 // Accepted says where an inbound message was stored.
@@ -85,8 +88,17 @@ func (s *Store) AcceptInbound(ctx context.Context, in Inbound, workflowID Workfl
 			return errRaced
 		}
 		acc.MessageID, err = messageID(ctx, tx, in.ChannelID, in.ExternalID)
-		if err != nil || in.Submission == nil {
+		if err != nil {
 			return err
+		}
+		if in.Quiet {
+			acc.Delivered = true
+			if _, err := tx.ExecContext(ctx, `UPDATE messages SET delivered_at = now() WHERE id = $1`, acc.MessageID); err != nil {
+				return fmt.Errorf("store quiet message: %w", err)
+			}
+		}
+		if in.Submission == nil {
+			return nil
 		}
 		return insertSubmission(ctx, tx, in, acc.MessageID)
 	})
