@@ -90,8 +90,13 @@ func contactEnv(c domain.Contact, isNew bool) rules.Contact {
 	if c.OwnerUserID != nil {
 		out.Owner = *c.OwnerUserID
 	}
-	out.Country, _ = c.Properties["country"].(string)
-	out.Language, _ = c.Properties["language"].(string)
+	out.Country, out.Language, out.Phone, out.Company = c.Country, c.Language, c.Phone, c.Company
+	if out.Country == "" { // before contacts had the field, rules read it from properties
+		out.Country, _ = c.Properties["country"].(string)
+	}
+	if out.Language == "" {
+		out.Language, _ = c.Properties["language"].(string)
+	}
 	return out
 }
 
