@@ -59,7 +59,9 @@ func (s *Server) createContact(c *gin.Context) {
 
 func (s *Server) getContact(c *gin.Context) {
 	ct, err := s.store.Contact(c.Request.Context(), principal(c).AccountID, c.Param("id"))
-	s.respond(c, http.StatusOK, ct, err)
+	if s.liveContact(c, ct, err) {
+		c.JSON(http.StatusOK, ct)
+	}
 }
 
 func (s *Server) listContacts(c *gin.Context) {
@@ -84,8 +86,7 @@ func (s *Server) patchContact(c *gin.Context) {
 		return
 	}
 	ct, err := s.store.Contact(c.Request.Context(), p.AccountID, c.Param("id"))
-	if err != nil {
-		s.fail(c, err)
+	if !s.liveContact(c, ct, err) {
 		return
 	}
 	req := contactRequest{Email: ct.Email, Name: ct.Name, OwnerUserID: ct.OwnerUserID, Phone: ct.Phone, Country: ct.Country,

@@ -66,6 +66,8 @@ func (s *Server) routes() []route {
 		{method: http.MethodPost, path: "/v1/contacts", tag: "contacts", summary: "Add a contact", auth: authAdmin, request: contactRequest{}, response: domain.Contact{}, status: 201, handler: s.createContact},
 		{method: http.MethodGet, path: "/v1/contacts", tag: "contacts", summary: "List contacts, optionally by email", auth: authAny, response: list[domain.Contact]{}, status: 200, query: append([]string{"email"}, pageQuery...), handler: s.listContacts},
 		{method: http.MethodGet, path: "/v1/contacts/:id", tag: "contacts", summary: "Get a contact", auth: authAny, response: domain.Contact{}, status: 200, handler: s.getContact},
+		{method: http.MethodGet, path: "/v1/contacts/:id/timeline", tag: "contacts", summary: "A contact's timeline, newest first: messages, submissions (hidden fields included), calls, tickets, consent, merges", auth: authAny, response: list[store.TimelineItem]{}, status: 200, query: pageQuery, handler: s.contactTimeline},
+		{method: http.MethodPost, path: "/v1/contacts/:id/merge", tag: "contacts", summary: "Merge another contact into this one: identities, tickets and timeline move; the merged contact answers 404", auth: authAdmin, request: mergeRequest{}, response: domain.Contact{}, status: 200, handler: s.mergeContact},
 		{method: http.MethodPatch, path: "/v1/contacts/:id", tag: "contacts", summary: "Change a contact (JSON merge patch)", auth: authAdmin, request: contactRequest{}, response: domain.Contact{}, status: 200, handler: s.patchContact},
 
 		{method: http.MethodPost, path: "/v1/rules", tag: "rules", summary: "Add a routing rule (422 with line and column when it does not compile)", auth: authAdmin, request: ruleRequest{}, response: ruleResponse{}, status: 201, handler: s.createRule},
