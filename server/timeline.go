@@ -33,13 +33,13 @@ func (s *Server) liveContact(c *gin.Context, ct domain.Contact, err error) bool 
 }
 
 func (s *Server) mergeContact(c *gin.Context) {
+	ct, err := s.store.Contact(c.Request.Context(), principal(c).AccountID, c.Param("id"))
+	if !s.liveContact(c, ct, err) {
+		return
+	}
 	var req mergeRequest
 	if err := decodeJSON(c, &req); err != nil {
 		s.fail(c, err)
-		return
-	}
-	ct, err := s.store.Contact(c.Request.Context(), principal(c).AccountID, c.Param("id"))
-	if !s.liveContact(c, ct, err) {
 		return
 	}
 	merged, err := s.store.MergeContacts(c.Request.Context(), principal(c).AccountID, ct.ID, req.FromContactID)
