@@ -157,6 +157,9 @@ func TestPublicFormUrlencodedJSONCORSHoneypotAndRateLimit(t *testing.T) {
 	require.Equal(t, http.StatusTooManyRequests, r.Status, string(r.Body))
 	require.Equal(t, "application/problem+json", r.Header.Get("Content-Type"))
 	require.NotEmpty(t, r.Header.Get("Retry-After"))
+	// X-Forwarded-For from an untrusted peer does not make a new client.
+	r = postPublic(t, s, http.MethodPost, path, urlencoded, html, map[string]string{"X-Forwarded-For": "203.0.113.7"})
+	require.Equal(t, http.StatusTooManyRequests, r.Status, string(r.Body))
 	require.Equal(t, 2, countMessages(t, s))
 
 	var n int

@@ -48,6 +48,9 @@ type Config struct {
 	RedriveMaxBackoff time.Duration
 	// TemporalUI is the Temporal Web UI's namespace URL the console links workflows to; empty: no links.
 	TemporalUI string
+	// TrustedProxies are the proxies (IPs or CIDRs) whose X-Forwarded-For names the client, for logs and
+	// per-IP limits (the public forms'); none: the client is the connection's peer.
+	TrustedProxies []string
 }
 
 // Server serves the HTTP API.
@@ -89,6 +92,10 @@ func New(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, reg pr
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
 	e.RedirectTrailingSlash = false // "/v1/users/" is a 404 problem, not a text/html redirect
+	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		log.Error("ROUTEDESK_TRUSTED_PROXIES is invalid; trusting no proxy", "error", err)
+		_ = e.SetTrustedProxies(nil)
+	}
 	e.Use(s.recoverer, s.observe, limitHeaders, checkParams, s.limitBody)
 	e.NoRoute(func(c *gin.Context) { writeProblem(c, http.StatusNotFound, "no such route: "+c.Request.URL.Path) })
 	e.NoMethod(func(c *gin.Context) {

@@ -28,6 +28,7 @@ type config struct {
 	DevTemporalPort   int
 	DevUIPort         int
 	TemporalUIURL     string
+	TrustedProxies    string
 	BootstrapToken    string
 	DevToken          string
 	SecretKey         string
@@ -71,6 +72,7 @@ func bind(fs *flag.FlagSet, cfg *config) {
 	str(&cfg.DatabaseURL, "DATABASE_URL", "database-url", "postgres://postgres@127.0.0.1:5432/routedesk?sslmode=disable", "PostgreSQL URL; the database is created if missing")
 	str(&cfg.TemporalAddress, "TEMPORAL_ADDRESS", "temporal-address", "", "Temporal frontend host:port; empty: dev starts an embedded server, server/worker use 127.0.0.1:7233")
 	str(&cfg.TemporalNamespace, "TEMPORAL_NAMESPACE", "temporal-namespace", "default", "Temporal namespace")
+	str(&cfg.TrustedProxies, "ROUTEDESK_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated IPs or CIDRs of the reverse proxies whose X-Forwarded-For names the client (per-IP limits of public forms); empty: the peer is the client")
 	str(&cfg.TemporalUIURL, "ROUTEDESK_TEMPORAL_UI_URL", "temporal-ui-url", "", "Temporal Web UI base URL the console links workflows to; dev: its embedded UI")
 	str(&cfg.TemporalTLSCert, "TEMPORAL_TLS_CERT", "temporal-tls-cert", "", "client certificate file (mTLS)")
 	str(&cfg.TemporalTLSKey, "TEMPORAL_TLS_KEY", "temporal-tls-key", "", "client key file (mTLS)")
@@ -123,4 +125,15 @@ func temporalUINamespace(cfg *config) string {
 		return ""
 	}
 	return strings.TrimRight(cfg.TemporalUIURL, "/") + "/namespaces/" + url.PathEscape(cfg.TemporalNamespace)
+}
+
+// splitList splits a comma-separated setting into its trimmed, non-empty entries.
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
 }
