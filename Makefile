@@ -49,6 +49,9 @@ fuzz:
 	$(GO) test ./channels/meta/ -run='^$$' -fuzz='^FuzzParseWhatsApp$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s
 	$(GO) test ./imports/ -run='^$$' -fuzz='^FuzzNDJSON$$' -fuzztime=$(FUZZTIME)
 	$(GO) test ./imports/ -run='^$$' -fuzz='^FuzzMbox$$' -fuzztime=$(FUZZTIME)
+	$(GO) test ./channels/form/ -run='^$$' -fuzz='^FuzzSubmissionJSON$$' -fuzztime=$(FUZZTIME)
+	$(GO) test ./channels/form/ -run='^$$' -fuzz='^FuzzSubmissionURLEncoded$$' -fuzztime=$(FUZZTIME)
+	$(GO) test ./channels/calling/ -run='^$$' -fuzz='^FuzzCall$$' -fuzztime=$(FUZZTIME)
 
 ## bench: the full benchmark of issue 14 (bench/README.md): throughput, CPU, history events, load curve, waiting agents, memory; and the rules benchmarks
 bench:

@@ -102,7 +102,7 @@ func (a *Activities) createTicket(ctx context.Context, in CreateTicketInput, ch 
 	}
 	t, created, err := a.Store.CreateTicket(ctx, store.NewTicket{
 		AccountID: in.AccountID, ConversationID: in.ConversationID, ChannelID: in.ChannelID,
-		ContactID: in.ContactID, Subject: Subject(msg, ch.Name), Description: msg.Text,
+		ContactID: in.ContactID, Subject: Subject(msg, ch.Name), Description: Description(msg),
 		Pipeline: d.Pipeline, Status: d.Status, Priority: d.Priority, Properties: d.Properties,
 		RequiredSkills: skills,
 	})
@@ -110,6 +110,14 @@ func (a *Activities) createTicket(ctx context.Context, in CreateTicketInput, ch 
 		return TicketCreated{}, classify(err)
 	}
 	return ticketCreated(t, created, ch), nil
+}
+
+// Description is a ticket's description: the form's description field for a submission, else the message's text.
+func Description(m domain.Message) string {
+	if m.Submission != nil {
+		return m.Submission.Description
+	}
+	return m.Text
 }
 
 // maxSubject is the longest subject, in characters, taken from a message's text.

@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -60,12 +61,16 @@ func (a *Activities) evaluateRules(ctx context.Context, in EvaluateRulesInput, c
 	}
 	d := ch.TicketDefaults
 	env := rules.Env{
-		Ticket: rules.Ticket{Subject: Subject(msg, ch.Name), Description: msg.Text, Pipeline: d.Pipeline,
+		Ticket: rules.Ticket{Subject: Subject(msg, ch.Name), Description: Description(msg), Pipeline: d.Pipeline,
 			Status: d.Status, Priority: d.Priority, Properties: d.Properties},
 		Message: rules.Message{Text: msg.Text, Subject: msg.Subject, From: msg.Author.Email,
 			Hidden: map[string]string{}, Fields: map[string]string{}},
 		Channel: rules.Channel{ID: ch.ID, Type: ch.Type, Name: ch.Name},
 		Now:     time.Now().In(loc),
+	}
+	if sub := msg.Submission; sub != nil {
+		maps.Copy(env.Message.Hidden, sub.Hidden)
+		maps.Copy(env.Message.Fields, sub.Fields)
 	}
 	if in.ContactID != "" {
 		c, err := a.Store.Contact(ctx, in.AccountID, in.ContactID)
@@ -90,8 +95,13 @@ func contactEnv(c domain.Contact, isNew bool) rules.Contact {
 	if c.OwnerUserID != nil {
 		out.Owner = *c.OwnerUserID
 	}
-	out.Country, _ = c.Properties["country"].(string)
-	out.Language, _ = c.Properties["language"].(string)
+	out.Country, out.Language, out.Phone, out.Company = c.Country, c.Language, c.Phone, c.Company
+	if out.Country == "" { // before contacts had the field, rules read it from properties
+		out.Country, _ = c.Properties["country"].(string)
+	}
+	if out.Language == "" {
+		out.Language, _ = c.Properties["language"].(string)
+	}
 	return out
 }
 

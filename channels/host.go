@@ -3,6 +3,8 @@ package channels
 import (
 	"context"
 	"log/slog"
+	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -16,7 +18,7 @@ type Host interface {
 	// answered Duplicate), then delivers it to its conversation workflow; when Temporal cannot take
 	// it now the message stays stored and is delivered later.
 	Accept(ctx context.Context, ch domain.Channel, in store.Inbound) (store.Accepted, error)
-	// AccountID is the account whose token authenticated c (routes with AuthAdmin or AuthAny).
+	// AccountID is the account whose token, channel key or signature authenticated c (routes with AuthAdmin, AuthAny or AuthChannel).
 	AccountID(c *gin.Context) string
 	// Channel returns the account's connected channel id: a disconnected one is an error Fail answers 410, another account's 404.
 	Channel(ctx context.Context, accountID, id string) (domain.Channel, error)
@@ -48,7 +50,17 @@ const (
 	AuthAdmin Auth = "admin"
 	// AuthAny: an admin or agent token.
 	AuthAny Auth = "any"
+	// AuthChannel: a key of the route's channel (the :id path parameter), an admin token of its account,
+	// or a request the channel signs itself (RequestVerifier); Host.AccountID is the channel's account.
+	AuthChannel Auth = "channel"
 )
+
+// RequestVerifier is a channel whose inbound requests may be signed with a secret of its configuration instead of a key.
+type RequestVerifier interface {
+	// VerifyRequest checks the signature of a request (its headers and raw body) against cfg at now:
+	// signed is false when the request carries no signature; err says why a signature is refused.
+	VerifyRequest(cfg Config, header http.Header, body []byte, now time.Time) (signed bool, err error)
+}
 
 // Route is one inbound HTTP entry point of a channel; the server registers it and documents it in /openapi.json.
 type Route struct {

@@ -13,6 +13,8 @@ const (
 const (
 	RoleAdmin = "admin"
 	RoleAgent = "agent"
+	// RoleChannel is a channel key (or a channel's signature): it may only post to its channel's inbound routes.
+	RoleChannel = "channel"
 )
 
 // Account is one help desk: its users, channels, contacts and tickets.
@@ -32,4 +34,6 @@ type Principal struct {
 	// UserID is the user an agent token is bound to; empty for admin tokens.
 	UserID  string
 	TokenID string
+	// ChannelID is the channel a channel key or signature authenticates; empty for account tokens.
+	ChannelID string
 }

@@ -20,6 +20,8 @@ type Author struct {
 	Name           string `json:"name,omitempty"`
 	ExternalUserID string `json:"external_user_id,omitempty"`
 	UserID         string `json:"user_id,omitempty"`
+	// Phone is the sender's number in E.164 form (calls, forms with a phone field).
+	Phone string `json:"phone,omitempty"`
 }
 
 // Message is one inbound or outbound message of a conversation.
@@ -38,4 +40,20 @@ type Message struct {
 	SentAt         time.Time `json:"sent_at"`
 	// FailureReason says why a failed outbound message was not sent.
 	FailureReason string `json:"failure_reason,omitempty"`
+	// Submission is what a form submission adds to its message; never part of the thread's JSON (hidden fields).
+	Submission *Submission `json:"-"`
+}
+
+// Submission is a form submission's fields beyond its message text: rules and the contact's timeline see them.
+type Submission struct {
+	// Fields are every submitted field by name, hidden ones included.
+	Fields map[string]string `json:"fields"`
+	// Hidden are the hidden fields by name.
+	Hidden map[string]string `json:"hidden"`
+	// Description is the ticket description the form's description field gives.
+	Description string `json:"description"`
+	// PageURL is the page the form was submitted on.
+	PageURL string `json:"page_url"`
+	// SubmittedAt is when the visitor submitted the form.
+	SubmittedAt time.Time `json:"submitted_at"`
 }

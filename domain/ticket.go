@@ -42,8 +42,10 @@ type Ticket struct {
 	Assignee       Assignee       `json:"assignee"`
 	RoutingState   string         `json:"routing_state"`
 	ReplyWindow    ReplyWindow    `json:"reply_window"`
-	CreatedAt      time.Time      `json:"created_at"`
-	UpdatedAt      time.Time      `json:"updated_at"`
+	// Source is where the ticket came from: channel (a conversation), api, import or integration.
+	Source    string    `json:"source"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Assignee is the user and team a ticket is assigned to.

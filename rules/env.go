@@ -76,6 +76,10 @@ type Contact struct {
 	Country string `expr:"country" json:"country"`
 	// Language is the contact's language code, e.g. "sv".
 	Language string `expr:"language" json:"language"`
+	// Phone is the contact's number in E.164 form.
+	Phone string `expr:"phone" json:"phone"`
+	// Company is the organisation the contact works for.
+	Company string `expr:"company" json:"company"`
 	// Properties are the contact's custom properties.
 	Properties map[string]any `expr:"properties" json:"properties"`
 }

@@ -61,6 +61,7 @@ func TestEveryRouteEnforcesTokensRolesAndAccounts(t *testing.T) {
 	s := testenv.NewStack(t)
 	a := makeFixtures(t, s, "Alpha")
 	b := makeFixtures(t, s, "Beta")
+	channelKey := s.Do(http.MethodPost, "/v1/channels/"+a.ids["/v1/channels/"]+"/keys", a.token, nil).Map(t)["key"].(string)
 
 	for _, r := range s.API.Routes() {
 		if !strings.HasPrefix(r.Path, "/v1/") || r.Path == "/v1/accounts" {
@@ -76,9 +77,17 @@ func TestEveryRouteEnforcesTokensRolesAndAccounts(t *testing.T) {
 			require.Equal(t, http.StatusUnauthorized, s.Do(r.Method, path, "", body).Status, "no token")
 			require.Equal(t, http.StatusUnauthorized, s.Do(r.Method, path, "rdk_forged", body).Status, "forged token")
 
+			// A channel key opens its channel's inbound routes only.
+			keyed := s.Do(r.Method, path, channelKey, body)
+			if r.Auth == "channel" {
+				require.NotContains(t, []int{401, 403, 404, 500}, keyed.Status, "the channel's key on its inbound route: %s", keyed.Body)
+			} else {
+				require.Equal(t, http.StatusUnauthorized, keyed.Status, "a channel key elsewhere: %s", keyed.Body)
+			}
+
 			agent := s.Do(r.Method, path, a.agent, body)
 			switch {
-			case r.Auth == "admin":
+			case r.Auth == "admin" || r.Auth == "channel":
 				require.Equal(t, http.StatusForbidden, agent.Status, "agent on an admin route: %s", agent.Body)
 			case r.Method == http.MethodPut && strings.HasSuffix(r.Path, "/availability"):
 				// the fixture's user is the agent itself: allowed, but another user's is not

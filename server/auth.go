@@ -37,17 +37,24 @@ func (s *Server) authenticate(c *gin.Context) {
 		writeProblem(c, http.StatusUnauthorized, "an Authorization: Bearer <token> header is required")
 		return
 	}
+	if s.setPrincipal(c, token) {
+		c.Next()
+	}
+}
+
+// setPrincipal resolves an account token to the request's principal, or answers (401 for an unknown token) and returns false.
+func (s *Server) setPrincipal(c *gin.Context, token string) bool {
 	p, err := s.store.Authenticate(c.Request.Context(), token)
 	if errors.Is(err, domain.ErrNotFound) {
 		writeProblem(c, http.StatusUnauthorized, "the token is not valid")
-		return
+		return false
 	}
 	if err != nil {
 		s.fail(c, err)
-		return
+		return false
 	}
 	c.Set(principalKey, p)
-	c.Next()
+	return true
 }
 
 // requireAdmin answers 403 to agent tokens.

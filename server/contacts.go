@@ -3,9 +3,11 @@ package server
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/domain"
 	"github.com/routedesk/routedesk/store"
 )
@@ -15,11 +17,25 @@ type contactRequest struct {
 	Email       *string        `json:"email" validate:"omitempty,email,max=320"`
 	Name        string         `json:"name" validate:"max=200"`
 	OwnerUserID *string        `json:"owner_user_id" validate:"omitempty,max=100"`
+	Phone       string         `json:"phone" validate:"max=64"`
+	Country     string         `json:"country" validate:"omitempty,iso3166_1_alpha2"`
+	Language    string         `json:"language" validate:"omitempty,bcp47_language_tag,max=35"`
+	Company     string         `json:"company" validate:"max=200"`
 	Properties  map[string]any `json:"properties"`
 }
 
-func (r contactRequest) write() store.ContactWrite {
-	return store.ContactWrite{Email: r.Email, Name: r.Name, OwnerUserID: r.OwnerUserID, Properties: r.Properties}
+// write returns what the request stores, its phone number in E.164.
+func (r contactRequest) write() (store.ContactWrite, error) {
+	w := store.ContactWrite{Email: r.Email, Name: r.Name, OwnerUserID: r.OwnerUserID, Country: strings.ToUpper(r.Country),
+		Language: r.Language, Company: r.Company, Properties: r.Properties}
+	if strings.TrimSpace(r.Phone) != "" {
+		phone, err := channels.NormalizePhone(r.Phone, r.Country)
+		if err != nil {
+			return w, domain.Invalid("phone", err.Error())
+		}
+		w.Phone = phone
+	}
+	return w, nil
 }
 
 func (s *Server) createContact(c *gin.Context) {
@@ -28,7 +44,12 @@ func (s *Server) createContact(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	ct, err := s.store.CreateContact(c.Request.Context(), principal(c).AccountID, req.write())
+	w, err := req.write()
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	ct, err := s.store.CreateContact(c.Request.Context(), principal(c).AccountID, w)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -38,7 +59,9 @@ func (s *Server) createContact(c *gin.Context) {
 
 func (s *Server) getContact(c *gin.Context) {
 	ct, err := s.store.Contact(c.Request.Context(), principal(c).AccountID, c.Param("id"))
-	s.respond(c, http.StatusOK, ct, err)
+	if s.liveContact(c, ct, err) {
+		c.JSON(http.StatusOK, ct)
+	}
 }
 
 func (s *Server) listContacts(c *gin.Context) {
@@ -63,16 +86,21 @@ func (s *Server) patchContact(c *gin.Context) {
 		return
 	}
 	ct, err := s.store.Contact(c.Request.Context(), p.AccountID, c.Param("id"))
-	if err != nil {
-		s.fail(c, err)
+	if !s.liveContact(c, ct, err) {
 		return
 	}
-	req := contactRequest{Email: ct.Email, Name: ct.Name, OwnerUserID: ct.OwnerUserID, Properties: ct.Properties}
+	req := contactRequest{Email: ct.Email, Name: ct.Name, OwnerUserID: ct.OwnerUserID, Phone: ct.Phone, Country: ct.Country,
+		Language: ct.Language, Company: ct.Company, Properties: ct.Properties}
 	if err := mergeInto(&req, patch, ""); err != nil {
 		s.fail(c, err)
 		return
 	}
-	updated, err := s.store.UpdateContact(c.Request.Context(), p.AccountID, ct.ID, req.write())
+	w, err := req.write()
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	updated, err := s.store.UpdateContact(c.Request.Context(), p.AccountID, ct.ID, w)
 	if err != nil {
 		s.fail(c, err)
 		return

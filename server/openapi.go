@@ -76,6 +76,8 @@ func buildOpenAPI(routes []route) map[string]any {
 			errorStatuses = append(errorStatuses, 401, 403)
 		case authAny, authBootstrap:
 			errorStatuses = append(errorStatuses, 401)
+		case authChannel:
+			errorStatuses = append(errorStatuses, 401, 403)
 		}
 		if strings.Contains(r.path, ":") {
 			errorStatuses = append(errorStatuses, 404)

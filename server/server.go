@@ -61,6 +61,9 @@ type Config struct {
 	CodecOrigins []string
 	// CodecLoopback (dev) admits codec requests without a token straight from a loopback address.
 	CodecLoopback bool
+	// TrustedProxies are the proxies (IPs or CIDRs) whose X-Forwarded-For names the client, for logs and
+	// per-IP limits (the public forms'); none: the client is the connection's peer.
+	TrustedProxies []string
 }
 
 // Server serves the HTTP API.
@@ -105,6 +108,10 @@ func New(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, reg pr
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
 	e.RedirectTrailingSlash = false // "/v1/users/" is a 404 problem, not a text/html redirect
+	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		log.Error("ROUTEDESK_TRUSTED_PROXIES is invalid; trusting no proxy", "error", err)
+		_ = e.SetTrustedProxies(nil)
+	}
 	e.Use(s.recoverer, s.observe, limitHeaders, checkParams, s.limitBody)
 	e.NoRoute(func(c *gin.Context) { writeProblem(c, http.StatusNotFound, "no such route: "+c.Request.URL.Path) })
 	e.NoMethod(func(c *gin.Context) {
@@ -119,6 +126,8 @@ func New(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, reg pr
 			handlers = append(handlers, s.authenticate, requireAdmin)
 		case r.auth == authAny:
 			handlers = append(handlers, s.authenticate)
+		case r.auth == authChannel:
+			handlers = append(handlers, s.authenticateChannel)
 		}
 		handlers = append(handlers, r.handler)
 		e.Handle(r.method, r.path, handlers...)
@@ -208,7 +217,8 @@ func openAPIPath(p string) string {
 }
 
 // Route is a registered method and path (gin syntax) and who may call it:
-// "" (anyone), "bootstrap", "any" (admin or agent token) or "admin".
+// "" (anyone), "bootstrap", "any" (admin or agent token), "admin" or "channel"
+// (a key of the channel, an admin token, or the channel's signature).
 type Route struct{ Method, Path, Auth string }
 
 // Routes lists every route the engine serves.

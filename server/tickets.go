@@ -22,7 +22,13 @@ func (s *Server) listTickets(c *gin.Context) {
 	}
 	f := store.TicketFilter{
 		Status: c.Query("status"), ChannelID: c.Query("channel_id"), AssigneeID: c.Query("assignee_id"),
-		RoutingState: c.Query("routing_state"), ContactID: c.Query("contact_id"),
+		RoutingState: c.Query("routing_state"), ContactID: c.Query("contact_id"), Source: c.Query("source"),
+	}
+	switch f.Source {
+	case "", "channel", "api", "import", "integration":
+	default:
+		s.fail(c, domain.Invalid("source", "must be one of: channel, api, import, integration"))
+		return
 	}
 	switch f.RoutingState {
 	case "", domain.RoutingRouting, domain.RoutingWaitingForAgent, domain.RoutingAssigned, domain.RoutingUnassigned:

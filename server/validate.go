@@ -85,6 +85,10 @@ func fieldMessage(fe validator.FieldError) string {
 		return "must be a phone number in E.164 form, e.g. +46701234567"
 	case "url", "http_url":
 		return "must be a URL"
+	case "iso3166_1_alpha2":
+		return "must be a two-letter ISO 3166 country code, e.g. SE"
+	case "bcp47_language_tag":
+		return "must be a BCP 47 language tag, e.g. sv or en-GB"
 	}
 	return "fails the " + fe.Tag() + " check"
 }

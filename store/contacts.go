@@ -20,6 +20,8 @@ const (
 	// IdentityChannelUser is a visitor id that only means something on one channel;
 	// its value is "<channel id>:<external user id>".
 	IdentityChannelUser = "channel_user"
+	// IdentityPhone is a phone number in E.164 form, in any channel (calls, forms).
+	IdentityPhone = "phone"
 )
 
 // ResolvedContact is the contact an inbound message belongs to.
@@ -37,6 +39,9 @@ func identitiesOf(channelID string, a domain.Author) []identity {
 	}
 	if a.ExternalUserID != "" {
 		ids = append(ids, identity{IdentityChannelUser, channelID + ":" + a.ExternalUserID})
+	}
+	if a.Phone != "" {
+		ids = append(ids, identity{IdentityPhone, a.Phone})
 	}
 	return ids
 }
@@ -68,8 +73,8 @@ func (s *Store) UpsertContact(ctx context.Context, accountID, channelID string, 
 				email = sql.NullString{String: strings.TrimSpace(a.Email), Valid: true}
 			}
 			if _, err := tx.ExecContext(ctx,
-				`INSERT INTO contacts (id, account_id, email, name) VALUES ($1, $2, $3, $4)`,
-				contactID, accountID, email, a.Name); err != nil {
+				`INSERT INTO contacts (id, account_id, email, name, phone) VALUES ($1, $2, $3, $4, $5)`,
+				contactID, accountID, email, a.Name, a.Phone); err != nil {
 				return fmt.Errorf("insert contact: %w", err)
 			}
 			out.IsNew = true
@@ -122,13 +127,17 @@ func findContact(ctx context.Context, tx *sqlx.Tx, accountID string, ids []ident
 	return "", nil
 }
 
-const contactColumns = `id, email, name, owner_user_id, properties, consent, created_at, updated_at`
+const contactColumns = `id, email, name, owner_user_id, phone, country, language, company, properties, consent, created_at, updated_at`
 
 type contactRow struct {
 	ID          string          `db:"id"`
 	Email       sql.NullString  `db:"email"`
 	Name        string          `db:"name"`
 	OwnerUserID sql.NullString  `db:"owner_user_id"`
+	Phone       string          `db:"phone"`
+	Country     string          `db:"country"`
+	Language    string          `db:"language"`
+	Company     string          `db:"company"`
 	Properties  json.RawMessage `db:"properties"`
 	Consent     []byte          `db:"consent"`
 	CreatedAt   time.Time       `db:"created_at"`
@@ -137,7 +146,7 @@ type contactRow struct {
 
 func (r contactRow) contact() (domain.Contact, error) {
 	c := domain.Contact{ID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
-		Email: ptr(r.Email), OwnerUserID: ptr(r.OwnerUserID)}
+		Email: ptr(r.Email), OwnerUserID: ptr(r.OwnerUserID), Phone: r.Phone, Country: r.Country, Language: r.Language, Company: r.Company}
 	if err := json.Unmarshal(r.Properties, &c.Properties); err != nil {
 		return c, fmt.Errorf("decode properties of %s: %w", r.ID, err)
 	}
@@ -157,10 +166,11 @@ func ptr(s sql.NullString) *string {
 	return &s.String
 }
 
-// Contact returns one contact of the account.
+// Contact returns one contact of the account; a merged contact's id gives the contact it was merged into.
 func (s *Store) Contact(ctx context.Context, accountID, id string) (domain.Contact, error) {
 	var row contactRow
-	err := s.db.GetContext(ctx, &row, `SELECT `+contactColumns+` FROM contacts WHERE id = $1 AND account_id = $2`, id, accountID)
+	err := s.db.GetContext(ctx, &row, `SELECT `+contactColumns+` FROM contacts
+		WHERE id = (SELECT COALESCE(merged_into, id) FROM contacts WHERE id = $1 AND account_id = $2) AND account_id = $2`, id, accountID)
 	if err != nil {
 		return domain.Contact{}, notFound(err, "get contact")
 	}
@@ -172,6 +182,10 @@ type ContactWrite struct {
 	Email       *string
 	Name        string
 	OwnerUserID *string
+	Phone       string
+	Country     string
+	Language    string
+	Company     string
 	Properties  map[string]any
 }
 
@@ -204,8 +218,10 @@ func (s *Store) CreateContact(ctx context.Context, accountID string, c ContactWr
 	props, _ := json.Marshal(orEmpty(c.Properties))
 	var row contactRow
 	err := s.db.QueryRowxContext(ctx,
-		`INSERT INTO contacts (id, account_id, email, name, owner_user_id, properties) VALUES ($1, $2, $3, $4, $5, $6)
-		 RETURNING `+contactColumns, NewID("ct"), accountID, c.Email, c.Name, c.OwnerUserID, props).StructScan(&row)
+		`INSERT INTO contacts (id, account_id, email, name, owner_user_id, properties, phone, country, language, company)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+		 RETURNING `+contactColumns, NewID("ct"), accountID, c.Email, c.Name, c.OwnerUserID, props,
+		c.Phone, c.Country, c.Language, c.Company).StructScan(&row)
 	if err != nil {
 		return domain.Contact{}, fmt.Errorf("create contact: %w", contactEmailConflict(err))
 	}
@@ -220,8 +236,10 @@ func (s *Store) UpdateContact(ctx context.Context, accountID, id string, c Conta
 	props, _ := json.Marshal(orEmpty(c.Properties))
 	var row contactRow
 	err := s.db.QueryRowxContext(ctx,
-		`UPDATE contacts SET email = $3, name = $4, owner_user_id = $5, properties = $6, updated_at = now()
-		  WHERE id = $1 AND account_id = $2 RETURNING `+contactColumns, id, accountID, c.Email, c.Name, c.OwnerUserID, props).StructScan(&row)
+		`UPDATE contacts SET email = $3, name = $4, owner_user_id = $5, properties = $6,
+		        phone = $7, country = $8, language = $9, company = $10, updated_at = now()
+		  WHERE id = $1 AND account_id = $2 AND merged_into IS NULL RETURNING `+contactColumns, id, accountID, c.Email, c.Name, c.OwnerUserID, props,
+		c.Phone, c.Country, c.Language, c.Company).StructScan(&row)
 	if err != nil {
 		if c := contactEmailConflict(err); c != err {
 			return domain.Contact{}, fmt.Errorf("update contact: %w", c)
@@ -236,7 +254,7 @@ func (s *Store) ListContacts(ctx context.Context, accountID, email string, page 
 	var rows []contactRow
 	err := s.db.SelectContext(ctx, &rows,
 		`SELECT `+contactColumns+` FROM contacts
-		  WHERE account_id = $1 AND ($2 = '' OR lower(email) = lower($2)) AND id > $3 ORDER BY id LIMIT $4`,
+		  WHERE account_id = $1 AND merged_into IS NULL AND ($2 = '' OR lower(email) = lower($2)) AND id > $3 ORDER BY id LIMIT $4`,
 		accountID, email, page.After, page.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("list contacts: %w", err)

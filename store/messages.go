@@ -24,6 +24,11 @@ type Inbound struct {
 	Text       string
 	HTML       string
 	SentAt     time.Time
+	// Submission is stored with the message when it is a form submission.
+	Submission *domain.Submission
+	// Quiet stores the message on its conversation as delivered, without waking the workflow
+	// (a completed call when the conversation has no open ticket).
+	Quiet bool
 }
 
 // Accepted says where an inbound message was stored.
@@ -83,7 +88,19 @@ func (s *Store) AcceptInbound(ctx context.Context, in Inbound, workflowID Workfl
 			return errRaced
 		}
 		acc.MessageID, err = messageID(ctx, tx, in.ChannelID, in.ExternalID)
-		return err
+		if err != nil {
+			return err
+		}
+		if in.Quiet {
+			acc.Delivered = true
+			if _, err := tx.ExecContext(ctx, `UPDATE messages SET delivered_at = now() WHERE id = $1`, acc.MessageID); err != nil {
+				return fmt.Errorf("store quiet message: %w", err)
+			}
+		}
+		if in.Submission == nil {
+			return nil
+		}
+		return insertSubmission(ctx, tx, in, acc.MessageID)
 	})
 	if errors.Is(err, errRaced) {
 		// A concurrent delivery of the same message won; report it as the duplicate it is.
@@ -174,12 +191,25 @@ func (s *Store) UndeliveredMessages(ctx context.Context, olderThan time.Duration
 
 // Message returns one message of the account.
 func (s *Store) Message(ctx context.Context, accountID, id string) (domain.Message, error) {
-	var row messageRow
-	err := s.db.GetContext(ctx, &row, `SELECT `+messageColumns+` FROM messages WHERE id = $1 AND account_id = $2`, id, accountID)
+	var row struct {
+		messageRow
+		Submission []byte `db:"submission"`
+	}
+	err := s.db.GetContext(ctx, &row, `SELECT `+messageColumns+`, `+submissionJSON+` AS submission
+		FROM messages LEFT JOIN submissions sub ON sub.message_id = messages.id
+		WHERE messages.id = $1 AND messages.account_id = $2`, id, accountID)
 	if err != nil {
 		return domain.Message{}, notFound(err, "get message")
 	}
-	return row.message()
+	m, err := row.message()
+	if err != nil || row.Submission == nil {
+		return m, err
+	}
+	m.Submission = &domain.Submission{}
+	if err := json.Unmarshal(row.Submission, m.Submission); err != nil {
+		return m, fmt.Errorf("decode submission of %s: %w", id, err)
+	}
+	return m, nil
 }
 
 // ConversationMessages returns a page of a conversation's messages in the order they were sent.
@@ -203,7 +233,7 @@ func (s *Store) ConversationMessages(ctx context.Context, accountID, conversatio
 	return out, nil
 }
 
-const messageColumns = `id, conversation_id, channel_id, external_id, direction, author, subject, text, html, tag, status, sent_at,
+const messageColumns = `messages.id, messages.conversation_id, messages.channel_id, external_id, direction, author, subject, text, html, tag, status, sent_at,
 	COALESCE(failure_reason, '') AS failure_reason`
 
 type messageRow struct {

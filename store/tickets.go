@@ -27,6 +27,10 @@ type NewTicket struct {
 	Priority       string
 	Properties     map[string]any
 	RequiredSkills []string
+	// Source is channel ("", the default) or, for POST /v1/tickets, api, import or integration.
+	Source string
+	// RoutingState is routing ("", the default) or unassigned for a ticket nobody routes.
+	RoutingState string
 }
 
 // CreateTicket creates the ticket of a conversation. A conversation has one
@@ -43,11 +47,11 @@ func (s *Store) CreateTicket(ctx context.Context, t NewTicket) (domain.Ticket, b
 	var id string
 	err = s.db.GetContext(ctx, &id,
 		`INSERT INTO tickets (id, account_id, conversation_id, channel_id, contact_id, subject, description,
-		                      pipeline, status, priority, properties, required_skills)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+		                      pipeline, status, priority, properties, required_skills, source, routing_state)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, COALESCE(NULLIF($13, ''), 'channel'), COALESCE(NULLIF($14, ''), 'routing'))
 		 ON CONFLICT (conversation_id) DO NOTHING RETURNING id`,
 		NewID("tkt"), t.AccountID, t.ConversationID, t.ChannelID, nullable(t.ContactID), t.Subject, t.Description,
-		t.Pipeline, t.Status, t.Priority, props, skills)
+		t.Pipeline, t.Status, t.Priority, props, skills, t.Source, t.RoutingState)
 	created := err == nil
 	if errors.Is(err, sql.ErrNoRows) {
 		err = s.db.GetContext(ctx, &id, `SELECT id FROM tickets WHERE conversation_id = $1 AND account_id = $2`,
@@ -100,7 +104,7 @@ func (s *Store) SetRoutingState(ctx context.Context, accountID, ticketID, state 
 
 const ticketSelect = `SELECT t.id, t.conversation_id, c.workflow_id, t.channel_id, ch.type AS channel_type, t.contact_id,
        t.subject, t.description, t.pipeline, t.status, t.priority, t.properties, t.required_skills,
-       t.assignee_user_id, t.assignee_team_id, t.routing_state, t.reply_window, t.created_at, t.updated_at
+       t.assignee_user_id, t.assignee_team_id, t.routing_state, t.reply_window, t.source, t.created_at, t.updated_at
   FROM tickets t
   JOIN conversations c ON c.id = t.conversation_id
   JOIN channels ch ON ch.id = t.channel_id`
@@ -123,6 +127,7 @@ type ticketRow struct {
 	AssigneeTeamID sql.NullString  `db:"assignee_team_id"`
 	RoutingState   string          `db:"routing_state"`
 	ReplyWindow    json.RawMessage `db:"reply_window"`
+	Source         string          `db:"source"`
 	CreatedAt      time.Time       `db:"created_at"`
 	UpdatedAt      time.Time       `db:"updated_at"`
 }
@@ -133,7 +138,7 @@ func (r ticketRow) ticket() (domain.Ticket, error) {
 		ChannelType: r.ChannelType, ContactID: ptr(r.ContactID), Subject: r.Subject, Description: r.Description,
 		Pipeline: r.Pipeline, Status: r.Status, Priority: r.Priority, RequiredSkills: []string(r.RequiredSkills),
 		Assignee:     domain.Assignee{UserID: ptr(r.AssigneeUserID), TeamID: ptr(r.AssigneeTeamID)},
-		RoutingState: r.RoutingState, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		RoutingState: r.RoutingState, Source: r.Source, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}
 	if t.RequiredSkills == nil {
 		t.RequiredSkills = []string{}
@@ -164,6 +169,7 @@ type TicketFilter struct {
 	AssigneeID   string
 	RoutingState string
 	ContactID    string
+	Source       string
 }
 
 // ListTickets returns a page of the account's tickets, newest first, before the cursor id.
@@ -182,6 +188,7 @@ func (s *Store) ListTickets(ctx context.Context, accountID string, f TicketFilte
 	add("t.assignee_user_id = $%d", f.AssigneeID)
 	add("t.routing_state = $%d", f.RoutingState)
 	add("t.contact_id = $%d", f.ContactID)
+	add("t.source = $%d", f.Source)
 	add("t.id < $%d", page.After)
 	args = append(args, page.Limit)
 	q := fmt.Sprintf("%s WHERE %s ORDER BY t.id DESC LIMIT $%d", ticketSelect, strings.Join(where, " AND "), len(args))

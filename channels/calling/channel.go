@@ -30,9 +30,6 @@ func (*Channel) TierRequired() string { return domain.TierProfessional }
 // Traits returns no reply window.
 func (*Channel) Traits() traits.Traits { return traits.Traits{} }
 
-// Routes registers nothing yet: calls arrive through the generic messages endpoint.
-func (*Channel) Routes(channels.Router, channels.Host) {}
-
 // Send keeps the reply queued: there is no outbound call or SMS sender.
 func (*Channel) Send(context.Context, channels.Reply) (channels.Sent, error) {
 	return channels.Sent{Queued: true}, nil

@@ -9,6 +9,7 @@ import (
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/channels/traits"
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/store"
 )
 
 // Type is the custom channel type.
@@ -19,7 +20,14 @@ const DefaultTimeout = 10 * time.Second
 
 // Channel is the custom app channel.
 type Channel struct {
-	http *http.Client
+	http  *http.Client
+	store *store.Store
+}
+
+// WithStore lets replies carry their conversation's thread_id (read from st); nil leaves thread_id out.
+func (c *Channel) WithStore(st *store.Store) *Channel {
+	c.store = st
+	return c
 }
 
 // New returns the custom channel posting replies with client; nil means a client with DefaultTimeout.
@@ -41,6 +49,3 @@ func (*Channel) TierRequired() string { return domain.TierProfessional }
 
 // Traits returns no reply window.
 func (*Channel) Traits() traits.Traits { return traits.Traits{} }
-
-// Routes registers nothing yet: apps post through the generic messages endpoint.
-func (*Channel) Routes(channels.Router, channels.Host) {}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/routedesk/routedesk/channels"
@@ -17,13 +18,19 @@ import (
 
 // payload is what a custom channel's outbound_url receives.
 type payload struct {
-	MessageID      string    `json:"message_id"`
-	ConversationID string    `json:"conversation_id"`
-	TicketID       string    `json:"ticket_id"`
-	AuthorUserID   string    `json:"author_user_id,omitempty"`
-	Text           string    `json:"text"`
-	HTML           string    `json:"html,omitempty"`
-	SentAt         time.Time `json:"sent_at"`
+	MessageID      string `json:"message_id"`
+	ConversationID string `json:"conversation_id"`
+	// ThreadID is the thread_id the app gave the conversation's messages ("" when it gave none).
+	ThreadID string `json:"thread_id"`
+	// ExternalUserID is the recipient as the app knows them (from.external_user_id of their messages).
+	ExternalUserID string `json:"external_user_id"`
+	// Email is the recipient's email address, when known.
+	Email        string    `json:"email,omitempty"`
+	TicketID     string    `json:"ticket_id"`
+	AuthorUserID string    `json:"author_user_id,omitempty"`
+	Text         string    `json:"text"`
+	HTML         string    `json:"html,omitempty"`
+	SentAt       time.Time `json:"sent_at"`
 }
 
 // Send POSTs the reply to the app's outbound_url, signed with
@@ -38,7 +45,12 @@ func (c *Channel) Send(ctx context.Context, r channels.Reply) (channels.Sent, er
 	if cfg.OutboundURL == "" {
 		return channels.Sent{}, nil // the app polls the API for replies
 	}
-	body, err := json.Marshal(payload{MessageID: r.MessageID, ConversationID: r.ConversationID, TicketID: r.TicketID,
+	thread, err := c.threadID(ctx, r)
+	if err != nil {
+		return channels.Sent{}, err // retried: the store is the system of record
+	}
+	body, err := json.Marshal(payload{MessageID: r.MessageID, ConversationID: r.ConversationID, ThreadID: thread,
+		ExternalUserID: r.Customer.ExternalUserID, Email: r.Customer.Email, TicketID: r.TicketID,
 		AuthorUserID: r.AuthorUserID, Text: r.Text, HTML: r.HTML, SentAt: r.SentAt})
 	if err != nil {
 		return channels.Sent{}, channels.Reject("encode the reply: "+err.Error(), err)
@@ -59,13 +71,32 @@ func (c *Channel) Send(ctx context.Context, r channels.Reply) (channels.Sent, er
 		return channels.Sent{}, fmt.Errorf("post reply to %s: %w", cfg.AppName, err)
 	}
 	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
 	switch {
 	case resp.StatusCode < 300:
 		return channels.Sent{}, nil
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 		return channels.Sent{}, fmt.Errorf("post reply to %s: %s", cfg.AppName, resp.Status) // retried with backoff
 	default:
-		return channels.Sent{}, channels.Reject(fmt.Sprintf("%s refused the reply: %s", cfg.AppName, resp.Status), nil)
+		reason := fmt.Sprintf("%s refused the reply: %s", cfg.AppName, resp.Status)
+		if text := strings.TrimSpace(strings.ToValidUTF8(string(answer), "")); text != "" {
+			reason += ": " + text
+		}
+		return channels.Sent{}, channels.Reject(reason, nil)
 	}
+}
+
+// threadID is the thread_id the app gave the reply's conversation, "" when it gave none.
+func (c *Channel) threadID(ctx context.Context, r channels.Reply) (string, error) {
+	if c.store == nil {
+		return "", nil
+	}
+	key, err := c.store.ConversationThread(ctx, r.AccountID, r.ConversationID)
+	if err != nil {
+		return "", fmt.Errorf("thread of the reply: %w", err)
+	}
+	if id, ok := strings.CutPrefix(key, "t:"); ok {
+		return id, nil
+	}
+	return "", nil
 }

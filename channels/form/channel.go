@@ -12,7 +12,9 @@ import (
 const Type channels.Type = "form"
 
 // Channel is the web form channel.
-type Channel struct{}
+type Channel struct {
+	limits limiters // the public form's per-IP rate limits
+}
 
 // New returns the form channel.
 func New() *Channel { return &Channel{} }
@@ -28,9 +30,6 @@ func (*Channel) TierRequired() string { return "" }
 
 // Traits returns no reply window.
 func (*Channel) Traits() traits.Traits { return traits.Traits{} }
-
-// Routes registers nothing yet: submissions arrive through the generic messages endpoint.
-func (*Channel) Routes(channels.Router, channels.Host) {}
 
 // Send keeps the reply queued: a form has no way to answer yet (replies go out by email once that channel sends).
 func (*Channel) Send(context.Context, channels.Reply) (channels.Sent, error) {

@@ -13,7 +13,24 @@ type Config struct {
 	FormID string `json:"form_id" validate:"required,max=200,no_space"`
 	// Fields describe the form's inputs; names are unique.
 	Fields []FormField `json:"fields" validate:"max=100,dive"`
+	// SubjectField names the field whose value is the ticket's subject ("": the form's name and first line).
+	SubjectField string `json:"subject_field,omitempty" validate:"omitempty,max=64,identifier"`
+	// DescriptionField names the field whose value is the ticket's description ("": every visible field).
+	DescriptionField string `json:"description_field,omitempty" validate:"omitempty,max=64,identifier"`
+	// Public lets websites post to POST /forms/{channel id} without a key.
+	Public bool `json:"public,omitempty"`
+	// RedirectURL is where a plain HTML form post is sent on (303) after it was stored.
+	RedirectURL string `json:"redirect_url,omitempty" validate:"omitempty,max=2048,outbound_url"`
+	// AllowedOrigins are the site origins (https://www.example.com) whose pages may post the public form with JSON (CORS).
+	AllowedOrigins []string `json:"allowed_origins,omitempty" validate:"max=50,dive,max=200,outbound_url"`
+	// HoneypotField names an input people leave empty; a submission that fills it is answered as usual and dropped.
+	HoneypotField string `json:"honeypot_field,omitempty" validate:"omitempty,max=64,identifier"`
+	// RateLimitPerMinute bounds the public form's submissions per client IP (default DefaultRateLimit).
+	RateLimitPerMinute int `json:"rate_limit_per_minute,omitempty" validate:"min=0,max=10000"`
 }
+
+// DefaultRateLimit is the public form's default submissions per minute per client IP.
+const DefaultRateLimit = 10
 
 // FormField is one input of a form.
 type FormField struct {
@@ -27,6 +44,8 @@ type FormField struct {
 	Required bool `json:"required,omitempty"`
 	// Hidden keeps the field out of the ticket's message view (still on the contact timeline).
 	Hidden bool `json:"hidden,omitempty"`
+	// Options are the values a select field accepts (none: any value).
+	Options []string `json:"options,omitempty" validate:"max=200,dive,max=200"`
 }
 
 // Type returns Type.
@@ -42,6 +61,19 @@ func (f *Config) ApplyDefaults() {
 			f.Fields[i].Type = "text"
 		}
 	}
+	if f.RateLimitPerMinute == 0 {
+		f.RateLimitPerMinute = DefaultRateLimit
+	}
+}
+
+// field returns the form's field of name.
+func (f *Config) field(name string) (FormField, bool) {
+	for _, fl := range f.Fields {
+		if fl.Name == name {
+			return fl, true
+		}
+	}
+	return FormField{}, false
 }
 
 // Check reports the rules struct tags cannot express.
@@ -58,6 +90,14 @@ func (f *Config) Check() []domain.FieldError {
 			continue
 		}
 		seen[field.Name] = i
+	}
+	for _, named := range []struct{ path, name string }{{"config.subject_field", f.SubjectField}, {"config.description_field", f.DescriptionField}} {
+		if _, ok := seen[named.name]; named.name != "" && !ok {
+			errs = append(errs, domain.FieldError{Field: named.path, Message: fmt.Sprintf("names no field of the form: %q", named.name)})
+		}
+	}
+	if _, ok := seen[f.HoneypotField]; f.HoneypotField != "" && ok {
+		errs = append(errs, domain.FieldError{Field: "config.honeypot_field", Message: "must not be one of the form's fields: people leave the honeypot empty"})
 	}
 	return errs
 }

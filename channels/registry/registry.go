@@ -44,7 +44,7 @@ func builtin(d Deps) []channels.Channel {
 		form.New(),
 		whatsapp.New(d.Graph),
 		calling.New(),
-		custom.New(d.HTTP),
+		custom.New(d.HTTP).WithStore(d.Store),
 	}
 }
 

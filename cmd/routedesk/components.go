@@ -209,6 +209,7 @@ func serveAPI(ctx context.Context, cfg *config, st *store.Store, tc client.Clien
 		OpenWindow: cfg.TestOpenWindow, HumanAgentWindow: cfg.TestHumanWindow, Graph: graph.New(cfg.GraphAPIURL),
 		RedriveMaxAttempts: cfg.RedriveAttempts,
 		TemporalUI:         temporalUINamespace(cfg),
+		TrustedProxies:     splitList(cfg.TrustedProxies),
 	}, log, tel.registry, tel.registry)
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {

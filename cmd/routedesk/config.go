@@ -30,6 +30,7 @@ type config struct {
 	DevTemporalPort   int
 	DevUIPort         int
 	TemporalUIURL     string
+	TrustedProxies    string
 	BootstrapToken    string
 	DevToken          string
 	SecretKey         string
@@ -81,6 +82,7 @@ func bind(fs *flag.FlagSet, cfg *config) {
 	str(&cfg.DatabaseURL, "DATABASE_URL", "database-url", "postgres://postgres@127.0.0.1:5432/routedesk?sslmode=disable", "PostgreSQL URL; the database is created if missing")
 	str(&cfg.TemporalAddress, "TEMPORAL_ADDRESS", "temporal-address", "", "Temporal frontend host:port; empty: dev starts an embedded server, server/worker use 127.0.0.1:7233")
 	str(&cfg.TemporalNamespace, "TEMPORAL_NAMESPACE", "temporal-namespace", "default", "Temporal namespace")
+	str(&cfg.TrustedProxies, "ROUTEDESK_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated IPs or CIDRs of the reverse proxies whose X-Forwarded-For names the client (per-IP limits of public forms); empty: the peer is the client")
 	str(&cfg.TemporalUIURL, "ROUTEDESK_TEMPORAL_UI_URL", "temporal-ui-url", "", "Temporal Web UI base URL the console links workflows to; dev: its embedded UI")
 	str(&cfg.TemporalTLSCert, "TEMPORAL_TLS_CERT", "temporal-tls-cert", "", "client certificate file (mTLS)")
 	str(&cfg.TemporalTLSKey, "TEMPORAL_TLS_KEY", "temporal-tls-key", "", "client key file (mTLS)")
@@ -152,6 +154,17 @@ func codecOrigins(cfg *config) []string {
 	for _, o := range strings.Split(cfg.CodecOrigins, ",") {
 		if o = strings.TrimRight(strings.TrimSpace(o), "/"); o != "" {
 			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// splitList splits a comma-separated setting into its trimmed, non-empty entries.
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
 		}
 	}
 	return out
