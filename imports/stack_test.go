@@ -47,6 +47,9 @@ const importLimit = 3 << 20
 
 func newStack(t *testing.T) *stack {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("needs PostgreSQL and an embedded Temporal server")
+	}
 	st := testenv.Store(t)
 	srv := testenv.Temporal(t)
 	tc, err := client.Dial(client.Options{HostPort: srv.FrontendAddress(), Namespace: srv.Namespace(),
