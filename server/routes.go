@@ -24,6 +24,8 @@ type route struct {
 	// query lists the documented query parameters.
 	query   []string
 	handler gin.HandlerFunc
+	// maxBody raises the request body limit of the route; 0 keeps the server's.
+	maxBody int64
 }
 
 // routes is the whole API surface; New registers it and openAPI documents it.

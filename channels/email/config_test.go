@@ -9,7 +9,7 @@ import (
 )
 
 func TestDecodeEmail(t *testing.T) {
-	channeltest.RunDecodeCases(t, New(), []channeltest.DecodeCase{
+	channeltest.RunDecodeCases(t, New(nil, nil, Settings{}), []channeltest.DecodeCase{
 		{Name: "minimal", Raw: `{"address":"support@example.com"}`},
 		{Name: "full", Raw: `{"address":"support@example.com","provider":"gmail","from_name_mode":"agent_and_company",
 			"company_name":"Acme","signature":{"format":"html","body":"<p>{{full_name}}, {{ first_name }} {{last_name}}</p>"},
@@ -64,16 +64,16 @@ func TestDecodeEmail(t *testing.T) {
 }
 
 func TestEmailDefaults(t *testing.T) {
-	e := channeltest.MustDecode(t, New(), `{"address":"Support@Example.com","signature":{"body":"-- {{full_name}}"}}`).(*Config)
+	e := channeltest.MustDecode(t, New(nil, nil, Settings{}), `{"address":"Support@Example.com","signature":{"body":"-- {{full_name}}"}}`).(*Config)
 	require.Equal(t, ProviderOther, e.Provider)
 	require.NotNil(t, e.OriginalSenderForForwards)
 	require.True(t, *e.OriginalSenderForForwards)
 	require.True(t, e.ForwardsUseOriginalSender())
 	require.Equal(t, "text", e.Signature.Format)
 
-	e = channeltest.MustDecode(t, New(), `{"address":"a@example.com","original_sender_for_forwards":false}`).(*Config)
+	e = channeltest.MustDecode(t, New(nil, nil, Settings{}), `{"address":"a@example.com","original_sender_for_forwards":false}`).(*Config)
 	require.False(t, e.ForwardsUseOriginalSender())
-	e = channeltest.MustDecode(t, New(), `{"address":"a@example.com","original_sender_for_forwards":null}`).(*Config)
+	e = channeltest.MustDecode(t, New(nil, nil, Settings{}), `{"address":"a@example.com","original_sender_for_forwards":null}`).(*Config)
 	require.True(t, e.ForwardsUseOriginalSender())
 }
 

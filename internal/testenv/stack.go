@@ -17,6 +17,7 @@ import (
 
 	"github.com/routedesk/routedesk/activities"
 	"github.com/routedesk/routedesk/channels"
+	"github.com/routedesk/routedesk/channels/email"
 	"github.com/routedesk/routedesk/channels/meta/graph"
 	"github.com/routedesk/routedesk/channels/registry"
 	"github.com/routedesk/routedesk/devtemporal"
@@ -93,6 +94,12 @@ type Option func(*stackOptions)
 
 type stackOptions struct {
 	extra []channels.Channel
+	email email.Settings
+}
+
+// WithEmail gives the stack's email channel these settings (an SMTP listener, IMAP pollers); Stack.Listen runs them.
+func WithEmail(s email.Settings) Option {
+	return func(o *stackOptions) { o.email = s }
 }
 
 // WithChannels registers channels beyond the built-in ones (a test's own channel type) with the API and the worker.
@@ -128,7 +135,7 @@ func NewStack(t testing.TB, opts ...Option) *Stack {
 		t.Fatal(err)
 	}
 	graphFake := NewGraphFake(t)
-	chans, err := registry.New(registry.Deps{Store: st, Graph: graph.New(graphFake.URL), Log: log}).With(o.extra...)
+	chans, err := registry.New(registry.Deps{Store: st, Graph: graph.New(graphFake.URL), Log: log, Email: o.email}).With(o.extra...)
 	if err != nil {
 		t.Fatal(err)
 	}
