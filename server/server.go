@@ -14,7 +14,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 
-	"github.com/routedesk/routedesk/channels/email"
 	"github.com/routedesk/routedesk/channels/meta/graph"
 	"github.com/routedesk/routedesk/channels/registry"
 	"github.com/routedesk/routedesk/rules"
@@ -48,7 +47,7 @@ type Config struct {
 	RedriveBackoff    time.Duration
 	RedriveMaxBackoff time.Duration
 	// Email are the team email settings (SMTP listener, IMAP pollers) of the built-in channels; unused when Channels is set.
-	Email email.Settings
+	Email registry.EmailSettings
 	// TemporalUI is the Temporal Web UI's namespace URL the console links workflows to; empty: no links.
 	TemporalUI string
 }

@@ -34,8 +34,11 @@ type Deps struct {
 	// Log receives what channels cannot report otherwise (a greeting that did not sync); nil discards it.
 	Log *slog.Logger
 	// Email are the server-wide team email settings (SMTP listener, IMAP pollers).
-	Email email.Settings
+	Email EmailSettings
 }
+
+// EmailSettings are the team email channel's server-wide settings: the SMTP listener and the IMAP pollers.
+type EmailSettings = email.Settings
 
 // builtin lists routedesk's channels, one line each, in the API's order.
 func builtin(d Deps) []channels.Channel {

@@ -4,13 +4,13 @@ import (
 	"crypto/tls"
 	"fmt"
 
-	"github.com/routedesk/routedesk/channels/email"
+	"github.com/routedesk/routedesk/channels/registry"
 )
 
 // teamEmail is the team email settings of the server: the SMTP listener (with
 // STARTTLS when a certificate is configured) and the IMAP pollers.
-func teamEmail(cfg *config) (email.Settings, error) {
-	s := email.Settings{SMTPAddr: cfg.SMTPAddr, SMTPMaxBytes: cfg.SMTPMaxBytes, IMAP: true}
+func teamEmail(cfg *config) (registry.EmailSettings, error) {
+	s := registry.EmailSettings{SMTPAddr: cfg.SMTPAddr, SMTPMaxBytes: cfg.SMTPMaxBytes, IMAP: true}
 	if s.SMTPAddr == "off" {
 		s.SMTPAddr = ""
 	}

@@ -17,7 +17,6 @@ import (
 
 	"github.com/routedesk/routedesk/activities"
 	"github.com/routedesk/routedesk/channels"
-	"github.com/routedesk/routedesk/channels/email"
 	"github.com/routedesk/routedesk/channels/meta/graph"
 	"github.com/routedesk/routedesk/channels/registry"
 	"github.com/routedesk/routedesk/devtemporal"
@@ -94,11 +93,11 @@ type Option func(*stackOptions)
 
 type stackOptions struct {
 	extra []channels.Channel
-	email email.Settings
+	email registry.EmailSettings
 }
 
 // WithEmail gives the stack's email channel these settings (an SMTP listener, IMAP pollers); Stack.Listen runs them.
-func WithEmail(s email.Settings) Option {
+func WithEmail(s registry.EmailSettings) Option {
 	return func(o *stackOptions) { o.email = s }
 }
 
