@@ -1,4 +1,4 @@
-package email_test
+package emailtest_test
 
 import (
 	"bytes"
@@ -127,7 +127,7 @@ func (d *desk) messages(t *testing.T, ticketID string) []domain.Message {
 
 func corpus(t *testing.T, name string) string {
 	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
+	b, err := os.ReadFile("../testdata/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}
