@@ -145,12 +145,21 @@ type Attachment struct {
 
 // SaveEmailMessage stores an inbound mail's metadata and attachments once (a repeat is a no-op).
 func (s *Store) SaveEmailMessage(ctx context.Context, accountID string, meta EmailMeta, atts []Attachment) error {
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx,
+	insertMeta := func(ctx context.Context, q sqlx.ExecerContext) (sql.Result, error) {
+		return q.ExecContext(ctx,
 			`INSERT INTO email_messages (message_id, channel_id, kind, source, forwarder_email, forwarder_name, quoted_text, mail_from)
 			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (message_id) DO NOTHING`,
 			meta.MessageID, meta.ChannelID, meta.Kind, meta.Source, meta.ForwarderEmail, meta.ForwarderName,
 			clipText(meta.QuotedText), meta.MailFrom)
+	}
+	if len(atts) == 0 { // one statement: no transaction needed
+		if _, err := insertMeta(ctx, s.db); err != nil {
+			return fmt.Errorf("save email message %s: %w", meta.MessageID, err)
+		}
+		return nil
+	}
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := insertMeta(ctx, tx)
 		if err != nil {
 			return fmt.Errorf("insert email message: %w", err)
 		}

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
+	"time"
 
 	"github.com/emersion/go-smtp"
 
@@ -15,6 +18,49 @@ import (
 type inbox struct {
 	c *Channel
 	h channels.Host
+
+	mu    sync.Mutex
+	cache map[string]cachedChannel
+}
+
+// channelCacheTTL is how long the listener reuses a channel and its decoded
+// configuration: a change or a disconnection applies to mail within this long.
+const channelCacheTTL = 5 * time.Second
+
+// cachedChannel is a channel and its configuration as read at some time.
+type cachedChannel struct {
+	ch  domain.Channel
+	cfg *Config
+	at  time.Time
+}
+
+// channel returns the channel id and its configuration, read at most channelCacheTTL ago.
+func (b *inbox) channel(ctx context.Context, id string) (domain.Channel, *Config, error) {
+	b.mu.Lock()
+	c, ok := b.cache[id]
+	b.mu.Unlock()
+	if ok && time.Since(c.at) < channelCacheTTL {
+		return c.ch, c.cfg, nil
+	}
+	ch, err := b.c.store.ChannelByID(ctx, id)
+	if err != nil {
+		return ch, nil, err
+	}
+	raw, err := b.h.Config(ctx, ch)
+	if err != nil {
+		return ch, nil, err
+	}
+	cfg, ok := raw.(*Config)
+	if !ok {
+		return ch, nil, fmt.Errorf("email channel %s decoded as %T", ch.ID, raw)
+	}
+	b.mu.Lock()
+	if b.cache == nil || len(b.cache) > 10000 {
+		b.cache = map[string]cachedChannel{}
+	}
+	b.cache[id] = cachedChannel{ch: ch, cfg: cfg, at: time.Now()}
+	b.mu.Unlock()
+	return ch, cfg, nil
 }
 
 var errUnparseable = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0},
@@ -32,8 +78,12 @@ func (b *inbox) ChannelsFor(ctx context.Context, address string) ([]string, erro
 	if !ok {
 		return nil, nil
 	}
+	candidates := []string{local + "@" + domainPart}
+	if !strings.EqualFold(candidates[0], address) {
+		candidates = append(candidates, address) // a team address that itself holds a '+'
+	}
 	var ids []string
-	for _, candidate := range []string{local + "@" + domainPart, address} {
+	for _, candidate := range candidates {
 		chans, err := b.c.store.EmailChannelsByAddress(ctx, candidate)
 		if err != nil {
 			return nil, err
@@ -64,14 +114,14 @@ func (b *inbox) Store(ctx context.Context, d Delivery) error {
 		return errNoSender
 	}
 	for _, id := range d.ChannelIDs {
-		ch, err := b.c.store.ChannelByID(ctx, id)
+		ch, cfg, err := b.channel(ctx, id)
 		if err != nil {
 			return err
 		}
 		if ch.Status != domain.ChannelConnected {
 			continue // disconnected between RCPT and DATA
 		}
-		if _, err := b.c.deliverTo(ctx, b.h, ch, m, d.Raw, envelope{source: SourceSMTP, mailFrom: d.MailFrom}); err != nil {
+		if _, err := b.c.deliver(ctx, b.h, ch, cfg, m, d.Raw, envelope{source: SourceSMTP, mailFrom: d.MailFrom}); err != nil {
 			return err
 		}
 	}
