@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -494,5 +496,97 @@ func TestAttachmentsServed(t *testing.T) {
 	_, other := d.Account("Other", "starter")
 	if r := d.Do(http.MethodGet, "/v1/messages/"+msgID+"/attachments/0", other, nil); r.Status != http.StatusNotFound {
 		t.Fatalf("another account: %d", r.Status)
+	}
+}
+
+// relay is an SMTP server whose first answers to RCPT are the given codes (0: accept), then accepts.
+type relay struct {
+	mu       sync.Mutex
+	answers  []int
+	attempts int
+	got      int
+}
+
+func startRelay(t *testing.T, answers ...int) (*relay, string) {
+	t.Helper()
+	r := &relay{answers: answers}
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &relaySession{r: r}, nil }))
+	srv.Domain = "localhost"
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return r, ln.Addr().String()
+}
+
+type relaySession struct{ r *relay }
+
+func (s *relaySession) Reset()                               {}
+func (s *relaySession) Logout() error                        { return nil }
+func (s *relaySession) Mail(string, *smtp.MailOptions) error { return nil }
+func (s *relaySession) Data(r io.Reader) error {
+	_, _ = io.Copy(io.Discard, r)
+	s.r.mu.Lock()
+	s.r.got++
+	s.r.mu.Unlock()
+	return nil
+}
+func (s *relaySession) Rcpt(string, *smtp.RcptOptions) error {
+	s.r.mu.Lock()
+	defer s.r.mu.Unlock()
+	s.r.attempts++
+	if len(s.r.answers) == 0 || s.r.answers[0] == 0 {
+		return nil
+	}
+	code := s.r.answers[0]
+	s.r.answers = s.r.answers[1:]
+	return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{code / 100, 1, 1}, Message: fmt.Sprintf("mailbox says %d", code)}
+}
+
+// TestReplySMTPFailures: a 4xx from the relay is retried until the reply is
+// sent; a 5xx ends the reply failed with the server's text, without retrying.
+func TestReplySMTPFailures(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		answers  []int
+		status   string
+		attempts int
+	}{
+		{"temporary then sent", []int{451, 0}, domain.MessageSent, 2},
+		{"permanent", []int{550}, domain.MessageFailed, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rl, addr := startRelay(t, tc.answers...)
+			host, port := splitHostPort(t, addr)
+			d := newDesk(t, email.Settings{}, map[string]any{"smtp": map[string]any{"host": host, "port": port, "tls": "none"}})
+			r := d.postRaw(t, firstMail)
+			tk := d.ticketOf(t, r.Map(t)["conversation_id"].(string))
+			rep := d.Do(http.MethodPost, "/v1/tickets/"+tk.ID+"/replies", d.agentToken, map[string]any{"text": "Hello"})
+			// A refusal on the first attempt is answered 502 with the server's text, as on every channel.
+			if rep.Status >= 300 && (tc.status != domain.MessageFailed || rep.Status != http.StatusBadGateway) {
+				t.Fatalf("reply: %d %s", rep.Status, rep.Body)
+			}
+			var out domain.Message
+			testenv.Eventually(t, 30*time.Second, "the reply "+tc.status, func() bool {
+				for _, m := range d.messages(t, tk.ID) {
+					if m.Direction == "outbound" && m.Status == tc.status {
+						out = m
+						return true
+					}
+				}
+				return false
+			})
+			time.Sleep(time.Second)
+			rl.mu.Lock()
+			defer rl.mu.Unlock()
+			if rl.attempts != tc.attempts {
+				t.Fatalf("%d attempts, want %d", rl.attempts, tc.attempts)
+			}
+			if tc.status == domain.MessageFailed && !strings.Contains(out.FailureReason, "mailbox says 550") {
+				t.Fatalf("failure reason %q", out.FailureReason)
+			}
+		})
 	}
 }
