@@ -231,9 +231,19 @@ func TestRawMailTicketReplyAndAnswer(t *testing.T) {
 	}
 }
 
-// TestRawMailRefusals: a wrong Content-Type is 415, an empty body 422, a non-email channel 422.
+// TestRawMailRefusals: a wrong Content-Type is 415, an empty body 422; the
+// route's own body limit (ROUTEDESK_SMTP_MAX_BYTES) replaces the API's: a mail
+// over the API's 64 KB is taken, one over the limit is 413.
 func TestRawMailRefusals(t *testing.T) {
-	d := newDesk(t, email.Settings{}, nil)
+	d := newDesk(t, email.Settings{SMTPMaxBytes: 256 << 10}, nil)
+	body := strings.Replace(firstMail, "order-1@", "big-1@", 1) + strings.Repeat("0123456789abcdef\r\n", 8<<10)
+	if r := d.postRaw(t, body); r.Status != http.StatusAccepted {
+		t.Fatalf("a 144 KB mail: %d %s", r.Status, r.Body)
+	}
+	body = strings.Replace(firstMail, "order-1@", "big-2@", 1) + strings.Repeat("0123456789abcdef\r\n", 16<<10)
+	if r := d.postRaw(t, body); r.Status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("a 288 KB mail: %d %s", r.Status, r.Body)
+	}
 	r := d.Do(http.MethodPost, "/v1/channels/"+d.channelID+"/email", d.token, map[string]string{"a": "b"})
 	if r.Status != http.StatusUnsupportedMediaType {
 		t.Fatalf("JSON body: %d %s", r.Status, r.Body)
