@@ -600,3 +600,24 @@ func TestReplySMTPFailures(t *testing.T) {
 		})
 	}
 }
+
+// TestAnswerReopensClosedTicket: the customer's answer to a closed ticket's thread reopens that ticket.
+func TestAnswerReopensClosedTicket(t *testing.T) {
+	d := newDesk(t, email.Settings{}, nil)
+	r := d.postRaw(t, firstMail)
+	tk := d.ticketOf(t, r.Map(t)["conversation_id"].(string))
+	if c := d.Do(http.MethodPatch, "/v1/tickets/"+tk.ID, d.token, map[string]any{"status": "closed"}); c.Status != http.StatusOK {
+		t.Fatalf("close: %d %s", c.Status, c.Body)
+	}
+	answer := "From: Grace Hopper <grace@example.org>\r\nTo: support@acme.test\r\nSubject: Re: Where is my order?\r\n" +
+		"Message-ID: <order-9@example.org>\r\nIn-Reply-To: <order-1@example.org>\r\n\r\nStill nothing.\r\n"
+	if r := d.postRaw(t, answer); r.Status != http.StatusAccepted || r.Map(t)["conversation_id"] != tk.ConversationID {
+		t.Fatalf("answer: %d %s", r.Status, r.Body)
+	}
+	testenv.Eventually(t, 20*time.Second, "the ticket reopened", func() bool {
+		return d.Do(http.MethodGet, "/v1/tickets/"+tk.ID, d.token, nil).Map(t)["status"] != "closed"
+	})
+	if n := len(d.tickets(t)); n != 1 {
+		t.Fatalf("%d tickets, want 1", n)
+	}
+}
