@@ -53,12 +53,14 @@ fuzz:
 ## bench: the full benchmark of issue 14 (bench/README.md): throughput, CPU, history events, load curve, waiting agents, memory; and the rules benchmarks
 bench:
 	ROUTEDESK_BENCH=1 $(GO) test ./bench/ -run TestBenchmark -v -count=1 -timeout 60m
+	ROUTEDESK_BENCH=1 $(GO) test ./bench/ -run TestEmailBenchmark -v -count=1 -timeout 20m
 	$(GO) test -run='^$$' -bench=. -benchmem ./rules/
 
 ## bench-quick: the same measurements at a small scale (about 2 minutes), ending with the key ratios
 bench-quick:
 	$(GO) test -run='^$$' -bench='Evaluate100RulesVsExprRun' -benchtime=2000x ./rules/
 	ROUTEDESK_BENCH=1 ROUTEDESK_BENCH_QUICK=1 $(GO) test ./bench/ -run TestBenchmark -v -count=1 -timeout 10m
+	ROUTEDESK_BENCH=1 ROUTEDESK_BENCH_QUICK=1 $(GO) test ./bench/ -run TestEmailBenchmark -v -count=1 -timeout 10m
 
 ## compose-check: validate docker-compose.yml on paper (no Docker engine needed): it parses with the
 ## secrets set, refuses to start without them, and the Dockerfile's Go image is go.mod's version
