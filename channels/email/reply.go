@@ -52,7 +52,10 @@ func (c *Channel) Send(ctx context.Context, r channels.Reply) (channels.Sent, er
 		To:              []Address{{Name: r.Customer.Name, Email: r.Customer.Email}},
 		OriginalSubject: thread.Subject, Text: r.Text, HTML: r.HTML, Agent: Agent{FullName: name},
 		// The stored reply's id makes the Message-ID stable across retries of one reply.
-		MessageID: replyMessageID(r.MessageID, cfg.Address), Automated: r.AuthorUserID == "",
+		MessageID: replyMessageID(r.MessageID, cfg.Address),
+		// Every reply handed to Send is a person's (an agent's, or an admin's through the API): the email
+		// channel sends no automated messages yet, so none carries Auto-Submitted.
+		Automated: false,
 	}
 	if ticketID != "" {
 		out.TicketRef = ticketRefOf(ticketID)
