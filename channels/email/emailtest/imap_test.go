@@ -20,8 +20,8 @@ import (
 
 // TestIMAPMailboxImports: the server's poller fetches new mail from an
 // in-process IMAP server into tickets, keeps its place across restarts
-// (UIDVALIDITY + last UID in PostgreSQL), holds a lease on the mailbox, and
-// leaves the mail unread; the password is sealed and redacted like other secrets.
+// (UIDVALIDITY + last UID in PostgreSQL), holds a lease on the mailbox (let go
+// when the channel is disconnected); the password is sealed and redacted like other secrets.
 func TestIMAPMailboxImports(t *testing.T) {
 	mem := imapmemserver.New()
 	user := imapmemserver.NewUser("support@acme.test", "app-password")
@@ -97,4 +97,12 @@ func TestIMAPMailboxImports(t *testing.T) {
 	if err != nil || st.LastUID != 3 {
 		t.Fatalf("state %+v %v, want last UID 3", st, err)
 	}
+	// Disconnecting the channel stops its poller, which lets go of the mailbox.
+	if r := d.Do(http.MethodDelete, "/v1/channels/"+d.channelID, d.token, nil); r.Status != http.StatusNoContent {
+		t.Fatalf("disconnect: %d %s", r.Status, r.Body)
+	}
+	testenv.Eventually(t, 10*time.Second, "the poller to let go of a disconnected channel's mailbox", func() bool {
+		held, err := d.Store.LeaseIMAP(ctx, d.channelID, "another-process", time.Minute)
+		return err == nil && held
+	})
 }
