@@ -46,6 +46,9 @@ fuzz:
 	$(GO) test ./domain/ -run='^$$' -fuzz=FuzzParseBusinessHours -fuzztime=$(FUZZTIME)
 	$(GO) test ./channels/meta/ -run='^$$' -fuzz='^FuzzParseMessenger$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s
 	$(GO) test ./payloadcodec/ -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME)
+	$(GO) test ./channels/email/ -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME)
+	$(GO) test ./channels/email/ -run='^$$' -fuzz='^FuzzParseForward$$' -fuzztime=$(FUZZTIME)
+	$(GO) test ./channels/email/ -run='^$$' -fuzz='^FuzzInbound$$' -fuzztime=$(FUZZTIME)
 	$(GO) test ./channels/meta/ -run='^$$' -fuzz='^FuzzParseWhatsApp$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s
 	$(GO) test ./imports/ -run='^$$' -fuzz='^FuzzNDJSON$$' -fuzztime=$(FUZZTIME)
 	$(GO) test ./imports/ -run='^$$' -fuzz='^FuzzMbox$$' -fuzztime=$(FUZZTIME)
@@ -56,12 +59,14 @@ fuzz:
 ## bench: the full benchmark of issue 14 (bench/README.md): throughput, CPU, history events, load curve, waiting agents, memory; and the rules benchmarks
 bench:
 	ROUTEDESK_BENCH=1 $(GO) test ./bench/ -run TestBenchmark -v -count=1 -timeout 60m
+	ROUTEDESK_BENCH=1 $(GO) test ./bench/ -run TestEmailBenchmark -v -count=1 -timeout 20m
 	$(GO) test -run='^$$' -bench=. -benchmem ./rules/
 
 ## bench-quick: the same measurements at a small scale (about 2 minutes), ending with the key ratios
 bench-quick:
 	$(GO) test -run='^$$' -bench='Evaluate100RulesVsExprRun' -benchtime=2000x ./rules/
 	ROUTEDESK_BENCH=1 ROUTEDESK_BENCH_QUICK=1 $(GO) test ./bench/ -run TestBenchmark -v -count=1 -timeout 10m
+	ROUTEDESK_BENCH=1 ROUTEDESK_BENCH_QUICK=1 $(GO) test ./bench/ -run TestEmailBenchmark -v -count=1 -timeout 10m
 
 ## compose-check: validate docker-compose.yml on paper (no Docker engine needed): it parses with the
 ## secrets set, refuses to start without them, and the Dockerfile's Go image is go.mod's version

@@ -78,6 +78,8 @@ type Route struct {
 	// Status is the success status.
 	Status  int
 	Handler gin.HandlerFunc
+	// MaxBodyBytes raises the server's request body limit for this route (raw mail); 0 keeps it.
+	MaxBodyBytes int64
 }
 
 // Router takes a channel's routes.

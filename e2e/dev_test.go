@@ -101,6 +101,7 @@ func newDev(t *testing.T) *dev {
 		fmt.Sprintf("ROUTEDESK_HTTP_ADDR=127.0.0.1:%d", httpPort),
 		fmt.Sprintf("ROUTEDESK_DEV_TEMPORAL_PORT=%d", temporalPort),
 		fmt.Sprintf("ROUTEDESK_DEV_UI_PORT=%d", uiPort),
+		fmt.Sprintf("ROUTEDESK_SMTP_ADDR=127.0.0.1:%d", freePort(t)), // dev's default 2525 may be another dev's
 		"ROUTEDESK_DEV_TOKEN="+devToken,
 		"ROUTEDESK_REDRIVE_INTERVAL=200ms",
 		"TEMPORAL_ADDRESS=",

@@ -94,7 +94,7 @@ type channelRouter struct{ routes []route }
 // Handle adds r.
 func (cr *channelRouter) Handle(r channels.Route) {
 	cr.routes = append(cr.routes, route{method: r.Method, path: r.Path, tag: r.Tag, summary: r.Summary, auth: string(r.Auth),
-		request: r.Request, response: r.Response, status: r.Status, query: r.Query, handler: r.Handler})
+		request: r.Request, response: r.Response, status: r.Status, query: r.Query, handler: r.Handler, maxBody: r.MaxBodyBytes})
 }
 
 // channelRoutes returns the inbound routes of every registered channel.
@@ -154,4 +154,27 @@ func readBody(c *gin.Context) ([]byte, error) {
 		return nil, fmt.Errorf("read body: %w", err)
 	}
 	return body, nil
+}
+
+// Listen runs the long-running inbound work of every channel that has some
+// (channels.Listener: the SMTP listener, IMAP pollers) until ctx ends; the
+// first failure to start is returned.
+func (s *Server) Listen(ctx context.Context) error {
+	var listeners []channels.Listener
+	for _, ch := range s.channels.Channels() {
+		if l, ok := ch.(channels.Listener); ok {
+			listeners = append(listeners, l)
+		}
+	}
+	errc := make(chan error, len(listeners))
+	for _, l := range listeners {
+		go func() { errc <- l.Listen(ctx, channelHost{s}) }()
+	}
+	var first error
+	for range listeners {
+		if err := <-errc; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }

@@ -57,6 +57,8 @@ func TestAPIContractRoutesExist(t *testing.T) {
 		"POST /v1/accounts",
 		"POST /v1/channels", "GET /v1/channels", "GET /v1/channels/:id", "PATCH /v1/channels/:id", "DELETE /v1/channels/:id",
 		"POST /v1/channels/:id/messages", "POST /v1/channels/:id/keys", "GET /v1/channels/:id/keys", "DELETE /v1/channels/:id/keys/:key_id",
+		"POST /v1/channels/:id/email",
+		"GET /v1/messages/:id/attachments", "GET /v1/messages/:id/attachments/:n",
 		"POST /v1/users", "GET /v1/users", "GET /v1/users/:id", "PATCH /v1/users/:id", "DELETE /v1/users/:id", "PUT /v1/users/:id/availability", "POST /v1/users/:id/tokens",
 		"POST /v1/teams", "GET /v1/teams", "GET /v1/teams/:id", "PATCH /v1/teams/:id", "DELETE /v1/teams/:id",
 		"POST /v1/contacts", "GET /v1/contacts", "GET /v1/contacts/:id", "PATCH /v1/contacts/:id",

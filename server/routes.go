@@ -28,6 +28,8 @@ type route struct {
 	// guards, when set, replace the standard checks of auth (which then only documents the route).
 	guards  []gin.HandlerFunc
 	handler gin.HandlerFunc
+	// maxBody raises the request body limit of the route; 0 keeps the server's.
+	maxBody int64
 }
 
 // routes is the whole API surface; New registers it and openAPI documents it.

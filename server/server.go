@@ -47,6 +47,8 @@ type Config struct {
 	// doubling from the first to the second (0: the defaults, 1 s and 5 min).
 	RedriveBackoff    time.Duration
 	RedriveMaxBackoff time.Duration
+	// Email are the team email settings (SMTP listener, IMAP pollers) of the built-in channels; unused when Channels is set.
+	Email registry.EmailSettings
 	// TemporalUI is the Temporal Web UI's namespace URL the console links workflows to; empty: no links.
 	TemporalUI string
 	// ImportMaxBytes limits an uploaded import file (413 beyond); 0: DefaultImportMaxBytes.
@@ -78,6 +80,8 @@ type Server struct {
 	engine   *gin.Engine
 	rules    *rules.Engine
 	channels *registry.Registry
+	// bodyLimits are the routes' own request body limits, by method and gin path.
+	bodyLimits map[string]int64
 }
 
 // New builds the API. reg receives the API's metrics and gatherer is what /metrics serves.
@@ -101,7 +105,7 @@ func New(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, reg pr
 	s := &Server{store: st, temporal: tc, cfg: cfg, log: log, gatherer: gatherer, metrics: newHTTPMetrics(reg),
 		redrive: newRedriveMetrics(reg), rules: rules.NewEngine(), channels: cfg.Channels}
 	if s.channels == nil {
-		s.channels = registry.New(registry.Deps{Store: st, Graph: cfg.Graph, Log: log})
+		s.channels = registry.New(registry.Deps{Store: st, Graph: cfg.Graph, Log: log, Email: cfg.Email})
 	}
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
@@ -117,7 +121,11 @@ func New(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, reg pr
 	e.NoMethod(func(c *gin.Context) {
 		writeProblem(c, http.StatusMethodNotAllowed, c.Request.Method+" is not allowed on "+c.Request.URL.Path)
 	})
+	s.bodyLimits = map[string]int64{}
 	for _, r := range s.allRoutes() {
+		if r.maxBody > 0 {
+			s.bodyLimits[r.method+" "+r.path] = r.maxBody
+		}
 		handlers := []gin.HandlerFunc{}
 		switch {
 		case r.guards != nil:
@@ -177,7 +185,11 @@ func limitHeaders(c *gin.Context) {
 // limitBody caps request bodies at the configured size; an import upload has its own limit.
 func (s *Server) limitBody(c *gin.Context) {
 	if c.Request.Body != nil && c.FullPath() != importUploadPath {
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBodyBytes)
+		limit := s.cfg.MaxBodyBytes
+		if own, ok := s.bodyLimits[c.Request.Method+" "+c.FullPath()]; ok {
+			limit = own
+		}
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	}
 	c.Next()
 }

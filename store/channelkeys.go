@@ -113,7 +113,7 @@ func (s *Store) AuthenticateChannelKey(ctx context.Context, key string) (Channel
 	return p, nil
 }
 
-// ChannelByID returns a channel by id in any account, for requests a channel authenticates itself (signatures).
+// ChannelByID returns a channel by id in any account, for inbound work without an account token (signatures, public forms, the SMTP listener).
 func (s *Store) ChannelByID(ctx context.Context, id string) (domain.Channel, error) {
 	var row channelRow
 	if err := s.db.GetContext(ctx, &row, `SELECT `+channelColumns+` FROM channels WHERE id = $1`, id); err != nil {

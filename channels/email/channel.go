@@ -2,19 +2,61 @@ package email
 
 import (
 	"context"
+	"crypto/tls"
+	"io"
+	"log/slog"
+	"time"
 
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/channels/traits"
+	"github.com/routedesk/routedesk/store"
 )
 
 // Type is the team email channel type.
 const Type channels.Type = "email"
 
-// Channel is the team email channel.
-type Channel struct{}
+// Settings are the server-wide settings of team email (environment, not channel configuration).
+type Settings struct {
+	// SMTPAddr is where the SMTP listener accepts mail (ROUTEDESK_SMTP_ADDR); empty: no listener.
+	SMTPAddr string
+	// SMTPMaxBytes is the largest mail the listener and the raw endpoint take (ROUTEDESK_SMTP_MAX_BYTES; default DefaultMaxBytes).
+	SMTPMaxBytes int64
+	// SMTPTLS enables STARTTLS on the listener when it holds a certificate.
+	SMTPTLS *tls.Config
+	// SMTPDomain is the name the listener greets with (default "localhost").
+	SMTPDomain string
+	// IMAP runs one poller per connected channel with config.imap in this process.
+	IMAP bool
+	// IMAPTLS overrides the IMAP client's TLS configuration (a private CA in tests); nil uses the system roots.
+	IMAPTLS *tls.Config
+	// SMTPClientTLS overrides the reply sender's TLS configuration; nil uses the system roots.
+	SMTPClientTLS *tls.Config
+	// Rescan is how often the IMAP supervisor looks for connected, changed and disconnected channels (default 10 s).
+	Rescan time.Duration
+	// OnListening, when set, is told the SMTP listener's address once it is bound.
+	OnListening func(addr string)
+}
 
-// New returns the team email channel.
-func New() *Channel { return &Channel{} }
+// Channel is the team email channel.
+type Channel struct {
+	store *store.Store
+	log   *slog.Logger
+	set   Settings
+}
+
+// New returns the team email channel over st; log receives what it cannot report otherwise (nil: discarded).
+func New(st *store.Store, log *slog.Logger, set Settings) *Channel {
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if set.SMTPMaxBytes <= 0 {
+		set.SMTPMaxBytes = DefaultMaxBytes
+	}
+	if set.Rescan <= 0 {
+		set.Rescan = 10 * time.Second
+	}
+	return &Channel{store: st, log: log, set: set}
+}
 
 // Type returns Type.
 func (*Channel) Type() channels.Type { return Type }
@@ -28,10 +70,38 @@ func (*Channel) TierRequired() string { return "" }
 // Traits returns no reply window.
 func (*Channel) Traits() traits.Traits { return traits.Traits{} }
 
-// Routes registers nothing yet: mail arrives through the generic messages endpoint.
-func (*Channel) Routes(channels.Router, channels.Host) {}
-
-// Send keeps the reply queued: the SMTP sender (Sender, Compose) is not wired to replies yet.
-func (*Channel) Send(context.Context, channels.Reply) (channels.Sent, error) {
-	return channels.Sent{Queued: true}, nil
+// Listen runs the SMTP listener (when Settings.SMTPAddr is set) and the IMAP pollers (when Settings.IMAP) until ctx ends.
+func (c *Channel) Listen(ctx context.Context, h channels.Host) error {
+	errc := make(chan error, 2)
+	n := 0
+	if c.set.SMTPAddr != "" {
+		l, err := Listen(ListenerConfig{Addr: c.set.SMTPAddr, Domain: c.set.SMTPDomain, MaxBytes: c.set.SMTPMaxBytes,
+			TLSConfig: c.set.SMTPTLS}, &inbox{c: c, h: h})
+		if err != nil {
+			return err
+		}
+		c.log.Info("SMTP listener listening", "addr", l.Addr().String(), "starttls", c.set.SMTPTLS != nil, "max_bytes", c.set.SMTPMaxBytes)
+		if c.set.OnListening != nil {
+			c.set.OnListening(l.Addr().String())
+		}
+		n++
+		go func() {
+			<-ctx.Done()
+			closeCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			errc <- l.Close(closeCtx)
+		}()
+	}
+	if c.set.IMAP {
+		n++
+		go func() { errc <- c.superviseIMAP(ctx, h) }()
+	}
+	var first error
+	for range n {
+		if err := <-errc; err != nil && first == nil && ctx.Err() == nil {
+			first = err
+		}
+	}
+	<-ctx.Done()
+	return first
 }

@@ -29,8 +29,32 @@ type Config struct {
 	Signature *Signature `json:"signature,omitempty"`
 	// OriginalSenderForForwards makes a forwarded mail's original sender the contact (default true).
 	OriginalSenderForForwards *bool `json:"original_sender_for_forwards"`
-	// SMTP is the outbound relay; unset means the server's default relay.
+	// SMTP is the outbound relay replies are sent through; unset leaves replies failed with a reason.
 	SMTP *SMTP `json:"smtp,omitempty"`
+	// IMAP is a mailbox the server polls for new mail; unset means mail arrives by SMTP or the raw endpoint.
+	IMAP *IMAP `json:"imap,omitempty"`
+}
+
+// IMAP is a mailbox to fetch mail from (Gmail, Office 365 or a hosted account, with an app password).
+type IMAP struct {
+	// Host is the IMAP server's host name.
+	Host string `json:"host" validate:"required,max=253,host"`
+	// Port is the IMAP server's TCP port (default 993, or 143 with starttls/none).
+	Port int `json:"port,omitempty" validate:"omitempty,min=1,max=65535"`
+	// Username logs in.
+	Username string `json:"username" validate:"required,max=256,single_line"`
+	// Password logs in (an app password).
+	Password string `json:"password" secret:"true" validate:"required,max=1024"`
+	// Folder is the mailbox to watch (default INBOX).
+	Folder string `json:"folder,omitempty" validate:"max=200,single_line"`
+	// TLS is tls (implicit, the default), starttls or none (loopback hosts only).
+	TLS string `json:"tls,omitempty" validate:"omitempty,oneof=tls starttls none"`
+	// PollIntervalSeconds is how often to look for new mail without IDLE (default 60, 5-3600).
+	PollIntervalSeconds int `json:"poll_interval_seconds,omitempty" validate:"omitempty,min=5,max=3600"`
+	// MarkRead sets \Seen on imported mail (default off).
+	MarkRead bool `json:"mark_read,omitempty"`
+	// Delete deletes imported mail from the server (default off).
+	Delete bool `json:"delete,omitempty"`
 }
 
 // SMTP is an outbound mail relay.
@@ -43,6 +67,8 @@ type SMTP struct {
 	Username string `json:"username,omitempty" validate:"max=256,single_line"`
 	// Password authenticates to the relay.
 	Password string `json:"password,omitempty" secret:"true" validate:"max=1024"`
+	// TLS is starttls (the default), tls (implicit, port 465) or none (loopback hosts only).
+	TLS string `json:"tls,omitempty" validate:"omitempty,oneof=starttls tls none"`
 }
 
 // SignatureTokens are the tokens a signature body may use.
@@ -87,6 +113,14 @@ func (e *Config) Check() []domain.FieldError {
 	}
 	if e.SMTP != nil && e.SMTP.Password != "" && e.SMTP.Username == "" {
 		errs = append(errs, domain.FieldError{Field: "config.smtp.username", Message: "is required when a password is set"})
+	}
+	if e.SMTP != nil && e.SMTP.TLS == TLSNone && !IsLoopbackHost(e.SMTP.Host) {
+		errs = append(errs, domain.FieldError{Field: "config.smtp.tls",
+			Message: "none is allowed only for loopback hosts (localhost, 127.0.0.1, ::1); use starttls or tls"})
+	}
+	if e.IMAP != nil && e.IMAP.TLS == TLSNone && !IsLoopbackHost(e.IMAP.Host) {
+		errs = append(errs, domain.FieldError{Field: "config.imap.tls",
+			Message: "none is allowed only for loopback hosts (localhost, 127.0.0.1, ::1); use tls or starttls"})
 	}
 	return errs
 }

@@ -9,7 +9,7 @@ import (
 )
 
 func TestDecodeEmail(t *testing.T) {
-	channeltest.RunDecodeCases(t, New(), []channeltest.DecodeCase{
+	channeltest.RunDecodeCases(t, New(nil, nil, Settings{}), []channeltest.DecodeCase{
 		{Name: "minimal", Raw: `{"address":"support@example.com"}`},
 		{Name: "full", Raw: `{"address":"support@example.com","provider":"gmail","from_name_mode":"agent_and_company",
 			"company_name":"Acme","signature":{"format":"html","body":"<p>{{full_name}}, {{ first_name }} {{last_name}}</p>"},
@@ -45,8 +45,16 @@ func TestDecodeEmail(t *testing.T) {
 			Errs: map[string]string{"config.smtp.username": "required when a password is set"}},
 		{Name: "unknown top-level field", Raw: `{"address":"a@example.com","foo":1}`,
 			Errs: map[string]string{"config.foo": "not a known field"}},
-		{Name: "unknown nested field", Raw: `{"address":"a@example.com","smtp":{"host":"h","port":25,"tls":true}}`,
-			Errs: map[string]string{"config.smtp.tls": "not a known field"}},
+		{Name: "unknown nested field", Raw: `{"address":"a@example.com","smtp":{"host":"h","port":25,"ssl":true}}`,
+			Errs: map[string]string{"config.smtp.ssl": "not a known field"}},
+		{Name: "smtp tls none off loopback", Raw: `{"address":"a@example.com","smtp":{"host":"smtp.example.com","port":25,"tls":"none"}}`,
+			Errs: map[string]string{"config.smtp.tls": "loopback"}},
+		{Name: "smtp tls mode", Raw: `{"address":"a@example.com","smtp":{"host":"h","port":25,"tls":"ssl"}}`,
+			Errs: map[string]string{"config.smtp.tls": "starttls"}},
+		{Name: "imap tls none off loopback", Raw: `{"address":"a@example.com","imap":{"host":"imap.example.com","username":"u","password":"p","tls":"none"}}`,
+			Errs: map[string]string{"config.imap.tls": "loopback"}},
+		{Name: "imap needs a password", Raw: `{"address":"a@example.com","imap":{"host":"imap.example.com","username":"u"}}`,
+			Errs: map[string]string{"config.imap.password": "required"}},
 		{Name: "field names are case-sensitive", Raw: `{"Address":"a@example.com"}`,
 			Errs: map[string]string{"config.Address": "did you mean address?"}},
 		{Name: "bool as string", Raw: `{"address":"a@example.com","original_sender_for_forwards":"yes"}`,
@@ -64,16 +72,16 @@ func TestDecodeEmail(t *testing.T) {
 }
 
 func TestEmailDefaults(t *testing.T) {
-	e := channeltest.MustDecode(t, New(), `{"address":"Support@Example.com","signature":{"body":"-- {{full_name}}"}}`).(*Config)
+	e := channeltest.MustDecode(t, New(nil, nil, Settings{}), `{"address":"Support@Example.com","signature":{"body":"-- {{full_name}}"}}`).(*Config)
 	require.Equal(t, ProviderOther, e.Provider)
 	require.NotNil(t, e.OriginalSenderForForwards)
 	require.True(t, *e.OriginalSenderForForwards)
 	require.True(t, e.ForwardsUseOriginalSender())
 	require.Equal(t, "text", e.Signature.Format)
 
-	e = channeltest.MustDecode(t, New(), `{"address":"a@example.com","original_sender_for_forwards":false}`).(*Config)
+	e = channeltest.MustDecode(t, New(nil, nil, Settings{}), `{"address":"a@example.com","original_sender_for_forwards":false}`).(*Config)
 	require.False(t, e.ForwardsUseOriginalSender())
-	e = channeltest.MustDecode(t, New(), `{"address":"a@example.com","original_sender_for_forwards":null}`).(*Config)
+	e = channeltest.MustDecode(t, New(nil, nil, Settings{}), `{"address":"a@example.com","original_sender_for_forwards":null}`).(*Config)
 	require.True(t, e.ForwardsUseOriginalSender())
 }
 

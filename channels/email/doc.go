@@ -17,8 +17,11 @@
 //     ("Ada Lovelace, Acme"), FromNameCompany gives "<company>", and no mode
 //     gives the agent's full name.
 //
-// The package does not depend on the server, the workflows or the store: the
-// listener and the IMAP poller hand raw mail to interfaces the caller
-// implements, and the sender returns typed errors the caller maps to
-// retryable or permanent failures.
+// Parsing, composing, the SMTP listener and the IMAP poller depend on nothing
+// of routedesk: they hand raw mail to interfaces (Inbox, IMAPHandler,
+// IMAPStateStore). Channel wires them to the store and the server's
+// channels.Host: inbound.go decides what becomes of a mail (threading,
+// contacts, auto-replies, bounces, loops), routes.go serves the raw endpoint and
+// attachments, inbox.go and mailboxes.go feed the listener's and the pollers'
+// mail into it, and reply.go sends agents' replies.
 package email

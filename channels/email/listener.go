@@ -36,7 +36,8 @@ type Inbox interface {
 	// belongs to (plus-addresses included, see MatchTeamAddress); none means unknown.
 	ChannelsFor(ctx context.Context, address string) ([]string, error)
 	// Store durably stores the mail for its channels; it returns only once the
-	// mail is safely stored, as the listener answers 250 right after.
+	// mail is safely stored, as the listener answers 250 right after. A
+	// *smtp.SMTPError is answered as is; any other error is answered 451.
 	Store(ctx context.Context, d Delivery) error
 }
 
@@ -200,6 +201,10 @@ func (s *session) Data(r io.Reader) error {
 	ctx, cancel := context.WithTimeout(s.ctx, s.b.cfg.StoreTimeout)
 	defer cancel()
 	if err := s.b.inbox.Store(ctx, d); err != nil {
+		var refusal *smtp.SMTPError
+		if errors.As(err, &refusal) {
+			return refusal // the inbox's own answer (an unparseable mail is refused for good)
+		}
 		return errStoreFailed
 	}
 	return nil

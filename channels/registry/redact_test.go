@@ -13,7 +13,8 @@ import (
 // fullConfigs has, per type, a valid configuration with every secret set to a value containing "SECRET".
 var fullConfigs = map[Type]string{
 	TypeEmail: `{"address":"support@example.com","provider":"gmail","company_name":"Acme","signature":{"format":"text","body":"{{full_name}}"},
-		"smtp":{"host":"smtp.example.com","port":587,"username":"mailer","password":"SECRET-smtp-pw"}}`,
+		"smtp":{"host":"smtp.example.com","port":587,"username":"mailer","password":"SECRET-smtp-pw"},
+		"imap":{"host":"imap.example.com","username":"support@example.com","password":"SECRET-imap-pw"}}`,
 	TypeChat: `{"accent_color":"#112233","font":"Inter","availability":{"mode":"business_hours","timezone":"America/New_York","hours":"Mon-Fri 09:00-17:00"}}`,
 	TypeMessenger: `{"page_id":"1234567890","page_access_token":"SECRET-page-token","app_secret":"SECRET-app","verify_token":"SECRET-verify",
 		"greeting":"Hello","instant_reply":"Thanks","gdpr":{"enabled":true,"consent":"explicit","text":"We store chats."}}`,
@@ -56,7 +57,8 @@ func TestRedactedKeepsOtherFields(t *testing.T) {
 	red := Redacted(mustDecode(t, TypeEmail, fullConfigs[TypeEmail]))
 	require.JSONEq(t, `{"address":"support@example.com","provider":"gmail","company_name":"Acme",
 		"signature":{"format":"text","body":"{{full_name}}"},"original_sender_for_forwards":true,
-		"smtp":{"host":"smtp.example.com","port":587,"username":"mailer","password":"***"}}`, string(red))
+		"smtp":{"host":"smtp.example.com","port":587,"username":"mailer","password":"***"},
+		"imap":{"host":"imap.example.com","username":"support@example.com","password":"***"}}`, string(red))
 }
 
 func TestRedactedOmitsUnsetSecrets(t *testing.T) {

@@ -33,12 +33,17 @@ type Deps struct {
 	HTTP *http.Client
 	// Log receives what channels cannot report otherwise (a greeting that did not sync); nil discards it.
 	Log *slog.Logger
+	// Email are the server-wide team email settings (SMTP listener, IMAP pollers).
+	Email EmailSettings
 }
+
+// EmailSettings are the team email channel's server-wide settings: the SMTP listener and the IMAP pollers.
+type EmailSettings = email.Settings
 
 // builtin lists routedesk's channels, one line each, in the API's order.
 func builtin(d Deps) []channels.Channel {
 	return []channels.Channel{
-		email.New(),
+		email.New(d.Store, d.Log, d.Email),
 		chat.New(),
 		messenger.New(d.Store, d.Graph, d.Log),
 		form.New(),

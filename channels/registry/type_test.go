@@ -80,7 +80,7 @@ func TestSecretFields(t *testing.T) {
 		ch, _ := builtins.Lookup(typ)
 		return channels.SecretPaths(ch.NewConfig())
 	}
-	require.Equal(t, []string{"smtp.password"}, paths(TypeEmail))
+	require.Equal(t, []string{"smtp.password", "imap.password"}, paths(TypeEmail))
 	require.Equal(t, []string{"page_access_token", "app_secret", "verify_token"}, paths(TypeMessenger))
 	require.Equal(t, []string{"access_token", "app_secret", "verify_token"}, paths(TypeWhatsApp))
 	require.Equal(t, []string{"secret"}, paths(TypeCustom))

@@ -115,6 +115,9 @@ func runWorker(ctx context.Context, cfg *config, log *slog.Logger, _ io.Writer) 
 // server and Web UI (unless TEMPORAL_ADDRESS is set), the worker and the API,
 // and prints the default account's admin token.
 func runDev(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer) error {
+	if cfg.SMTPAddr == "" {
+		cfg.SMTPAddr = "127.0.0.1:2525" // team email's SMTP listener is on in dev ("off" disables it)
+	}
 	if err := checkPortsFree(cfg); err != nil {
 		return err
 	}
@@ -199,6 +202,9 @@ func runDev(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer
 			fmt.Fprintf(&b, "  Temporal UI   http://%s/namespaces/%s/workflows\n", uiAddress, cfg.TemporalNamespace)
 		}
 		fmt.Fprintf(&b, "  Temporal      %s (namespace %s)\n", address, cfg.TemporalNamespace)
+		if cfg.SMTPAddr != "off" {
+			fmt.Fprintf(&b, "  SMTP          %s (mail to a connected email channel's address)\n", cfg.SMTPAddr)
+		}
 		fmt.Fprintf(&b, "  Admin token   %s\n", token)
 		fmt.Fprintf(&b, "\n  try: curl -H 'Authorization: Bearer %s' http://%s/v1/channels\n\n", token, addr)
 		fmt.Fprint(stdout, b.String())

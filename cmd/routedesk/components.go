@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -203,6 +204,13 @@ func newTelemetry() (*telemetry, error) {
 // serveAPI runs the HTTP API and the redrive loop until ctx ends, then lets
 // in-flight requests finish within the shutdown timeout.
 func serveAPI(ctx context.Context, cfg *config, st *store.Store, tc client.Client, codec *payloadcodec.Codec, tel *telemetry, log *slog.Logger, ready func(addr string)) error {
+	emailSettings, err := teamEmail(cfg)
+	if err != nil {
+		return err
+	}
+	listening := make(chan struct{})
+	var once sync.Once
+	emailSettings.OnListening = func(string) { once.Do(func() { close(listening) }) }
 	api := server.New(st, tc, server.Config{
 		Codec: codec, CodecOrigins: codecOrigins(cfg), CodecLoopback: cfg.devMode,
 		BootstrapToken: cfg.BootstrapToken, MaxBodyBytes: cfg.MaxBodyBytes, ImportMaxBytes: cfg.ImportMaxBytes, TaskQueue: cfg.TaskQueue,
@@ -210,6 +218,7 @@ func serveAPI(ctx context.Context, cfg *config, st *store.Store, tc client.Clien
 		RedriveMaxAttempts: cfg.RedriveAttempts,
 		TemporalUI:         temporalUINamespace(cfg),
 		TrustedProxies:     splitList(cfg.TrustedProxies),
+		Email:              emailSettings,
 	}, log, tel.registry, tel.registry)
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -220,7 +229,21 @@ func serveAPI(ctx context.Context, cfg *config, st *store.Store, tc client.Clien
 	defer stopRedrive()
 	go api.Redrive(redriveCtx, cfg.RedriveInterval, 5*time.Second)
 
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
+	listenCtx, stopListen := context.WithCancel(ctx)
+	defer stopListen()
+	go func() {
+		if err := api.Listen(listenCtx); err != nil {
+			errc <- fmt.Errorf("team email: %w", err)
+		}
+	}()
+	if emailSettings.SMTPAddr != "" {
+		select { // the SMTP listener is bound (or failed) before start-up is announced
+		case <-listening:
+		case err := <-errc:
+			return err
+		}
+	}
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("HTTP API listening", "addr", ln.Addr().String())
 	if ready != nil {
@@ -228,7 +251,7 @@ func serveAPI(ctx context.Context, cfg *config, st *store.Store, tc client.Clien
 	}
 	select {
 	case err := <-errc:
-		return fmt.Errorf("serve HTTP: %w", err)
+		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
 	log.Info("shutting down HTTP API")

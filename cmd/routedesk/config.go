@@ -43,6 +43,10 @@ type config struct {
 	ImportPause     time.Duration
 	GraphAPIURL     string
 	SMTPURL         string
+	SMTPAddr        string // team email: the SMTP listener (email.go)
+	SMTPMaxBytes    int64
+	SMTPTLSCert     string
+	SMTPTLSKey      string
 	MailFrom        string
 	LogLevel        string
 	LogFormat       string
@@ -103,6 +107,10 @@ func bind(fs *flag.FlagSet, cfg *config) {
 	duration(&cfg.ImportPause, "ROUTEDESK_IMPORT_PAUSE", "import-pause", 0, "worker: pause after each imported conversation or mail, to leave PostgreSQL to live traffic (0 = full speed)")
 	str(&cfg.GraphAPIURL, "ROUTEDESK_GRAPH_API_URL", "graph-api-url", "https://graph.facebook.com", "Meta Graph API base URL (Messenger and WhatsApp replies)")
 	str(&cfg.SMTPURL, "ROUTEDESK_SMTP_URL", "smtp-url", "", "SMTP server for notification emails, e.g. smtp://user:pass@host:587 (STARTTLS), smtps://…:465, smtp://host:25?tls=none; empty: no emails")
+	str(&cfg.SMTPAddr, "ROUTEDESK_SMTP_ADDR", "smtp-addr", "", "address the team email SMTP listener accepts mail on, e.g. 127.0.0.1:2525; empty: none (dev: 127.0.0.1:2525, off disables)")
+	fs.Int64Var(&cfg.SMTPMaxBytes, "smtp-max-bytes", envInt64("ROUTEDESK_SMTP_MAX_BYTES", 25<<20), "largest inbound mail (SMTP listener answers 552, raw endpoint 413) ($ROUTEDESK_SMTP_MAX_BYTES)")
+	str(&cfg.SMTPTLSCert, "ROUTEDESK_SMTP_TLS_CERT", "smtp-tls-cert", "", "certificate file; with ROUTEDESK_SMTP_TLS_KEY the SMTP listener offers STARTTLS")
+	str(&cfg.SMTPTLSKey, "ROUTEDESK_SMTP_TLS_KEY", "smtp-tls-key", "", "key file of ROUTEDESK_SMTP_TLS_CERT")
 	str(&cfg.MailFrom, "ROUTEDESK_MAIL_FROM", "mail-from", "routedesk@localhost", "From address of notification emails")
 	str(&cfg.LogLevel, "ROUTEDESK_LOG_LEVEL", "log-level", "info", "debug, info, warn or error")
 	str(&cfg.LogFormat, "ROUTEDESK_LOG_FORMAT", "log-format", "text", "text or json")

@@ -92,6 +92,8 @@ func TestPortClashNamesTheSetting(t *testing.T) {
 		"ROUTEDESK_HTTP_ADDR":         {"-http-addr", fmt.Sprintf("127.0.0.1:%d", port)},
 		"ROUTEDESK_DEV_TEMPORAL_PORT": {"-http-addr", "127.0.0.1:0", "-dev-temporal-port", fmt.Sprint(port)},
 		"ROUTEDESK_DEV_UI_PORT":       {"-http-addr", "127.0.0.1:0", "-dev-temporal-port", fmt.Sprint(free()), "-dev-ui-port", fmt.Sprint(port)},
+		"ROUTEDESK_SMTP_ADDR": {"-http-addr", "127.0.0.1:0", "-dev-temporal-port", fmt.Sprint(free()), "-dev-ui-port", fmt.Sprint(free()),
+			"-smtp-addr", fmt.Sprintf("127.0.0.1:%d", port)},
 	}
 	for env, args := range cases {
 		line, _, _ := runLine(t, append(append([]string{}, base...), args...)...)

@@ -81,6 +81,9 @@ func checkPortsFree(cfg *config) error {
 			checks = append(checks, struct{ addr, env string }{net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.DevUIPort)), "ROUTEDESK_DEV_UI_PORT"})
 		}
 	}
+	if cfg.SMTPAddr != "" && cfg.SMTPAddr != "off" {
+		checks = append(checks, struct{ addr, env string }{cfg.SMTPAddr, "ROUTEDESK_SMTP_ADDR"})
+	}
 	for _, c := range checks {
 		ln, err := net.Listen("tcp", c.addr)
 		if err != nil {

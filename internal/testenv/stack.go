@@ -93,6 +93,12 @@ type Option func(*stackOptions)
 
 type stackOptions struct {
 	extra []channels.Channel
+	email registry.EmailSettings
+}
+
+// WithEmail gives the stack's email channel these settings (an SMTP listener, IMAP pollers); Stack.Listen runs them.
+func WithEmail(s registry.EmailSettings) Option {
+	return func(o *stackOptions) { o.email = s }
 }
 
 // WithChannels registers channels beyond the built-in ones (a test's own channel type) with the API and the worker.
@@ -131,7 +137,7 @@ func NewStack(t testing.TB, opts ...Option) *Stack {
 		t.Fatal(err)
 	}
 	graphFake := NewGraphFake(t)
-	chans, err := registry.New(registry.Deps{Store: st, Graph: graph.New(graphFake.URL), Log: log}).With(o.extra...)
+	chans, err := registry.New(registry.Deps{Store: st, Graph: graph.New(graphFake.URL), Log: log, Email: o.email}).With(o.extra...)
 	if err != nil {
 		t.Fatal(err)
 	}

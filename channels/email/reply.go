@@ -1,0 +1,106 @@
+package email
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/routedesk/routedesk/channels"
+)
+
+// replyTimeout bounds the dial and each SMTP command of one reply, inside the activity's own send timeout.
+const replyTimeout = 8 * time.Second
+
+// Send sends an agent's reply through the channel's config.smtp relay, as an
+// answer in the conversation's thread: From per from_name_mode, the signature,
+// our own Message-ID (returned as the provider id, so the customer's answer
+// threads), In-Reply-To/References and "Re: <subject> [#T-<ref>]". Temporary
+// failures (SMTP 4xx, network) are returned for the activity's bounded retries;
+// permanent ones (5xx) are refusals carrying the server's text.
+func (c *Channel) Send(ctx context.Context, r channels.Reply) (channels.Sent, error) {
+	cfg, ok := r.Config.(*Config)
+	if !ok {
+		return channels.Sent{}, channels.Reject(fmt.Sprintf("email channel given a %T configuration", r.Config), nil)
+	}
+	if cfg.SMTP == nil {
+		return channels.Sent{}, channels.Reject("the email channel has no config.smtp relay to send replies through", nil)
+	}
+	if r.Customer.Email == "" {
+		return channels.Sent{}, channels.Reject("the conversation's customer has no email address", nil)
+	}
+	sender, err := NewSender(SMTPSettings{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username,
+		Password: cfg.SMTP.Password, TLS: cfg.SMTP.TLS, Timeout: replyTimeout, TLSConfig: c.set.SMTPClientTLS})
+	if err != nil {
+		return channels.Sent{}, channels.Reject("config.smtp: "+err.Error(), err)
+	}
+	thread, err := c.store.EmailThread(ctx, r.AccountID, r.ConversationID)
+	if err != nil {
+		return channels.Sent{}, err
+	}
+	name, err := c.store.UserName(ctx, r.AccountID, r.AuthorUserID)
+	if err != nil {
+		return channels.Sent{}, err
+	}
+	ticketID := r.TicketID
+	if ticketID == "" {
+		if ticketID, err = c.store.TicketOfConversation(ctx, r.AccountID, r.ConversationID); err != nil {
+			return channels.Sent{}, err
+		}
+	}
+	out := Outgoing{
+		To:              []Address{{Name: r.Customer.Name, Email: r.Customer.Email}},
+		OriginalSubject: thread.Subject, Text: r.Text, HTML: r.HTML, Agent: Agent{FullName: name},
+		// The stored reply's id makes the Message-ID stable across retries of one reply.
+		MessageID: replyMessageID(r.MessageID, cfg.Address),
+		// Every reply handed to Send is a person's (an agent's, or an admin's through the API): the email
+		// channel sends no automated messages yet, so none carries Auto-Submitted.
+		Automated: false,
+	}
+	if ticketID != "" {
+		out.TicketRef = ticketRefOf(ticketID)
+	}
+	if n := len(thread.MessageIDs); n > 0 {
+		out.References = thread.MessageIDs
+		out.InReplyTo = lastInbound(thread.MessageIDs, out.MessageID)
+	}
+	if strings.TrimSpace(out.Text) == "" && strings.TrimSpace(out.HTML) == "" {
+		return channels.Sent{}, channels.Reject("the reply is empty", nil)
+	}
+	id := Identity{Address: cfg.Address, FromNameMode: cfg.FromNameMode, CompanyName: cfg.CompanyName, Signature: cfg.Signature}
+	msgID, err := sender.Send(ctx, id, out)
+	if err != nil {
+		if IsTemporary(err) {
+			return channels.Sent{}, fmt.Errorf("email reply %s: %w", r.MessageID, err)
+		}
+		return channels.Sent{}, channels.Reject(sendText(err), err)
+	}
+	return channels.Sent{ProviderID: msgID}, nil
+}
+
+// replyMessageID is the Message-ID of a stored reply: its id in the team address's domain.
+func replyMessageID(messageID, address string) string {
+	domain := "routedesk.invalid"
+	if _, _, d, ok := splitAddress(address); ok {
+		domain = d
+	}
+	return strings.ReplaceAll(messageID, "_", ".") + "@" + domain
+}
+
+// lastInbound is the newest Message-ID of the thread other than our own, which In-Reply-To names.
+func lastInbound(ids []string, own string) string {
+	for i := len(ids) - 1; i >= 0; i-- {
+		if ids[i] != own {
+			return ids[i]
+		}
+	}
+	return ""
+}
+
+// sendText is the failure reason of a permanent send failure: the server's text.
+func sendText(err error) string {
+	if se, ok := err.(*SendError); ok {
+		return se.Text
+	}
+	return err.Error()
+}
