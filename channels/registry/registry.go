@@ -39,7 +39,7 @@ type Deps struct {
 func builtin(d Deps) []channels.Channel {
 	return []channels.Channel{
 		email.New(),
-		chat.New(),
+		chat.New(d.Store),
 		messenger.New(d.Store, d.Graph, d.Log),
 		form.New(),
 		whatsapp.New(d.Graph),
