@@ -21,6 +21,7 @@ const (
 	sessionsPath = "/chat/v1/:channel_id/sessions"
 	messagesPath = "/chat/v1/:channel_id/messages"
 	eventsPath   = "/chat/v1/:channel_id/events"
+	settingsPath = "/chat/v1/:channel_id/settings"
 )
 
 // Routes registers the public visitor API, its CORS preflights and the widget script.
@@ -34,6 +35,9 @@ func (c *Channel) Routes(r channels.Router, h channels.Host) {
 	r.Handle(channels.Route{Method: http.MethodGet, Path: "/widget.js", Tag: "chat",
 		Summary: "The embeddable chat widget: <script src=\".../widget.js\" data-channel=\"ch_…\" async></script>",
 		Status:  http.StatusOK, Handler: serveWidget})
+	r.Handle(channels.Route{Method: http.MethodGet, Path: settingsPath, Tag: "chat",
+		Summary:  "The widget's branding, greeting and availability now (no token), for its launcher before a session",
+		Response: WidgetSettings{}, Status: http.StatusOK, Handler: c.visitorRoute(h, c.getSettings)})
 	r.Handle(channels.Route{Method: http.MethodPost, Path: sessionsPath, Tag: "chat",
 		Summary: "Open or refresh a visitor session (Bearer: an earlier visitor token, optional); email, name and user_hash identify a logged-in visitor",
 		Request: SessionRequest{}, Response: SessionResponse{}, Status: http.StatusCreated, Handler: c.visitorRoute(h, c.postSession)})
@@ -46,7 +50,7 @@ func (c *Channel) Routes(r channels.Router, h channels.Host) {
 	r.Handle(channels.Route{Method: http.MethodGet, Path: eventsPath, Tag: "chat",
 		Summary: "Server-Sent Events of the visitor's conversation (event: message); token in visitor_token or Bearer, resume with after or Last-Event-ID",
 		Query:   []string{"visitor_token", "after"}, Status: http.StatusOK, Handler: c.visitorRoute(h, c.events)})
-	for _, p := range []string{sessionsPath, messagesPath, eventsPath} {
+	for _, p := range []string{settingsPath, sessionsPath, messagesPath, eventsPath} {
 		r.Handle(channels.Route{Method: http.MethodOptions, Path: p, Tag: "chat",
 			Summary: "CORS preflight: answered for the channel's config.allowed_origins only", Status: http.StatusNoContent,
 			Handler: c.visitorRoute(h, preflight)})

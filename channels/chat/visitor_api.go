@@ -75,6 +75,14 @@ func (c *Channel) status(v *visit) Status {
 	return v.cfg.StatusAt(c.now(), zone)
 }
 
+// settings are what the widget shows.
+func (c *Channel) settings(v *visit) WidgetSettings {
+	return WidgetSettings{AccentColor: v.cfg.AccentColor, Font: v.cfg.Font, Greeting: v.cfg.Greeting, Availability: c.status(v)}
+}
+
+// getSettings answers the widget's settings without a session.
+func (c *Channel) getSettings(v *visit) { v.gc.JSON(http.StatusOK, c.settings(v)) }
+
 // postSession opens a session for a new visitor, or refreshes the session of the visitor of the Bearer token
 // (expired less than RefreshWindow ago). A valid user_hash makes the visitor the verified owner of the email.
 func (c *Channel) postSession(v *visit) {
@@ -115,8 +123,7 @@ func (c *Channel) postSession(v *visit) {
 	}
 	exp := c.now().Add(TokenTTL).UTC().Truncate(time.Second)
 	gc.JSON(http.StatusCreated, SessionResponse{VisitorID: vis.ID, VisitorToken: signToken(v.key, v.ch.ID, vis.ID, exp),
-		ExpiresAt: exp, Verified: verified,
-		Channel: WidgetSettings{AccentColor: v.cfg.AccentColor, Font: v.cfg.Font, Greeting: v.cfg.Greeting, Availability: c.status(v)}})
+		ExpiresAt: exp, Verified: verified, Channel: c.settings(v)})
 }
 
 // identify returns the session's visitor: the verified owner of a proven email, else the prior visitor
