@@ -89,7 +89,7 @@ func (a *Activities) CreateTicket(ctx context.Context, in CreateTicketInput) (Ti
 	if err != nil {
 		return TicketCreated{}, classify(fmt.Errorf("create ticket: %w", err))
 	}
-	d := ch.TicketDefaults
+	d := withMessageProperties(ch.TicketDefaults, msg.Properties)
 	var skills []string
 	if in.Rules != nil {
 		d = applyRules(d, in.Rules.Properties)

@@ -38,4 +38,6 @@ type Message struct {
 	SentAt         time.Time `json:"sent_at"`
 	// FailureReason says why a failed outbound message was not sent.
 	FailureReason string `json:"failure_reason,omitempty"`
+	// Properties are what the channel knows about an inbound message (chat: outside_hours, unverified_email).
+	Properties map[string]any `json:"properties,omitempty"`
 }

@@ -195,7 +195,7 @@ func (c *Channel) postMessage(v *visit) {
 	}
 	st := c.status(v)
 	acc, err := h.Accept(v.ctx(), v.ch, store.Inbound{ThreadKey: vis.threadKey(), ExternalID: externalPrefix(vis.ID) + req.ClientID,
-		Author: vis.author(), Text: req.Text, SentAt: c.now().UTC()})
+		Author: vis.author(), Text: req.Text, SentAt: c.now().UTC(), Properties: vis.properties(st)})
 	if err != nil {
 		h.Fail(gc, err)
 		return

@@ -227,3 +227,33 @@ func TestVisitorLimits(t *testing.T) {
 	}
 	require.True(t, got429, "sessions from one address are limited")
 }
+
+func TestAwayChatAcceptsMessagesAndMarksTheTicket(t *testing.T) {
+	e := newChatEnv(t, map[string]any{"away_message": "Back Monday", "availability": map[string]any{"mode": "away"}})
+	rule := e.s.Do(http.MethodPost, "/v1/rules", e.admin, map[string]any{"name": "After hours", "kind": "property",
+		"when": "ticket.properties.outside_hours == true", "set": map[string]any{"pipeline": "after_hours"}, "priority": 10, "enabled": true})
+	require.Equal(t, http.StatusCreated, rule.Status, string(rule.Body))
+
+	r := e.call(http.MethodPost, "/chat/v1/"+e.ch+"/sessions", "", map[string]any{})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	require.Equal(t, map[string]any{"open": false, "next_open_at": nil, "away_message": "Back Monday"},
+		r.Map(t)["channel"].(map[string]any)["availability"])
+	tok := r.Map(t)["visitor_token"].(string)
+	// The visitor leaves an email to be answered at: kept, unverified.
+	r = e.call(http.MethodPost, "/chat/v1/"+e.ch+"/sessions", tok, map[string]any{"email": "sam@example.com"})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	require.Equal(t, false, r.Map(t)["verified"])
+
+	m := e.send(e.ch, tok, "a-1", "Call me back please", http.StatusAccepted)
+	require.Equal(t, true, m["outside_hours"])
+	ticket := e.ticketOf(m["id"].(string))
+	props := ticket["properties"].(map[string]any)
+	require.Equal(t, true, props["outside_hours"])
+	require.Equal(t, "sam@example.com", props["unverified_email"])
+	require.Equal(t, "after_hours", ticket["pipeline"], "rules see properties.outside_hours")
+
+	// The settings endpoint tells a widget the same without a session.
+	r = e.call(http.MethodGet, "/chat/v1/"+e.ch+"/settings", "", nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	require.Equal(t, false, r.Map(t)["availability"].(map[string]any)["open"])
+}

@@ -31,6 +31,19 @@ func (v visitor) author() domain.Author {
 	return domain.Author{ExternalUserID: v.ID, Email: v.VerifiedEmail.String, Name: v.Name}
 }
 
+// properties are what the ticket learns from a visitor's message: outside_hours when the chat was closed,
+// and the email an unverified visitor typed (never used to find a contact).
+func (v visitor) properties(st Status) map[string]any {
+	p := map[string]any{}
+	if !st.Open {
+		p["outside_hours"] = true
+	}
+	if v.UnverifiedEmail != "" && !v.VerifiedEmail.Valid {
+		p["unverified_email"] = v.UnverifiedEmail
+	}
+	return p
+}
+
 // threadKey is the visitor's conversation: one per visitor.
 func (v visitor) threadKey() string { return "visitor:" + v.ID }
 
