@@ -24,6 +24,8 @@ type Channel struct {
 	now   func() time.Time
 	// keys caches each channel's token signing key.
 	keys sync.Map
+	// shutdowns holds, per *http.Server, a channel closed when it shuts down (see shutdownSignal).
+	shutdowns sync.Map
 
 	hubOnce sync.Once
 	hub     *hub

@@ -54,6 +54,7 @@ func (c *Channel) events(v *visit) {
 	_ = rc.Flush()
 
 	ctx := v.ctx()
+	closing := c.shutdownSignal(gc.Request)
 	seen := map[string]bool{}
 	cursor, first := after, true
 	end := time.NewTimer(streamLife)
@@ -70,6 +71,8 @@ func (c *Channel) events(v *visit) {
 		case <-ctx.Done():
 			return
 		case <-end.C:
+			return
+		case <-closing: // the server shuts down: end the stream so in-flight requests can drain
 			return
 		case <-tick.C:
 			if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil {
@@ -120,4 +123,19 @@ func (c *Channel) pushNew(v *visit, vis visitor, cursor *string, after string, f
 			return nil
 		}
 	}
+}
+
+// shutdownSignal returns a channel closed when the request's http.Server starts shutting down (nil without one):
+// an open stream would otherwise hold Shutdown until its timeout.
+func (c *Channel) shutdownSignal(r *http.Request) <-chan struct{} {
+	srv, ok := r.Context().Value(http.ServerContextKey).(*http.Server)
+	if !ok {
+		return nil
+	}
+	v, loaded := c.shutdowns.LoadOrStore(srv, make(chan struct{}))
+	ch := v.(chan struct{})
+	if !loaded {
+		srv.RegisterOnShutdown(func() { close(ch) })
+	}
+	return ch
 }

@@ -113,3 +113,21 @@ func TestEventsPushAgentRepliesWithinOneSecond(t *testing.T) {
 	r := e.call(http.MethodGet, "/chat/v1/"+e.ch+"/events?visitor_token=bad", "", nil)
 	require.Equal(t, http.StatusUnauthorized, r.Status)
 }
+
+func TestEventStreamsEndWhenTheServerShutsDown(t *testing.T) {
+	e := newChatEnv(t, map[string]any{})
+	tok, _ := e.session(e.ch, nil)
+	events := e.openEvents(context.Background(), tok, "")
+	time.Sleep(100 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	start := time.Now()
+	require.NoError(t, e.s.HTTP.Config.Shutdown(ctx), "an open stream does not hold a graceful shutdown")
+	require.Less(t, time.Since(start), 2*time.Second)
+	select {
+	case _, ok := <-events:
+		require.False(t, ok, "the stream ended")
+	case <-time.After(2 * time.Second):
+		t.Fatal("the stream is still open")
+	}
+}

@@ -144,7 +144,8 @@ func newTelemetry() (*telemetry, error) {
 
 // serveAPI runs the HTTP API and the redrive loop until ctx ends, then lets
 // in-flight requests finish within the shutdown timeout.
-func serveAPI(ctx context.Context, cfg *config, st *store.Store, tc client.Client, tel *telemetry, log *slog.Logger, ready func(addr string)) error {
+// mount, when not nil, wraps the API's handler (dev adds its demo page).
+func serveAPI(ctx context.Context, cfg *config, st *store.Store, tc client.Client, tel *telemetry, log *slog.Logger, ready func(addr string), mount func(http.Handler) http.Handler) error {
 	api := server.New(st, tc, server.Config{
 		BootstrapToken: cfg.BootstrapToken, MaxBodyBytes: cfg.MaxBodyBytes, TaskQueue: cfg.TaskQueue,
 		OpenWindow: cfg.TestOpenWindow, HumanAgentWindow: cfg.TestHumanWindow, Graph: graph.New(cfg.GraphAPIURL),
@@ -155,7 +156,11 @@ func serveAPI(ctx context.Context, cfg *config, st *store.Store, tc client.Clien
 	if err != nil {
 		return fmt.Errorf("listen on %s (ROUTEDESK_HTTP_ADDR): %w", cfg.HTTPAddr, err)
 	}
-	srv := newHTTPServer(api.Handler())
+	h := api.Handler()
+	if mount != nil {
+		h = mount(h)
+	}
+	srv := newHTTPServer(h)
 	redriveCtx, stopRedrive := context.WithCancel(ctx)
 	defer stopRedrive()
 	go api.Redrive(redriveCtx, cfg.RedriveInterval, 5*time.Second)
