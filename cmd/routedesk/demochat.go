@@ -5,22 +5,57 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
-
-	"github.com/routedesk/routedesk/channels/chat"
 )
+
+// demoPath is where `routedesk dev` serves a page embedding the chat widget.
+const demoPath = "/demo/chat"
+
+var demoPage = template.Must(template.New("demo").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>routedesk chat demo</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1d2430}code,pre{background:#f3f4f6;border-radius:4px;padding:.1rem .3rem}pre{padding:.8rem;overflow-x:auto}</style>
+</head><body>
+<h1>routedesk chat demo</h1>
+{{if .Channel}}<p>This page embeds the chat widget of channel <code>{{.Channel}}</code> with one script tag:</p>
+<pre>&lt;script src="{{.Origin}}/widget.js" data-channel="{{.Channel}}" async&gt;&lt;/script&gt;</pre>
+<p>Open the chat (bottom right) and send a message: a ticket appears in the <a href="/console/">console</a>'s queue.
+Reply there and the answer shows up here within a second. Reload the page: the conversation stays.</p>
+<script src="/widget.js" data-channel="{{.Channel}}" async></script>
+{{else}}<p>There is no chat channel yet; restart <code>routedesk dev</code> to create one.</p>{{end}}
+</body></html>`))
+
+// demoHandler serves the demo page for the channel id channel returns (read per request).
+func demoHandler(channel func() string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		ch := channel()
+		if !strings.HasPrefix(ch, "ch_") {
+			ch = ""
+		}
+		_ = demoPage.Execute(w, struct{ Channel, Origin string }{ch, scheme + "://" + r.Host})
+	})
+}
 
 // demoChat is `routedesk dev`'s chat demo: /demo/chat embeds the widget of the default account's chat channel.
 type demoChat struct{ channel atomic.Value }
 
 // mount serves the demo page beside the API.
 func (d *demoChat) mount(api http.Handler) http.Handler {
-	page := chat.DemoHandler(func() string { s, _ := d.channel.Load().(string); return s })
+	page := demoHandler(func() string { s, _ := d.channel.Load().(string); return s })
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == chat.DemoPath && r.Method == http.MethodGet {
+		if r.URL.Path == demoPath && r.Method == http.MethodGet {
 			page.ServeHTTP(w, r)
 			return
 		}
@@ -44,7 +79,7 @@ func (d *demoChat) ensure(ctx context.Context, addr, token string, log *slog.Log
 		return ""
 	}
 	d.channel.Store(id)
-	return base + chat.DemoPath
+	return base + demoPath
 }
 
 func demoCall(ctx context.Context, method, url, token string, body any, out any) (int, error) {
@@ -87,7 +122,7 @@ func findChat(ctx context.Context, base, token string) (string, error) {
 		return "", fmt.Errorf("list channels: status %d", status)
 	}
 	for _, ch := range list.Items {
-		if ch.Type == string(chat.Type) && ch.Status == "connected" {
+		if ch.Type == "chat" && ch.Status == "connected" {
 			return ch.ID, nil
 		}
 	}

@@ -1,4 +1,4 @@
-/* routedesk chat widget: <script src="https://help.example.com/widget.js" data-channel="ch_…" async></script>
+/* routedesk chat widget: <script src="…/widget.js" data-channel="ch_…" async></script>
  * Vanilla JS, no external calls; its UI lives in a shadow DOM so the host page's CSS cannot reach it.
  * Optional: data-email, data-name, data-user-hash (a logged-in user; user_hash = hex HMAC-SHA256(identity_secret, email)),
  * or RoutedeskChat.identify({email, name, user_hash}) before the first message. */
