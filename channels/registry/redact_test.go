@@ -14,7 +14,8 @@ import (
 var fullConfigs = map[Type]string{
 	TypeEmail: `{"address":"support@example.com","provider":"gmail","company_name":"Acme","signature":{"format":"text","body":"{{full_name}}"},
 		"smtp":{"host":"smtp.example.com","port":587,"username":"mailer","password":"SECRET-smtp-pw"}}`,
-	TypeChat: `{"accent_color":"#112233","font":"Inter","availability":{"mode":"business_hours","timezone":"America/New_York","hours":"Mon-Fri 09:00-17:00"}}`,
+	TypeChat: `{"accent_color":"#112233","font":"Inter","availability":{"mode":"business_hours","timezone":"America/New_York","hours":"Mon-Fri 09:00-17:00"},
+		"allowed_origins":["https://shop.example.com"],"identity_secret":"SECRET-chat-identity","greeting":"Hi","away_message":"Away"}`,
 	TypeMessenger: `{"page_id":"1234567890","page_access_token":"SECRET-page-token","app_secret":"SECRET-app","verify_token":"SECRET-verify",
 		"greeting":"Hello","instant_reply":"Thanks","gdpr":{"enabled":true,"consent":"explicit","text":"We store chats."}}`,
 	TypeForm: `{"form_id":"contact","fields":[{"name":"email","label":"Email","type":"email","required":true}]}`,
