@@ -87,10 +87,6 @@ func (c *Channel) getSettings(v *visit) { v.gc.JSON(http.StatusOK, c.settings(v)
 // (expired less than RefreshWindow ago). A valid user_hash makes the visitor the verified owner of the email.
 func (c *Channel) postSession(v *visit) {
 	gc, h := v.gc, v.h
-	if ok, wait := c.sessionLimit.allow(gc.ClientIP(), c.now()); !ok {
-		tooMany(h, gc, wait, "too many chat sessions from this address")
-		return
-	}
 	gc.Request.Body = http.MaxBytesReader(gc.Writer, gc.Request.Body, MaxBodyBytes)
 	var req SessionRequest
 	if err := h.DecodeJSON(gc, &req); err != nil {
@@ -116,6 +112,9 @@ func (c *Channel) postSession(v *visit) {
 			return
 		}
 		known = true
+	} else if ok, wait := c.sessionLimit.allow(gc.ClientIP(), c.now()); !ok { // only new visitors count; refreshes do not
+		tooMany(h, gc, wait, "too many new chat sessions from this address")
+		return
 	}
 	vis, verified, ok := c.identify(v, req, prior, known)
 	if !ok {

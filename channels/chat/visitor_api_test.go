@@ -226,6 +226,8 @@ func TestVisitorLimits(t *testing.T) {
 		}
 	}
 	require.True(t, got429, "sessions from one address are limited")
+	r = e.call(http.MethodPost, "/chat/v1/"+e.ch+"/sessions", tok, map[string]any{})
+	require.Equal(t, http.StatusCreated, r.Status, "a known visitor's refresh is not a new session: %s", r.Body)
 }
 
 func TestAwayChatAcceptsMessagesAndMarksTheTicket(t *testing.T) {

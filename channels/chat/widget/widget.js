@@ -112,12 +112,27 @@
       }
       if (r.status !== 201) throw new Error((r.data && r.data.detail) || "could not start the chat (" + r.status + ")");
       if (state.visitor && state.visitor !== r.data.visitor_id) { messages = []; byID = {}; log.textContent = ""; state.last = ""; }
-      state.token = r.data.visitor_token; state.visitor = r.data.visitor_id; save();
+      state.token = r.data.visitor_token; state.visitor = r.data.visitor_id; state.exp = r.data.expires_at; save();
       apply(r.data.channel);
-      clearTimeout(refreshTimer);
-      var ms = new Date(r.data.expires_at).getTime() - Date.now() - 60000;
-      refreshTimer = setTimeout(function () { session().then(listen, showError); }, Math.max(ms, 10000));
+      scheduleRefresh();
       return r.data;
+    });
+  }
+
+  // scheduleRefresh exchanges the token a minute before it expires.
+  function scheduleRefresh() {
+    clearTimeout(refreshTimer);
+    var ms = new Date(state.exp).getTime() - Date.now() - 60000;
+    refreshTimer = setTimeout(function () { session().then(listen, showError); }, Math.max(ms || 0, 10000));
+  }
+
+  // resume continues a stored session still valid for five minutes without a new token (a page view is not a session).
+  function resume() {
+    if (!state.token || !state.exp || new Date(state.exp).getTime() - Date.now() < 300000 || identity) return session();
+    return api("GET", "/settings").then(function (r) {
+      if (r.status !== 200) return session();
+      apply(r.data);
+      scheduleRefresh();
     });
   }
 
@@ -227,7 +242,7 @@
   var started = null;
   function start() {
     if (!started) {
-      started = session().then(function () { return history(); }).then(listen);
+      started = resume().then(function () { return history(); }).then(listen);
       started.catch(function (e) { started = null; showError(e); });
     }
     return started;
