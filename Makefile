@@ -55,6 +55,7 @@ fuzz:
 	$(GO) test ./channels/form/ -run='^$$' -fuzz='^FuzzSubmissionJSON$$' -fuzztime=$(FUZZTIME)
 	$(GO) test ./channels/form/ -run='^$$' -fuzz='^FuzzSubmissionURLEncoded$$' -fuzztime=$(FUZZTIME)
 	$(GO) test ./channels/calling/ -run='^$$' -fuzz='^FuzzCall$$' -fuzztime=$(FUZZTIME)
+	$(GO) test ./channels/chat/ -run='^$$' -fuzz='^FuzzParseToken$$' -fuzztime=$(FUZZTIME)
 
 ## bench: the full benchmark of issue 14 (bench/README.md): throughput, CPU, history events, load curve, waiting agents, memory; and the rules benchmarks
 bench:

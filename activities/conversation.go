@@ -94,7 +94,7 @@ func (a *Activities) CreateTicket(ctx context.Context, in CreateTicketInput) (Ti
 
 // createTicket is CreateTicket once the channel and the first message are loaded.
 func (a *Activities) createTicket(ctx context.Context, in CreateTicketInput, ch domain.Channel, msg domain.Message) (TicketCreated, error) {
-	d := ch.TicketDefaults
+	d := withMessageProperties(ch.TicketDefaults, msg.Properties)
 	var skills []string
 	if in.Rules != nil {
 		d = applyRules(d, in.Rules.Properties)

@@ -59,7 +59,7 @@ func (a *Activities) evaluateRules(ctx context.Context, in EvaluateRulesInput, c
 	if err != nil {
 		loc = time.UTC
 	}
-	d := ch.TicketDefaults
+	d := withMessageProperties(ch.TicketDefaults, msg.Properties)
 	env := rules.Env{
 		Ticket: rules.Ticket{Subject: Subject(msg, ch.Name), Description: Description(msg), Pipeline: d.Pipeline,
 			Status: d.Status, Priority: d.Priority, Properties: d.Properties},
@@ -101,6 +101,23 @@ func contactEnv(c domain.Contact, isNew bool) rules.Contact {
 	}
 	if out.Language == "" {
 		out.Language, _ = c.Properties["language"].(string)
+	}
+	return out
+}
+
+// withMessageProperties is d with the first message's properties (chat: outside_hours) laid over its
+// properties: they are facts about this ticket, more specific than a channel default; rules may override both.
+func withMessageProperties(d domain.TicketDefaults, msgProps map[string]any) domain.TicketDefaults {
+	if len(msgProps) == 0 {
+		return d
+	}
+	out := d
+	out.Properties = make(map[string]any, len(d.Properties)+len(msgProps))
+	for k, v := range d.Properties {
+		out.Properties[k] = v
+	}
+	for k, v := range msgProps {
+		out.Properties[k] = v
 	}
 	return out
 }

@@ -42,6 +42,8 @@ type Message struct {
 	FailureReason string `json:"failure_reason,omitempty"`
 	// Submission is what a form submission adds to its message; never part of the thread's JSON (hidden fields).
 	Submission *Submission `json:"-"`
+	// Properties are what the channel knows about an inbound message (chat: outside_hours, unverified_email).
+	Properties map[string]any `json:"properties,omitempty"`
 }
 
 // Submission is a form submission's fields beyond its message text: rules and the contact's timeline see them.

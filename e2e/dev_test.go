@@ -176,8 +176,14 @@ func TestDevServesAPIAndTemporalUI(t *testing.T) {
 	}
 	d := newDev(t)
 	d.start()
+	testenv.Eventually(t, 10*time.Second, "the start-up banner", func() bool { return strings.Contains(d.stdout.String(), "Chat demo") })
 	require.Contains(t, d.stdout.String(), devToken, "dev prints the admin token")
 	require.Contains(t, d.stdout.String(), d.ui)
+	require.Contains(t, d.stdout.String(), d.api+"/demo/chat", "dev prints the chat demo's URL")
+	demo := testenv.Do(t, d.api, http.MethodGet, "/demo/chat", "", nil)
+	require.Equal(t, http.StatusOK, demo.Status)
+	require.Regexp(t, `<script src="/widget.js" data-channel="ch_[0-9a-f]+" async>`, string(demo.Body), "the demo embeds the default chat channel's widget")
+	require.Equal(t, http.StatusOK, testenv.Do(t, d.api, http.MethodGet, "/widget.js", "", nil).Status)
 
 	ch := d.chatChannel()
 	r := d.do(http.MethodPost, "/v1/channels/"+ch+"/messages", map[string]any{

@@ -29,6 +29,8 @@ type Inbound struct {
 	// Quiet stores the message on its conversation as delivered, without waking the workflow
 	// (a completed call when the conversation has no open ticket).
 	Quiet bool
+	// Properties are what the channel knows about the message (chat: outside_hours); the first message's become its ticket's.
+	Properties map[string]any
 }
 
 // Accepted says where an inbound message was stored.
@@ -74,13 +76,19 @@ func (s *Store) AcceptInbound(ctx context.Context, in Inbound, workflowID Workfl
 			return fmt.Errorf("upsert conversation: %w", err)
 		}
 		author, _ := json.Marshal(in.Author)
+		props := []byte("{}")
+		if len(in.Properties) > 0 {
+			if props, err = json.Marshal(in.Properties); err != nil {
+				return fmt.Errorf("encode message properties: %w", err)
+			}
+		}
 		res, err := tx.ExecContext(ctx,
 			`INSERT INTO messages (id, account_id, channel_id, conversation_id, external_id, direction, author,
-			                       subject, text, html, status, sent_at)
-			 VALUES ($1, $2, $3, $4, $5, 'inbound', $6, $7, $8, $9, 'received', $10)
+			                       subject, text, html, status, sent_at, properties)
+			 VALUES ($1, $2, $3, $4, $5, 'inbound', $6, $7, $8, $9, 'received', $10, $11)
 			 ON CONFLICT (channel_id, external_id) DO NOTHING`,
 			NewID("msg"), in.AccountID, in.ChannelID, acc.ConversationID, in.ExternalID, author,
-			in.Subject, in.Text, in.HTML, in.SentAt)
+			in.Subject, in.Text, in.HTML, in.SentAt, props)
 		if err != nil {
 			return fmt.Errorf("insert message: %w", err)
 		}
@@ -234,7 +242,7 @@ func (s *Store) ConversationMessages(ctx context.Context, accountID, conversatio
 }
 
 const messageColumns = `messages.id, messages.conversation_id, messages.channel_id, external_id, direction, author, subject, text, html, tag, status, sent_at,
-	COALESCE(failure_reason, '') AS failure_reason`
+	COALESCE(failure_reason, '') AS failure_reason, messages.properties`
 
 type messageRow struct {
 	ID             string          `db:"id"`
@@ -250,6 +258,7 @@ type messageRow struct {
 	Status         string          `db:"status"`
 	SentAt         time.Time       `db:"sent_at"`
 	FailureReason  string          `db:"failure_reason"`
+	Properties     json.RawMessage `db:"properties"`
 }
 
 func (r messageRow) message() (domain.Message, error) {
@@ -260,6 +269,11 @@ func (r messageRow) message() (domain.Message, error) {
 	}
 	if err := json.Unmarshal(r.Author, &m.Author); err != nil {
 		return m, fmt.Errorf("decode author of %s: %w", r.ID, err)
+	}
+	if len(r.Properties) > 0 && string(r.Properties) != "{}" {
+		if err := json.Unmarshal(r.Properties, &m.Properties); err != nil {
+			return m, fmt.Errorf("decode properties of %s: %w", r.ID, err)
+		}
 	}
 	return m, nil
 }

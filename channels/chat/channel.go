@@ -1,21 +1,48 @@
-// Package chat is the live chat channel: a website widget's conversations.
+// Package chat is the live chat channel: a website widget's conversations. Visitors
+// open a session, send messages and receive agents' replies through the public
+// visitor API (/chat/v1/{channel_id}/…) that the embeddable widget (/widget.js) uses.
 package chat
 
 import (
 	"context"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
 
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/channels/traits"
+	"github.com/routedesk/routedesk/store"
 )
 
 // Type is the chat channel type.
 const Type channels.Type = "chat"
 
 // Channel is the live chat channel.
-type Channel struct{}
+type Channel struct {
+	store *store.Store
+	now   func() time.Time
+	// keys caches each channel's token signing key.
+	keys sync.Map
+	// shutdowns holds, per *http.Server, a channel closed when it shuts down (see shutdownSignal).
+	shutdowns sync.Map
 
-// New returns the chat channel.
-func New() *Channel { return &Channel{} }
+	hubOnce sync.Once
+	hub     *hub
+	log     *slog.Logger
+
+	ipLimit, sessionLimit, messageLimit *limiter
+}
+
+// New returns the chat channel, keeping visitors in st and rate-limiting visitors by DefaultLimits.
+func New(st *store.Store) *Channel { return NewWithLimits(st, DefaultLimits) }
+
+// NewWithLimits returns the chat channel with the given rate limits.
+func NewWithLimits(st *store.Store, l Limits) *Channel {
+	return &Channel{store: st, now: time.Now, log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		ipLimit: newLimiter(l.IPRate, l.IPBurst), sessionLimit: newLimiter(l.SessionRate, l.SessionBurst),
+		messageLimit: newLimiter(l.MessageRate, l.MessageBurst)}
+}
 
 // Type returns Type.
 func (*Channel) Type() channels.Type { return Type }
@@ -29,10 +56,19 @@ func (*Channel) TierRequired() string { return "" }
 // Traits returns no reply window.
 func (*Channel) Traits() traits.Traits { return traits.Traits{} }
 
-// Routes registers nothing yet: visitors' messages arrive through the generic messages endpoint.
-func (*Channel) Routes(channels.Router, channels.Host) {}
-
-// Send marks the reply sent: the chat widget reads replies through the API.
-func (*Channel) Send(context.Context, channels.Reply) (channels.Sent, error) {
+// Send marks the reply sent and wakes the visitor's open widgets on every server process (PostgreSQL NOTIFY);
+// the widget reads it through the visitor API.
+func (c *Channel) Send(ctx context.Context, r channels.Reply) (channels.Sent, error) {
+	if c.store == nil {
+		return channels.Sent{}, nil
+	}
+	if err := c.store.MarkSent(ctx, r.AccountID, r.MessageID, ""); err != nil {
+		return channels.Sent{}, err
+	}
+	if r.Customer.ExternalUserID != "" {
+		if err := notify(ctx, c.store.DB(), r.Customer.ExternalUserID); err != nil {
+			return channels.Sent{}, err
+		}
+	}
 	return channels.Sent{}, nil
 }

@@ -1,6 +1,10 @@
 package chat
 
 import (
+	"fmt"
+	"net/url"
+	"strings"
+
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/domain"
 
@@ -23,6 +27,14 @@ type Config struct {
 	Font string `json:"font,omitempty" validate:"max=64,single_line"`
 	// Availability says when the widget offers live chat.
 	Availability *Availability `json:"availability,omitempty"`
+	// AllowedOrigins are the web origins (https://shop.example.com; http://localhost for development) whose pages may embed the widget.
+	AllowedOrigins []string `json:"allowed_origins,omitempty" validate:"max=50"`
+	// IdentitySecret signs logged-in visitors' emails: user_hash = hex(HMAC-SHA256(identity_secret, email)).
+	IdentitySecret string `json:"identity_secret,omitempty" secret:"true" validate:"max=256,no_space"`
+	// Greeting is shown in the widget before the visitor's first message.
+	Greeting string `json:"greeting,omitempty" validate:"max=1000"`
+	// AwayMessage is shown while the chat is away or outside its business hours.
+	AwayMessage string `json:"away_message,omitempty" validate:"max=1000"`
 }
 
 // Availability says when a chat widget is staffed.
@@ -43,6 +55,17 @@ func (*Config) ApplyDefaults() {}
 
 // Check reports the rules struct tags cannot express.
 func (c *Config) Check() []domain.FieldError {
+	var errs []domain.FieldError
+	for i, o := range c.AllowedOrigins {
+		if msg := checkOrigin(o); msg != "" {
+			errs = append(errs, domain.FieldError{Field: fmt.Sprintf("config.allowed_origins[%d]", i), Message: msg})
+		}
+	}
+	return append(errs, c.checkAvailability()...)
+}
+
+// checkAvailability checks the business hours a business_hours mode needs.
+func (c *Config) checkAvailability() []domain.FieldError {
 	a := c.Availability
 	if a == nil {
 		return nil
@@ -57,4 +80,37 @@ func (c *Config) Check() []domain.FieldError {
 		return []domain.FieldError{{Field: "config.availability.hours", Message: err.Error()}}
 	}
 	return nil
+}
+
+// checkOrigin says what is wrong with an allowed origin, or "" when it is one:
+// scheme://host[:port] with https, or http for localhost and 127.0.0.1, nothing else.
+func checkOrigin(o string) string {
+	const want = "must be an origin such as https://shop.example.com (http only for localhost and 127.0.0.1), without a path"
+	u, err := url.Parse(o)
+	if err != nil || u.Host == "" || u.User != nil || u.Opaque != "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return want
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if h := u.Hostname(); h != "localhost" && h != "127.0.0.1" {
+			return want
+		}
+	default:
+		return want
+	}
+	if strings.ToLower(o) != o && strings.ToLower(u.Host) != u.Host {
+		return "must be lower case, as browsers send it"
+	}
+	return ""
+}
+
+// originAllowed reports whether a browser's Origin header is one of the configured origins.
+func (c *Config) originAllowed(origin string) bool {
+	for _, o := range c.AllowedOrigins {
+		if strings.TrimSuffix(o, "/") == origin {
+			return true
+		}
+	}
+	return false
 }

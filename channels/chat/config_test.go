@@ -8,7 +8,7 @@ import (
 )
 
 func TestDecodeChat(t *testing.T) {
-	channeltest.RunDecodeCases(t, New(), []channeltest.DecodeCase{
+	channeltest.RunDecodeCases(t, New(nil), []channeltest.DecodeCase{
 		{Name: "empty", Raw: ``},
 		{Name: "null", Raw: `null`},
 		{Name: "empty object", Raw: `{}`},
@@ -42,6 +42,16 @@ func TestDecodeChat(t *testing.T) {
 			Errs: map[string]string{"config.availability.hours": "has no entries"}},
 		{Name: "unknown nested field", Raw: `{"availability":{"mode":"always","holidays":[]}}`,
 			Errs: map[string]string{"config.availability.holidays": "not a known field"}},
+		{Name: "widget fields", Raw: `{"allowed_origins":["https://shop.example.com","http://localhost:3000","http://127.0.0.1:8081"],
+			"identity_secret":"s3cret","greeting":"Hi!","away_message":"Back at 9"}`},
+		{Name: "origin with path", Raw: `{"allowed_origins":["https://shop.example.com/app"]}`,
+			Errs: map[string]string{"config.allowed_origins[0]": "without a path"}},
+		{Name: "plain http origin", Raw: `{"allowed_origins":["https://ok.example.com","http://shop.example.com"]}`,
+			Errs: map[string]string{"config.allowed_origins[1]": "http only for localhost"}},
+		{Name: "origin wildcard", Raw: `{"allowed_origins":["*"]}`, Errs: map[string]string{"config.allowed_origins[0]": "must be an origin"}},
+		{Name: "origin upper case", Raw: `{"allowed_origins":["https://Shop.example.com"]}`, Errs: map[string]string{"config.allowed_origins[0]": "lower case"}},
+		{Name: "identity secret with space", Raw: `{"identity_secret":"a b"}`, Errs: map[string]string{"config.identity_secret": "must not contain spaces"}},
+		{Name: "greeting too long", Raw: `{"greeting":"` + strings.Repeat("a", 1001) + `"}`, Errs: map[string]string{"config.greeting": "at most 1000"}},
 		{Name: "availability as string", Raw: `{"availability":"always"}`,
 			Errs: map[string]string{"config.availability": "must be an object, not a string"}},
 	})

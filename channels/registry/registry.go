@@ -44,7 +44,7 @@ type EmailSettings = email.Settings
 func builtin(d Deps) []channels.Channel {
 	return []channels.Channel{
 		email.New(d.Store, d.Log, d.Email),
-		chat.New(),
+		chat.New(d.Store),
 		messenger.New(d.Store, d.Graph, d.Log),
 		form.New(),
 		whatsapp.New(d.Graph),

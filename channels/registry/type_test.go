@@ -84,7 +84,7 @@ func TestSecretFields(t *testing.T) {
 	require.Equal(t, []string{"page_access_token", "app_secret", "verify_token"}, paths(TypeMessenger))
 	require.Equal(t, []string{"access_token", "app_secret", "verify_token"}, paths(TypeWhatsApp))
 	require.Equal(t, []string{"secret"}, paths(TypeCustom))
-	require.Empty(t, paths(TypeChat))
+	require.Equal(t, []string{"identity_secret"}, paths(TypeChat))
 	require.Empty(t, paths(TypeForm))
 	require.Empty(t, paths(TypeCalling))
 }

@@ -84,7 +84,7 @@ func runServer(ctx context.Context, cfg *config, log *slog.Logger, _ io.Writer) 
 	}
 	defer closeDeps()
 	registerSearchAttributes(ctx, d.temporal, cfg, log)
-	return serveAPI(ctx, cfg, d.store, d.temporal, d.codec, d.tel, log, nil)
+	return serveAPI(ctx, cfg, d.store, d.temporal, d.codec, d.tel, log, nil, nil)
 }
 
 // runWorker runs the Temporal worker until a signal stops it.
@@ -194,7 +194,9 @@ func runDev(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer
 	}
 	defer w.Stop()
 
+	var demo demoChat
 	return serveAPI(ctx, cfg, st, tc, codec, tel, log, func(addr string) {
+		demoURL := demo.ensure(ctx, addr, token, log)
 		var b strings.Builder
 		fmt.Fprintf(&b, "\nroutedesk dev is running\n")
 		fmt.Fprintf(&b, "  API           http://%s\n", addr)
@@ -206,9 +208,12 @@ func runDev(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer
 			fmt.Fprintf(&b, "  SMTP          %s (mail to a connected email channel's address)\n", cfg.SMTPAddr)
 		}
 		fmt.Fprintf(&b, "  Admin token   %s\n", token)
+		if demoURL != "" {
+			fmt.Fprintf(&b, "  Chat demo     %s\n", demoURL)
+		}
 		fmt.Fprintf(&b, "\n  try: curl -H 'Authorization: Bearer %s' http://%s/v1/channels\n\n", token, addr)
 		fmt.Fprint(stdout, b.String())
-	})
+	}, demo.mount)
 }
 
 // ensureDevAccount creates the default account on first start and returns

@@ -203,7 +203,8 @@ func newTelemetry() (*telemetry, error) {
 
 // serveAPI runs the HTTP API and the redrive loop until ctx ends, then lets
 // in-flight requests finish within the shutdown timeout.
-func serveAPI(ctx context.Context, cfg *config, st *store.Store, tc client.Client, codec *payloadcodec.Codec, tel *telemetry, log *slog.Logger, ready func(addr string)) error {
+// mount, when not nil, wraps the API's handler (dev adds its demo page).
+func serveAPI(ctx context.Context, cfg *config, st *store.Store, tc client.Client, codec *payloadcodec.Codec, tel *telemetry, log *slog.Logger, ready func(addr string), mount func(http.Handler) http.Handler) error {
 	emailSettings, err := teamEmail(cfg)
 	if err != nil {
 		return err
@@ -224,7 +225,11 @@ func serveAPI(ctx context.Context, cfg *config, st *store.Store, tc client.Clien
 	if err != nil {
 		return fmt.Errorf("listen on %s (ROUTEDESK_HTTP_ADDR): %w", cfg.HTTPAddr, err)
 	}
-	srv := newHTTPServer(api.Handler())
+	h := api.Handler()
+	if mount != nil {
+		h = mount(h)
+	}
+	srv := newHTTPServer(h)
 	redriveCtx, stopRedrive := context.WithCancel(ctx)
 	defer stopRedrive()
 	go api.Redrive(redriveCtx, cfg.RedriveInterval, 5*time.Second)

@@ -19,6 +19,9 @@ export const CONFIG_FIELDS = {
     { path: 'availability.mode', label: 'Availability', type: 'select', options: [['', '(not set)'], ['always', 'Always'], ['business_hours', 'Business hours'], ['away', 'Away']], group: 'availability' },
     { path: 'availability.timezone', label: 'Availability time zone', placeholder: 'Europe/Paris', group: 'availability' },
     { path: 'availability.hours', label: 'Business hours', placeholder: weekdays, group: 'availability' },
+    { path: 'greeting', label: 'Greeting', type: 'textarea', help: 'shown in the widget before the first message' },
+    { path: 'away_message', label: 'Away message', type: 'textarea', help: 'shown while away or outside business hours' },
+    { path: 'identity_secret', label: 'Identity secret', secret: true, help: 'user_hash = HMAC-SHA256(secret, email) verifies logged-in visitors' },
   ],
   email: [
     { path: 'address', label: 'Address', type: 'email', required: true },
