@@ -12,7 +12,8 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/routedesk/routedesk/channels/email"
+	"github.com/routedesk/routedesk/channels"
+	"github.com/routedesk/routedesk/channels/registry"
 	"github.com/routedesk/routedesk/domain"
 	"github.com/routedesk/routedesk/store"
 )
@@ -30,6 +31,8 @@ type Activities struct {
 	Now func() time.Time
 	// Pause is waited after each item, so an import leaves PostgreSQL to live traffic; 0: none.
 	Pause time.Duration
+	// Channels read what a channel type exports (mbox for email); nil: the built-in channels.
+	Channels *registry.Registry
 }
 
 // Progress is how far an import has come: where its file resumes and what it counted.
@@ -81,11 +84,14 @@ func (a *Activities) ImportBatch(ctx context.Context, in BatchInput) (Progress, 
 	if a.Now != nil {
 		now = a.Now
 	}
-	j := &job{in: in, channel: ch, email: emailConfig(ch), now: now()}
+	j := &job{in: in, channel: ch, now: now()}
 	r := a.Store.ImportFile(ctx, in.ImportID, p.Position.Offset)
 	var sp splitter
 	if in.Format == FormatMbox {
-		sp = newMboxSplitter(r, p.Position, email.DefaultMaxBytes)
+		if j.mail, err = a.mailReader(ch); err != nil {
+			return p, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalid, err)
+		}
+		sp = newMboxSplitter(r, p.Position, j.mail.MaxMailBytes())
 	} else {
 		sp = newNDJSONSplitter(r, p.Position)
 	}
@@ -126,6 +132,19 @@ func (a *Activities) ImportBatch(ctx context.Context, in BatchInput) (Progress, 
 		return p, err
 	}
 	return p, nil
+}
+
+// mailReader is the channel type of ch that reads its mbox exports (the email channel).
+func (a *Activities) mailReader(ch domain.Channel) (channels.MailReader, error) {
+	reg := a.Channels
+	if reg == nil {
+		reg = registry.New(registry.Deps{Store: a.Store})
+	}
+	c, ok := reg.Lookup(channels.Type(ch.Type))
+	if mr, is := c.(channels.MailReader); ok && is {
+		return mr, nil
+	}
+	return nil, fmt.Errorf("a %s channel cannot import mbox files", ch.Type)
 }
 
 // item imports one record; a bad one is recorded as an error and skipped.

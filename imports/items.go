@@ -4,13 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/routedesk/routedesk/activities"
-	"github.com/routedesk/routedesk/channels/email"
+	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/domain"
 	"github.com/routedesk/routedesk/store"
 	"github.com/routedesk/routedesk/workflows"
@@ -20,7 +19,7 @@ import (
 type job struct {
 	in      BatchInput
 	channel domain.Channel
-	email   *email.Config
+	mail    channels.MailReader
 	now     time.Time
 }
 
@@ -127,16 +126,12 @@ func or(vs ...string) string {
 
 // mailItem turns one mbox mail into what the store imports, threaded by Message-ID.
 func (j *job) mailItem(ctx context.Context, st *store.Store, rec record) (store.ImportedConversation, domain.Author, error) {
-	m, err := email.ParseWithLimits(rec.Data, email.DefaultLimits())
+	m, err := j.mail.ReadHistoricalMail(rec.Data, j.channel.Config)
 	if err != nil {
-		return store.ImportedConversation{}, domain.Author{}, fmt.Errorf("unreadable mail: %w", err)
+		return store.ImportedConversation{}, domain.Author{}, err
 	}
-	if m.Kind == email.KindBounce || m.Kind == email.KindAutoReply {
-		return store.ImportedConversation{}, domain.Author{}, errSkip{fmt.Sprintf("%s not imported", strings.ReplaceAll(string(m.Kind), "_", "-"))}
-	}
-	cfg := j.email
-	if cfg == nil {
-		cfg = &email.Config{}
+	if m.Skip != "" {
+		return store.ImportedConversation{}, domain.Author{}, errSkip{m.Skip}
 	}
 	extID := m.MessageID
 	if extID == "" {
@@ -148,19 +143,11 @@ func (j *job) mailItem(ctx context.Context, st *store.Store, rec record) (store.
 		sent = fromLineDate(rec.Header, j.now)
 	}
 	msg := store.ImportedMessage{ExternalID: extID, Direction: domain.DirectionInbound, Subject: m.Subject,
-		Text: or(m.NewText, m.Text), HTML: m.HTML, SentAt: sent.UTC()}
-	var contact email.Address
-	if cfg.Address != "" && m.IsFrom(cfg.Address) {
+		Text: m.Text, HTML: m.HTML, SentAt: sent.UTC(), Author: m.Author}
+	if m.Outbound {
 		msg.Direction = domain.DirectionOutbound
-		msg.Author = domain.Author{Email: m.From.Email, Name: m.From.Name}
-		if len(m.To) > 0 {
-			contact = m.To[0]
-		}
-	} else {
-		contact = m.Contact(cfg.ForwardsUseOriginalSender())
-		msg.Author = domain.Author{Email: contact.Email, Name: contact.Name}
 	}
-	author := domain.Author{Email: contact.Email, Name: contact.Name}
+	author := m.Contact
 	live := msg.Direction == domain.DirectionInbound && j.recent(msg.SentAt)
 	if !live && !j.in.IncludeHistory {
 		return store.ImportedConversation{}, author, errSkip{"historical mail not imported (include_history=false)"}
@@ -183,7 +170,7 @@ func (j *job) mailItem(ctx context.Context, st *store.Store, rec record) (store.
 
 // mailThread is a mail's conversation: that of a stored mail it refers to
 // (References, In-Reply-To), else its thread's root Message-ID.
-func (j *job) mailThread(ctx context.Context, st *store.Store, m *email.Mail, extID string) (string, error) {
+func (j *job) mailThread(ctx context.Context, st *store.Store, m channels.HistoricalMail, extID string) (string, error) {
 	refs := append(append([]string{}, m.InReplyTo...), m.References...)
 	if key, ok, err := st.ThreadOfMessages(ctx, j.in.ChannelID, refs); err != nil || ok {
 		return key, err
@@ -210,19 +197,6 @@ func fromLineDate(header string, now time.Time) time.Time {
 		}
 	}
 	return now
-}
-
-// emailConfig decodes an email channel's configuration; nil for other channels.
-func emailConfig(ch domain.Channel) *email.Config {
-	if ch.Type != string(email.Type) {
-		return nil
-	}
-	var cfg email.Config
-	if err := json.Unmarshal(ch.Config, &cfg); err != nil {
-		return nil
-	}
-	cfg.ApplyDefaults()
-	return &cfg
 }
 
 // apply imports one item (or, in a dry run, counts what it would create).
