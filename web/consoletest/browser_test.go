@@ -3,143 +3,40 @@ package consoletest
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/routedesk/routedesk/internal/browsertest"
 )
 
-// chromiumPath finds the browser; in CI (CI=true) a missing one fails the test, elsewhere it skips it.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("CI=true and no chromium on PATH: the console's browser tests need it (.ci/run installs Debian's chromium)")
-	}
-	t.Skip("skipping the console's browser test: no chromium on PATH (apt-get install chromium)")
-	return ""
-}
-
-// browser starts headless Chromium with a fresh profile and returns a tab's context.
+// browser starts headless Chromium at 1280×800 and returns a tab's context.
 func browser(t *testing.T) context.Context {
 	t.Helper()
-	path := chromiumPath(t)
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 800),
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancel := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
-	t.Cleanup(cancel)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 150*time.Second)
-	t.Cleanup(cancelTimeout)
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
+	return browsertest.Start(t, "the console's browser tests", 1280, 800)
 }
 
-// artefactDir is where screenshots go: $ROUTEDESK_ARTEFACTS_DIR, else the test's temp dir.
-func artefactDir(t *testing.T) string {
-	if d := os.Getenv("ROUTEDESK_ARTEFACTS_DIR"); d != "" {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}
-	return t.TempDir()
-}
-
-// page wraps a tab with helpers that fail the test with the step's name.
+// page is a tab of the console.
 type page struct {
-	t    *testing.T
-	ctx  context.Context
-	dir  string
+	browsertest.Page
 	base string // the console's URL
-}
-
-func (p page) do(what string, steps ...chromedp.Action[chromedp.Void]) {
-	p.t.Helper()
-	ctx, cancel := context.WithTimeout(p.ctx, 30*time.Second)
-	defer cancel()
-	if err := chromedp.Do(ctx, steps...); err != nil {
-		p.t.Fatalf("%s: %v\n%s", what, err, p.text())
-	}
-}
-
-// until waits for a JavaScript predicate to be truthy.
-func (p page) until(what, expr string) {
-	p.t.Helper()
-	ctx, cancel := context.WithTimeout(p.ctx, 30*time.Second)
-	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(25*time.Second))); err != nil {
-		p.t.Fatalf("waiting for %s: %v\npage text:\n%s", what, err, p.text())
-	}
-}
-
-// eval runs a JavaScript expression and returns its string value.
-func (p page) eval(expr string) string {
-	p.t.Helper()
-	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
-	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
-	if err != nil {
-		p.t.Fatalf("evaluate %s: %v", expr, err)
-	}
-	return v
-}
-
-// text is the page's visible text, for failure messages.
-func (p page) text() string {
-	ctx, cancel := context.WithTimeout(p.ctx, 5*time.Second)
-	defer cancel()
-	v, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
-	return v
-}
-
-// screenshot saves the viewport as name.png in the artefact directory.
-func (p page) screenshot(name string) string {
-	p.t.Helper()
-	ctx, cancel := context.WithTimeout(p.ctx, 20*time.Second)
-	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		p.t.Fatalf("screenshot %s: %v", name, err)
-	}
-	path := filepath.Join(p.dir, name+".png")
-	if err := os.WriteFile(path, png, 0o644); err != nil {
-		p.t.Fatal(err)
-	}
-	p.t.Logf("screenshot: %s", path)
-	return path
 }
 
 // choose sets a select's value and fires its change event.
 func (p page) choose(sel, value string) {
-	p.t.Helper()
-	p.eval(fmt.Sprintf(`(() => { const s = document.querySelector(%q); s.value = %q; s.dispatchEvent(new Event('change', {bubbles: true})); return s.value; })()`, sel, value))
+	p.T.Helper()
+	p.Eval(fmt.Sprintf(`(() => { const s = document.querySelector(%q); s.value = %q; s.dispatchEvent(new Event('change', {bubbles: true})); return s.value; })()`, sel, value))
 }
 
 // clear empties an input or textarea.
 func (p page) clear(sel string) {
-	p.t.Helper()
-	p.eval(fmt.Sprintf(`(() => { const el = document.querySelector(%q); el.value = ''; return el.value; })()`, sel))
+	p.T.Helper()
+	p.Eval(fmt.Sprintf(`(() => { const el = document.querySelector(%q); el.value = ''; return el.value; })()`, sel))
 }
 
 // open goes to a view of the console (a hash route) and waits until its heading is title.
 func (p page) open(hash, title string) {
-	p.t.Helper()
-	p.do("open "+hash, chromedp.Navigate(p.base+hash))
-	p.until(title, fmt.Sprintf(`location.hash === %q && document.querySelector('main h1') && document.querySelector('main h1').textContent === %q`, hash, title))
+	p.T.Helper()
+	p.Do("open "+hash, chromedp.Navigate(p.base+hash))
+	p.Until(title, fmt.Sprintf(`location.hash === %q && document.querySelector('main h1') && document.querySelector('main h1').textContent === %q`, hash, title))
 }

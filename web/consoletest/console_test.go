@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/routedesk/routedesk/internal/browsertest"
 	"github.com/routedesk/routedesk/internal/testenv"
 	"github.com/routedesk/routedesk/server"
 	"github.com/routedesk/routedesk/workflows"
@@ -39,38 +40,38 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatalf("create user: %d %s", u.Status, u.Body)
 	}
 	userID := u.Map(t)["id"].(string)
-	p := page{t: t, ctx: ctx, dir: artefactDir(t), base: st.HTTP.URL + "/console/"}
+	p := page{Page: browsertest.Page{T: t, Ctx: ctx, Dir: browsertest.ArtefactDir(t)}, base: st.HTTP.URL + "/console/"}
 
 	// /console redirects to /console/, which asks for a token.
-	p.do("open the console", chromedp.Navigate(st.HTTP.URL+"/console"), chromedp.WaitVisible(chromedp.CSS("#token")))
-	p.do("a wrong token", chromedp.SendKeys(chromedp.CSS("#token"), "rdk_wrong"), chromedp.Click(chromedp.CSS("form.login button[type=submit]")))
-	p.until("the login error", `document.querySelector('#token-err').textContent.includes('not valid')`)
+	p.Do("open the console", chromedp.Navigate(st.HTTP.URL+"/console"), chromedp.WaitVisible(chromedp.CSS("#token")))
+	p.Do("a wrong token", chromedp.SendKeys(chromedp.CSS("#token"), "rdk_wrong"), chromedp.Click(chromedp.CSS("form.login button[type=submit]")))
+	p.Until("the login error", `document.querySelector('#token-err').textContent.includes('not valid')`)
 	p.clear("#token")
-	p.do("log in", chromedp.SendKeys(chromedp.CSS("#token"), token),
+	p.Do("log in", chromedp.SendKeys(chromedp.CSS("#token"), token),
 		chromedp.Click(chromedp.CSS("form.login button[type=submit]")))
-	p.until("the queue", `location.hash === '#/queue' && !document.querySelector('#nav').hidden && document.querySelector('h1').textContent === 'Queue'`)
-	if got := p.eval(`sessionStorage.getItem('routedesk.token') === ` + quote(token) + ` ? 'kept' : 'missing'`); got != "kept" {
+	p.Until("the queue", `location.hash === '#/queue' && !document.querySelector('#nav').hidden && document.querySelector('h1').textContent === 'Queue'`)
+	if got := p.Eval(`sessionStorage.getItem('routedesk.token') === ` + quote(token) + ` ? 'kept' : 'missing'`); got != "kept" {
 		t.Fatalf("token in sessionStorage: %s", got)
 	}
 
 	// Connect a chat channel; a bad accent colour is shown next to its field first.
 	p.open("#/channels/new", "Connect a channel")
-	p.do("fill the chat form", chromedp.SendKeys(chromedp.CSS(`[data-field="name"]`), "Website chat"),
+	p.Do("fill the chat form", chromedp.SendKeys(chromedp.CSS(`[data-field="name"]`), "Website chat"),
 		chromedp.SendKeys(chromedp.CSS(`[data-field="config.accent_color"]`), "blue"),
 		chromedp.SendKeys(chromedp.CSS(`[data-field="config.font"]`), "Inter"))
 	p.choose(`[data-field="config.availability.mode"]`, "business_hours")
-	p.do("fill the hours", chromedp.SendKeys(chromedp.CSS(`[data-field="config.availability.timezone"]`), "Europe/Paris"),
+	p.Do("fill the hours", chromedp.SendKeys(chromedp.CSS(`[data-field="config.availability.timezone"]`), "Europe/Paris"),
 		chromedp.SendKeys(chromedp.CSS(`[data-field="config.availability.hours"]`), "mon-fri 09:00-17:00"),
 		chromedp.Click(chromedp.CSS(`form.channel-form button[type=submit]`)))
-	p.until("the accent colour's error next to its field", `(() => { const el = document.querySelector('[data-field="config.accent_color"]');
+	p.Until("the accent colour's error next to its field", `(() => { const el = document.querySelector('[data-field="config.accent_color"]');
 		return el.getAttribute('aria-invalid') === 'true' && document.getElementById(el.id + '-err').textContent.length > 0
 			&& document.activeElement === el; })()`)
-	p.screenshot("channel-form")
+	p.Screenshot("channel-form")
 	p.clear(`[data-field="config.accent_color"]`)
-	p.do("fix the colour and connect",
+	p.Do("fix the colour and connect",
 		chromedp.SendKeys(chromedp.CSS(`[data-field="config.accent_color"]`), "#2457c5"),
 		chromedp.Click(chromedp.CSS(`form.channel-form button[type=submit]`)))
-	p.until("the channel in the list", `location.hash === '#/channels' && document.querySelector('main table') && document.querySelector('main table').textContent.includes('Website chat')`)
+	p.Until("the channel in the list", `location.hash === '#/channels' && document.querySelector('main table') && document.querySelector('main table').textContent.includes('Website chat')`)
 	var channelID string
 	var chs struct {
 		Items []struct {
@@ -86,29 +87,29 @@ func TestConsoleInBrowser(t *testing.T) {
 
 	// A rule with a typo on its second line: the editor marks line 2 at the typo's column.
 	p.open("#/rules/new", "Add a rule")
-	p.do("write a rule with a typo", chromedp.SendKeys(chromedp.CSS(`[data-field="name"]`), "Refunds"),
+	p.Do("write a rule with a typo", chromedp.SendKeys(chromedp.CSS(`[data-field="name"]`), "Refunds"),
 		chromedp.SendKeys(chromedp.CSS(`textarea[data-field="when"]`), "contact.country == \"FR\" ||\n  mesage.text contains \"refund\""))
-	p.until("the error marked on line 2", `(() => { const bad = document.querySelector('.gutter span.bad'); const ta = document.querySelector('textarea[data-field="when"]');
+	p.Until("the error marked on line 2", `(() => { const bad = document.querySelector('.gutter span.bad'); const ta = document.querySelector('textarea[data-field="when"]');
 		return bad && bad.textContent === '2' && ta.getAttribute('aria-invalid') === 'true'
 			&& document.getElementById(ta.id + '-err').textContent.startsWith('Line 2, column 3'); })()`)
-	marker := p.eval(`document.querySelector('.marker').textContent`)
+	marker := p.Eval(`document.querySelector('.marker').textContent`)
 	if lines := strings.Split(marker, "\n"); len(lines) != 2 || lines[1] != "  ^" {
 		t.Fatalf("marker under the typo: %q", marker)
 	}
-	p.screenshot("rule-editor-error")
+	p.Screenshot("rule-editor-error")
 	p.clear(`textarea[data-field="when"]`)
-	p.do("fix the typo",
+	p.Do("fix the typo",
 		chromedp.SendKeys(chromedp.CSS(`textarea[data-field="when"]`), "contact.country == \"FR\" ||\n  message.text contains \"refund\""))
-	p.until("the expression compiling", `document.querySelector('.check-ok').textContent === 'Compiles.' && !document.querySelector('.gutter span.bad')`)
-	p.do("set a property", chromedp.Click(chromedp.CSS(`form.rule-form fieldset button`)),
+	p.Until("the expression compiling", `document.querySelector('.check-ok').textContent === 'Compiles.' && !document.querySelector('.gutter span.bad')`)
+	p.Do("set a property", chromedp.Click(chromedp.CSS(`form.rule-form fieldset button`)),
 		chromedp.SendKeys(chromedp.CSS(`.set-key`), "priority"), chromedp.SendKeys(chromedp.CSS(`.set-value`), "high"),
 		chromedp.Click(chromedp.CSS(`form.rule-form button[type=submit]`)))
-	p.until("the rule in the list", `location.hash === '#/rules' && document.querySelector('main table') && document.querySelector('main table').textContent.includes('Refunds')`)
+	p.Until("the rule in the list", `location.hash === '#/rules' && document.querySelector('main table') && document.querySelector('main table').textContent.includes('Refunds')`)
 
 	// Dry run: the sample matches the rule.
-	p.do("dry run", chromedp.SendKeys(chromedp.CSS(`form.dryrun [data-field="message.text"]`), "I want a refund please"),
+	p.Do("dry run", chromedp.SendKeys(chromedp.CSS(`form.dryrun [data-field="message.text"]`), "I want a refund please"),
 		chromedp.Click(chromedp.CSS(`form.dryrun button[type=submit]`)))
-	p.until("the dry-run result", `(() => { const m = document.querySelector('#dryrun-result .matched'); return m && m.textContent === 'Refunds'
+	p.Until("the dry-run result", `(() => { const m = document.querySelector('#dryrun-result .matched'); return m && m.textContent === 'Refunds'
 		&& document.querySelector('#dryrun-result .properties').textContent.includes('"priority":"high"')
 		&& document.querySelector('#dryrun-result .skills').textContent === 'none'; })()`)
 
@@ -120,39 +121,39 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	p.open("#/queue", "Queue")
 	deadline := time.Now().Add(40 * time.Second)
-	for p.eval(`document.querySelector('tr[data-ticket] td:nth-child(3)') ? document.querySelector('tr[data-ticket] td:nth-child(3)').textContent : ''`) != "Ada Lovelace" {
+	for p.Eval(`document.querySelector('tr[data-ticket] td:nth-child(3)') ? document.querySelector('tr[data-ticket] td:nth-child(3)').textContent : ''`) != "Ada Lovelace" {
 		if time.Now().After(deadline) {
-			t.Fatalf("the ticket never showed in the queue:\n%s", p.text())
+			t.Fatalf("the ticket never showed in the queue:\n%s", p.Eval(`document.body.innerText`))
 		}
-		p.do("refresh the queue", chromedp.Click(chromedp.CSS(`main .row button`)), chromedp.Sleep(500*time.Millisecond))
+		p.Do("refresh the queue", chromedp.Click(chromedp.CSS(`main .row button`)), chromedp.Sleep(500*time.Millisecond))
 	}
-	p.until("the queue settled", `!!document.querySelector('section[data-state="unassigned"] tr[data-ticket]')`)
-	p.screenshot("queue")
-	p.do("a phone's viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Sleep(300*time.Millisecond))
-	if w := p.eval(`String(document.documentElement.scrollWidth)`); w != "390" {
+	p.Until("the queue settled", `!!document.querySelector('section[data-state="unassigned"] tr[data-ticket]')`)
+	p.Screenshot("queue")
+	p.Do("a phone's viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Sleep(300*time.Millisecond))
+	if w := p.Eval(`String(document.documentElement.scrollWidth)`); w != "390" {
 		t.Errorf("on a phone the queue is %s px wide, want 390 (no horizontal scrolling)", w)
 	}
-	p.screenshot("queue-phone")
-	p.do("back to 1280×800", chromedp.EmulateViewport(1280, 800))
+	p.Screenshot("queue-phone")
+	p.Do("back to 1280×800", chromedp.EmulateViewport(1280, 800))
 	var ticket struct {
 		WorkflowID string `json:"workflow_id"`
 	}
-	tid := p.eval(`document.querySelector('tr[data-ticket]').dataset.ticket`)
+	tid := p.Eval(`document.querySelector('tr[data-ticket]').dataset.ticket`)
 	st.Do(http.MethodGet, "/v1/tickets/"+tid, token, nil).JSON(t, &ticket)
 	wantLink := temporalUI + "/workflows/" + url.QueryEscape(ticket.WorkflowID)
-	if got := p.eval(`document.querySelector('tr[data-ticket] td:last-child a').href`); ticket.WorkflowID == "" || got != wantLink {
+	if got := p.Eval(`document.querySelector('tr[data-ticket] td:last-child a').href`); ticket.WorkflowID == "" || got != wantLink {
 		t.Fatalf("Temporal UI link %q, want %q", got, wantLink)
 	}
 
 	// Open the ticket, assign it to Grace, then close it.
-	p.do("open the ticket", chromedp.Click(chromedp.CSS(`tr[data-ticket] a`)), chromedp.WaitVisible(chromedp.CSS(`#assignee`)))
-	p.until("the thread", `document.querySelector('.thread').textContent.includes('Where is my order?')`)
+	p.Do("open the ticket", chromedp.Click(chromedp.CSS(`tr[data-ticket] a`)), chromedp.WaitVisible(chromedp.CSS(`#assignee`)))
+	p.Until("the thread", `document.querySelector('.thread').textContent.includes('Where is my order?')`)
 	p.choose(`#assignee`, userID)
-	p.do("assign", chromedp.Click(chromedp.CSS(`form.manage button[type=submit]`)))
-	p.until("the assignee", `document.querySelector('.ticket-assignee') && document.querySelector('.ticket-assignee').textContent === 'Grace Hopper'`)
-	p.do("close", chromedp.Click(chromedp.CSS(`form.manage button.danger`)))
-	p.until("the closed ticket", `document.querySelector('.ticket-status') && document.querySelector('.ticket-status').textContent === 'closed'`)
-	p.screenshot("ticket")
+	p.Do("assign", chromedp.Click(chromedp.CSS(`form.manage button[type=submit]`)))
+	p.Until("the assignee", `document.querySelector('.ticket-assignee') && document.querySelector('.ticket-assignee').textContent === 'Grace Hopper'`)
+	p.Do("close", chromedp.Click(chromedp.CSS(`form.manage button.danger`)))
+	p.Until("the closed ticket", `document.querySelector('.ticket-status') && document.querySelector('.ticket-status').textContent === 'closed'`)
+	p.Screenshot("ticket")
 
 	var tickets struct {
 		Items []struct {
@@ -169,7 +170,7 @@ func TestConsoleInBrowser(t *testing.T) {
 
 	// Editing the channel shows its values, and never its secrets; every type has its own form.
 	p.open("#/channels/"+channelID, "Edit Website chat")
-	if got := p.eval(`document.querySelector('[data-field="config.accent_color"]').value`); got != "#2457c5" {
+	if got := p.Eval(`document.querySelector('[data-field="config.accent_color"]').value`); got != "#2457c5" {
 		t.Fatalf("accent colour in the edit form: %q", got)
 	}
 	p.open("#/channels/new", "Connect a channel")
@@ -177,29 +178,29 @@ func TestConsoleInBrowser(t *testing.T) {
 		{"form", "config.form_id"}, {"calling", "config.phone_number"}, {"custom", "config.secret"}, {"chat", "config.font"}} {
 		typ, field := tf[0], tf[1]
 		p.choose(`[data-field="type"]`, typ)
-		p.until(typ+" form", `!!document.querySelector('[data-field="`+field+`"]')`)
+		p.Until(typ+" form", `!!document.querySelector('[data-field="`+field+`"]')`)
 	}
-	if got := p.eval(`document.querySelector('[data-field="config.font"]') && [...document.querySelectorAll('input[type=password]')].every(e => e.dataset.field === 'config.identity_secret') ? 'ok' : 'bad'`); got != "ok" {
+	if got := p.Eval(`document.querySelector('[data-field="config.font"]') && [...document.querySelectorAll('input[type=password]')].every(e => e.dataset.field === 'config.identity_secret') ? 'ok' : 'bad'`); got != "ok" {
 		t.Fatalf("chat form after switching types: %s", got)
 	}
 
 	// People: an agent token is shown once.
 	p.open("#/people", "People")
-	p.do("issue a token", chromedp.Click(chromedp.CSS(`main table button:nth-child(2)`)))
-	p.until("the agent token", `document.querySelector('#token-box code') && document.querySelector('#token-box code').textContent.length > 10`)
-	p.screenshot("people")
+	p.Do("issue a token", chromedp.Click(chromedp.CSS(`main table button:nth-child(2)`)))
+	p.Until("the agent token", `document.querySelector('#token-box code') && document.querySelector('#token-box code').textContent.length > 10`)
+	p.Screenshot("people")
 
-	agentToken := p.eval(`document.querySelector('#token-box code').textContent`)
+	agentToken := p.Eval(`document.querySelector('#token-box code').textContent`)
 
 	// Sign out: the token leaves sessionStorage.
-	p.do("sign out", chromedp.Click(chromedp.CSS(`#who button`)), chromedp.WaitVisible(chromedp.CSS("#token")))
-	if got := p.eval(`sessionStorage.getItem('routedesk.token') || 'gone'`); got != "gone" {
+	p.Do("sign out", chromedp.Click(chromedp.CSS(`#who button`)), chromedp.WaitVisible(chromedp.CSS("#token")))
+	if got := p.Eval(`sessionStorage.getItem('routedesk.token') || 'gone'`); got != "gone" {
 		t.Fatalf("token after sign out: %s", got)
 	}
 
 	// The agent signs in with that token: no admin sections; they set their own availability.
-	p.do("agent signs in", chromedp.SendKeys(chromedp.CSS("#token"), agentToken), chromedp.Click(chromedp.CSS("form.login button[type=submit]")))
-	p.until("the agent's queue", `location.hash === '#/queue' && document.querySelector('h1').textContent === 'Queue'
+	p.Do("agent signs in", chromedp.SendKeys(chromedp.CSS("#token"), agentToken), chromedp.Click(chromedp.CSS("form.login button[type=submit]")))
+	p.Until("the agent's queue", `location.hash === '#/queue' && document.querySelector('h1').textContent === 'Queue'
 		&& document.querySelector('#nav a[href="#/channels"]').hidden && !document.querySelector('#nav a[href="#/people"]').hidden`)
 	p.open("#/people", "My availability")
 	p.choose(`main select`, "away")
