@@ -43,13 +43,45 @@ func makeFixtures(t *testing.T, s *testenv.Stack, name string) fixtures {
 	require.Equal(t, http.StatusAccepted, msg.Status, string(msg.Body))
 	f.ids["/v1/deliveries/"] = msg.Map(t)["message_id"].(string)
 	f.ids["/v1/tickets/"] = waitTicket(t, s, token, "")["id"].(string)
+
+	// A mail with an attachment, for the message attachment routes.
+	mail := s.Do(http.MethodPost, "/v1/channels", token, map[string]any{"type": "email", "name": "Support",
+		"config": map[string]any{"address": "support@" + strings.ToLower(name) + ".test"}})
+	require.Equal(t, http.StatusCreated, mail.Status, string(mail.Body))
+	raw := rawDo(t, http.MethodPost, s.HTTP.URL+"/v1/channels/"+mail.Map(t)["id"].(string)+"/email",
+		map[string]string{"Authorization": "Bearer " + token, "Content-Type": "message/rfc822"}, strings.ReplaceAll(`From: Customer <customer@example.com>
+To: support@`+strings.ToLower(name)+`.test
+Subject: Invoice
+Message-ID: <fx-`+name+`@example.com>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="b"
+
+--b
+Content-Type: text/plain
+
+See the attached invoice.
+--b
+Content-Type: text/plain; name="invoice.txt"
+Content-Disposition: attachment; filename="invoice.txt"
+
+total: 42
+--b--
+`, "\n", "\r\n"))
+	require.Equal(t, http.StatusAccepted, raw.Status, string(raw.Body))
+	f.ids["/v1/messages/"] = raw.Map(t)["message_id"].(string)
+
+	imp := rawDo(t, http.MethodPost, s.HTTP.URL+"/v1/channels/"+f.ids["/v1/channels/"]+"/imports?include_history=true",
+		map[string]string{"Authorization": "Bearer " + token, "Content-Type": "application/x-ndjson"},
+		`{"external_id":"fx-import","contact":{"email":"customer@example.com"},"messages":[{"external_id":"fx-import-1","direction":"inbound","text":"hi","sent_at":"2024-01-02T03:04:05Z"}]}`+"\n")
+	require.Equal(t, http.StatusAccepted, imp.Status, string(imp.Body))
+	f.ids["/v1/imports/"] = imp.Map(t)["import_id"].(string)
 	return f
 }
 
 func (f fixtures) path(p string) string {
 	for prefix, id := range f.ids {
 		if strings.HasPrefix(p, prefix) {
-			return strings.Replace(p, ":id", id, 1)
+			return strings.Replace(strings.Replace(p, ":id", id, 1), ":n", "0", 1)
 		}
 	}
 	return p

@@ -102,7 +102,7 @@ func TestReplyOnUnreachableCustomChannelAnswersQueued(t *testing.T) {
 	require.Equal(t, "application/problem+json", r.Header.Get("Content-Type"))
 	out = lastMessage(t, d.s, d.token, id)
 	require.Equal(t, "failed", out["status"])
-	require.Equal(t, "Portal refused the reply: 400 Bad Request", out["failure_reason"])
+	require.Equal(t, "Portal refused the reply: 400 Bad Request: no such conversation", out["failure_reason"])
 }
 
 // TestCourtesyMessagesWithGraphDown: with the Graph API hanging, connecting a

@@ -34,6 +34,8 @@ func TestOpeningHistoryFromFirstMessageToAssigned(t *testing.T) {
 		enumspb.EVENT_TYPE_MARKER_RECORDED,                   // version open-at-once
 		enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, // TemporalChangeVersion
 		enumspb.EVENT_TYPE_MARKER_RECORDED,                   // OpenConversation's result
+		enumspb.EVENT_TYPE_MARKER_RECORDED,                   // version ops-view
+		enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, // TemporalChangeVersion
 		enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, // ticket, routing state, assignee
 	}
 	var got []enumspb.EventType
