@@ -48,7 +48,17 @@ func startProc(t *testing.T, name string, env []string, args ...string) *proc {
 	t.Cleanup(func() {
 		p.kill()
 		if t.Failed() {
-			t.Logf("%s (pid %d) output (tail):\n%s", name, p.cmd.Process.Pid, tail(p.out.String(), 3000))
+			out := p.out.String()
+			var errs []string
+			for _, line := range strings.Split(out, "\n") {
+				if strings.Contains(line, "level=ERROR") && !strings.Contains(line, "component=temporal") {
+					errs = append(errs, line)
+				}
+			}
+			if len(errs) > 20 {
+				errs = errs[len(errs)-20:]
+			}
+			t.Logf("%s (pid %d) errors:\n%s\noutput (tail):\n%s", name, p.cmd.Process.Pid, strings.Join(errs, "\n"), tail(out, 3000))
 		}
 	})
 	return p

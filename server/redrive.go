@@ -25,9 +25,10 @@ const (
 	// redriveBatch is how many messages one claim takes.
 	redriveBatch = 20
 	// redriveLease is how long a claim keeps other servers off a message; short,
-	// so a crashed server's claims pass quickly to the others. A batch stops
-	// starting attempts once one could outlast the lease (see redriveBatch).
-	redriveLease = 10 * time.Second
+	// so a crashed server's claims pass quickly to the others: an attempt takes
+	// at most deliverTimeout, and a batch starts attempts only in the lease's
+	// first second (see redriveBatch), handing the rest back for the next claim.
+	redriveLease = deliverTimeout + 2*time.Second
 )
 
 // redriveMetrics counts what the redrive loop did.
