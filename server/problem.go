@@ -163,9 +163,10 @@ func isUnavailable(err error) bool {
 	var deadline *serviceerror.DeadlineExceeded
 	switch {
 	case errors.As(err, &pgErr):
-		// 08: connection exception; 57P01-57P03: admin shutdown, crash shutdown, cannot connect now; 53300: too many connections.
+		// 08: connection exception; 57P01-57P03: admin shutdown, crash shutdown, cannot connect now; 53300: too many connections;
+		// 40P01, 40001: a deadlock or serialization conflict that outlasted the store's retries.
 		return strings.HasPrefix(pgErr.Code, "08") || pgErr.Code == "57P01" || pgErr.Code == "57P02" ||
-			pgErr.Code == "57P03" || pgErr.Code == "53300"
+			pgErr.Code == "57P03" || pgErr.Code == "53300" || pgErr.Code == "40P01" || pgErr.Code == "40001"
 	case errors.As(err, &connectErr), errors.As(err, &netErr), errors.As(err, &unavailable), errors.As(err, &deadline):
 		return true
 	case errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone), errors.Is(err, context.DeadlineExceeded),

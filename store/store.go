@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"time"
 
@@ -181,6 +182,25 @@ func notFound(err error, what string) error {
 
 // inTx runs fn in a transaction, committing when it returns nil.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.tryTx(ctx, fn)
+		if err == nil || !retryableTx(err) || attempt == txAttempts {
+			return err
+		}
+		// PostgreSQL broke a deadlock (or a serialization conflict) by aborting this
+		// transaction: nothing of it was kept, so run it again after a short, jittered pause.
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt)*20*time.Millisecond + time.Duration(rand.IntN(20))*time.Millisecond):
+		}
+	}
+}
+
+// txAttempts bounds how often inTx runs a transaction PostgreSQL aborted to break a deadlock.
+const txAttempts = 4
+
+func (s *Store) tryTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
@@ -193,6 +213,13 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// retryableTx reports whether PostgreSQL aborted a transaction that may simply
+// run again: deadlock_detected (40P01) or serialization_failure (40001).
+func retryableTx(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
 }
 
 // setJSON sets one jsonb column of an account's row; table and column are
