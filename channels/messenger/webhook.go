@@ -34,26 +34,8 @@ func (c *Channel) Routes(r channels.Router, h channels.Host) {
 func (c *Channel) deliveries(h channels.Host) gin.HandlerFunc {
 	return func(gc *gin.Context) {
 		ctx := gc.Request.Context()
-		body, err := webhook.Read(gc)
-		if err == nil {
-			err = h.CheckStorable(body)
-		}
-		if err != nil {
-			h.Fail(gc, err)
-			return
-		}
-		pages, err := meta.MessengerPageIDs(body)
-		if err != nil {
-			h.Problem(gc, http.StatusBadRequest, err.Error())
-			return
-		}
-		verified, unknown, err := webhook.Verified(gc, h, Type, pages, body)
-		if err != nil {
-			h.Fail(gc, err)
-			return
-		}
-		if len(verified) == 0 && unknown < len(pages) {
-			h.Problem(gc, http.StatusUnauthorized, "X-Hub-Signature-256 is missing or does not match the app secret of the page's channel")
+		body, verified, ok := webhook.Accept(gc, h, Type, "page", meta.MessengerPageIDs)
+		if !ok {
 			return
 		}
 		events, err := meta.ParseMessenger(body)

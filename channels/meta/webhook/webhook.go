@@ -119,3 +119,34 @@ func Verified(c *gin.Context, h channels.Host, typ channels.Type, ids []string, 
 	}
 	return ok, unknown, nil
 }
+
+// Accept reads and authenticates a delivery: the raw body (storable text only),
+// the ids ids finds in it, and the connected channels whose app secret verifies
+// its signature. It answers the problem itself and returns ok false on a bad
+// body (4xx) or when no owning channel's secret verifies it (401); what names
+// the id's kind ("page", "number") in that answer.
+func Accept(gc *gin.Context, h channels.Host, typ channels.Type, what string, ids func([]byte) ([]string, error)) (body []byte, verified map[string]Channel, ok bool) {
+	body, err := Read(gc)
+	if err == nil {
+		err = h.CheckStorable(body)
+	}
+	if err != nil {
+		h.Fail(gc, err)
+		return nil, nil, false
+	}
+	owners, err := ids(body)
+	if err != nil {
+		h.Problem(gc, http.StatusBadRequest, err.Error())
+		return nil, nil, false
+	}
+	verified, unknown, err := Verified(gc, h, typ, owners, body)
+	if err != nil {
+		h.Fail(gc, err)
+		return nil, nil, false
+	}
+	if len(verified) == 0 && unknown < len(owners) {
+		h.Problem(gc, http.StatusUnauthorized, "X-Hub-Signature-256 is missing or does not match the app secret of the "+what+"'s channel")
+		return nil, nil, false
+	}
+	return body, verified, true
+}
