@@ -169,10 +169,10 @@ func (j *job) mailItem(ctx context.Context, st *store.Store, rec record) (store.
 }
 
 // mailThread is a mail's conversation: that of a stored mail it refers to
-// (References, In-Reply-To), else its thread's root Message-ID.
+// (References, In-Reply-To; an inbound mail's Message-ID or one of our replies', as for live mail), else its thread's root Message-ID.
 func (j *job) mailThread(ctx context.Context, st *store.Store, m channels.HistoricalMail, extID string) (string, error) {
 	refs := append(append([]string{}, m.InReplyTo...), m.References...)
-	if key, ok, err := st.ThreadOfMessages(ctx, j.in.ChannelID, refs); err != nil || ok {
+	if key, ok, err := st.ThreadByMessageIDs(ctx, j.in.ChannelID, refs); err != nil || ok {
 		return key, err
 	}
 	root := extID

@@ -250,25 +250,6 @@ func (s *Store) PreviewImport(ctx context.Context, in ImportedConversation, auth
 	return p, nil
 }
 
-// ThreadOfMessages returns the thread key of the conversation holding the
-// newest of the channel's messages with the given external ids (email threading by Message-ID).
-func (s *Store) ThreadOfMessages(ctx context.Context, channelID string, externalIDs []string) (string, bool, error) {
-	if len(externalIDs) == 0 {
-		return "", false, nil
-	}
-	var key string
-	err := s.db.GetContext(ctx, &key,
-		`SELECT c.thread_key FROM messages m JOIN conversations c ON c.id = m.conversation_id
-		  WHERE m.channel_id = $1 AND m.external_id = ANY($2) ORDER BY m.sent_at DESC, m.id DESC LIMIT 1`, channelID, externalIDs)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", false, nil
-	}
-	if err != nil {
-		return "", false, fmt.Errorf("find thread of messages: %w", err)
-	}
-	return key, true, nil
-}
-
 // SetContactPhone records a contact's phone number in its properties unless it has one.
 func (s *Store) SetContactPhone(ctx context.Context, accountID, contactID, phone string) error {
 	_, err := s.db.ExecContext(ctx,
