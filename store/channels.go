@@ -202,15 +202,7 @@ func (s *Store) ListChannels(ctx context.Context, accountID string, page Page) (
 	if err != nil {
 		return nil, fmt.Errorf("list channels: %w", err)
 	}
-	out := make([]domain.Channel, 0, len(rows))
-	for _, r := range rows {
-		ch, err := r.channel()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ch)
-	}
-	return out, nil
+	return channelsOf(rows)
 }
 
 // setStatusSQL sets a channel's status from the query parameter param ("" keeps
@@ -315,6 +307,11 @@ func (s *Store) ChannelsOfType(ctx context.Context, typ string, limit int) ([]do
 	if err := s.db.SelectContext(ctx, &rows, `SELECT `+channelColumns+` FROM channels WHERE type = $1 AND status = 'connected' ORDER BY id LIMIT $2`, typ, limit); err != nil {
 		return nil, fmt.Errorf("list %s channels: %w", typ, err)
 	}
+	return channelsOf(rows)
+}
+
+// channelsOf decodes rows into channels.
+func channelsOf(rows []channelRow) ([]domain.Channel, error) {
 	out := make([]domain.Channel, 0, len(rows))
 	for _, r := range rows {
 		ch, err := r.channel()

@@ -20,15 +20,7 @@ func (s *Store) EmailChannelsByAddress(ctx context.Context, address string) ([]d
 	if err != nil {
 		return nil, fmt.Errorf("find email channels by address: %w", err)
 	}
-	out := make([]domain.Channel, 0, len(rows))
-	for _, r := range rows {
-		ch, err := r.channel()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ch)
-	}
-	return out, nil
+	return channelsOf(rows)
 }
 
 // ThreadByMessageIDs returns the thread key of the channel's conversation holding
