@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
@@ -23,9 +26,20 @@ func (s *Store) EmailChannelsByAddress(ctx context.Context, address string) ([]d
 	return channelsOf(rows)
 }
 
+// maxThreadIDs bounds the Message-IDs one thread lookup sends to PostgreSQL.
+const maxThreadIDs = 50
+
 // ThreadByMessageIDs returns the thread key of the channel's conversation holding
 // one of the Message-IDs: an inbound mail's (its external id) or one of our replies' (its provider id).
+// It looks at most at the last maxThreadIDs ids (a References header grows oldest first) and skips
+// ids PostgreSQL cannot hold (invalid UTF-8, NUL).
 func (s *Store) ThreadByMessageIDs(ctx context.Context, channelID string, ids []string) (string, bool, error) {
+	if len(ids) > maxThreadIDs {
+		ids = ids[len(ids)-maxThreadIDs:]
+	}
+	ids = slices.DeleteFunc(slices.Clone(ids), func(id string) bool {
+		return id == "" || !utf8.ValidString(id) || strings.IndexByte(id, 0) >= 0
+	})
 	if len(ids) == 0 {
 		return "", false, nil
 	}
