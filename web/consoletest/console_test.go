@@ -3,6 +3,7 @@
 package consoletest
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -62,6 +63,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	p.choose(`[data-field="config.availability.mode"]`, "business_hours")
 	p.Do("fill the hours", chromedp.SendKeys(chromedp.CSS(`[data-field="config.availability.timezone"]`), "Europe/Paris"),
 		chromedp.SendKeys(chromedp.CSS(`[data-field="config.availability.hours"]`), "mon-fri 09:00-17:00"),
+		chromedp.SendKeys(chromedp.CSS(`[data-field="config.allowed_origins"]`), "https://shop.example.com\n\n  http://localhost:3000 \n"),
 		chromedp.Click(chromedp.CSS(`form.channel-form button[type=submit]`)))
 	p.Until("the accent colour's error next to its field", `(() => { const el = document.querySelector('[data-field="config.accent_color"]');
 		return el.getAttribute('aria-invalid') === 'true' && document.getElementById(el.id + '-err').textContent.length > 0
@@ -80,7 +82,8 @@ func TestConsoleInBrowser(t *testing.T) {
 		}
 	}
 	st.Do(http.MethodGet, "/v1/channels", token, nil).JSON(t, &chs)
-	if len(chs.Items) != 1 || chs.Items[0].Config["accent_color"] != "#2457c5" || chs.Items[0].Config["availability"] == nil {
+	if len(chs.Items) != 1 || chs.Items[0].Config["accent_color"] != "#2457c5" || chs.Items[0].Config["availability"] == nil ||
+		fmt.Sprint(chs.Items[0].Config["allowed_origins"]) != "[https://shop.example.com http://localhost:3000]" {
 		t.Fatalf("channel as stored: %+v", chs.Items)
 	}
 	channelID = chs.Items[0].ID
@@ -173,6 +176,9 @@ func TestConsoleInBrowser(t *testing.T) {
 	if got := p.Eval(`document.querySelector('[data-field="config.accent_color"]').value`); got != "#2457c5" {
 		t.Fatalf("accent colour in the edit form: %q", got)
 	}
+	if got := p.Eval(`document.querySelector('[data-field="config.allowed_origins"]').value`); got != "https://shop.example.com\nhttp://localhost:3000" {
+		t.Fatalf("allowed origins in the edit form: %q", got)
+	}
 	p.open("#/channels/new", "Connect a channel")
 	for _, tf := range [][2]string{{"email", "config.smtp.password"}, {"messenger", "config.page_access_token"}, {"whatsapp", "config.access_token"},
 		{"form", "config.form_id"}, {"calling", "config.phone_number"}, {"custom", "config.secret"}, {"chat", "config.font"}} {
@@ -180,6 +186,34 @@ func TestConsoleInBrowser(t *testing.T) {
 		p.choose(`[data-field="type"]`, typ)
 		p.Until(typ+" form", `!!document.querySelector('[data-field="`+field+`"]')`)
 	}
+	// A public form with a select field: its options, ticket fields and website settings are stored as typed.
+	p.choose(`[data-field="type"]`, "form")
+	p.Until("form form", `!!document.querySelector('[data-field="config.subject_field"]')`)
+	p.Do("fill the form channel", chromedp.SendKeys(chromedp.CSS(`[data-field="name"]`), "Contact form"),
+		chromedp.SendKeys(chromedp.CSS(`[data-field="config.form_id"]`), "contact"),
+		chromedp.SendKeys(chromedp.CSS(`[data-field="config.subject_field"]`), "topic"),
+		chromedp.Click(chromedp.CSS(`[data-field="config.public"]`)),
+		chromedp.SendKeys(chromedp.CSS(`[data-field="config.allowed_origins"]`), "https://shop.example.com"),
+		chromedp.Click(chromedp.CSS(`#form-fields button:last-child`)))
+	p.Until("a form field row", `!!document.querySelector('[data-field="config.fields[0].options"]')`)
+	p.Do("a select field", chromedp.SendKeys(chromedp.CSS(`[data-field="config.fields[0].name"]`), "topic"))
+	p.choose(`[data-field="config.fields[0].type"]`, "select")
+	p.Do("its options", chromedp.SendKeys(chromedp.CSS(`[data-field="config.fields[0].options"]`), "Billing\nShipping\n"),
+		chromedp.Click(chromedp.CSS(`form.channel-form button[type=submit]`)))
+	p.Until("the form channel in the list", `location.hash === "#/channels" && document.querySelector("main table") && document.querySelector("main table").textContent.includes("Contact form")`)
+	st.Do(http.MethodGet, "/v1/channels", token, nil).JSON(t, &chs)
+	var formCfg string
+	for _, c := range chs.Items {
+		if c.Name == "Contact form" {
+			formCfg = fmt.Sprintf("%v %v %v %v", c.Config["public"], c.Config["subject_field"], c.Config["allowed_origins"], c.Config["fields"])
+		}
+	}
+	if formCfg != "true topic [https://shop.example.com] [map[name:topic options:[Billing Shipping] type:select]]" {
+		t.Fatalf("form channel as stored: %s", formCfg)
+	}
+	p.open("#/channels/new", "Connect a channel")
+	p.choose(`[data-field="type"]`, "chat")
+	p.Until("chat form", `!!document.querySelector('[data-field="config.font"]')`)
 	if got := p.Eval(`document.querySelector('[data-field="config.font"]') && [...document.querySelectorAll('input[type=password]')].every(e => e.dataset.field === 'config.identity_secret') ? 'ok' : 'bad'`); got != "ok" {
 		t.Fatalf("chat form after switching types: %s", got)
 	}

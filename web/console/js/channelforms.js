@@ -10,7 +10,8 @@ export const TYPES = [
 
 /**
  * CONFIG_FIELDS[type] is the list of config fields; path is relative to config; group names a nested object
- * (sent only when one of its fields is filled); secret fields are never shown and kept when left empty.
+ * (sent only when one of its fields is filled); secret fields are never shown and kept when left empty; a lines field
+ * is a list edited one value per line.
  */
 export const CONFIG_FIELDS = {
   chat: [
@@ -22,6 +23,7 @@ export const CONFIG_FIELDS = {
     { path: 'greeting', label: 'Greeting', type: 'textarea', help: 'shown in the widget before the first message' },
     { path: 'away_message', label: 'Away message', type: 'textarea', help: 'shown while away or outside business hours' },
     { path: 'identity_secret', label: 'Identity secret', secret: true, help: 'user_hash = HMAC-SHA256(secret, email) verifies logged-in visitors' },
+    { path: 'allowed_origins', label: 'Websites that may embed the widget', type: 'lines', placeholder: 'https://shop.example.com', help: 'one origin per line (scheme and host, no path)' },
   ],
   email: [
     { path: 'address', label: 'Address', type: 'email', required: true },
@@ -56,6 +58,13 @@ export const CONFIG_FIELDS = {
   ],
   form: [
     { path: 'form_id', label: 'Form id', required: true },
+    { path: 'subject_field', label: 'Field that gives the ticket subject', placeholder: 'subject' },
+    { path: 'description_field', label: 'Field that gives the ticket description', placeholder: 'message' },
+    { path: 'public', label: 'Public: websites post to /forms/{form id} without a token', type: 'checkbox' },
+    { path: 'redirect_url', label: 'Page shown after a plain HTML form is sent', type: 'url' },
+    { path: 'allowed_origins', label: 'Websites that may post it as JSON (CORS)', type: 'lines', placeholder: 'https://shop.example.com', help: 'one origin per line' },
+    { path: 'honeypot_field', label: 'Honeypot field', help: 'a field hidden from people; a submission that fills it is dropped' },
+    { path: 'rate_limit_per_minute', label: 'Submissions per minute per address', type: 'number', min: 0, max: 10000 },
   ],
   calling: [
     { path: 'phone_number', label: 'Phone number', placeholder: '+14155550100', required: true, type: 'tel' },

@@ -55,6 +55,9 @@ function configFields(type, ch) {
       spec.help = v ? 'A value is stored and never shown; leave empty to keep it.' : 'Stored sealed; never shown again.';
     } else if (s.type === 'checkbox') {
       spec.value = v ?? (s.path === 'original_sender_for_forwards');
+    } else if (s.type === 'lines') {
+      spec.type = 'textarea';
+      spec.value = (v || []).join('\n');
     } else {
       spec.value = v ?? '';
     }
@@ -70,6 +73,7 @@ function formFieldRow(f, i) {
     field({ name: `${p}.type`, label: 'Type', type: 'select', options: FORM_FIELD_TYPES, value: f.type || 'text' }),
     field({ name: `${p}.required`, label: 'Required', type: 'checkbox', value: f.required }),
     field({ name: `${p}.hidden`, label: 'Hidden', type: 'checkbox', value: f.hidden }),
+    field({ name: `${p}.options`, label: 'Options (select fields; one per line)', type: 'textarea', value: (f.options || []).join('\n') }),
     h('button', { type: 'button', class: 'link', onclick: (ev) => { ev.target.closest('fieldset').remove(); } }, `Remove form field ${i + 1}`));
 }
 
@@ -165,6 +169,12 @@ function collect(form, type, editing, users, teams) {
     const el = val(form, `config.${s.path}`);
     let v = s.type === 'checkbox' ? el.checked : el.value.trim();
     if (s.type === 'number') { if (v === '') continue; v = Number(v); }
+    if (s.type === 'lines') {
+      v = v.split('\n').map((l) => l.trim()).filter(Boolean);
+      if (!v.length && !editing) continue;
+      setPath(body.config, s.path, v);
+      continue;
+    }
     if (s.group && !(s.group in groups)) groups[s.group] = false;
     if (s.secret && v === '') continue;
     if (s.group && v !== '' && v !== false) groups[s.group] = true;
@@ -179,6 +189,8 @@ function collect(form, type, editing, users, teams) {
       const get = (k) => fs.querySelector(`[data-field$=".${k}"]`);
       const f = { name: get('name').value.trim(), type: get('type').value, required: get('required').checked, hidden: get('hidden').checked };
       if (get('label').value.trim()) f.label = get('label').value.trim();
+      const options = get('options').value.split('\n').map((l) => l.trim()).filter(Boolean);
+      if (options.length) f.options = options;
       return f;
     });
     // renumber so API errors (config.fields[i].x) land on the right row
