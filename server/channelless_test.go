@@ -159,6 +159,7 @@ func TestChannellessTicketRouting(t *testing.T) {
 	r := d.s.Do(http.MethodPut, "/v1/users/"+away+"/availability", d.token, map[string]any{"availability": "available"})
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 	require.Equal(t, away, assignee(waitState(waiting, "assigned")), "the available → oldest waiting dispatch includes it")
+	testenv.RecordHistory(t, d.s.Temporal, "ticket:"+waiting, "ticket_only_waits_then_dispatched")
 
 	first := create("First for single", []string{single}, nil)
 	require.Equal(t, single, assignee(waitState(first, "assigned")))
@@ -167,6 +168,7 @@ func TestChannellessTicketRouting(t *testing.T) {
 	closed := d.s.Do(http.MethodPatch, "/v1/tickets/"+first, d.token, map[string]any{"status": "closed"})
 	require.Equal(t, http.StatusOK, closed.Status, string(closed.Body))
 	require.Equal(t, single, assignee(waitState(second, "assigned")), "capacity freed, the waiting ticket taken")
+	testenv.RecordHistory(t, d.s.Temporal, "ticket:"+first, "ticket_only_assigned_then_closed")
 
 	// On a channel that assigns nobody, the request's routing applies to its ticket.
 	ch := d.channel(map[string]any{"assign_to": "none"})
