@@ -329,7 +329,10 @@ func (s *Store) ConversationCustomer(ctx context.Context, accountID, conversatio
 		err = s.db.QueryRowxContext(ctx,
 			`SELECT COALESCE(c.email, ''), c.name, COALESCE(c.phone, '') FROM tickets t JOIN contacts c ON c.id = t.contact_id
 			  WHERE t.account_id = $1 AND t.conversation_id = $2`, accountID, conversationID).Scan(&a.Email, &a.Name, &a.Phone)
-		return a, notFound(err, "conversation customer")
+		if err != nil {
+			return a, notFound(err, "conversation customer")
+		}
+		return a, nil
 	}
 	if err != nil {
 		return domain.Author{}, notFound(err, "conversation customer")

@@ -34,8 +34,10 @@ func ConversationWorkflow(ctx workflow.Context, in ConversationInput) error {
 	c := &conversation{in: in, state: ConversationState{ConversationID: in.ConversationID, RoutingState: domain.RoutingRouting, ReplyWindow: domain.WindowNone}}
 	if in.State != nil {
 		c.state = *in.State
-	} else if c.ticketOnly() {
-		c.state.TicketID = in.TicketID // known from the start: an agent's change is taken before the ticket is loaded
+	} else if in.TicketID != "" {
+		// Known from the start (it issues no command): the agent's action this run was started
+		// for is taken rather than refused while the ticket loads.
+		c.state.TicketID = in.TicketID
 	}
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (ConversationState, error) {
 		return c.state, nil
