@@ -52,9 +52,13 @@ type TicketCreated struct {
 	RequiredSkills []string `json:"required_skills,omitempty"`
 }
 
+// ticketCreated describes t; its own routing (POST /v1/tickets with a routing object) overrides the channel's.
 func ticketCreated(t domain.Ticket, created bool, ch domain.Channel) TicketCreated {
 	out := TicketCreated{TicketID: t.ID, Created: created, Status: t.Status, ChannelVersion: ch.Version, Routing: ch.Routing,
 		RoutingState: t.RoutingState, RequiredSkills: t.RequiredSkills}
+	if t.Routing != nil {
+		out.Routing = *t.Routing
+	}
 	if t.ContactID != nil {
 		out.ContactID = *t.ContactID
 	}
@@ -70,6 +74,9 @@ func (a *Activities) LoadTicket(ctx context.Context, in TicketRef) (TicketCreate
 	t, err := a.Store.Ticket(ctx, in.AccountID, in.TicketID)
 	if err != nil {
 		return TicketCreated{}, classify(err)
+	}
+	if t.ChannelID == "" {
+		return ticketCreated(t, false, domain.Channel{}), nil // a ticket without a channel: its own routing
 	}
 	ch, err := a.Store.Channel(ctx, in.AccountID, t.ChannelID)
 	if err != nil {

@@ -47,6 +47,54 @@ func (a *Activities) EvaluateRules(ctx context.Context, in EvaluateRulesInput) (
 
 // evaluateRules is EvaluateRules once the channel and the message are loaded.
 func (a *Activities) evaluateRules(ctx context.Context, in EvaluateRulesInput, ch domain.Channel, msg domain.Message) (RulesOutcome, error) {
+	d := withMessageProperties(ch.TicketDefaults, msg.Properties)
+	env := rules.Env{
+		Ticket: rules.Ticket{Subject: Subject(msg, ch.Name), Description: Description(msg), Pipeline: d.Pipeline,
+			Status: d.Status, Priority: d.Priority, Properties: d.Properties},
+		Message: rules.Message{Text: msg.Text, Subject: msg.Subject, From: msg.Author.Email,
+			Hidden: map[string]string{}, Fields: map[string]string{}},
+		Channel: rules.Channel{ID: ch.ID, Type: ch.Type, Name: ch.Name},
+	}
+	if sub := msg.Submission; sub != nil {
+		maps.Copy(env.Message.Hidden, sub.Hidden)
+		maps.Copy(env.Message.Fields, sub.Fields)
+	}
+	return a.evaluate(ctx, in, ch.ID, env)
+}
+
+// TicketDraft is a ticket without a channel as the rules see it before it is stored.
+type TicketDraft struct {
+	AccountID   string
+	ContactID   string
+	From        string
+	Subject     string
+	Description string
+	Defaults    domain.TicketDefaults
+}
+
+// EvaluateTicketRules runs the account's rules on a ticket without a channel (POST /v1/tickets):
+// rules scoped to a channel do not apply, `channel` is empty and `message` holds the ticket's
+// subject and description.
+func (a *Activities) EvaluateTicketRules(ctx context.Context, t TicketDraft) (RulesOutcome, error) {
+	d := t.Defaults
+	env := rules.Env{
+		Ticket: rules.Ticket{Subject: t.Subject, Description: t.Description, Pipeline: d.Pipeline,
+			Status: d.Status, Priority: d.Priority, Properties: orEmptyProps(d.Properties)},
+		Message: rules.Message{Text: t.Description, Subject: t.Subject, From: t.From,
+			Hidden: map[string]string{}, Fields: map[string]string{}},
+	}
+	return a.evaluate(ctx, EvaluateRulesInput{AccountID: t.AccountID, ContactID: t.ContactID}, "", env)
+}
+
+func orEmptyProps(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+// evaluate runs the account's enabled rules (those of channelID and those of every channel) on env, with the contact's part filled in.
+func (a *Activities) evaluate(ctx context.Context, in EvaluateRulesInput, channelID string, env rules.Env) (RulesOutcome, error) {
 	acc, err := a.Store.Account(ctx, in.AccountID)
 	if err != nil {
 		return RulesOutcome{}, classify(fmt.Errorf("evaluate rules: %w", err))
@@ -59,19 +107,7 @@ func (a *Activities) evaluateRules(ctx context.Context, in EvaluateRulesInput, c
 	if err != nil {
 		loc = time.UTC
 	}
-	d := withMessageProperties(ch.TicketDefaults, msg.Properties)
-	env := rules.Env{
-		Ticket: rules.Ticket{Subject: Subject(msg, ch.Name), Description: Description(msg), Pipeline: d.Pipeline,
-			Status: d.Status, Priority: d.Priority, Properties: d.Properties},
-		Message: rules.Message{Text: msg.Text, Subject: msg.Subject, From: msg.Author.Email,
-			Hidden: map[string]string{}, Fields: map[string]string{}},
-		Channel: rules.Channel{ID: ch.ID, Type: ch.Type, Name: ch.Name},
-		Now:     time.Now().In(loc),
-	}
-	if sub := msg.Submission; sub != nil {
-		maps.Copy(env.Message.Hidden, sub.Hidden)
-		maps.Copy(env.Message.Fields, sub.Fields)
-	}
+	env.Now = time.Now().In(loc)
 	if in.ContactID != "" {
 		c, err := a.Store.Contact(ctx, in.AccountID, in.ContactID)
 		if err != nil {
@@ -79,7 +115,7 @@ func (a *Activities) evaluateRules(ctx context.Context, in EvaluateRulesInput, c
 		}
 		env.Contact = contactEnv(c, in.ContactIsNew)
 	}
-	res := a.Rules.Evaluate(set, ch.ID, env)
+	res := a.Rules.Evaluate(set, channelID, env)
 	return RulesOutcome{RuleSetVersion: res.RuleSetVersion, Matched: res.Matched, Properties: res.Properties,
 		RequiredSkills: res.RequiredSkills, Errors: res.Errors}, nil
 }

@@ -29,6 +29,13 @@ type Listener interface {
 	Listen(ctx context.Context, h Host) error
 }
 
+// Detacher is a channel whose configuration loses parts when the channel is disconnected
+// (a form's ticket fields); what came in on it stays.
+type Detacher interface {
+	// Detach returns cfg without the parts only a connected channel keeps.
+	Detach(cfg Config) Config
+}
+
 // Welcomer is a channel that greets a new conversation after the customer's first message.
 type Welcomer interface {
 	// Welcome sends the channel's first-contact messages (consent notice, instant reply); a repeat sends nothing twice.

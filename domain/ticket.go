@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Ticket statuses routedesk itself acts on; channels may define others.
 const (
@@ -24,7 +27,9 @@ const (
 	WindowNone           = "none"
 )
 
-// Ticket is the unit of work an agent handles: one per conversation.
+// Ticket is the unit of work an agent handles: one per conversation, or one without a
+// channel (from POST /v1/tickets) whose ChannelID, ChannelType and ConversationID are ""
+// (null in JSON) until a reply through a channel gives it a conversation.
 type Ticket struct {
 	ID             string         `json:"id"`
 	ConversationID string         `json:"conversation_id"`
@@ -43,9 +48,31 @@ type Ticket struct {
 	RoutingState   string         `json:"routing_state"`
 	ReplyWindow    ReplyWindow    `json:"reply_window"`
 	// Source is where the ticket came from: channel (a conversation), api, import or integration.
-	Source    string    `json:"source"`
+	Source string `json:"source"`
+	// Routing is the routing the ticket was given itself (POST /v1/tickets with a routing object),
+	// which it is routed by instead of its channel's; nil when the channel's applies.
+	Routing   *Routing  `json:"routing,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// MarshalJSON writes a ticket without a channel with "channel_id", "channel_type" and "conversation_id" null.
+func (t Ticket) MarshalJSON() ([]byte, error) {
+	type plain Ticket // without this method
+	return json.Marshal(struct {
+		plain
+		ConversationID *string `json:"conversation_id"`
+		ChannelID      *string `json:"channel_id"`
+		ChannelType    *string `json:"channel_type"`
+	}{plain(t), orNull(t.ConversationID), orNull(t.ChannelID), orNull(t.ChannelType)})
+}
+
+// orNull is nil for "", else a pointer to s.
+func orNull(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // Assignee is the user and team a ticket is assigned to.

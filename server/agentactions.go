@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -22,9 +21,11 @@ import (
 // replyRequest is the body of POST /v1/tickets/{id}/replies: text (and html),
 // or on WhatsApp an approved template, the only reply allowed after its 24 h window.
 type replyRequest struct {
-	Text     string           `json:"text" validate:"max=100000"`
-	HTML     string           `json:"html" validate:"max=500000"`
-	Template *templateRequest `json:"template"`
+	// ChannelID names the channel a reply to a ticket without a channel opens its conversation on.
+	ChannelID string           `json:"channel_id" validate:"max=100"`
+	Text      string           `json:"text" validate:"max=100000"`
+	HTML      string           `json:"html" validate:"max=500000"`
+	Template  *templateRequest `json:"template"`
 }
 
 type templateRequest struct {
@@ -65,29 +66,11 @@ var errNoAnswer = errors.New("the conversation did not answer in time; the actio
 func (s *Server) updateTicketWorkflow(ctx context.Context, accountID string, t domain.Ticket, name string, arg, result any) error {
 	ctx, cancel := context.WithTimeout(ctx, UpdateTimeout)
 	defer cancel()
-	ch, err := s.store.Channel(ctx, accountID, t.ChannelID)
+	in, opts, err := s.ticketWorkflowStart(ctx, accountID, t)
 	if err != nil {
 		return err
 	}
-	in := workflows.ConversationInput{
-		AccountID: ch.AccountID, ChannelID: ch.ID, ChannelType: ch.Type, ChannelName: ch.Name,
-		ConversationID: t.ConversationID, TicketID: t.ID, ContinueAsNewAfter: s.cfg.ContinueAsNewAfter,
-		OpenWindow: s.cfg.OpenWindow, HumanAgentWindow: s.cfg.HumanAgentWindow,
-		Traits: s.traitsOf(ch.Type), Subject: t.Subject,
-	}
-	start := s.temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
-		ID:                       t.WorkflowID,
-		TaskQueue:                s.cfg.TaskQueue,
-		WorkflowTaskTimeout:      workflowTaskTimeout,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.ChannelTypeKey.ValueSet(ch.Type), workflows.ChannelIDKey.ValueSet(ch.ID),
-			workflows.AccountIDKey.ValueSet(ch.AccountID), workflows.TicketIDKey.ValueSet(t.ID),
-			workflows.RoutingStateKey.ValueSet(t.RoutingState),
-		),
-		Memo:          map[string]any{workflows.MemoChannelName: ch.Name},
-		StaticSummary: workflows.StaticSummary(in), StaticDetails: workflows.StaticDetails(in),
-	}, workflows.ConversationWorkflow, in)
+	start := s.temporal.NewWithStartWorkflowOperation(opts, workflows.ConversationWorkflow, in)
 	handle, err := s.temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: start,
 		UpdateOptions: client.UpdateWorkflowOptions{
@@ -188,6 +171,11 @@ func (s *Server) postReply(c *gin.Context) {
 	}
 	if req.Template == nil && strings.TrimSpace(req.Text) == "" && strings.TrimSpace(req.HTML) == "" {
 		s.fail(c, domain.Invalid("text", "a reply needs text or html (or a template on WhatsApp)"))
+		return
+	}
+	t, err := s.replyChannel(ctx, p.AccountID, t, req.ChannelID)
+	if err != nil {
+		s.fail(c, err)
 		return
 	}
 	if err := s.checkReplyable(ctx, p.AccountID, t.ChannelID); err != nil {

@@ -28,6 +28,8 @@ type ticketRequest struct {
 	Properties  map[string]any `json:"properties"`
 	Source      string         `json:"source" validate:"omitempty,oneof=api import integration"`
 	Route       bool           `json:"route"`
+	// Routing routes the ticket instead of its channel's routing; a ticket without a channel needs it to be routed.
+	Routing *domain.Routing `json:"routing"`
 }
 
 // ticketContact names the ticket's contact: an existing one by id, or one found (or created) by email.
@@ -37,9 +39,10 @@ type ticketContact struct {
 	Name  string `json:"name" validate:"max=200"`
 }
 
-// createTicket opens a ticket on a channel without a customer message: its description becomes the first
-// message of a conversation of its own, the account's rules run on it, and with route: true the
-// channel's routing assigns it (else it waits unassigned until an agent takes it).
+// createTicket opens a ticket without a customer message. On a channel its description becomes the
+// first message of a conversation of its own, the account's rules run on it, and with route: true the
+// channel's routing (or the request's routing object) assigns it (else it waits unassigned until an
+// agent takes it). Without a channel see createChannellessTicket.
 func (s *Server) createTicket(c *gin.Context) {
 	p := principal(c)
 	ctx := c.Request.Context()
@@ -48,8 +51,14 @@ func (s *Server) createTicket(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if req.ChannelID == nil || *req.ChannelID == "" {
-		s.fail(c, domain.Invalid("channel_id", "is required: a ticket is opened on a channel (tickets without a channel are not supported yet)"))
+	channelless := req.ChannelID == nil || *req.ChannelID == ""
+	routing, err := s.ticketRouting(ctx, p.AccountID, req, channelless)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if channelless {
+		s.createChannellessTicket(c, req, routing)
 		return
 	}
 	ch, err := s.connectedChannel(ctx, p.AccountID, *req.ChannelID)
@@ -82,6 +91,7 @@ func (s *Server) createTicket(c *gin.Context) {
 	t := ticketFields(ch.TicketDefaults, outcome.Properties, req)
 	t.AccountID, t.ConversationID, t.ChannelID, t.ContactID = p.AccountID, acc.ConversationID, ch.ID, contactID
 	t.Subject, t.Description, t.Source, t.RequiredSkills = req.Subject, req.Description, req.Source, outcome.RequiredSkills
+	t.Routing = routing
 	if !req.Route {
 		t.RoutingState = domain.RoutingUnassigned
 	}

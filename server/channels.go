@@ -183,7 +183,10 @@ func (s *Server) patchChannel(c *gin.Context) {
 		if updated.Status == domain.ChannelConnected && ch.Status != domain.ChannelConnected {
 			s.syncChannel(ctx, updated)
 		}
-		c.JSON(http.StatusOK, updated)
+		if updated.Status == domain.ChannelDisconnected {
+			updated, err = s.detachChannel(ctx, updated)
+		}
+		s.respond(c, http.StatusOK, updated, err)
 		return
 	}
 	name := ch.Name
@@ -228,7 +231,10 @@ func (s *Server) patchChannel(c *gin.Context) {
 		return
 	}
 	s.syncChannel(ctx, updated)
-	c.JSON(http.StatusOK, updated)
+	if updated.Status == domain.ChannelDisconnected {
+		updated, err = s.detachChannel(ctx, updated)
+	}
+	s.respond(c, http.StatusOK, updated, err)
 }
 
 // mergeInto applies a JSON merge patch to *dst, strictly decoding and validating the result.
@@ -278,8 +284,43 @@ func prefixFields(err error, parent string) error {
 // messages, rules) stays readable and PATCH {"status": "connected"} brings it
 // back. Only a channel nothing ever came in on is removed for good.
 func (s *Server) deleteChannel(c *gin.Context) {
-	_, err := s.store.DeleteChannel(c.Request.Context(), principal(c).AccountID, c.Param("id"))
+	ctx := c.Request.Context()
+	accountID := principal(c).AccountID
+	removed, err := s.store.DeleteChannel(ctx, accountID, c.Param("id"))
+	if err == nil && !removed {
+		var ch domain.Channel
+		if ch, err = s.store.Channel(ctx, accountID, c.Param("id")); err == nil {
+			_, err = s.detachChannel(ctx, ch)
+		}
+	}
 	s.respond(c, http.StatusNoContent, nil, err)
+}
+
+// detachChannel drops from a disconnected channel's configuration what only a connected one
+// keeps (channels.Detacher: a form's ticket fields) and returns the channel as it is then.
+func (s *Server) detachChannel(ctx context.Context, ch domain.Channel) (domain.Channel, error) {
+	impl, ok := s.channels.Lookup(channels.Type(ch.Type))
+	d, detaches := impl.(channels.Detacher)
+	if !ok || !detaches {
+		return ch, nil
+	}
+	raw, err := s.store.ChannelConfig(ctx, ch.AccountID, ch.ID)
+	if err != nil {
+		return ch, err
+	}
+	cfg, err := channels.Decode(impl.NewConfig(), raw)
+	if err != nil {
+		return ch, fmt.Errorf("decode the config of %s: %w", ch.ID, err)
+	}
+	detached := d.Detach(cfg)
+	full, err := json.Marshal(detached)
+	if err != nil {
+		return ch, fmt.Errorf("encode channel config: %w", err)
+	}
+	if string(full) == string(raw) {
+		return ch, nil
+	}
+	return s.store.SetChannelConfig(ctx, ch.AccountID, ch.ID, full, channels.Redacted(detached))
 }
 
 // connectedChannel is the channel of an inbound route: 404 when the account

@@ -97,6 +97,7 @@ func (s *Server) redriveOnce(ctx context.Context, grace time.Duration) {
 	if ctx.Err() != nil {
 		return
 	}
+	s.routeStranded(ctx, grace)
 	if n, err := s.store.PendingDeliveries(ctx); err == nil {
 		s.redrive.pending.Set(float64(n))
 	}

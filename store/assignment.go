@@ -171,7 +171,8 @@ func (s *Store) Dispatch(ctx context.Context, accountID, userID string) ([]Dispa
 			return err
 		}
 		if err := tx.SelectContext(ctx, &out,
-			`SELECT t.id, c.workflow_id FROM tickets t JOIN conversations c ON c.id = t.conversation_id, users u
+			`SELECT t.id, COALESCE(c.workflow_id, t.workflow_id) AS workflow_id
+			   FROM users u, tickets t LEFT JOIN conversations c ON c.id = t.conversation_id
 			  WHERE u.id = $2 AND t.account_id = $1 AND t.routing_state = 'waiting_for_agent'
 			    AND u.id = ANY(t.candidate_users) AND u.skills @> t.required_skills
 			    AND (NOT t.only_available OR u.availability = 'available')

@@ -166,6 +166,22 @@ func (s *Store) UpdateChannel(ctx context.Context, accountID, id string, w Chann
 	return row.channel()
 }
 
+// SetChannelConfig replaces a channel's configuration (full, sealed; and redacted) and bumps its version.
+func (s *Store) SetChannelConfig(ctx context.Context, accountID, id string, full, redacted json.RawMessage) (domain.Channel, error) {
+	sealed, err := s.seal(id, full)
+	if err != nil {
+		return domain.Channel{}, err
+	}
+	var row channelRow
+	err = s.db.QueryRowxContext(ctx,
+		`UPDATE channels SET config = $3, config_sealed = $4, version = version + 1, updated_at = now()
+		  WHERE id = $1 AND account_id = $2 RETURNING `+channelColumns, id, accountID, []byte(redacted), sealed).StructScan(&row)
+	if err != nil {
+		return domain.Channel{}, notFound(err, "set channel config")
+	}
+	return row.channel()
+}
+
 // Channel returns one channel of the account.
 func (s *Store) Channel(ctx context.Context, accountID, id string) (domain.Channel, error) {
 	var row channelRow

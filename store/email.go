@@ -100,6 +100,12 @@ func (s *Store) EmailThread(ctx context.Context, accountID, conversationID strin
 			out.MessageIDs = append(out.MessageIDs, r.ID)
 		}
 	}
+	if out.Subject == "" { // a thread our reply started (a ticket without a channel): the ticket's subject
+		err := s.db.GetContext(ctx, &out.Subject, `SELECT subject FROM tickets WHERE account_id = $1 AND conversation_id = $2`, accountID, conversationID)
+		if err != nil && !isNoRows(err) {
+			return out, fmt.Errorf("read the ticket's subject: %w", err)
+		}
+	}
 	return out, nil
 }
 

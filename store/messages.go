@@ -323,6 +323,17 @@ func (s *Store) ConversationCustomer(ctx context.Context, accountID, conversatio
 	err := s.db.GetContext(ctx, &raw,
 		`SELECT author FROM messages WHERE account_id = $1 AND conversation_id = $2 AND direction = 'inbound' ORDER BY id LIMIT 1`,
 		accountID, conversationID)
+	if isNoRows(err) {
+		// A conversation a reply opened for a ticket without a channel: the ticket's contact.
+		var a domain.Author
+		err = s.db.QueryRowxContext(ctx,
+			`SELECT COALESCE(c.email, ''), c.name, COALESCE(c.phone, '') FROM tickets t JOIN contacts c ON c.id = t.contact_id
+			  WHERE t.account_id = $1 AND t.conversation_id = $2`, accountID, conversationID).Scan(&a.Email, &a.Name, &a.Phone)
+		if err != nil {
+			return a, notFound(err, "conversation customer")
+		}
+		return a, nil
+	}
 	if err != nil {
 		return domain.Author{}, notFound(err, "conversation customer")
 	}

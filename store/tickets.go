@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -16,6 +17,8 @@ import (
 
 // NewTicket is what creating a conversation's ticket stores.
 type NewTicket struct {
+	// ID is the new ticket's id ("": a new one), given when its workflow id derives from it.
+	ID             string
 	AccountID      string
 	ConversationID string
 	ChannelID      string
@@ -31,14 +34,25 @@ type NewTicket struct {
 	Source string
 	// RoutingState is routing ("", the default) or unassigned for a ticket nobody routes.
 	RoutingState string
+	// WorkflowID is the workflow of a ticket without a channel (ConversationID and ChannelID ""); "" otherwise.
+	WorkflowID string
+	// Routing, when set, routes the ticket instead of its channel's routing.
+	Routing *domain.Routing
 }
 
-// CreateTicket creates the ticket of a conversation. A conversation has one
-// ticket: when it exists already, that ticket is returned and created is false.
+// CreateTicket creates the ticket of a conversation (or, with ConversationID "", a ticket
+// without a channel). A conversation has one ticket: when it exists already,
+// that ticket is returned and created is false.
 func (s *Store) CreateTicket(ctx context.Context, t NewTicket) (domain.Ticket, bool, error) {
 	props, err := json.Marshal(orEmpty(t.Properties))
 	if err != nil {
 		return domain.Ticket{}, false, fmt.Errorf("create ticket: encode properties: %w", err)
+	}
+	var routing []byte
+	if t.Routing != nil {
+		if routing, err = json.Marshal(t.Routing); err != nil {
+			return domain.Ticket{}, false, fmt.Errorf("create ticket: encode routing: %w", err)
+		}
 	}
 	skills := t.RequiredSkills
 	if skills == nil {
@@ -47,11 +61,11 @@ func (s *Store) CreateTicket(ctx context.Context, t NewTicket) (domain.Ticket, b
 	var id string
 	err = s.db.GetContext(ctx, &id,
 		`INSERT INTO tickets (id, account_id, conversation_id, channel_id, contact_id, subject, description,
-		                      pipeline, status, priority, properties, required_skills, source, routing_state)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, COALESCE(NULLIF($13, ''), 'channel'), COALESCE(NULLIF($14, ''), 'routing'))
+		                      pipeline, status, priority, properties, required_skills, source, routing_state, workflow_id, routing)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, COALESCE(NULLIF($13, ''), 'channel'), COALESCE(NULLIF($14, ''), 'routing'), $15, $16)
 		 ON CONFLICT (conversation_id) DO NOTHING RETURNING id`,
-		NewID("tkt"), t.AccountID, t.ConversationID, t.ChannelID, nullable(t.ContactID), t.Subject, t.Description,
-		t.Pipeline, t.Status, t.Priority, props, skills, t.Source, t.RoutingState)
+		cmp.Or(t.ID, NewID("tkt")), t.AccountID, nullable(t.ConversationID), nullable(t.ChannelID), nullable(t.ContactID), t.Subject, t.Description,
+		t.Pipeline, t.Status, t.Priority, props, skills, t.Source, t.RoutingState, nullable(t.WorkflowID), routing)
 	created := err == nil
 	if errors.Is(err, sql.ErrNoRows) {
 		err = s.db.GetContext(ctx, &id, `SELECT id FROM tickets WHERE conversation_id = $1 AND account_id = $2`,
@@ -102,12 +116,15 @@ func (s *Store) SetRoutingState(ctx context.Context, accountID, ticketID, state 
 	return nil
 }
 
-const ticketSelect = `SELECT t.id, t.conversation_id, c.workflow_id, t.channel_id, ch.type AS channel_type, t.contact_id,
+// ticketSelect reads tickets with their conversation's workflow and channel's type; a ticket
+// without a channel has "" for those and its own workflow id.
+const ticketSelect = `SELECT t.id, COALESCE(t.conversation_id, '') AS conversation_id, COALESCE(c.workflow_id, t.workflow_id, '') AS workflow_id,
+       COALESCE(t.channel_id, '') AS channel_id, COALESCE(ch.type, '') AS channel_type, t.contact_id,
        t.subject, t.description, t.pipeline, t.status, t.priority, t.properties, t.required_skills,
-       t.assignee_user_id, t.assignee_team_id, t.routing_state, t.reply_window, t.source, t.created_at, t.updated_at
+       t.assignee_user_id, t.assignee_team_id, t.routing_state, t.reply_window, t.source, t.routing, t.created_at, t.updated_at
   FROM tickets t
-  JOIN conversations c ON c.id = t.conversation_id
-  JOIN channels ch ON ch.id = t.channel_id`
+  LEFT JOIN conversations c ON c.id = t.conversation_id
+  LEFT JOIN channels ch ON ch.id = t.channel_id`
 
 type ticketRow struct {
 	ID             string          `db:"id"`
@@ -128,6 +145,7 @@ type ticketRow struct {
 	RoutingState   string          `db:"routing_state"`
 	ReplyWindow    json.RawMessage `db:"reply_window"`
 	Source         string          `db:"source"`
+	Routing        []byte          `db:"routing"`
 	CreatedAt      time.Time       `db:"created_at"`
 	UpdatedAt      time.Time       `db:"updated_at"`
 }
@@ -148,6 +166,12 @@ func (r ticketRow) ticket() (domain.Ticket, error) {
 	}
 	if err := json.Unmarshal(r.ReplyWindow, &t.ReplyWindow); err != nil {
 		return t, fmt.Errorf("decode reply window of %s: %w", r.ID, err)
+	}
+	if len(r.Routing) > 0 {
+		t.Routing = &domain.Routing{}
+		if err := json.Unmarshal(r.Routing, t.Routing); err != nil {
+			return t, fmt.Errorf("decode routing of %s: %w", r.ID, err)
+		}
 	}
 	return t, nil
 }

@@ -34,6 +34,10 @@ func ConversationWorkflow(ctx workflow.Context, in ConversationInput) error {
 	c := &conversation{in: in, state: ConversationState{ConversationID: in.ConversationID, RoutingState: domain.RoutingRouting, ReplyWindow: domain.WindowNone}}
 	if in.State != nil {
 		c.state = *in.State
+	} else if in.TicketID != "" {
+		// Known from the start (it issues no command): the agent's action this run was started
+		// for is taken rather than refused while the ticket loads.
+		c.state.TicketID = in.TicketID
 	}
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (ConversationState, error) {
 		return c.state, nil
@@ -313,6 +317,9 @@ func (c *conversation) resume(ctx workflow.Context, t activities.TicketCreated) 
 		// The earlier run ended while the ticket waited; wait again for the channel's timeout.
 		return c.route(ctx, "")
 	}
+	if state == domain.RoutingRouting && c.ticketOnly() && workflow.GetVersion(ctx, changeTicketOnly, workflow.DefaultVersion, 1) == 1 {
+		return c.route(ctx, "") // a ticket without a channel, routed by its own workflow
+	}
 	return c.showRouting(ctx, state, t.AssigneeID)
 }
 
@@ -373,7 +380,15 @@ const (
 	// as one local activity and sets the ticket id, routing state and assignee
 	// in one search-attribute upsert.
 	changeOpenAtOnce = "open-at-once"
+	// changeTicketOnly routes a ticket without a channel in its own workflow (TicketWorkflowID),
+	// started with a TicketID and no channel: it resumes the ticket and routes it.
+	changeTicketOnly = "ticket-only"
 )
+
+// ticketOnly reports whether the workflow is a ticket's own, without a channel or conversation.
+func (c *conversation) ticketOnly() bool {
+	return c.in.ChannelID == "" && c.in.TicketID != ""
+}
 
 // drains reports whether this run handles messages that arrive while it
 // settles; histories from before ended (or continued as new) without looking.

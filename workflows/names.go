@@ -72,6 +72,13 @@ func ConversationWorkflowID(channelID, threadKey string) string {
 	return "conv:" + channelID + ":" + encodeThreadKey(threadKey)
 }
 
+// TicketWorkflowID is the workflow id of a ticket without a channel (POST /v1/tickets
+// without channel_id): "ticket:<ticket id>". That workflow routes the ticket and takes
+// agents' actions until a reply through a channel gives the ticket a conversation.
+func TicketWorkflowID(ticketID string) string {
+	return "ticket:" + ticketID
+}
+
 // encodeThreadKey is the thread-key part of ConversationWorkflowID.
 func encodeThreadKey(key string) string {
 	const hexDigits = "0123456789ABCDEF"

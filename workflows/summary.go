@@ -56,6 +56,9 @@ func StaticDetails(in ConversationInput) string {
 }
 
 func channelLabel(in ConversationInput) string {
+	if in.ChannelID == "" {
+		return "no channel (a ticket's own workflow)"
+	}
 	if in.ChannelName == "" {
 		return in.ChannelType
 	}

@@ -26,7 +26,9 @@ type ConversationInput struct {
 	// ContinueAsNewAfter is the history length past which the workflow continues as new; 0 = 2000.
 	ContinueAsNewAfter int `json:"continue_as_new_after,omitempty"`
 	// TicketID, when set on a first start, resumes the conversation of an
-	// existing ticket (the workflow had ended and an agent acts on it).
+	// existing ticket (the workflow had ended and an agent acts on it). With no
+	// ChannelID it is the workflow of a ticket without a channel (TicketWorkflowID),
+	// which routes the ticket and takes agents' changes; replies are refused.
 	TicketID string `json:"ticket_id,omitempty"`
 	// Contact and Subject describe the first message (its sender, the ticket
 	// subject it makes) for the summary the Temporal UI shows; personal data,

@@ -31,9 +31,15 @@ func (c *conversation) registerUpdates(ctx workflow.Context) error {
 // ErrNoTicket rejects an agent action on a conversation whose ticket does not exist yet.
 var ErrNoTicket = errors.New("the conversation has no ticket yet")
 
+// ErrNoChannel rejects a reply in the workflow of a ticket without a channel: a reply names the channel to open a thread on.
+var ErrNoChannel = errors.New("the ticket has no channel yet: reply with a channel_id to open its conversation")
+
 func (c *conversation) validateReply(_ workflow.Context, r ReplyRequest) error {
 	if c.state.TicketID == "" {
 		return ErrNoTicket
+	}
+	if c.ticketOnly() {
+		return ErrNoChannel
 	}
 	if r.Template != nil {
 		if !c.traits().Templates() {

@@ -35,3 +35,16 @@ func (*Channel) Traits() traits.Traits { return traits.Traits{} }
 func (*Channel) Send(context.Context, channels.Reply) (channels.Sent, error) {
 	return channels.Sent{Queued: true}, nil
 }
+
+// Detach drops the form's ticket fields (the fields mapped to the ticket's subject and
+// description) when the form channel is disconnected: the form no longer makes tickets.
+// Past submissions and their tickets stay.
+func (*Channel) Detach(cfg channels.Config) channels.Config {
+	f, ok := cfg.(*Config)
+	if !ok {
+		return cfg
+	}
+	out := *f
+	out.SubjectField, out.DescriptionField = "", ""
+	return &out
+}

@@ -39,7 +39,7 @@ export async function queueView() {
       if (state === 'routing' && tickets.length === 0) continue;
       const rows = await Promise.all(tickets.map(async (t) => h('tr', { dataset: { ticket: t.id } },
         h('td', {}, h('a', { href: `#/tickets/${seg(t.id)}` }, t.subject || '(no subject)')),
-        h('td', {}, chName[t.channel_id] || t.channel_type),
+        h('td', {}, t.channel_id ? chName[t.channel_id] || t.channel_type : `no channel (${t.source})`),
         h('td', {}, await contactName(t.contact_id)),
         h('td', {}, since(t.created_at)),
         h('td', { class: 'optional' }, t.assignee && t.assignee.user_id ? t.assignee.user_id : '—'),

@@ -1,0 +1,211 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/routedesk/routedesk/activities"
+	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/store"
+	"github.com/routedesk/routedesk/workflows"
+)
+
+// ticketRouting validates the request's routing object like a channel's (422 naming routing.<field>)
+// and returns it with its defaults; nil without one. A ticket without a channel needs one to be routed.
+func (s *Server) ticketRouting(ctx context.Context, accountID string, req ticketRequest, channelless bool) (*domain.Routing, error) {
+	if req.Routing == nil {
+		if channelless && req.Route {
+			return nil, domain.Invalid("routing", "is required to route a ticket without a channel (route: true): "+
+				"give a routing object like a channel's ({\"assign_to\": \"users_and_teams\", \"users\": [...]}), or a channel_id")
+		}
+		return nil, nil
+	}
+	r := req.Routing.WithDefaults()
+	if err := s.checkRouting(ctx, accountID, r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// createChannellessTicket opens a ticket without a channel: no conversation until someone replies
+// through a channel. The contact is found by id or email (created when new), the account's rules
+// run on it (rules scoped to a channel do not), and with route: true the ticket's own workflow
+// (workflows.TicketWorkflowID) routes it by the request's routing object. The ticket is stored
+// before the 201; when Temporal cannot be reached the redrive loop starts its routing later.
+func (s *Server) createChannellessTicket(c *gin.Context, req ticketRequest, routing *domain.Routing) {
+	p := principal(c)
+	ctx := c.Request.Context()
+	author, contactID, err := s.ticketAuthor(ctx, p.AccountID, "", req.Contact)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if req.Source == "" {
+		req.Source = "api"
+	}
+	defaults := domain.TicketDefaults{}.WithDefaults()
+	acts := &activities.Activities{Store: s.store, Rules: s.rules, Log: s.log}
+	outcome, err := acts.EvaluateTicketRules(ctx, activities.TicketDraft{AccountID: p.AccountID, ContactID: contactID,
+		From: author.Email, Subject: req.Subject, Description: req.Description, Defaults: defaults})
+	if err != nil {
+		s.fail(c, fmt.Errorf("evaluate rules: %w", err))
+		return
+	}
+	t := ticketFields(defaults, outcome.Properties, req)
+	t.ID = store.NewID("tkt")
+	t.WorkflowID, t.AccountID, t.ContactID = workflows.TicketWorkflowID(t.ID), p.AccountID, contactID
+	t.Subject, t.Description, t.Source, t.RequiredSkills = req.Subject, req.Description, req.Source, outcome.RequiredSkills
+	t.Routing = routing
+	if !req.Route {
+		t.RoutingState = domain.RoutingUnassigned
+	}
+	ticket, _, err := s.store.CreateTicket(ctx, t)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if req.Route {
+		if err := s.startTicketWorkflow(ctx, p.AccountID, ticket); err != nil {
+			s.log.WarnContext(ctx, "ticket stored, its routing starts later", "ticket_id", ticket.ID, "error", err)
+		}
+	}
+	c.JSON(http.StatusCreated, ticket)
+}
+
+// ticketWorkflowStart is how the workflow of ticket t starts again (or for the first time, for a
+// ticket without a channel): resuming the ticket, on its channel's conversation or on its own.
+func (s *Server) ticketWorkflowStart(ctx context.Context, accountID string, t domain.Ticket) (workflows.ConversationInput, client.StartWorkflowOptions, error) {
+	in := workflows.ConversationInput{AccountID: accountID, ConversationID: t.ConversationID, TicketID: t.ID,
+		ContinueAsNewAfter: s.cfg.ContinueAsNewAfter, Subject: t.Subject}
+	opts := client.StartWorkflowOptions{
+		ID:                       t.WorkflowID,
+		TaskQueue:                s.cfg.TaskQueue,
+		WorkflowTaskTimeout:      workflowTaskTimeout,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+	}
+	attrs := []temporal.SearchAttributeUpdate{workflows.AccountIDKey.ValueSet(accountID), workflows.TicketIDKey.ValueSet(t.ID),
+		workflows.RoutingStateKey.ValueSet(t.RoutingState)}
+	if t.ChannelID != "" {
+		ch, err := s.store.Channel(ctx, accountID, t.ChannelID)
+		if err != nil {
+			return in, opts, err
+		}
+		in.ChannelID, in.ChannelType, in.ChannelName, in.Traits = ch.ID, ch.Type, ch.Name, s.traitsOf(ch.Type)
+		in.OpenWindow, in.HumanAgentWindow = s.cfg.OpenWindow, s.cfg.HumanAgentWindow
+		attrs = append(attrs, workflows.ChannelTypeKey.ValueSet(ch.Type), workflows.ChannelIDKey.ValueSet(ch.ID))
+		opts.Memo = map[string]any{workflows.MemoChannelName: ch.Name}
+	}
+	opts.TypedSearchAttributes = temporal.NewSearchAttributes(attrs...)
+	opts.StaticSummary, opts.StaticDetails = workflows.StaticSummary(in), workflows.StaticDetails(in)
+	return in, opts, nil
+}
+
+// startTicketWorkflow starts the workflow of a ticket without a channel, which routes it; one
+// running already is left as it is.
+func (s *Server) startTicketWorkflow(ctx context.Context, accountID string, t domain.Ticket) error {
+	ctx, cancel := context.WithTimeout(ctx, deliverTimeout)
+	defer cancel()
+	in, opts, err := s.ticketWorkflowStart(ctx, accountID, t)
+	if err != nil {
+		return err
+	}
+	if _, err := s.temporal.ExecuteWorkflow(ctx, opts, workflows.ConversationWorkflow, in); err != nil {
+		return fmt.Errorf("start workflow %s: %w", t.WorkflowID, err)
+	}
+	return nil
+}
+
+// routeStranded starts the routing of channel-less tickets whose workflow never started (Temporal
+// was unreachable when they were created), with the redrive loop's bounded attempts and backoff.
+func (s *Server) routeStranded(ctx context.Context, grace time.Duration) {
+	batch, err := s.store.ClaimTicketsToRoute(ctx, grace, s.cfg.RedriveBackoff, s.cfg.RedriveMaxBackoff, s.cfg.RedriveMaxAttempts, redriveBatch)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("redrive: claim tickets to route", "error", err)
+		}
+		return
+	}
+	for _, r := range batch {
+		t, err := s.store.Ticket(ctx, r.AccountID, r.TicketID)
+		if err == nil {
+			err = s.startTicketWorkflow(ctx, r.AccountID, t)
+		}
+		if err != nil {
+			s.log.Warn("redrive: start a ticket's routing; will retry", "ticket_id", r.TicketID, "attempt", r.Attempts, "error", err)
+			if deliveryErrorKind(err) == errUnreachable {
+				return
+			}
+			continue
+		}
+		s.log.Info("redrive: started a ticket's routing", "ticket_id", r.TicketID, "attempt", r.Attempts)
+	}
+}
+
+// replyChannel is the ticket a reply goes out on. A ticket without a channel is given a
+// conversation on channelID, a connected channel that can reach its contact (an email channel,
+// the contact having an email address); its own workflow ends, and the conversation's takes over.
+func (s *Server) replyChannel(ctx context.Context, accountID string, t domain.Ticket, channelID string) (domain.Ticket, error) {
+	if t.ChannelID != "" {
+		if channelID != "" && channelID != t.ChannelID {
+			return t, domain.Invalid("channel_id", "the ticket's conversation is on channel "+t.ChannelID+"; leave channel_id out")
+		}
+		return t, nil
+	}
+	if channelID == "" {
+		return t, domain.Invalid("channel_id", "is required: the ticket has no channel yet; name a connected email channel "+
+			"to open its conversation with the contact on")
+	}
+	ch, err := s.store.Channel(ctx, accountID, channelID)
+	if errors.Is(err, domain.ErrNotFound) {
+		return t, domain.Invalid("channel_id", "names no channel of this account")
+	}
+	if err != nil {
+		return t, err
+	}
+	if ch.Status != domain.ChannelConnected {
+		return t, domain.Invalid("channel_id", "channel "+ch.ID+" is disconnected")
+	}
+	if err := s.reaches(ctx, accountID, ch, t); err != nil {
+		return t, err
+	}
+	// The ticket's own workflow ends first, so it never acts on the ticket beside the conversation's.
+	tctx, cancel := context.WithTimeout(ctx, deliverTimeout)
+	defer cancel()
+	err = s.temporal.TerminateWorkflow(tctx, t.WorkflowID, "", "the ticket was attached to a conversation on channel "+ch.ID)
+	var gone *serviceerror.NotFound
+	if err != nil && !errors.As(err, &gone) {
+		return t, fmt.Errorf("end the ticket's own workflow %s: %w", t.WorkflowID, err)
+	}
+	thread := "ticket:" + t.ID
+	return s.store.AttachTicket(ctx, store.TicketAttachment{AccountID: accountID, TicketID: t.ID, ChannelID: ch.ID,
+		ThreadKey: thread, WorkflowID: workflows.ConversationWorkflowID(ch.ID, thread)})
+}
+
+// reaches answers 422 naming channel_id unless channel ch can write to the ticket's contact:
+// only email starts a conversation with a contact, by their email address.
+func (s *Server) reaches(ctx context.Context, accountID string, ch domain.Channel, t domain.Ticket) error {
+	if ch.Type != "email" {
+		return domain.Invalid("channel_id", "a "+ch.Type+" channel cannot start a conversation with a contact; name an email channel")
+	}
+	if t.ContactID == nil {
+		return domain.Invalid("channel_id", "the ticket has no contact to write to")
+	}
+	ct, err := s.store.Contact(ctx, accountID, *t.ContactID)
+	if err != nil {
+		return err
+	}
+	if ct.Email == nil || *ct.Email == "" {
+		return domain.Invalid("channel_id", "the ticket's contact "+ct.ID+" has no email address for channel "+ch.ID+" to write to")
+	}
+	return nil
+}
