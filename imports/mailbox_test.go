@@ -40,6 +40,7 @@ func TestIMAPBackfill(t *testing.T) {
 	sub("WindowIsHistoryThenLive", func(t *testing.T) { testBackfillWindow(t, s) })
 	sub("SeamNeitherLosesNorDoubles", func(t *testing.T) { testBackfillSeam(t, s) })
 	sub("ResumesAndRetriesServerErrors", func(t *testing.T) { testBackfillResume(t, s) })
+	sub("UIDValidityChangeFailsClearly", func(t *testing.T) { testBackfillUIDValidity(t, s) })
 	sub("BadRequests", func(t *testing.T) { testBackfillBadRequests(t, s) })
 }
 
@@ -319,6 +320,38 @@ func testBackfillResume(t *testing.T, s *stack) {
 	}
 	if err := q.Get(&st); err != nil || st.Progress.Mailbox == nil || st.Progress.Mailbox.UID != n || st.Progress.Position.Offset != n {
 		t.Errorf("progress query = %+v, %v", st, err)
+	}
+}
+
+// The folder is re-created while the backfill runs: its UIDs name other mail now, so it fails saying why.
+func testBackfillUIDValidity(t *testing.T, s *stack) {
+	m := newMailServer(t, "u")
+	const n = 120
+	base := time.Now().AddDate(0, 0, -3)
+	for i := range n {
+		m.add(fmt.Sprintf("v%d", i), base.Add(time.Duration(i)*time.Second), "", "")
+	}
+	worker.ImportPause = 20 * time.Millisecond
+	defer func() { worker.ImportPause = 0 }()
+	s.stopWorker()
+	s.startWorker()
+	token := s.account("imap-uidvalidity")
+	ch := s.emailChannel(token, "validity@acme.test", m, map[string]any{"include_history": true})
+	id := s.mailboxImport(token, ch)
+	testenv.Eventually(t, 60*time.Second, "the backfill under way", func() bool { return s.get(token, id).Imported >= 5 })
+	if err := m.user.Delete("INBOX"); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.user.Create("INBOX", nil); err != nil {
+		t.Fatal(err)
+	}
+	v := s.wait(token, id, 60*time.Second)
+	var failure string
+	if err := s.st.DB().Get(&failure, `SELECT failure FROM imports WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	if v.State != store.ImportFailed || !strings.Contains(failure, "UIDVALIDITY changed") || v.Imported >= n {
+		t.Errorf("backfill = %+v, failure %q; want failed naming the UIDVALIDITY change", v, failure)
 	}
 }
 
