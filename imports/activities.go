@@ -22,6 +22,8 @@ import (
 const (
 	FormatNDJSON = "ndjson"
 	FormatMbox   = "mbox"
+	// FormatIMAP is a backfill of an email channel's own IMAP folder (no file).
+	FormatIMAP = "imap"
 )
 
 // Activities are the import's activities; the worker registers them.
@@ -43,6 +45,8 @@ type Progress struct {
 	Skipped  int               `json:"skipped"`
 	Would    store.WouldCreate `json:"would_create"`
 	Done     bool              `json:"done"`
+	// Mailbox is an IMAP backfill's seam, fixed by its first batch; Position.Offset is then the last UID done.
+	Mailbox *channels.MailboxSeam `json:"mailbox,omitempty"`
 }
 
 // BatchInput is one batch of an import.
@@ -85,6 +89,9 @@ func (a *Activities) ImportBatch(ctx context.Context, in BatchInput) (Progress, 
 		now = a.Now
 	}
 	j := &job{in: in, channel: ch, now: now()}
+	if in.Format == FormatIMAP {
+		return a.mailboxBatch(ctx, j, p)
+	}
 	r := a.Store.ImportFile(ctx, in.ImportID, p.Position.Offset)
 	var sp splitter
 	if in.Format == FormatMbox {
@@ -104,34 +111,42 @@ func (a *Activities) ImportBatch(ctx context.Context, in BatchInput) (Progress, 
 		if err != nil {
 			return p, err
 		}
-		o, err := a.item(ctx, j, rec)
-		if err != nil {
+		if err := a.step(ctx, j, &p, rec); err != nil {
 			return p, err
-		}
-		p.Total++
-		if o.imported {
-			p.Imported++
-		} else {
-			p.Skipped++
-		}
-		p.Would = p.Would.Add(o.would)
-		p.Position = rec.End
-		activity.RecordHeartbeat(ctx, p)
-		if ctx.Err() != nil {
-			return p, ctx.Err()
-		}
-		if a.Pause > 0 {
-			select {
-			case <-ctx.Done():
-				return p, ctx.Err()
-			case <-time.After(a.Pause):
-			}
 		}
 	}
 	if err := a.Store.SetImportProgress(ctx, in.ImportID, a.progress(in, p)); err != nil {
 		return p, err
 	}
 	return p, nil
+}
+
+// step imports one record, counts it, moves p past it, heartbeats p and pauses.
+func (a *Activities) step(ctx context.Context, j *job, p *Progress, rec record) error {
+	o, err := a.item(ctx, j, rec)
+	if err != nil {
+		return err
+	}
+	p.Total++
+	if o.imported {
+		p.Imported++
+	} else {
+		p.Skipped++
+	}
+	p.Would = p.Would.Add(o.would)
+	p.Position = rec.End
+	activity.RecordHeartbeat(ctx, *p)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if a.Pause > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(a.Pause):
+		}
+	}
+	return nil
 }
 
 // mailReader is the channel type of ch that reads its mbox exports (the email channel).
@@ -154,7 +169,7 @@ func (a *Activities) item(ctx context.Context, j *job, rec record) (outcome, err
 	var phone string
 	err := errors.New(rec.Problem)
 	if rec.Problem == "" {
-		if j.in.Format == FormatMbox {
+		if j.mail != nil {
 			conv, author, err = j.mailItem(ctx, a.Store, rec)
 		} else {
 			var c Conversation

@@ -140,6 +140,9 @@ func (j *job) mailItem(ctx context.Context, st *store.Store, rec record) (store.
 	}
 	sent := m.Date
 	if sent.IsZero() {
+		sent = rec.Received
+	}
+	if sent.IsZero() {
 		sent = fromLineDate(rec.Header, j.now)
 	}
 	msg := store.ImportedMessage{ExternalID: extID, Direction: domain.DirectionInbound, Subject: m.Subject,
@@ -233,7 +236,7 @@ func (j *job) preview(ctx context.Context, st *store.Store, line int64, conv sto
 	if err != nil {
 		return out, err
 	}
-	if newConv || j.in.Format == FormatMbox { // a conversation repeated in the file counts once; mails are one message each
+	if newConv || j.mail != nil { // a conversation repeated in the file counts once; mails are one message each
 		out.would.Messages = p.NewMessages
 	}
 	if !p.ConversationExists && newConv {

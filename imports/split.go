@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 )
 
 // Position is where reading an import file resumes: the next unread byte and
@@ -23,6 +24,8 @@ type record struct {
 	Data []byte
 	// Header is an mbox mail's "From " line.
 	Header string
+	// Received is when an IMAP mail arrived (its INTERNALDATE), the date of one without a Date header.
+	Received time.Time
 	// Problem says why the item cannot be read (too long); the item is skipped.
 	Problem string
 	// End is where the next item starts.

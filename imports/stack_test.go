@@ -17,6 +17,7 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/routedesk/routedesk/activities"
+	"github.com/routedesk/routedesk/channels/registry"
 	"github.com/routedesk/routedesk/internal/testenv"
 	"github.com/routedesk/routedesk/mailer"
 	"github.com/routedesk/routedesk/rules"
@@ -40,6 +41,8 @@ type stack struct {
 	stopWorker func()
 	acts       *activities.Activities
 	mail       *testenv.MailSink
+	// api runs the IMAP pollers of email channels when listen is called.
+	api *server.Server
 }
 
 // importLimit is the test API's import size limit; its request body limit stays the default 1 MiB.
@@ -68,7 +71,9 @@ func newStack(t *testing.T) *stack {
 	s.startWorker()
 	reg := prometheus.NewRegistry()
 	api := server.New(st, tc, server.Config{BootstrapToken: testenv.BootstrapToken, TaskQueue: workflows.DefaultTaskQueue,
-		ImportMaxBytes: importLimit, ImportBatchItems: 40, ImportBatchesPerRun: 3, ImportHeartbeatTimeout: 2 * time.Second}, log, reg, reg)
+		ImportMaxBytes: importLimit, ImportBatchItems: 40, ImportBatchesPerRun: 3, ImportHeartbeatTimeout: 2 * time.Second,
+		Email: registry.EmailSettings{IMAP: true, Rescan: 200 * time.Millisecond}}, log, reg, reg)
+	s.api = api
 	hs := httptest.NewServer(api.Handler())
 	t.Cleanup(hs.Close)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -76,6 +81,14 @@ func newStack(t *testing.T) *stack {
 	go api.Redrive(ctx, 200*time.Millisecond, 0)
 	s.url = hs.URL
 	return s
+}
+
+// listen runs the API's listeners (the IMAP pollers) until the returned stop is called.
+func (s *stack) listen() (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = s.api.Listen(ctx) }()
+	return func() { cancel(); <-done }
 }
 
 func (s *stack) startWorker() {

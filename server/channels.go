@@ -65,6 +65,7 @@ func (s *Server) createChannel(c *gin.Context) {
 		return
 	}
 	s.syncChannel(c.Request.Context(), created)
+	s.backfillOnConnect(c.Request.Context(), created)
 	c.JSON(http.StatusCreated, created)
 }
 
@@ -182,6 +183,7 @@ func (s *Server) patchChannel(c *gin.Context) {
 		}
 		if updated.Status == domain.ChannelConnected && ch.Status != domain.ChannelConnected {
 			s.syncChannel(ctx, updated)
+			s.backfillOnConnect(ctx, updated)
 		}
 		if updated.Status == domain.ChannelDisconnected {
 			updated, err = s.detachChannel(ctx, updated)
@@ -231,6 +233,7 @@ func (s *Server) patchChannel(c *gin.Context) {
 		return
 	}
 	s.syncChannel(ctx, updated)
+	s.backfillOnConnect(ctx, updated)
 	if updated.Status == domain.ChannelDisconnected {
 		updated, err = s.detachChannel(ctx, updated)
 	}

@@ -27,7 +27,7 @@ const DefaultImportMaxBytes = 2 << 30
 const importUploadPath = "/v1/channels/:id/imports"
 
 // importQuery lists the query parameters of an upload.
-var importQuery = []string{"include_history", "dry_run", "recent_hours"}
+var importQuery = []string{"include_history", "dry_run", "recent_hours", "source"}
 
 // importMediaTypes maps the accepted Content-Types to import formats.
 var importMediaTypes = map[string]string{
@@ -72,6 +72,15 @@ func (s *Server) postImport(c *gin.Context) {
 	ch, err := s.connectedChannel(ctx, p.AccountID, c.Param("id"))
 	if err != nil {
 		s.fail(c, err)
+		return
+	}
+	source, err := importSource(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if source == importSourceIMAP {
+		s.postMailboxImport(c, ch)
 		return
 	}
 	mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))

@@ -229,6 +229,9 @@ type IMAPState struct {
 	UIDValidity uint32
 	LastUID     uint32
 	LastSeen    time.Time
+	// SeamUIDValidity and SeamUID are the history seam (see InitIMAPState); 0 when not recorded.
+	SeamUIDValidity uint32
+	SeamUID         uint32
 }
 
 // LoadIMAPState returns the channel's saved IMAP state; the zero state when there is none.
@@ -237,15 +240,19 @@ func (s *Store) LoadIMAPState(ctx context.Context, channelID string) (IMAPState,
 		UIDValidity int64        `db:"uid_validity"`
 		LastUID     int64        `db:"last_uid"`
 		LastSeen    sql.NullTime `db:"last_seen"`
+		SeamValid   int64        `db:"seam_uid_validity"`
+		SeamUID     int64        `db:"seam_uid"`
 	}
-	err := s.db.GetContext(ctx, &row, `SELECT uid_validity, last_uid, last_seen FROM email_imap_state WHERE channel_id = $1`, channelID)
+	err := s.db.GetContext(ctx, &row, `SELECT uid_validity, last_uid, last_seen, seam_uid_validity, seam_uid
+		FROM email_imap_state WHERE channel_id = $1`, channelID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return IMAPState{}, nil
 	}
 	if err != nil {
 		return IMAPState{}, fmt.Errorf("load imap state: %w", err)
 	}
-	return IMAPState{UIDValidity: uint32(row.UIDValidity), LastUID: uint32(row.LastUID), LastSeen: row.LastSeen.Time}, nil
+	return IMAPState{UIDValidity: uint32(row.UIDValidity), LastUID: uint32(row.LastUID), LastSeen: row.LastSeen.Time,
+		SeamUIDValidity: uint32(row.SeamValid), SeamUID: uint32(row.SeamUID)}, nil
 }
 
 // SaveIMAPState saves the channel's IMAP state.

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/routedesk/routedesk/domain"
 )
 
 // Import states.
@@ -95,6 +97,9 @@ func (s *Store) CreateImport(ctx context.Context, in NewImport, workflowID func(
 		`INSERT INTO imports (id, account_id, channel_id, format, dry_run, include_history, recent_hours, workflow_id)
 		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		id, in.AccountID, in.ChannelID, in.Format, in.DryRun, in.IncludeHistory, in.RecentHours, workflowID(id))
+	if isUniqueViolation(err, "imports_one_mailbox_backfill") {
+		return Import{}, fmt.Errorf("a backfill of this channel's mailbox is running already: %w", domain.ErrConflict)
+	}
 	if err != nil {
 		return Import{}, fmt.Errorf("create import: %w", err)
 	}

@@ -41,7 +41,7 @@ func New(c client.Client, taskQueue string, acts *activities.Activities, stopTim
 	})
 	RegisterWorkflows(w)
 	w.RegisterActivity(acts)
-	w.RegisterActivity(&imports.Activities{Store: acts.Store, Pause: ImportPause})
+	w.RegisterActivity(&imports.Activities{Store: acts.Store, Pause: ImportPause, Channels: acts.Channels})
 	return w
 }
 

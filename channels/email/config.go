@@ -55,6 +55,10 @@ type IMAP struct {
 	MarkRead bool `json:"mark_read,omitempty"`
 	// Delete deletes imported mail from the server (default off).
 	Delete bool `json:"delete,omitempty"`
+	// IncludeHistory backfills the folder's past mail (the newest HistoryDays days) as history when the channel is connected.
+	IncludeHistory bool `json:"include_history,omitempty"`
+	// HistoryDays is how many days of past mail a backfill imports (default 30, 1-3650).
+	HistoryDays int `json:"history_days,omitempty" validate:"omitempty,min=1,max=3650"`
 }
 
 // SMTP is an outbound mail relay.

@@ -219,10 +219,17 @@ func (p *Poller) plan(ctx context.Context, st IMAPState, sel *imap.SelectData) (
 	switch {
 	case st.UIDValidity == sel.UIDValidity:
 	case st.UIDValidity == 0 && !p.s.ImportExisting:
-		// First run: start at the current end of the folder.
+		// First run: start at the current end of the folder, the seam a history backfill ends at.
 		st = IMAPState{UIDValidity: sel.UIDValidity, LastSeen: time.Now().UTC()}
 		if sel.UIDNext > 0 {
 			st.LastUID = uint32(sel.UIDNext) - 1
+		}
+		if init, ok := p.state.(IMAPStateIniter); ok {
+			// A backfill may have seen the mailbox first: then its seam holds.
+			var err error
+			if st, err = init.InitIMAPState(ctx, p.key, st); err != nil {
+				return nil, st, fmt.Errorf("init imap state: %w", err)
+			}
 		}
 	case st.UIDValidity == 0:
 		st = IMAPState{UIDValidity: sel.UIDValidity}

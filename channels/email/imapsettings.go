@@ -89,6 +89,10 @@ type IMAPState struct {
 	// LastSeen is the INTERNALDATE of the last imported mail; after a
 	// UIDVALIDITY change, mail from that day on is offered again.
 	LastSeen time.Time `json:"last_seen"`
+	// SeamUIDValidity and SeamUID are where the mailbox's history ends (the
+	// folder's end when it was first seen); 0 when not recorded.
+	SeamUIDValidity uint32 `json:"seam_uid_validity,omitempty"`
+	SeamUID         uint32 `json:"seam_uid,omitempty"`
 }
 
 // IMAPStateStore persists IMAPState per mailbox (e.g. in the channel's row).
@@ -97,6 +101,12 @@ type IMAPStateStore interface {
 	LoadIMAPState(ctx context.Context, key string) (IMAPState, error)
 	// SaveIMAPState saves the state.
 	SaveIMAPState(ctx context.Context, key string, st IMAPState) error
+}
+
+// IMAPStateIniter is an IMAPStateStore that records a mailbox's first state
+// (and history seam) only when none is recorded, returning the state in force.
+type IMAPStateIniter interface {
+	InitIMAPState(ctx context.Context, key string, st IMAPState) (IMAPState, error)
 }
 
 // IMAPHandler stores one fetched mail durably; the UID is advanced only after

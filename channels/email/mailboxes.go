@@ -196,12 +196,27 @@ type imapState struct{ st *store.Store }
 // LoadIMAPState implements IMAPStateStore.
 func (s imapState) LoadIMAPState(ctx context.Context, key string) (IMAPState, error) {
 	st, err := s.st.LoadIMAPState(ctx, key)
-	return IMAPState{UIDValidity: st.UIDValidity, LastUID: st.LastUID, LastSeen: st.LastSeen}, err
+	return fromStoreState(st), err
+}
+
+// InitIMAPState implements IMAPStateIniter.
+func (s imapState) InitIMAPState(ctx context.Context, key string, st IMAPState) (IMAPState, error) {
+	got, err := s.st.InitIMAPState(ctx, key, toStoreState(st))
+	return fromStoreState(got), err
+}
+
+func fromStoreState(st store.IMAPState) IMAPState {
+	return IMAPState{UIDValidity: st.UIDValidity, LastUID: st.LastUID, LastSeen: st.LastSeen,
+		SeamUIDValidity: st.SeamUIDValidity, SeamUID: st.SeamUID}
 }
 
 // SaveIMAPState implements IMAPStateStore.
 func (s imapState) SaveIMAPState(ctx context.Context, key string, st IMAPState) error {
-	return s.st.SaveIMAPState(ctx, key, store.IMAPState{UIDValidity: st.UIDValidity, LastUID: st.LastUID, LastSeen: st.LastSeen})
+	return s.st.SaveIMAPState(ctx, key, toStoreState(st))
+}
+
+func toStoreState(st IMAPState) store.IMAPState {
+	return store.IMAPState{UIDValidity: st.UIDValidity, LastUID: st.LastUID, LastSeen: st.LastSeen}
 }
 
 // leaseOwner names this process in mailbox leases: host, pid and a random suffix.
