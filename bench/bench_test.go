@@ -174,11 +174,13 @@ func (b *bench) throughputRun(rec *bareRecorder, r *results, i int) runResult {
 	n, c := r.cfg.n, r.cfg.c
 	ch := b.channel(fmt.Sprintf("Measured %d", i), b.agentsFor(fmt.Sprintf("run%d-", i), n), 0)
 	stop := b.profile(r.cfg.profileDir, fmt.Sprintf("routed-%d.pprof", i+1))
+	pg0 := b.postgresCPU()
 	cpu0 := cpuTime()
 	sent, resp := b.conversations(ch, fmt.Sprintf("conv%d", i), n, c)
 	b.waitTickets(ch, "assigned", n)
 	time.Sleep(cpuSettle)
 	cpuRouted := cpuTime() - cpu0 - cpuSettleIdle(cpuSettle)
+	pgRouted := b.postgresCPU() - pg0
 	stop()
 	first := earliest(sent)
 	var last time.Time
@@ -210,10 +212,14 @@ func (b *bench) throughputRun(rec *bareRecorder, r *results, i int) runResult {
 	if i == 0 {
 		r.bareLatency = bareLatency
 	}
-	return runResult{
+	res := runResult{
 		routed: perSecond(n, last.Sub(first)), bare: perSecond(n, bareWindow),
 		cpuRouted: cpuRouted / time.Duration(n), cpuBare: cpuBare / time.Duration(n),
+		pgRouted: pgRouted / time.Duration(n),
 	}
+	b.t.Logf("run %d: routed %.1f/s, bare %.1f/s, ratio %.2f; CPU per routed conversation %.1f ms (+ PostgreSQL %.1f ms), per bare workflow %.1f ms; load average %s",
+		i+1, res.routed, res.bare, res.ratio(), msf(res.cpuRouted), msf(res.pgRouted), msf(res.cpuBare), loadAvg())
+	return res
 }
 
 // profile starts a CPU profile into dir/name (nothing when dir is empty)

@@ -96,3 +96,31 @@ func (b *bench) bareEvents(workflowID string) int {
 	}
 	return n
 }
+
+// postgresCPU is the CPU time (user + system) used so far by the PostgreSQL
+// backends serving this benchmark's database (from /proc/<pid>/stat; 0 where
+// PostgreSQL runs on another host or /proc is missing). A backend that ended
+// in between is missed, so compare it only over a phase of a warm pool.
+func (b *bench) postgresCPU() time.Duration {
+	var pids []int
+	if err := b.s.Store.DB().Select(&pids, `SELECT pid FROM pg_stat_activity WHERE datname = current_database()`); err != nil {
+		return 0
+	}
+	tick := time.Second / 100 // USER_HZ on Linux
+	var total time.Duration
+	for _, pid := range pids {
+		raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil {
+			continue
+		}
+		s := string(raw)
+		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:]) // after "pid (comm)": state is field 3
+		if len(fields) < 13 {
+			continue
+		}
+		utime, _ := strconv.ParseInt(fields[11], 10, 64) // field 14
+		stime, _ := strconv.ParseInt(fields[12], 10, 64) // field 15
+		total += time.Duration(utime+stime) * tick
+	}
+	return total
+}
