@@ -180,7 +180,7 @@ func (b *bench) throughputRun(rec *bareRecorder, r *results, i int) runResult {
 	b.waitTickets(ch, "assigned", n)
 	time.Sleep(cpuSettle)
 	cpuRouted := cpuTime() - cpu0 - cpuSettleIdle(cpuSettle)
-	pgRouted := b.postgresCPU() - pg0
+	pgRouted := b.postgresCPUSince(pg0)
 	stop()
 	first := earliest(sent)
 	var last time.Time
