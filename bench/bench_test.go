@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"testing"
@@ -41,6 +43,8 @@ type config struct {
 	n, c, agents, waiting, runs int
 	loadStep                    time.Duration
 	memoryN                     int
+	throughputOnly              bool   // ROUTEDESK_BENCH_THROUGHPUT_ONLY=1: only the runs of (a), (b), (d)
+	profileDir                  string // ROUTEDESK_BENCH_PROFILE: CPU profiles of each run's routed and bare phases
 }
 
 // loadConfig reads the parameters; ROUTEDESK_BENCH_QUICK=1 changes the defaults to the quick set.
@@ -58,6 +62,9 @@ func loadConfig(t *testing.T) config {
 		runs:     envInt(t, "ROUTEDESK_BENCH_RUNS", def.runs),
 		loadStep: time.Duration(envInt(t, "ROUTEDESK_BENCH_LOAD_SECONDS", int(def.loadStep/time.Second))) * time.Second,
 		memoryN:  envInt(t, "ROUTEDESK_BENCH_MEMORY_N", def.memoryN),
+
+		throughputOnly: os.Getenv("ROUTEDESK_BENCH_THROUGHPUT_ONLY") == "1",
+		profileDir:     os.Getenv("ROUTEDESK_BENCH_PROFILE"),
 	}
 	if cfg.n < 1 || cfg.c < 1 || cfg.runs < 1 || cfg.agents < 1 || cfg.agents > 100 || cfg.waiting < cfg.agents || cfg.memoryN < 0 {
 		t.Fatalf("need N ≥ 1, C ≥ 1, RUNS ≥ 1, 1 ≤ AGENTS ≤ 100 (a channel routes to at most 100 users), WAITING ≥ AGENTS and MEMORY_N ≥ 0: %+v", cfg)
@@ -111,6 +118,11 @@ func TestBenchmark(t *testing.T) {
 		t.Logf("run %d of %d: (a)(b) %d conversations and (d) %d bare workflows at concurrency %d", i+1, cfg.runs, cfg.n, cfg.n, cfg.c)
 		r.runs = append(r.runs, b.throughputRun(rec, &r, i))
 	}
+	if cfg.throughputOnly {
+		r.loadAfter = loadAvg()
+		fmt.Printf("\n%s\n", r.keyRatios())
+		return
+	}
 
 	// History events and CPU of one conversation at a time, on an otherwise idle system.
 	single := b.channel("Single", b.agentsFor("single", 3), 0)
@@ -161,11 +173,15 @@ func (b *bench) throughputRun(rec *bareRecorder, r *results, i int) runResult {
 	b.t.Helper()
 	n, c := r.cfg.n, r.cfg.c
 	ch := b.channel(fmt.Sprintf("Measured %d", i), b.agentsFor(fmt.Sprintf("run%d-", i), n), 0)
+	stop := b.profile(r.cfg.profileDir, fmt.Sprintf("routed-%d.pprof", i+1))
+	pg0 := b.postgresCPU()
 	cpu0 := cpuTime()
 	sent, resp := b.conversations(ch, fmt.Sprintf("conv%d", i), n, c)
 	b.waitTickets(ch, "assigned", n)
 	time.Sleep(cpuSettle)
 	cpuRouted := cpuTime() - cpu0 - cpuSettleIdle(cpuSettle)
+	pgRouted := b.postgresCPUSince(pg0)
+	stop()
 	first := earliest(sent)
 	var last time.Time
 	var postAssigned []time.Duration
@@ -187,16 +203,43 @@ func (b *bench) throughputRun(rec *bareRecorder, r *results, i int) runResult {
 		}
 	}
 
+	stop = b.profile(r.cfg.profileDir, fmt.Sprintf("bare-%d.pprof", i+1))
 	cpu0 = cpuTime()
 	bareWindow, bareLatency := b.bareRun(rec, fmt.Sprintf("bare%d", i), n, c)
 	time.Sleep(cpuSettle)
 	cpuBare := cpuTime() - cpu0 - cpuSettleIdle(cpuSettle)
+	stop()
 	if i == 0 {
 		r.bareLatency = bareLatency
 	}
-	return runResult{
+	res := runResult{
 		routed: perSecond(n, last.Sub(first)), bare: perSecond(n, bareWindow),
 		cpuRouted: cpuRouted / time.Duration(n), cpuBare: cpuBare / time.Duration(n),
+		pgRouted: pgRouted / time.Duration(n),
+	}
+	b.t.Logf("run %d: routed %.1f/s, bare %.1f/s, ratio %.2f; CPU per routed conversation %.1f ms (+ PostgreSQL %.1f ms), per bare workflow %.1f ms; load average %s",
+		i+1, res.routed, res.bare, res.ratio(), msf(res.cpuRouted), msf(res.pgRouted), msf(res.cpuBare), loadAvg())
+	return res
+}
+
+// profile starts a CPU profile into dir/name (nothing when dir is empty)
+// and returns the function that stops it.
+func (b *bench) profile(dir, name string) func() {
+	if dir == "" {
+		return func() {}
+	}
+	f, err := os.Create(filepath.Join(dir, name))
+	if err != nil {
+		b.t.Fatalf("CPU profile: %v", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.t.Fatalf("CPU profile (is -cpuprofile set too?): %v", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			b.t.Errorf("CPU profile: %v", err)
+		}
 	}
 }
 

@@ -96,3 +96,43 @@ func (b *bench) bareEvents(workflowID string) int {
 	}
 	return n
 }
+
+// postgresCPU is the CPU time (user + system) used so far by each PostgreSQL
+// backend serving this benchmark's database, by pid (from /proc/<pid>/stat;
+// empty where PostgreSQL runs on another host or /proc is missing).
+func (b *bench) postgresCPU() map[int]time.Duration {
+	var pids []int
+	if err := b.s.Store.DB().Select(&pids, `SELECT pid FROM pg_stat_activity WHERE datname = current_database()`); err != nil {
+		return nil
+	}
+	tick := time.Second / 100 // USER_HZ on Linux
+	out := map[int]time.Duration{}
+	for _, pid := range pids {
+		raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil {
+			continue
+		}
+		s := string(raw)
+		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:]) // after "pid (comm)": state is field 3
+		if len(fields) < 13 {
+			continue
+		}
+		utime, _ := strconv.ParseInt(fields[11], 10, 64) // field 14
+		stime, _ := strconv.ParseInt(fields[12], 10, 64) // field 15
+		out[pid] = time.Duration(utime+stime) * tick
+	}
+	return out
+}
+
+// postgresCPUSince is the CPU the backends used since before (a postgresCPU
+// reading): a backend opened since counts whole, one closed since is missed
+// (the pool keeps its connections, so that is rare).
+func (b *bench) postgresCPUSince(before map[int]time.Duration) time.Duration {
+	var total time.Duration
+	for pid, cpu := range b.postgresCPU() {
+		if d := cpu - before[pid]; d > 0 {
+			total += d
+		}
+	}
+	return total
+}

@@ -96,6 +96,7 @@ type results struct {
 type runResult struct {
 	routed, bare       float64       // conversations routed / bare workflows per second
 	cpuRouted, cpuBare time.Duration // process CPU per routed conversation / per bare workflow
+	pgRouted           time.Duration // PostgreSQL backends' CPU per routed conversation
 }
 
 func (r runResult) ratio() float64    { return safeDiv(r.routed, r.bare) }
@@ -164,6 +165,7 @@ func (r results) table() string {
 	row("(d) bare workflow (signal-with-start + 4 no-op activities) per second", mmm("%.1f", r.collect(func(x runResult) float64 { return x.bare })))
 	row("**ratio routed / bare** (target ≥ 2.0)", "**"+mmm("%.2f", r.collect(runResult.ratio))+"**")
 	row("process CPU per routed conversation, ms", mmm("%.1f", r.collect(func(x runResult) float64 { return msf(x.cpuRouted) })))
+	row("PostgreSQL backends' CPU per routed conversation, ms (not in the ratio)", mmm("%.1f", r.collect(func(x runResult) float64 { return msf(x.pgRouted) })))
 	row("process CPU per bare workflow, ms", mmm("%.1f", r.collect(func(x runResult) float64 { return msf(x.cpuBare) })))
 	row("**CPU ratio routed / bare** (target ≤ 0.5)", "**"+mmm("%.2f", r.collect(runResult.cpuRatio))+"**")
 	row("idle CPU of the process", fmt.Sprintf("%.1f ms/s (subtracted for the %s settling pause)", msf(r.idleCPU), cpuSettle))

@@ -58,14 +58,15 @@ func dialReady(ctx context.Context, opts client.Options) (client.Client, error) 
 }
 
 // ensureSearchAttributes adds the custom search attributes the namespace lacks,
-// so a database created by an older version gains new ones on restart.
-func ensureSearchAttributes(ctx context.Context, c client.Client, namespace string, want map[string]enumspb.IndexedValueType) error {
+// so a database created by an older version gains new ones on restart; it
+// reports whether it added any.
+func ensureSearchAttributes(ctx context.Context, c client.Client, namespace string, want map[string]enumspb.IndexedValueType) (bool, error) {
 	if len(want) == 0 {
-		return nil
+		return false, nil
 	}
 	have, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
 	if err != nil {
-		return fmt.Errorf("list search attributes of %s: %w", namespace, err)
+		return false, fmt.Errorf("list search attributes of %s: %w", namespace, err)
 	}
 	missing := map[string]enumspb.IndexedValueType{}
 	var mismatched []string
@@ -80,10 +81,10 @@ func ensureSearchAttributes(ctx context.Context, c client.Client, namespace stri
 	}
 	if len(mismatched) > 0 {
 		sort.Strings(mismatched)
-		return fmt.Errorf("search attributes of %s have other types: %s", namespace, strings.Join(mismatched, "; "))
+		return false, fmt.Errorf("search attributes of %s have other types: %s", namespace, strings.Join(mismatched, "; "))
 	}
 	if len(missing) == 0 {
-		return nil
+		return false, nil
 	}
 	_, err = c.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
 		Namespace:        namespace,
@@ -91,7 +92,7 @@ func ensureSearchAttributes(ctx context.Context, c client.Client, namespace stri
 	})
 	var exists *serviceerror.AlreadyExists
 	if err != nil && !errors.As(err, &exists) {
-		return fmt.Errorf("add search attributes to %s: %w", namespace, err)
+		return false, fmt.Errorf("add search attributes to %s: %w", namespace, err)
 	}
-	return nil
+	return true, nil
 }

@@ -90,12 +90,13 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 	logger := newServerLogger(opts.Logger)
+	dc := dynamicConfig(opts.DynamicConfig)
 	ts, err := temporal.NewServer(
 		temporal.WithConfig(cfg),
 		temporal.ForServices(temporal.DefaultServices),
 		temporal.WithStaticHosts(staticHosts(frontend, cfg)),
 		temporal.WithLogger(logger),
-		temporal.WithDynamicConfigClient(dynamicConfig(opts.DynamicConfig)),
+		temporal.WithDynamicConfigClient(dc),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("create temporal server: %w", err)
@@ -115,12 +116,13 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("start temporal server: %w", err)
 	}
 	logger.quiet.Store(false)
-	err = ensureSearchAttributes(ctx, c, opts.Namespace, opts.SearchAttributes)
+	added, err := ensureSearchAttributes(ctx, c, opts.Namespace, opts.SearchAttributes)
 	c.Close()
 	if err != nil {
 		_ = s.Stop()
 		return nil, err
 	}
+	settleSearchAttributeCache(dc, opts, added)
 
 	if uiPort != -1 {
 		if s.ui, err = startUI(ctx, opts.IP, uiPort, frontend, opts.Namespace, opts.CodecEndpoint); err != nil {
@@ -224,17 +226,47 @@ func staticHosts(frontend string, cfg *config.Config) map[primitives.ServiceName
 	return hosts
 }
 
-// dynamicConfig returns the dev defaults overlaid with extra values.
-func dynamicConfig(extra map[string]any) dynamicconfig.StaticClient {
-	dc := dynamicconfig.StaticClient{
-		// Newly added search attributes are usable at once.
+// dynamicConfig returns the dev defaults overlaid with extra values, in a
+// client whose values can change while the server runs.
+func dynamicConfig(extra map[string]any) *dynamicconfig.MemoryClient {
+	dc := dynamicconfig.NewMemoryClient()
+	defaults := map[dynamicconfig.Key]any{
+		// Newly added search attributes are usable at once (see settleSearchAttributeCache).
 		dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key(): true,
 		// The dev UI lists workflows often.
 		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
 		dynamicconfig.HistoryCacheHostLevelMaxSize.Key():                 8096,
 	}
+	for k, v := range defaults {
+		dc.OverrideValue(k, v)
+	}
 	for k, v := range extra {
-		dc[dynamicconfig.MakeKey(k)] = v
+		dc.OverrideValue(dynamicconfig.MakeKey(k), v)
 	}
 	return dc
+}
+
+// settleSearchAttributeCache turns off the refresh of the search-attribute
+// cache on every read once it cannot miss anything: when every search
+// attribute the caller named was in the database before the server started
+// (createNamespace), every cache loaded them with its first read. The
+// refresh reads the cluster metadata and the namespace from SQLite on each
+// search-attribute check — the start, the upsert, every workflow task's
+// history, every visibility write — about a tenth of the process's CPU per
+// routed conversation (bench/README.md). It stays on when this start added
+// attributes to an existing database, when the caller named none (it
+// registers them later itself) or set it in Options.DynamicConfig; then an
+// attribute added later is usable at once. Added later with the refresh
+// off, an attribute becomes usable within a minute (the cache's lifetime).
+func settleSearchAttributeCache(dc *dynamicconfig.MemoryClient, opts Options, added bool) {
+	key := dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key()
+	if added || len(opts.SearchAttributes) == 0 {
+		return
+	}
+	for k := range opts.DynamicConfig {
+		if dynamicconfig.MakeKey(k) == key {
+			return
+		}
+	}
+	dc.OverrideValue(key, false)
 }

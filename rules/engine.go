@@ -107,6 +107,7 @@ func (ev *evaluator) run(p *vm.Program) (any, error) {
 // release clears the references the evaluator holds and returns it to the pool.
 func (ev *evaluator) release() {
 	ev.env.Env, ev.env.boxed = Env{}, boxedFields{}
+	ev.env.derived.reset()
 	clear(ev.steps)
 	ev.steps = ev.steps[:0]
 	clear(ev.values)

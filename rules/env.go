@@ -25,7 +25,8 @@ type runEnv struct {
 	// Charge charges the size of a value to the current run's work budget and returns true.
 	Charge func(any) bool `expr:"_charge" json:"-"`
 
-	boxed boxedFields // the string fields, boxed once per evaluation
+	boxed   boxedFields   // the string fields, boxed once per evaluation
+	derived derivedValues // values derived from them, computed once per evaluation
 }
 
 // Ticket is the ticket as rules see it.

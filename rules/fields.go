@@ -68,12 +68,16 @@ func fieldFunc(params ...any) (any, error) {
 }
 
 // fieldPatch rewrites root.field, for a string field of the env, into
-// _field($env, k). A root always means the env's field: expr refuses a let
-// that redeclares it.
+// _field($env, k), and a value derived from such a field into the call that
+// shares it (derived.go). A root always means the env's field: expr refuses
+// a let that redeclares it.
 type fieldPatch struct{}
 
 // Visit is called for every node, children first.
 func (fieldPatch) Visit(node *ast.Node) {
+	if shareDerived(node) {
+		return
+	}
 	m, ok := (*node).(*ast.MemberNode)
 	if !ok || m.Optional || m.Method {
 		return
@@ -90,14 +94,5 @@ func (fieldPatch) Visit(node *ast.Node) {
 	if !ok {
 		return
 	}
-	loc := m.Location()
-	env := &ast.IdentifierNode{Value: "$env"}
-	env.SetLocation(loc)
-	num := &ast.IntegerNode{Value: k}
-	num.SetLocation(loc)
-	callee := &ast.IdentifierNode{Value: fieldName}
-	callee.SetLocation(loc)
-	call := &ast.CallNode{Callee: callee, Arguments: []ast.Node{env, num}}
-	call.SetLocation(loc)
-	*node = call
+	*node = internalCall(m.Location(), fieldName, &ast.IntegerNode{Value: k})
 }

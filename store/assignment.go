@@ -103,16 +103,25 @@ func (s *Store) ClaimAgent(ctx context.Context, c Claim) (ClaimResult, error) {
 			out.UserID = *assignee
 			return nil
 		}
+		// Pick the agent and assign in one statement (as assign does), counted after the locks are held.
 		err := tx.GetContext(ctx, &out.UserID,
-			`SELECT u.id FROM users u
-			  WHERE u.account_id = $1 AND u.id = ANY($2) AND u.has_profile AND u.skills @> $3
-			    AND (NOT $4 OR u.availability = 'available') AND `+openTicketsSQL+` < u.capacity
-			  ORDER BY `+openTicketsSQL+`, u.last_assigned_at NULLS FIRST, u.id
-			  LIMIT 1`,
-			c.AccountID, nonNil(c.Candidates), nonNil(c.RequiredSkills), c.OnlyAvailable)
+			`WITH pick AS (
+			   SELECT u.id FROM users u
+			    WHERE u.account_id = $1 AND u.id = ANY($2) AND u.has_profile AND u.skills @> $3
+			      AND (NOT $4 OR u.availability = 'available') AND `+openTicketsSQL+` < u.capacity
+			    ORDER BY `+openTicketsSQL+`, u.last_assigned_at NULLS FIRST, u.id
+			    LIMIT 1),
+			 t AS (UPDATE tickets SET assignee_user_id = pick.id, routing_state = 'assigned', assigned_at = clock_timestamp(),
+			              waiting_since = NULL, updated_at = now()
+			         FROM pick WHERE tickets.id = $5 AND tickets.account_id = $1),
+			 u AS (UPDATE users SET last_assigned_at = clock_timestamp() FROM pick WHERE users.id = pick.id),
+			 e AS (INSERT INTO ticket_events (ticket_id, kind, data)
+			       SELECT $5, 'Assigned', jsonb_build_object('user_id', pick.id::text) FROM pick)
+			 SELECT id FROM pick`,
+			c.AccountID, nonNil(c.Candidates), nonNil(c.RequiredSkills), c.OnlyAvailable, c.TicketID)
 		switch {
 		case err == nil:
-			return assign(ctx, tx, c.AccountID, c.TicketID, out.UserID)
+			return nil
 		case !isNoRows(err):
 			return fmt.Errorf("pick agent: %w", err)
 		case !c.Wait:
@@ -130,17 +139,17 @@ func (s *Store) ClaimAgent(ctx context.Context, c Claim) (ClaimResult, error) {
 	return out, nil
 }
 
+// assign gives the ticket to the agent: the ticket, the agent's last
+// assignment time and the ticket's event, in one statement (one round trip
+// while the agents' row locks are held).
 func assign(ctx context.Context, tx *sqlx.Tx, accountID, ticketID, userID string) error {
 	if _, err := tx.ExecContext(ctx,
-		`UPDATE tickets SET assignee_user_id = $3, routing_state = 'assigned', assigned_at = clock_timestamp(), waiting_since = NULL, updated_at = now()
-		  WHERE id = $1 AND account_id = $2`, ticketID, accountID, userID); err != nil {
+		`WITH t AS (UPDATE tickets SET assignee_user_id = $3, routing_state = 'assigned', assigned_at = clock_timestamp(), waiting_since = NULL, updated_at = now()
+		             WHERE id = $1 AND account_id = $2),
+		      u AS (UPDATE users SET last_assigned_at = clock_timestamp() WHERE id = $3)
+		 INSERT INTO ticket_events (ticket_id, kind, data) VALUES ($1, 'Assigned', jsonb_build_object('user_id', $3::text))`,
+		ticketID, accountID, userID); err != nil {
 		return fmt.Errorf("assign ticket: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE users SET last_assigned_at = clock_timestamp() WHERE id = $1`, userID); err != nil {
-		return fmt.Errorf("note assignment: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO ticket_events (ticket_id, kind, data) VALUES ($1, 'Assigned', jsonb_build_object('user_id', $2::text))`, ticketID, userID); err != nil {
-		return fmt.Errorf("record assignment: %w", err)
 	}
 	return nil
 }

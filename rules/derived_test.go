@@ -1,0 +1,84 @@
+package rules
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestDerivedValuesAreSharedWithinAnEvaluation(t *testing.T) {
+	tests := []struct {
+		when, shared string
+	}{
+		{`domain(message.from) == "bigcorp.se"`, derivedName},
+		{`upper(contact.country) == "SE"`, derivedName},
+		{`lower(message.from) == "anna.svensson@bigcorp.se"`, derivedName},
+		{`ticket.subject matches "(?i)order [0-9]+"`, fieldMatchName},
+		{`matches(message.subject, "^Refund")`, fieldMatchName},
+	}
+	for _, tt := range tests {
+		t.Run(tt.when, func(t *testing.T) {
+			p, ce := compileExpr(tt.when, true)
+			require.Nil(t, ce)
+			assert.Contains(t, p.Disassemble(), tt.shared)
+			got, err := evalWhen(t, tt.when, sampleEnv())
+			require.NoError(t, err)
+			assert.Equal(t, true, got)
+		})
+	}
+	// A value of anything but a bare field is computed as written.
+	p, ce := compileExpr(`upper(trim(contact.country)) == "SE"`, true)
+	require.Nil(t, ce)
+	assert.NotContains(t, p.Disassemble(), derivedName)
+}
+
+func TestDerivedValuesDoNotLeakBetweenEvaluations(t *testing.T) {
+	e := NewEngine()
+	set := RuleSet{Version: 1, Rules: []Rule{
+		propertyRule("r1", 2, `domain(message.from) == "bigcorp.se"`, map[string]any{"d": "=domain(message.from)"}),
+		propertyRule("r2", 1, `ticket.subject matches "(?i)^refund" && upper(contact.country) == "SE"`, map[string]any{"c": "=upper(contact.country)"}),
+	}}
+	env := sampleEnv()
+	res := e.Evaluate(set, "ch", env)
+	require.Empty(t, res.Errors)
+	assert.Equal(t, []string{"r1", "r2"}, res.Matched)
+	assert.Equal(t, map[string]any{"d": "bigcorp.se", "c": "SE"}, res.Properties)
+
+	// The pooled evaluator runs the next evaluation on another env: nothing carries over.
+	other := sampleEnv()
+	other.Message.From = "bo@Example.COM"
+	other.Ticket.Subject = "Invoice"
+	other.Contact.Country = "no"
+	for range 3 {
+		res = e.Evaluate(set, "ch", other)
+		require.Empty(t, res.Errors)
+		assert.Empty(t, res.Matched)
+	}
+	set.Rules[0].When, set.Rules[0].Version = `domain(message.from) == "example.com"`, 2
+	res = e.Evaluate(set, "ch", other)
+	assert.Equal(t, []string{"r1"}, res.Matched)
+	assert.Equal(t, map[string]any{"d": "example.com"}, res.Properties)
+}
+
+func TestDerivedValuesStillChargeTheWorkBudget(t *testing.T) {
+	env := sampleEnv()
+	env.Message.Text = strings.Repeat("x", MaxWork/4)
+	// Each use of the shared upper-cased text charges its length: five uses exceed the budget.
+	when := `len(upper(message.text)) + len(upper(message.text)) + len(upper(message.text)) + len(upper(message.text)) + len(upper(message.text)) > 0`
+	p, ce := compileExpr(when, true)
+	require.Nil(t, ce)
+	assert.Contains(t, p.Disassemble(), derivedName)
+	_, err := evalWhen(t, when, env)
+	require.ErrorIs(t, err, ErrLimit)
+	_, err = evalWhen(t, `len(upper(message.text)) > 0`, env)
+	require.NoError(t, err)
+}
+
+func TestInternalDerivedCallsRejectBadIndexes(t *testing.T) {
+	_, err := evalWhen(t, `_derived($env, 100000) == ""`, sampleEnv())
+	assert.Error(t, err)
+	_, err = evalWhen(t, `_derived($env, 31) == ""`, sampleEnv())
+	assert.Error(t, err)
+}
