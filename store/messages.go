@@ -324,15 +324,19 @@ func (s *Store) ConversationCustomer(ctx context.Context, accountID, conversatio
 		`SELECT author FROM messages WHERE account_id = $1 AND conversation_id = $2 AND direction = 'inbound' ORDER BY id LIMIT 1`,
 		accountID, conversationID)
 	if isNoRows(err) {
-		// A conversation a reply opened for a ticket without a channel: the ticket's contact.
+		// A conversation a reply opened for a ticket without a channel: the ticket's contact,
+		// with the external user id they wrote through the channel with (custom apps).
 		var a domain.Author
+		var contactID, channelID string
 		err = s.db.QueryRowxContext(ctx,
-			`SELECT COALESCE(c.email, ''), c.name, COALESCE(c.phone, '') FROM tickets t JOIN contacts c ON c.id = t.contact_id
-			  WHERE t.account_id = $1 AND t.conversation_id = $2`, accountID, conversationID).Scan(&a.Email, &a.Name, &a.Phone)
+			`SELECT COALESCE(c.email, ''), c.name, COALESCE(c.phone, ''), c.id, t.channel_id
+			   FROM tickets t JOIN contacts c ON c.id = t.contact_id
+			  WHERE t.account_id = $1 AND t.conversation_id = $2`, accountID, conversationID).Scan(&a.Email, &a.Name, &a.Phone, &contactID, &channelID)
 		if err != nil {
 			return a, notFound(err, "conversation customer")
 		}
-		return a, nil
+		a.ExternalUserID, err = s.ContactChannelUser(ctx, accountID, contactID, channelID)
+		return a, err
 	}
 	if err != nil {
 		return domain.Author{}, notFound(err, "conversation customer")
