@@ -68,3 +68,63 @@ func TestCustomOutboundTimeoutRetriedWithHTML(t *testing.T) {
 	})
 	require.Equal(t, 2, count(), "sent once answered, no further posts")
 }
+
+// TestCustomReceiptsBeforeTheAnswerAndFailed: an app that reports "delivered" before it answers
+// the outbound POST keeps its reply delivered (the 200 that follows does not set it back to
+// sent); a "failed" receipt fails the reply with the app's error as its reason.
+func TestCustomReceiptsBeforeTheAnswerAndFailed(t *testing.T) {
+	s := testenv.NewStack(t)
+	_, token := s.Account("A", "professional")
+	var receipt func(id string) // set once the channel and its key exist
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&m)
+		if id, _ := m["message_id"].(string); id != "" && m["text"] == "Delivered at once" {
+			receipt(id)
+		}
+	}))
+	t.Cleanup(app.Close)
+	ch := createChannel(t, s, token, map[string]any{"type": "custom", "name": "Bridge",
+		"config": map[string]any{"app_name": "Bridge", "outbound_url": app.URL + "/hook"}})
+	key := s.Do(http.MethodPost, "/v1/channels/"+ch+"/keys", token, nil).Map(t)["key"].(string)
+	path := "/v1/channels/" + ch + "/receipts"
+	receipt = func(id string) {
+		r := s.Do(http.MethodPost, path, key, map[string]any{"message_id": id, "status": "delivered"})
+		if r.Status != http.StatusOK {
+			t.Errorf("receipt during the POST: %d %s", r.Status, r.Body)
+		}
+	}
+	in := s.Do(http.MethodPost, "/v1/channels/"+ch+"/messages", key, map[string]any{"external_id": "m-1",
+		"from": map[string]any{"external_user_id": "u-7"}, "text": "Hello"})
+	require.Equal(t, http.StatusAccepted, in.Status, string(in.Body))
+	ticket := waitTicket(t, s, token, "channel_id="+ch)["id"].(string)
+	status := func(id string) (string, string) {
+		var st, reason string
+		require.NoError(t, s.Store.DB().QueryRow(`SELECT status, COALESCE(failure_reason, '') FROM messages WHERE id = $1`, id).Scan(&st, &reason))
+		return st, reason
+	}
+
+	reply := s.Do(http.MethodPost, "/v1/tickets/"+ticket+"/replies", token, map[string]any{"text": "Delivered at once"})
+	require.Equal(t, http.StatusCreated, reply.Status, string(reply.Body))
+	first := reply.Map(t)["message_id"].(string)
+	testenv.Eventually(t, 10*time.Second, "the receipt applied", func() bool { st, _ := status(first); return st != "queued" })
+	time.Sleep(time.Second) // the send activity has finished by now
+	st, _ := status(first)
+	require.Equal(t, "delivered", st, "the app's receipt is not undone by its 200")
+
+	reply = s.Do(http.MethodPost, "/v1/tickets/"+ticket+"/replies", token, map[string]any{"text": "Blocked"})
+	require.Equal(t, http.StatusCreated, reply.Status, string(reply.Body))
+	second := reply.Map(t)["message_id"].(string)
+	testenv.Eventually(t, 10*time.Second, "the reply sent", func() bool { st, _ := status(second); return st == "sent" })
+	r := s.Do(http.MethodPost, path, key, map[string]any{"message_id": second, "status": "failed", "error": "the user blocked the bot"})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	require.Equal(t, "failed", r.Map(t)["status"])
+	st, reason := status(second)
+	require.Equal(t, "failed", st)
+	require.Equal(t, "the user blocked the bot", reason)
+	require.Equal(t, "failed", lastMessage(t, s, token, ticket)["status"])
+	// A receipt for a message of another channel is not found there.
+	other := createChannel(t, s, token, map[string]any{"type": "custom", "name": "Other", "config": map[string]any{"app_name": "Other"}})
+	require.Equal(t, http.StatusNotFound, s.Do(http.MethodPost, "/v1/channels/"+other+"/receipts", token,
+		map[string]any{"message_id": second, "status": "read"}).Status)
+}

@@ -348,10 +348,12 @@ func (s *Store) ConversationCustomer(ctx context.Context, accountID, conversatio
 	return a, nil
 }
 
-// MarkSent records that a provider accepted an outbound message, with the id it gave it.
+// MarkSent records that a provider accepted an outbound message, with the id it gave it; a
+// receipt that came first (delivered, read, failed) keeps its status.
 func (s *Store) MarkSent(ctx context.Context, accountID, messageID, providerID string) error {
 	if _, err := s.db.ExecContext(ctx,
-		`UPDATE messages SET status = 'sent', provider_message_id = NULLIF($3, '') WHERE id = $1 AND account_id = $2`,
+		`UPDATE messages SET status = CASE WHEN status IN ('delivered', 'read', 'failed') THEN status ELSE 'sent' END,
+		        provider_message_id = NULLIF($3, '') WHERE id = $1 AND account_id = $2`,
 		messageID, accountID, providerID); err != nil {
 		return fmt.Errorf("mark message sent: %w", err)
 	}
