@@ -52,8 +52,15 @@ func TestCallKeysAndClosedTicketCalls(t *testing.T) {
 	testenv.Eventually(t, 15*time.Second, "the ticket reopened", func() bool { return status() != "closed" })
 	require.Len(t, ids(t, s.Do(http.MethodGet, "/v1/tickets", token, nil)), 1)
 
+	// An outbound call is on the conversation of the number called (read in the line's country).
+	out := s.Do(http.MethodPost, "/v1/channels/"+line+"/calls", key, map[string]any{"call_id": "c5", "from_number": "+46850001234",
+		"to_number": "070-111 22 33", "direction": "outbound", "status": "completed", "duration_seconds": 30})
+	require.Equal(t, http.StatusAccepted, out.Status, string(out.Body))
+	require.Equal(t, "+46701112233", out.Map(t)["to_number"])
+	require.Equal(t, ticket["conversation_id"], out.Map(t)["conversation_id"])
+
 	// Revoked: refused at once, on the very next request.
 	require.Equal(t, http.StatusNoContent, s.Do(http.MethodDelete, "/v1/channels/"+line+"/keys/"+keyID, token, nil).Status)
 	require.Equal(t, http.StatusUnauthorized, s.Do(http.MethodPost, "/v1/channels/"+line+"/calls", key, call("c4", "missed")).Status)
-	require.Equal(t, 3, countMessages(t, s))
+	require.Equal(t, 4, countMessages(t, s))
 }
