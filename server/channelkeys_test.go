@@ -134,6 +134,10 @@ func TestCustomAppSignatureAndReplayWindow(t *testing.T) {
 	// A channel without a secret, or of a type that does not sign, takes no signature.
 	require.Equal(t, http.StatusUnauthorized, postSigned(t, s, "/v1/channels/"+bare+"/messages", body, signed("", now, body)).Status)
 	require.Equal(t, http.StatusUnauthorized, postSigned(t, s, "/v1/channels/"+chat+"/messages", body, signed("s3cret", now, body)).Status)
+	// Signed receipts are the app's too: an unknown reply is 404 once signed, 401 unsigned.
+	rb := `{"message_id":"msg_nope","status":"read"}`
+	require.Equal(t, http.StatusNotFound, postSigned(t, s, "/v1/channels/"+app+"/receipts", rb, signed("s3cret", now, rb)).Status)
+	require.Equal(t, http.StatusUnauthorized, postSigned(t, s, "/v1/channels/"+app+"/receipts", rb, signed("s3cret", now-3600, rb)).Status)
 	// The signature is no credential for anything else.
 	require.Equal(t, http.StatusUnauthorized, postSigned(t, s, "/v1/channels/"+app+"/keys", "{}", signed("s3cret", now, "{}")).Status)
 	require.Equal(t, 1, countMessages(t, s))

@@ -152,8 +152,9 @@ func (s *Server) routeStranded(ctx context.Context, grace time.Duration) {
 }
 
 // replyChannel is the ticket a reply goes out on. A ticket without a channel is given a
-// conversation on channelID, a connected channel that can reach its contact (an email channel,
-// the contact having an email address); its own workflow ends, and the conversation's takes over.
+// conversation on channelID, a connected channel that can reach its contact (an email channel
+// with the contact's address, a custom app the contact wrote through); its own workflow ends,
+// and the conversation's takes over.
 func (s *Server) replyChannel(ctx context.Context, accountID string, t domain.Ticket, channelID string) (domain.Ticket, error) {
 	if t.ChannelID != "" {
 		if channelID != "" && channelID != t.ChannelID {
@@ -162,7 +163,7 @@ func (s *Server) replyChannel(ctx context.Context, accountID string, t domain.Ti
 		return t, nil
 	}
 	if channelID == "" {
-		return t, domain.Invalid("channel_id", "is required: the ticket has no channel yet; name a connected email channel "+
+		return t, domain.Invalid("channel_id", "is required: the ticket has no channel yet; name a connected email or custom channel "+
 			"to open its conversation with the contact on")
 	}
 	ch, err := s.store.Channel(ctx, accountID, channelID)
@@ -175,7 +176,8 @@ func (s *Server) replyChannel(ctx context.Context, accountID string, t domain.Ti
 	if ch.Status != domain.ChannelConnected {
 		return t, domain.Invalid("channel_id", "channel "+ch.ID+" is disconnected")
 	}
-	if err := s.reaches(ctx, accountID, ch, t); err != nil {
+	thread, err := s.reaches(ctx, accountID, ch, t)
+	if err != nil {
 		return t, err
 	}
 	// The ticket's own workflow ends first, so it never acts on the ticket beside the conversation's.
@@ -186,26 +188,39 @@ func (s *Server) replyChannel(ctx context.Context, accountID string, t domain.Ti
 	if err != nil && !errors.As(err, &gone) {
 		return t, fmt.Errorf("end the ticket's own workflow %s: %w", t.WorkflowID, err)
 	}
-	thread := "ticket:" + t.ID
 	return s.store.AttachTicket(ctx, store.TicketAttachment{AccountID: accountID, TicketID: t.ID, ChannelID: ch.ID,
 		ThreadKey: thread, WorkflowID: workflows.ConversationWorkflowID(ch.ID, thread)})
 }
 
-// reaches answers 422 naming channel_id unless channel ch can write to the ticket's contact:
-// only email starts a conversation with a contact, by their email address.
-func (s *Server) reaches(ctx context.Context, accountID string, ch domain.Channel, t domain.Ticket) error {
-	if ch.Type != "email" {
-		return domain.Invalid("channel_id", "a "+ch.Type+" channel cannot start a conversation with a contact; name an email channel")
+// reaches returns the thread key of the conversation channel ch opens with the ticket's contact,
+// or 422 naming channel_id when it cannot write to them. Email writes to the contact's address
+// (thread "ticket:<id>"); a custom app to the external user id the contact wrote through it with,
+// on thread_id "ticket:<id>" (thread "t:ticket:<id>"), so the app's answer on that thread_id
+// lands in the ticket's conversation.
+func (s *Server) reaches(ctx context.Context, accountID string, ch domain.Channel, t domain.Ticket) (string, error) {
+	if ch.Type != "email" && ch.Type != "custom" {
+		return "", domain.Invalid("channel_id", "a "+ch.Type+" channel cannot start a conversation with a contact; name an email or custom channel")
 	}
 	if t.ContactID == nil {
-		return domain.Invalid("channel_id", "the ticket has no contact to write to")
+		return "", domain.Invalid("channel_id", "the ticket has no contact to write to")
 	}
 	ct, err := s.store.Contact(ctx, accountID, *t.ContactID)
 	if err != nil {
-		return err
+		return "", err
+	}
+	if ch.Type == "custom" {
+		user, err := s.store.ContactChannelUser(ctx, accountID, ct.ID, ch.ID)
+		if err != nil {
+			return "", err
+		}
+		if user == "" {
+			return "", domain.Invalid("channel_id", "the ticket's contact "+ct.ID+" has never written through channel "+ch.ID+
+				": it knows no external_user_id of theirs to write to")
+		}
+		return "t:ticket:" + t.ID, nil
 	}
 	if ct.Email == nil || *ct.Email == "" {
-		return domain.Invalid("channel_id", "the ticket's contact "+ct.ID+" has no email address for channel "+ch.ID+" to write to")
+		return "", domain.Invalid("channel_id", "the ticket's contact "+ct.ID+" has no email address for channel "+ch.ID+" to write to")
 	}
-	return nil
+	return "ticket:" + t.ID, nil
 }

@@ -186,6 +186,7 @@ func TestMessengerConsentGreetingAndInstantReply(t *testing.T) {
 		"gdpr": map[string]any{"enabled": true, "consent": "explicit", "text": "We store your messages to answer you."}}
 	r := s.Do(http.MethodPost, "/v1/channels", token, map[string]any{"type": "messenger", "name": "Explicit", "config": explicit})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	explicitID := r.Map(t)["id"].(string)
 
 	// The greeting is set on the page when the channel is connected.
 	greeting := s.Graph.Requests()[0]
@@ -212,6 +213,14 @@ func TestMessengerConsentGreetingAndInstantReply(t *testing.T) {
 	require.Equal(t, "explicit", consent["mode"])
 	require.Equal(t, "We store your messages to answer you.", consent["text"])
 	require.NotEmpty(t, consent["at"])
+	// The consent is on the contact's timeline, newest first.
+	tl := s.Do(http.MethodGet, "/v1/contacts/"+contacts[0].(map[string]any)["id"].(string)+"/timeline", token, nil)
+	require.Equal(t, http.StatusOK, tl.Status, string(tl.Body))
+	items := tl.Map(t)["items"].([]any)
+	require.NotEmpty(t, items)
+	require.Equal(t, "consent", items[0].(map[string]any)["type"], string(tl.Body))
+	require.Equal(t, explicitID, items[0].(map[string]any)["channel_id"])
+	require.Equal(t, "explicit", items[0].(map[string]any)["detail"].(map[string]any)["mode"])
 
 	second := messengerPayload(map[string][]string{"111": {"m.2"}})
 	r = postWebhook(t, s, "/webhooks/messenger", second, sign(second, "app-secret"))

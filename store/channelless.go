@@ -63,6 +63,23 @@ func (s *Store) AttachTicket(ctx context.Context, a TicketAttachment) (domain.Ti
 	return s.Ticket(ctx, a.AccountID, a.TicketID)
 }
 
+// ContactChannelUser is the external user id a contact is known by on a channel (the first, by
+// value, when merges gave it several), "" when it never wrote through the channel.
+func (s *Store) ContactChannelUser(ctx context.Context, accountID, contactID, channelID string) (string, error) {
+	var user string
+	err := s.db.GetContext(ctx, &user,
+		`SELECT substr(value, length($4) + 2) FROM contact_identities
+		  WHERE account_id = $1 AND contact_id = $2 AND kind = $3 AND left(value, length($4) + 1) = $4 || ':'
+		  ORDER BY value LIMIT 1`, accountID, contactID, IdentityChannelUser, channelID)
+	if isNoRows(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("external user id of contact %s on channel %s: %w", contactID, channelID, err)
+	}
+	return user, nil
+}
+
 // ToRoute is a ticket without a channel whose routing never started (Temporal was unreachable).
 type ToRoute struct {
 	AccountID  string `db:"account_id"`

@@ -324,15 +324,19 @@ func (s *Store) ConversationCustomer(ctx context.Context, accountID, conversatio
 		`SELECT author FROM messages WHERE account_id = $1 AND conversation_id = $2 AND direction = 'inbound' ORDER BY id LIMIT 1`,
 		accountID, conversationID)
 	if isNoRows(err) {
-		// A conversation a reply opened for a ticket without a channel: the ticket's contact.
+		// A conversation a reply opened for a ticket without a channel: the ticket's contact,
+		// with the external user id they wrote through the channel with (custom apps).
 		var a domain.Author
+		var contactID, channelID string
 		err = s.db.QueryRowxContext(ctx,
-			`SELECT COALESCE(c.email, ''), c.name, COALESCE(c.phone, '') FROM tickets t JOIN contacts c ON c.id = t.contact_id
-			  WHERE t.account_id = $1 AND t.conversation_id = $2`, accountID, conversationID).Scan(&a.Email, &a.Name, &a.Phone)
+			`SELECT COALESCE(c.email, ''), c.name, COALESCE(c.phone, ''), c.id, t.channel_id
+			   FROM tickets t JOIN contacts c ON c.id = t.contact_id
+			  WHERE t.account_id = $1 AND t.conversation_id = $2`, accountID, conversationID).Scan(&a.Email, &a.Name, &a.Phone, &contactID, &channelID)
 		if err != nil {
 			return a, notFound(err, "conversation customer")
 		}
-		return a, nil
+		a.ExternalUserID, err = s.ContactChannelUser(ctx, accountID, contactID, channelID)
+		return a, err
 	}
 	if err != nil {
 		return domain.Author{}, notFound(err, "conversation customer")
@@ -344,10 +348,12 @@ func (s *Store) ConversationCustomer(ctx context.Context, accountID, conversatio
 	return a, nil
 }
 
-// MarkSent records that a provider accepted an outbound message, with the id it gave it.
+// MarkSent records that a provider accepted an outbound message, with the id it gave it; a
+// receipt that came first (delivered, read, failed) keeps its status.
 func (s *Store) MarkSent(ctx context.Context, accountID, messageID, providerID string) error {
 	if _, err := s.db.ExecContext(ctx,
-		`UPDATE messages SET status = 'sent', provider_message_id = NULLIF($3, '') WHERE id = $1 AND account_id = $2`,
+		`UPDATE messages SET status = CASE WHEN status IN ('delivered', 'read', 'failed') THEN status ELSE 'sent' END,
+		        provider_message_id = NULLIF($3, '') WHERE id = $1 AND account_id = $2`,
 		messageID, accountID, providerID); err != nil {
 		return fmt.Errorf("mark message sent: %w", err)
 	}
