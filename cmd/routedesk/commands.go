@@ -100,6 +100,7 @@ func runWorker(ctx context.Context, cfg *config, log *slog.Logger, _ io.Writer) 
 		return err
 	}
 	worker.ImportPause = cfg.ImportPause
+	worker.SetWorkflowCacheSize(cfg.WorkflowCacheSize)
 	w := worker.New(d.temporal, cfg.TaskQueue, acts, cfg.ShutdownTimeout)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
@@ -188,6 +189,7 @@ func runDev(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer
 		return err
 	}
 	worker.ImportPause = cfg.ImportPause
+	worker.SetWorkflowCacheSize(cfg.WorkflowCacheSize)
 	w := worker.New(tc, cfg.TaskQueue, acts, cfg.ShutdownTimeout)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
