@@ -20,6 +20,7 @@ import (
 
 	"github.com/routedesk/routedesk/internal/testenv"
 	"github.com/routedesk/routedesk/store"
+	"github.com/routedesk/routedesk/worker"
 )
 
 // devSettle is how long TestDevMemory waits after the last assignment before
@@ -53,7 +54,8 @@ func TestDevMemory(t *testing.T) {
 	b.waitTicketsFor(ch, "assigned", n, settleTimeout+time.Duration(n)*50*time.Millisecond)
 	took := time.Since(start)
 	time.Sleep(devSettle)
-	rss, hwm := procMemory(t, d.pid())
+	rss, hwm, rssFile := procMemoryFile(t, d.pid())
+	cached := d.stickyCacheSize(t)
 	dbFile := fileSize(filepath.Join(d.dataDir, "temporal.db")) + fileSize(filepath.Join(d.dataDir, "temporal.db-wal"))
 
 	var r results
@@ -69,7 +71,9 @@ func TestDevMemory(t *testing.T) {
 	fmt.Printf("| VmRSS of `routedesk dev`, idle after start-up | %s | |\n", mb(rssIdle))
 	fmt.Printf("| %d conversations posted at concurrency %d, all assigned | %.1f s (%.1f/s) | |\n", n, cfg.c, took.Seconds(), float64(n)/took.Seconds())
 	fmt.Printf("| VmRSS %s after the last assignment | %s | < 500 MB |\n", devSettle, mb(rss))
+	fmt.Printf("| … of which file-backed (RssFile: the binary's pages) | %s | |\n", mb(rssFile))
 	fmt.Printf("| VmHWM (peak RSS) so far | %s | |\n", mb(hwm))
+	fmt.Printf("| workflows in the worker's cache (`temporal_sticky_cache_size`) | %d | ≤ ROUTEDESK_WORKFLOW_CACHE_SIZE |\n", cached)
 	fmt.Printf("| embedded Temporal SQLite file (+ WAL) | %s | |\n", mb(dbFile))
 	if cfg.waiting > 0 {
 		fmt.Printf("| %d tickets waiting, %d agents flipped available one at a time: PUT → `assigned_at` p50 / p99 | %s | < 1 s p99 |\n", cfg.waiting, cfg.agents, pq(r.availAssigned))
@@ -78,6 +82,9 @@ func TestDevMemory(t *testing.T) {
 		fmt.Printf("| VmRSS / VmHWM after that | %s / %s | |\n", mb(rssAfter), mb(hwmAfter))
 	}
 	fmt.Println()
+	if limit := envInt(t, "ROUTEDESK_WORKFLOW_CACHE_SIZE", worker.DefaultWorkflowCacheSize); cached > limit {
+		t.Errorf("the worker caches %d workflows, more than its cache size %d", cached, limit)
+	}
 	if rss > 500<<20 {
 		t.Errorf("VmRSS %s after %d conversations exceeds the 500 MB target", mb(rss), n)
 	}
@@ -189,6 +196,25 @@ func (d *devProc) bench(t *testing.T) *bench {
 	}}
 }
 
+// stickyCacheSize is the SDK's temporal_sticky_cache_size gauge on the dev
+// process's /metrics: the workflows its worker keeps cached.
+func (d *devProc) stickyCacheSize(t *testing.T) int {
+	t.Helper()
+	r := testenv.Do(t, d.api, http.MethodGet, "/metrics", "", nil)
+	for _, line := range strings.Split(string(r.Body), "\n") {
+		if strings.HasPrefix(line, "temporal_sticky_cache_size{") && strings.Contains(line, `workflow_type="ConversationWorkflow"`) {
+			f := strings.Fields(line)
+			n, err := strconv.ParseFloat(f[len(f)-1], 64)
+			if err != nil {
+				t.Fatalf("temporal_sticky_cache_size: %v", err)
+			}
+			return int(n)
+		}
+	}
+	t.Fatalf("no temporal_sticky_cache_size for ConversationWorkflow on /metrics (status %d)", r.Status)
+	return 0
+}
+
 func (d *devProc) postgres(t *testing.T) string {
 	var v string
 	st, err := store.Open(context.Background(), d.dbURL, nil)
@@ -204,6 +230,13 @@ func (d *devProc) postgres(t *testing.T) string {
 
 // procMemory is VmRSS and VmHWM of pid plus those of its child processes, in bytes.
 func procMemory(t *testing.T, pid int) (rss, hwm int64) {
+	rss, hwm, _ = procMemoryFile(t, pid)
+	return rss, hwm
+}
+
+// procMemoryFile is procMemory with RssFile, the resident pages mapped from
+// files (mostly the binary's own code and data), which the kernel can drop.
+func procMemoryFile(t *testing.T, pid int) (rss, hwm, file int64) {
 	t.Helper()
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
@@ -216,18 +249,21 @@ func procMemory(t *testing.T, pid int) (rss, hwm int64) {
 		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
 			hwm = kB(v)
 		}
+		if v, ok := strings.CutPrefix(line, "RssFile:"); ok {
+			file = kB(v)
+		}
 	}
 	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
 	for _, f := range tasks {
 		kids, _ := os.ReadFile(f)
 		for _, k := range strings.Fields(string(kids)) {
 			if c, err := strconv.Atoi(k); err == nil {
-				r, h := procMemory(t, c)
-				rss, hwm = rss+r, hwm+h
+				r, h, f := procMemoryFile(t, c)
+				rss, hwm, file = rss+r, hwm+h, file+f
 			}
 		}
 	}
-	return rss, hwm
+	return rss, hwm, file
 }
 
 func kB(v string) int64 {
