@@ -57,10 +57,11 @@ fuzz:
 	$(GO) test ./channels/calling/ -run='^$$' -fuzz='^FuzzCall$$' -fuzztime=$(FUZZTIME)
 	$(GO) test ./channels/chat/ -run='^$$' -fuzz='^FuzzParseToken$$' -fuzztime=$(FUZZTIME)
 
-## bench: the full benchmark of issue 14 (bench/README.md): throughput, CPU, history events, load curve, waiting agents, memory; and the rules benchmarks
+## bench: the full benchmark of issue 14 (bench/README.md): throughput, CPU, history events, load curve, waiting agents, memory (of the test stack, and of a real `routedesk dev` after 10,000 conversations); and the rules benchmarks
 bench:
 	ROUTEDESK_BENCH=1 $(GO) test ./bench/ -run TestBenchmark -v -count=1 -timeout 60m
 	ROUTEDESK_BENCH=1 $(GO) test ./bench/ -run TestEmailBenchmark -v -count=1 -timeout 20m
+	ROUTEDESK_BENCH=1 $(GO) test ./bench/ -run TestDevMemory -v -count=1 -timeout 60m
 	$(GO) test -run='^$$' -bench=. -benchmem ./rules/
 
 ## bench-quick: the same measurements at a small scale (about 2 minutes), ending with the key ratios

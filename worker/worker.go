@@ -26,6 +26,22 @@ const StickyTimeout = 3 * time.Second
 // live traffic leaves it PostgreSQL (see README, Imports); 0 imports at full speed.
 var ImportPause time.Duration
 
+// DefaultWorkflowCacheSize is the default of ROUTEDESK_WORKFLOW_CACHE_SIZE.
+// The SDK's own default (10,000) keeps every idle conversation of a busy desk
+// in memory; a conversation's history is short, so replaying an evicted one
+// on its next event costs a few milliseconds.
+const DefaultWorkflowCacheSize = 1000
+
+// SetWorkflowCacheSize bounds the workflows this process's workers keep
+// cached between tasks (the SDK's sticky cache, shared by every worker of the
+// process); it must be called before the first worker starts, n < 1 keeps the default.
+func SetWorkflowCacheSize(n int) {
+	if n < 1 {
+		n = DefaultWorkflowCacheSize
+	}
+	sdkworker.SetStickyWorkflowCacheSize(n)
+}
+
 // New returns a worker on taskQueue with every routedesk workflow and activity
 // registered; on Stop, running activities get stopTimeout to finish.
 func New(c client.Client, taskQueue string, acts *activities.Activities, stopTimeout time.Duration) sdkworker.Worker {

@@ -100,6 +100,7 @@ func runWorker(ctx context.Context, cfg *config, log *slog.Logger, _ io.Writer) 
 		return err
 	}
 	worker.ImportPause = cfg.ImportPause
+	worker.SetWorkflowCacheSize(cfg.WorkflowCacheSize)
 	w := worker.New(d.temporal, cfg.TaskQueue, acts, cfg.ShutdownTimeout)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
@@ -124,6 +125,12 @@ func runDev(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data dir %s: %w", cfg.DataDir, err)
 	}
+	if err := startPprof(cfg.PprofAddr, log); err != nil {
+		return err
+	}
+	// Before the embedded Temporal server starts: its own system workers create
+	// the process's shared workflow cache, whose size is fixed from then on.
+	worker.SetWorkflowCacheSize(cfg.WorkflowCacheSize)
 	box, err := secretBox(cfg, true)
 	if err != nil {
 		return err

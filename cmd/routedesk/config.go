@@ -12,6 +12,7 @@ import (
 
 	"github.com/routedesk/routedesk/server"
 	"github.com/routedesk/routedesk/store"
+	"github.com/routedesk/routedesk/worker"
 )
 
 // config is every setting of the binary; each has an environment variable and a flag.
@@ -59,6 +60,11 @@ type config struct {
 	TemporalIP      string             // temporal: address the embedded engine listens on
 	devMode         bool               // dev: the codec endpoint admits loopback requests without a token
 	Conversations   conversationsFlags // conversations: its filters
+
+	// WorkflowCacheSize bounds the workflows a worker keeps cached between tasks (worker.SetWorkflowCacheSize).
+	WorkflowCacheSize int
+	// PprofAddr is where dev serves Go's runtime profiles; empty: nowhere.
+	PprofAddr string
 }
 
 // bind declares the flags of cfg on fs with defaults taken from the environment.
@@ -105,6 +111,8 @@ func bind(fs *flag.FlagSet, cfg *config) {
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", envInt64("ROUTEDESK_MAX_BODY_BYTES", 1<<20), "largest request body accepted ($ROUTEDESK_MAX_BODY_BYTES)")
 	fs.Int64Var(&cfg.ImportMaxBytes, "import-max-bytes", envInt64("ROUTEDESK_IMPORT_MAX_BYTES", server.DefaultImportMaxBytes), "largest import file accepted by POST /v1/channels/{id}/imports ($ROUTEDESK_IMPORT_MAX_BYTES)")
 	duration(&cfg.ImportPause, "ROUTEDESK_IMPORT_PAUSE", "import-pause", 0, "worker: pause after each imported conversation or mail, to leave PostgreSQL to live traffic (0 = full speed)")
+	integer(&cfg.WorkflowCacheSize, "ROUTEDESK_WORKFLOW_CACHE_SIZE", "workflow-cache-size", worker.DefaultWorkflowCacheSize, "worker: most conversation workflows kept in memory between their tasks; an evicted one is replayed from its history on its next event")
+	str(&cfg.PprofAddr, "ROUTEDESK_PPROF_ADDR", "pprof-addr", "", "dev: address to serve Go's runtime profiles on (/debug/pprof/), e.g. 127.0.0.1:6060; empty: none")
 	str(&cfg.GraphAPIURL, "ROUTEDESK_GRAPH_API_URL", "graph-api-url", "https://graph.facebook.com", "Meta Graph API base URL (Messenger and WhatsApp replies)")
 	str(&cfg.SMTPURL, "ROUTEDESK_SMTP_URL", "smtp-url", "", "SMTP server for notification emails, e.g. smtp://user:pass@host:587 (STARTTLS), smtps://…:465, smtp://host:25?tls=none; empty: no emails")
 	str(&cfg.SMTPAddr, "ROUTEDESK_SMTP_ADDR", "smtp-addr", "", "address the team email SMTP listener accepts mail on, e.g. 127.0.0.1:2525; empty: none (dev: 127.0.0.1:2525, off disables)")
