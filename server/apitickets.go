@@ -88,13 +88,8 @@ func (s *Server) createTicket(c *gin.Context) {
 		s.fail(c, fmt.Errorf("evaluate rules: %w", err))
 		return
 	}
-	t := ticketFields(ch.TicketDefaults, outcome.Properties, req)
+	t := ticketFields(ch.TicketDefaults, outcome, req, routing)
 	t.AccountID, t.ConversationID, t.ChannelID, t.ContactID = p.AccountID, acc.ConversationID, ch.ID, contactID
-	t.Subject, t.Description, t.Source, t.RequiredSkills = req.Subject, req.Description, req.Source, outcome.RequiredSkills
-	t.Routing = routing
-	if !req.Route {
-		t.RoutingState = domain.RoutingUnassigned
-	}
 	ticket, _, err := s.store.CreateTicket(ctx, t)
 	if err != nil {
 		s.fail(c, err)
@@ -136,11 +131,17 @@ func (s *Server) ticketAuthor(ctx context.Context, accountID, channelID string, 
 	return domain.Author{}, "", domain.Invalid("contact", "needs an id, or an email")
 }
 
-// ticketFields lays the rules' properties over the channel's ticket defaults, then the request's own fields over both.
-func ticketFields(d domain.TicketDefaults, ruled map[string]any, req ticketRequest) store.NewTicket {
+// ticketFields makes the ticket a request asks for: the rules' properties laid over the ticket defaults, the
+// request's own fields over both; it waits unassigned unless the request routes it (by routing, when not nil).
+func ticketFields(d domain.TicketDefaults, outcome activities.RulesOutcome, req ticketRequest, routing *domain.Routing) store.NewTicket {
 	t := store.NewTicket{Pipeline: d.Pipeline, Status: d.Status, Priority: d.Priority, Properties: map[string]any{}}
+	t.Subject, t.Description, t.Source, t.RequiredSkills = req.Subject, req.Description, req.Source, outcome.RequiredSkills
+	t.Routing = routing
+	if !req.Route {
+		t.RoutingState = domain.RoutingUnassigned
+	}
 	maps.Copy(t.Properties, d.Properties)
-	for k, v := range ruled {
+	for k, v := range outcome.Properties {
 		switch s := fmt.Sprint(v); k {
 		case "pipeline":
 			t.Pipeline = s

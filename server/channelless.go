@@ -60,14 +60,9 @@ func (s *Server) createChannellessTicket(c *gin.Context, req ticketRequest, rout
 		s.fail(c, fmt.Errorf("evaluate rules: %w", err))
 		return
 	}
-	t := ticketFields(defaults, outcome.Properties, req)
+	t := ticketFields(defaults, outcome, req, routing)
 	t.ID = store.NewID("tkt")
 	t.WorkflowID, t.AccountID, t.ContactID = workflows.TicketWorkflowID(t.ID), p.AccountID, contactID
-	t.Subject, t.Description, t.Source, t.RequiredSkills = req.Subject, req.Description, req.Source, outcome.RequiredSkills
-	t.Routing = routing
-	if !req.Route {
-		t.RoutingState = domain.RoutingUnassigned
-	}
 	ticket, _, err := s.store.CreateTicket(ctx, t)
 	if err != nil {
 		s.fail(c, err)
