@@ -33,10 +33,11 @@ convs AS (SELECT conversation_id FROM tickets WHERE account_id = $1 AND contact_
 msgs AS (
   SELECT m.id, m.conversation_id, m.channel_id, m.sent_at, m.direction, m.subject, m.text, m.status FROM convs JOIN messages m ON m.conversation_id = convs.conversation_id
   UNION SELECT m.id, m.conversation_id, m.channel_id, m.sent_at, m.direction, m.subject, m.text, m.status FROM ids JOIN messages m ON ids.kind = 'email' AND m.account_id = $1 AND m.direction = 'inbound'
-                                              AND lower(m.author->>'email') = ids.value
+                                              AND md5(lower(m.author->>'email')) = md5(ids.value) AND lower(m.author->>'email') = ids.value
   UNION SELECT m.id, m.conversation_id, m.channel_id, m.sent_at, m.direction, m.subject, m.text, m.status FROM ids JOIN messages m ON ids.kind = 'phone' AND m.account_id = $1 AND m.direction = 'inbound'
-                                              AND m.author->>'phone' = ids.value
+                                              AND md5(m.author->>'phone') = md5(ids.value) AND m.author->>'phone' = ids.value
   UNION SELECT m.id, m.conversation_id, m.channel_id, m.sent_at, m.direction, m.subject, m.text, m.status FROM ids JOIN messages m ON ids.kind = 'channel_user' AND m.account_id = $1 AND m.direction = 'inbound'
+                                              AND md5(m.channel_id || ':' || (m.author->>'external_user_id')) = md5(ids.value)
                                               AND m.channel_id || ':' || (m.author->>'external_user_id') = ids.value
 ),
 items AS (

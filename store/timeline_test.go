@@ -16,11 +16,12 @@ func TestTimelineLooksUpRatherThanScans(t *testing.T) {
 	st, acc, ch := setup(t)
 	ctx := context.Background()
 	db := st.DB()
+	longID := strings.Repeat("𝄞", 1000) // 4,000 bytes: more than a btree row may hold
 	_, err := db.Exec(`INSERT INTO contacts (id, account_id, email) VALUES ('ct_me', $1, 'me@example.com')`, acc.ID)
 	require.NoError(t, err)
 	_, err = db.Exec(`INSERT INTO contact_identities (account_id, kind, value, value_hash, contact_id)
 		SELECT $1, kind, value, sha256(convert_to(value, 'UTF8')), 'ct_me'
-		  FROM (VALUES ('email', 'me@example.com'), ('phone', '+14155550100'), ('channel_user', $2 || ':me')) v (kind, value)`, acc.ID, ch.ID)
+		  FROM (VALUES ('email', 'me@example.com'), ('phone', '+14155550100'), ('channel_user', $2 || ':' || $3)) v (kind, value)`, acc.ID, ch.ID, longID)
 	require.NoError(t, err)
 	_, err = db.Exec(`INSERT INTO conversations (id, account_id, channel_id, thread_key, thread_hash, workflow_id)
 		SELECT 'cv_' || i, $1, $2, 't' || i, sha256(convert_to('t' || i, 'UTF8')), 'wf' || i FROM generate_series(1, 3000) i`, acc.ID, ch.ID)
@@ -39,6 +40,9 @@ func TestTimelineLooksUpRatherThanScans(t *testing.T) {
 	_, err = db.Exec(`INSERT INTO tickets (id, account_id, conversation_id, channel_id, contact_id)
 		SELECT 'tk_' || i, $1, 'cv_' || i, $2, 'ct_' || i FROM generate_series(1, 3000) i`, acc.ID, ch.ID)
 	require.NoError(t, err)
+	_, err = db.Exec(`INSERT INTO messages (id, account_id, channel_id, conversation_id, external_id, direction, author, status, sent_at)
+		VALUES ('msg_me', $1, $2, 'cv_1', 'mine', 'inbound', jsonb_build_object('external_user_id', $3::text), 'received', now())`, acc.ID, ch.ID, longID)
+	require.NoError(t, err, "an author id longer than a btree row is indexed by its hash")
 	_, err = db.Exec(`ANALYZE`)
 	require.NoError(t, err)
 
@@ -52,5 +56,6 @@ func TestTimelineLooksUpRatherThanScans(t *testing.T) {
 	require.Contains(t, joined, "tickets_contact", "the contact's tickets are found by index")
 	items, err := st.Timeline(ctx, acc.ID, "ct_me", nil, 50)
 	require.NoError(t, err)
-	require.Empty(t, items)
+	require.Len(t, items, 1)
+	require.Equal(t, "msg_me", items[0].ID, "found by the author's channel user id")
 }
