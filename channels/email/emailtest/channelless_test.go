@@ -36,20 +36,7 @@ func TestReplyOpensThreadForChannellessTicket(t *testing.T) {
 	if tk.ChannelID != d.channelID || tk.ConversationID == "" || tk.WorkflowID == "ticket:"+id {
 		t.Fatalf("ticket after the reply: %+v", tk)
 	}
-	var sent testenv.Mail
-	testenv.Eventually(t, 20*time.Second, "the reply at the SMTP sink", func() bool {
-		for _, m := range d.Mail.Received() {
-			if strings.Contains(m.Data, "We got your claim.") {
-				sent = m
-				return true
-			}
-		}
-		return false
-	})
-	parsed, err := email.Parse([]byte(sent.Data))
-	if err != nil {
-		t.Fatal(err)
-	}
+	sent, parsed := d.sent(t, "We got your claim.")
 	if len(sent.To) != 1 || !strings.EqualFold(sent.To[0], "linus@example.org") || !strings.Contains(parsed.Subject, "Your warranty claim") {
 		t.Fatalf("sent to %v with subject %q", sent.To, parsed.Subject)
 	}

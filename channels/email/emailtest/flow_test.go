@@ -117,6 +117,26 @@ func (d *desk) messages(t *testing.T, ticketID string) []domain.Message {
 	return l.Items
 }
 
+// sent waits for the mail at the SMTP sink whose data holds text, and returns it with its parse.
+func (d *desk) sent(t *testing.T, text string) (testenv.Mail, *email.Mail) {
+	t.Helper()
+	var got testenv.Mail
+	testenv.Eventually(t, 20*time.Second, "the reply at the SMTP sink", func() bool {
+		for _, m := range d.Mail.Received() {
+			if strings.Contains(m.Data, text) {
+				got = m
+				return true
+			}
+		}
+		return false
+	})
+	parsed, err := email.Parse([]byte(got.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got, parsed
+}
+
 func corpus(t *testing.T, name string) string {
 	t.Helper()
 	b, err := os.ReadFile("../testdata/" + name)
@@ -153,20 +173,7 @@ func TestRawMailTicketReplyAndAnswer(t *testing.T) {
 	if rep.Status >= 300 {
 		t.Fatalf("reply: %d %s", rep.Status, rep.Body)
 	}
-	var sent testenv.Mail
-	testenv.Eventually(t, 20*time.Second, "the reply at the SMTP sink", func() bool {
-		for _, m := range d.Mail.Received() {
-			if strings.Contains(m.Data, "It ships today.") {
-				sent = m
-				return true
-			}
-		}
-		return false
-	})
-	parsed, err := email.Parse([]byte(sent.Data))
-	if err != nil {
-		t.Fatal(err)
-	}
+	sent, parsed := d.sent(t, "It ships today.")
 	ref := "[#T-" + strings.Replace(tk.ID, "_", "-", 1) + "]"
 	switch {
 	case parsed.From.Email != "support@acme.test" || parsed.From.Name != "Ada Lovelace, Acme":
@@ -278,16 +285,8 @@ func TestAutoRepliesBouncesAndLoops(t *testing.T) {
 	r := d.postRaw(t, firstMail)
 	tk := d.ticketOf(t, r.Map(t)["conversation_id"].(string))
 	d.Do(http.MethodPost, "/v1/tickets/"+tk.ID+"/replies", d.agentToken, map[string]any{"text": "On its way."})
-	var ourID string
-	testenv.Eventually(t, 20*time.Second, "the reply at the sink", func() bool {
-		for _, m := range d.Mail.Received() {
-			if p, err := email.Parse([]byte(m.Data)); err == nil && strings.Contains(p.Text, "On its way.") {
-				ourID = p.MessageID
-				return true
-			}
-		}
-		return false
-	})
+	_, ours := d.sent(t, "On its way.")
+	ourID := ours.MessageID
 	oof := strings.Replace(corpus(t, "auto_outlook_oof.eml"), "Message-ID: <oof-1@example.com>",
 		"Message-ID: <oof-2@example.com>\r\nIn-Reply-To: <"+ourID+">", 1)
 	if r := d.postRaw(t, oof); r.Map(t)["outcome"] != email.OutcomeAutoReply || r.Map(t)["conversation_id"] != tk.ConversationID {
