@@ -19,12 +19,21 @@ const SendTimeout = 10 * time.Second
 // withHeartbeat runs fn, heartbeating every HeartbeatEvery while it runs.
 // Outside an activity (a plain call in a test) it just runs fn.
 func withHeartbeat[T any](ctx context.Context, fn func(context.Context) (T, error)) (T, error) {
+	var out T
+	err := HeartbeatWhile(ctx, func() (err error) { out, err = fn(ctx); return err })
+	return out, err
+}
+
+// HeartbeatWhile runs fn, recording a heartbeat with details every HeartbeatEvery until fn returns (none after);
+// outside an activity it just runs fn.
+func HeartbeatWhile(ctx context.Context, fn func() error, details ...any) error {
 	if !activity.IsActivity(ctx) {
-		return fn(ctx)
+		return fn()
 	}
 	done := make(chan struct{})
-	defer close(done)
+	stopped := make(chan struct{})
 	go func() {
+		defer close(stopped)
 		t := time.NewTicker(HeartbeatEvery)
 		defer t.Stop()
 		for {
@@ -34,9 +43,12 @@ func withHeartbeat[T any](ctx context.Context, fn func(context.Context) (T, erro
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				activity.RecordHeartbeat(ctx)
+				activity.RecordHeartbeat(ctx, details...)
 			}
 		}
 	}()
-	return fn(ctx)
+	err := fn()
+	close(done)
+	<-stopped
+	return err
 }

@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
-	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/routedesk/routedesk/activities"
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/channels/registry"
 	"github.com/routedesk/routedesk/domain"
@@ -35,7 +34,7 @@ func (a *Activities) mailboxBatch(ctx context.Context, j *job, p Progress) (Prog
 	defer func() { _ = mb.Close() }()
 	if p.Mailbox == nil {
 		var seam channels.MailboxSeam
-		if err := heartbeatDuring(ctx, p, func() (err error) { seam, err = mb.Seam(ctx, j.now); return err }); err != nil {
+		if err := activities.HeartbeatWhile(ctx, func() (err error) { seam, err = mb.Seam(ctx, j.now); return err }, p); err != nil {
 			return p, fmt.Errorf("find the mailbox's history: %w", err)
 		}
 		p.Mailbox = &seam
@@ -44,10 +43,10 @@ func (a *Activities) mailboxBatch(ctx context.Context, j *job, p Progress) (Prog
 	for n := 0; n < j.in.MaxItems; {
 		var mails []channels.MailboxMail
 		var more bool
-		err := heartbeatDuring(ctx, p, func() (err error) {
+		err := activities.HeartbeatWhile(ctx, func() (err error) {
 			mails, more, err = mb.Fetch(ctx, *p.Mailbox, uint32(p.Position.Offset), min(fetchChunk, j.in.MaxItems-n))
 			return err
-		})
+		}, p)
 		if errors.Is(err, channels.ErrUIDValidityChanged) {
 			return p, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalid, err)
 		}
@@ -103,28 +102,4 @@ func (a *Activities) mailbox(ctx context.Context, ch domain.Channel) (channels.M
 		return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalid, err)
 	}
 	return mb, nil
-}
-
-// heartbeatDuring runs fn, heartbeating p every second meanwhile, so a long IMAP round trip does not look like a dead worker.
-func heartbeatDuring(ctx context.Context, p Progress, fn func() error) error {
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				activity.RecordHeartbeat(ctx, p)
-			}
-		}
-	}()
-	err := fn()
-	close(done)
-	wg.Wait()
-	return err
 }
