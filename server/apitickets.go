@@ -51,6 +51,9 @@ func (s *Server) createTicket(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	if req.Source == "" {
+		req.Source = "api"
+	}
 	channelless := req.ChannelID == nil || *req.ChannelID == ""
 	routing, err := s.ticketRouting(ctx, p.AccountID, req, channelless)
 	if err != nil {
@@ -70,9 +73,6 @@ func (s *Server) createTicket(c *gin.Context) {
 	if err != nil {
 		s.fail(c, err)
 		return
-	}
-	if req.Source == "" {
-		req.Source = "api"
 	}
 	thread := "api:" + store.NewID("req")
 	acc, err := s.store.AcceptInbound(ctx, store.Inbound{AccountID: p.AccountID, ChannelID: ch.ID, ThreadKey: thread, ExternalID: thread,

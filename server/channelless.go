@@ -49,9 +49,6 @@ func (s *Server) createChannellessTicket(c *gin.Context, req ticketRequest, rout
 		s.fail(c, err)
 		return
 	}
-	if req.Source == "" {
-		req.Source = "api"
-	}
 	defaults := domain.TicketDefaults{}.WithDefaults()
 	acts := &activities.Activities{Store: s.store, Rules: s.rules, Log: s.log}
 	outcome, err := acts.EvaluateTicketRules(ctx, activities.TicketDraft{AccountID: p.AccountID, ContactID: contactID,
