@@ -2,6 +2,7 @@ package imports_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -61,6 +62,27 @@ func testNDJSON(t *testing.T, s *stack) {
 	}
 	if fmt.Sprint(lines) != "[2 4 7]" || !strings.Contains(v.Errors[1].Message, "messages[0].direction") {
 		t.Errorf("errors = %+v, want lines 2, 4 and 7 (line 5 is blank)", v.Errors)
+	}
+
+	// Imported tickets are findable by their source, and only by it.
+	var listed struct {
+		Items []struct {
+			Source    string `json:"source"`
+			ChannelID string `json:"channel_id"`
+		} `json:"items"`
+	}
+	r := s.do(http.MethodGet, "/v1/tickets?source=import&channel_id="+ch, token, nil)
+	if err := json.Unmarshal(r.Body, &listed); err != nil || r.Status != http.StatusOK || len(listed.Items) != 3 {
+		t.Fatalf("GET ?source=import: %d %s (%v)", r.Status, r.Body, err)
+	}
+	for _, it := range listed.Items {
+		if it.Source != "import" {
+			t.Errorf("an imported ticket says source %q", it.Source)
+		}
+	}
+	r = s.do(http.MethodGet, "/v1/tickets?source=channel&channel_id="+ch, token, nil)
+	if err := json.Unmarshal(r.Body, &listed); err != nil || len(listed.Items) != 0 {
+		t.Errorf("GET ?source=channel lists imported tickets: %s", r.Body)
 	}
 
 	// Historical: original times, closed stays closed, assignee by email, nothing delivered.

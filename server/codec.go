@@ -1,18 +1,17 @@
 package server
 
 import (
+	"context"
 	"errors"
-	"io"
 	"net"
 	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
-	commonpb "go.temporal.io/api/common/v1"
-	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/payloadcodec"
 )
 
 // codecPayloads is the body of POST /codec/encode and /codec/decode, and their
@@ -32,8 +31,8 @@ type codecPayload struct {
 func (s *Server) codecRoutes() []route {
 	guards := []gin.HandlerFunc{s.codecCORS, s.codecAuth}
 	return []route{
-		{method: http.MethodPost, path: "/codec/encode", tag: "ops", summary: "Temporal codec endpoint: encrypt payloads (admin token; dev: loopback without one)", auth: authAdmin, guards: guards, request: codecPayloads{}, response: codecPayloads{}, status: 200, handler: s.codec(true)},
-		{method: http.MethodPost, path: "/codec/decode", tag: "ops", summary: "Temporal codec endpoint: decrypt payloads for the Temporal UI and CLI (admin token; dev: loopback without one)", auth: authAdmin, guards: guards, request: codecPayloads{}, response: codecPayloads{}, status: 200, handler: s.codec(false)},
+		{method: http.MethodPost, path: "/codec/encode", tag: "ops", summary: "Temporal codec endpoint: encrypt payloads (admin token; dev: loopback without one)", auth: authAdmin, guards: guards, request: codecPayloads{}, response: codecPayloads{}, status: 200, handler: s.codec()},
+		{method: http.MethodPost, path: "/codec/decode", tag: "ops", summary: "Temporal codec endpoint: decrypt payloads for the Temporal UI and CLI (admin token; dev: loopback without one)", auth: authAdmin, guards: guards, request: codecPayloads{}, response: codecPayloads{}, status: 200, handler: s.codec()},
 		{method: http.MethodOptions, path: "/codec/encode", tag: "ops", summary: "CORS preflight of the codec endpoint", status: 204, handler: s.codecCORS},
 		{method: http.MethodOptions, path: "/codec/decode", tag: "ops", summary: "CORS preflight of the codec endpoint", status: 204, handler: s.codecCORS},
 	}
@@ -59,10 +58,12 @@ func (s *Server) codecCORS(c *gin.Context) {
 	c.Next()
 }
 
-// codecAuth admits admin tokens; with CodecLoopback (dev) it also admits a
-// request without a token that comes straight from a loopback address.
+// codecAuth admits admin tokens; with CodecLoopback (dev) it also admits a decode request without a
+// token that comes straight from a loopback address and names this machine in its Host (a DNS-rebinding
+// page names its own host). Encoding always needs a token.
 func (s *Server) codecAuth(c *gin.Context) {
-	if s.cfg.CodecLoopback && c.GetHeader("Authorization") == "" && directLoopback(c.Request) {
+	if s.cfg.CodecLoopback && c.GetHeader("Authorization") == "" && strings.HasSuffix(c.Request.URL.Path, "/decode") &&
+		directLoopback(c.Request) && s.localHost(c.Request.Host) {
 		c.Next()
 		return
 	}
@@ -88,6 +89,21 @@ func (s *Server) codecAuth(c *gin.Context) {
 	c.Next()
 }
 
+// localHost reports whether a request's Host header names this machine: a loopback address, localhost,
+// or one of the configured LocalHosts (the listen address's host).
+func (s *Server) localHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
+	if host == "localhost" || slices.Contains(s.cfg.LocalHosts, host) {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // directLoopback reports whether r comes from a loopback address and was not
 // forwarded by a proxy (which would make every caller look local).
 func directLoopback(r *http.Request) bool {
@@ -102,38 +118,27 @@ func directLoopback(r *http.Request) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// codec answers POST /codec/encode (encode) or /codec/decode with the payloads passed through the codec.
-func (s *Server) codec(encode bool) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		if s.cfg.Codec == nil {
-			writeProblem(c, http.StatusNotFound, "this process serves no codec endpoint")
-			return
-		}
-		body, err := io.ReadAll(c.Request.Body)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		var in commonpb.Payloads
-		if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(body, &in); err != nil {
-			s.fail(c, domain.Invalid("payloads", "the body is not Temporal payloads in protobuf JSON: "+err.Error()))
-			return
-		}
-		var out []*commonpb.Payload
-		if encode {
-			out, err = s.cfg.Codec.Encode(in.Payloads)
-		} else {
-			out, err = s.cfg.Codec.Decode(in.Payloads)
-		}
-		if err != nil {
-			s.fail(c, domain.Invalid("payloads", err.Error()))
-			return
-		}
-		res, err := protojson.Marshal(&commonpb.Payloads{Payloads: out})
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		c.Data(http.StatusOK, "application/json", res)
+// codec answers POST /codec/encode or /codec/decode through the payload codec's HTTP handler.
+func (s *Server) codec() gin.HandlerFunc {
+	if s.cfg.Codec == nil {
+		return func(c *gin.Context) { writeProblem(c, http.StatusNotFound, "this process serves no codec endpoint") }
 	}
+	h := payloadcodec.NewHTTPHandler(s.cfg.Codec, func(w http.ResponseWriter, r *http.Request, err error) {
+		c := ginContext(r)
+		if errors.Is(err, payloadcodec.ErrNotJSON) {
+			writeProblem(c, http.StatusUnsupportedMediaType, err.Error())
+			return
+		}
+		s.fail(c, err)
+	})
+	return func(c *gin.Context) {
+		h.ServeHTTP(c.Writer, c.Request.WithContext(context.WithValue(c.Request.Context(), ginContextKey{}, c)))
+	}
+}
+
+// ginContextKey carries the gin context through a plain http.Handler back to its error answer.
+type ginContextKey struct{}
+
+func ginContext(r *http.Request) *gin.Context {
+	return r.Context().Value(ginContextKey{}).(*gin.Context)
 }

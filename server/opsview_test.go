@@ -206,4 +206,51 @@ func TestCodecEndpointLoopbackOnlyInDev(t *testing.T) {
 	require.Equal(t, http.StatusUnauthorized, resp.StatusCode, "a proxied request is not a loopback caller")
 	require.Equal(t, http.StatusUnauthorized, testenv.Do(t, dev, http.MethodPost, "/codec/decode", "rdk_forged", body).Status,
 		"a token given is checked, even from loopback")
+	require.Equal(t, http.StatusUnauthorized, testenv.Do(t, dev, http.MethodPost, "/codec/encode", "", body).Status,
+		"encoding needs a token even from loopback")
+
+	// A DNS-rebinding page reaches the loopback listener under its own name: the Host header gives it away.
+	rebound := codecRequest(t, dev+"/codec/decode", "application/json", body)
+	rebound.Host = "rebind.attacker.example:8080"
+	require.Equal(t, http.StatusUnauthorized, doStatus(t, rebound), "a Host that is not this machine is not trusted")
+	local := codecRequest(t, dev+"/codec/decode", "application/json", body)
+	local.Host = "localhost:8080"
+	require.Equal(t, http.StatusOK, doStatus(t, local), "localhost is this machine")
+}
+
+// TestCodecEndpointRefusesWhatIsNotPayloads: a simple cross-origin body (text/plain) is 415, and
+// anything but {"payloads": [...]} is a 422 naming payloads.
+func TestCodecEndpointRefusesWhatIsNotPayloads(t *testing.T) {
+	s := testenv.NewStack(t)
+	f := makeFixtures(t, s, "Codec")
+	enc, err := testenv.Codec(t).Encode([]*commonpb.Payload{{Metadata: map[string][]byte{"encoding": []byte("json/plain")}, Data: []byte(`"x"`)}})
+	require.NoError(t, err)
+	body := codecBody(t, enc...)
+
+	plainText := codecRequest(t, s.HTTP.URL+"/codec/decode", "text/plain", body)
+	plainText.Header.Set("Authorization", "Bearer "+f.token)
+	require.Equal(t, http.StatusUnsupportedMediaType, doStatus(t, plainText))
+
+	for _, bad := range []string{`{"foo":1}`, `{}`, `{"payloads":[]}{}`, `{"payloads":[],"foo":1}`, `[]`, `{"payloads":[{"bogus":1}]}`} {
+		r := s.Do(http.MethodPost, "/codec/decode", f.token, bad)
+		require.Equal(t, http.StatusUnprocessableEntity, r.Status, "%s: %s", bad, r.Body)
+		require.Contains(t, string(r.Body), `"field":"payloads"`, bad)
+	}
+	require.Equal(t, http.StatusOK, s.Do(http.MethodPost, "/codec/decode", f.token, body).Status)
+}
+
+func codecRequest(t *testing.T, url, contentType, body string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", contentType)
+	return req
+}
+
+func doStatus(t *testing.T, req *http.Request) int {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	return resp.StatusCode
 }

@@ -63,6 +63,10 @@ type Config struct {
 	CodecOrigins []string
 	// CodecLoopback (dev) admits codec requests without a token straight from a loopback address.
 	CodecLoopback bool
+	// ChatStreamsPerVisitor and ChatStreamsPerServer cap the chat widget's open event streams (0: 5 and 2,000).
+	ChatStreamsPerVisitor, ChatStreamsPerServer int
+	// LocalHosts are extra names (lowercase, no port) a Host header may use for a loopback-trusted request; loopback addresses and localhost always may.
+	LocalHosts []string
 	// TrustedProxies are the proxies (IPs or CIDRs) whose X-Forwarded-For names the client, for logs and
 	// per-IP limits (the public forms'); none: the client is the connection's peer.
 	TrustedProxies []string
@@ -105,7 +109,15 @@ func New(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, reg pr
 	s := &Server{store: st, temporal: tc, cfg: cfg, log: log, gatherer: gatherer, metrics: newHTTPMetrics(reg),
 		redrive: newRedriveMetrics(reg), rules: rules.NewEngine(), channels: cfg.Channels}
 	if s.channels == nil {
-		s.channels = registry.New(registry.Deps{Store: st, Graph: cfg.Graph, Log: log, Email: cfg.Email})
+		s.channels = registry.New(registry.Deps{Store: st, Graph: cfg.Graph, Log: log, Email: cfg.Email,
+			ChatStreamsPerVisitor: cfg.ChatStreamsPerVisitor, ChatStreamsPerServer: cfg.ChatStreamsPerServer})
+	}
+	if reg != nil {
+		for _, m := range s.channels.Collectors() {
+			if err := reg.Register(m); err != nil {
+				log.Warn("channel metric not registered", "error", err)
+			}
+		}
 	}
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()

@@ -46,6 +46,11 @@ func TestChannelHistoryIsNeverCascaded(t *testing.T) {
 	_, err = st.Channel(ctx, acc.ID, empty.ID)
 	require.ErrorIs(t, err, domain.ErrNotFound)
 
+	// A message for the removed channel that was looked up just before the removal is a refusal, not a foreign-key error.
+	_, err = st.AcceptInbound(ctx, store.Inbound{AccountID: acc.ID, ChannelID: empty.ID, ThreadKey: "t:late", ExternalID: "late",
+		Text: "hi", SentAt: time.Now()}, workflows.ConversationWorkflowID)
+	require.ErrorIs(t, err, domain.ErrChannelDisconnected)
+
 	_, err = st.DB().Exec(`DELETE FROM accounts WHERE id = $1`, acc.ID)
 	require.NoError(t, err, "removing an account still removes all of it")
 	var left int

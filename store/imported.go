@@ -170,8 +170,8 @@ func insertImportedTicket(ctx context.Context, tx *sqlx.Tx, in ImportedConversat
 	var id string
 	err = tx.GetContext(ctx, &id,
 		`INSERT INTO tickets (id, account_id, conversation_id, channel_id, contact_id, subject, description, pipeline,
-		                      status, priority, properties, assignee_user_id, routing_state, assigned_at, created_at, updated_at)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, CASE WHEN $12::text IS NULL THEN NULL ELSE $14::timestamptz END, $14, $15)
+		                      status, priority, properties, assignee_user_id, routing_state, assigned_at, created_at, updated_at, source)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, CASE WHEN $12::text IS NULL THEN NULL ELSE $14::timestamptz END, $14, $15, 'import')
 		 ON CONFLICT (conversation_id) DO NOTHING RETURNING id`,
 		NewID("tkt"), in.AccountID, out.ConversationID, in.ChannelID, nullable(in.ContactID), t.Subject, t.Description,
 		t.Pipeline, t.Status, t.Priority, b, assignee, routing, t.CreatedAt, updated)

@@ -72,6 +72,10 @@ func (s *Store) AcceptInbound(ctx context.Context, in Inbound, workflowID Workfl
 			 RETURNING id, workflow_id`,
 			NewID("conv"), in.AccountID, in.ChannelID, in.ThreadKey, keyHash(in.ThreadKey), workflowID(in.ChannelID, in.ThreadKey),
 		).Scan(&acc.ConversationID, &acc.WorkflowID)
+		if isForeignKeyViolation(err, "conversations_channel_id_fkey") {
+			// The channel was removed for good (it had no history) after the caller looked it up.
+			return fmt.Errorf("upsert conversation: %w", domain.ErrChannelDisconnected)
+		}
 		if err != nil {
 			return fmt.Errorf("upsert conversation: %w", err)
 		}

@@ -170,6 +170,12 @@ func isUniqueViolation(err error, constraint string) bool {
 	return constraint == "" || pgErr.ConstraintName == constraint
 }
 
+// isForeignKeyViolation reports a PostgreSQL foreign_key_violation on constraint.
+func isForeignKeyViolation(err error, constraint string) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23503" && pgErr.ConstraintName == constraint
+}
+
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 
 // notFound maps sql.ErrNoRows to domain.ErrNotFound with context.

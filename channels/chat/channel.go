@@ -32,6 +32,7 @@ type Channel struct {
 	log     *slog.Logger
 
 	ipLimit, sessionLimit, messageLimit *limiter
+	streams                             *streams
 }
 
 // New returns the chat channel, keeping visitors in st and rate-limiting visitors by DefaultLimits.
@@ -41,7 +42,7 @@ func New(st *store.Store) *Channel { return NewWithLimits(st, DefaultLimits) }
 func NewWithLimits(st *store.Store, l Limits) *Channel {
 	return &Channel{store: st, now: time.Now, log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		ipLimit: newLimiter(l.IPRate, l.IPBurst), sessionLimit: newLimiter(l.SessionRate, l.SessionBurst),
-		messageLimit: newLimiter(l.MessageRate, l.MessageBurst)}
+		messageLimit: newLimiter(l.MessageRate, l.MessageBurst), streams: newStreams(l.StreamsPerVisitor, l.StreamsPerServer)}
 }
 
 // Type returns Type.

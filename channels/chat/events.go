@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -40,6 +41,16 @@ func (c *Channel) events(v *visit) {
 		h.Problem(gc, http.StatusServiceUnavailable, "live events are not available")
 		return
 	}
+	refusedBy, release := c.streams.acquire(vis.ID)
+	switch refusedBy {
+	case "visitor":
+		tooMany(h, gc, streamRetryAfter, "this visitor already has "+strconv.Itoa(c.streams.perVisitor)+" live streams open; close one")
+		return
+	case "server":
+		tooMany(h, gc, streamRetryAfter, "this server has too many live streams open")
+		return
+	}
+	defer release()
 	wake, stop := c.hub.subscribe(vis.ID)
 	defer stop()
 	rc := http.NewResponseController(gc.Writer)

@@ -5,11 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/routedesk/routedesk/channels/chat"
 )
 
 // sseEvent is one Server-Sent Event.
@@ -130,4 +133,54 @@ func TestEventStreamsEndWhenTheServerShutsDown(t *testing.T) {
 	case <-time.After(2 * time.Second):
 		t.Fatal("the stream is still open")
 	}
+}
+
+// TestEventStreamsAreCappedPerVisitor: one visitor holds at most chat.DefaultStreamsPerVisitor
+// streams; the next is a 429 problem with Retry-After, another visitor is not held up, a closed
+// stream frees its slot, and /metrics counts the open streams.
+func TestEventStreamsAreCappedPerVisitor(t *testing.T) {
+	e := newChatEnv(t, map[string]any{})
+	tok, _ := e.session(e.ch, nil)
+	other, _ := e.session(e.ch, nil)
+	var cancels []context.CancelFunc
+	defer func() {
+		for _, c := range cancels {
+			c()
+		}
+	}()
+	for range chat.DefaultStreamsPerVisitor {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancels = append(cancels, cancel)
+		e.openEvents(ctx, tok, "")
+	}
+	r := e.call(http.MethodGet, "/chat/v1/"+e.ch+"/events?visitor_token="+tok, "", nil)
+	require.Equal(t, http.StatusTooManyRequests, r.Status, string(r.Body))
+	require.Contains(t, string(r.Body), "live streams open")
+	require.NotEmpty(t, r.Header.Get("Retry-After"))
+	require.Equal(t, "application/problem+json", r.Header.Get("Content-Type"))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	e.openEvents(ctx, other, "") // another visitor still gets one
+
+	metrics := e.call(http.MethodGet, "/metrics", "", nil)
+	require.Contains(t, string(metrics.Body), "routedesk_chat_streams_open "+strconv.Itoa(chat.DefaultStreamsPerVisitor+1))
+	require.Contains(t, string(metrics.Body), `routedesk_chat_streams_refused_total{scope="visitor"} 1`)
+
+	cancels[0]()
+	require.Eventually(t, func() bool { return e.streamStatus(tok) == http.StatusOK }, 5*time.Second, 50*time.Millisecond,
+		"a closed stream frees its slot")
+}
+
+// streamStatus opens the visitor's event stream, returns the status of its answer and closes it.
+func (e chatEnv) streamStatus(token string) int {
+	e.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.s.HTTP.URL+"/chat/v1/"+e.ch+"/events?visitor_token="+token, nil)
+	require.NoError(e.t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(e.t, err)
+	defer resp.Body.Close()
+	return resp.StatusCode
 }

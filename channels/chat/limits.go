@@ -19,6 +19,9 @@ type Limits struct {
 	// MessageRate and MessageBurst bound one visitor's messages.
 	MessageRate  rate.Limit
 	MessageBurst int
+	// StreamsPerVisitor and StreamsPerServer cap open event streams of one visitor and of one process (0: the defaults).
+	StreamsPerVisitor int
+	StreamsPerServer  int
 }
 
 // DefaultLimits: 5 requests/s (bursts of 60) per IP, 20 sessions a minute (bursts of 20) per IP,

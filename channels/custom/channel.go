@@ -9,6 +9,7 @@ import (
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/channels/traits"
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/internal/egress"
 	"github.com/routedesk/routedesk/store"
 )
 
@@ -33,7 +34,7 @@ func (c *Channel) WithStore(st *store.Store) *Channel {
 // New returns the custom channel posting replies with client; nil means a client with DefaultTimeout.
 func New(client *http.Client) *Channel {
 	if client == nil {
-		client = &http.Client{Timeout: DefaultTimeout}
+		client = &http.Client{Timeout: DefaultTimeout, Transport: egress.Transport()}
 	}
 	return &Channel{http: client}
 }

@@ -1,8 +1,11 @@
 package custom
 
 import (
+	"net/url"
+
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/internal/egress"
 )
 
 // Config is the configuration of a custom channel app that posts messages through the API.
@@ -22,4 +25,16 @@ func (*Config) Type() channels.Type { return Type }
 func (*Config) ApplyDefaults() {}
 
 // Check reports the rules struct tags cannot express.
-func (*Config) Check() []domain.FieldError { return nil }
+func (c *Config) Check() []domain.FieldError {
+	if c.OutboundURL == "" {
+		return nil
+	}
+	u, err := url.Parse(c.OutboundURL)
+	if err != nil {
+		return nil // the outbound_url tag reports it
+	}
+	if err := egress.CheckHost(u.Hostname()); err != nil {
+		return []domain.FieldError{{Field: "config.outbound_url", Message: err.Error()}}
+	}
+	return nil
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/internal/egress"
 )
 
 // Email providers.
@@ -121,6 +122,16 @@ func (e *Config) Check() []domain.FieldError {
 	if e.SMTP != nil && e.SMTP.TLS == TLSNone && !IsLoopbackHost(e.SMTP.Host) {
 		errs = append(errs, domain.FieldError{Field: "config.smtp.tls",
 			Message: "none is allowed only for loopback hosts (localhost, 127.0.0.1, ::1); use starttls or tls"})
+	}
+	if e.SMTP != nil {
+		if err := egress.CheckHost(e.SMTP.Host); err != nil {
+			errs = append(errs, domain.FieldError{Field: "config.smtp.host", Message: err.Error()})
+		}
+	}
+	if e.IMAP != nil {
+		if err := egress.CheckHost(e.IMAP.Host); err != nil {
+			errs = append(errs, domain.FieldError{Field: "config.imap.host", Message: err.Error()})
+		}
 	}
 	if e.IMAP != nil && e.IMAP.TLS == TLSNone && !IsLoopbackHost(e.IMAP.Host) {
 		errs = append(errs, domain.FieldError{Field: "config.imap.tls",

@@ -12,6 +12,8 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/routedesk/routedesk/internal/egress"
 )
 
 // Poller imports new mail from one IMAP mailbox.
@@ -107,7 +109,7 @@ func (p *Poller) connect(ctx context.Context) (*imapclient.Client, error) {
 	}
 	opts := &imapclient.Options{
 		TLSConfig: tlsConf,
-		Dialer:    &net.Dialer{Timeout: p.s.Timeout},
+		Dialer:    egress.Dialer(p.s.Timeout),
 		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
 			Mailbox: func(data *imapclient.UnilateralDataMailbox) {
 				if data.NumMessages != nil {

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	mail "github.com/wneessen/go-mail"
+
+	"github.com/routedesk/routedesk/internal/egress"
 )
 
 // TLS modes of an SMTP relay.
@@ -137,12 +139,16 @@ func (s *Sender) Send(ctx context.Context, id Identity, out Outgoing) (string, e
 	if err != nil {
 		return "", &SendError{Text: err.Error(), Err: err}
 	}
-	client, err := s.client()
+	ctx, cancel := context.WithTimeout(ctx, 4*s.settings.Timeout)
+	defer cancel()
+	addr, err := egress.Resolve(ctx, s.settings.Host)
+	if err != nil {
+		return "", &SendError{Temporary: !egress.IsBlocked(err), Text: err.Error(), Err: err}
+	}
+	client, err := s.client(addr)
 	if err != nil {
 		return "", &SendError{Text: err.Error(), Err: err}
 	}
-	ctx, cancel := context.WithTimeout(ctx, 4*s.settings.Timeout)
-	defer cancel()
 	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
 		return msgID, classifySendError(err)
 	}
@@ -150,7 +156,8 @@ func (s *Sender) Send(ctx context.Context, id Identity, out Outgoing) (string, e
 }
 
 // client returns a go-mail client for the settings.
-func (s *Sender) client() (*mail.Client, error) {
+// client connects to addr, the relay's address the egress policy allowed, verifying TLS for its host name.
+func (s *Sender) client(addr string) (*mail.Client, error) {
 	st := s.settings
 	tlsConf := st.TLSConfig
 	if tlsConf == nil {
@@ -176,7 +183,7 @@ func (s *Sender) client() (*mail.Client, error) {
 		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover),
 			mail.WithUsername(st.Username), mail.WithPassword(st.Password))
 	}
-	c, err := mail.NewClient(st.Host, opts...)
+	c, err := mail.NewClient(addr, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("smtp client for %s:%d: %w", st.Host, st.Port, err)
 	}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/routedesk/routedesk/internal/egress"
 )
 
 var acme = Identity{
@@ -298,5 +300,25 @@ func TestSMTPSettingsValidate(t *testing.T) {
 	}
 	if _, _, err := Compose(acme, Outgoing{Text: "x"}); !errors.Is(err, ErrInvalidMessage) {
 		t.Errorf("no recipient: %v", err)
+	}
+}
+
+// TestSendRefusesInternalRelayAfterResolution: under the production policy a relay that resolves to an
+// internal address is refused before any connection, as a permanent failure naming why.
+func TestSendRefusesInternalRelayAfterResolution(t *testing.T) {
+	s := startSink(t, nil, false)
+	before := egress.Current()
+	egress.Set(egress.Policy{})
+	defer egress.Set(before)
+	sender, err := NewSender(SMTPSettings{Host: "localhost", Port: s.port(t), TLS: TLSNone, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = sender.Send(context.Background(), acme, reply())
+	if err == nil || IsTemporary(err) || !strings.Contains(err.Error(), "internal addresses") {
+		t.Fatalf("err = %v, want a permanent refusal naming internal addresses", err)
+	}
+	if n := len(s.messages()); n != 0 {
+		t.Fatalf("the sink received %d messages", n)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/channels/calling"
 	"github.com/routedesk/routedesk/channels/chat"
@@ -35,6 +37,8 @@ type Deps struct {
 	Log *slog.Logger
 	// Email are the server-wide team email settings (SMTP listener, IMAP pollers).
 	Email EmailSettings
+	// ChatStreamsPerVisitor and ChatStreamsPerServer cap the chat widget's open event streams (0: chat's defaults).
+	ChatStreamsPerVisitor, ChatStreamsPerServer int
 }
 
 // EmailSettings are the team email channel's server-wide settings: the SMTP listener and the IMAP pollers.
@@ -44,13 +48,26 @@ type EmailSettings = email.Settings
 func builtin(d Deps) []channels.Channel {
 	return []channels.Channel{
 		email.New(d.Store, d.Log, d.Email),
-		chat.New(d.Store),
+		chat.NewWithLimits(d.Store, chatLimits(d)),
 		messenger.New(d.Store, d.Graph, d.Log),
 		form.New(),
 		whatsapp.New(d.Graph),
 		calling.New(),
 		custom.New(d.HTTP).WithStore(d.Store),
 	}
+}
+
+// Default caps of the chat widget's open event streams, per visitor and per server process.
+const (
+	DefaultChatStreamsPerVisitor = chat.DefaultStreamsPerVisitor
+	DefaultChatStreamsPerServer  = chat.DefaultStreamsPerServer
+)
+
+// chatLimits are chat's default rate limits with d's stream caps.
+func chatLimits(d Deps) chat.Limits {
+	l := chat.DefaultLimits
+	l.StreamsPerVisitor, l.StreamsPerServer = d.ChatStreamsPerVisitor, d.ChatStreamsPerServer
+	return l
 }
 
 // Registry is a set of channels, one per type.
@@ -131,6 +148,17 @@ func (r *Registry) Traits(t channels.Type) traits.Traits {
 		return ch.Traits()
 	}
 	return traits.Traits{}
+}
+
+// Collectors returns the Prometheus metrics of every channel that keeps some (Collectors() []prometheus.Collector).
+func (r *Registry) Collectors() []prometheus.Collector {
+	var out []prometheus.Collector
+	for _, ch := range r.list {
+		if m, ok := ch.(interface{ Collectors() []prometheus.Collector }); ok {
+			out = append(out, m.Collectors()...)
+		}
+	}
+	return out
 }
 
 // Routes registers every channel's inbound routes on rt.

@@ -213,13 +213,14 @@ func serveAPI(ctx context.Context, cfg *config, st *store.Store, tc client.Clien
 	var once sync.Once
 	emailSettings.OnListening = func(string) { once.Do(func() { close(listening) }) }
 	api := server.New(st, tc, server.Config{
-		Codec: codec, CodecOrigins: codecOrigins(cfg), CodecLoopback: cfg.devMode,
+		Codec: codec, CodecOrigins: codecOrigins(cfg), CodecLoopback: cfg.devMode, LocalHosts: listenHost(cfg.HTTPAddr),
 		BootstrapToken: cfg.BootstrapToken, MaxBodyBytes: cfg.MaxBodyBytes, ImportMaxBytes: cfg.ImportMaxBytes, TaskQueue: cfg.TaskQueue,
 		OpenWindow: cfg.TestOpenWindow, HumanAgentWindow: cfg.TestHumanWindow, Graph: graph.New(cfg.GraphAPIURL),
-		RedriveMaxAttempts: cfg.RedriveAttempts,
-		TemporalUI:         temporalUINamespace(cfg),
-		TrustedProxies:     splitList(cfg.TrustedProxies),
-		Email:              emailSettings,
+		RedriveMaxAttempts:    cfg.RedriveAttempts,
+		TemporalUI:            temporalUINamespace(cfg),
+		TrustedProxies:        splitList(cfg.TrustedProxies),
+		Email:                 emailSettings,
+		ChatStreamsPerVisitor: cfg.ChatStreamsPerVisitor, ChatStreamsPerServer: cfg.ChatStreamsPerServer,
 	}, log, tel.registry, tel.registry)
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -299,4 +300,13 @@ func newActivities(cfg *config, st *store.Store, log *slog.Logger) (*activities.
 		acts.Mail = m
 	}
 	return acts, nil
+}
+
+// listenHost is the host of a listen address as a Host header names it, when it is a name or address of its own.
+func listenHost(addr string) []string {
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || host == "" || (ip != nil && ip.IsUnspecified()) {
+		return nil
+	}
+	return []string{strings.ToLower(host)}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/routedesk/routedesk/channels/registry"
 	"github.com/routedesk/routedesk/server"
 	"github.com/routedesk/routedesk/store"
 	"github.com/routedesk/routedesk/worker"
@@ -17,24 +18,28 @@ import (
 
 // config is every setting of the binary; each has an environment variable and a flag.
 type config struct {
-	HTTPAddr          string
-	DatabaseURL       string
-	TemporalAddress   string
-	TemporalNamespace string
-	TemporalTLSCert   string
-	TemporalTLSKey    string
-	TemporalTLSCA     string
-	TemporalTLSServer string
-	TemporalAPIKey    string
-	TaskQueue         string
-	DataDir           string
-	DevTemporalPort   int
-	DevUIPort         int
-	TemporalUIURL     string
-	TrustedProxies    string
-	BootstrapToken    string
-	DevToken          string
-	SecretKey         string
+	HTTPAddr string
+	// OutboundAllowedNetworks are internal networks channels may still connect to (CIDRs, comma-separated).
+	OutboundAllowedNetworks string
+	// ChatStreamsPerVisitor and ChatStreamsPerServer cap the chat widget's open event streams.
+	ChatStreamsPerVisitor, ChatStreamsPerServer int
+	DatabaseURL                                 string
+	TemporalAddress                             string
+	TemporalNamespace                           string
+	TemporalTLSCert                             string
+	TemporalTLSKey                              string
+	TemporalTLSCA                               string
+	TemporalTLSServer                           string
+	TemporalAPIKey                              string
+	TaskQueue                                   string
+	DataDir                                     string
+	DevTemporalPort                             int
+	DevUIPort                                   int
+	TemporalUIURL                               string
+	TrustedProxies                              string
+	BootstrapToken                              string
+	DevToken                                    string
+	SecretKey                                   string
 	// PreviousSecretKeys are earlier secret keys, comma-separated: Temporal payloads they encrypted still decode.
 	PreviousSecretKeys string
 	// CodecOrigins are extra Temporal UI origins allowed to call /codec from a browser, comma-separated.
@@ -126,6 +131,9 @@ func bind(fs *flag.FlagSet, cfg *config) {
 	integer(&cfg.RedriveAttempts, "ROUTEDESK_REDRIVE_MAX_ATTEMPTS", "redrive-max-attempts", 10, "attempts to deliver a stored message to Temporal before it is marked failed (GET /v1/deliveries?state=failed)")
 	duration(&cfg.TestOpenWindow, "ROUTEDESK_TEST_OPEN_WINDOW", "test-open-window", 0, "test only: shorten Messenger/WhatsApp's 24 h reply window (0 = real)")
 	duration(&cfg.TestHumanWindow, "ROUTEDESK_TEST_HUMAN_AGENT_WINDOW", "test-human-agent-window", 0, "test only: shorten Messenger's 7 d human-agent window (0 = real)")
+	str(&cfg.OutboundAllowedNetworks, "ROUTEDESK_OUTBOUND_ALLOWED_NETWORKS", "outbound-allowed-networks", "", "internal networks (CIDRs, comma-separated, e.g. 10.20.0.0/16) that channels' SMTP, IMAP and app URLs may reach; others (private, loopback, link-local) are refused; dev adds loopback")
+	integer(&cfg.ChatStreamsPerVisitor, "ROUTEDESK_CHAT_STREAMS_PER_VISITOR", "chat-streams-per-visitor", registry.DefaultChatStreamsPerVisitor, "live chat event streams one visitor may hold open at once (more: 429)")
+	integer(&cfg.ChatStreamsPerServer, "ROUTEDESK_CHAT_STREAMS_PER_SERVER", "chat-streams-per-server", registry.DefaultChatStreamsPerServer, "live chat event streams one server process holds open at once (more: 429)")
 	duration(&cfg.ShutdownTimeout, "ROUTEDESK_SHUTDOWN_TIMEOUT", "shutdown-timeout", 20*time.Second, "how long in-flight requests and activities get to finish on SIGTERM")
 	bindScaleOut(fs, cfg, integer, duration)
 }

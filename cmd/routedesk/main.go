@@ -15,6 +15,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/routedesk/routedesk/internal/egress"
 	"github.com/routedesk/routedesk/store"
 )
 
@@ -77,6 +78,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q (see routedesk %s -h)", fs.Arg(0), args[0])
 	}
+	allowed, err := egress.ParseNetworks(cfg.OutboundAllowedNetworks)
+	if err != nil {
+		return fmt.Errorf("ROUTEDESK_OUTBOUND_ALLOWED_NETWORKS: %w", err)
+	}
+	if args[0] == "dev" {
+		allowed = append(allowed, egress.Loopback...) // local relays and the chat demo
+	}
+	egress.Set(egress.Policy{Allowed: allowed})
 	if len(badEnv) > 0 {
 		return errors.New("bad environment: " + strings.Join(badEnv, "; "))
 	}
