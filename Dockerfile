@@ -6,7 +6,7 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/routedesk ./cmd/routedesk
+RUN CGO_ENABLED=0 go build -tags slim -trimpath -ldflags="-s -w" -o /out/routedesk ./cmd/routedesk
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/routedesk /usr/local/bin/routedesk

@@ -12,12 +12,10 @@ import (
 
 	"go.temporal.io/sdk/client"
 
-	"github.com/routedesk/routedesk/devtemporal"
 	"github.com/routedesk/routedesk/domain"
 	"github.com/routedesk/routedesk/payloadcodec"
 	"github.com/routedesk/routedesk/store"
 	"github.com/routedesk/routedesk/worker"
-	"github.com/routedesk/routedesk/workflows"
 )
 
 // runMigrate applies pending migrations and exits.
@@ -148,14 +146,13 @@ func runDev(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer
 
 	address, uiAddress := cfg.TemporalAddress, ""
 	if address == "" {
-		srv, err := devtemporal.Start(ctx, devtemporal.Options{
-			DBPath:           filepath.Join(cfg.DataDir, "temporal.db"),
-			FrontendPort:     cfg.DevTemporalPort,
-			UIPort:           cfg.DevUIPort,
-			Namespace:        cfg.TemporalNamespace,
-			SearchAttributes: workflows.SearchAttributes(),
-			Logger:           log.With("component", "temporal-server"),
-			CodecEndpoint:    codecEndpoint(cfg),
+		srv, err := startEngine(ctx, engineOptions{
+			DBPath:        filepath.Join(cfg.DataDir, "temporal.db"),
+			FrontendPort:  cfg.DevTemporalPort,
+			UIPort:        cfg.DevUIPort,
+			Namespace:     cfg.TemporalNamespace,
+			Logger:        log.With("component", "temporal-server"),
+			CodecEndpoint: codecEndpoint(cfg),
 		})
 		if err != nil {
 			return fmt.Errorf("start embedded Temporal: %w", err)

@@ -7,9 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-
-	"github.com/routedesk/routedesk/devtemporal"
-	"github.com/routedesk/routedesk/workflows"
 )
 
 // runTemporal runs only the embedded Temporal server and its Web UI, with
@@ -22,14 +19,13 @@ func runTemporal(ctx context.Context, cfg *config, log *slog.Logger, stdout io.W
 		return fmt.Errorf("create data dir %s (ROUTEDESK_DATA_DIR): %w", cfg.DataDir, err)
 	}
 	db := filepath.Join(cfg.DataDir, "temporal.db")
-	srv, err := devtemporal.Start(ctx, devtemporal.Options{
-		DBPath:           db,
-		IP:               cfg.TemporalIP,
-		FrontendPort:     cfg.DevTemporalPort,
-		UIPort:           cfg.DevUIPort,
-		Namespace:        cfg.TemporalNamespace,
-		SearchAttributes: workflows.SearchAttributes(),
-		Logger:           log.With("component", "temporal-server"),
+	srv, err := startEngine(ctx, engineOptions{
+		DBPath:       db,
+		IP:           cfg.TemporalIP,
+		FrontendPort: cfg.DevTemporalPort,
+		UIPort:       cfg.DevUIPort,
+		Namespace:    cfg.TemporalNamespace,
+		Logger:       log.With("component", "temporal-server"),
 	})
 	if err != nil {
 		return fmt.Errorf("start embedded Temporal (ports: ROUTEDESK_DEV_TEMPORAL_PORT, ROUTEDESK_DEV_UI_PORT): %w", err)

@@ -1,0 +1,32 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+)
+
+// engine is a running embedded Temporal server and Web UI (`routedesk dev`, `routedesk temporal`).
+type engine interface {
+	FrontendAddress() string
+	UIAddress() string
+	Stop() error
+}
+
+// engineOptions are the settings of the embedded Temporal server; routedesk's search attributes are always registered.
+type engineOptions struct {
+	DBPath        string
+	IP            string
+	FrontendPort  int
+	UIPort        int
+	Namespace     string
+	Logger        *slog.Logger
+	CodecEndpoint string
+}
+
+// errNoEngine is the slim production build's answer where the embedded Temporal server is needed.
+var errNoEngine = errors.New("this is the slim production build of routedesk, which has no embedded Temporal server: " +
+	"set TEMPORAL_ADDRESS to a Temporal cluster, or build the dev binary (make build, or go build without -tags slim)")
+
+// startEngine starts the embedded Temporal server of the dev build; the slim build answers errNoEngine.
+func startEngine(ctx context.Context, o engineOptions) (engine, error) { return startEmbedded(ctx, o) }
