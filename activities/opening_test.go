@@ -53,7 +53,7 @@ func newOpenDesk(t *testing.T, agents int) *openDesk {
 func (d *openDesk) message(i int) activities.OpenInput {
 	acc, err := d.st.AcceptInbound(context.Background(), store.Inbound{AccountID: d.account, ChannelID: d.channel,
 		ThreadKey: fmt.Sprintf("t:%d", i), ExternalID: fmt.Sprintf("m%d", i), Text: "Where is my order?",
-		Author: domain.Author{Email: fmt.Sprintf("customer%d@example.com", i)}, SentAt: time.Now()}, workflows.ConversationWorkflowID)
+		Author: domain.Author{Email: fmt.Sprintf("customer%d@example.com", i)}, SentAt: time.Now()}, testenv.ConversationIDs(t).ID)
 	require.NoError(d.t, err)
 	return activities.OpenInput{AccountID: d.account, ChannelID: d.channel, ConversationID: acc.ConversationID, MessageID: acc.MessageID}
 }
