@@ -87,7 +87,7 @@ Please remove every jump from the invoice printer.
 	require.Equal(t, http.StatusAccepted, r.Status, string(r.Body))
 	sent("crm-user-8842", "Margaret Hamilton", "lunar module alarm", "apollo-thread-11")
 
-	user := s.Do(http.MethodPost, "/v1/users", token, map[string]any{"email": "agent@acme.test", "name": "Agent"})
+	user := s.Do(http.MethodPost, "/v1/users", token, map[string]any{"email": "agent@acme.test", "name": "Agent", "availability": "available", "capacity": 5})
 	require.Equal(t, http.StatusCreated, user.Status, string(user.Body))
 	r = s.Do(http.MethodPost, "/v1/tickets", token, map[string]any{"subject": "Liskov substitution broke checkout",
 		"description": "Subtypes misbehave.", "contact": map[string]any{"email": "barbara.liskov@mit.example", "name": "Barbara Liskov"},
@@ -99,7 +99,8 @@ Please remove every jump from the invoice printer.
 		return s.Do(http.MethodGet, "/v1/tickets/"+channelless, token, nil).Map(t)["routing_state"] == "assigned"
 	})
 	reply := s.Do(http.MethodPost, "/v1/tickets/"+channelless+"/replies", token, map[string]any{"text": "We reverted the subtype.", "channel_id": mail})
-	require.Contains(t, []int{http.StatusOK, http.StatusCreated, http.StatusAccepted}, reply.Status, string(reply.Body))
+	// The channel has no SMTP relay: the reply itself is refused (502), after its conversation opened.
+	require.Equal(t, http.StatusBadGateway, reply.Status, string(reply.Body))
 
 	testenv.Eventually(t, 30*time.Second, "a ticket on each of the 7 channels", func() bool { return countTickets(t, s) == 8 })
 	return personal

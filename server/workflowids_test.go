@@ -71,7 +71,7 @@ func TestTicketWorkflowsNameTheContactAndHandOver(t *testing.T) {
 		return summary
 	}
 
-	user := s.Do(http.MethodPost, "/v1/users", token, map[string]any{"email": "agent@acme.test", "name": "Agent"})
+	user := s.Do(http.MethodPost, "/v1/users", token, map[string]any{"email": "agent@acme.test", "name": "Agent", "availability": "available", "capacity": 5})
 	require.Equal(t, http.StatusCreated, user.Status, string(user.Body))
 	r := s.Do(http.MethodPost, "/v1/tickets", token, map[string]any{"subject": "Substitution broke checkout",
 		"contact": map[string]any{"email": "barbara@example.com", "name": "Barbara Liskov"},
@@ -86,7 +86,8 @@ func TestTicketWorkflowsNameTheContactAndHandOver(t *testing.T) {
 
 	mail := createChannel(t, s, token, map[string]any{"type": "email", "name": "Support", "config": map[string]any{"address": "support@acme.test"}})
 	reply := s.Do(http.MethodPost, "/v1/tickets/"+id+"/replies", token, map[string]any{"text": "Fixed.", "channel_id": mail})
-	require.Contains(t, []int{http.StatusOK, http.StatusCreated, http.StatusAccepted}, reply.Status, string(reply.Body))
+	// The channel has no SMTP relay: the reply itself is refused (502), after its conversation opened.
+	require.Equal(t, http.StatusBadGateway, reply.Status, string(reply.Body))
 	moved := s.Do(http.MethodGet, "/v1/tickets/"+id, token, nil).Map(t)["workflow_id"].(string)
 	require.Equal(t, testenv.ConversationIDs(t).ID(mail, "ticket:"+id), moved)
 
