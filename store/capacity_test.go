@@ -43,7 +43,7 @@ func newCapacityDesk(t *testing.T, capacities ...int) *capacityDesk {
 func (d *capacityDesk) ticket(i int) string {
 	ctx := context.Background()
 	acc, err := d.st.AcceptInbound(ctx, store.Inbound{AccountID: d.account, ChannelID: d.channel, ThreadKey: fmt.Sprintf("t:%d", i),
-		ExternalID: fmt.Sprintf("m%d", i), Text: "help", SentAt: time.Now()}, testenv.ConversationIDs(t).ID)
+		ExternalID: fmt.Sprintf("m%d", i), Text: "help", SentAt: time.Now()}, testenv.ConversationIDs(d.t).ID)
 	require.NoError(d.t, err)
 	tk, _, err := d.st.CreateTicket(ctx, store.NewTicket{AccountID: d.account, ConversationID: acc.ConversationID, ChannelID: d.channel,
 		Status: "open"})

@@ -14,7 +14,6 @@ import (
 	"github.com/routedesk/routedesk/domain"
 	"github.com/routedesk/routedesk/internal/testenv"
 	"github.com/routedesk/routedesk/store"
-	"github.com/routedesk/routedesk/workflows"
 )
 
 func setup(t *testing.T) (*store.Store, domain.Account, domain.Channel) {
