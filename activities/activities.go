@@ -42,6 +42,9 @@ type Activities struct {
 	Graph *graph.Client
 	// Channels are the channel types replies go out on; nil means the built-in ones (with Store, Graph and HTTP).
 	Channels *registry.Registry
+	// WorkflowID names new conversations' workflows (workflows.ConversationIDs.ID, keyed from
+	// ROUTEDESK_SECRET_KEY); the worker gives it to the import activities.
+	WorkflowID store.WorkflowIDFor
 
 	defaultChannels     *registry.Registry
 	defaultChannelsOnce sync.Once

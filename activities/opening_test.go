@@ -16,7 +16,6 @@ import (
 	"github.com/routedesk/routedesk/internal/testenv"
 	"github.com/routedesk/routedesk/rules"
 	"github.com/routedesk/routedesk/store"
-	"github.com/routedesk/routedesk/workflows"
 )
 
 // openDesk is an account with agents of capacity 1 and a chat channel routing to them.
@@ -53,7 +52,7 @@ func newOpenDesk(t *testing.T, agents int) *openDesk {
 func (d *openDesk) message(i int) activities.OpenInput {
 	acc, err := d.st.AcceptInbound(context.Background(), store.Inbound{AccountID: d.account, ChannelID: d.channel,
 		ThreadKey: fmt.Sprintf("t:%d", i), ExternalID: fmt.Sprintf("m%d", i), Text: "Where is my order?",
-		Author: domain.Author{Email: fmt.Sprintf("customer%d@example.com", i)}, SentAt: time.Now()}, workflows.ConversationWorkflowID)
+		Author: domain.Author{Email: fmt.Sprintf("customer%d@example.com", i)}, SentAt: time.Now()}, testenv.ConversationIDs(d.t).ID)
 	require.NoError(d.t, err)
 	return activities.OpenInput{AccountID: d.account, ChannelID: d.channel, ConversationID: acc.ConversationID, MessageID: acc.MessageID}
 }

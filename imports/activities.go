@@ -35,6 +35,8 @@ type Activities struct {
 	Pause time.Duration
 	// Channels read what a channel type exports (mbox for email); nil: the built-in channels.
 	Channels *registry.Registry
+	// WorkflowID names a new imported conversation's workflow (workflows.ConversationIDs.ID); required.
+	WorkflowID store.WorkflowIDFor
 }
 
 // Progress is how far an import has come: where its file resumes and what it counted.
@@ -88,7 +90,10 @@ func (a *Activities) ImportBatch(ctx context.Context, in BatchInput) (Progress, 
 	if a.Now != nil {
 		now = a.Now
 	}
-	j := &job{in: in, channel: ch, now: now()}
+	if a.WorkflowID == nil {
+		return p, errors.New("import batch: the worker has no conversation workflow ids (Activities.WorkflowID)")
+	}
+	j := &job{in: in, channel: ch, now: now(), workflowID: a.WorkflowID}
 	if in.Format == FormatIMAP {
 		return a.mailboxBatch(ctx, j, p)
 	}

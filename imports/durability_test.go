@@ -137,7 +137,7 @@ func testHeartbeatResume(t *testing.T, s *stack) {
 	batch := func(heartbeat *imports.Progress) imports.Progress {
 		var ts testsuite.WorkflowTestSuite
 		env := ts.NewTestActivityEnvironment()
-		acts := &imports.Activities{Store: s.st}
+		acts := &imports.Activities{Store: s.st, WorkflowID: testenv.ConversationIDs(t).ID}
 		env.RegisterActivity(acts)
 		if heartbeat != nil {
 			env.SetHeartbeatDetails(*heartbeat)

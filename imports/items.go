@@ -12,7 +12,6 @@ import (
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/domain"
 	"github.com/routedesk/routedesk/store"
-	"github.com/routedesk/routedesk/workflows"
 )
 
 // job is what one batch knows about its import.
@@ -21,6 +20,8 @@ type job struct {
 	channel domain.Channel
 	mail    channels.MailReader
 	now     time.Time
+	// workflowID names new conversations' workflows.
+	workflowID store.WorkflowIDFor
 }
 
 // outcome is what importing one item did.
@@ -219,7 +220,7 @@ func (j *job) apply(ctx context.Context, st *store.Store, line int64, conv store
 			}
 		}
 	}
-	if _, err := st.ImportConversation(ctx, conv, workflows.ConversationWorkflowID); err != nil {
+	if _, err := st.ImportConversation(ctx, conv, j.workflowID); err != nil {
 		return outcome{}, err
 	}
 	return outcome{imported: true}, nil

@@ -67,10 +67,10 @@ func newStack(t *testing.T) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.acts = &activities.Activities{Store: st, Rules: rules.NewEngine(), Log: log, Mail: m}
+	s.acts = &activities.Activities{Store: st, Rules: rules.NewEngine(), Log: log, Mail: m, WorkflowID: testenv.ConversationIDs(t).ID}
 	s.startWorker()
 	reg := prometheus.NewRegistry()
-	api := server.New(st, tc, server.Config{BootstrapToken: testenv.BootstrapToken, TaskQueue: workflows.DefaultTaskQueue,
+	api := server.New(st, tc, server.Config{ConversationIDs: testenv.ConversationIDs(t), BootstrapToken: testenv.BootstrapToken, TaskQueue: workflows.DefaultTaskQueue,
 		ImportMaxBytes: importLimit, ImportBatchItems: 40, ImportBatchesPerRun: 3, ImportHeartbeatTimeout: 2 * time.Second,
 		Email: registry.EmailSettings{IMAP: true, Rescan: 200 * time.Millisecond}}, log, reg, reg)
 	s.api = api

@@ -13,7 +13,6 @@ import (
 	"github.com/routedesk/routedesk/activities"
 	"github.com/routedesk/routedesk/domain"
 	"github.com/routedesk/routedesk/store"
-	"github.com/routedesk/routedesk/workflows"
 )
 
 // ticketRequest is the body of POST /v1/tickets.
@@ -76,7 +75,7 @@ func (s *Server) createTicket(c *gin.Context) {
 	}
 	thread := "api:" + store.NewID("req")
 	acc, err := s.store.AcceptInbound(ctx, store.Inbound{AccountID: p.AccountID, ChannelID: ch.ID, ThreadKey: thread, ExternalID: thread,
-		Author: author, Subject: req.Subject, Text: req.Description, SentAt: time.Now().UTC()}, workflows.ConversationWorkflowID)
+		Author: author, Subject: req.Subject, Text: req.Description, SentAt: time.Now().UTC()}, s.cfg.ConversationIDs.ID)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -60,7 +60,7 @@ func (d desk) ticketOf(ch, thread string, want string) map[string]any {
 	testenv.Eventually(d.t, 20*time.Second, thread+" to be "+want, func() bool {
 		for _, it := range d.s.Do(http.MethodGet, "/v1/tickets?channel_id="+ch+"&limit=500", d.token, nil).Map(d.t)["items"].([]any) {
 			tk := it.(map[string]any)
-			if tk["workflow_id"] == "conv:"+ch+":t:"+thread {
+			if tk["workflow_id"] == testenv.ConversationIDs(d.t).ID(ch, "t:"+thread) {
 				found = tk
 				return tk["routing_state"] == want
 			}
@@ -310,7 +310,7 @@ func TestLongConversationContinuesAsNew(t *testing.T) {
 	d := newDesk(t)
 	u := d.user("one@acme.test", nil)
 	ch := d.channel(map[string]any{"assign_to": "users_and_teams", "users": []string{u}})
-	api := server.New(d.s.Store, d.s.Temporal, server.Config{TaskQueue: workflows.DefaultTaskQueue, ContinueAsNewAfter: 40}, quietLog(), nil, nil)
+	api := server.New(d.s.Store, d.s.Temporal, server.Config{ConversationIDs: testenv.ConversationIDs(t), TaskQueue: workflows.DefaultTaskQueue, ContinueAsNewAfter: 40}, quietLog(), nil, nil)
 	base := httptestServer(t, api)
 	var wf string
 	for i := range 25 {
@@ -351,7 +351,7 @@ func TestMessengerReplyWindowsWithRealTimers(t *testing.T) {
 		"routing": map[string]any{"assign_to": "users_and_teams", "users": []string{u}}})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
 	ch := r.Map(t)["id"].(string)
-	api := server.New(d.s.Store, d.s.Temporal, server.Config{TaskQueue: workflows.DefaultTaskQueue, OpenWindow: 6 * time.Second, HumanAgentWindow: 12 * time.Second}, quietLog(), nil, nil)
+	api := server.New(d.s.Store, d.s.Temporal, server.Config{ConversationIDs: testenv.ConversationIDs(t), TaskQueue: workflows.DefaultTaskQueue, OpenWindow: 6 * time.Second, HumanAgentWindow: 12 * time.Second}, quietLog(), nil, nil)
 	base := httptestServer(t, api)
 	post := func(id string) {
 		r := testenv.Do(t, base, http.MethodPost, "/v1/channels/"+ch+"/messages", d.token, map[string]any{

@@ -98,8 +98,36 @@ func (s *Server) ticketWorkflowStart(ctx context.Context, accountID string, t do
 		opts.Memo = map[string]any{workflows.MemoChannelName: ch.Name}
 	}
 	opts.TypedSearchAttributes = temporal.NewSearchAttributes(attrs...)
+	contact, err := s.contactLabel(ctx, accountID, t.ContactID)
+	if err != nil {
+		return in, opts, err
+	}
+	in.Contact = contact
 	opts.StaticSummary, opts.StaticDetails = workflows.StaticSummary(in), workflows.StaticDetails(in)
 	return in, opts, nil
+}
+
+// contactLabel names a ticket's contact for its workflow's summary as a message's sender is named
+// ("Name <email>"), so a workflow started again for a ticket shows who it is about; "" without one.
+func (s *Server) contactLabel(ctx context.Context, accountID string, contactID *string) (string, error) {
+	if contactID == nil || *contactID == "" {
+		return "", nil
+	}
+	ct, err := s.store.Contact(ctx, accountID, *contactID)
+	if errors.Is(err, domain.ErrNotFound) {
+		return "", nil // merged away or deleted: the summary goes without
+	}
+	if err != nil {
+		return "", err
+	}
+	a := domain.Author{Name: ct.Name}
+	if ct.Email != nil {
+		a.Email = *ct.Email
+	}
+	if a.Name == "" && a.Email == "" {
+		a.ExternalUserID = ct.Phone
+	}
+	return sender(a), nil
 }
 
 // startTicketWorkflow starts the workflow of a ticket without a channel, which routes it; one
@@ -172,16 +200,47 @@ func (s *Server) replyChannel(ctx context.Context, accountID string, t domain.Ti
 	if err != nil {
 		return t, err
 	}
-	// The ticket's own workflow ends first, so it never acts on the ticket beside the conversation's.
-	tctx, cancel := context.WithTimeout(ctx, deliverTimeout)
-	defer cancel()
-	err = s.temporal.TerminateWorkflow(tctx, t.WorkflowID, "", "the ticket was attached to a conversation on channel "+ch.ID)
-	var gone *serviceerror.NotFound
-	if err != nil && !errors.As(err, &gone) {
-		return t, fmt.Errorf("end the ticket's own workflow %s: %w", t.WorkflowID, err)
+	to := workflows.TicketAttached{WorkflowID: s.cfg.ConversationIDs.ID(ch.ID, thread), ChannelID: ch.ID}
+	if err := s.handOver(ctx, t.WorkflowID, to); err != nil {
+		return t, err
 	}
 	return s.store.AttachTicket(ctx, store.TicketAttachment{AccountID: accountID, TicketID: t.ID, ChannelID: ch.ID,
-		ThreadKey: thread, WorkflowID: workflows.ConversationWorkflowID(ch.ID, thread)})
+		ThreadKey: thread, WorkflowID: to.WorkflowID})
+}
+
+// handOverTimeout bounds the wait for a ticket's own workflow to complete its handover.
+const handOverTimeout = 5 * time.Second
+
+// handOver ends a ticket's own workflow before its conversation's starts, so it never acts on the
+// ticket beside it: told the conversation's workflow id, the workflow completes naming it (the
+// Temporal UI shows a completed workflow pointing to the next, not a failure). One that does not
+// complete within handOverTimeout (a worker from before the handover signal) is terminated.
+func (s *Server) handOver(ctx context.Context, workflowID string, to workflows.TicketAttached) error {
+	ctx, cancel := context.WithTimeout(ctx, deliverTimeout+handOverTimeout)
+	defer cancel()
+	var gone *serviceerror.NotFound
+	err := s.temporal.SignalWorkflow(ctx, workflowID, "", workflows.SignalTicketAttached, to)
+	if errors.As(err, &gone) {
+		return nil // ended already (never started, or idled out)
+	}
+	if err != nil {
+		return fmt.Errorf("hand the ticket's own workflow %s over: %w", workflowID, err)
+	}
+	wctx, cancelWait := context.WithTimeout(ctx, handOverTimeout)
+	defer cancelWait()
+	err = s.temporal.GetWorkflow(wctx, workflowID, "").Get(wctx, nil)
+	if wctx.Err() == nil { // it completed (or ended otherwise meanwhile): either way it acts no more
+		if err != nil {
+			s.log.WarnContext(ctx, "ticket workflow ended with an error while handing over", "workflow_id", workflowID, "error", err)
+		}
+		return nil
+	}
+	err = s.temporal.TerminateWorkflow(ctx, workflowID, "", "the ticket moved to workflow "+to.WorkflowID+
+		" (conversation on channel "+to.ChannelID+"); this workflow did not complete the handover in time")
+	if err != nil && !errors.As(err, &gone) {
+		return fmt.Errorf("end the ticket's own workflow %s: %w", workflowID, err)
+	}
+	return nil
 }
 
 // reaches returns the thread key of the conversation channel ch opens with the ticket's contact,

@@ -42,7 +42,7 @@ func TestChannellessTicketRoutedAfterTemporalOutage(t *testing.T) {
 
 	tc := &downTemporal{Client: s.Temporal}
 	tc.down.Store(true)
-	api := server.New(s.Store, tc, server.Config{TaskQueue: workflows.DefaultTaskQueue, RedriveMaxAttempts: 20,
+	api := server.New(s.Store, tc, server.Config{ConversationIDs: testenv.ConversationIDs(t), TaskQueue: workflows.DefaultTaskQueue, RedriveMaxAttempts: 20,
 		RedriveBackoff: 20 * time.Millisecond, RedriveMaxBackoff: 100 * time.Millisecond}, quietLog(), nil, nil)
 	hs := httptestServer(t, api)
 	r := testenv.Do(t, hs, http.MethodPost, "/v1/tickets", token, map[string]any{"subject": "Stored first",

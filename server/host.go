@@ -16,7 +16,6 @@ import (
 	"github.com/routedesk/routedesk/channels/traits"
 	"github.com/routedesk/routedesk/domain"
 	"github.com/routedesk/routedesk/store"
-	"github.com/routedesk/routedesk/workflows"
 )
 
 // channelHost is what the server offers the channels' inbound routes (channels.Host).
@@ -32,7 +31,7 @@ func (h channelHost) Accept(ctx context.Context, ch domain.Channel, in store.Inb
 	if in.SentAt.IsZero() {
 		in.SentAt = time.Now().UTC()
 	}
-	acc, err := s.store.AcceptInbound(ctx, in, workflows.ConversationWorkflowID)
+	acc, err := s.store.AcceptInbound(ctx, in, s.cfg.ConversationIDs.ID)
 	if err != nil {
 		return acc, err
 	}

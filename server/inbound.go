@@ -85,7 +85,7 @@ func (s *Server) postMessage(c *gin.Context) {
 		AccountID: p.AccountID, ChannelID: ch.ID, ThreadKey: req.threadKey(), ExternalID: req.ExternalID,
 		Author:  domain.Author{Email: req.From.Email, Name: req.From.Name, ExternalUserID: req.From.ExternalUserID},
 		Subject: req.Subject, Text: req.Text, HTML: req.HTML, SentAt: sentAt,
-	}, workflows.ConversationWorkflowID)
+	}, s.cfg.ConversationIDs.ID)
 	if err != nil {
 		s.fail(c, err)
 		return

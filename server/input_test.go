@@ -123,7 +123,7 @@ func TestSlowRequestBodyIs408(t *testing.T) {
 	tc, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:1"})
 	require.NoError(t, err)
 	defer tc.Close()
-	hs := httptestServerWith(t, server.New(st, tc, server.Config{}, quietLog(), nil, nil), func(srv *http.Server) {
+	hs := httptestServerWith(t, server.New(st, tc, server.Config{ConversationIDs: testenv.ConversationIDs(t)}, quietLog(), nil, nil), func(srv *http.Server) {
 		srv.ReadTimeout = 500 * time.Millisecond
 	})
 	pr, pw := io.Pipe()

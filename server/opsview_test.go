@@ -26,7 +26,8 @@ import (
 // TestWorkflowSummaryThroughTemporalAPI reads what the Temporal UI shows of a
 // conversation — static summary and details, current details, activity
 // summaries — through Temporal's API, decoded with the codec; the stored
-// history holds only ciphertext of the contact and subject.
+// history holds only ciphertext of the contact and subject, and the workflow id
+// no thread id (TestTemporalHoldsNoPersonalData checks every channel type).
 func TestWorkflowSummaryThroughTemporalAPI(t *testing.T) {
 	s := testenv.NewStack(t)
 	_, token := s.Account("Acme", "starter")
@@ -71,9 +72,7 @@ func TestWorkflowSummaryThroughTemporalAPI(t *testing.T) {
 	h := rawHistory(t, s, wfID)
 	raw, err := proto.Marshal(h)
 	require.NoError(t, err)
-	for _, personal := range []string{"ada@example.com", "Ada Lovelace", "Printer on fire"} {
-		require.False(t, bytes.Contains(raw, []byte(personal)), "the stored history holds %q in plain text", personal)
-	}
+	requireNothingPersonal(t, "the stored history", raw, []string{"ada@example.com", "Ada Lovelace", "Printer on fire", "visitor-7"})
 	testenv.DecodePayloads(t, codec, h)
 	decoded, err := proto.Marshal(h)
 	require.NoError(t, err)
@@ -159,7 +158,7 @@ func TestCodecEndpointAuthRoundTripAndCORS(t *testing.T) {
 	tampered := s.Do(http.MethodPost, "/codec/decode", f.token, codecBody(t, enc...))
 	require.Equal(t, http.StatusUnprocessableEntity, tampered.Status, string(tampered.Body))
 
-	api := server.New(s.Store, s.Temporal, server.Config{TaskQueue: workflows.DefaultTaskQueue, Codec: testenv.Codec(t),
+	api := server.New(s.Store, s.Temporal, server.Config{ConversationIDs: testenv.ConversationIDs(t), TaskQueue: workflows.DefaultTaskQueue, Codec: testenv.Codec(t),
 		CodecOrigins: []string{"http://127.0.0.1:8233"}}, quietLog(), nil, nil)
 	base := httptestServer(t, api)
 	req, err := http.NewRequest(http.MethodOptions, base+"/codec/decode", nil)
@@ -188,11 +187,11 @@ func TestCodecEndpointLoopbackOnlyInDev(t *testing.T) {
 	require.NoError(t, err)
 	body := codecBody(t, enc...)
 
-	prod := httptestServer(t, server.New(s.Store, s.Temporal, server.Config{Codec: testenv.Codec(t)}, quietLog(), nil, nil))
+	prod := httptestServer(t, server.New(s.Store, s.Temporal, server.Config{ConversationIDs: testenv.ConversationIDs(t), Codec: testenv.Codec(t)}, quietLog(), nil, nil))
 	require.Equal(t, http.StatusUnauthorized, testenv.Do(t, prod, http.MethodPost, "/codec/decode", "", body).Status,
 		"outside dev a loopback caller still needs a token")
 
-	dev := httptestServer(t, server.New(s.Store, s.Temporal, server.Config{Codec: testenv.Codec(t), CodecLoopback: true}, quietLog(), nil, nil))
+	dev := httptestServer(t, server.New(s.Store, s.Temporal, server.Config{ConversationIDs: testenv.ConversationIDs(t), Codec: testenv.Codec(t), CodecLoopback: true}, quietLog(), nil, nil))
 	dec := codecAnswer(t, testenv.Do(t, dev, http.MethodPost, "/codec/decode", "", body))
 	require.Equal(t, `"x"`, string(dec[0].Data))
 

@@ -41,7 +41,7 @@ func TestPostgresOutageIs503(t *testing.T) {
 	tc, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:1"})
 	require.NoError(t, err)
 	defer tc.Close()
-	hs := httptestServer(t, server.New(st, tc, server.Config{TaskQueue: "outage"}, quietLog(), nil, nil))
+	hs := httptestServer(t, server.New(st, tc, server.Config{ConversationIDs: testenv.ConversationIDs(t), TaskQueue: "outage"}, quietLog(), nil, nil))
 
 	pg.Stop()
 	msg := map[string]any{"external_id": "during-outage", "thread_id": "t", "text": "hello?"}

@@ -154,7 +154,7 @@ func (s *Server) redriveBatch(ctx context.Context, batch []store.Undelivered) bo
 // Temporal cannot accept (kept from before ids were encoded) by the encoded one.
 func (s *Server) redeliver(ctx context.Context, m store.Undelivered) error {
 	if !workflows.ValidWorkflowID(m.WorkflowID) && m.ThreadKey != "" {
-		id, err := s.store.RepairWorkflowID(ctx, m.ConversationID, m.WorkflowID, workflows.ConversationWorkflowID(m.ChannelID, m.ThreadKey))
+		id, err := s.store.RepairWorkflowID(ctx, m.ConversationID, m.WorkflowID, s.cfg.ConversationIDs.ID(m.ChannelID, m.ThreadKey))
 		if err != nil {
 			return err
 		}

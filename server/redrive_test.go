@@ -93,19 +93,19 @@ func TestRedrivePoisonedMessageDoesNotBlockOthers(t *testing.T) {
 
 	// Stored first: one message Temporal refuses for good, one that keeps failing
 	// with a retryable error, one whose conversation has a pre-encoding id Temporal cannot take.
-	poison := storeUndelivered(t, s.Store, accID, ch, "t:poison", "poison", workflows.ConversationWorkflowID)
-	flaky := storeUndelivered(t, s.Store, accID, ch, "t:flaky", "flaky", workflows.ConversationWorkflowID)
+	poison := storeUndelivered(t, s.Store, accID, ch, "t:poison", "poison", testenv.ConversationIDs(t).ID)
+	flaky := storeUndelivered(t, s.Store, accID, ch, "t:flaky", "flaky", testenv.ConversationIDs(t).ID)
 	legacy := storeUndelivered(t, s.Store, accID, ch, "t:café", "legacy", func(c, k string) string { return "conv:" + c + ":" + k })
 	var later []store.Accepted
 	for i := range 4 {
-		later = append(later, storeUndelivered(t, s.Store, accID, ch, fmt.Sprintf("t:later-%d", i), fmt.Sprintf("later-%d", i), workflows.ConversationWorkflowID))
+		later = append(later, storeUndelivered(t, s.Store, accID, ch, fmt.Sprintf("t:later-%d", i), fmt.Sprintf("later-%d", i), testenv.ConversationIDs(t).ID))
 	}
 
 	tc := newCountingTemporal(s.Temporal)
 	tc.setFailure(poison.WorkflowID, serviceerror.NewInvalidArgument("poisoned: the request is invalid"))
 	tc.setFailure(flaky.WorkflowID, serviceerror.NewInternal("flaky: try again"))
 	reg := prometheus.NewRegistry()
-	api := server.New(s.Store, tc, server.Config{TaskQueue: workflows.DefaultTaskQueue, RedriveMaxAttempts: 3,
+	api := server.New(s.Store, tc, server.Config{ConversationIDs: testenv.ConversationIDs(t), TaskQueue: workflows.DefaultTaskQueue, RedriveMaxAttempts: 3,
 		RedriveBackoff: 20 * time.Millisecond, RedriveMaxBackoff: 50 * time.Millisecond}, quietLog(), reg, reg)
 	hs := httptestServer(t, api)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -119,7 +119,7 @@ func TestRedrivePoisonedMessageDoesNotBlockOthers(t *testing.T) {
 	}
 	var repaired string
 	require.NoError(t, s.Store.DB().Get(&repaired, `SELECT workflow_id FROM conversations WHERE id = $1`, legacy.ConversationID))
-	require.Equal(t, workflows.ConversationWorkflowID(ch, "t:café"), repaired)
+	require.Equal(t, testenv.ConversationIDs(t).ID(ch, "t:café"), repaired)
 
 	// The refused message fails at once; the flaky one after its 3 attempts, each with its reason.
 	testenv.Eventually(t, 20*time.Second, "both bad messages failed", func() bool {
@@ -188,7 +188,7 @@ func TestTwoServersSplitARedriveBacklogDeliveringEachOnce(t *testing.T) {
 	const n = 200
 	var ids []string
 	for i := range n {
-		a := storeUndelivered(t, st, acc.ID, ch.ID, fmt.Sprintf("t:%d", i%40), fmt.Sprint(i), workflows.ConversationWorkflowID)
+		a := storeUndelivered(t, st, acc.ID, ch.ID, fmt.Sprintf("t:%d", i%40), fmt.Sprint(i), testenv.ConversationIDs(t).ID)
 		ids = append(ids, a.MessageID)
 	}
 
@@ -198,7 +198,7 @@ func TestTwoServersSplitARedriveBacklogDeliveringEachOnce(t *testing.T) {
 	defer cancel()
 	var wg sync.WaitGroup
 	for _, tc := range temporal {
-		api := server.New(st, tc, server.Config{TaskQueue: workflows.DefaultTaskQueue}, quietLog(), nil, nil)
+		api := server.New(st, tc, server.Config{ConversationIDs: testenv.ConversationIDs(t), TaskQueue: workflows.DefaultTaskQueue}, quietLog(), nil, nil)
 		wg.Add(1)
 		go func() { defer wg.Done(); api.Redrive(runCtx, 20*time.Millisecond, 0) }()
 	}

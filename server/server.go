@@ -19,6 +19,7 @@ import (
 	"github.com/routedesk/routedesk/channels/registry"
 	"github.com/routedesk/routedesk/rules"
 	"github.com/routedesk/routedesk/store"
+	"github.com/routedesk/routedesk/workflows"
 )
 
 // Config is the API's own configuration.
@@ -70,6 +71,9 @@ type Config struct {
 	// TrustedProxies are the proxies (IPs or CIDRs) whose X-Forwarded-For names the client, for logs and
 	// per-IP limits (the public forms'); none: the client is the connection's peer.
 	TrustedProxies []string
+	// ConversationIDs names new conversations' workflows by a keyed hash of their thread
+	// (workflows.NewConversationIDs from ROUTEDESK_SECRET_KEY); required to accept messages.
+	ConversationIDs workflows.ConversationIDs
 }
 
 // Server serves the HTTP API.

@@ -60,7 +60,7 @@ func TestInboundMessageBecomesTicket(t *testing.T) {
 	require.Equal(t, http.StatusAccepted, r.Status, string(r.Body))
 	first := r.Map(t)
 	require.Equal(t, false, first["duplicate"])
-	require.Equal(t, workflows.ConversationWorkflowID(ch, "t:visitor-42"), first["workflow_id"])
+	require.Equal(t, testenv.ConversationIDs(t).ID(ch, "t:visitor-42"), first["workflow_id"])
 
 	ticket := waitTicket(t, s, token, "channel_id="+ch)
 	require.Equal(t, "My order has not arrived", ticket["subject"])
@@ -159,7 +159,7 @@ func TestTemporalDownMessageIsKeptAndRedriven(t *testing.T) {
 	dead, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:1"})
 	require.NoError(t, err)
 	defer dead.Close()
-	down := server.New(s.Store, dead, server.Config{TaskQueue: workflows.DefaultTaskQueue}, quietLog(), nil, nil)
+	down := server.New(s.Store, dead, server.Config{ConversationIDs: testenv.ConversationIDs(t), TaskQueue: workflows.DefaultTaskQueue}, quietLog(), nil, nil)
 	hs := httptestServer(t, down)
 	r := testenv.Do(t, hs, http.MethodPost, "/v1/channels/"+ch+"/messages", token, map[string]any{
 		"external_id": "down-1", "thread_id": "x", "from": map[string]any{"email": "bob@example.com"}, "text": "anyone there?",
@@ -325,7 +325,7 @@ func TestReadyzFailsWhenTemporalIsDown(t *testing.T) {
 	dead, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:1"})
 	require.NoError(t, err)
 	defer dead.Close()
-	hs := httptestServer(t, server.New(st, dead, server.Config{}, quietLog(), nil, nil))
+	hs := httptestServer(t, server.New(st, dead, server.Config{ConversationIDs: testenv.ConversationIDs(t)}, quietLog(), nil, nil))
 	r := testenv.Do(t, hs, http.MethodGet, "/readyz", "", nil)
 	require.Equal(t, http.StatusServiceUnavailable, r.Status)
 	checks := r.Map(t)["checks"].(map[string]any)
@@ -340,7 +340,7 @@ func TestStoreUndeliveredIgnoresDeliveredMessages(t *testing.T) {
 	require.NoError(t, err)
 	ch, err := st.CreateChannel(ctx, acc.ID, store.ChannelWrite{Type: "chat", Name: "c", Redacted: []byte(`{}`), Full: []byte(`{}`)})
 	require.NoError(t, err)
-	a, err := st.AcceptInbound(ctx, store.Inbound{AccountID: acc.ID, ChannelID: ch.ID, ThreadKey: "t", ExternalID: "1", Text: "x", SentAt: time.Now()}, workflows.ConversationWorkflowID)
+	a, err := st.AcceptInbound(ctx, store.Inbound{AccountID: acc.ID, ChannelID: ch.ID, ThreadKey: "t", ExternalID: "1", Text: "x", SentAt: time.Now()}, testenv.ConversationIDs(t).ID)
 	require.NoError(t, err)
 	require.NoError(t, st.MarkDelivered(ctx, a.MessageID))
 	pending, err := st.UndeliveredMessages(ctx, 0, 10)

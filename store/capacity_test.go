@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/internal/testenv"
 	"github.com/routedesk/routedesk/store"
-	"github.com/routedesk/routedesk/workflows"
 )
 
 // capacityDesk is an account with agents and tickets, for the capacity tests.
@@ -43,7 +43,7 @@ func newCapacityDesk(t *testing.T, capacities ...int) *capacityDesk {
 func (d *capacityDesk) ticket(i int) string {
 	ctx := context.Background()
 	acc, err := d.st.AcceptInbound(ctx, store.Inbound{AccountID: d.account, ChannelID: d.channel, ThreadKey: fmt.Sprintf("t:%d", i),
-		ExternalID: fmt.Sprintf("m%d", i), Text: "help", SentAt: time.Now()}, workflows.ConversationWorkflowID)
+		ExternalID: fmt.Sprintf("m%d", i), Text: "help", SentAt: time.Now()}, testenv.ConversationIDs(d.t).ID)
 	require.NoError(d.t, err)
 	tk, _, err := d.st.CreateTicket(ctx, store.NewTicket{AccountID: d.account, ConversationID: acc.ConversationID, ChannelID: d.channel,
 		Status: "open"})

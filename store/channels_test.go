@@ -8,8 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/internal/testenv"
 	"github.com/routedesk/routedesk/store"
-	"github.com/routedesk/routedesk/workflows"
 )
 
 // TestChannelHistoryIsNeverCascaded: no statement that removes a channel row
@@ -20,7 +20,7 @@ func TestChannelHistoryIsNeverCascaded(t *testing.T) {
 	st, acc, ch := setup(t)
 	ctx := context.Background()
 	in, err := st.AcceptInbound(ctx, store.Inbound{AccountID: acc.ID, ChannelID: ch.ID, ThreadKey: "t:1", ExternalID: "m1",
-		Text: "hi", SentAt: time.Now()}, workflows.ConversationWorkflowID)
+		Text: "hi", SentAt: time.Now()}, testenv.ConversationIDs(t).ID)
 	require.NoError(t, err)
 	_, _, err = st.CreateTicket(ctx, store.NewTicket{AccountID: acc.ID, ConversationID: in.ConversationID, ChannelID: ch.ID, Status: "new"})
 	require.NoError(t, err)

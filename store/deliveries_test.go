@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/internal/testenv"
 	"github.com/routedesk/routedesk/store"
 	"github.com/routedesk/routedesk/workflows"
 )
@@ -20,7 +21,7 @@ func TestClaimUndeliveredLeasesBacksOffAndFails(t *testing.T) {
 	var ids []string
 	for i := range 3 {
 		a, err := st.AcceptInbound(ctx, store.Inbound{AccountID: acc.ID, ChannelID: ch.ID, ThreadKey: fmt.Sprintf("t:%d", i),
-			ExternalID: fmt.Sprint(i), Text: "x", SentAt: time.Now()}, workflows.ConversationWorkflowID)
+			ExternalID: fmt.Sprint(i), Text: "x", SentAt: time.Now()}, testenv.ConversationIDs(t).ID)
 		require.NoError(t, err)
 		ids = append(ids, a.MessageID)
 	}
@@ -82,17 +83,17 @@ func TestLegacyWorkflowIDIsReplacedOnlyWhenTemporalCannotTakeIt(t *testing.T) {
 	require.False(t, workflows.ValidWorkflowID(a.WorkflowID))
 
 	in.ExternalID = "2"
-	b, err := st.AcceptInbound(ctx, in, workflows.ConversationWorkflowID)
+	b, err := st.AcceptInbound(ctx, in, testenv.ConversationIDs(t).ID)
 	require.NoError(t, err)
 	require.Equal(t, a.ConversationID, b.ConversationID)
-	require.Equal(t, workflows.ConversationWorkflowID(ch.ID, "t:café"), b.WorkflowID, "a stored id Temporal refuses is replaced")
+	require.Equal(t, testenv.ConversationIDs(t).ID(ch.ID, "t:café"), b.WorkflowID, "a stored id Temporal refuses is replaced")
 
 	// A valid stored id is kept even when the function would now give another.
 	in = store.Inbound{AccountID: acc.ID, ChannelID: ch.ID, ThreadKey: "t:100%", ExternalID: "3", Text: "x", SentAt: time.Now()}
 	c, err := st.AcceptInbound(ctx, in, legacy)
 	require.NoError(t, err)
 	in.ExternalID = "4"
-	d, err := st.AcceptInbound(ctx, in, workflows.ConversationWorkflowID)
+	d, err := st.AcceptInbound(ctx, in, testenv.ConversationIDs(t).ID)
 	require.NoError(t, err)
 	require.Equal(t, "conv:"+ch.ID+":t:100%", c.WorkflowID)
 	require.Equal(t, c.WorkflowID, d.WorkflowID, "an existing conversation keeps its stored workflow id")
@@ -107,14 +108,14 @@ func TestLongThreadKeysOfWideCharactersShareAConversation(t *testing.T) {
 	ctx := context.Background()
 	key := "t:" + strings.Repeat("𝄞", 1000) // 4,000 bytes: more than a btree index row may hold
 	in := store.Inbound{AccountID: acc.ID, ChannelID: ch.ID, ThreadKey: key, ExternalID: "1", Text: "x", SentAt: time.Now()}
-	a, err := st.AcceptInbound(ctx, in, workflows.ConversationWorkflowID)
+	a, err := st.AcceptInbound(ctx, in, testenv.ConversationIDs(t).ID)
 	require.NoError(t, err)
 	in.ExternalID = "2"
-	b, err := st.AcceptInbound(ctx, in, workflows.ConversationWorkflowID)
+	b, err := st.AcceptInbound(ctx, in, testenv.ConversationIDs(t).ID)
 	require.NoError(t, err)
 	require.Equal(t, a.ConversationID, b.ConversationID, "the same thread key is the same conversation")
 	in.ThreadKey, in.ExternalID = key+"x", "3"
-	c, err := st.AcceptInbound(ctx, in, workflows.ConversationWorkflowID)
+	c, err := st.AcceptInbound(ctx, in, testenv.ConversationIDs(t).ID)
 	require.NoError(t, err)
 	require.NotEqual(t, a.ConversationID, c.ConversationID, "another thread key is another conversation")
 }

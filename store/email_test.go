@@ -8,15 +8,15 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/routedesk/routedesk/internal/testenv"
 	"github.com/routedesk/routedesk/store"
-	"github.com/routedesk/routedesk/workflows"
 )
 
 func TestThreadByMessageIDsBoundsAndSkipsUnstorableIDs(t *testing.T) {
 	st, acc, ch := setup(t)
 	ctx := context.Background()
 	_, err := st.AcceptInbound(ctx, store.Inbound{AccountID: acc.ID, ChannelID: ch.ID, ThreadKey: "mail:root",
-		ExternalID: "root@example.com", Text: "hi", SentAt: time.Now()}, workflows.ConversationWorkflowID)
+		ExternalID: "root@example.com", Text: "hi", SentAt: time.Now()}, testenv.ConversationIDs(t).ID)
 	require.NoError(t, err)
 
 	// A References header of an mbox export can be anything: thousands of ids, NUL, broken UTF-8.

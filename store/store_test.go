@@ -14,7 +14,6 @@ import (
 	"github.com/routedesk/routedesk/domain"
 	"github.com/routedesk/routedesk/internal/testenv"
 	"github.com/routedesk/routedesk/store"
-	"github.com/routedesk/routedesk/workflows"
 )
 
 func setup(t *testing.T) (*store.Store, domain.Account, domain.Channel) {
@@ -55,13 +54,13 @@ func TestAcceptInboundDeduplicatesByExternalID(t *testing.T) {
 	st, acc, ch := setup(t)
 	ctx := context.Background()
 	in := store.Inbound{AccountID: acc.ID, ChannelID: ch.ID, ThreadKey: "t:1", ExternalID: "m1", Text: "hi", SentAt: time.Now()}
-	a1, err := st.AcceptInbound(ctx, in, workflows.ConversationWorkflowID)
+	a1, err := st.AcceptInbound(ctx, in, testenv.ConversationIDs(t).ID)
 	require.NoError(t, err)
 	require.False(t, a1.Duplicate)
-	require.Equal(t, workflows.ConversationWorkflowID(ch.ID, "t:1"), a1.WorkflowID)
+	require.Equal(t, testenv.ConversationIDs(t).ID(ch.ID, "t:1"), a1.WorkflowID)
 
 	in.ThreadKey = "t:other" // a redelivery never moves a message to another thread
-	a2, err := st.AcceptInbound(ctx, in, workflows.ConversationWorkflowID)
+	a2, err := st.AcceptInbound(ctx, in, testenv.ConversationIDs(t).ID)
 	require.NoError(t, err)
 	require.True(t, a2.Duplicate)
 	require.Equal(t, a1.MessageID, a2.MessageID)
@@ -80,7 +79,7 @@ func TestAcceptInboundConcurrentRedeliveries(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a, err := st.AcceptInbound(context.Background(), store.Inbound{AccountID: acc.ID, ChannelID: ch.ID, ThreadKey: "t", ExternalID: "same", Text: "x", SentAt: time.Now()}, workflows.ConversationWorkflowID)
+			a, err := st.AcceptInbound(context.Background(), store.Inbound{AccountID: acc.ID, ChannelID: ch.ID, ThreadKey: "t", ExternalID: "same", Text: "x", SentAt: time.Now()}, testenv.ConversationIDs(t).ID)
 			require.NoError(t, err)
 			results[i] = a
 		}()
@@ -173,7 +172,7 @@ func TestUpsertContactConcurrentlyMakesOneContact(t *testing.T) {
 func TestCreateTicketIsIdempotentPerConversation(t *testing.T) {
 	st, acc, ch := setup(t)
 	ctx := context.Background()
-	a, err := st.AcceptInbound(ctx, store.Inbound{AccountID: acc.ID, ChannelID: ch.ID, ThreadKey: "t", ExternalID: "m", Text: "x", SentAt: time.Now()}, workflows.ConversationWorkflowID)
+	a, err := st.AcceptInbound(ctx, store.Inbound{AccountID: acc.ID, ChannelID: ch.ID, ThreadKey: "t", ExternalID: "m", Text: "x", SentAt: time.Now()}, testenv.ConversationIDs(t).ID)
 	require.NoError(t, err)
 	nt := store.NewTicket{AccountID: acc.ID, ConversationID: a.ConversationID, ChannelID: ch.ID, Subject: "s", Pipeline: "support", Status: "new"}
 	t1, created, err := st.CreateTicket(ctx, nt)
@@ -200,7 +199,7 @@ func TestListTicketsPaginates(t *testing.T) {
 	st, acc, ch := setup(t)
 	ctx := context.Background()
 	for i := range 5 {
-		a, err := st.AcceptInbound(ctx, store.Inbound{AccountID: acc.ID, ChannelID: ch.ID, ThreadKey: fmt.Sprint(i), ExternalID: fmt.Sprint(i), Text: "x", SentAt: time.Now()}, workflows.ConversationWorkflowID)
+		a, err := st.AcceptInbound(ctx, store.Inbound{AccountID: acc.ID, ChannelID: ch.ID, ThreadKey: fmt.Sprint(i), ExternalID: fmt.Sprint(i), Text: "x", SentAt: time.Now()}, testenv.ConversationIDs(t).ID)
 		require.NoError(t, err)
 		_, _, err = st.CreateTicket(ctx, store.NewTicket{AccountID: acc.ID, ConversationID: a.ConversationID, ChannelID: ch.ID})
 		require.NoError(t, err)

@@ -57,7 +57,7 @@ func New(c client.Client, taskQueue string, acts *activities.Activities, stopTim
 	})
 	RegisterWorkflows(w)
 	w.RegisterActivity(acts)
-	w.RegisterActivity(&imports.Activities{Store: acts.Store, Pause: ImportPause, Channels: acts.Channels})
+	w.RegisterActivity(&imports.Activities{Store: acts.Store, Pause: ImportPause, Channels: acts.Channels, WorkflowID: acts.WorkflowID})
 	return w
 }
 

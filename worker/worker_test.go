@@ -47,7 +47,7 @@ func TestAnotherWorkerFinishesAKilledWorkersConversation(t *testing.T) {
 	}
 	api := dial()
 	t.Cleanup(api.Close)
-	hs := httptest.NewServer(server.New(st, api, server.Config{BootstrapToken: testenv.BootstrapToken, TaskQueue: workflows.DefaultTaskQueue}, log, nil, nil).Handler())
+	hs := httptest.NewServer(server.New(st, api, server.Config{ConversationIDs: testenv.ConversationIDs(t), BootstrapToken: testenv.BootstrapToken, TaskQueue: workflows.DefaultTaskQueue}, log, nil, nil).Handler())
 	t.Cleanup(hs.Close)
 	r := testenv.Do(t, hs.URL, http.MethodPost, "/v1/accounts", testenv.BootstrapToken, map[string]string{"name": "A", "tier": "starter"})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
@@ -90,7 +90,7 @@ func TestAnotherWorkerFinishesAKilledWorkersConversation(t *testing.T) {
 	// Worker B: the real activities.
 	connB := dial()
 	t.Cleanup(connB.Close)
-	b := worker.New(connB, workflows.DefaultTaskQueue, &activities.Activities{Store: st, Rules: rules.NewEngine(), Log: log}, time.Second)
+	b := worker.New(connB, workflows.DefaultTaskQueue, &activities.Activities{Store: st, Rules: rules.NewEngine(), Log: log, WorkflowID: testenv.ConversationIDs(t).ID}, time.Second)
 	require.NoError(t, b.Start())
 	t.Cleanup(b.Stop)
 

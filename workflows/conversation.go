@@ -73,16 +73,21 @@ func ConversationWorkflow(ctx workflow.Context, in ConversationInput) error {
 	}
 	inbound := workflow.GetSignalChannel(ctx, SignalInboundMessage)
 	assigned := workflow.GetSignalChannel(ctx, SignalAgentAssigned)
+	attached := workflow.GetSignalChannel(ctx, SignalTicketAttached)
 	for {
 		c.describe(ctx) // the Temporal UI's current details (summary.go)
 		var msg InboundMessage
 		var agent AgentAssigned
-		var gotMessage, gotAgent, waitOver, windowDue, idled bool
+		var attachment TicketAttached
+		var gotMessage, gotAgent, gotAttached, waitOver, windowDue, idled bool
 		opening := c.opensNow(ctx, inbound)
 		timerCtx, cancelTimer := workflow.WithCancel(ctx)
 		sel := workflow.NewSelector(ctx).
 			AddReceive(inbound, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &msg); gotMessage = true }).
 			AddReceive(assigned, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &agent); gotAgent = true })
+		if c.ticketOnly() { // only a ticket's own workflow is ever told so
+			sel.AddReceive(attached, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &attachment); gotAttached = true })
+		}
 		if c.windowTimer != nil {
 			sel.AddFuture(c.windowTimer, func(workflow.Future) { windowDue = true })
 		}
@@ -102,6 +107,8 @@ func ConversationWorkflow(ctx workflow.Context, in ConversationInput) error {
 			}
 		case gotAgent:
 			err = c.onAgentAssigned(ctx, agent.UserID)
+		case gotAttached:
+			return c.handOver(ctx, attachment)
 		case waitOver:
 			err = c.onWaitOver(ctx)
 		case windowDue:

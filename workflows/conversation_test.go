@@ -156,14 +156,6 @@ func TestConversationRetriesTransientFailures(t *testing.T) {
 	require.Equal(t, 3, calls)
 }
 
-func TestConversationWorkflowIDIsStableAndBounded(t *testing.T) {
-	require.Equal(t, "conv:ch_1:t:42", ConversationWorkflowID("ch_1", "t:42"))
-	long := string(make([]byte, 500))
-	id := ConversationWorkflowID("ch_1", long)
-	require.Equal(t, id, ConversationWorkflowID("ch_1", long))
-	require.Less(t, len(id), 100)
-}
-
 func TestSearchAttributesAreKeywords(t *testing.T) {
 	sa := SearchAttributes()
 	for _, name := range []string{"ChannelType", "ChannelId", "TicketId", "AccountId", "RoutingState", "AssigneeId", "ReplyWindow"} {

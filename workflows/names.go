@@ -4,9 +4,11 @@
 package workflows
 
 import (
+	"crypto/hkdf"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"strings"
+	"fmt"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
@@ -50,55 +52,59 @@ func SearchAttributes() map[string]enumspb.IndexedValueType {
 	return out
 }
 
-// maxThreadKeyInID is the longest encoded thread key used in a workflow id.
-const maxThreadKeyInID = 200
-
-// hashedKeyPrefix starts the thread-key part of an id whose encoded key was too long.
-const hashedKeyPrefix = "sha256-"
-
 // MaxWorkflowIDBytes is the longest workflow id Temporal accepts by default (limit.maxIDLength).
 const MaxWorkflowIDBytes = 1000
 
-// ConversationWorkflowID is the stable workflow id of a channel's thread:
-// "conv:<channel id>:<encoded thread key>". The encoding keeps every byte
-// from 0x20 to 0x7E except '%' as it is and writes each other byte of the
-// key's UTF-8 (and '%' itself) as "%XX" in upper-case hex; a key beginning
-// with "sha256-" has its first byte escaped too. An encoded key longer than
-// 200 bytes is replaced by "sha256-" and the hex SHA-256 of the raw key. So
-// the id is printable ASCII, at most 5+len(channelID)+1+200 bytes,
-// deterministic, and distinct keys give distinct ids; keys made only of
-// printable ASCII without '%' keep the id they had before the encoding.
-func ConversationWorkflowID(channelID, threadKey string) string {
-	return "conv:" + channelID + ":" + encodeThreadKey(threadKey)
+// conversationIDKeyInfo separates the workflow-id key from every other key derived from ROUTEDESK_SECRET_KEY.
+const conversationIDKeyInfo = "routedesk conversation workflow id v1"
+
+// conversationIDHashBytes is how much of the HMAC a workflow id keeps (128 bits).
+const conversationIDHashBytes = 16
+
+// ConversationIDs names conversation workflows by a keyed hash of their thread
+// key, so no email address, phone number, PSID or Message-ID is readable in
+// Temporal. The key is derived (HKDF-SHA256) from ROUTEDESK_SECRET_KEY, so every
+// server computes the same id; PostgreSQL keeps the id a conversation was given
+// (conversations.workflow_id), so a new key only changes new conversations' ids.
+type ConversationIDs struct{ key []byte }
+
+// NewConversationIDs derives the workflow-id key from secret (ROUTEDESK_SECRET_KEY, at least 32 bytes).
+func NewConversationIDs(secret []byte) (ConversationIDs, error) {
+	if len(secret) < 32 {
+		return ConversationIDs{}, fmt.Errorf("conversation workflow ids: secret is %d bytes, want at least 32", len(secret))
+	}
+	key, err := hkdf.Key(sha256.New, secret, nil, conversationIDKeyInfo, 32)
+	if err != nil {
+		return ConversationIDs{}, fmt.Errorf("conversation workflow ids: derive key: %w", err)
+	}
+	return ConversationIDs{key: key}, nil
 }
+
+// ID is the workflow id of a new conversation on a channel's thread:
+// "conv:<channel id>:<hash>", hash being the first 128 bits of
+// HMAC-SHA256(key, channel id NUL thread key) in lower-case hex. It is
+// deterministic, printable ASCII and at most 38+len(channelID) bytes.
+// It panics on a ConversationIDs not made by NewConversationIDs: an unkeyed
+// hash of an email address could be reversed by guessing.
+func (c ConversationIDs) ID(channelID, threadKey string) string {
+	if len(c.key) == 0 {
+		panic("workflows: ConversationIDs used without a key; build it with NewConversationIDs")
+	}
+	mac := hmac.New(sha256.New, c.key)
+	mac.Write([]byte(channelID))
+	mac.Write([]byte{0})
+	mac.Write([]byte(threadKey))
+	return ConversationIDPrefix + channelID + ":" + hex.EncodeToString(mac.Sum(nil)[:conversationIDHashBytes])
+}
+
+// ConversationIDPrefix starts every conversation workflow id (keyed or from before the keyed hash).
+const ConversationIDPrefix = "conv:"
 
 // TicketWorkflowID is the workflow id of a ticket without a channel (POST /v1/tickets
 // without channel_id): "ticket:<ticket id>". That workflow routes the ticket and takes
 // agents' actions until a reply through a channel gives the ticket a conversation.
 func TicketWorkflowID(ticketID string) string {
 	return "ticket:" + ticketID
-}
-
-// encodeThreadKey is the thread-key part of ConversationWorkflowID.
-func encodeThreadKey(key string) string {
-	const hexDigits = "0123456789ABCDEF"
-	var b strings.Builder
-	for i := 0; i < len(key); i++ {
-		c := key[i]
-		escape := c < 0x20 || c > 0x7E || c == '%' || (i == 0 && strings.HasPrefix(key, hashedKeyPrefix))
-		if !escape {
-			b.WriteByte(c)
-		} else {
-			b.WriteByte('%')
-			b.WriteByte(hexDigits[c>>4])
-			b.WriteByte(hexDigits[c&0x0F])
-		}
-		if b.Len() > maxThreadKeyInID {
-			sum := sha256.Sum256([]byte(key))
-			return hashedKeyPrefix + hex.EncodeToString(sum[:])
-		}
-	}
-	return b.String()
 }
 
 // ValidWorkflowID reports whether Temporal accepts id: non-empty printable ASCII of at most MaxWorkflowIDBytes.
@@ -116,6 +122,9 @@ func ValidWorkflowID(id string) bool {
 
 // Assignment signal and agent-action updates of the conversation workflow.
 const (
+	// SignalTicketAttached tells a ticket's own workflow (TicketWorkflowID) that a reply
+	// gave the ticket a conversation on a channel (TicketAttached): it completes, naming it.
+	SignalTicketAttached = "ticket-attached"
 	// SignalAgentAssigned tells a waiting conversation that a dispatch gave it an agent (AgentAssigned).
 	SignalAgentAssigned = "agent-assigned"
 	// UpdateReply sends an agent's reply (ReplyRequest → ReplyResult).

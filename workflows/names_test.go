@@ -1,59 +1,74 @@
 package workflows
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
+	"bytes"
 	"math/rand/v2"
+	"regexp"
 	"strings"
 	"testing"
-	"unicode/utf8"
 )
 
 const testChannel = "ch_01JABCDEFGHJKMNPQRSTVWXYZ0"
 
-// checkID fails unless id is a workflow id Temporal accepts and stays within the documented bound.
+// testIDs is keyed like a server whose ROUTEDESK_SECRET_KEY is 32 bytes of 'k'.
+func testIDs(t testing.TB, secret string) ConversationIDs {
+	t.Helper()
+	ids, err := NewConversationIDs([]byte(secret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+var keyedID = regexp.MustCompile(`^conv:` + testChannel + `:[0-9a-f]{32}$`)
+
+// checkID fails unless id is a keyed conversation id Temporal accepts.
 func checkID(t testing.TB, key, id string) {
 	t.Helper()
-	if !ValidWorkflowID(id) {
-		t.Fatalf("ConversationWorkflowID(%q) = %q: not printable ASCII or too long", key, id)
-	}
-	if max := len("conv:") + len(testChannel) + 1 + maxThreadKeyInID; len(id) > max {
-		t.Fatalf("ConversationWorkflowID(%q) is %d bytes, more than %d", key, len(id), max)
+	if !ValidWorkflowID(id) || !keyedID.MatchString(id) {
+		t.Fatalf("ID(%q) = %q: not conv:<channel>:<32 hex>", key, id)
 	}
 }
 
-func TestConversationWorkflowIDKeepsSafeASCII(t *testing.T) {
-	long := "t:" + strings.Repeat("a", 250)
-	sum := sha256.Sum256([]byte(long))
-	for key, want := range map[string]string{
-		"t:visitor-42":      "conv:" + testChannel + ":t:visitor-42",
-		"e:ada@example.com": "conv:" + testChannel + ":e:ada@example.com",
-		"psid:1234567890":   "conv:" + testChannel + ":psid:1234567890",
-		"t:with space~!":    "conv:" + testChannel + ":t:with space~!",
-		long:                "conv:" + testChannel + ":sha256-" + hex.EncodeToString(sum[:]),
-	} {
-		if got := ConversationWorkflowID(testChannel, key); got != want {
-			t.Errorf("ConversationWorkflowID(%q) = %q, want %q (the id before the encoding)", key, got, want)
+// TestConversationIDsHideTheThreadKey: no email, phone, PSID or Message-ID of the
+// thread key is readable in the id, which is pinned for a known key (servers of
+// every release compute the same id) and differs per channel, thread and key.
+func TestConversationIDsHideTheThreadKey(t *testing.T) {
+	secret := strings.Repeat("k", 32)
+	ids := testIDs(t, secret)
+	for _, key := range []string{"e:ada@example.com", "wa:+447700900123", "tel:+33612345678", "psid:24242424242424",
+		"m:<CAF=abc@mail.gmail.com>", "t:visitor-42", "u:訪客-7"} {
+		id := ids.ID(testChannel, key)
+		checkID(t, key, id)
+		secretPart := key[strings.IndexByte(key, ':')+1:]
+		if strings.Contains(id, secretPart) {
+			t.Errorf("ID(%q) = %q holds the thread key", key, id)
 		}
+		if again := testIDs(t, secret).ID(testChannel, key); again != id {
+			t.Errorf("another process with the same secret gives %q, not %q", again, id)
+		}
+		if other := testIDs(t, strings.Repeat("j", 32)).ID(testChannel, key); other == id {
+			t.Errorf("another secret gives the same id %q", id)
+		}
+		if ids.ID("ch_other", key) == strings.Replace(id, testChannel, "ch_other", 1) {
+			t.Errorf("the channel is not part of the hash of %q", key)
+		}
+	}
+	if got, want := ids.ID("ch_1", "e:ada@example.com"), "conv:ch_1:3db22bb6e844365510a594bdf201dadb"; got != want {
+		t.Errorf("the id of a known key changed: %q, want %q (a change re-keys every new conversation)", got, want)
 	}
 }
 
-func TestConversationWorkflowIDEscapes(t *testing.T) {
-	for key, want := range map[string]string{
-		"t:visitor-café":  "t:visitor-caf%C3%A9",
-		"u:訪客-7":          "u:%E8%A8%AA%E5%AE%A2-7",
-		"t:100%":          "t:100%25",
-		"t:a\x00b\x7f":    "t:a%00b%7F",
-		"t:\u202Eevil":    "t:%E2%80%AEevil",
-		"t:\xff\xfe":      "t:%FF%FE",
-		"sha256-" + "abc": "%73ha256-abc",
-	} {
-		got := ConversationWorkflowID(testChannel, key)
-		if got != "conv:"+testChannel+":"+want {
-			t.Errorf("ConversationWorkflowID(%q) = %q, want thread part %q", key, got, want)
-		}
-		checkID(t, key, got)
+func TestConversationIDsNeedAKey(t *testing.T) {
+	if _, err := NewConversationIDs(bytes.Repeat([]byte{1}, 31)); err == nil {
+		t.Fatal("a 31-byte secret was accepted")
 	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("an unkeyed ConversationIDs gave an id (an unkeyed hash of an email can be reversed by guessing)")
+		}
+	}()
+	_ = ConversationIDs{}.ID(testChannel, "e:ada@example.com")
 }
 
 // randomKey draws from every Unicode plane, C0/C1 controls, bidi marks,
@@ -83,16 +98,14 @@ func randomKey(r *rand.Rand) string {
 	return b.String()
 }
 
-func TestConversationWorkflowIDInjectiveAndValid(t *testing.T) {
+func TestConversationIDsInjectiveAndValid(t *testing.T) {
+	ids := testIDs(t, strings.Repeat("k", 32))
 	r := rand.New(rand.NewPCG(1, 2))
 	seen := map[string]string{}
 	for range 50000 {
 		key := randomKey(r)
-		id := ConversationWorkflowID(testChannel, key)
+		id := ids.ID(testChannel, key)
 		checkID(t, key, id)
-		if id != ConversationWorkflowID(testChannel, key) {
-			t.Fatalf("ConversationWorkflowID(%q) is not deterministic", key)
-		}
 		if other, ok := seen[id]; ok && other != key {
 			t.Fatalf("keys %q and %q share the id %q", other, key, id)
 		}
@@ -103,53 +116,16 @@ func TestConversationWorkflowIDInjectiveAndValid(t *testing.T) {
 	}
 }
 
-// decodeThreadKey inverts encodeThreadKey for keys that were not hashed.
-func decodeThreadKey(t testing.TB, enc string) string {
-	var b strings.Builder
-	for i := 0; i < len(enc); i++ {
-		if enc[i] != '%' {
-			b.WriteByte(enc[i])
-			continue
-		}
-		v, err := hex.DecodeString(enc[i+1 : i+3])
-		if err != nil {
-			t.Fatalf("bad escape in %q: %v", enc, err)
-		}
-		b.Write(v)
-		i += 2
-	}
-	return b.String()
-}
-
 func FuzzConversationWorkflowID(f *testing.F) {
-	for _, seed := range []string{"", "t:visitor-42", "t:visitor-café", "u:訪客-7", "t:100%", "sha256-x", "\x00", "\u202E", strings.Repeat("é", 300)} {
+	for _, seed := range []string{"", "t:visitor-42", "e:ada@example.com", "u:訪客-7", "t:100%", "\x00", "\u202E", strings.Repeat("é", 300)} {
 		f.Add(seed)
 	}
+	ids := testIDs(f, strings.Repeat("k", 32))
 	f.Fuzz(func(t *testing.T, key string) {
-		id := ConversationWorkflowID(testChannel, key)
+		id := ids.ID(testChannel, key)
 		checkID(t, key, id)
-		if id != ConversationWorkflowID(testChannel, key) {
+		if id != ids.ID(testChannel, key) {
 			t.Fatalf("not deterministic for %q", key)
-		}
-		part := strings.TrimPrefix(id, "conv:"+testChannel+":")
-		if strings.HasPrefix(part, hashedKeyPrefix) {
-			sum := sha256.Sum256([]byte(key))
-			if part != hashedKeyPrefix+hex.EncodeToString(sum[:]) {
-				t.Fatalf("hashed id of %q is not its SHA-256", key)
-			}
-			return
-		}
-		// Not hashed: the encoding must be reversible (so injective).
-		if got := decodeThreadKey(t, part); got != key {
-			t.Fatalf("decoding %q gave %q, want %q", part, got, key)
-		}
-		if utf8.ValidString(key) && !strings.ContainsAny(key, "%") && part != key && !strings.HasPrefix(key, hashedKeyPrefix) {
-			for _, c := range []byte(key) {
-				if c < 0x20 || c > 0x7E {
-					return
-				}
-			}
-			t.Fatalf("safe key %q changed to %q", key, part)
 		}
 	})
 }

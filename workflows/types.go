@@ -39,6 +39,12 @@ type ConversationInput struct {
 	State *ConversationState `json:"state,omitempty"`
 }
 
+// TicketAttached names the conversation workflow a ticket without a channel moved to.
+type TicketAttached struct {
+	WorkflowID string `json:"workflow_id"`
+	ChannelID  string `json:"channel_id"`
+}
+
 // InboundMessage tells the conversation that a customer message was stored.
 // Only the id travels through Temporal: the content stays in PostgreSQL.
 type InboundMessage struct {

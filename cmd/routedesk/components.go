@@ -28,6 +28,7 @@ import (
 	"github.com/routedesk/routedesk/secrets"
 	"github.com/routedesk/routedesk/server"
 	"github.com/routedesk/routedesk/store"
+	"github.com/routedesk/routedesk/workflows"
 )
 
 // secretKey is ROUTEDESK_SECRET_KEY, or, when generate is set and no key is
@@ -62,6 +63,20 @@ func secretBox(cfg *config, generate bool) (*secrets.Box, error) {
 		return nil, fmt.Errorf("ROUTEDESK_SECRET_KEY: %w", err)
 	}
 	return box, nil
+}
+
+// conversationIDs names new conversations' workflows by a keyed hash of their
+// thread, the key derived from the secret key (dev: the one in the data dir).
+func conversationIDs(cfg *config) (workflows.ConversationIDs, error) {
+	raw, err := secretKey(cfg, cfg.devMode)
+	if err != nil {
+		return workflows.ConversationIDs{}, err
+	}
+	ids, err := workflows.NewConversationIDs(raw)
+	if err != nil {
+		return ids, fmt.Errorf("ROUTEDESK_SECRET_KEY: %w", err)
+	}
+	return ids, nil
 }
 
 // payloadCodec builds the codec encrypting Temporal payloads under a key
@@ -209,6 +224,10 @@ func serveAPI(ctx context.Context, cfg *config, st *store.Store, tc client.Clien
 	if err != nil {
 		return err
 	}
+	ids, err := conversationIDs(cfg)
+	if err != nil {
+		return err
+	}
 	listening := make(chan struct{})
 	var once sync.Once
 	emailSettings.OnListening = func(string) { once.Do(func() { close(listening) }) }
@@ -221,6 +240,7 @@ func serveAPI(ctx context.Context, cfg *config, st *store.Store, tc client.Clien
 		TrustedProxies:        splitList(cfg.TrustedProxies),
 		Email:                 emailSettings,
 		ChatStreamsPerVisitor: cfg.ChatStreamsPerVisitor, ChatStreamsPerServer: cfg.ChatStreamsPerServer,
+		ConversationIDs: ids,
 	}, log, tel.registry, tel.registry)
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -291,7 +311,12 @@ func newHTTPServer(h http.Handler) *http.Server {
 
 // newActivities builds the activity implementations the worker registers.
 func newActivities(cfg *config, st *store.Store, log *slog.Logger) (*activities.Activities, error) {
-	acts := &activities.Activities{Store: st, Rules: rules.NewEngine(), Log: log.With("component", "activities"), Graph: graph.New(cfg.GraphAPIURL)}
+	ids, err := conversationIDs(cfg)
+	if err != nil {
+		return nil, err
+	}
+	acts := &activities.Activities{Store: st, Rules: rules.NewEngine(), Log: log.With("component", "activities"), Graph: graph.New(cfg.GraphAPIURL),
+		WorkflowID: ids.ID}
 	if cfg.SMTPURL != "" {
 		m, err := mailer.Parse(cfg.SMTPURL, cfg.MailFrom)
 		if err != nil {

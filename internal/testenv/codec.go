@@ -10,6 +10,7 @@ import (
 
 	"github.com/routedesk/routedesk/payloadcodec"
 	"github.com/routedesk/routedesk/secrets"
+	"github.com/routedesk/routedesk/workflows"
 )
 
 // Codec is the payload codec of test stacks: keyed from TestKey, as the
@@ -25,6 +26,20 @@ func Codec(t testing.TB) *payloadcodec.Codec {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// ConversationIDs names conversation workflows as the binary does, keyed from TestKey.
+func ConversationIDs(t testing.TB) workflows.ConversationIDs {
+	t.Helper()
+	key, err := secrets.ParseKey(TestKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := workflows.NewConversationIDs(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
 }
 
 // DecodePayloads decrypts, in place, every payload in msg (a history, a

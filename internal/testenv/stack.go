@@ -55,8 +55,14 @@ const TestKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 // Temporal starts an in-memory embedded Temporal server with routedesk's search attributes.
 func Temporal(t testing.TB) *devtemporal.Server {
 	t.Helper()
+	return temporalAt(t, "")
+}
+
+// temporalAt starts the embedded Temporal server persisting to the SQLite file dbPath ("" in memory).
+func temporalAt(t testing.TB, dbPath string) *devtemporal.Server {
+	t.Helper()
 	srv, err := devtemporal.Start(context.Background(), devtemporal.Options{
-		SearchAttributes: workflows.SearchAttributes(), UIPort: -1,
+		SearchAttributes: workflows.SearchAttributes(), UIPort: -1, DBPath: dbPath,
 	})
 	if err != nil {
 		t.Fatalf("start embedded Temporal: %v", err)
@@ -92,8 +98,15 @@ func Store(t testing.TB) *store.Store {
 type Option func(*stackOptions)
 
 type stackOptions struct {
-	extra []channels.Channel
-	email registry.EmailSettings
+	extra        []channels.Channel
+	email        registry.EmailSettings
+	temporalFile string
+}
+
+// WithTemporalFile makes the stack's embedded Temporal server persist to the SQLite file path, as
+// routedesk dev does, so a test can read what Temporal stores.
+func WithTemporalFile(path string) Option {
+	return func(o *stackOptions) { o.temporalFile = path }
 }
 
 // WithEmail gives the stack's email channel these settings (an SMTP listener, IMAP pollers); Stack.Listen runs them.
@@ -114,7 +127,7 @@ func NewStack(t testing.TB, opts ...Option) *Stack {
 		opt(&o)
 	}
 	st := Store(t)
-	srv := Temporal(t)
+	srv := temporalAt(t, o.temporalFile)
 	reg := metrics.NewRegistry()
 	mh, closer := metrics.TemporalHandler(reg)
 	t.Cleanup(func() { _ = closer.Close() })
@@ -141,14 +154,16 @@ func NewStack(t testing.TB, opts ...Option) *Stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	acts := &activities.Activities{Store: st, Rules: rules.NewEngine(), Log: log, Mail: m, Graph: graph.New(graphFake.URL), Channels: chans}
+	ids := ConversationIDs(t)
+	acts := &activities.Activities{Store: st, Rules: rules.NewEngine(), Log: log, Mail: m, Graph: graph.New(graphFake.URL), Channels: chans,
+		WorkflowID: ids.ID}
 	w := worker.New(tc, workflows.DefaultTaskQueue, acts, 5*time.Second)
 	if err := w.Start(); err != nil {
 		t.Fatalf("start worker: %v", err)
 	}
 	t.Cleanup(w.Stop)
 	api := server.New(st, tc, server.Config{BootstrapToken: BootstrapToken, TaskQueue: workflows.DefaultTaskQueue, MaxBodyBytes: 64 << 10,
-		Graph: graph.New(graphFake.URL), Channels: chans, Codec: codec}, log, reg, reg)
+		Graph: graph.New(graphFake.URL), Channels: chans, Codec: codec, ConversationIDs: ids}, log, reg, reg)
 	hs := httptest.NewServer(api.Handler())
 	t.Cleanup(hs.Close)
 	return &Stack{T: t, Store: st, Temporal: tc, Server: srv, API: api, HTTP: hs, Registry: reg, Mail: sink, Graph: graphFake}

@@ -29,7 +29,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	st := testenv.NewStack(t)
 	// The console is served by an API that knows the Temporal UI's URL, as `routedesk dev` configures it.
 	const temporalUI = "http://127.0.0.1:8233/namespaces/default"
-	api := server.New(st.Store, st.Temporal, server.Config{BootstrapToken: testenv.BootstrapToken, TaskQueue: workflows.DefaultTaskQueue,
+	api := server.New(st.Store, st.Temporal, server.Config{ConversationIDs: testenv.ConversationIDs(t), BootstrapToken: testenv.BootstrapToken, TaskQueue: workflows.DefaultTaskQueue,
 		TemporalUI: temporalUI + "/"}, slog.New(slog.DiscardHandler), prometheus.NewRegistry(), st.Registry)
 	hs := httptest.NewServer(api.Handler())
 	t.Cleanup(hs.Close)
