@@ -141,7 +141,8 @@ func NewStack(t testing.TB, opts ...Option) *Stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	acts := &activities.Activities{Store: st, Rules: rules.NewEngine(), Log: log, Mail: m, Graph: graph.New(graphFake.URL), Channels: chans}
+	acts := &activities.Activities{Store: st, Rules: rules.NewEngine(), Log: log, Mail: m, Graph: graph.New(graphFake.URL), Channels: chans,
+		RuleMetrics: activities.NewRuleMetrics(reg)}
 	w := worker.New(tc, workflows.DefaultTaskQueue, acts, 5*time.Second)
 	if err := w.Start(); err != nil {
 		t.Fatalf("start worker: %v", err)
