@@ -122,7 +122,7 @@ func TestFailingRulesNeverHoldUpAConversation(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
 	require.NotEmpty(t, res.Body)
 	out := res.Map(t)
-	assert.Equal(t, []any{good.Map(t)["id"]}, out["matched"])
+	assert.Contains(t, out["matched"], good.Map(t)["id"])
 	failed := map[string]any{}
 	for _, e := range out["errors"].([]any) {
 		m := e.(map[string]any)
