@@ -40,6 +40,7 @@ FUZZTIME ?= 30s
 fuzz:
 	$(GO) test ./channels/registry/ -run='^$$' -fuzz=FuzzDecode -fuzztime=$(FUZZTIME)
 	$(GO) test ./rules/ -run='^$$' -fuzz=FuzzValidate -fuzztime=$(FUZZTIME)
+	$(GO) test ./rules/ -run='^$$' -fuzz=FuzzEvaluate -fuzztime=$(FUZZTIME)
 	$(GO) test ./server/ -run='^$$' -fuzz=FuzzCreateChannel -fuzztime=$(FUZZTIME)
 	$(GO) test ./server/ -run='^$$' -fuzz=FuzzInboundMessage -fuzztime=$(FUZZTIME)
 	$(GO) test ./server/ -run='^$$' -fuzz=FuzzPathAndQuery -fuzztime=$(FUZZTIME)

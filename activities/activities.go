@@ -34,6 +34,8 @@ type Activities struct {
 	Store *store.Store
 	Rules *rules.Engine
 	Log   *slog.Logger
+	// RuleMetrics counts the rules skipped because they failed; nil counts nothing.
+	RuleMetrics *RuleMetrics
 	// HTTP sends webhooks to custom channels; nil means a client with a SendTimeout timeout.
 	HTTP *http.Client
 	// Mail sends notification emails; nil when no SMTP server is configured.

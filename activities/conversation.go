@@ -111,7 +111,7 @@ func (a *Activities) createTicket(ctx context.Context, in CreateTicketInput, ch 
 		AccountID: in.AccountID, ConversationID: in.ConversationID, ChannelID: in.ChannelID,
 		ContactID: in.ContactID, Subject: Subject(msg, ch.Name), Description: Description(msg),
 		Pipeline: d.Pipeline, Status: d.Status, Priority: d.Priority, Properties: d.Properties,
-		RequiredSkills: skills,
+		RequiredSkills: skills, RulesOutcome: in.Rules.Record(),
 	})
 	if err != nil {
 		return TicketCreated{}, classify(err)

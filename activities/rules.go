@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"strings"
@@ -29,6 +30,18 @@ type RulesOutcome struct {
 	Properties     map[string]any    `json:"properties"`
 	RequiredSkills []string          `json:"required_skills"`
 	Errors         []rules.RuleError `json:"errors,omitempty"`
+}
+
+// Record is the outcome as the ticket's routing record keeps it (JSON), nil when it cannot be encoded.
+func (o *RulesOutcome) Record() json.RawMessage {
+	if o == nil {
+		return nil
+	}
+	b, err := json.Marshal(o)
+	if err != nil {
+		return nil // the evaluator refuses values JSON cannot hold, so this does not happen
+	}
+	return b
 }
 
 // EvaluateRules runs the account's enabled rules against a snapshot of the
@@ -116,6 +129,7 @@ func (a *Activities) evaluate(ctx context.Context, in EvaluateRulesInput, channe
 		env.Contact = contactEnv(c, in.ContactIsNew)
 	}
 	res := a.Rules.Evaluate(set, channelID, env)
+	a.reportRuleFailures(ctx, in.AccountID, res.Errors)
 	return RulesOutcome{RuleSetVersion: res.RuleSetVersion, Matched: res.Matched, Properties: res.Properties,
 		RequiredSkills: res.RequiredSkills, Errors: res.Errors}, nil
 }

@@ -19,24 +19,24 @@ func TestValidate(t *testing.T) {
 	}{
 		{name: "valid", when: `ticket.priority == "high" && contact.is_new`},
 		{name: "valid multi-line", when: "contact.country == \"se\"\n  && message.attachments > 0"},
-		{name: "unknown field", when: `ticket.subjct == "x"`, msg: "has no field subjct", line: 1, col: 8},
-		{name: "unknown field on line 3", when: "contact.is_new &&\n  message.text != \"\" &&\n    message.fromm == \"x\"", msg: "has no field fromm", line: 3, col: 13},
-		{name: "unknown variable", when: `tikcet.subject == "x"`, msg: "unknown name tikcet", line: 1, col: 1},
+		{name: "unknown field", when: `ticket.subjct == "x"`, msg: "`ticket` has no field `subjct`; did you mean `subject`?", line: 1, col: 8},
+		{name: "unknown field on line 3", when: "contact.is_new &&\n  message.text != \"\" &&\n    message.fromm == \"x\"", msg: "`message` has no field `fromm`; did you mean `from`?", line: 3, col: 13},
+		{name: "unknown variable", when: `tikcet.subject == "x"`, msg: "there is no variable or function `tikcet`; did you mean `ticket`?", line: 1, col: 1},
 		{name: "non-bool when", when: `ticket.subject`, msg: "must be true or false, but this one is a string", line: 1, col: 1},
 		{name: "non-bool arithmetic", when: `message.attachments + 1`, msg: "must be true or false", line: 1, col: 1},
-		{name: "type mismatch", when: `message.attachments == "two"`, msg: "mismatched types int and string", line: 1, col: 21},
-		{name: "syntax error", when: `ticket.subject ==`, msg: "unexpected token EOF", line: 1, col: 17},
-		{name: "helper arity", when: `domain()`, msg: "not enough arguments to call domain", line: 1, col: 1},
-		{name: "helper extra argument", when: `domain("a", "b") == ""`, msg: "too many arguments to call domain", line: 1, col: 1},
-		{name: "helper argument type", when: `domain(message.attachments) == ""`, msg: "cannot use int as argument (type string) to call domain", line: 1, col: 16},
-		{name: "matches arity names matches", when: `matches(ticket.subject)`, msg: "not enough arguments to call matches", line: 1, col: 1},
+		{name: "type mismatch", when: `message.attachments == "two"`, msg: "`==` cannot be used between an integer and a string", line: 1, col: 21},
+		{name: "syntax error", when: `ticket.subject ==`, msg: "the expression ends too early", line: 1, col: 17},
+		{name: "helper arity", when: `domain()`, msg: "not enough arguments to call `domain`", line: 1, col: 1},
+		{name: "helper extra argument", when: `domain("a", "b") == ""`, msg: "too many arguments to call `domain`", line: 1, col: 1},
+		{name: "helper argument type", when: `domain(message.attachments) == ""`, msg: "`domain` takes a string here, not an integer", line: 1, col: 16},
+		{name: "matches arity names matches", when: `matches(ticket.subject)`, msg: "not enough arguments to call `matches`", line: 1, col: 1},
 		{name: "bad literal regex", when: "ticket.subject != \"\" &&\n matches(message.text, \"([a-z\")", msg: "invalid regular expression", line: 2, col: 24},
 		{name: "bad literal regex operator form", when: `message.text matches "(["`, msg: "missing closing ]", line: 1, col: 14},
 		{name: "bad literal business hours", when: `in_business_hours(now, "Mon-Fri 9-5", "UTC")`, msg: `business hours: "9" is not a time`, line: 1, col: 24},
 		{name: "bad literal time zone", when: `in_business_hours(now, "Mon 09:00-17:00", "Europe/Stockholmm")`, msg: "unknown time zone", line: 1, col: 43},
-		{name: "business hours wants a time", when: `in_business_hours("now", "Mon 09:00-17:00", "UTC")`, msg: "cannot use string as argument", line: 1, col: 19},
+		{name: "business hours wants a time", when: `in_business_hours("now", "Mon 09:00-17:00", "UTC")`, msg: "`in_business_hours` takes a time here, not a string", line: 1, col: 19},
 		{name: "now() is not the wall clock", when: `now() > now`, msg: "not callable", line: 1, col: 1},
-		{name: "disabled builtin", when: `len(concat([1], [2])) == 2`, msg: "unknown name concat"},
+		{name: "disabled builtin", when: `len(concat([1], [2])) == 2`, msg: "`concat` is not available in rules"},
 		{name: "empty", when: "  ", msg: "expression is empty"},
 		{name: "too long", when: `ticket.subject == "` + strings.Repeat("x", MaxExpressionBytes) + `"`, msg: "expression is 4116 bytes; the limit is 4096", limitError: true},
 		{name: "too many nodes", when: strings.Repeat("1 + ", 600) + "1 > 0", msg: "more than 1000 syntax nodes; the limit is 1000", limitError: true},
@@ -57,6 +57,8 @@ func TestValidate(t *testing.T) {
 				assert.Contains(t, ce.Error(), "line ")
 			}
 			assert.NotContains(t, ce.Message, matchesAlias)
+			assert.NotContains(t, ce.Message, "line ", "the position is said once, in Line and Column")
+			assert.NotRegexp(t, `rules\.|interface \{\}|float64|\bint\b|time\.Time`, ce.Message, "no Go type names")
 			assert.Equal(t, tt.limitError, errorsIs(ce, ErrLimit))
 			check := CheckWhen(tt.when)
 			assert.False(t, check.Valid)

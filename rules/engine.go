@@ -2,11 +2,11 @@ package rules
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/expr-lang/expr/vm"
 
@@ -69,12 +69,13 @@ func (e *Engine) lookup(r *Rule) *compiledRule {
 // allocates nothing per rule of its own: a VM reused across runs, the env it
 // runs on (built once per evaluation), and the buffers of the evaluation plan.
 type evaluator struct {
-	vm     vm.VM
-	env    runEnv
-	meter  meter
-	keys   []orderKey // the applicable rules' sort keys
-	steps  []step     // the applicable rules in evaluation order
-	values []any      // the set values of the rule being applied
+	vm       vm.VM
+	env      runEnv
+	meter    meter
+	deadline time.Time  // when the current rule's time is up
+	keys     []orderKey // the applicable rules' sort keys
+	steps    []step     // the applicable rules in evaluation order
+	values   []any      // the set values of the rule being applied
 }
 
 // orderKey is a rule's place in the evaluation order: its priority and its position in the set.
@@ -95,12 +96,13 @@ var evaluators = sync.Pool{New: func() any { return newEvaluator() }}
 func newEvaluator() *evaluator {
 	ev := &evaluator{vm: vm.VM{MemoryBudget: MemoryBudget}}
 	ev.env.Charge = ev.meter.chargeValue
+	ev.env.Tick = ev.meter.tick
 	return ev
 }
 
-// run runs one program with a fresh work budget.
+// run runs one program with a fresh work budget, until the current rule's deadline.
 func (ev *evaluator) run(p *vm.Program) (any, error) {
-	ev.meter = meter{}
+	ev.meter = meter{deadline: ev.deadline}
 	return ev.vm.Run(p, &ev.env)
 }
 
@@ -128,6 +130,7 @@ func (e *Engine) Evaluate(set RuleSet, channelID string, env Env) Result {
 	ev.plan(set.Rules, channelID)
 	e.lookupCached(ev.steps)
 
+	stop := time.Now().Add(EvaluationTimeLimit)
 	for i := range ev.steps {
 		st := &ev.steps[i]
 		r, c := st.rule, st.c
@@ -135,12 +138,22 @@ func (e *Engine) Evaluate(set RuleSet, channelID string, env Env) Result {
 			c = e.lookup(r) // compiled only when reached: a stop rule may end the evaluation first
 		}
 		if len(c.errs) > 0 {
-			res.Errors = append(res.Errors, RuleError{RuleID: r.ID, Message: "rule is invalid: " + c.errorMessage()})
+			res.fail(r.ID, &failure{kind: FailInvalid, field: c.errs[0].Field, msg: "rule is invalid: " + c.errorMessage()})
 			continue
 		}
-		matched, err := ev.apply(c)
-		if err != nil {
-			res.Errors = append(res.Errors, RuleError{RuleID: r.ID, Message: err.Error()})
+		now := time.Now()
+		if now.After(stop) {
+			res.fail(r.ID, &failure{kind: FailTimeout, field: "when",
+				msg: fmt.Sprintf("not evaluated: the account's rules ran longer than %s together", EvaluationTimeLimit)})
+			continue
+		}
+		ev.deadline = now.Add(RuleTimeLimit)
+		if ev.deadline.After(stop) {
+			ev.deadline = stop
+		}
+		matched, f := ev.applySafely(c)
+		if f != nil {
+			res.fail(r.ID, f)
 			continue
 		}
 		if !matched {
@@ -211,12 +224,23 @@ func (e *Engine) lookupCached(steps []step) {
 	}
 }
 
+// applySafely is apply, with a panic in the evaluator turned into the rule's failure.
+func (ev *evaluator) applySafely(c *compiledRule) (matched bool, f *failure) {
+	defer func() {
+		if p := recover(); p != nil {
+			matched, f = false, &failure{kind: FailPanic, field: "rule", msg: fmt.Sprintf("evaluation panicked: %v", p)}
+		}
+	}()
+	return ev.apply(c)
+}
+
 // apply evaluates a rule's when and, if it matches, its set values into
-// ev.values[:len(c.set)]; any error fails the whole rule.
-func (ev *evaluator) apply(c *compiledRule) (bool, error) {
+// ev.values[:len(c.set)]; any failure — an error, a limit, a value that
+// cannot be stored — fails the whole rule.
+func (ev *evaluator) apply(c *compiledRule) (bool, *failure) {
 	out, err := ev.run(c.when)
 	if err != nil {
-		return false, errors.New(runtimeMessage("when", err))
+		return false, runFailure("when", err)
 	}
 	switch b := out.(type) {
 	case bool:
@@ -226,7 +250,7 @@ func (ev *evaluator) apply(c *compiledRule) (bool, error) {
 	case nil:
 		return false, nil
 	default:
-		return false, fmt.Errorf("when: evaluated to %T, not a boolean", out)
+		return false, &failure{kind: FailError, field: "when", msg: fmt.Sprintf("evaluated to %s, not true or false", describe(out))}
 	}
 	if len(c.set) == 0 {
 		return true, nil
@@ -237,11 +261,14 @@ func (ev *evaluator) apply(c *compiledRule) (bool, error) {
 	ev.values = ev.values[:len(c.set)]
 	for i, v := range c.set {
 		if v.program == nil {
-			ev.values[i] = v.literal
+			ev.values[i] = v.literal // checked when the rule was compiled
 			continue
 		}
 		if ev.values[i], err = ev.run(v.program); err != nil {
-			return false, errors.New(runtimeMessage("set."+v.key, err))
+			return false, runFailure("set."+v.key, err)
+		}
+		if f := checkStorable(v.key, ev.values[i]); f != nil {
+			return false, f
 		}
 	}
 	return true, nil

@@ -118,7 +118,7 @@ func TestEvaluateRuntimeErrorsAreIsolated(t *testing.T) {
 	assert.Contains(t, byRule["b-regex"], "invalid regular expression")
 	assert.Contains(t, byRule["c-bad-set"], "set.owner:")
 	assert.Contains(t, byRule["f-invalid"], "rule is invalid")
-	assert.Contains(t, byRule["f-invalid"], "has no field subjct")
+	assert.Contains(t, byRule["f-invalid"], "when: line 1, column 8: `ticket` has no field `subjct`")
 }
 
 func TestEvaluateSetValueExpressions(t *testing.T) {

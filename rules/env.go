@@ -24,6 +24,8 @@ type runEnv struct {
 	Env
 	// Charge charges the size of a value to the current run's work budget and returns true.
 	Charge func(any) bool `expr:"_charge" json:"-"`
+	// Tick charges one loop iteration to the work budget, looks at the rule's deadline now and then, and returns true.
+	Tick func() bool `expr:"_tick" json:"-"`
 
 	boxed   boxedFields   // the string fields, boxed once per evaluation
 	derived derivedValues // values derived from them, computed once per evaluation

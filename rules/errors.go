@@ -53,7 +53,7 @@ func limitError(format string, args ...any) *CompileError {
 
 // fromFileError converts expr's positioned error; expr counts columns from 0.
 func fromFileError(fe *file.Error) *CompileError {
-	ce := &CompileError{Message: publicNames(fe.Message), err: fe}
+	ce := &CompileError{Message: publicMessage(fe.Message), err: fe}
 	if fe.Line > 0 {
 		ce.Line, ce.Column = fe.Line, fe.Column+1
 	}
@@ -74,9 +74,9 @@ func toCompileError(err error) *CompileError {
 	if errors.As(err, &fe) {
 		return fromFileError(fe)
 	}
-	ce := &CompileError{Message: publicNames(err.Error()), err: err}
-	if got, ok := strings.CutPrefix(ce.Message, "expected bool, but got "); ok {
-		ce.Message = "a when expression must be true or false, but this one is a " + got
+	ce := &CompileError{Message: publicMessage(err.Error()), err: err}
+	if got, ok := strings.CutPrefix(err.Error(), "expected bool, but got "); ok {
+		ce.Message = "a when expression must be true or false, but this one is " + withArticle(publicType(got))
 		ce.Line, ce.Column = 1, 1
 	}
 	return ce
@@ -84,17 +84,14 @@ func toCompileError(err error) *CompileError {
 
 // runtimeMessage formats an evaluation error for a RuleError, with its position when known.
 func runtimeMessage(what string, err error) string {
-	var fe *file.Error
-	if errors.As(err, &fe) && fe.Line > 0 {
-		return fmt.Sprintf("%s: line %d, column %d: %s", what, fe.Line, fe.Column+1, publicNames(fe.Message))
-	}
-	return fmt.Sprintf("%s: %s", what, publicNames(err.Error()))
+	return what + ": " + runtimeDetail(err)
 }
 
-// publicNames replaces the internal names the compiler introduces with the ones admins wrote.
-func publicNames(msg string) string {
-	if strings.Contains(msg, matchesAlias) {
-		msg = strings.ReplaceAll(msg, matchesAlias, "matches")
+// runtimeDetail is an evaluation error's message, with its position when known.
+func runtimeDetail(err error) string {
+	var fe *file.Error
+	if errors.As(err, &fe) && fe.Line > 0 {
+		return fmt.Sprintf("line %d, column %d: %s", fe.Line, fe.Column+1, publicMessage(fe.Message))
 	}
-	return msg
+	return publicMessage(err.Error())
 }

@@ -17,6 +17,7 @@ import (
 const (
 	matchesAlias = "rxmatch"
 	chargeName   = "_charge"
+	tickName     = "_tick"
 )
 
 // MaxRegexBytes is the longest regular expression matches() accepts.
@@ -65,7 +66,7 @@ func argString(fn string, params []any, i int) (string, error) {
 	}
 	s, ok := params[i].(string)
 	if !ok {
-		return "", fmt.Errorf("%s: argument %d must be a string, not %T", fn, i+1, params[i])
+		return "", fmt.Errorf("%s: argument %d must be a string, not %s", fn, i+1, describe(params[i]))
 	}
 	return s, nil
 }
@@ -147,14 +148,14 @@ func containsAnyFunc(params ...any) (any, error) {
 		for i, v := range l {
 			item, ok := v.(string)
 			if !ok {
-				return nil, fmt.Errorf("contains_any: list element %d must be a string, not %T", i, v)
+				return nil, fmt.Errorf("contains_any: list element %d must be a string, not %s", i, describe(v))
 			}
 			items = append(items, item)
 		}
 	case nil:
 		return false, nil
 	default:
-		return nil, fmt.Errorf("contains_any: argument 2 must be a list of strings, not %T", params[1])
+		return nil, fmt.Errorf("contains_any: argument 2 must be a list of strings, not %s", describe(params[1]))
 	}
 	return containsAny(s, items), nil
 }
@@ -227,7 +228,7 @@ func inBusinessHoursFunc(params ...any) (any, error) {
 	}
 	now, ok := params[0].(time.Time)
 	if !ok {
-		return nil, fmt.Errorf("in_business_hours: argument 1 must be a time, not %T", params[0])
+		return nil, fmt.Errorf("in_business_hours: argument 1 must be a time, not %s", describe(params[0]))
 	}
 	spec, err := argString("in_business_hours", params, 1)
 	if err != nil {
@@ -258,7 +259,7 @@ func replaceFunc(params ...any) (any, error) {
 	if len(params) == 4 {
 		k, ok := params[3].(int)
 		if !ok {
-			return nil, fmt.Errorf("replace: argument 4 must be an int, not %T", params[3])
+			return nil, fmt.Errorf("replace: argument 4 must be an int, not %s", describe(params[3]))
 		}
 		n = k
 	}
@@ -309,12 +310,12 @@ func joinFunc(params ...any) (any, error) {
 		for i, v := range l {
 			s, ok := v.(string)
 			if !ok {
-				return nil, fmt.Errorf("join: list element %d must be a string, not %T", i, v)
+				return nil, fmt.Errorf("join: list element %d must be a string, not %s", i, describe(v))
 			}
 			parts[i] = s
 		}
 	default:
-		return nil, fmt.Errorf("join: argument 1 must be a list of strings, not %T", params[0])
+		return nil, fmt.Errorf("join: argument 1 must be a list of strings, not %s", describe(params[0]))
 	}
 	size := len(sep) * len(parts)
 	for _, p := range parts {
@@ -338,7 +339,7 @@ func stringFunc(params ...any) (any, error) {
 	}
 	switch reflect.ValueOf(v).Kind() {
 	case reflect.Slice, reflect.Array, reflect.Map:
-		return nil, fmt.Errorf("string() of a %T is not supported in rules; use join() for lists", v)
+		return nil, fmt.Errorf("string() of %s is not supported in rules; use join() for lists", describe(v))
 	}
 	return fmt.Sprintf("%v", v), nil
 }

@@ -1,8 +1,10 @@
 package rules
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 )
 
 // FuzzValidate feeds arbitrary expressions through Validate and evaluates the
@@ -55,6 +57,58 @@ func FuzzValidate(f *testing.F) {
 		res := NewEngine().Evaluate(RuleSet{Rules: []Rule{propertyRule("f", 1, when, map[string]any{"x": "y"})}}, "", env)
 		if len(res.Matched)+len(res.Errors) > 1 {
 			t.Fatalf("impossible result %+v", res)
+		}
+	})
+}
+
+// FuzzEvaluate runs arbitrary expressions as a rule's when and set value:
+// nothing panics out of the evaluator (apply runs without Evaluate's
+// recover here), a failure always has a kind and a field, and the result is
+// always JSON, since it goes into the workflow's history and the API's answers.
+func FuzzEvaluate(f *testing.F) {
+	for _, seed := range [][2]string{
+		{`true`, `0/0`},
+		{`true`, `1/0`},
+		{`true`, `-1/0`},
+		{`true`, `ticket.properties.order_total / 0`},
+		{`true`, `message.attachments % (message.attachments - 1)`},
+		{`true`, `ticket.properties.tags`},
+		{`true`, `now`},
+		{`true`, `now.Add`},
+		{`true`, `repeat("x", 20000)`},
+		{`true`, `"a\u0000b"`},
+		{`true`, `map(1..3, {"n": # / 0})`},
+		{`any(1..1000000, message.text matches "(a|b)*c")`, `1`},
+		{`len(repeat(message.text, 100000)) > 0`, `1`},
+		{`ticket.properties.missing.deeper == 1`, `1`},
+		{`message.attachments > 0`, `upper(contact.country)`},
+	} {
+		f.Add(seed[0], seed[1])
+	}
+	env := sampleEnv()
+	env.Message.Text = strings.Repeat("ab", 500)
+	f.Fuzz(func(t *testing.T, when, value string) {
+		for _, key := range []string{"x", "priority"} {
+			r := propertyRule("f", 1, when, map[string]any{key: "=" + value})
+			c := compileRule(r)
+			if len(c.errs) > 0 {
+				continue
+			}
+			ev := newEvaluator()
+			ev.env.Env = env
+			ev.deadline = time.Now().Add(RuleTimeLimit)
+			if _, fail := ev.apply(c); fail != nil && (fail.kind == "" || fail.field == "" || fail.msg == "") {
+				t.Fatalf("failure without kind, field or message: %+v", fail)
+			}
+			res := NewEngine().Evaluate(RuleSet{Rules: []Rule{r}}, "", env)
+			for _, e := range res.Errors {
+				if e.Kind == "" || e.Field == "" {
+					t.Fatalf("rule error without kind or field: %+v", e)
+				}
+			}
+			if _, err := json.Marshal(res); err != nil {
+				t.Fatalf("result of when %q, %s %q is not JSON: %v", when, key, value, err)
+			}
 		}
 	})
 }

@@ -40,13 +40,18 @@ func (g *guard) Visit(node *ast.Node) {
 	case *ast.BuiltinNode:
 		if loopBuiltins[n.Name] && len(n.Arguments) > 0 {
 			n.Arguments[0] = g.wrap(n.Arguments[0])
+			for _, arg := range n.Arguments[1:] {
+				if cl, ok := arg.(*ast.PredicateNode); ok {
+					cl.Node = ticked(cl.Node)
+				}
+			}
 		}
 		if builds(n.Type()) {
 			*node = g.wrap(n)
 		}
 	case *ast.CallNode:
 		if id, ok := n.Callee.(*ast.IdentifierNode); ok {
-			if id.Value == chargeName {
+			if id.Value == chargeName || id.Value == tickName {
 				return
 			}
 			g.checkLiterals(id.Value, n.Arguments)
@@ -130,6 +135,20 @@ func (g *guard) wrap(node ast.Node) ast.Node {
 	decl := &ast.VariableDeclaratorNode{Name: name, Value: node, Expr: seq}
 	decl.SetLocation(loc)
 	return decl
+}
+
+// ticked returns a loop predicate's body preceded by _tick(), which charges
+// the iteration and looks at the clock: a loop over a cheap collection with
+// an expensive body is bounded in time, not only in the collection's size.
+func ticked(body ast.Node) ast.Node {
+	loc := body.Location()
+	callee := &ast.IdentifierNode{Value: tickName}
+	callee.SetLocation(loc)
+	call := &ast.CallNode{Callee: callee}
+	call.SetLocation(loc)
+	seq := &ast.SequenceNode{Nodes: []ast.Node{call, body}}
+	seq.SetLocation(loc)
+	return seq
 }
 
 // typeOf returns a node's checked type, looking through accounting wrappers.

@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"reflect"
+	"time"
 )
 
 // Limits on expressions and their evaluation.
@@ -23,11 +24,22 @@ const (
 	MaxSkills = 20
 	// MaxNameBytes is the longest rule name, property key or skill accepted.
 	MaxNameBytes = 200
+	// MaxValueBytes is the largest value a rule may set, JSON-encoded (text: its bytes).
+	MaxValueBytes = 16 << 10
+	// RuleTimeLimit is the longest one rule may run (its when and its set values) before it is skipped.
+	RuleTimeLimit = 250 * time.Millisecond
+	// EvaluationTimeLimit is the longest an evaluation of an account's rules may run; rules not reached by then are skipped.
+	EvaluationTimeLimit = 2 * time.Second
 )
+
+// timeCheckEvery is how many charges and loop iterations pass between two looks at the clock.
+const timeCheckEvery = 256
 
 // meter counts the work of one expression run against MaxWork.
 type meter struct {
-	used int
+	used     int
+	steps    int       // charges and loop iterations since the run started
+	deadline time.Time // when the rule's time is up; zero for none
 }
 
 // charge adds n units and fails once the budget is spent.
@@ -63,7 +75,27 @@ func (m *meter) chargeValue(v any) bool {
 	if err := m.charge(n); err != nil {
 		panic(err)
 	}
+	m.step()
 	return true
+}
+
+// tick is the runEnv.Tick hook, called on every iteration of a loop's predicate:
+// it charges one unit of work and looks at the clock now and then, panicking
+// with the limit error as chargeValue does.
+func (m *meter) tick() bool {
+	if err := m.charge(1); err != nil {
+		panic(err)
+	}
+	m.step()
+	return true
+}
+
+// step counts a charge or an iteration and panics with ErrTimeLimit once the deadline has passed.
+func (m *meter) step() {
+	m.steps++
+	if m.steps%timeCheckEvery == 0 && !m.deadline.IsZero() && time.Now().After(m.deadline) {
+		panic(fmt.Errorf("%w: the rule ran longer than %s", ErrTimeLimit, RuleTimeLimit))
+	}
 }
 
 // checkSize fails before an operation builds a string larger than the work budget.

@@ -59,10 +59,23 @@ type Result struct {
 	Errors []RuleError `json:"errors,omitempty"`
 }
 
-// RuleError reports one rule that could not be evaluated.
+// RuleError reports one rule that could not be evaluated and was skipped.
 type RuleError struct {
 	// RuleID is the ID of the failing rule.
 	RuleID string `json:"rule_id"`
-	// Message says what went wrong, with the expression's line and column when known.
+	// Kind says why, as one of the Fail* kinds: invalid, error, panic, not_finite, unstorable, limit, timeout.
+	Kind string `json:"kind,omitempty"`
+	// Field is the part of the rule that failed: "when", "set.<property>", or "rule".
+	Field string `json:"field,omitempty"`
+	// Message says what went wrong, after the field, with the expression's line and column when known.
 	Message string `json:"message"`
+}
+
+// fail records that rule id failed with f and was skipped.
+func (r *Result) fail(id string, f *failure) {
+	msg := f.msg
+	if f.kind != FailInvalid {
+		msg = f.field + ": " + f.msg
+	}
+	r.Errors = append(r.Errors, RuleError{RuleID: id, Kind: f.kind, Field: f.field, Message: msg})
 }

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"regexp"
@@ -9,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/routedesk/routedesk/domain"
@@ -65,7 +67,7 @@ func compileRule(r Rule) *compiledRule {
 		c.rawVals = append(c.rawVals, v)
 	}
 	fail := func(field, format string, args ...any) {
-		c.errs = append(c.errs, domain.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+		c.errs = append(c.errs, fieldError(field, format, args...))
 	}
 	if r.Kind != KindProperty && r.Kind != KindSkill {
 		fail("kind", "must be %q or %q, not %q", KindProperty, KindSkill, r.Kind)
@@ -73,7 +75,7 @@ func compileRule(r Rule) *compiledRule {
 	if strings.TrimSpace(r.When) == "" {
 		fail("when", "is required")
 	} else if p, err := compileExpr(r.When, true); err != nil {
-		fail("when", "%s", err.Error())
+		fail("when", "%w", err)
 	} else {
 		c.when = p
 	}
@@ -118,14 +120,17 @@ func (c *compiledRule) compileSet(set map[string]any, fail func(field, format st
 		}
 		v, err := c.setValue(k, set[k])
 		if err != nil {
-			fail(field, "%s", err.Error())
+			fail(field, "%w", err)
 			continue
 		}
 		c.set = append(c.set, v)
 	}
 }
 
-// setValue classifies one set entry: "=expr" strings are compiled, other scalars are literals.
+// setValue classifies one set entry: "=expr" strings are compiled, other
+// scalars are literals. A value that could never be stored is refused here:
+// a literal or constant expression that is not finite, too large or of the
+// wrong type for the property, or an expression whose type is wrong for it.
 func (c *compiledRule) setValue(key string, raw any) (setValue, error) {
 	switch v := raw.(type) {
 	case string:
@@ -139,16 +144,72 @@ func (c *compiledRule) setValue(key string, raw any) (setValue, error) {
 				}
 				return setValue{}, err
 			}
+			if err := checkSetExpr(key, p); err != nil {
+				return setValue{}, err
+			}
 			return setValue{key: key, program: p}, nil
 		}
 		if len(v) > MaxLiteralBytes {
 			return setValue{}, fmt.Errorf("%w: value is %d bytes; the limit is %d", ErrLimit, len(v), MaxLiteralBytes)
 		}
+		if f := checkStorable(key, v); f != nil {
+			return setValue{}, errors.New(strings.Replace(f.msg, "evaluated to", "is", 1))
+		}
 		return setValue{key: key, literal: v}, nil
 	case bool, float64, float32, int, int64, int32, json.Number:
+		if f := checkStorable(key, v); f != nil {
+			return setValue{}, errors.New(strings.Replace(f.msg, "evaluated to", "is", 1))
+		}
 		return setValue{key: key, literal: v}, nil
 	}
-	return setValue{}, fmt.Errorf("must be a string, number, boolean or \"=expression\", not %T", raw)
+	return setValue{}, fmt.Errorf("must be a string, number, boolean or \"=expression\", not %s", describe(raw))
+}
+
+// checkSetExpr refuses a set expression whose value could never be stored as
+// property key: a constant the compiler folded (such as 0/0) that cannot be,
+// or a type other than text for pipeline, status and priority.
+func checkSetExpr(key string, p *vm.Program) error {
+	node := p.Node()
+	if v, ok := constantValue(node); ok {
+		if f := checkStorable(key, v); f != nil {
+			return errors.New(strings.Replace(f.msg, "evaluated to", "always evaluates to", 1))
+		}
+		return nil
+	}
+	t := typeOf(node)
+	if t == nil || t.Kind() == reflect.Interface {
+		return nil // known only at run time, and checked then
+	}
+	if ticketFields[key] && t.Kind() != reflect.String {
+		return fmt.Errorf("evaluates to %s, but %s takes text", article(typeName(t)), key)
+	}
+	if t.Kind() == reflect.Func || t.Kind() == reflect.Chan {
+		return fmt.Errorf("evaluates to %s, which cannot be stored", article(typeName(t)))
+	}
+	return nil
+}
+
+// constantValue is the value of a node the compiler folded to a constant.
+func constantValue(node ast.Node) (any, bool) {
+	switch n := node.(type) {
+	case *ast.FloatNode:
+		return n.Value, true
+	case *ast.IntegerNode:
+		return n.Value, true
+	case *ast.StringNode:
+		return n.Value, true
+	case *ast.BoolNode:
+		return n.Value, true
+	case *ast.NilNode:
+		return nil, true
+	case *ast.ConstantNode:
+		return n.Value, true
+	case *ast.VariableDeclaratorNode:
+		if strings.HasPrefix(n.Name, "$w#") {
+			return constantValue(n.Value)
+		}
+	}
+	return nil, false
 }
 
 // compileSkills validates a skill rule's required skills and sorts and deduplicates them.
@@ -215,11 +276,25 @@ func sameValue(a, b any) bool {
 	return reflect.DeepEqual(a, b)
 }
 
-// errorMessage joins the rule's field errors into one line.
+// fieldError is the error of field, with the line and column of an
+// expression's CompileError in their own fields rather than in the message.
+func fieldError(field, format string, args ...any) domain.FieldError {
+	err := fmt.Errorf(format, args...)
+	var ce *CompileError
+	if errors.As(err, &ce) {
+		return domain.FieldError{Field: field, Message: ce.Message, Line: ce.Line, Column: ce.Column}
+	}
+	return domain.FieldError{Field: field, Message: err.Error()}
+}
+
+// errorMessage joins the rule's field errors into one line, each with its position once.
 func (c *compiledRule) errorMessage() string {
 	parts := make([]string, len(c.errs))
 	for i, fe := range c.errs {
 		parts[i] = fe.Field + ": " + fe.Message
+		if fe.Line > 0 {
+			parts[i] = fmt.Sprintf("%s: line %d, column %d: %s", fe.Field, fe.Line, fe.Column, fe.Message)
+		}
 	}
 	return strings.Join(parts, "; ")
 }

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -27,11 +28,11 @@ func TestValidateRule(t *testing.T) {
 		{"missing name", with(base, func(r *Rule) { r.Name = " " }), map[string]string{"name": "is required"}},
 		{"bad kind", with(base, func(r *Rule) { r.Kind = "route" }), map[string]string{"kind": `must be "property" or "skill"`}},
 		{"missing when", with(base, func(r *Rule) { r.When = "" }), map[string]string{"when": "is required"}},
-		{"when typo", with(base, func(r *Rule) { r.When = "contact.is_new &&\n ticket.subjct == \"x\"" }), map[string]string{"when": "line 2, column 9: type rules.Ticket has no field subjct"}},
-		{"when not bool", with(base, func(r *Rule) { r.When = "contact.name" }), map[string]string{"when": "line 1, column 1: a when expression must be true or false"}},
+		{"when typo", with(base, func(r *Rule) { r.When = "contact.is_new &&\n ticket.subjct == \"x\"" }), map[string]string{"when": "2:9 `ticket` has no field `subjct`; did you mean `subject`?"}},
+		{"when not bool", with(base, func(r *Rule) { r.When = "contact.name" }), map[string]string{"when": "1:1 a when expression must be true or false"}},
 		{"when too long", with(base, func(r *Rule) { r.When = strings.Repeat(" ", 5000) + "true" }), map[string]string{"when": "expression is 5004 bytes; the limit is 4096"}},
-		{"set expression error counts the =", with(base, func(r *Rule) { r.Set = map[string]any{"region": "=upper(contact.countr)"} }), map[string]string{"set.region": "line 1, column 16: type rules.Contact has no field countr"}},
-		{"set expression on line 2", with(base, func(r *Rule) { r.Set = map[string]any{"region": "=contact.country +\n contact.langauge"} }), map[string]string{"set.region": "line 2, column 10"}},
+		{"set expression error counts the =", with(base, func(r *Rule) { r.Set = map[string]any{"region": "=upper(contact.countr)"} }), map[string]string{"set.region": "1:16 `contact` has no field `countr`; did you mean `country`?"}},
+		{"set expression on line 2", with(base, func(r *Rule) { r.Set = map[string]any{"region": "=contact.country +\n contact.langauge"} }), map[string]string{"set.region": "2:10 `contact` has no field `langauge`; did you mean `language`?"}},
 		{"set value of a bad type", with(base, func(r *Rule) { r.Set = map[string]any{"tags": []any{"a"}} }), map[string]string{"set.tags": "must be a string, number, boolean"}},
 		{"set literal too long", with(base, func(r *Rule) { r.Set = map[string]any{"note": strings.Repeat("x", MaxLiteralBytes+1)} }), map[string]string{"set.note": "the limit is 4096"}},
 		{"bad property key", with(base, func(r *Rule) { r.Set = map[string]any{"bad key": "x"} }), map[string]string{"set.bad key": "property names"}},
@@ -48,7 +49,11 @@ func TestValidateRule(t *testing.T) {
 			errs := ValidateRule(tt.rule)
 			got := map[string]string{}
 			for _, fe := range errs {
+				assert.NotContains(t, fe.Message, "line ", "the position is said once, in Line and Column")
 				got[fe.Field] = fe.Message
+				if fe.Line > 0 {
+					got[fe.Field] = fmt.Sprintf("%d:%d %s", fe.Line, fe.Column, fe.Message)
+				}
 			}
 			require.Len(t, got, len(tt.want), "errors: %v", errs)
 			for field, msg := range tt.want {
@@ -67,5 +72,6 @@ func TestEngineCompileReturnsValidationError(t *testing.T) {
 	require.ErrorAs(t, err, &ve)
 	require.Len(t, ve.Errors, 1)
 	assert.Equal(t, "when", ve.Errors[0].Field)
-	assert.Contains(t, ve.Errors[0].Message, "line 1, column 8")
+	assert.Equal(t, "`ticket` has no field `subjct`; did you mean `subject`?", ve.Errors[0].Message)
+	assert.Equal(t, [2]int{1, 8}, [2]int{ve.Errors[0].Line, ve.Errors[0].Column})
 }

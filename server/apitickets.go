@@ -135,7 +135,7 @@ func (s *Server) ticketAuthor(ctx context.Context, accountID, channelID string, 
 func ticketFields(d domain.TicketDefaults, outcome activities.RulesOutcome, req ticketRequest, routing *domain.Routing) store.NewTicket {
 	t := store.NewTicket{Pipeline: d.Pipeline, Status: d.Status, Priority: d.Priority, Properties: map[string]any{}}
 	t.Subject, t.Description, t.Source, t.RequiredSkills = req.Subject, req.Description, req.Source, outcome.RequiredSkills
-	t.Routing = routing
+	t.Routing, t.RulesOutcome = routing, outcome.Record()
 	if !req.Route {
 		t.RoutingState = domain.RoutingUnassigned
 	}

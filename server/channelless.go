@@ -50,7 +50,7 @@ func (s *Server) createChannellessTicket(c *gin.Context, req ticketRequest, rout
 		return
 	}
 	defaults := domain.TicketDefaults{}.WithDefaults()
-	acts := &activities.Activities{Store: s.store, Rules: s.rules, Log: s.log}
+	acts := &activities.Activities{Store: s.store, Rules: s.rules, Log: s.log, RuleMetrics: s.ruleMetrics}
 	outcome, err := acts.EvaluateTicketRules(ctx, activities.TicketDraft{AccountID: p.AccountID, ContactID: contactID,
 		From: author.Email, Subject: req.Subject, Description: req.Description, Defaults: defaults})
 	if err != nil {

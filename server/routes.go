@@ -96,6 +96,7 @@ func (s *Server) routes() []route {
 		{method: http.MethodGet, path: "/v1/tickets/:id", tag: "tickets", summary: "Get a ticket", auth: authAny, response: domain.Ticket{}, status: 200, handler: s.getTicket},
 		{method: http.MethodPatch, path: "/v1/tickets/:id", tag: "tickets", summary: "Change a ticket's status or assignee (closing frees the agent's capacity)", auth: authAny, request: ticketPatch{}, response: domain.Ticket{}, status: 200, handler: s.patchTicket},
 		{method: http.MethodPost, path: "/v1/tickets/:id/replies", tag: "tickets", summary: "Reply to the customer on the ticket's channel", auth: authAny, request: replyRequest{}, response: replyResponse{}, status: 201, handler: s.postReply},
+		{method: http.MethodGet, path: "/v1/tickets/:id/routing", tag: "tickets", summary: "A ticket's routing record: its routing state, assignee and skills, the rules that matched, what they set, and the rules that failed and were skipped", auth: authAny, response: routingRecord{}, status: 200, handler: s.getTicketRouting},
 		{method: http.MethodGet, path: "/v1/tickets/:id/messages", tag: "tickets", summary: "A ticket's messages, oldest first", auth: authAny, response: list[domain.Message]{}, status: 200, query: pageQuery, handler: s.ticketMessages},
 	}
 }

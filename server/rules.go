@@ -2,15 +2,12 @@ package server
 
 import (
 	"encoding/json"
-	"errors"
+	"fmt"
 	"net/http"
-	"regexp"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/routedesk/routedesk/domain"
 	"github.com/routedesk/routedesk/rules"
 	"github.com/routedesk/routedesk/store"
 )
@@ -79,22 +76,9 @@ func (r ruleRequest) toRequest(sr store.StoredRule) ruleRequest {
 	return req
 }
 
-var linePos = regexp.MustCompile(`line (\d+), column (\d+)`)
-
-// compileRule compiles a rule, answering its errors with the line and column of each expression error.
+// compileRule compiles a rule; its errors name each field, with the line and column of an expression's error.
 func (s *Server) compileRule(r rules.Rule) error {
-	err := s.rules.Compile(r)
-	var invalid *domain.ValidationError
-	if !errors.As(err, &invalid) {
-		return err
-	}
-	for i, fe := range invalid.Errors {
-		if m := linePos.FindStringSubmatch(fe.Message); m != nil {
-			invalid.Errors[i].Line, _ = strconv.Atoi(m[1])
-			invalid.Errors[i].Column, _ = strconv.Atoi(m[2])
-		}
-	}
-	return invalid
+	return s.rules.Compile(r)
 }
 
 func (s *Server) createRule(c *gin.Context) {
@@ -216,5 +200,11 @@ func (s *Server) testRules(c *gin.Context) {
 		}
 		env.Now = time.Now().In(loc)
 	}
-	c.JSON(http.StatusOK, s.rules.Evaluate(set, env.Channel.ID, env))
+	res := s.rules.Evaluate(set, env.Channel.ID, env)
+	body, err := json.Marshal(res)
+	if err != nil { // the evaluator keeps out what JSON cannot hold; never answer 200 with no body
+		s.fail(c, fmt.Errorf("test rules: encode the result: %w", err))
+		return
+	}
+	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
 }

@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 
+	"github.com/routedesk/routedesk/activities"
 	"github.com/routedesk/routedesk/channels/meta/graph"
 	"github.com/routedesk/routedesk/channels/registry"
 	"github.com/routedesk/routedesk/rules"
@@ -87,7 +88,9 @@ type Server struct {
 	gatherer prometheus.Gatherer
 	engine   *gin.Engine
 	rules    *rules.Engine
-	channels *registry.Registry
+	// ruleMetrics counts the rules skipped while opening tickets through the API.
+	ruleMetrics *activities.RuleMetrics
+	channels    *registry.Registry
 	// bodyLimits are the routes' own request body limits, by method and gin path.
 	bodyLimits map[string]int64
 }
@@ -111,7 +114,7 @@ func New(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, reg pr
 	}
 	cfg.RedriveMaxBackoff = max(cfg.RedriveMaxBackoff, cfg.RedriveBackoff)
 	s := &Server{store: st, temporal: tc, cfg: cfg, log: log, gatherer: gatherer, metrics: newHTTPMetrics(reg),
-		redrive: newRedriveMetrics(reg), rules: rules.NewEngine(), channels: cfg.Channels}
+		redrive: newRedriveMetrics(reg), rules: rules.NewEngine(), ruleMetrics: activities.NewRuleMetrics(reg), channels: cfg.Channels}
 	if s.channels == nil {
 		s.channels = registry.New(registry.Deps{Store: st, Graph: cfg.Graph, Log: log, Email: cfg.Email,
 			ChatStreamsPerVisitor: cfg.ChatStreamsPerVisitor, ChatStreamsPerServer: cfg.ChatStreamsPerServer})

@@ -38,6 +38,9 @@ type NewTicket struct {
 	WorkflowID string
 	// Routing, when set, routes the ticket instead of its channel's routing.
 	Routing *domain.Routing
+	// RulesOutcome is what the account's rules decided (JSON), kept as the rules part of the
+	// ticket's routing record; nil when they were not evaluated.
+	RulesOutcome json.RawMessage
 }
 
 // CreateTicket creates the ticket of a conversation (or, with ConversationID "", a ticket
@@ -45,8 +48,8 @@ type NewTicket struct {
 // that ticket is returned and created is false.
 func (s *Store) CreateTicket(ctx context.Context, t NewTicket) (domain.Ticket, bool, error) {
 	props, err := json.Marshal(orEmpty(t.Properties))
-	if err != nil {
-		return domain.Ticket{}, false, fmt.Errorf("create ticket: encode properties: %w", err)
+	if err != nil { // NaN, say: no retry can store it, so the caller gets a permanent error
+		return domain.Ticket{}, false, fmt.Errorf("create ticket: %w", domain.Invalid("properties", "cannot be stored: "+err.Error()))
 	}
 	var routing []byte
 	if t.Routing != nil {
@@ -61,11 +64,11 @@ func (s *Store) CreateTicket(ctx context.Context, t NewTicket) (domain.Ticket, b
 	var id string
 	err = s.db.GetContext(ctx, &id,
 		`INSERT INTO tickets (id, account_id, conversation_id, channel_id, contact_id, subject, description,
-		                      pipeline, status, priority, properties, required_skills, source, routing_state, workflow_id, routing)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, COALESCE(NULLIF($13, ''), 'channel'), COALESCE(NULLIF($14, ''), 'routing'), $15, $16)
+		                      pipeline, status, priority, properties, required_skills, source, routing_state, workflow_id, routing, rules_outcome)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, COALESCE(NULLIF($13, ''), 'channel'), COALESCE(NULLIF($14, ''), 'routing'), $15, $16, $17)
 		 ON CONFLICT (conversation_id) DO NOTHING RETURNING id`,
 		cmp.Or(t.ID, NewID("tkt")), t.AccountID, nullable(t.ConversationID), nullable(t.ChannelID), nullable(t.ContactID), t.Subject, t.Description,
-		t.Pipeline, t.Status, t.Priority, props, skills, t.Source, t.RoutingState, nullable(t.WorkflowID), routing)
+		t.Pipeline, t.Status, t.Priority, props, skills, t.Source, t.RoutingState, nullable(t.WorkflowID), routing, nullJSON(t.RulesOutcome))
 	created := err == nil
 	if errors.Is(err, sql.ErrNoRows) {
 		err = s.db.GetContext(ctx, &id, `SELECT id FROM tickets WHERE conversation_id = $1 AND account_id = $2`,

@@ -93,7 +93,7 @@ func runWorker(ctx context.Context, cfg *config, log *slog.Logger, _ io.Writer) 
 	}
 	defer closeDeps()
 	registerSearchAttributes(ctx, d.temporal, cfg, log)
-	acts, err := newActivities(cfg, d.store, log)
+	acts, err := newActivities(cfg, d.store, log, d.tel.registry)
 	if err != nil {
 		return err
 	}
@@ -187,7 +187,7 @@ func runDev(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer
 	if err != nil {
 		return err
 	}
-	acts, err := newActivities(cfg, st, log)
+	acts, err := newActivities(cfg, st, log, tel.registry)
 	if err != nil {
 		return err
 	}

@@ -309,14 +309,14 @@ func newHTTPServer(h http.Handler) *http.Server {
 		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout, MaxHeaderBytes: maxHeaderBytes}
 }
 
-// newActivities builds the activity implementations the worker registers.
-func newActivities(cfg *config, st *store.Store, log *slog.Logger) (*activities.Activities, error) {
+// newActivities builds the activity implementations the worker registers; their metrics go to reg.
+func newActivities(cfg *config, st *store.Store, log *slog.Logger, reg prometheus.Registerer) (*activities.Activities, error) {
 	ids, err := conversationIDs(cfg)
 	if err != nil {
 		return nil, err
 	}
 	acts := &activities.Activities{Store: st, Rules: rules.NewEngine(), Log: log.With("component", "activities"), Graph: graph.New(cfg.GraphAPIURL),
-		WorkflowID: ids.ID}
+		WorkflowID: ids.ID, RuleMetrics: activities.NewRuleMetrics(reg)}
 	if cfg.SMTPURL != "" {
 		m, err := mailer.Parse(cfg.SMTPURL, cfg.MailFrom)
 		if err != nil {

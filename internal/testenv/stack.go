@@ -156,7 +156,7 @@ func NewStack(t testing.TB, opts ...Option) *Stack {
 	}
 	ids := ConversationIDs(t)
 	acts := &activities.Activities{Store: st, Rules: rules.NewEngine(), Log: log, Mail: m, Graph: graph.New(graphFake.URL), Channels: chans,
-		WorkflowID: ids.ID}
+		WorkflowID: ids.ID, RuleMetrics: activities.NewRuleMetrics(reg)}
 	w := worker.New(tc, workflows.DefaultTaskQueue, acts, 5*time.Second)
 	if err := w.Start(); err != nil {
 		t.Fatalf("start worker: %v", err)
