@@ -217,6 +217,7 @@ func serveAPI(ctx context.Context, cfg *config, st *store.Store, tc client.Clien
 		BootstrapToken: cfg.BootstrapToken, MaxBodyBytes: cfg.MaxBodyBytes, ImportMaxBytes: cfg.ImportMaxBytes, TaskQueue: cfg.TaskQueue,
 		OpenWindow: cfg.TestOpenWindow, HumanAgentWindow: cfg.TestHumanWindow, Graph: graph.New(cfg.GraphAPIURL),
 		RedriveMaxAttempts: cfg.RedriveAttempts,
+		DeliveryWindow:     cfg.DeliveryWindow,
 		TemporalUI:         temporalUINamespace(cfg),
 		TrustedProxies:     splitList(cfg.TrustedProxies),
 		Email:              emailSettings,
