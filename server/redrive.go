@@ -98,35 +98,35 @@ func (s *Server) Redrive(ctx context.Context, interval, grace time.Duration) {
 	}
 }
 
-// redriveOnce claims and starts delivering due messages while the window has
-// free slots, until none is due, Temporal is unreachable or ctx ends.
+// redriveOnce claims one batch of due messages, as many as the window has
+// free slots (at most redriveBatch), and starts delivering them; the next
+// batch waits for the next wake-up (a slot freed, a message deferred, the
+// interval), so several servers take turns on a backlog.
 func (s *Server) redriveOnce(ctx context.Context, grace time.Duration, attempts *sync.WaitGroup) {
-	for ctx.Err() == nil && time.Now().After(s.unreachableUntil()) {
-		want := min(s.pace.free(), redriveBatch)
-		if want == 0 {
-			return // a slot freeing up wakes the loop
+	if ctx.Err() != nil || time.Now().Before(s.unreachableUntil()) {
+		return
+	}
+	want := min(s.pace.free(), redriveBatch)
+	if want == 0 {
+		return // a slot freeing up wakes the loop
+	}
+	batch, err := s.store.ClaimUndelivered(ctx, grace, redriveLease, want)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("redrive: claim undelivered messages", "error", err)
 		}
-		batch, err := s.store.ClaimUndelivered(ctx, grace, redriveLease, want)
-		if err != nil {
-			if ctx.Err() == nil {
-				s.log.Warn("redrive: claim undelivered messages", "error", err)
-			}
-			return
+		return
+	}
+	s.pace.setQueued(len(batch) == want)
+	for _, run := range byConversation(batch) {
+		for _, m := range run {
+			s.pace.take(m.MessageID, m.ConversationID)
 		}
-		s.pace.setQueued(len(batch) == want)
-		if len(batch) == 0 {
-			return
-		}
-		for _, run := range byConversation(batch) {
-			for _, m := range run {
-				s.pace.take(m.MessageID, m.ConversationID)
-			}
-			attempts.Add(1)
-			go func() {
-				defer attempts.Done()
-				s.redriveRun(ctx, run)
-			}()
-		}
+		attempts.Add(1)
+		go func() {
+			defer attempts.Done()
+			s.redriveRun(ctx, run)
+		}()
 	}
 }
 
