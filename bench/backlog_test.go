@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -124,32 +123,22 @@ func (r *backlogRows) add(top rounds.MaxRate, steady, burst rounds.Steady, rec r
 
 func (r *backlogRows) table(backlog int, steadyFor, burstFor time.Duration) [][3]string {
 	return [][3]string{
-		{"routed rate (400-message burst), tickets/s", mmm(r.max, "%.1f"), "the yardstick"},
-		{fmt.Sprintf("80 %% for %s: tickets/s ÷ routed rate", steadyFor), mmm(r.steadyRatio, "%.2f"), "≈ 0.8 (keeps pace)"},
-		{"… backlog slope, messages/s", mmm(r.steadySlope, "%+.2f"), "≈ 0 (flat)"},
-		{"… longest stall / drain after the load, s", mmm(r.steadyStall, "%.1f") + " / " + mmm(r.steadyDrain, "%.1f"), ""},
-		{fmt.Sprintf("2× for %s: tickets/s ÷ routed rate, whole window", burstFor), mmm(r.burstRatio, "%.2f"), "≥ 0.9"},
-		{"… least 5-s stretch ÷ routed rate", mmm(r.burstMinRatio, "%.2f"), "never a few per second"},
-		{"… accept p99, ms", mmm(r.acceptP99Burst, "%.0f"), "stays fast"},
-		{"… backlog at the end / drained after, s", mmm(r.burstBacklog, "%.0f") + " / " + mmm(r.burstDrain, "%.1f"), "drains right after"},
-		{"… longest stall, s", mmm(r.burstStall, "%.1f"), ""},
-		{fmt.Sprintf("SIGKILL with ≥ %d accepted, not ticketed: backlog at the kill", backlog), mmm(r.accepted, "%.0f"), ""},
-		{"… restart → ready, s", mmm(r.startUp, "%.1f"), ""},
-		{"… ready → first ticket, s", mmm(r.resumed, "%.2f"), "≤ 3"},
-		{"… drain rate ÷ routed rate", mmm(r.drainRatio, "%.2f"), "≥ 0.8"},
-		{"… least 3-s stretch ÷ routed rate", mmm(r.minRatio, "%.2f"), ""},
-		{"… ready → backlog gone, s / longest stall, s", mmm(r.drained, "%.1f") + " / " + mmm(r.stall, "%.1f"), ""},
+		{"routed rate (400-message burst), tickets/s", mmm("%.1f", r.max), "the yardstick"},
+		{fmt.Sprintf("80 %% for %s: tickets/s ÷ routed rate", steadyFor), mmm("%.2f", r.steadyRatio), "≈ 0.8 (keeps pace)"},
+		{"… backlog slope, messages/s", mmm("%+.2f", r.steadySlope), "≈ 0 (flat)"},
+		{"… longest stall / drain after the load, s", mmm("%.1f", r.steadyStall) + " / " + mmm("%.1f", r.steadyDrain), ""},
+		{fmt.Sprintf("2× for %s: tickets/s ÷ routed rate, whole window", burstFor), mmm("%.2f", r.burstRatio), "≥ 0.9"},
+		{"… least 5-s stretch ÷ routed rate", mmm("%.2f", r.burstMinRatio), "never a few per second"},
+		{"… accept p99, ms", mmm("%.0f", r.acceptP99Burst), "stays fast"},
+		{"… backlog at the end / drained after, s", mmm("%.0f", r.burstBacklog) + " / " + mmm("%.1f", r.burstDrain), "drains right after"},
+		{"… longest stall, s", mmm("%.1f", r.burstStall), ""},
+		{fmt.Sprintf("SIGKILL with ≥ %d accepted, not ticketed: backlog at the kill", backlog), mmm("%.0f", r.accepted), ""},
+		{"… restart → ready, s", mmm("%.1f", r.startUp), ""},
+		{"… ready → first ticket, s", mmm("%.2f", r.resumed), "≤ 3"},
+		{"… drain rate ÷ routed rate", mmm("%.2f", r.drainRatio), "≥ 0.8"},
+		{"… least 3-s stretch ÷ routed rate", mmm("%.2f", r.minRatio), ""},
+		{"… ready → backlog gone, s / longest stall, s", mmm("%.1f", r.drained) + " / " + mmm("%.1f", r.stall), ""},
 	}
-}
-
-// mmm formats min / median / max.
-func mmm(v []float64, f string) string {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	if len(s) == 0 {
-		return "—"
-	}
-	return fmt.Sprintf(f+" / "+f+" / "+f, s[0], s[len(s)/2], s[len(s)-1])
 }
 
 // devInstall is one `routedesk dev` installation that can be killed and restarted on the same database and data dir.
