@@ -63,6 +63,7 @@ bench:
 	ROUTEDESK_BENCH=1 $(GO) test ./bench/ -run TestBenchmark -v -count=1 -timeout 60m
 	ROUTEDESK_BENCH=1 $(GO) test ./bench/ -run TestEmailBenchmark -v -count=1 -timeout 20m
 	ROUTEDESK_BENCH=1 $(GO) test ./bench/ -run TestDevMemory -v -count=1 -timeout 60m
+	ROUTEDESK_BENCH=1 $(GO) test ./bench/ -run TestBacklogBenchmark -v -count=1 -timeout 60m
 	$(GO) test -run='^$$' -bench=. -benchmem ./rules/
 
 ## bench-quick: the same measurements at a small scale (about 2 minutes), ending with the key ratios
@@ -70,6 +71,7 @@ bench-quick:
 	$(GO) test -run='^$$' -bench='Evaluate100RulesVsExprRun' -benchtime=2000x ./rules/
 	ROUTEDESK_BENCH=1 ROUTEDESK_BENCH_QUICK=1 $(GO) test ./bench/ -run TestBenchmark -v -count=1 -timeout 10m
 	ROUTEDESK_BENCH=1 ROUTEDESK_BENCH_QUICK=1 $(GO) test ./bench/ -run TestEmailBenchmark -v -count=1 -timeout 10m
+	ROUTEDESK_BENCH=1 ROUTEDESK_BENCH_QUICK=1 $(GO) test ./bench/ -run TestBacklogBenchmark -v -count=1 -timeout 30m
 
 ## compose-check: validate docker-compose.yml on paper (no Docker engine needed): it parses with the
 ## secrets set, refuses to start without them, and the Dockerfile's Go image is go.mod's version
@@ -85,7 +87,8 @@ compose-check:
 	grep -q "^FROM golang:$$gover " Dockerfile || { echo "compose-check: Dockerfile must build with golang:$$gover (go.mod)"; exit 1; }
 
 ## chaos: the chaos suite against the built binary: SIGKILL under load, Temporal and PostgreSQL
-## stopped, hostile Unicode ids on every inbound route, agent capacity under a storm (e2e/chaos_test.go)
+## stopped, hostile Unicode ids on every inbound route, agent capacity under a storm (e2e/chaos_test.go),
+## bursts and SIGKILL with a 1,000-message backlog measured against the routed rate (e2e/backlog_test.go)
 chaos:
 	ROUTEDESK_CHAOS=1 $(GO) test ./e2e/ -run '^TestChaos' -count=1 -v -timeout 20m
 

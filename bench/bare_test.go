@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/worker"
 	"github.com/routedesk/routedesk/workflows"
 )
 
@@ -92,9 +93,11 @@ func (r *bareRecorder) at(id string) (time.Time, bool) {
 func startBareWorker(c client.Client) (sdkworker.Worker, *bareRecorder, error) {
 	rec := &bareRecorder{done: map[string]time.Time{}}
 	w := sdkworker.New(c, bareTaskQueue, sdkworker.Options{
-		WorkflowPanicPolicy:                sdkworker.BlockWorkflow,
-		MaxConcurrentActivityExecutionSize: 200,
-		WorkerStopTimeout:                  5 * time.Second,
+		WorkflowPanicPolicy:                     sdkworker.BlockWorkflow,
+		MaxConcurrentActivityExecutionSize:      200,
+		MaxConcurrentWorkflowTaskExecutionSize:  worker.WorkflowTaskSlots,
+		MaxConcurrentLocalActivityExecutionSize: worker.WorkflowTaskSlots,
+		WorkerStopTimeout:                       5 * time.Second,
 	})
 	w.RegisterWorkflowWithOptions(bareWorkflow, workflow.RegisterOptions{Name: "BareWorkflow"})
 	w.RegisterActivityWithOptions(rec.noop, activity.RegisterOptions{Name: "BareNoop"})

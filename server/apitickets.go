@@ -96,7 +96,7 @@ func (s *Server) createTicket(c *gin.Context) {
 	}
 	// The conversation workflow finds the ticket made: it routes one in state routing and follows an
 	// unassigned one (replies, assignment); Temporal unreachable now → the redrive loop delivers it later.
-	if err := s.deliver(ctx, store.Undelivered{MessageID: acc.MessageID, AccountID: p.AccountID, ChannelID: ch.ID, ChannelType: ch.Type,
+	if err := s.deliverPaced(ctx, store.Undelivered{MessageID: acc.MessageID, AccountID: p.AccountID, ChannelID: ch.ID, ChannelType: ch.Type,
 		ChannelName: ch.Name, ConversationID: acc.ConversationID, WorkflowID: acc.WorkflowID}); err != nil {
 		s.log.WarnContext(ctx, "ticket stored, its conversation starts later", "ticket_id", ticket.ID, "error", err)
 	}

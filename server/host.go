@@ -38,7 +38,7 @@ func (h channelHost) Accept(ctx context.Context, ch domain.Channel, in store.Inb
 	if acc.Delivered {
 		return acc, nil
 	}
-	if err := s.deliver(ctx, store.Undelivered{MessageID: acc.MessageID, AccountID: ch.AccountID, ChannelID: ch.ID,
+	if err := s.deliverPaced(ctx, store.Undelivered{MessageID: acc.MessageID, AccountID: ch.AccountID, ChannelID: ch.ID,
 		ChannelType: ch.Type, ChannelName: ch.Name, ConversationID: acc.ConversationID, WorkflowID: acc.WorkflowID,
 		Sender: sender(in.Author), Subject: in.Subject, TextHead: in.Text}); err != nil {
 		s.log.WarnContext(ctx, "message stored, delivery to its workflow deferred", "message_id", acc.MessageID, "error", err)

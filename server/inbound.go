@@ -96,7 +96,7 @@ func (s *Server) postMessage(c *gin.Context) {
 	}
 	if !acc.Delivered {
 		// The message is safe in PostgreSQL; if Temporal is unreachable now the redrive loop delivers it later.
-		err := s.deliver(ctx, store.Undelivered{
+		err := s.deliverPaced(ctx, store.Undelivered{
 			MessageID: acc.MessageID, AccountID: p.AccountID, ChannelID: ch.ID, ChannelType: ch.Type,
 			ChannelName: ch.Name, ConversationID: acc.ConversationID, WorkflowID: acc.WorkflowID,
 			Sender:  sender(domain.Author{Email: req.From.Email, Name: req.From.Name, ExternalUserID: req.From.ExternalUserID}),
@@ -118,6 +118,24 @@ const workflowTaskTimeout = 5 * time.Second
 // deliverTimeout bounds one delivery attempt, so an unreachable Temporal
 // delays the response by at most this long (the redrive loop retries).
 const deliverTimeout = 5 * time.Second
+
+// deliverPaced delivers a message a request just stored, when the delivery
+// window has room and no older message waits; otherwise it leaves the
+// message to the redrive loop (see pacer) and returns nil: the message is
+// safe in PostgreSQL either way.
+func (s *Server) deliverPaced(ctx context.Context, m store.Undelivered) error {
+	if !s.pace.admit(m.MessageID, m.ConversationID) {
+		s.redrive.deferred.Inc()
+		if err := s.store.DeferDelivery(context.WithoutCancel(ctx), m.MessageID); err != nil {
+			return fmt.Errorf("hand the delivery to the redrive loop (it retries after its grace period): %w", err)
+		}
+		s.pace.deferred()
+		return nil
+	}
+	err := s.deliver(ctx, m)
+	s.pace.done(m.MessageID, err == nil)
+	return err
+}
 
 // deliver signals-with-start the message's conversation workflow and marks the message delivered.
 func (s *Server) deliver(ctx context.Context, m store.Undelivered) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,9 +26,9 @@ const (
 	// redriveBatch is how many messages one claim takes.
 	redriveBatch = 20
 	// redriveLease is how long a claim keeps other servers off a message; short,
-	// so a crashed server's claims pass quickly to the others: an attempt takes
-	// at most deliverTimeout, and a batch starts attempts only in the lease's
-	// first second (see redriveBatch), handing the rest back for the next claim.
+	// so a crashed server's claims pass quickly to the others: a claim takes
+	// only messages with a free slot of the window, each attempt starts at
+	// once and takes at most deliverTimeout.
 	redriveLease = deliverTimeout + 2*time.Second
 )
 
@@ -36,6 +37,7 @@ type redriveMetrics struct {
 	delivered prometheus.Counter
 	retried   prometheus.Counter
 	failed    prometheus.Counter
+	deferred  prometheus.Counter
 	pending   prometheus.Gauge
 }
 
@@ -50,89 +52,129 @@ func newRedriveMetrics(reg prometheus.Registerer) *redriveMetrics {
 		failed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "routedesk_redrive_failed_total", Help: "Inbound messages given up on (attempts exhausted or a non-retryable error); see GET /v1/deliveries?state=failed.",
 		}),
+		deferred: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "routedesk_deliveries_paced_total", Help: "Inbound messages a request stored and left to the redrive loop because the delivery window was full or older messages waited.",
+		}),
 		pending: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "routedesk_deliveries_pending", Help: "Inbound messages stored but not yet accepted by their workflow (not failed), as of the last redrive pass.",
 		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.delivered, m.retried, m.failed, m.pending)
+		reg.MustRegister(m.delivered, m.retried, m.failed, m.deferred, m.pending)
 	}
 	return m
 }
 
 // Redrive delivers stored messages that never reached their workflow (Temporal
-// was down, or the process died between storing and signalling), every
-// interval, until ctx ends. Messages younger than grace are left to the
-// request that is delivering them. Each message is claimed for this process
-// (other servers skip it), tried on its own, retried with exponential backoff
-// and jitter, and marked failed after Config.RedriveMaxAttempts attempts or a
-// non-retryable error; one bad message never holds up the others.
+// was down, the process died between storing and signalling, or a request
+// left its message to the loop because the delivery window was full) until
+// ctx ends: at once when a slot of the window frees up or a request defers
+// a message, and every interval in any case. Messages younger than grace
+// are left to the request that is delivering them. Each message is claimed
+// for this process (other servers skip it), tried on its own — concurrently
+// up to the free slots of the window, a conversation's messages in order —
+// retried with exponential backoff and jitter, and marked failed after
+// Config.RedriveMaxAttempts attempts or a non-retryable error; one bad
+// message never holds up the others.
 func (s *Server) Redrive(ctx context.Context, interval, grace time.Duration) {
+	go s.pace.run(ctx)
+	var attempts sync.WaitGroup
+	defer attempts.Wait()
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		s.redriveOnce(ctx, grace)
+		s.redriveOnce(ctx, grace, &attempts)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			s.routeStranded(ctx, grace)
+			if n, err := s.store.PendingDeliveries(ctx); err == nil {
+				s.redrive.pending.Set(float64(n))
+			}
+		case <-s.pace.freed:
+		case <-s.pace.wake:
 		}
 	}
 }
 
-// redriveOnce claims and delivers batches until no message is due, Temporal is unreachable or ctx ends.
-func (s *Server) redriveOnce(ctx context.Context, grace time.Duration) {
-	for ctx.Err() == nil {
-		batch, err := s.store.ClaimUndelivered(ctx, grace, redriveLease, redriveBatch)
-		if err != nil {
-			if ctx.Err() == nil {
-				s.log.Warn("redrive: claim undelivered messages", "error", err)
-			}
-			return
-		}
-		if !s.redriveBatch(ctx, batch) || len(batch) < redriveBatch {
-			break
-		}
-	}
-	if ctx.Err() != nil {
+// redriveOnce claims one batch of due messages, as many as the window has
+// free slots (at most redriveBatch), and starts delivering them; the next
+// batch waits for the next wake-up (a slot freed, a message deferred, the
+// interval), so several servers take turns on a backlog.
+func (s *Server) redriveOnce(ctx context.Context, grace time.Duration, attempts *sync.WaitGroup) {
+	if ctx.Err() != nil || time.Now().Before(s.unreachableUntil()) {
 		return
 	}
-	s.routeStranded(ctx, grace)
-	if n, err := s.store.PendingDeliveries(ctx); err == nil {
-		s.redrive.pending.Set(float64(n))
+	want := min(s.pace.free(), redriveBatch)
+	if want == 0 {
+		return // a slot freeing up wakes the loop
+	}
+	batch, err := s.store.ClaimUndelivered(ctx, grace, redriveLease, want)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("redrive: claim undelivered messages", "error", err)
+		}
+		return
+	}
+	s.pace.setQueued(len(batch) == want)
+	for _, run := range byConversation(batch) {
+		for _, m := range run {
+			s.pace.take(m.MessageID, m.ConversationID)
+		}
+		attempts.Add(1)
+		go func() {
+			defer attempts.Done()
+			s.redriveRun(ctx, run)
+		}()
 	}
 }
 
-// redriveBatch delivers claimed messages one by one; it returns false when
-// Temporal is unreachable, after handing the untried rest back unclaimed.
-func (s *Server) redriveBatch(ctx context.Context, batch []store.Undelivered) bool {
-	leaseEnds := time.Now().Add(redriveLease - deliverTimeout - time.Second)
-	for i, m := range batch {
-		if ctx.Err() != nil {
-			s.release(ctx, batch[i:], "not tried: the server was stopping")
-			return false
+// byConversation splits a claimed batch (oldest first) into runs of one
+// workflow's messages, each run in its original order.
+func byConversation(batch []store.Undelivered) [][]store.Undelivered {
+	var runs [][]store.Undelivered
+	at := map[string]int{}
+	for _, m := range batch {
+		i, ok := at[m.WorkflowID]
+		if !ok {
+			i = len(runs)
+			at[m.WorkflowID] = i
+			runs = append(runs, nil)
 		}
-		if i > 0 && time.Now().After(leaseEnds) {
-			s.release(ctx, batch[i:], "")
-			return true
+		runs[i] = append(runs[i], m)
+	}
+	return runs
+}
+
+// redriveRun delivers one conversation's claimed messages in order; when
+// Temporal is unreachable it hands the untried rest back unclaimed and
+// holds the loop's claims off for a second.
+func (s *Server) redriveRun(ctx context.Context, run []store.Undelivered) {
+	for i, m := range run {
+		if ctx.Err() != nil || time.Now().Before(s.unreachableUntil()) {
+			s.releaseRun(ctx, run[i:], "not tried: the server was stopping or Temporal was unreachable")
+			return
 		}
 		err := s.redeliver(ctx, m)
+		s.pace.done(m.MessageID, err == nil)
 		if err == nil {
 			s.redrive.delivered.Inc()
 			s.log.Info("redrive: delivered", "message_id", m.MessageID, "attempt", m.Attempts)
 			continue
 		}
 		if ctx.Err() != nil {
-			s.release(ctx, batch[i:], "not tried: the server was stopping")
-			return false
+			s.releaseRun(ctx, run[i:], "not tried: the server was stopping")
+			return
 		}
 		reason := err.Error()
 		switch kind := deliveryErrorKind(err); {
 		case kind == errUnreachable:
 			// Temporal itself is down: no message is at fault, so the attempt is not counted.
+			s.setUnreachable(time.Now().Add(time.Second))
 			s.retryLater(ctx, m, reason, true)
-			s.release(ctx, batch[i+1:], "not tried: Temporal was unreachable")
-			return false
+			s.releaseRun(ctx, run[i+1:], "not tried: Temporal was unreachable")
+			return
 		case kind == errPermanent || m.Attempts >= s.cfg.RedriveMaxAttempts:
 			if kind != errPermanent {
 				reason = "gave up after " + itoa(int64(m.Attempts)) + " attempts: " + reason
@@ -147,7 +189,27 @@ func (s *Server) redriveBatch(ctx context.Context, batch []store.Undelivered) bo
 			s.retryLater(ctx, m, reason, false)
 		}
 	}
-	return true
+}
+
+// releaseRun hands untried messages back (release) and frees their slots.
+func (s *Server) releaseRun(ctx context.Context, ms []store.Undelivered, reason string) {
+	s.release(ctx, ms, reason)
+	for _, m := range ms {
+		s.pace.done(m.MessageID, false)
+	}
+}
+
+// unreachableUntil is when the loop may claim again after Temporal was found unreachable.
+func (s *Server) unreachableUntil() time.Time {
+	s.unreachableMu.Lock()
+	defer s.unreachableMu.Unlock()
+	return s.unreachable
+}
+
+func (s *Server) setUnreachable(until time.Time) {
+	s.unreachableMu.Lock()
+	defer s.unreachableMu.Unlock()
+	s.unreachable = until
 }
 
 // redeliver delivers one claimed message, first replacing a stored workflow id

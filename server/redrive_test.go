@@ -198,7 +198,8 @@ func TestTwoServersSplitARedriveBacklogDeliveringEachOnce(t *testing.T) {
 	defer cancel()
 	var wg sync.WaitGroup
 	for _, tc := range temporal {
-		api := server.New(st, tc, server.Config{ConversationIDs: testenv.ConversationIDs(t), TaskQueue: workflows.DefaultTaskQueue}, quietLog(), nil, nil)
+		// The fake runs no workflow, so no ticket would ever free a slot of the delivery window: it holds the whole backlog.
+		api := server.New(st, tc, server.Config{ConversationIDs: testenv.ConversationIDs(t), TaskQueue: workflows.DefaultTaskQueue, DeliveryWindow: n}, quietLog(), nil, nil)
 		wg.Add(1)
 		go func() { defer wg.Done(); api.Redrive(runCtx, 20*time.Millisecond, 0) }()
 	}

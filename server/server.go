@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -49,6 +50,13 @@ type Config struct {
 	// doubling from the first to the second (0: the defaults, 1 s and 5 min).
 	RedriveBackoff    time.Duration
 	RedriveMaxBackoff time.Duration
+	// DeliveryWindow is how many messages this server lets be signalled to
+	// their workflow and not yet through the opening (no ticket) at a time;
+	// the others wait in PostgreSQL for the redrive loop (0: DefaultDeliveryWindow).
+	DeliveryWindow int
+	// DeliveryWindowExpiry frees a slot whose conversation has no ticket after
+	// this long (0: DefaultDeliveryWindowExpiry).
+	DeliveryWindowExpiry time.Duration
 	// Email are the team email settings (SMTP listener, IMAP pollers) of the built-in channels; unused when Channels is set.
 	Email registry.EmailSettings
 	// TemporalUI is the Temporal Web UI's namespace URL the console links workflows to; empty: no links.
@@ -85,9 +93,13 @@ type Server struct {
 	log      *slog.Logger
 	metrics  *httpMetrics
 	redrive  *redriveMetrics
-	gatherer prometheus.Gatherer
-	engine   *gin.Engine
-	rules    *rules.Engine
+	pace     *pacer
+	// unreachable is until when the redrive loop leaves Temporal alone after finding it down.
+	unreachableMu sync.Mutex
+	unreachable   time.Time
+	gatherer      prometheus.Gatherer
+	engine        *gin.Engine
+	rules         *rules.Engine
 	// ruleMetrics counts the rules skipped while opening tickets through the API.
 	ruleMetrics *activities.RuleMetrics
 	channels    *registry.Registry
@@ -115,6 +127,7 @@ func New(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, reg pr
 	cfg.RedriveMaxBackoff = max(cfg.RedriveMaxBackoff, cfg.RedriveBackoff)
 	s := &Server{store: st, temporal: tc, cfg: cfg, log: log, gatherer: gatherer, metrics: newHTTPMetrics(reg),
 		redrive: newRedriveMetrics(reg), rules: rules.NewEngine(), ruleMetrics: activities.NewRuleMetrics(reg), channels: cfg.Channels}
+	s.pace = newPacer(cfg.DeliveryWindow, cfg.DeliveryWindowExpiry, st.OpenedConversations)
 	if s.channels == nil {
 		s.channels = registry.New(registry.Deps{Store: st, Graph: cfg.Graph, Log: log, Email: cfg.Email,
 			ChatStreamsPerVisitor: cfg.ChatStreamsPerVisitor, ChatStreamsPerServer: cfg.ChatStreamsPerServer})

@@ -16,7 +16,8 @@ const (
 )
 
 // ClaimUndelivered claims up to limit inbound messages received more than
-// olderThan ago that no workflow has accepted, are not failed and are due
+// olderThan ago (or handed over at once: deferred, released or tried
+// before) that no workflow has accepted, are not failed and are due
 // (their backoff or an earlier claim's lease has passed), oldest first. Each
 // claimed message's attempts grow by one and it is leased for lease: other
 // processes skip it (FOR UPDATE SKIP LOCKED while claiming, the lease after),
@@ -27,7 +28,7 @@ func (s *Store) ClaimUndelivered(ctx context.Context, olderThan, lease time.Dura
 		`WITH due AS (
 		   SELECT id FROM messages
 		    WHERE delivered_at IS NULL AND direction = 'inbound' AND delivery_failed_at IS NULL
-		      AND received_at < now() - $1::interval
+		      AND (received_at < now() - $1::interval OR delivery_next_at IS NOT NULL)
 		      AND (delivery_next_at IS NULL OR delivery_next_at <= now())
 		    ORDER BY received_at, id LIMIT $3
 		    FOR UPDATE SKIP LOCKED)
@@ -39,6 +40,28 @@ func (s *Store) ClaimUndelivered(ctx context.Context, olderThan, lease time.Dura
 		interval(olderThan), interval(lease), limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim undelivered messages: %w", err)
+	}
+	return out, nil
+}
+
+// DeferDelivery hands a stored message to the redrive loop at once: the
+// request that stored it leaves its delivery to the loop (delivery pacing),
+// so the loop need not wait out its grace period.
+func (s *Store) DeferDelivery(ctx context.Context, messageID string) error {
+	_, err := s.db.ExecContext(ctx,
+		`UPDATE messages SET delivery_next_at = now() WHERE id = $1 AND delivered_at IS NULL AND delivery_next_at IS NULL`, messageID)
+	if err != nil {
+		return fmt.Errorf("defer delivery: %w", err)
+	}
+	return nil
+}
+
+// OpenedConversations returns those of the conversations that have their ticket.
+func (s *Store) OpenedConversations(ctx context.Context, conversationIDs []string) ([]string, error) {
+	var out []string
+	if err := s.db.SelectContext(ctx, &out,
+		`SELECT conversation_id FROM tickets WHERE conversation_id = ANY($1)`, conversationIDs); err != nil {
+		return nil, fmt.Errorf("conversations with a ticket: %w", err)
 	}
 	return out, nil
 }

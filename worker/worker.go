@@ -22,6 +22,15 @@ import (
 // within seconds.
 const StickyTimeout = 3 * time.Second
 
+// WorkflowTaskSlots bounds the workflow tasks (and the local activities they
+// run: a conversation's opening) one worker executes at a time. The SDK's
+// default, 1,000, lets a backlog — after a restart, in a burst — start
+// hundreds of openings at once; they then share the CPU and the PostgreSQL
+// pool until each outlives its workflow task timeout, and every timed-out
+// task is redone: ticket creation stalls. A few dozen keep the CPU and the
+// pool busy; more wait in Temporal's task queue, where waiting costs nothing.
+const WorkflowTaskSlots = 32
+
 // ImportPause is waited after each imported item, so an import running beside
 // live traffic leaves it PostgreSQL (see README, Imports); 0 imports at full speed.
 var ImportPause time.Duration
@@ -48,10 +57,12 @@ func New(c client.Client, taskQueue string, acts *activities.Activities, stopTim
 	w := sdkworker.New(c, taskQueue, sdkworker.Options{
 		// A panic or non-determinism bug blocks the workflow task (and shows in the UI)
 		// instead of failing the conversation for good.
-		WorkflowPanicPolicy:                sdkworker.BlockWorkflow,
-		MaxConcurrentActivityExecutionSize: 200,
-		WorkerStopTimeout:                  stopTimeout,
-		StickyScheduleToStartTimeout:       StickyTimeout,
+		WorkflowPanicPolicy:                     sdkworker.BlockWorkflow,
+		MaxConcurrentActivityExecutionSize:      200,
+		MaxConcurrentWorkflowTaskExecutionSize:  WorkflowTaskSlots,
+		MaxConcurrentLocalActivityExecutionSize: WorkflowTaskSlots,
+		WorkerStopTimeout:                       stopTimeout,
+		StickyScheduleToStartTimeout:            StickyTimeout,
 		// Every activity gets a summary for the Temporal UI (no history change).
 		Interceptors: []interceptor.WorkerInterceptor{&workflows.ActivitySummaries{}},
 	})

@@ -241,6 +241,7 @@ func serveAPI(ctx context.Context, cfg *config, st *store.Store, tc client.Clien
 		Email:                 emailSettings,
 		ChatStreamsPerVisitor: cfg.ChatStreamsPerVisitor, ChatStreamsPerServer: cfg.ChatStreamsPerServer,
 		ConversationIDs: ids,
+		DeliveryWindow:  cfg.DeliveryWindow,
 	}, log, tel.registry, tel.registry)
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {

@@ -58,6 +58,7 @@ type config struct {
 	LogFormat       string
 	RedriveInterval time.Duration
 	RedriveAttempts int
+	DeliveryWindow  int
 	TestOpenWindow  time.Duration
 	TestHumanWindow time.Duration
 	ShutdownTimeout time.Duration
@@ -128,6 +129,7 @@ func bind(fs *flag.FlagSet, cfg *config) {
 	str(&cfg.LogLevel, "ROUTEDESK_LOG_LEVEL", "log-level", "info", "debug, info, warn or error")
 	str(&cfg.LogFormat, "ROUTEDESK_LOG_FORMAT", "log-format", "text", "text or json")
 	duration(&cfg.RedriveInterval, "ROUTEDESK_REDRIVE_INTERVAL", "redrive-interval", 2*time.Second, "how often stored but undelivered messages are re-sent to Temporal")
+	integer(&cfg.DeliveryWindow, "ROUTEDESK_DELIVERY_WINDOW", "delivery-window", server.DefaultDeliveryWindow, "server: most new conversations handed to Temporal and not yet ticketed at a time; more wait in PostgreSQL and are delivered as tickets are made")
 	integer(&cfg.RedriveAttempts, "ROUTEDESK_REDRIVE_MAX_ATTEMPTS", "redrive-max-attempts", 10, "attempts to deliver a stored message to Temporal before it is marked failed (GET /v1/deliveries?state=failed)")
 	duration(&cfg.TestOpenWindow, "ROUTEDESK_TEST_OPEN_WINDOW", "test-open-window", 0, "test only: shorten Messenger/WhatsApp's 24 h reply window (0 = real)")
 	duration(&cfg.TestHumanWindow, "ROUTEDESK_TEST_HUMAN_AGENT_WINDOW", "test-human-agent-window", 0, "test only: shorten Messenger's 7 d human-agent window (0 = real)")
