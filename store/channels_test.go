@@ -48,7 +48,7 @@ func TestChannelHistoryIsNeverCascaded(t *testing.T) {
 
 	// A message for the removed channel that was looked up just before the removal is a refusal, not a foreign-key error.
 	_, err = st.AcceptInbound(ctx, store.Inbound{AccountID: acc.ID, ChannelID: empty.ID, ThreadKey: "t:late", ExternalID: "late",
-		Text: "hi", SentAt: time.Now()}, workflows.ConversationWorkflowID)
+		Text: "hi", SentAt: time.Now()}, testenv.ConversationIDs(t).ID)
 	require.ErrorIs(t, err, domain.ErrChannelDisconnected)
 
 	_, err = st.DB().Exec(`DELETE FROM accounts WHERE id = $1`, acc.ID)
