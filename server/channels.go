@@ -64,7 +64,7 @@ func (s *Server) createChannel(c *gin.Context) {
 		s.fail(c, s.claimError(err, w.Type))
 		return
 	}
-	if err := s.startProof(c.Request.Context(), created); err != nil {
+	if err := s.startProof(c.Request.Context(), created, false); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -186,7 +186,7 @@ func (s *Server) patchChannel(c *gin.Context) {
 			return
 		}
 		if ch.Status != domain.ChannelPendingVerification {
-			if err := s.startProof(ctx, updated); err != nil {
+			if err := s.startProof(ctx, updated, false); err != nil {
 				s.fail(c, err)
 				return
 			}
@@ -243,7 +243,7 @@ func (s *Server) patchChannel(c *gin.Context) {
 		return
 	}
 	if ch.Status != domain.ChannelPendingVerification || s.keyOf(ch.Type, current) != w.ExternalKey {
-		if err := s.startProof(ctx, updated); err != nil {
+		if err := s.startProof(ctx, updated, false); err != nil {
 			s.fail(c, err)
 			return
 		}

@@ -64,7 +64,8 @@ func (s *Server) claimError(err error, typ string) error {
 
 // startProof issues a new code for a pending_verification channel and mails it; a failed send is
 // recorded on the verification (GET /v1/channels/{id}/verification shows it), never fails the change.
-func (s *Server) startProof(ctx context.Context, ch domain.Channel) error {
+// strict (the resend route) answers the rate limit as an error; a channel change records it instead.
+func (s *Server) startProof(ctx context.Context, ch domain.Channel, strict bool) error {
 	if ch.Status != domain.ChannelPendingVerification {
 		return nil
 	}
@@ -74,6 +75,10 @@ func (s *Server) startProof(ctx context.Context, ch domain.Channel) error {
 	}
 	code := channels.NewProofCode()
 	if err := s.store.IssueVerification(ctx, ch.AccountID, ch.ID, channels.NormalizeProofCode(code), proofLimits); err != nil {
+		var limited *domain.RateLimited
+		if !strict && errors.As(err, &limited) {
+			return s.store.RecordVerificationSend(ctx, ch.ID, "no code sent: "+limited.Message)
+		}
 		return err
 	}
 	cfg, err := channelHost{s}.Config(ctx, ch)
@@ -97,7 +102,7 @@ func (s *Server) resendVerification(c *gin.Context) {
 		err = fmt.Errorf("channel %s is %s; only a pending_verification channel is sent a code: %w", ch.ID, ch.Status, domain.ErrConflict)
 	}
 	if err == nil {
-		err = s.startProof(ctx, ch)
+		err = s.startProof(ctx, ch, true)
 	}
 	if err != nil {
 		s.fail(c, err)

@@ -189,6 +189,12 @@ func (s *Store) UpdateChannel(ctx context.Context, accountID, id string, w Chann
 		if err := checkNotUserEmail(ctx, tx, accountID, w); err != nil {
 			return err
 		}
+		// A code mailed to the old identity must not prove the new one; the new one may be mailed at once.
+		if _, err := tx.ExecContext(ctx, `UPDATE channel_verifications v SET code_hash = NULL, expires_at = NULL, last_sent_at = NULL
+		    FROM channels c WHERE v.channel_id = c.id AND c.id = $1 AND c.account_id = $2 AND c.external_key IS DISTINCT FROM $3`,
+			id, accountID, nullable(w.ExternalKey)); err != nil {
+			return fmt.Errorf("void the old verification code: %w", err)
+		}
 		err := tx.QueryRowxContext(ctx,
 			`UPDATE channels SET name = $3, config = $4, config_sealed = $5, external_key = $6,
 			        ticket_defaults = $7, routing = $8, version = version + 1, updated_at = now(), `+statusSQL("$9::text", "$6::text", "$10::text")+`
