@@ -57,7 +57,7 @@ func TestProviderIDsHaveOneOwner(t *testing.T) {
 			claimRefused(t, s.Do(http.MethodPatch, "/v1/channels/"+other, b, map[string]any{"config": tc.config(tc.spelled)}), tc.field)
 
 			// Disconnecting releases the claim; the old owner's reconnect is then refused.
-			require.Equal(t, http.StatusNoContent, s.Do(http.MethodDelete, "/v1/channels/"+owner, a, nil).Status)
+			require.Equal(t, http.StatusOK, s.Do(http.MethodPatch, "/v1/channels/"+owner, a, map[string]any{"status": "disconnected"}).Status)
 			taken := s.Do(http.MethodPatch, "/v1/channels/"+other, b, map[string]any{"config": tc.config(tc.spelled)})
 			require.Equal(t, http.StatusOK, taken.Status, string(taken.Body))
 			claimRefused(t, s.Do(http.MethodPatch, "/v1/channels/"+owner, a, map[string]any{"status": "connected"}), tc.field)
