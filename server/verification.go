@@ -120,6 +120,10 @@ func (s *Server) getVerification(c *gin.Context) {
 
 // verifyChannel takes the mailed code: the channel becomes connected and receives its address's mail.
 func (s *Server) verifyChannel(c *gin.Context) {
+	if _, err := s.store.Channel(c.Request.Context(), principal(c).AccountID, c.Param("id")); err != nil {
+		s.fail(c, err)
+		return
+	}
 	var req verifyRequest
 	if err := decodeJSON(c, &req); err != nil {
 		s.fail(c, err)

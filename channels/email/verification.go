@@ -76,7 +76,7 @@ func proofMail(publicURL string, ch domain.Channel, address, code string) (strin
 	fmt.Fprintf(&b, "Someone connected %s to the routedesk email channel %q.\n\n", address, ch.Name)
 	b.WriteString("Mail to this address reaches that help desk only once you confirm it is yours.\n\n")
 	if publicURL != "" {
-		link := strings.TrimRight(publicURL, "/") + "/v1/channels/" + url.PathEscape(ch.ID) + "/verify?code=" + url.QueryEscape(code)
+		link := strings.TrimRight(publicURL, "/") + "/verify-address/" + url.PathEscape(ch.ID) + "?code=" + url.QueryEscape(code)
 		fmt.Fprintf(&b, "Confirm by opening this link:\n\n  %s\n\nor enter this code in the channel's settings:\n\n  %s\n\n", link, code)
 	} else {
 		fmt.Fprintf(&b, "Confirm by entering this code in the channel's settings (POST /v1/channels/%s/verify):\n\n  %s\n\n", ch.ID, code)

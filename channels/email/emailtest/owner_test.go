@@ -156,7 +156,7 @@ func TestAddressVerificationEndToEnd(t *testing.T) {
 	require.NotEmpty(t, resend.Header.Get("Retry-After"))
 
 	// The link needs no token.
-	link := testenv.Do(t, d.HTTP.URL, http.MethodGet, "/v1/channels/"+d.channelID+"/verify?code="+newCode, "", nil)
+	link := testenv.Do(t, d.HTTP.URL, http.MethodGet, "/verify-address/"+d.channelID+"?code="+newCode, "", nil)
 	require.Equal(t, http.StatusOK, link.Status, string(link.Body))
 	require.Contains(t, string(link.Body), "Confirmed")
 	got := d.Do(http.MethodGet, "/v1/channels/"+d.channelID, d.token, nil).Map(t)
