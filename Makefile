@@ -57,6 +57,7 @@ fuzz:
 	$(GO) test ./channels/form/ -run='^$$' -fuzz='^FuzzSubmissionURLEncoded$$' -fuzztime=$(FUZZTIME)
 	$(GO) test ./channels/calling/ -run='^$$' -fuzz='^FuzzCall$$' -fuzztime=$(FUZZTIME)
 	$(GO) test ./channels/chat/ -run='^$$' -fuzz='^FuzzParseToken$$' -fuzztime=$(FUZZTIME)
+	$(GO) test ./internal/mailaddr/ -run='^$$' -fuzz='^FuzzMailbox$$' -fuzztime=$(FUZZTIME)
 
 ## bench: the full benchmark of issue 14 (bench/README.md): throughput, CPU, history events, load curve, waiting agents, memory (of the test stack, and of a real `routedesk dev` after 10,000 conversations); and the rules benchmarks
 bench:

@@ -18,10 +18,22 @@ type Config interface {
 	Check() []domain.FieldError
 }
 
-// Keyed is a configuration with an identity the store keeps unique across accounts (a page id, a phone number).
+// Keyed is a configuration with an identity that routes inbound traffic or names the channel to the
+// outside (a page id, a phone number id, an email mailbox): one channel that is not disconnected owns it,
+// across all accounts.
 type Keyed interface {
-	// ExternalKey returns the identity; "" means none.
+	// ExternalKey returns the identity, normalised for comparison; "" means none.
 	ExternalKey() string
+	// ExternalKeyField names the config field holding it, e.g. "config.address", for a 409.
+	ExternalKeyField() string
+}
+
+// ExternalKeyField returns the config field holding c's identity, or "" when its type has none.
+func ExternalKeyField(c Config) string {
+	if k, ok := c.(Keyed); ok {
+		return k.ExternalKeyField()
+	}
+	return ""
 }
 
 // ExternalKey returns the identity the store keeps unique for c, or "" when its type has none.

@@ -29,8 +29,14 @@ type Channel struct {
 	AccountID string `json:"-"`
 	Type      string `json:"type"`
 	Name      string `json:"name"`
-	// Status is connected or disconnected.
+	// Status is connected, disconnected or pending_verification (an email address not proven yet).
 	Status string `json:"status"`
+	// StatusReason says why a channel is not connected (claimed_by_another_channel); "" otherwise.
+	StatusReason string `json:"status_reason,omitempty"`
+	// VerifiedAt is when the channel's email address was proven; null for unproven addresses and other types.
+	VerifiedAt *time.Time `json:"verified_at,omitempty"`
+	// VerifiedBy says how: code, link, migration (connected before verification existed) or auto (verification off).
+	VerifiedBy string `json:"verified_by,omitempty"`
 	// DisconnectedAt is when the channel was disconnected; null while connected.
 	DisconnectedAt *time.Time `json:"disconnected_at"`
 	// Config is the channel's configuration with every secret shown as "***".

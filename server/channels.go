@@ -61,6 +61,10 @@ func (s *Server) createChannel(c *gin.Context) {
 	}
 	created, err := s.store.CreateChannel(c.Request.Context(), p.AccountID, w)
 	if err != nil {
+		s.fail(c, s.claimError(err, w.Type))
+		return
+	}
+	if err := s.startProof(c.Request.Context(), created, false); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -81,7 +85,7 @@ func (s *Server) channelWrite(ctx context.Context, accountID string, typ channel
 
 func (s *Server) channelWriteFrom(ctx context.Context, accountID, name string, cfg channels.Config,
 	defaults *domain.TicketDefaults, routing *domain.Routing) (store.ChannelWrite, error) {
-	w := store.ChannelWrite{Type: string(cfg.Type()), Name: name, ExternalKey: channels.ExternalKey(cfg)}
+	w := store.ChannelWrite{Type: string(cfg.Type()), Name: name, ExternalKey: channels.ExternalKey(cfg), Proof: s.proofMode(string(cfg.Type()))}
 	full, err := json.Marshal(cfg)
 	if err != nil {
 		return w, fmt.Errorf("encode channel config: %w", err)
@@ -176,10 +180,16 @@ func (s *Server) patchChannel(c *gin.Context) {
 	}
 	if req.Status != nil && req.Name == nil && len(req.Config) == 0 && len(req.TicketDefaults) == 0 && len(req.Routing) == 0 {
 		// Only (re)connecting or disconnecting: the configuration and its version stay.
-		updated, err := s.store.SetChannelStatus(ctx, p.AccountID, ch.ID, *req.Status)
+		updated, err := s.store.SetChannelStatus(ctx, p.AccountID, ch.ID, *req.Status, s.proofMode(ch.Type))
 		if err != nil {
-			s.fail(c, err)
+			s.fail(c, s.claimError(err, ch.Type))
 			return
+		}
+		if ch.Status != domain.ChannelPendingVerification {
+			if err := s.startProof(ctx, updated, false); err != nil {
+				s.fail(c, err)
+				return
+			}
 		}
 		if updated.Status == domain.ChannelConnected && ch.Status != domain.ChannelConnected {
 			s.syncChannel(ctx, updated)
@@ -229,8 +239,14 @@ func (s *Server) patchChannel(c *gin.Context) {
 	}
 	updated, err := s.store.UpdateChannel(ctx, p.AccountID, ch.ID, w)
 	if err != nil {
-		s.fail(c, err)
+		s.fail(c, s.claimError(err, w.Type))
 		return
+	}
+	if ch.Status != domain.ChannelPendingVerification || s.keyOf(ch.Type, current) != w.ExternalKey {
+		if err := s.startProof(ctx, updated, false); err != nil {
+			s.fail(c, err)
+			return
+		}
 	}
 	s.syncChannel(ctx, updated)
 	s.backfillOnConnect(ctx, updated)
@@ -238,6 +254,19 @@ func (s *Server) patchChannel(c *gin.Context) {
 		updated, err = s.detachChannel(ctx, updated)
 	}
 	s.respond(c, http.StatusOK, updated, err)
+}
+
+// keyOf returns the identity a stored configuration claims ("" when it has none or does not decode).
+func (s *Server) keyOf(typ string, raw json.RawMessage) string {
+	impl, ok := s.channels.Lookup(channels.Type(typ))
+	if !ok {
+		return ""
+	}
+	cfg, err := channels.Decode(impl.NewConfig(), raw)
+	if err != nil {
+		return ""
+	}
+	return channels.ExternalKey(cfg)
 }
 
 // mergeInto applies a JSON merge patch to *dst, strictly decoding and validating the result.

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -42,6 +43,7 @@ var problemTypes = map[int]string{
 	http.StatusRequestEntityTooLarge:       "https://routedesk.dev/problems/too-large",
 	http.StatusUnsupportedMediaType:        "https://routedesk.dev/problems/unsupported-media-type",
 	http.StatusUnprocessableEntity:         "https://routedesk.dev/problems/invalid-input",
+	http.StatusTooManyRequests:             "https://routedesk.dev/problems/too-many-requests",
 	http.StatusRequestHeaderFieldsTooLarge: "https://routedesk.dev/problems/headers-too-large",
 	http.StatusInternalServerError:         "https://routedesk.dev/problems/internal",
 	http.StatusBadGateway:                  "https://routedesk.dev/problems/upstream",
@@ -68,6 +70,8 @@ func writeProblem(c *gin.Context, status int, detail string, fields ...domain.Fi
 func (s *Server) fail(c *gin.Context, err error) {
 	var invalid *domain.ValidationError
 	var tooLarge *http.MaxBytesError
+	var claim *domain.ClaimConflict
+	var limited *domain.RateLimited
 	switch {
 	case errors.As(err, &tooLarge):
 		writeProblem(c, http.StatusRequestEntityTooLarge, "the request body is larger than the limit of "+itoa(tooLarge.Limit)+" bytes")
@@ -83,7 +87,12 @@ func (s *Server) fail(c *gin.Context, err error) {
 		writeProblem(c, http.StatusBadRequest, "the request body ended before its declared length")
 	case errors.Is(err, domain.ErrNotFound):
 		writeProblem(c, http.StatusNotFound, "no such resource in this account")
-	case errors.Is(err, domain.ErrConflict):
+	case errors.As(err, &claim):
+		writeProblem(c, http.StatusConflict, claim.Error(), domain.FieldError{Field: claim.Field, Message: claim.Error()})
+	case errors.As(err, &limited):
+		c.Header("Retry-After", itoa(int64(limited.RetryAfter/time.Second)+1))
+		writeProblem(c, http.StatusTooManyRequests, limited.Message)
+	case errors.Is(err, domain.ErrConflict), errors.Is(err, domain.ErrChannelUnverified):
 		writeProblem(c, http.StatusConflict, err.Error())
 	case errors.Is(err, domain.ErrChannelDisconnected):
 		writeProblem(c, http.StatusGone, err.Error())

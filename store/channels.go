@@ -24,16 +24,25 @@ type channelRow struct {
 	Routing        json.RawMessage `db:"routing"`
 	Version        int             `db:"version"`
 	DisconnectedAt sql.NullTime    `db:"disconnected_at"`
+	StatusReason   string          `db:"status_reason"`
+	VerifiedAt     sql.NullTime    `db:"verified_at"`
+	VerifiedBy     string          `db:"verified_by"`
 	CreatedAt      time.Time       `db:"created_at"`
 	UpdatedAt      time.Time       `db:"updated_at"`
 }
 
-const channelColumns = `id, account_id, type, name, status, config, ticket_defaults, routing, version, disconnected_at, created_at, updated_at`
+const channelColumns = `id, account_id, type, name, status, config, ticket_defaults, routing, version, disconnected_at,
+	status_reason, verified_at, verified_by, created_at, updated_at`
 
 func (r channelRow) channel() (domain.Channel, error) {
 	ch := domain.Channel{
 		ID: r.ID, AccountID: r.AccountID, Type: r.Type, Name: r.Name, Status: r.Status,
 		Config: r.Config, Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		StatusReason: r.StatusReason, VerifiedBy: r.VerifiedBy,
+	}
+	if r.VerifiedAt.Valid {
+		at := r.VerifiedAt.Time
+		ch.VerifiedAt = &at
 	}
 	if r.DisconnectedAt.Valid {
 		at := r.DisconnectedAt.Time
@@ -52,11 +61,14 @@ func (r channelRow) channel() (domain.Channel, error) {
 
 // ChannelWrite is what creating or replacing a channel stores.
 type ChannelWrite struct {
-	Type           string
-	Name           string
-	Redacted       json.RawMessage // config shown by the API, secrets as "***"
-	Full           json.RawMessage // config with secrets, sealed at rest
-	ExternalKey    string          // page id, phone number id, address; "" if none
+	Type        string
+	Name        string
+	Redacted    json.RawMessage // config shown by the API, secrets as "***"
+	Full        json.RawMessage // config with secrets, sealed at rest
+	ExternalKey string          // page id, phone number id, calling number, email mailbox; "" if none
+	// Proof says whether the channel's identity must be proven before it connects (ProofRequired),
+	// is taken as proven (ProofAuto, verification off), or is not something routedesk proves ("").
+	Proof          string
 	TicketDefaults domain.TicketDefaults
 	Routing        domain.Routing
 	// Status connects or disconnects the channel; "" keeps its status.
@@ -76,14 +88,41 @@ func (s *Store) seal(channelID string, full json.RawMessage) ([]byte, error) {
 
 func nullable(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
 
-func externalKeyConflict(err error) error {
-	if isUniqueViolation(err, "channels_global_key") {
-		return fmt.Errorf("this page or phone number is already connected to a routedesk account: %w", domain.ErrConflict)
-	}
-	if isUniqueViolation(err, "channels_account_key") {
-		return fmt.Errorf("a channel with this address or number is already connected in this account: %w", domain.ErrConflict)
+// Proof modes of ChannelWrite.Proof.
+const (
+	// ProofRequired: a new or changed identity is pending_verification until proven.
+	ProofRequired = "required"
+	// ProofAuto: a new or changed identity counts as proven at once (verification off).
+	ProofAuto = "auto"
+)
+
+// externalKeyConflict maps a violation of the one-owner index to a *domain.ClaimConflict
+// (its Field is filled by the caller, who knows the channel type's config field).
+func externalKeyConflict(err error, key string) error {
+	if isUniqueViolation(err, "channels_owner") {
+		return &domain.ClaimConflict{Value: key}
 	}
 	return nil
+}
+
+// statusSQL sets a channel's status, disconnected_at, status_reason, verified_at and verified_by from the
+// requested status (req, "" keeps it), the new external key (key) and the proof mode (proof): an identity
+// that must be proven and is not (new, or changed since it was) makes a connecting channel pending_verification.
+func statusSQL(req, key, proof string) string {
+	verified := `CASE WHEN $p = '' THEN verified_at
+	                  WHEN verified_at IS NOT NULL AND external_key IS NOT DISTINCT FROM $k THEN verified_at
+	                  WHEN $p = 'auto' THEN now() END`
+	target := `CASE WHEN COALESCE(NULLIF($r, ''), status) = 'disconnected' THEN 'disconnected'
+	                WHEN $p = 'required' AND (` + verified + `) IS NULL THEN 'pending_verification'
+	                ELSE 'connected' END`
+	return strings.NewReplacer("$r", req, "$k", key, "$p", proof).Replace(
+		`disconnected_at = CASE WHEN (` + target + `) = 'disconnected' THEN COALESCE(disconnected_at, now()) END,
+		 status_reason = CASE WHEN (` + target + `) = 'disconnected' AND status = 'disconnected' THEN status_reason ELSE '' END,
+		 verified_by = CASE WHEN (` + verified + `) IS NULL THEN ''
+		                    WHEN verified_at IS NOT NULL AND external_key IS NOT DISTINCT FROM $k THEN verified_by
+		                    ELSE 'auto' END,
+		 verified_at = ` + verified + `,
+		 status = ` + target)
 }
 
 // checkNotUserEmail fails when an email channel's address is a user's own email.
@@ -95,7 +134,7 @@ func checkNotUserEmail(ctx context.Context, tx *sqlx.Tx, accountID string, w Cha
 		return err
 	}
 	var userID string
-	err := tx.GetContext(ctx, &userID, `SELECT id FROM users WHERE account_id = $1 AND lower(email) = lower($2) LIMIT 1`, accountID, w.ExternalKey)
+	err := tx.GetContext(ctx, &userID, `SELECT id FROM users WHERE account_id = $1 AND routedesk_mailbox(email) = $2 LIMIT 1`, accountID, w.ExternalKey)
 	if err == nil {
 		return fmt.Errorf("%s is the own email of user %s; a team address must not be a person's address: %w", w.ExternalKey, userID, domain.ErrConflict)
 	}
@@ -120,10 +159,13 @@ func (s *Store) CreateChannel(ctx context.Context, accountID string, w ChannelWr
 			return err
 		}
 		err := tx.QueryRowxContext(ctx,
-			`INSERT INTO channels (id, account_id, type, name, config, config_sealed, external_key, ticket_defaults, routing)
-			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING `+channelColumns,
-			id, accountID, w.Type, w.Name, []byte(w.Redacted), sealed, nullable(w.ExternalKey), defaults, routing).StructScan(&row)
-		if c := externalKeyConflict(err); c != nil {
+			`INSERT INTO channels (id, account_id, type, name, config, config_sealed, external_key, ticket_defaults, routing,
+			                       status, verified_at, verified_by)
+			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
+			         CASE WHEN $10 = 'required' THEN 'pending_verification' ELSE 'connected' END,
+			         CASE WHEN $10 = 'auto' THEN now() END, CASE WHEN $10 = 'auto' THEN 'auto' ELSE '' END) RETURNING `+channelColumns,
+			id, accountID, w.Type, w.Name, []byte(w.Redacted), sealed, nullable(w.ExternalKey), defaults, routing, w.Proof).StructScan(&row)
+		if c := externalKeyConflict(err, w.ExternalKey); c != nil {
 			return c
 		}
 		return err
@@ -147,12 +189,18 @@ func (s *Store) UpdateChannel(ctx context.Context, accountID, id string, w Chann
 		if err := checkNotUserEmail(ctx, tx, accountID, w); err != nil {
 			return err
 		}
+		// A code mailed to the old identity must not prove the new one; the new one may be mailed at once.
+		if _, err := tx.ExecContext(ctx, `UPDATE channel_verifications v SET code_hash = NULL, expires_at = NULL, last_sent_at = NULL
+		    FROM channels c WHERE v.channel_id = c.id AND c.id = $1 AND c.account_id = $2 AND c.external_key IS DISTINCT FROM $3`,
+			id, accountID, nullable(w.ExternalKey)); err != nil {
+			return fmt.Errorf("void the old verification code: %w", err)
+		}
 		err := tx.QueryRowxContext(ctx,
 			`UPDATE channels SET name = $3, config = $4, config_sealed = $5, external_key = $6,
-			        ticket_defaults = $7, routing = $8, version = version + 1, updated_at = now(), `+setStatusSQL("$9::text")+`
+			        ticket_defaults = $7, routing = $8, version = version + 1, updated_at = now(), `+statusSQL("$9::text", "$6::text", "$10::text")+`
 			  WHERE id = $1 AND account_id = $2 RETURNING `+channelColumns,
-			id, accountID, w.Name, []byte(w.Redacted), sealed, nullable(w.ExternalKey), defaults, routing, w.Status).StructScan(&row)
-		if c := externalKeyConflict(err); c != nil {
+			id, accountID, w.Name, []byte(w.Redacted), sealed, nullable(w.ExternalKey), defaults, routing, w.Status, w.Proof).StructScan(&row)
+		if c := externalKeyConflict(err, w.ExternalKey); c != nil {
 			return c
 		}
 		if err != nil {
@@ -221,23 +269,18 @@ func (s *Store) ListChannels(ctx context.Context, accountID string, page Page) (
 	return channelsOf(rows)
 }
 
-// setStatusSQL sets a channel's status from the query parameter param ("" keeps
-// the status) and stamps when it was disconnected.
-func setStatusSQL(param string) string {
-	return strings.NewReplacer("$s", param).Replace(`status = COALESCE(NULLIF($s, ''), status),
-	       disconnected_at = CASE WHEN $s = 'disconnected' AND status <> 'disconnected' THEN now()
-	                              WHEN $s = 'connected' THEN NULL ELSE disconnected_at END`)
-}
-
-// SetChannelStatus connects or disconnects a channel. Reconnecting a channel
-// whose page, number or address another channel connected meanwhile is a conflict.
-func (s *Store) SetChannelStatus(ctx context.Context, accountID, id, status string) (domain.Channel, error) {
+// SetChannelStatus connects or disconnects a channel (proof as ChannelWrite.Proof: a
+// connecting channel whose address is not proven becomes pending_verification).
+// Reconnecting a channel whose identity another channel claimed meanwhile is a *domain.ClaimConflict.
+func (s *Store) SetChannelStatus(ctx context.Context, accountID, id, status, proof string) (domain.Channel, error) {
 	var row channelRow
 	err := s.db.QueryRowxContext(ctx,
-		`UPDATE channels SET updated_at = now(), `+setStatusSQL("$3::text")+`
-		  WHERE id = $1 AND account_id = $2 RETURNING `+channelColumns, id, accountID, status).StructScan(&row)
-	if c := externalKeyConflict(err); c != nil {
-		return domain.Channel{}, fmt.Errorf("reconnect channel: %w", c)
+		`UPDATE channels SET updated_at = now(), `+statusSQL("$3::text", "external_key", "$4::text")+`
+		  WHERE id = $1 AND account_id = $2 RETURNING `+channelColumns, id, accountID, status, proof).StructScan(&row)
+	if isUniqueViolation(err, "channels_owner") {
+		var key string
+		_ = s.db.GetContext(ctx, &key, `SELECT COALESCE(external_key, '') FROM channels WHERE id = $1`, id)
+		return domain.Channel{}, fmt.Errorf("reconnect channel: %w", &domain.ClaimConflict{Value: key})
 	}
 	if err != nil {
 		return domain.Channel{}, notFound(err, "set channel status")
@@ -265,7 +308,7 @@ func (s *Store) DeleteChannel(ctx context.Context, accountID, id string) (remove
 		}
 		if hasHistory {
 			_, err := tx.ExecContext(ctx,
-				`UPDATE channels SET status = 'disconnected', disconnected_at = COALESCE(disconnected_at, now()), updated_at = now()
+				`UPDATE channels SET status = 'disconnected', disconnected_at = COALESCE(disconnected_at, now()), status_reason = '', updated_at = now()
 				  WHERE id = $1 AND account_id = $2`, id, accountID)
 			if err != nil {
 				return fmt.Errorf("disconnect channel: %w", err)
@@ -294,6 +337,10 @@ func (s *Store) ConnectedChannel(ctx context.Context, accountID, id string) (dom
 	}
 	if ch.Status == domain.ChannelDisconnected {
 		return ch, fmt.Errorf("channel %s was disconnected; reconnect it with PATCH {\"status\": \"connected\"}: %w", id, domain.ErrChannelDisconnected)
+	}
+	if ch.Status == domain.ChannelPendingVerification {
+		return ch, fmt.Errorf("channel %s receives nothing until its address is verified (POST /v1/channels/%s/verify with the mailed code): %w",
+			id, id, domain.ErrChannelUnverified)
 	}
 	return ch, nil
 }

@@ -15,15 +15,20 @@ import (
 	"github.com/routedesk/routedesk/domain"
 )
 
-// EmailChannelsByAddress returns the connected email channels (of any account) whose team address is address (lower-cased).
-func (s *Store) EmailChannelsByAddress(ctx context.Context, address string) ([]domain.Channel, error) {
-	var rows []channelRow
-	err := s.db.SelectContext(ctx, &rows, `SELECT `+channelColumns+` FROM channels
-		WHERE type = 'email' AND external_key = lower($1) AND status = 'connected' ORDER BY id`, address)
-	if err != nil {
-		return nil, fmt.Errorf("find email channels by address: %w", err)
+// EmailChannelByMailbox returns the one email channel (of any account) that claims a mailbox
+// (mailaddr.Mailbox): connected or pending_verification; found is false when none does.
+func (s *Store) EmailChannelByMailbox(ctx context.Context, mailbox string) (ch domain.Channel, found bool, err error) {
+	var row channelRow
+	err = s.db.GetContext(ctx, &row, `SELECT `+channelColumns+` FROM channels
+		WHERE type = 'email' AND external_key = $1 AND status <> 'disconnected'`, mailbox)
+	if errors.Is(err, sql.ErrNoRows) {
+		return domain.Channel{}, false, nil
 	}
-	return channelsOf(rows)
+	if err != nil {
+		return domain.Channel{}, false, fmt.Errorf("find the email channel of a mailbox: %w", err)
+	}
+	ch, err = row.channel()
+	return ch, err == nil, err
 }
 
 // maxThreadIDs bounds the Message-IDs one thread lookup sends to PostgreSQL.

@@ -47,7 +47,7 @@ func lockAddresses(ctx context.Context, tx *sqlx.Tx, accountID string) error {
 func checkNotTeamAddress(ctx context.Context, tx *sqlx.Tx, accountID, email string) error {
 	var name string
 	err := tx.GetContext(ctx, &name,
-		`SELECT name FROM channels WHERE account_id = $1 AND type = 'email' AND external_key = lower($2) LIMIT 1`, accountID, email)
+		`SELECT name FROM channels WHERE account_id = $1 AND type = 'email' AND external_key = routedesk_mailbox($2) LIMIT 1`, accountID, email)
 	if err == nil {
 		return fmt.Errorf("%s is the team address of the email channel %q; a user's own email must differ: %w", email, name, domain.ErrConflict)
 	}

@@ -37,3 +37,6 @@ func (*Channel) Send(context.Context, channels.Reply) (channels.Sent, error) {
 
 // ExternalKey returns the line's phone number, unique across accounts.
 func (c *Config) ExternalKey() string { return c.PhoneNumber }
+
+// ExternalKeyField names the field ExternalKey comes from.
+func (*Config) ExternalKeyField() string { return "config.phone_number" }

@@ -33,6 +33,13 @@ type Settings struct {
 	SMTPClientTLS *tls.Config
 	// Rescan is how often the IMAP supervisor looks for connected, changed and disconnected channels (default 10 s).
 	Rescan time.Duration
+	// VerifyAddresses makes a newly connected address pending_verification until a mailed code proves
+	// it (ROUTEDESK_EMAIL_VERIFICATION=required); false takes every address as proven (off, dev).
+	VerifyAddresses bool
+	// SystemMail sends verification mails for channels without config.smtp; nil: such channels cannot be proven.
+	SystemMail SystemMailer
+	// PublicURL is the API's public base URL, for the link in verification mails (ROUTEDESK_PUBLIC_URL); empty: code only.
+	PublicURL string
 	// OnListening, when set, is told the SMTP listener's address once it is bound.
 	OnListening func(addr string)
 }

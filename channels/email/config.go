@@ -7,6 +7,7 @@ import (
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/domain"
 	"github.com/routedesk/routedesk/internal/egress"
+	"github.com/routedesk/routedesk/internal/mailaddr"
 )
 
 // Email providers.
@@ -82,8 +83,11 @@ var SignatureTokens = []string{"full_name", "first_name", "last_name"}
 // Type returns Type.
 func (*Config) Type() channels.Type { return Type }
 
-// ExternalKey returns the lower-cased address, unique per account.
-func (e *Config) ExternalKey() string { return strings.ToLower(e.Address) }
+// ExternalKey returns the mailbox the address reaches (mailaddr.Mailbox): one channel owns it across accounts.
+func (e *Config) ExternalKey() string { return mailaddr.Mailbox(e.Address) }
+
+// ExternalKeyField names config.address.
+func (*Config) ExternalKeyField() string { return "config.address" }
 
 // ForwardsUseOriginalSender reports whether a forwarded mail's original sender becomes the contact.
 func (e *Config) ForwardsUseOriginalSender() bool {

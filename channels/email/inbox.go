@@ -12,6 +12,7 @@ import (
 
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/internal/mailaddr"
 )
 
 // inbox is the SMTP listener's Inbox over the store and the server's Host.
@@ -72,29 +73,25 @@ var errNoSender = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 
 var errTooLarge = &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4},
 	Message: "Maximum message size exceeded"}
 
-// ChannelsFor returns the connected email channels whose team address is address or one of its plus-addresses.
+// errUnverified refuses mail for an address whose channel has not proven it yet: the sender's
+// server bounces it, so nothing is held for a desk that may not own the address.
+var errUnverified = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1},
+	Message: "This address is awaiting verification by its help desk; mail is not accepted for it yet"}
+
+// ChannelsFor returns the one email channel that owns the recipient's mailbox (mailaddr.Mailbox: plus-tags,
+// and for Gmail dots, reach the same mailbox); a channel still pending_verification refuses it (550 5.7.1).
 func (b *inbox) ChannelsFor(ctx context.Context, address string) ([]string, error) {
-	local, _, domainPart, ok := splitAddress(address)
-	if !ok {
+	if _, _, _, ok := splitAddress(address); !ok {
 		return nil, nil
 	}
-	candidates := []string{local + "@" + domainPart}
-	if !strings.EqualFold(candidates[0], address) {
-		candidates = append(candidates, address) // a team address that itself holds a '+'
+	ch, found, err := b.c.store.EmailChannelByMailbox(ctx, mailaddr.Mailbox(strings.Trim(strings.TrimSpace(address), "<>")))
+	if err != nil || !found {
+		return nil, err
 	}
-	var ids []string
-	for _, candidate := range candidates {
-		chans, err := b.c.store.EmailChannelsByAddress(ctx, candidate)
-		if err != nil {
-			return nil, err
-		}
-		for _, ch := range chans {
-			if !contains(ids, ch.ID) {
-				ids = append(ids, ch.ID)
-			}
-		}
+	if ch.Status == domain.ChannelPendingVerification {
+		return nil, errUnverified
 	}
-	return ids, nil
+	return []string{ch.ID}, nil
 }
 
 // Store parses the mail once and delivers it to each of its channels; it returns once every one has it stored.
@@ -119,7 +116,7 @@ func (b *inbox) Store(ctx context.Context, d Delivery) error {
 			return err
 		}
 		if ch.Status != domain.ChannelConnected {
-			continue // disconnected between RCPT and DATA
+			continue // disconnected (or its address changed) between RCPT and DATA
 		}
 		if _, err := b.c.deliver(ctx, b.h, ch, cfg, m, d.Raw, envelope{source: SourceSMTP, mailFrom: d.MailFrom}); err != nil {
 			return err

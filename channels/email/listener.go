@@ -32,8 +32,9 @@ type Delivery struct {
 
 // Inbox is what the SMTP listener needs from the rest of routedesk.
 type Inbox interface {
-	// ChannelsFor returns the ids of the email channels a recipient address
-	// belongs to (plus-addresses included, see MatchTeamAddress); none means unknown.
+	// ChannelsFor returns the id of the email channel a recipient address
+	// belongs to (at most one: its mailbox has one owner); none means unknown.
+	// A *smtp.SMTPError is answered as is; any other error is answered 451.
 	ChannelsFor(ctx context.Context, address string) ([]string, error)
 	// Store durably stores the mail for its channels; it returns only once the
 	// mail is safely stored, as the listener answers 250 right after. A
@@ -171,6 +172,10 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	ctx, cancel := context.WithTimeout(s.ctx, s.b.cfg.StoreTimeout)
 	defer cancel()
 	ids, err := s.b.inbox.ChannelsFor(ctx, to)
+	var refusal *smtp.SMTPError
+	if errors.As(err, &refusal) {
+		return refusal // the inbox's own answer (an address awaiting verification)
+	}
 	if err != nil {
 		return errLookupFailed
 	}

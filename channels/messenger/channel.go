@@ -60,6 +60,9 @@ func (*Channel) Traits() traits.Traits {
 // ExternalKey returns the page id, which one account at most may connect.
 func (c *Config) ExternalKey() string { return c.PageID }
 
+// ExternalKeyField names the field ExternalKey comes from.
+func (*Config) ExternalKeyField() string { return "config.page_id" }
+
 // Send sends a reply as RESPONSE inside the standard window, as MESSAGE_TAG HUMAN_AGENT when r.Tag says so.
 func (c *Channel) Send(ctx context.Context, r channels.Reply) (channels.Sent, error) {
 	cfg, ok := r.Config.(*Config)

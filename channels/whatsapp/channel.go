@@ -41,6 +41,9 @@ func (*Channel) Traits() traits.Traits {
 // ExternalKey returns the phone number id, which one account at most may connect.
 func (c *Config) ExternalKey() string { return c.PhoneNumberID }
 
+// ExternalKeyField names the field ExternalKey comes from.
+func (*Config) ExternalKeyField() string { return "config.phone_number_id" }
+
 // Send sends a reply as free-form text, or r.Template when set.
 func (c *Channel) Send(ctx context.Context, r channels.Reply) (channels.Sent, error) {
 	cfg, ok := r.Config.(*Config)

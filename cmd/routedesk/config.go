@@ -43,17 +43,21 @@ type config struct {
 	// PreviousSecretKeys are earlier secret keys, comma-separated: Temporal payloads they encrypted still decode.
 	PreviousSecretKeys string
 	// CodecOrigins are extra Temporal UI origins allowed to call /codec from a browser, comma-separated.
-	CodecOrigins    string
-	MaxBodyBytes    int64
-	ImportMaxBytes  int64
-	ImportPause     time.Duration
-	GraphAPIURL     string
-	SMTPURL         string
-	SMTPAddr        string // team email: the SMTP listener (email.go)
-	SMTPMaxBytes    int64
-	SMTPTLSCert     string
-	SMTPTLSKey      string
-	MailFrom        string
+	CodecOrigins   string
+	MaxBodyBytes   int64
+	ImportMaxBytes int64
+	ImportPause    time.Duration
+	GraphAPIURL    string
+	SMTPURL        string
+	SMTPAddr       string // team email: the SMTP listener (email.go)
+	SMTPMaxBytes   int64
+	SMTPTLSCert    string
+	SMTPTLSKey     string
+	MailFrom       string
+	// EmailVerification is required or off: whether a new team address must be proven (email.go); "" = required, off in dev.
+	EmailVerification string
+	// PublicURL is the API's base URL as customers' browsers reach it (verification links).
+	PublicURL       string
 	LogLevel        string
 	LogFormat       string
 	RedriveInterval time.Duration
@@ -125,6 +129,8 @@ func bind(fs *flag.FlagSet, cfg *config) {
 	fs.Int64Var(&cfg.SMTPMaxBytes, "smtp-max-bytes", envInt64("ROUTEDESK_SMTP_MAX_BYTES", 25<<20), "largest inbound mail (SMTP listener answers 552, raw endpoint 413) ($ROUTEDESK_SMTP_MAX_BYTES)")
 	str(&cfg.SMTPTLSCert, "ROUTEDESK_SMTP_TLS_CERT", "smtp-tls-cert", "", "certificate file; with ROUTEDESK_SMTP_TLS_KEY the SMTP listener offers STARTTLS")
 	str(&cfg.SMTPTLSKey, "ROUTEDESK_SMTP_TLS_KEY", "smtp-tls-key", "", "key file of ROUTEDESK_SMTP_TLS_CERT")
+	str(&cfg.EmailVerification, "ROUTEDESK_EMAIL_VERIFICATION", "email-verification", "", "required or off: a newly connected team address receives no mail until a mailed code proves it (default required; dev: off)")
+	str(&cfg.PublicURL, "ROUTEDESK_PUBLIC_URL", "public-url", "", "the API's public base URL (https://desk.example.com), for the link in verification mails; empty: the mail holds the code only")
 	str(&cfg.MailFrom, "ROUTEDESK_MAIL_FROM", "mail-from", "routedesk@localhost", "From address of notification emails")
 	str(&cfg.LogLevel, "ROUTEDESK_LOG_LEVEL", "log-level", "info", "debug, info, warn or error")
 	str(&cfg.LogFormat, "ROUTEDESK_LOG_FORMAT", "log-format", "text", "text or json")

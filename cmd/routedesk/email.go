@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/routedesk/routedesk/channels/registry"
+	"github.com/routedesk/routedesk/mailer"
 )
 
 // teamEmail is the team email settings of the server: the SMTP listener (with
@@ -19,6 +20,23 @@ func teamEmail(cfg *config) (registry.EmailSettings, error) {
 	}
 	if (cfg.SMTPTLSCert == "") != (cfg.SMTPTLSKey == "") {
 		return s, fmt.Errorf("ROUTEDESK_SMTP_TLS_CERT and ROUTEDESK_SMTP_TLS_KEY go together: set both or neither")
+	}
+	switch cfg.EmailVerification {
+	case "required":
+		s.VerifyAddresses = true
+	case "off":
+	case "":
+		s.VerifyAddresses = !cfg.devMode // dev's addresses are the developer's own test addresses
+	default:
+		return s, fmt.Errorf("ROUTEDESK_EMAIL_VERIFICATION=%q is not required or off", cfg.EmailVerification)
+	}
+	s.PublicURL = cfg.PublicURL
+	if cfg.SMTPURL != "" {
+		m, err := mailer.Parse(cfg.SMTPURL, cfg.MailFrom)
+		if err != nil {
+			return s, fmt.Errorf("ROUTEDESK_SMTP_URL: %w", err)
+		}
+		s.SystemMail = m
 	}
 	if cfg.SMTPTLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.SMTPTLSCert, cfg.SMTPTLSKey)

@@ -22,3 +22,26 @@ func TestTeamEmailSettings(t *testing.T) {
 		t.Fatalf("no size limit: %v", err)
 	}
 }
+
+// TestEmailVerificationSetting: server requires proof of new addresses unless turned off; dev does not
+// unless asked; anything else is refused; ROUTEDESK_SMTP_URL becomes the verification mails' sender.
+func TestEmailVerificationSetting(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		dev   bool
+		want  bool
+	}{{"", false, true}, {"", true, false}, {"off", false, false}, {"required", true, true}} {
+		s, err := teamEmail(&config{SMTPMaxBytes: 1 << 20, EmailVerification: tc.value, devMode: tc.dev})
+		if err != nil || s.VerifyAddresses != tc.want {
+			t.Fatalf("%q (dev %v): verify %v, %v; want %v", tc.value, tc.dev, s.VerifyAddresses, err, tc.want)
+		}
+	}
+	if _, err := teamEmail(&config{SMTPMaxBytes: 1 << 20, EmailVerification: "maybe"}); err == nil ||
+		!strings.Contains(err.Error(), "ROUTEDESK_EMAIL_VERIFICATION") {
+		t.Fatalf("a bad value: %v", err)
+	}
+	s, err := teamEmail(&config{SMTPMaxBytes: 1 << 20, SMTPURL: "smtp://127.0.0.1:2525?tls=none", MailFrom: "desk@example.com"})
+	if err != nil || s.SystemMail == nil {
+		t.Fatalf("system mailer: %+v %v", s, err)
+	}
+}
