@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 
+	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/channels/meta/graph"
 	"github.com/routedesk/routedesk/channels/registry"
 	"github.com/routedesk/routedesk/rules"
@@ -102,6 +103,10 @@ func New(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, reg pr
 		cfg.RedriveMaxBackoff = DefaultRedriveMaxBackoff
 	}
 	cfg.RedriveMaxBackoff = max(cfg.RedriveMaxBackoff, cfg.RedriveBackoff)
+	if reg != nil {
+		// Shared by every server of the process (tests run several): registered once per registry.
+		_ = reg.Register(channels.IgnoredInbound)
+	}
 	s := &Server{store: st, temporal: tc, cfg: cfg, log: log, gatherer: gatherer, metrics: newHTTPMetrics(reg),
 		redrive: newRedriveMetrics(reg), rules: rules.NewEngine(), channels: cfg.Channels}
 	if s.channels == nil {
