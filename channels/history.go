@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/store"
 )
 
 // HistoricalMail is one mail of an exported mailbox (mbox) as its channel reads it for an import.
@@ -22,6 +23,8 @@ type HistoricalMail struct {
 	Author, Contact domain.Author
 	// Skip says why the mail is not imported (a bounce, an auto-reply); "" imports it.
 	Skip string
+	// Attachments are its files, inline images included, as live mail stores them (one over the limit listed as omitted).
+	Attachments []store.Attachment
 }
 
 // MailReader is a channel that reads exported mail (mbox) for imports.

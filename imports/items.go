@@ -60,7 +60,7 @@ func (j *job) conversationItem(c Conversation) (store.ImportedConversation, doma
 	}
 	for i, m := range c.Messages {
 		im := store.ImportedMessage{ExternalID: m.ExternalID, Direction: m.Direction, Text: m.Text, HTML: m.HTML,
-			SentAt: m.SentAt.UTC(), Live: live && i == lastInbound}
+			SentAt: m.SentAt.UTC(), Live: live && i == lastInbound, Attachments: m.stored()}
 		switch {
 		case m.Direction == domain.DirectionInbound:
 			im.Author = author
@@ -147,7 +147,7 @@ func (j *job) mailItem(ctx context.Context, st *store.Store, rec record) (store.
 		sent = fromLineDate(rec.Header, j.now)
 	}
 	msg := store.ImportedMessage{ExternalID: extID, Direction: domain.DirectionInbound, Subject: m.Subject,
-		Text: m.Text, HTML: m.HTML, SentAt: sent.UTC(), Author: m.Author}
+		Text: m.Text, HTML: m.HTML, SentAt: sent.UTC(), Author: m.Author, Attachments: m.Attachments}
 	if m.Outbound {
 		msg.Direction = domain.DirectionOutbound
 	}

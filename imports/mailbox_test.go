@@ -42,6 +42,7 @@ func TestIMAPBackfill(t *testing.T) {
 	sub("ResumesAndRetriesServerErrors", func(t *testing.T) { testBackfillResume(t, s) })
 	sub("UIDValidityChangeFailsClearly", func(t *testing.T) { testBackfillUIDValidity(t, s) })
 	sub("BadRequests", func(t *testing.T) { testBackfillBadRequests(t, s) })
+	sub("AttachmentsKept", func(t *testing.T) { testBackfillAttachments(t, s) })
 }
 
 // mailServer is an in-process IMAP server with one user and its INBOX.

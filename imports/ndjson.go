@@ -2,15 +2,20 @@ package imports
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"mime"
 	"net/mail"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/store"
 )
 
 // Conversation is one line of an NDJSON import: a conversation with its contact, messages and optional ticket.
@@ -37,6 +42,67 @@ type Message struct {
 	Text       string    `json:"text,omitempty"`
 	HTML       string    `json:"html,omitempty"`
 	SentAt     time.Time `json:"sent_at"`
+	// Attachments are the message's files, their bytes in base64.
+	Attachments []Attachment `json:"attachments,omitempty"`
+}
+
+// Attachment is a file of an imported message.
+type Attachment struct {
+	Name        string `json:"name"`
+	ContentType string `json:"content_type,omitempty"`
+	// Data is the file's bytes, base64 (RFC 4648, standard alphabet).
+	Data string `json:"data"`
+	// Inline marks an image shown inside the HTML (cid:content_id).
+	Inline    bool   `json:"inline,omitempty"`
+	ContentID string `json:"content_id,omitempty"`
+}
+
+// MaxAttachmentBytes is the largest imported attachment kept, as for live mail; a larger one is listed as omitted.
+const MaxAttachmentBytes = 10 << 20
+
+// maxAttachments bounds the attachments of one imported message.
+const maxAttachments = 100
+
+// stored returns the message's attachments as the store keeps them (validate has checked them).
+func (m Message) stored() []store.Attachment {
+	out := make([]store.Attachment, 0, len(m.Attachments))
+	for i, a := range m.Attachments {
+		b, _ := base64.StdEncoding.DecodeString(a.Data)
+		sum := sha256.Sum256(b)
+		ct := a.ContentType
+		if ct == "" {
+			ct = "application/octet-stream"
+		}
+		sa := store.Attachment{N: i, Name: a.Name, ContentType: ct, Size: len(b), SHA256: hex.EncodeToString(sum[:]),
+			Inline: a.Inline, ContentID: a.ContentID, Content: b}
+		if len(b) > MaxAttachmentBytes {
+			sa.Content, sa.Omitted = nil, true
+		}
+		out = append(out, sa)
+	}
+	return out
+}
+
+// checkAttachments validates a message's attachments; f is the message's field path.
+func checkAttachments(f string, list []Attachment) error {
+	if len(list) > maxAttachments {
+		return fmt.Errorf("%s.attachments: at most %d", f, maxAttachments)
+	}
+	for j, a := range list {
+		af := fmt.Sprintf("%s.attachments[%d]", f, j)
+		if err := firstErr([]error{text(af+".name", a.Name, 255, true), text(af+".content_id", a.ContentID, 255, false)}); err != nil {
+			return err
+		}
+		if a.ContentType != "" {
+			if _, _, err := mime.ParseMediaType(a.ContentType); err != nil || len(a.ContentType) > 255 {
+				return fmt.Errorf("%s.content_type: not a media type", af)
+			}
+		}
+		if _, err := base64.StdEncoding.DecodeString(a.Data); err != nil {
+			return fmt.Errorf("%s.data: not base64: %v", af, err)
+		}
+	}
+	return nil
 }
 
 // Ticket is an imported conversation's ticket.
@@ -113,6 +179,7 @@ func (c *Conversation) validate() error {
 		if m.SentAt.IsZero() {
 			checks = append(checks, fmt.Errorf("%s.sent_at: required (RFC 3339)", f))
 		}
+		checks = append(checks, checkAttachments(f, m.Attachments))
 	}
 	if t := c.Ticket; t != nil {
 		checks = append(checks,

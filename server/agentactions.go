@@ -26,6 +26,10 @@ type replyRequest struct {
 	Text      string           `json:"text" validate:"max=100000"`
 	HTML      string           `json:"html" validate:"max=500000"`
 	Template  *templateRequest `json:"template"`
+	// To, Cc and Bcc replace an email reply's recipients (by default the thread's Reply-To or From, and its Cc).
+	To  *[]string `json:"to"`
+	Cc  *[]string `json:"cc"`
+	Bcc *[]string `json:"bcc"`
 }
 
 type templateRequest struct {
@@ -64,6 +68,11 @@ var errNoAnswer = errors.New("the conversation did not answer in time; the actio
 // updateTicketWorkflow runs an agent action as a Workflow Update on the
 // ticket's conversation workflow, starting it again if it had ended.
 func (s *Server) updateTicketWorkflow(ctx context.Context, accountID string, t domain.Ticket, name string, arg, result any) error {
+	return s.updateTicketWorkflowID(ctx, accountID, t, name, "", arg, result)
+}
+
+// updateTicketWorkflowID is updateTicketWorkflow with the update's id chosen by the caller ("" lets Temporal choose).
+func (s *Server) updateTicketWorkflowID(ctx context.Context, accountID string, t domain.Ticket, name, updateID string, arg, result any) error {
 	ctx, cancel := context.WithTimeout(ctx, UpdateTimeout)
 	defer cancel()
 	in, opts, err := s.ticketWorkflowStart(ctx, accountID, t)
@@ -74,7 +83,7 @@ func (s *Server) updateTicketWorkflow(ctx context.Context, accountID string, t d
 	handle, err := s.temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: start,
 		UpdateOptions: client.UpdateWorkflowOptions{
-			WorkflowID: t.WorkflowID, UpdateName: name, Args: []any{arg},
+			WorkflowID: t.WorkflowID, UpdateName: name, UpdateID: updateID, Args: []any{arg},
 			WaitForStage: client.WorkflowUpdateStageCompleted,
 		},
 	})
@@ -182,12 +191,25 @@ func (s *Server) postReply(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	rcpt, chosen, err := replyRecipients(req, t.ChannelType)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	updateID := ""
+	if chosen { // stored first, under the reply's external id, for the email channel to send to
+		updateID = newReplyUpdateID()
+		if err := s.store.SaveReplyRecipients(ctx, p.AccountID, t.ChannelID, "reply:"+updateID, rcpt); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
 	reply := workflows.ReplyRequest{AuthorUserID: p.UserID, Text: req.Text, HTML: req.HTML}
 	if req.Template != nil {
 		reply.Template = &activities.Template{Name: req.Template.Name, Language: req.Template.Language, Components: req.Template.Components}
 	}
 	var res workflows.ReplyResult
-	if err := s.updateTicketWorkflow(ctx, p.AccountID, t, workflows.UpdateReply, reply, &res); err != nil {
+	if err := s.updateTicketWorkflowID(ctx, p.AccountID, t, workflows.UpdateReply, updateID, reply, &res); err != nil {
 		s.failAction(c, err)
 		return
 	}

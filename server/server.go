@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"github.com/routedesk/routedesk/activities"
+	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/channels/meta/graph"
 	"github.com/routedesk/routedesk/channels/registry"
 	"github.com/routedesk/routedesk/rules"
@@ -125,6 +126,10 @@ func New(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, reg pr
 		cfg.RedriveMaxBackoff = DefaultRedriveMaxBackoff
 	}
 	cfg.RedriveMaxBackoff = max(cfg.RedriveMaxBackoff, cfg.RedriveBackoff)
+	if reg != nil {
+		// Shared by every server of the process (tests run several): registered once per registry.
+		_ = reg.Register(channels.IgnoredInbound)
+	}
 	s := &Server{store: st, temporal: tc, cfg: cfg, log: log, gatherer: gatherer, metrics: newHTTPMetrics(reg),
 		redrive: newRedriveMetrics(reg), rules: rules.NewEngine(), ruleMetrics: activities.NewRuleMetrics(reg), channels: cfg.Channels}
 	s.pace = newPacer(cfg.DeliveryWindow, cfg.DeliveryWindowExpiry, st.OpenedConversations)

@@ -127,7 +127,8 @@ func (s *Store) FailOutboundByProviderID(ctx context.Context, channelID, provide
 	return n > 0, nil
 }
 
-// EmailMeta is what team email keeps beside an inbound message.
+// EmailMeta is what team email keeps beside a message: an inbound mail's
+// classification, forwarder, quoted history and addresses; our reply's recipients.
 type EmailMeta struct {
 	MessageID      string
 	ChannelID      string
@@ -137,6 +138,12 @@ type EmailMeta struct {
 	ForwarderName  string
 	QuotedText     string
 	MailFrom       string
+	// HeaderFrom, ReplyTo, To and Cc are the mail's headers; Bcc only our reply's.
+	HeaderFrom      MailAddress
+	ReplyTo, To, Cc []MailAddress
+	Bcc             []MailAddress
+	// NoAutoReply names the header by which the mail asked for no automatic answers ("" when it did not).
+	NoAutoReply string
 }
 
 // Attachment is a stored file of a message.
@@ -149,16 +156,20 @@ type Attachment struct {
 	Inline      bool   `db:"inline" json:"inline"`
 	ContentID   string `db:"content_id" json:"content_id,omitempty"`
 	Content     []byte `db:"content" json:"-"`
+	// Omitted reports an attachment over the size limit: listed with its name, type and size, its bytes not kept.
+	Omitted bool `db:"omitted" json:"omitted"`
 }
 
 // SaveEmailMessage stores an inbound mail's metadata and attachments once (a repeat is a no-op).
 func (s *Store) SaveEmailMessage(ctx context.Context, accountID string, meta EmailMeta, atts []Attachment) error {
 	insertMeta := func(ctx context.Context, q sqlx.ExecerContext) (sql.Result, error) {
 		return q.ExecContext(ctx,
-			`INSERT INTO email_messages (message_id, channel_id, kind, source, forwarder_email, forwarder_name, quoted_text, mail_from)
-			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (message_id) DO NOTHING`,
+			`INSERT INTO email_messages (message_id, channel_id, kind, source, forwarder_email, forwarder_name, quoted_text, mail_from,
+			                             header_from, reply_to, to_addrs, cc_addrs, bcc_addrs, no_auto_reply)
+			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (message_id) DO NOTHING`,
 			meta.MessageID, meta.ChannelID, meta.Kind, meta.Source, meta.ForwarderEmail, meta.ForwarderName,
-			clipText(meta.QuotedText), meta.MailFrom)
+			clipText(meta.QuotedText), meta.MailFrom, jsonOf(meta.HeaderFrom),
+			addressJSON(meta.ReplyTo), addressJSON(meta.To), addressJSON(meta.Cc), addressJSON(meta.Bcc), meta.NoAutoReply)
 	}
 	if len(atts) == 0 { // one statement: no transaction needed
 		if _, err := insertMeta(ctx, s.db); err != nil {
@@ -174,18 +185,24 @@ func (s *Store) SaveEmailMessage(ctx context.Context, accountID string, meta Ema
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil // stored by an earlier delivery
 		}
-		for _, a := range atts {
-			if _, err := tx.ExecContext(ctx,
-				`INSERT INTO message_attachments (message_id, n, account_id, name, content_type, size, sha256, inline, content_id, content)
-				 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
-				meta.MessageID, a.N, accountID, clipReason(a.Name), a.ContentType, a.Size, a.SHA256, a.Inline, clipReason(a.ContentID), a.Content); err != nil {
-				return fmt.Errorf("insert attachment %d: %w", a.N, err)
-			}
-		}
-		return nil
+		return insertAttachments(ctx, tx, accountID, meta.MessageID, atts)
 	})
 	if err != nil {
 		return fmt.Errorf("save email message %s: %w", meta.MessageID, err)
+	}
+	return nil
+}
+
+// insertAttachments stores a message's attachments (a repeat of one is a no-op).
+func insertAttachments(ctx context.Context, tx *sqlx.Tx, accountID, messageID string, atts []Attachment) error {
+	for _, a := range atts {
+		if _, err := tx.ExecContext(ctx,
+			`INSERT INTO message_attachments (message_id, n, account_id, name, content_type, size, sha256, inline, content_id, content, omitted)
+			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
+			messageID, a.N, accountID, clipReason(a.Name), a.ContentType, a.Size, a.SHA256, a.Inline, clipReason(a.ContentID),
+			nonNilBytes(a.Content), a.Omitted); err != nil {
+			return fmt.Errorf("insert attachment %d: %w", a.N, err)
+		}
 	}
 	return nil
 }
@@ -205,12 +222,12 @@ func stripNUL(s string) string {
 	return string(out)
 }
 
-// MessageAttachments lists a message's attachments without their bytes.
-func (s *Store) MessageAttachments(ctx context.Context, accountID, messageID string) ([]Attachment, error) {
+// MessageAttachments lists up to limit of a message's attachments after number after (-1 for the first), without their bytes.
+func (s *Store) MessageAttachments(ctx context.Context, accountID, messageID string, after, limit int) ([]Attachment, error) {
 	var out []Attachment
 	err := s.db.SelectContext(ctx, &out,
-		`SELECT n, name, content_type, size, sha256, inline, content_id, ''::bytea AS content
-		   FROM message_attachments WHERE message_id = $1 AND account_id = $2 ORDER BY n`, messageID, accountID)
+		`SELECT n, name, content_type, size, sha256, inline, content_id, ''::bytea AS content, omitted
+		   FROM message_attachments WHERE message_id = $1 AND account_id = $2 AND n > $3 ORDER BY n LIMIT $4`, messageID, accountID, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list attachments: %w", err)
 	}
@@ -221,7 +238,7 @@ func (s *Store) MessageAttachments(ctx context.Context, accountID, messageID str
 func (s *Store) MessageAttachment(ctx context.Context, accountID, messageID string, n int) (Attachment, error) {
 	var a Attachment
 	err := s.db.GetContext(ctx, &a,
-		`SELECT n, name, content_type, size, sha256, inline, content_id, content
+		`SELECT n, name, content_type, size, sha256, inline, content_id, content, omitted
 		   FROM message_attachments WHERE message_id = $1 AND account_id = $2 AND n = $3`, messageID, accountID, n)
 	if err != nil {
 		return Attachment{}, notFound(err, "get attachment")

@@ -26,6 +26,8 @@ type ImportedMessage struct {
 	// Live leaves an inbound message undelivered, so the redrive loop hands it
 	// to its conversation workflow as it does live traffic; history is stored delivered.
 	Live bool
+	// Attachments are stored with the message (GET /v1/messages/{id}/attachments), as live mail's are.
+	Attachments []Attachment
 }
 
 // ImportedTicket is the ticket of an imported conversation.
@@ -116,17 +118,23 @@ func insertImportedMessage(ctx context.Context, tx *sqlx.Tx, in ImportedConversa
 	if m.Direction == domain.DirectionOutbound {
 		status = domain.MessageSent
 	}
+	id := NewID("msg")
 	res, err := tx.ExecContext(ctx,
 		`INSERT INTO messages (id, account_id, channel_id, conversation_id, external_id, direction, author,
 		                       subject, text, html, status, sent_at, delivered_at)
 		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, CASE WHEN $13 THEN NULL ELSE now() END)
 		 ON CONFLICT (channel_id, external_id) DO NOTHING`,
-		NewID("msg"), in.AccountID, in.ChannelID, conversationID, m.ExternalID, m.Direction, author,
+		id, in.AccountID, in.ChannelID, conversationID, m.ExternalID, m.Direction, author,
 		m.Subject, m.Text, m.HTML, status, m.SentAt, m.Live && m.Direction == domain.DirectionInbound)
 	if err != nil {
 		return 0, fmt.Errorf("insert message %q: %w", m.ExternalID, err)
 	}
 	n, _ := res.RowsAffected()
+	if n > 0 {
+		if err := insertAttachments(ctx, tx, in.AccountID, id, m.Attachments); err != nil {
+			return 0, fmt.Errorf("message %q: %w", m.ExternalID, err)
+		}
+	}
 	return int(n), nil
 }
 

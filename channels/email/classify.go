@@ -27,21 +27,35 @@ type Bounce struct {
 	Permanent bool `json:"permanent"`
 }
 
-// autoReplyHeaders are checked in order; the first present classifies the mail.
+// autoReplyReason names the header that makes m an automatic answer (checked
+// in order; the first present classifies the mail), "" for none.
 func autoReplyReason(m *Mail) string {
 	if v := m.Header("Auto-Submitted"); v != "" {
 		if token := strings.ToLower(strings.TrimSpace(strings.SplitN(v, ";", 2)[0])); token != "no" {
 			return "Auto-Submitted: " + token
 		}
 	}
-	for _, h := range []string{"X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress"} {
+	for _, h := range []string{"X-Autoreply", "X-Autorespond"} {
 		if v := strings.TrimSpace(m.Header(h)); v != "" && !strings.EqualFold(v, "no") {
 			return h + ": " + v
 		}
 	}
 	switch p := strings.ToLower(strings.TrimSpace(m.Header("Precedence"))); p {
-	case "bulk", "junk", "list", "auto_reply":
+	case "bulk", "junk", "auto_reply":
 		return "Precedence: " + p
+	}
+	return ""
+}
+
+// noAutoReplyReason names the header by which m asks for no automatic answers
+// without being one: a mailing list's (Precedence: list, as Google Groups sends)
+// or Exchange's X-Auto-Response-Suppress; "" for none.
+func noAutoReplyReason(m *Mail) string {
+	if v := strings.TrimSpace(m.Header("X-Auto-Response-Suppress")); v != "" && !strings.EqualFold(v, "none") {
+		return "X-Auto-Response-Suppress: " + v
+	}
+	if p := strings.ToLower(strings.TrimSpace(m.Header("Precedence"))); p == "list" {
+		return "Precedence: list"
 	}
 	return ""
 }
@@ -56,7 +70,7 @@ func (m *Mail) classify(root *enmime.Part) {
 		m.Kind, m.AutoReason = KindAutoReply, r
 		return
 	}
-	m.Kind = KindNormal
+	m.Kind, m.NoAutoReply = KindNormal, noAutoReplyReason(m)
 }
 
 // isMailerDaemon reports the senders of non-standard bounces.

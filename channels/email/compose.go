@@ -59,6 +59,8 @@ type Outgoing struct {
 	To []Address
 	// Cc are the copy recipients.
 	Cc []Address
+	// Bcc are blind copy recipients: envelope recipients only, never in a header.
+	Bcc []Address
 	// OriginalSubject is the conversation's subject; the mail gets "Re: <original> [#T-<ref>]".
 	OriginalSubject string
 	// TicketRef is the ticket number or id put in the subject; "" for none.
@@ -156,11 +158,22 @@ func (id Identity) bodies(out Outgoing) (text, htmlBody string) {
 	} else if htmlBody != "" {
 		sigHTML = textToHTML(rendered)
 	}
-	text += "\n\n-- \n" + strings.TrimSpace(sigText)
+	text += "\n\n" + withDelimiter(sigText)
 	if htmlBody != "" {
 		htmlBody = SanitizeHTML(htmlBody + "<br><br>\n<div class=\"signature\">" + sigHTML + "</div>")
 	}
 	return text, htmlBody
+}
+
+// withDelimiter returns a text signature that starts with the "-- " delimiter line
+// (RFC 3676 §4.3) exactly once, whether or not the channel's signature has its own.
+func withDelimiter(sig string) string {
+	sig = strings.Trim(sig, "\r\n")
+	first, rest, _ := strings.Cut(sig, "\n")
+	if strings.TrimRight(first, " \t\r") == "--" {
+		sig = rest
+	}
+	return "-- \n" + strings.TrimSpace(sig)
 }
 
 // textToHTML escapes text and keeps its line breaks.
@@ -199,6 +212,11 @@ func Compose(id Identity, out Outgoing) (*mail.Msg, string, error) {
 	for _, a := range out.Cc {
 		if err := m.AddCcFormat(a.Name, a.Email); err != nil {
 			return nil, "", fmt.Errorf("%w: cc %q: %v", ErrInvalidMessage, a.Email, err)
+		}
+	}
+	for _, a := range out.Bcc {
+		if err := m.AddBccFormat(a.Name, a.Email); err != nil {
+			return nil, "", fmt.Errorf("%w: bcc %q: %v", ErrInvalidMessage, a.Email, err)
 		}
 	}
 	if out.ReplyToRef != "" {

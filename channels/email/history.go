@@ -27,7 +27,7 @@ func (*Channel) ReadHistoricalMail(raw []byte, config json.RawMessage) (channels
 	}
 	cfg.ApplyDefaults()
 	out := channels.HistoricalMail{MessageID: m.MessageID, InReplyTo: m.InReplyTo, References: m.References, Date: m.Date,
-		Subject: m.Subject, Text: m.NewText, HTML: m.HTML}
+		Subject: m.Subject, Text: m.NewText, HTML: m.HTML, Attachments: storedAttachments(m.Attachments)}
 	if out.Text == "" {
 		out.Text = m.Text
 	}
@@ -43,7 +43,7 @@ func (*Channel) ReadHistoricalMail(raw []byte, config json.RawMessage) (channels
 			contact = m.To[0]
 		}
 	} else {
-		contact = m.Contact(cfg.ForwardsUseOriginalSender())
+		contact = m.Customer(cfg.ForwardsUseOriginalSender(), cfg.Address)
 		out.Author = domain.Author{Email: contact.Email, Name: contact.Name}
 	}
 	out.Contact = domain.Author{Email: contact.Email, Name: contact.Name}

@@ -34,7 +34,7 @@ const (
 	OutcomeOwnAddress = "own_address_ignored"
 )
 
-// MaxAttachmentBytes is the largest attachment stored; larger ones are listed in the mail's warnings and dropped.
+// MaxAttachmentBytes is the largest attachment stored; a larger one is listed (name, type, size) as omitted, without its bytes.
 const MaxAttachmentBytes = 10 << 20
 
 // Outcome is what became of an inbound mail on one channel.
@@ -55,37 +55,63 @@ func ticketRefOf(ticketID string) string { return strings.Replace(ticketID, "_",
 // ticketIDOf turns a reference back into a ticket id.
 func ticketIDOf(ref string) string { return strings.Replace(ref, "-", "_", 1) }
 
+// Reasons of ignored mail (GET /v1/channels/{id}/ignored, routedesk_inbound_ignored_total).
+const (
+	IgnoredOwnAddress = "own_address"
+	IgnoredBounce     = "bounce"
+	IgnoredAutoReply  = "auto_reply"
+)
+
 // deliver applies the channel's rules to a parsed mail and stores it: loops,
-// bounces and unthreaded auto-replies are not tickets; the rest is threaded
-// (Message-IDs, then the ticket reference) and handed to h.Accept.
+// bounces and unthreaded auto-replies are not tickets (each is recorded as
+// ignored, with its reason); the rest is threaded (Message-IDs, then the ticket
+// reference) and handed to h.Accept.
 func (c *Channel) deliver(ctx context.Context, h channels.Host, ch domain.Channel, cfg *Config, m *Mail, raw []byte, env envelope) (Outcome, error) {
-	if m.IsFrom(cfg.Address) {
-		return Outcome{Outcome: OutcomeOwnAddress}, nil
-	}
-	if m.Kind == KindBounce {
-		if m.Bounce != nil && m.Bounce.OriginalMessageID != "" && m.Bounce.Permanent {
-			reason := "bounced: " + m.Bounce.Reason
-			if m.Bounce.Recipient != "" {
-				reason += " (" + m.Bounce.Recipient + ")"
-			}
-			if _, err := c.store.FailOutboundByProviderID(ctx, ch.ID, m.Bounce.OriginalMessageID, reason); err != nil {
-				return Outcome{}, err
-			}
-		}
-		return Outcome{Outcome: OutcomeBounce}, nil
-	}
-	key, threaded, err := c.thread(ctx, ch, cfg, m)
-	if err != nil {
-		return Outcome{}, err
-	}
 	externalID := m.MessageID
 	if externalID == "" {
 		sum := sha256.Sum256(raw)
 		externalID = "sha256:" + hex.EncodeToString(sum[:])
 	}
+	ignore := func(outcome, reason, detail, conversationID string) (Outcome, error) {
+		rec := store.IgnoredInbound{ChannelID: ch.ID, Reason: reason, Detail: detail, ExternalID: storable(externalID),
+			Author: domain.Author{Email: storable(m.From.Email), Name: storable(m.From.Name)}, Subject: storable(m.Subject), Source: env.source}
+		if conversationID != "" {
+			rec.ConversationID = &conversationID
+		}
+		return Outcome{Outcome: outcome}, channels.RecordIgnored(ctx, c.store, ch.AccountID, Type, rec)
+	}
+	if m.IsFrom(cfg.Address) {
+		return ignore(OutcomeOwnAddress, IgnoredOwnAddress, "mail from the channel's own address "+cfg.Address, "")
+	}
+	if m.Kind == KindBounce {
+		detail, conversationID := "a delivery report", ""
+		if b := m.Bounce; b != nil {
+			detail = strings.TrimSpace(b.Reason + " " + b.Recipient)
+			if b.OriginalMessageID != "" {
+				var err error
+				if conversationID, err = c.store.ConversationOfProviderID(ctx, ch.ID, b.OriginalMessageID); err != nil {
+					return Outcome{}, err
+				}
+			}
+			if b.OriginalMessageID != "" && b.Permanent {
+				reason := "bounced: " + b.Reason
+				if b.Recipient != "" {
+					reason += " (" + b.Recipient + ")"
+				}
+				if _, err := c.store.FailOutboundByProviderID(ctx, ch.ID, b.OriginalMessageID, reason); err != nil {
+					return Outcome{}, err
+				}
+			}
+		}
+		return ignore(OutcomeBounce, IgnoredBounce, detail, conversationID)
+	}
+	key, threaded, err := c.thread(ctx, ch, cfg, m)
+	if err != nil {
+		return Outcome{}, err
+	}
 	if !threaded {
 		if m.Kind == KindAutoReply {
-			return Outcome{Outcome: OutcomeAutoReplyIgnored}, nil
+			return ignore(OutcomeAutoReplyIgnored, IgnoredAutoReply, m.AutoReason+" (answers no thread of the channel)", "")
 		}
 		key = "email:" + externalID
 	}
@@ -139,7 +165,7 @@ func clipIDs(ids []string) []string {
 
 // inboundOf is the stored message of m: the contact per the forwarding toggle, the new text of a reply.
 func inboundOf(m *Mail, cfg *Config, key, externalID string) store.Inbound {
-	who := m.Contact(cfg.ForwardsUseOriginalSender())
+	who := m.Customer(cfg.ForwardsUseOriginalSender(), cfg.Address)
 	text := m.NewText
 	if m.Forward != nil || strings.TrimSpace(text) == "" {
 		text = m.Text
@@ -161,29 +187,51 @@ func storable(s string) string {
 	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
 }
 
-// saveMeta stores the mail's classification, forwarder, quoted history and attachments beside its message.
+// saveMeta stores the mail's classification, forwarder, quoted history, addresses and attachments beside its message.
 func (c *Channel) saveMeta(ctx context.Context, ch domain.Channel, m *Mail, messageID string, env envelope) error {
 	meta := store.EmailMeta{MessageID: messageID, ChannelID: ch.ID, Kind: string(m.Kind), Source: env.source,
-		QuotedText: storable(m.QuotedText), MailFrom: storable(env.mailFrom)}
+		QuotedText: storable(m.QuotedText), MailFrom: storable(env.mailFrom), HeaderFrom: storedAddress(m.From),
+		ReplyTo: storedAddresses(m.ReplyTo), To: storedAddresses(m.To), Cc: storedAddresses(m.Cc), NoAutoReply: storable(m.NoAutoReply)}
 	if m.Forward != nil {
 		meta.ForwarderEmail, meta.ForwarderName = storable(m.Forward.Forwarder.Email), storable(m.Forward.Forwarder.Name)
 	}
-	atts := make([]store.Attachment, 0, len(m.Attachments))
-	for i, a := range m.Attachments {
-		if a.Size > MaxAttachmentBytes {
-			c.log.WarnContext(ctx, "email attachment over the size limit not stored", "message_id", messageID,
-				"name", a.Name, "size", a.Size, "limit", MaxAttachmentBytes)
-			continue
-		}
+	if err := c.store.SaveEmailMessage(ctx, ch.AccountID, meta, storedAttachments(m.Attachments)); err != nil {
+		return fmt.Errorf("email %s: %w", messageID, err)
+	}
+	return nil
+}
+
+// storedAttachments are the attachments as stored: one over MaxAttachmentBytes is listed as omitted, without its bytes.
+func storedAttachments(list []Attachment) []store.Attachment {
+	out := make([]store.Attachment, 0, len(list))
+	for i, a := range list {
 		ct := a.ContentType
 		if ct == "" {
 			ct = "application/octet-stream"
 		}
-		atts = append(atts, store.Attachment{N: i, Name: storable(a.Name), ContentType: storable(ct), Size: a.Size,
-			SHA256: a.SHA256, Inline: a.Inline, ContentID: storable(a.ContentID), Content: a.Content})
+		sa := store.Attachment{N: i, Name: storable(a.Name), ContentType: storable(ct), Size: a.Size,
+			SHA256: a.SHA256, Inline: a.Inline, ContentID: storable(a.ContentID), Content: a.Content}
+		if a.Size > MaxAttachmentBytes {
+			sa.Content, sa.Omitted = nil, true
+		}
+		out = append(out, sa)
 	}
-	if err := c.store.SaveEmailMessage(ctx, ch.AccountID, meta, atts); err != nil {
-		return fmt.Errorf("email %s: %w", messageID, err)
+	return out
+}
+
+// storedAddress is an address as PostgreSQL stores it.
+func storedAddress(a Address) store.MailAddress {
+	return store.MailAddress{Name: storable(a.Name), Email: storable(a.Email)}
+}
+
+// storedAddresses are at most 100 addresses as PostgreSQL stores them.
+func storedAddresses(list []Address) []store.MailAddress {
+	out := make([]store.MailAddress, 0, min(len(list), 100))
+	for i, a := range list {
+		if i == 100 {
+			break
+		}
+		out = append(out, storedAddress(a))
 	}
-	return nil
+	return out
 }

@@ -93,6 +93,10 @@ func Listen(cfg ListenerConfig, inbox Inbox) (*Listener, error) {
 	srv.Domain = cfg.Domain
 	srv.MaxMessageBytes = cfg.MaxBytes
 	srv.MaxRecipients = cfg.MaxRecipients
+	// Real mail carries long lines (HTML on one line, base64 without folding): any line fits within the message size.
+	srv.MaxLineLength = int(min(cfg.MaxBytes, int64(^uint32(0)>>1)))
+	// Internationalised addresses (RFC 6531): the envelope and the headers may carry UTF-8 addresses.
+	srv.EnableSMTPUTF8 = true
 	srv.ReadTimeout = cfg.ReadTimeout
 	srv.WriteTimeout = cfg.WriteTimeout
 	if cfg.TLSConfig != nil && (len(cfg.TLSConfig.Certificates) > 0 || cfg.TLSConfig.GetCertificate != nil) {

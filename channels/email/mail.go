@@ -92,6 +92,9 @@ type Mail struct {
 	Kind Kind `json:"kind"`
 	// AutoReason names the header that made the mail an auto-reply, e.g. "Auto-Submitted: auto-replied".
 	AutoReason string `json:"auto_reason,omitempty"`
+	// NoAutoReply names the header by which a person's mail asks for no automatic answers
+	// ("Precedence: list", "X-Auto-Response-Suppress: All"); it is still a customer's mail.
+	NoAutoReply string `json:"no_auto_reply,omitempty"`
 	// Bounce describes a bounce; nil unless Kind is KindBounce.
 	Bounce *Bounce `json:"bounce,omitempty"`
 	// Size is the raw message size in bytes.
@@ -119,6 +122,32 @@ func (m *Mail) Contact(useOriginal bool) Address {
 		return m.Forward.Original
 	}
 	return m.From
+}
+
+// Customer returns who the mail's conversation is with: the original sender of a
+// forward (per useOriginal, as Contact), else the first Reply-To address that is
+// not one of own (RFC 5322 §3.6.2: a web shop's or a contact form's mail from
+// noreply@ names the customer there), else From.
+func (m *Mail) Customer(useOriginal bool, own ...string) Address {
+	if useOriginal && m.Forward != nil && m.Forward.Original.Email != "" {
+		return m.Forward.Original
+	}
+	for _, a := range m.ReplyTo {
+		if !isOwn(a.Email, own) {
+			return a
+		}
+	}
+	return m.From
+}
+
+// isOwn reports whether addr is one of own (plus-addressing and case ignored).
+func isOwn(addr string, own []string) bool {
+	for _, o := range own {
+		if SameAddress(addr, o) {
+			return true
+		}
+	}
+	return false
 }
 
 // IsFrom reports whether the mail's From is the given address (plus-addressing

@@ -95,11 +95,14 @@ func parse(raw []byte, lim Limits, embedded int) (*Mail, error) {
 	if countFold(raw, "boundary") > maxBoundaryWords {
 		return nil, fmt.Errorf("%w: too many multipart boundaries", ErrTooComplex)
 	}
-	parser := enmime.NewParser(enmime.SkipMalformedParts(true), enmime.MaxStoredPartErrors(20))
-	root, err := parser.ReadParts(bytes.NewReader(raw))
+	parser := enmime.NewParser(enmime.SkipMalformedParts(true), enmime.MaxStoredPartErrors(20),
+		enmime.SetCustomParseMediaType(parseMediaType))
+	// Undeclared 8-bit headers and bodies are decoded by detection here, before anything reads them as UTF-8.
+	root, err := parser.ReadParts(bytes.NewReader(decodeRawHeaders(raw)))
 	if err != nil {
 		return nil, fmt.Errorf("parse MIME: %w", err)
 	}
+	decodeUndeclaredParts(root)
 	if parts, depth := measure(root); parts > lim.MaxParts || depth > lim.MaxDepth {
 		return nil, fmt.Errorf("%w: %d parts (limit %d), depth %d (limit %d)",
 			ErrTooComplex, parts, lim.MaxParts, depth, lim.MaxDepth)

@@ -141,10 +141,12 @@ func TestAutoReplyHeaders(t *testing.T) {
 		"X-Autoreply: yes":                KindAutoReply,
 		"X-Autorespond: vacation":         KindAutoReply,
 		"Precedence: junk":                KindAutoReply,
-		"Precedence: list":                KindAutoReply,
-		"Precedence: first-class":         KindNormal,
-		"X-Auto-Response-Suppress: OOF":   KindAutoReply,
-		"X-Mailer: Outlook":               KindNormal,
+		// A list's mail and Exchange's suppression header ask for no automatic answers: still a person's mail.
+		"Precedence: list":              KindNormal,
+		"Precedence: first-class":       KindNormal,
+		"X-Auto-Response-Suppress: OOF": KindNormal,
+		"X-Auto-Response-Suppress: All": KindNormal,
+		"X-Mailer: Outlook":             KindNormal,
 	}
 	for header, want := range cases {
 		raw := "From: a@example.com\r\nTo: support@acme.test\r\nSubject: s\r\n" + header + "\r\n\r\nbody\r\n"
@@ -154,6 +156,9 @@ func TestAutoReplyHeaders(t *testing.T) {
 		}
 		if m.Kind != want {
 			t.Errorf("%s: Kind = %s, want %s", header, m.Kind, want)
+		}
+		if asks := strings.HasPrefix(header, "Precedence: list") || strings.HasPrefix(header, "X-Auto-Response-Suppress"); asks != (m.NoAutoReply != "") {
+			t.Errorf("%s: NoAutoReply = %q", header, m.NoAutoReply)
 		}
 	}
 }

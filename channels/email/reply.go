@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/routedesk/routedesk/channels"
+	"github.com/routedesk/routedesk/store"
 )
 
 // replyTimeout bounds the dial and each SMTP command of one reply, inside the activity's own send timeout.
@@ -26,7 +27,11 @@ func (c *Channel) Send(ctx context.Context, r channels.Reply) (channels.Sent, er
 	if cfg.SMTP == nil {
 		return channels.Sent{}, channels.Reject("the email channel has no config.smtp relay to send replies through", nil)
 	}
-	if r.Customer.Email == "" {
+	rcpt, err := c.replyRecipients(ctx, r, cfg)
+	if err != nil {
+		return channels.Sent{}, err
+	}
+	if len(rcpt.To) == 0 {
 		return channels.Sent{}, channels.Reject("the conversation's customer has no email address", nil)
 	}
 	sender, err := NewSender(SMTPSettings{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username,
@@ -49,7 +54,7 @@ func (c *Channel) Send(ctx context.Context, r channels.Reply) (channels.Sent, er
 		}
 	}
 	out := Outgoing{
-		To:              []Address{{Name: r.Customer.Name, Email: r.Customer.Email}},
+		To: rcpt.To, Cc: rcpt.Cc, Bcc: rcpt.Bcc,
 		OriginalSubject: thread.Subject, Text: r.Text, HTML: r.HTML, Agent: Agent{FullName: name},
 		// The stored reply's id makes the Message-ID stable across retries of one reply.
 		MessageID: replyMessageID(r.MessageID, cfg.Address),
@@ -74,6 +79,13 @@ func (c *Channel) Send(ctx context.Context, r channels.Reply) (channels.Sent, er
 			return channels.Sent{}, fmt.Errorf("email reply %s: %w", r.MessageID, err)
 		}
 		return channels.Sent{}, channels.Reject(sendText(err), err)
+	}
+	meta := store.EmailMeta{MessageID: r.MessageID, ChannelID: r.ChannelID, Kind: "reply", Source: SourceSMTP,
+		HeaderFrom: store.MailAddress{Email: cfg.Address}}
+	meta.To, meta.Cc, meta.Bcc = storedRecipients(rcpt)
+	if err := c.store.SaveEmailMessage(ctx, r.AccountID, meta, nil); err != nil {
+		// The mail is out: failing now would send it again; the recipients are only not on record.
+		c.log.WarnContext(ctx, "the reply's recipients were not recorded", "message_id", r.MessageID, "error", err)
 	}
 	return channels.Sent{ProviderID: msgID}, nil
 }

@@ -1,6 +1,7 @@
 package email
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"mime"
@@ -26,9 +27,10 @@ type RawResponse struct {
 	Outcome string `json:"outcome"`
 }
 
-// AttachmentList is the answer of GET /v1/messages/{id}/attachments.
+// AttachmentList is the answer of GET /v1/messages/{id}/attachments: a page of the API's list shape.
 type AttachmentList struct {
-	Data []store.Attachment `json:"data"`
+	Items      []store.Attachment `json:"items"`
+	NextCursor *string            `json:"next_cursor"`
 }
 
 // Routes registers the raw mail endpoint and the attachment downloads.
@@ -37,7 +39,8 @@ func (c *Channel) Routes(r channels.Router, h channels.Host) {
 		Summary:  "Deliver a raw RFC 5322 mail (Content-Type: message/rfc822) to an email channel",
 		Response: RawResponse{}, Status: http.StatusAccepted, Handler: c.postRaw(h), MaxBodyBytes: c.set.SMTPMaxBytes})
 	r.Handle(channels.Route{Method: http.MethodGet, Path: "/v1/messages/:id/attachments", Auth: channels.AuthAny, Tag: "tickets",
-		Summary: "List a message's attachments", Response: AttachmentList{}, Status: http.StatusOK, Handler: c.listAttachments(h)})
+		Summary: "List a message's attachments (an omitted one was over the size limit: listed, its bytes not kept)",
+		Query:   []string{"limit", "cursor"}, Response: AttachmentList{}, Status: http.StatusOK, Handler: c.listAttachments(h)})
 	r.Handle(channels.Route{Method: http.MethodGet, Path: "/v1/messages/:id/attachments/:n", Auth: channels.AuthAny, Tag: "tickets",
 		Summary: "Download attachment n of a message (Content-Disposition: attachment)", Status: http.StatusOK, Handler: c.getAttachment(h)})
 }
@@ -114,20 +117,49 @@ func (c *Channel) listAttachments(h channels.Host) gin.HandlerFunc {
 	return func(gc *gin.Context) {
 		ctx := gc.Request.Context()
 		accountID := h.AccountID(gc)
-		if _, err := c.store.Message(ctx, accountID, gc.Param("id")); err != nil {
-			h.Fail(gc, err)
-			return
-		}
-		list, err := c.store.MessageAttachments(ctx, accountID, gc.Param("id"))
+		after, limit, err := attachmentPage(gc)
 		if err != nil {
 			h.Fail(gc, err)
 			return
 		}
-		if list == nil {
-			list = []store.Attachment{}
+		if _, err := c.store.Message(ctx, accountID, gc.Param("id")); err != nil {
+			h.Fail(gc, err)
+			return
 		}
-		gc.JSON(http.StatusOK, AttachmentList{Data: list})
+		list, err := c.store.MessageAttachments(ctx, accountID, gc.Param("id"), after, limit)
+		if err != nil {
+			h.Fail(gc, err)
+			return
+		}
+		out := AttachmentList{Items: list}
+		if out.Items == nil {
+			out.Items = []store.Attachment{}
+		}
+		if len(list) == limit {
+			cur := base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(list[len(list)-1].N)))
+			out.NextCursor = &cur
+		}
+		gc.JSON(http.StatusOK, out)
 	}
+}
+
+// attachmentPage reads ?limit= (1-500, default 50) and ?cursor= (the number of the previous page's last attachment).
+func attachmentPage(gc *gin.Context) (after, limit int, err error) {
+	after, limit = -1, 50
+	if v := gc.Query("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 500 {
+			return 0, 0, domain.Invalid("limit", "must be a whole number from 1 to 500")
+		}
+	}
+	if v := gc.Query("cursor"); v != "" {
+		b, derr := base64.RawURLEncoding.DecodeString(v)
+		n, cerr := strconv.Atoi(string(b))
+		if derr != nil || cerr != nil || n < 0 {
+			return 0, 0, domain.Invalid("cursor", "is not a cursor this API returned")
+		}
+		after = n
+	}
+	return after, limit, nil
 }
 
 // getAttachment serves one attachment of the caller's account, always as a download.
@@ -141,6 +173,11 @@ func (c *Channel) getAttachment(h channels.Host) gin.HandlerFunc {
 		a, err := c.store.MessageAttachment(gc.Request.Context(), h.AccountID(gc), gc.Param("id"), n)
 		if err != nil {
 			h.Fail(gc, err)
+			return
+		}
+		if a.Omitted {
+			h.Problem(gc, http.StatusGone, fmt.Sprintf("attachment %d (%s, %d bytes) was over the %d-byte limit: it is listed, its bytes were not kept",
+				n, a.Name, a.Size, MaxAttachmentBytes))
 			return
 		}
 		ct := a.ContentType

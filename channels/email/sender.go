@@ -133,7 +133,9 @@ func NewSender(s SMTPSettings) (*Sender, error) {
 // Send composes the reply and delivers it; it returns our Message-ID (without
 // angle brackets) so the caller can record it. Failures are *SendError (or
 // ErrInvalidMessage, permanent); one call makes one attempt — the caller retries
-// temporary failures with backoff.
+// temporary failures with backoff. A mail to or from an internationalised
+// address (RFC 6531) goes out with SMTPUTF8; a relay that does not offer it is a
+// permanent failure that says so.
 func (s *Sender) Send(ctx context.Context, id Identity, out Outgoing) (string, error) {
 	msg, msgID, err := Compose(id, out)
 	if err != nil {
@@ -149,10 +151,39 @@ func (s *Sender) Send(ctx context.Context, id Identity, out Outgoing) (string, e
 	if err != nil {
 		return "", &SendError{Text: err.Error(), Err: err}
 	}
-	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
+	conn, err := client.DialToSMTPClientWithContext(ctx)
+	if err != nil {
+		return msgID, classifySendError(err)
+	}
+	defer func() { _ = client.CloseWithSMTPClient(conn) }()
+	if addr := utf8Address(id, out); addr != "" {
+		if ok, _ := conn.Extension("SMTPUTF8"); !ok {
+			text := fmt.Sprintf("the address %s needs SMTPUTF8 (internationalised email, RFC 6531) and the relay %s:%d does not offer it",
+				addr, s.settings.Host, s.settings.Port)
+			return msgID, &SendError{Text: text, Err: ErrSMTPUTF8Unsupported}
+		}
+	}
+	if err := client.SendWithSMTPClient(conn, msg); err != nil {
 		return msgID, classifySendError(err)
 	}
 	return msgID, nil
+}
+
+// ErrSMTPUTF8Unsupported is the permanent failure of a mail to an internationalised address through a relay without SMTPUTF8.
+var ErrSMTPUTF8Unsupported = errors.New("the relay does not offer SMTPUTF8")
+
+// utf8Address returns the first address of the mail (From or a recipient) that is not ASCII, "" when all are.
+func utf8Address(id Identity, out Outgoing) string {
+	for _, list := range [][]Address{{{Email: id.Address}}, out.To, out.Cc, out.Bcc} {
+		for _, a := range list {
+			for i := 0; i < len(a.Email); i++ {
+				if a.Email[i] >= 0x80 {
+					return a.Email
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // client returns a go-mail client for the settings.

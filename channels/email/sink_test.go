@@ -39,6 +39,8 @@ type sunk struct {
 	to   []string
 	raw  []byte
 	tls  bool
+	// utf8 reports MAIL FROM with SMTPUTF8.
+	utf8 bool
 }
 
 // startSink starts a sink on a loopback port; tlsConf enables STARTTLS, and
@@ -105,11 +107,11 @@ func (ss *sinkSession) Auth(string) (sasl.Server, error) {
 	}), nil
 }
 
-func (ss *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
+func (ss *sinkSession) Mail(from string, opts *smtp.MailOptions) error {
 	if ss.s.user != "" && !ss.auth {
 		return &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "Authentication required"}
 	}
-	ss.cur = sunk{from: from}
+	ss.cur = sunk{from: from, utf8: opts != nil && opts.UTF8}
 	return nil
 }
 
