@@ -107,6 +107,9 @@ func New(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, reg pr
 	if s.channels == nil {
 		s.channels = registry.New(registry.Deps{Store: st, Graph: cfg.Graph, Log: log, Email: cfg.Email})
 	}
+	if reg != nil {
+		reg.MustRegister(newHealthCollector(st, log))
+	}
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.HandleMethodNotAllowed = true

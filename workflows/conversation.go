@@ -73,16 +73,19 @@ func ConversationWorkflow(ctx workflow.Context, in ConversationInput) error {
 	}
 	inbound := workflow.GetSignalChannel(ctx, SignalInboundMessage)
 	assigned := workflow.GetSignalChannel(ctx, SignalAgentAssigned)
+	removed := workflow.GetSignalChannel(ctx, SignalAssigneeRemoved)
 	for {
 		c.describe(ctx) // the Temporal UI's current details (summary.go)
 		var msg InboundMessage
 		var agent AgentAssigned
-		var gotMessage, gotAgent, waitOver, windowDue, idled bool
+		var gone AssigneeRemoved
+		var gotMessage, gotAgent, gotRemoved, waitOver, windowDue, idled bool
 		opening := c.opensNow(ctx, inbound)
 		timerCtx, cancelTimer := workflow.WithCancel(ctx)
 		sel := workflow.NewSelector(ctx).
 			AddReceive(inbound, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &msg); gotMessage = true }).
-			AddReceive(assigned, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &agent); gotAgent = true })
+			AddReceive(assigned, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &agent); gotAgent = true }).
+			AddReceive(removed, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &gone); gotRemoved = true })
 		if c.windowTimer != nil {
 			sel.AddFuture(c.windowTimer, func(workflow.Future) { windowDue = true })
 		}
@@ -102,6 +105,8 @@ func ConversationWorkflow(ctx workflow.Context, in ConversationInput) error {
 			}
 		case gotAgent:
 			err = c.onAgentAssigned(ctx, agent.UserID)
+		case gotRemoved:
+			err = c.onAssigneeRemoved(ctx, gone.UserID)
 		case waitOver:
 			err = c.onWaitOver(ctx)
 		case windowDue:
@@ -445,6 +450,19 @@ func (c *conversation) onAgentAssigned(ctx workflow.Context, userID string) erro
 		return nil
 	}
 	return c.assignedTo(ctx, userID)
+}
+
+// onAssigneeRemoved follows PostgreSQL when the ticket's agent was deleted:
+// no assignee, and an assigned ticket becomes unassigned.
+func (c *conversation) onAssigneeRemoved(ctx workflow.Context, userID string) error {
+	if userID == "" || c.state.AssigneeID != userID {
+		return nil
+	}
+	state := c.state.RoutingState
+	if state == domain.RoutingAssigned {
+		state = domain.RoutingUnassigned
+	}
+	return c.showRouting(ctx, state, "")
 }
 
 // onWaitOver ends the wait for an agent: the ticket stays in its queue, unassigned.

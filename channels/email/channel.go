@@ -33,6 +33,8 @@ type Settings struct {
 	SMTPClientTLS *tls.Config
 	// Rescan is how often the IMAP supervisor looks for connected, changed and disconnected channels (default 10 s).
 	Rescan time.Duration
+	// LeaseTTL is how long a mailbox lease lasts unrenewed (default DefaultLeaseTTL); see pollLeased.
+	LeaseTTL time.Duration
 	// OnListening, when set, is told the SMTP listener's address once it is bound.
 	OnListening func(addr string)
 }
@@ -54,6 +56,9 @@ func New(st *store.Store, log *slog.Logger, set Settings) *Channel {
 	}
 	if set.Rescan <= 0 {
 		set.Rescan = 10 * time.Second
+	}
+	if set.LeaseTTL <= 0 {
+		set.LeaseTTL = DefaultLeaseTTL
 	}
 	return &Channel{store: st, log: log, set: set}
 }
