@@ -61,7 +61,9 @@ func (p *Poller) Run(ctx context.Context) error {
 		if synced {
 			backoff = time.Second // the connection worked: start the backoff again
 		}
-		p.tell(err)
+		if !synced {
+			p.tell(err) // a session that synced and then dropped is no failure unless reconnecting fails
+		}
 		p.log.Warn("imap mailbox session ended", "mailbox", p.key, "host", p.s.Host, "err", err, "retry_in", backoff)
 		select {
 		case <-ctx.Done():
