@@ -36,7 +36,7 @@ func Fail(reason string, permanent bool, err error) error {
 }
 
 // Reasoner is an error that knows what it means for its channel's health:
-// ok false means the failure says nothing about the channel (one customer's
+// ok false means the failure concerns one message, not the channel (one customer's
 // address refused, a reply window closed).
 type Reasoner interface {
 	HealthProblem() (p *Problem, ok bool)

@@ -39,18 +39,15 @@ func (r healthRow) record() health.Record {
 
 // RecordHealth records the outcome of one attempt of a channel's component
 // (health.IMAP, health.SMTP, …): err nil is a success, an error a failure
-// described by health.Describe (errors that concern one message, not the
-// channel, are not counted). When the channel starts failing, its account's
+// described by health.Describe; an error that concerns one message (a refused
+// recipient, a closed window) shows the component answering, so it counts as a success. When the channel starts failing, its account's
 // admins are queued an email (once per transition). Best effort: it never
 // fails its caller, and a write it cannot make is logged.
 func (s *Store) RecordHealth(ctx context.Context, channelID, component string, err error) {
 	if channelID == "" || component == "" {
 		return
 	}
-	p := health.Describe(component, err)
-	if err != nil && p == nil {
-		return
-	}
+	p := health.Describe(component, err) // nil also for a failure of one message: the component answered
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), healthTimeout)
 	defer cancel()
 	var werr error

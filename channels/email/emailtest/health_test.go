@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -77,12 +78,13 @@ func (m *mailboxServer) config(password, tlsMode string) map[string]any {
 		"password": password, "tls": tlsMode, "poll_interval_seconds": 5}}
 }
 
-// listen runs the desk's inbound listeners (the IMAP pollers) until the returned stop is called.
+// listen runs the desk's inbound listeners (the IMAP pollers) until the returned stop (safe to call twice) is called.
 func (d *desk) listen() (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- d.API.Listen(ctx) }()
-	return func() { cancel(); <-done }
+	var once sync.Once
+	return func() { once.Do(func() { cancel(); <-done }) }
 }
 
 // channelHealth is the health object of the desk's channel, as GET /v1/channels/{id} shows it.
@@ -290,4 +292,52 @@ func selfSigned(t *testing.T) *tls.Certificate {
 		t.Fatal(err)
 	}
 	return &tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+// TestSMTPRelayHealth: replies that cannot reach the channel's SMTP relay make
+// its smtp component degraded, then failing, with the reason; a relay that
+// answers, even refusing one recipient, makes it ok again.
+func TestSMTPRelayHealth(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, port := splitHostPort(t, ln.Addr().String())
+	_ = ln.Close() // nothing listens there any more: connections are refused
+	d := newDesk(t, email.Settings{}, map[string]any{"smtp": map[string]any{"host": host, "port": port, "tls": "none"}})
+	tk := d.ticketOf(t, d.postRaw(t, firstMail).Map(t)["conversation_id"].(string))
+	if r := d.Do(http.MethodPost, "/v1/tickets/"+tk.ID+"/replies", d.agentToken, map[string]any{"text": "Hello"}); r.Status >= 300 {
+		t.Fatalf("reply: %d %s", r.Status, r.Body)
+	}
+	var h map[string]any
+	testenv.Eventually(t, 40*time.Second, "the relay's failures to fail the channel", func() bool {
+		h = d.channelHealth(t)
+		return h["state"] == "failing"
+	})
+	if reason, _ := h["reason"].(string); !strings.HasPrefix(reason, "SMTP relay server refused the connection") {
+		t.Fatalf("reason %q", reason)
+	}
+	comps := h["components"].([]any)
+	if len(comps) != 1 || comps[0].(map[string]any)["component"] != "smtp" {
+		t.Fatalf("components %v", comps)
+	}
+
+	// A relay that works but refuses one recipient: the channel is ok again.
+	rl, addr := startRelay(t, 550)
+	host, port = splitHostPort(t, addr)
+	if r := d.Do(http.MethodPatch, "/v1/channels/"+d.channelID, d.token, map[string]any{"config": map[string]any{"smtp": map[string]any{"host": host, "port": port}}}); r.Status != http.StatusOK {
+		t.Fatalf("patch: %d %s", r.Status, r.Body)
+	}
+	if r := d.Do(http.MethodPost, "/v1/tickets/"+tk.ID+"/replies", d.agentToken, map[string]any{"text": "Hello again"}); r.Status >= 300 && r.Status != http.StatusBadGateway {
+		t.Fatalf("reply: %d %s", r.Status, r.Body)
+	}
+	testenv.Eventually(t, 20*time.Second, "the refused recipient", func() bool {
+		rl.mu.Lock()
+		defer rl.mu.Unlock()
+		return rl.attempts > 0
+	})
+	time.Sleep(time.Second)
+	if h = d.channelHealth(t); h["state"] != "ok" {
+		t.Fatalf("a relay that answers (refusing one recipient) left the channel %v", h)
+	}
 }
