@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/routedesk/routedesk/channels"
+	"github.com/routedesk/routedesk/health"
 )
 
 // WelcomeInput names a new conversation, right after the customer's first message.
@@ -58,6 +59,8 @@ func (a *Activities) welcome(ctx context.Context, in WelcomeInput) error {
 	if err != nil {
 		return classify(err)
 	}
-	return classify(w.Welcome(ctx, channels.Welcome{Config: cfg, AccountID: in.AccountID, ChannelID: in.ChannelID,
-		ConversationID: in.ConversationID, ContactID: in.ContactID}))
+	err = w.Welcome(ctx, channels.Welcome{Config: cfg, AccountID: in.AccountID, ChannelID: in.ChannelID,
+		ConversationID: in.ConversationID, ContactID: in.ContactID})
+	a.Store.RecordHealth(ctx, in.ChannelID, health.SendComponent(ch.Type), err)
+	return classify(err)
 }

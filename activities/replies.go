@@ -9,6 +9,7 @@ import (
 
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/health"
 	"github.com/routedesk/routedesk/store"
 )
 
@@ -170,6 +171,7 @@ func (a *Activities) send(ctx context.Context, in ReplyInput, msg domain.Message
 	callCtx, cancel := context.WithTimeout(ctx, SendTimeout)
 	defer cancel()
 	sent, err := ch.Send(callCtx, r)
+	a.Store.RecordHealth(ctx, in.ChannelID, health.SendComponent(in.ChannelType), err)
 	if err == nil {
 		return sent, nil
 	}

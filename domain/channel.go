@@ -47,6 +47,8 @@ type Channel struct {
 	Version   int       `json:"version"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// Health is how the channel's connections are doing (ChannelHealth); separate from Status.
+	Health *ChannelHealth `json:"health,omitempty"`
 }
 
 // TicketDefaults are the properties every ticket of a channel starts with.
@@ -99,4 +101,28 @@ func (d TicketDefaults) WithDefaults() TicketDefaults {
 		d.Properties = map[string]any{}
 	}
 	return d
+}
+
+// ChannelHealth is how a channel's connections are doing: the worst of its
+// components (IMAP mailbox, SMTP relay, Graph token, app endpoint).
+type ChannelHealth struct {
+	// State is ok, degraded or failing.
+	State string `json:"state"`
+	// Reason is the last failure, for a person; "" when ok.
+	Reason string `json:"reason"`
+	// Since is when State began.
+	Since *time.Time `json:"since"`
+	// LastSuccessAt is the last time a component worked; null when none has yet.
+	LastSuccessAt *time.Time `json:"last_success_at"`
+	// Components are the health of each part that has reported.
+	Components []ComponentHealth `json:"components"`
+}
+
+// ComponentHealth is the health of one part of a channel.
+type ComponentHealth struct {
+	Component     string     `json:"component"`
+	State         string     `json:"state"`
+	Reason        string     `json:"reason"`
+	Since         time.Time  `json:"since"`
+	LastSuccessAt *time.Time `json:"last_success_at"`
 }

@@ -46,3 +46,22 @@ var (
 	// ErrForbidden means the caller's role or account tier does not allow the request.
 	ErrForbidden = errors.New("forbidden")
 )
+
+// IdentityConflict means an email or phone number given to a contact already
+// identifies another contact of the account (409, pointing at the merge route).
+type IdentityConflict struct {
+	// Field is the contact field holding the identity ("email", "phone").
+	Field string
+	// Value is the identity, as stored (an email, a phone number in E.164).
+	Value string
+	// ContactID is the contact the identity belongs to.
+	ContactID string
+}
+
+// Error says which contact holds the identity.
+func (e *IdentityConflict) Error() string {
+	return e.Field + " " + e.Value + " already identifies contact " + e.ContactID + "; merge the two contacts instead"
+}
+
+// Unwrap makes an IdentityConflict an ErrConflict.
+func (e *IdentityConflict) Unwrap() error { return ErrConflict }

@@ -270,16 +270,20 @@ func (s *Server) dispatch(ctx context.Context, accountID, userID string) {
 	}
 }
 
-// checkAssignee answers 422 naming the field when a manual assignee is not in the account.
+// checkAssignee answers 422 naming the field when a manual assignee is not in the account or has no service profile.
 func (s *Server) checkAssignee(ctx context.Context, accountID string, a *assigneePatch) error {
 	if a == nil {
 		return nil
 	}
 	if a.UserID != nil && *a.UserID != "" {
-		if _, err := s.store.User(ctx, accountID, *a.UserID); errors.Is(err, domain.ErrNotFound) {
+		u, err := s.store.User(ctx, accountID, *a.UserID)
+		if errors.Is(err, domain.ErrNotFound) {
 			return domain.Invalid("assignee.user_id", "user "+*a.UserID+" does not exist in this account")
 		} else if err != nil {
 			return err
+		}
+		if !u.HasProfile {
+			return domain.Invalid("assignee.user_id", "user "+*a.UserID+" has no service profile: only users with a profile are assigned tickets")
 		}
 	}
 	if a.TeamID != nil && *a.TeamID != "" {

@@ -157,12 +157,25 @@ func (s *Server) checkRouting(ctx context.Context, accountID string, r domain.Ro
 }
 
 func (s *Server) getChannel(c *gin.Context) {
-	ch, err := s.store.Channel(c.Request.Context(), principal(c).AccountID, c.Param("id"))
+	ctx := c.Request.Context()
+	accountID := principal(c).AccountID
+	ch, err := s.store.Channel(ctx, accountID, c.Param("id"))
+	if err == nil {
+		chans := []domain.Channel{ch}
+		err = s.store.ChannelHealth(ctx, accountID, chans)
+		ch = chans[0]
+	}
 	s.respond(c, http.StatusOK, ch, err)
 }
 
 func (s *Server) listChannels(c *gin.Context) {
-	listPage(s, c, s.store.ListChannels, func(ch domain.Channel) string { return ch.ID })
+	listPage(s, c, func(ctx context.Context, accountID string, page store.Page) ([]domain.Channel, error) {
+		chans, err := s.store.ListChannels(ctx, accountID, page)
+		if err != nil {
+			return nil, err
+		}
+		return chans, s.store.ChannelHealth(ctx, accountID, chans)
+	}, func(ch domain.Channel) string { return ch.ID })
 }
 
 func (s *Server) patchChannel(c *gin.Context) {

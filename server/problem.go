@@ -26,6 +26,9 @@ type Problem struct {
 	Status int                 `json:"status"`
 	Detail string              `json:"detail,omitempty"`
 	Errors []domain.FieldError `json:"errors,omitempty"`
+	// ContactID and MergeURL point a contact identity clash at the contact holding it and its merge route.
+	ContactID string `json:"contact_id,omitempty"`
+	MergeURL  string `json:"merge_url,omitempty"`
 }
 
 const problemContentType = "application/problem+json"
@@ -69,6 +72,7 @@ func writeProblem(c *gin.Context, status int, detail string, fields ...domain.Fi
 // logged here, once, and answered with 500 and no internals.
 func (s *Server) fail(c *gin.Context, err error) {
 	var invalid *domain.ValidationError
+	var clash *domain.IdentityConflict
 	var tooLarge *http.MaxBytesError
 	var claim *domain.ClaimConflict
 	var limited *domain.RateLimited
@@ -92,6 +96,14 @@ func (s *Server) fail(c *gin.Context, err error) {
 	case errors.As(err, &limited):
 		c.Header("Retry-After", itoa(int64(limited.RetryAfter/time.Second)+1))
 		writeProblem(c, http.StatusTooManyRequests, limited.Message)
+	case errors.As(err, &clash):
+		merge := "/v1/contacts/" + clash.ContactID + "/merge"
+		c.Abort()
+		c.Render(http.StatusConflict, problemRender{Problem{Type: problemTypes[http.StatusConflict], Title: http.StatusText(http.StatusConflict),
+			Status: http.StatusConflict, ContactID: clash.ContactID, MergeURL: merge,
+			Detail: clash.Field + " " + clash.Value + " already identifies contact " + clash.ContactID +
+				": to make them one contact, POST " + merge + ` {"from_contact_id": "<this contact's id>"}`,
+			Errors: []domain.FieldError{{Field: clash.Field, Message: "already identifies contact " + clash.ContactID}}}})
 	case errors.Is(err, domain.ErrConflict), errors.Is(err, domain.ErrChannelUnverified):
 		writeProblem(c, http.StatusConflict, err.Error())
 	case errors.Is(err, domain.ErrChannelDisconnected):

@@ -70,7 +70,7 @@ func (s *Server) routes() []route {
 		{method: http.MethodPatch, path: "/v1/users/:id", tag: "users", summary: "Change a user (JSON merge patch)", auth: authAdmin, request: userRequest{}, response: domain.User{}, status: 200, handler: s.patchUser},
 		{method: http.MethodDelete, path: "/v1/users/:id", tag: "users", summary: "Remove a user (409 while a channel routes to them)", auth: authAdmin, status: 204, handler: s.deleteUser},
 		{method: http.MethodPut, path: "/v1/users/:id/availability", tag: "users", summary: "Set a user's availability (agents: their own only)", auth: authAny, request: availabilityRequest{}, response: domain.User{}, status: 200, handler: s.putAvailability},
-		{method: http.MethodPost, path: "/v1/users/:id/tokens", tag: "users", summary: "Issue an agent token bound to the user", auth: authAdmin, response: tokenResponse{}, status: 201, handler: s.createUserToken},
+		{method: http.MethodPost, path: "/v1/users/:id/tokens", tag: "users", summary: "Issue a token bound to the user (role agent, or admin)", auth: authAdmin, request: userTokenRequest{}, response: tokenResponse{}, status: 201, handler: s.createUserToken},
 
 		{method: http.MethodPost, path: "/v1/teams", tag: "teams", summary: "Add a team", auth: authAdmin, request: teamRequest{}, response: domain.Team{}, status: 201, handler: s.createTeam},
 		{method: http.MethodGet, path: "/v1/teams", tag: "teams", summary: "List teams", auth: authAny, response: list[domain.Team]{}, status: 200, query: pageQuery, handler: s.listTeams},

@@ -144,6 +144,9 @@ func New(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, reg pr
 			}
 		}
 	}
+	if reg != nil {
+		reg.MustRegister(newHealthCollector(st, log))
+	}
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.HandleMethodNotAllowed = true

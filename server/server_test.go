@@ -289,7 +289,7 @@ func TestAgentTokenCannotChangeChannels(t *testing.T) {
 	accID, token := s.Account("Acme", "starter")
 	_, err := s.Store.DB().Exec(`INSERT INTO users (id, account_id, email, name) VALUES ('usr_1', $1, 'agent@acme.test', 'Agent')`, accID)
 	require.NoError(t, err)
-	agent, err := s.Store.CreateUserToken(context.Background(), accID, "usr_1")
+	agent, err := s.Store.CreateUserToken(context.Background(), accID, "usr_1", "agent")
 	require.NoError(t, err)
 	ch := chatChannel(t, s, token)
 	require.Equal(t, http.StatusOK, s.Do(http.MethodGet, "/v1/channels/"+ch, agent, nil).Status)

@@ -1,13 +1,18 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
+	"go.temporal.io/api/serviceerror"
 
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/workflows"
 )
 
 // userRequest is the body of POST /v1/users; PATCH merges into it.
@@ -92,7 +97,27 @@ func (s *Server) patchUser(c *gin.Context) {
 }
 
 func (s *Server) deleteUser(c *gin.Context) {
-	s.respond(c, http.StatusNoContent, nil, s.store.DeleteUser(c.Request.Context(), principal(c).AccountID, c.Param("id")))
+	id := c.Param("id")
+	workflowIDs, err := s.store.DeleteUser(c.Request.Context(), principal(c).AccountID, id)
+	if err == nil {
+		s.tellAssigneeRemoved(context.WithoutCancel(c.Request.Context()), id, workflowIDs)
+	}
+	s.respond(c, http.StatusNoContent, nil, err)
+}
+
+// tellAssigneeRemoved signals the running conversations of a deleted user's
+// tickets so their AssigneeId search attribute follows PostgreSQL; an ended
+// workflow has nothing to update, and one Temporal cannot reach is logged.
+func (s *Server) tellAssigneeRemoved(ctx context.Context, userID string, workflowIDs []string) {
+	for _, wid := range workflowIDs {
+		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := s.temporal.SignalWorkflow(sctx, wid, "", workflows.SignalAssigneeRemoved, workflows.AssigneeRemoved{UserID: userID})
+		cancel()
+		var notFound *serviceerror.NotFound
+		if err != nil && !errors.As(err, &notFound) {
+			s.log.WarnContext(ctx, "tell a conversation its agent was deleted; its AssigneeId search attribute stays stale", "workflow_id", wid, "error", err)
+		}
+	}
 }
 
 // putAvailability sets a user's availability; an agent may set only their own.
@@ -119,12 +144,29 @@ func (s *Server) putAvailability(c *gin.Context) {
 	s.respond(c, http.StatusOK, u, err)
 }
 
+// userTokenRequest is the optional body of POST /v1/users/{id}/tokens: the token's role
+// (agent by default; an admin token bound to a user makes the user one of the
+// account's admins, who are emailed when a channel starts failing).
+type userTokenRequest struct {
+	Role string `json:"role" validate:"omitempty,oneof=admin agent"`
+}
+
 func (s *Server) createUserToken(c *gin.Context) {
 	p := principal(c)
-	token, err := s.store.CreateUserToken(c.Request.Context(), p.AccountID, c.Param("id"))
+	var req userTokenRequest
+	if c.Request.ContentLength != 0 {
+		if err := decodeJSON(c, &req); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	if req.Role == "" {
+		req.Role = domain.RoleAgent
+	}
+	token, err := s.store.CreateUserToken(c.Request.Context(), p.AccountID, c.Param("id"), req.Role)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, tokenResponse{Token: token, UserID: c.Param("id"), Role: domain.RoleAgent})
+	c.JSON(http.StatusCreated, tokenResponse{Token: token, UserID: c.Param("id"), Role: req.Role})
 }

@@ -75,7 +75,7 @@ func TestTicketWorkflowsNameTheContactAndHandOver(t *testing.T) {
 	require.Equal(t, http.StatusCreated, user.Status, string(user.Body))
 	r := s.Do(http.MethodPost, "/v1/tickets", token, map[string]any{"subject": "Substitution broke checkout",
 		"contact": map[string]any{"email": "barbara@example.com", "name": "Barbara Liskov"},
-		"route": true, "routing": map[string]any{"assign_to": "users_and_teams", "users": []string{user.Map(t)["id"].(string)}}})
+		"route":   true, "routing": map[string]any{"assign_to": "users_and_teams", "users": []string{user.Map(t)["id"].(string)}}})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
 	id := r.Map(t)["id"].(string)
 	own := workflows.TicketWorkflowID(id)

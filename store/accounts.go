@@ -73,8 +73,8 @@ func (s *Store) EnsureAdminToken(ctx context.Context, accountID, token string) e
 	return nil
 }
 
-// CreateUserToken creates an agent token bound to a user of the account.
-func (s *Store) CreateUserToken(ctx context.Context, accountID, userID string) (string, error) {
+// CreateUserToken creates a token of role (agent or admin) bound to a user of the account.
+func (s *Store) CreateUserToken(ctx context.Context, accountID, userID, role string) (string, error) {
 	token := NewToken()
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var exists bool
@@ -84,7 +84,7 @@ func (s *Store) CreateUserToken(ctx context.Context, accountID, userID string) (
 		if !exists {
 			return fmt.Errorf("user %s: %w", userID, domain.ErrNotFound)
 		}
-		return insertToken(ctx, tx, accountID, userID, domain.RoleAgent, token, "agent token")
+		return insertToken(ctx, tx, accountID, userID, role, token, role+" token")
 	})
 	if err != nil {
 		return "", fmt.Errorf("create user token: %w", err)

@@ -78,10 +78,12 @@ func (s *Store) UpsertContact(ctx context.Context, accountID, channelID string, 
 				return fmt.Errorf("insert contact: %w", err)
 			}
 			out.IsNew = true
-		} else if a.Name != "" {
+		} else if a.Name != "" || a.Phone != "" {
 			if _, err := tx.ExecContext(ctx,
-				`UPDATE contacts SET name = $3, updated_at = now() WHERE id = $1 AND account_id = $2 AND name = ''`,
-				contactID, accountID, a.Name); err != nil {
+				`UPDATE contacts SET name = CASE WHEN name = '' THEN $3 ELSE name END,
+				        phone = CASE WHEN phone = '' THEN $4 ELSE phone END, updated_at = now()
+				  WHERE id = $1 AND account_id = $2 AND ((name = '' AND $3 <> '') OR (phone = '' AND $4 <> ''))`,
+				contactID, accountID, a.Name, a.Phone); err != nil {
 				return fmt.Errorf("name contact: %w", err)
 			}
 		}
@@ -112,6 +114,16 @@ func findContact(ctx context.Context, tx *sqlx.Tx, accountID string, ids []ident
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return "", fmt.Errorf("find identity: %w", err)
+		}
+		if id.kind == IdentityPhone { // a contact given its phone before phones were identities
+			err = tx.GetContext(ctx, &contactID,
+				`SELECT id FROM contacts WHERE account_id = $1 AND phone = $2 AND merged_into IS NULL ORDER BY created_at LIMIT 1`, accountID, id.value)
+			if err == nil {
+				return contactID, nil
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return "", fmt.Errorf("find contact by phone: %w", err)
+			}
 		}
 		if id.kind == IdentityEmail { // a contact created through the API has no identity row yet
 			err = tx.GetContext(ctx, &contactID,
@@ -210,43 +222,115 @@ func contactEmailConflict(err error) error {
 	return err
 }
 
-// CreateContact adds a contact to the account.
+// CreateContact adds a contact to the account. Its email and phone become
+// identities inbound messages find it by; one that already identifies another
+// contact is a *domain.IdentityConflict.
 func (s *Store) CreateContact(ctx context.Context, accountID string, c ContactWrite) (domain.Contact, error) {
 	if err := s.checkOwner(ctx, s.db, accountID, c.OwnerUserID); err != nil {
 		return domain.Contact{}, fmt.Errorf("create contact: %w", err)
 	}
 	props, _ := json.Marshal(orEmpty(c.Properties))
 	var row contactRow
-	err := s.db.QueryRowxContext(ctx,
-		`INSERT INTO contacts (id, account_id, email, name, owner_user_id, properties, phone, country, language, company)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-		 RETURNING `+contactColumns, NewID("ct"), accountID, c.Email, c.Name, c.OwnerUserID, props,
-		c.Phone, c.Country, c.Language, c.Company).StructScan(&row)
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		id := NewID("ct")
+		if err := claimIdentities(ctx, tx, accountID, id, c); err != nil {
+			return err
+		}
+		err := tx.QueryRowxContext(ctx,
+			`INSERT INTO contacts (id, account_id, email, name, owner_user_id, properties, phone, country, language, company)
+			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+			 RETURNING `+contactColumns, id, accountID, c.Email, c.Name, c.OwnerUserID, props,
+			c.Phone, c.Country, c.Language, c.Company).StructScan(&row)
+		if err != nil {
+			return contactEmailConflict(err)
+		}
+		return linkIdentities(ctx, tx, accountID, id, c)
+	})
 	if err != nil {
-		return domain.Contact{}, fmt.Errorf("create contact: %w", contactEmailConflict(err))
+		return domain.Contact{}, fmt.Errorf("create contact: %w", err)
 	}
 	return row.contact()
 }
 
-// UpdateContact replaces a contact's fields.
+// UpdateContact replaces a contact's fields; its email and phone become
+// identities as in CreateContact (the earlier ones keep matching).
 func (s *Store) UpdateContact(ctx context.Context, accountID, id string, c ContactWrite) (domain.Contact, error) {
 	if err := s.checkOwner(ctx, s.db, accountID, c.OwnerUserID); err != nil {
 		return domain.Contact{}, fmt.Errorf("update contact: %w", err)
 	}
 	props, _ := json.Marshal(orEmpty(c.Properties))
 	var row contactRow
-	err := s.db.QueryRowxContext(ctx,
-		`UPDATE contacts SET email = $3, name = $4, owner_user_id = $5, properties = $6,
-		        phone = $7, country = $8, language = $9, company = $10, updated_at = now()
-		  WHERE id = $1 AND account_id = $2 AND merged_into IS NULL RETURNING `+contactColumns, id, accountID, c.Email, c.Name, c.OwnerUserID, props,
-		c.Phone, c.Country, c.Language, c.Company).StructScan(&row)
-	if err != nil {
-		if c := contactEmailConflict(err); c != err {
-			return domain.Contact{}, fmt.Errorf("update contact: %w", c)
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := claimIdentities(ctx, tx, accountID, id, c); err != nil {
+			return err
 		}
-		return domain.Contact{}, notFound(err, "update contact")
+		err := tx.QueryRowxContext(ctx,
+			`UPDATE contacts SET email = $3, name = $4, owner_user_id = $5, properties = $6,
+			        phone = $7, country = $8, language = $9, company = $10, updated_at = now()
+			  WHERE id = $1 AND account_id = $2 AND merged_into IS NULL RETURNING `+contactColumns, id, accountID, c.Email, c.Name, c.OwnerUserID, props,
+			c.Phone, c.Country, c.Language, c.Company).StructScan(&row)
+		if err != nil {
+			if c := contactEmailConflict(err); c != err {
+				return c
+			}
+			return notFound(err, "update contact")
+		}
+		return linkIdentities(ctx, tx, accountID, id, c)
+	})
+	if err != nil {
+		return domain.Contact{}, fmt.Errorf("update contact: %w", err)
 	}
 	return row.contact()
+}
+
+// writtenIdentities are the identities a contact write gives: its email and phone.
+func writtenIdentities(c ContactWrite) []struct{ field, kind, value string } {
+	var out []struct{ field, kind, value string }
+	if c.Email != nil && strings.TrimSpace(*c.Email) != "" {
+		out = append(out, struct{ field, kind, value string }{"email", IdentityEmail, strings.ToLower(strings.TrimSpace(*c.Email))})
+	}
+	if c.Phone != "" {
+		out = append(out, struct{ field, kind, value string }{"phone", IdentityPhone, c.Phone})
+	}
+	return out
+}
+
+// claimIdentities locks the write's identities (as UpsertContact does) and
+// refuses one that already identifies another contact, or is another
+// contact's email or phone.
+func claimIdentities(ctx context.Context, tx *sqlx.Tx, accountID, contactID string, c ContactWrite) error {
+	for _, id := range writtenIdentities(c) {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, accountID+"|"+id.kind+"|"+id.value); err != nil {
+			return fmt.Errorf("lock identity: %w", err)
+		}
+		var other string
+		err := tx.GetContext(ctx, &other,
+			`SELECT i.contact_id FROM contact_identities i JOIN contacts ct ON ct.id = i.contact_id
+			  WHERE i.account_id = $1 AND i.kind = $2 AND i.value_hash = $3 AND i.contact_id <> $4 AND ct.merged_into IS NULL
+			 UNION ALL
+			 SELECT id FROM contacts WHERE account_id = $1 AND id <> $4 AND merged_into IS NULL
+			    AND (($2 = 'email' AND lower(email) = $5) OR ($2 = 'phone' AND phone = $5))
+			 LIMIT 1`, accountID, id.kind, keyHash(id.value), contactID, id.value)
+		if err == nil {
+			return &domain.IdentityConflict{Field: id.field, Value: id.value, ContactID: other}
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("check identity: %w", err)
+		}
+	}
+	return nil
+}
+
+// linkIdentities makes the write's identities find the contact.
+func linkIdentities(ctx context.Context, tx *sqlx.Tx, accountID, contactID string, c ContactWrite) error {
+	for _, id := range writtenIdentities(c) {
+		if _, err := tx.ExecContext(ctx,
+			`INSERT INTO contact_identities (account_id, kind, value, value_hash, contact_id) VALUES ($1, $2, $3, $4, $5)
+			 ON CONFLICT DO NOTHING`, accountID, id.kind, id.value, keyHash(id.value), contactID); err != nil {
+			return fmt.Errorf("link identity: %w", err)
+		}
+	}
+	return nil
 }
 
 // ListContacts returns a page of the account's contacts, optionally only the one with an email.

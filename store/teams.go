@@ -121,7 +121,8 @@ func (s *Store) ListTeams(ctx context.Context, accountID string, page Page) ([]d
 // DeleteTeam removes a team unless a channel routes to it (409 naming the
 // channels). Its tickets stay, without the team, each with an AssigneeRemoved event.
 func (s *Store) DeleteTeam(ctx context.Context, accountID, id string) error {
-	return s.deleteUnlessRouted(ctx, accountID, id, "teams", "team",
+	_, err := s.deleteUnlessRouted(ctx, accountID, id, "teams", "team",
 		`UPDATE tickets SET assignee_team_id = NULL, updated_at = now()
-		  WHERE account_id = $1 AND assignee_team_id = $2 RETURNING id`)
+		  WHERE account_id = $1 AND assignee_team_id = $2 RETURNING id, conversation_id, workflow_id, status`)
+	return err
 }

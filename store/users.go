@@ -159,21 +159,24 @@ func (s *Store) SetAvailability(ctx context.Context, accountID, id, availability
 // DeleteUser removes a user unless a channel routes to them (409 naming the
 // channels). Their tickets stay: each loses its assignee (an assigned ticket
 // becomes unassigned) and records an AssigneeRemoved event naming the user;
-// messages they wrote keep their user id.
-func (s *Store) DeleteUser(ctx context.Context, accountID, id string) error {
+// messages they wrote keep their user id. It returns the workflow ids of the
+// released tickets that are not closed, whose conversations must learn it.
+func (s *Store) DeleteUser(ctx context.Context, accountID, id string) ([]string, error) {
 	return s.deleteUnlessRouted(ctx, accountID, id, "users", "user",
 		`UPDATE tickets SET assignee_user_id = NULL, updated_at = now(),
 		        routing_state = CASE WHEN routing_state = 'assigned' THEN 'unassigned' ELSE routing_state END
-		  WHERE account_id = $1 AND assignee_user_id = $2 RETURNING id`)
+		  WHERE account_id = $1 AND assignee_user_id = $2 RETURNING id, conversation_id, workflow_id, status`)
 }
 
 // deleteUnlessRouted deletes a user or team ("users"/"teams" rows) unless a
 // channel's routing names it; the channels are locked so none starts to
 // meanwhile, and the row itself before its tickets (the order assignment
 // locks in). unassign takes the row off its tickets ($1 account, $2 id)
-// and returns their ids, which get an AssigneeRemoved event.
-func (s *Store) deleteUnlessRouted(ctx context.Context, accountID, id, table, what, unassign string) error {
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+// and returns their id, conversation_id, workflow_id and status; each gets an
+// AssigneeRemoved event. It returns the workflow ids of those not closed.
+func (s *Store) deleteUnlessRouted(ctx context.Context, accountID, id, table, what, unassign string) ([]string, error) {
+	var workflowIDs []string
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var names []string
 		if err := tx.SelectContext(ctx, &names,
 			`SELECT name FROM channels WHERE account_id = $1 AND routing->'`+table+`' ? $2 ORDER BY name FOR UPDATE`, accountID, id); err != nil {
@@ -187,10 +190,12 @@ func (s *Store) deleteUnlessRouted(ctx context.Context, accountID, id, table, wh
 		if err := tx.GetContext(ctx, &locked, `SELECT id FROM `+table+` WHERE id = $1 AND account_id = $2 FOR UPDATE`, id, accountID); err != nil {
 			return notFound(err, "delete "+what)
 		}
-		if _, err := tx.ExecContext(ctx,
-			`WITH gone AS (`+unassign+`)
-			 INSERT INTO ticket_events (ticket_id, kind, data)
-			 SELECT gone.id, 'AssigneeRemoved', jsonb_build_object($3::text, $2::text, 'reason', $4::text) FROM gone`,
+		if err := tx.SelectContext(ctx, &workflowIDs,
+			`WITH gone AS (`+unassign+`),
+			 ev AS (INSERT INTO ticket_events (ticket_id, kind, data)
+			        SELECT gone.id, 'AssigneeRemoved', jsonb_build_object($3::text, $2::text, 'reason', $4::text) FROM gone)
+			 SELECT DISTINCT COALESCE(cv.workflow_id, gone.workflow_id) FROM gone LEFT JOIN conversations cv ON cv.id = gone.conversation_id
+			  WHERE gone.status <> 'closed' AND COALESCE(cv.workflow_id, gone.workflow_id, '') <> ''`,
 			accountID, id, what+"_id", what+" deleted"); err != nil {
 			return fmt.Errorf("delete %s: release its tickets: %w", what, err)
 		}
@@ -199,6 +204,7 @@ func (s *Store) deleteUnlessRouted(ctx context.Context, accountID, id, table, wh
 		}
 		return nil
 	})
+	return workflowIDs, err
 }
 
 func quoteAll(ss []string) []string {

@@ -74,17 +74,20 @@ func ConversationWorkflow(ctx workflow.Context, in ConversationInput) error {
 	inbound := workflow.GetSignalChannel(ctx, SignalInboundMessage)
 	assigned := workflow.GetSignalChannel(ctx, SignalAgentAssigned)
 	attached := workflow.GetSignalChannel(ctx, SignalTicketAttached)
+	removed := workflow.GetSignalChannel(ctx, SignalAssigneeRemoved)
 	for {
 		c.describe(ctx) // the Temporal UI's current details (summary.go)
 		var msg InboundMessage
 		var agent AgentAssigned
 		var attachment TicketAttached
-		var gotMessage, gotAgent, gotAttached, waitOver, windowDue, idled bool
+		var gone AssigneeRemoved
+		var gotMessage, gotAgent, gotAttached, gotRemoved, waitOver, windowDue, idled bool
 		opening := c.opensNow(ctx, inbound)
 		timerCtx, cancelTimer := workflow.WithCancel(ctx)
 		sel := workflow.NewSelector(ctx).
 			AddReceive(inbound, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &msg); gotMessage = true }).
-			AddReceive(assigned, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &agent); gotAgent = true })
+			AddReceive(assigned, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &agent); gotAgent = true }).
+			AddReceive(removed, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &gone); gotRemoved = true })
 		if c.ticketOnly() { // only a ticket's own workflow is ever told so
 			sel.AddReceive(attached, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &attachment); gotAttached = true })
 		}
@@ -109,6 +112,8 @@ func ConversationWorkflow(ctx workflow.Context, in ConversationInput) error {
 			err = c.onAgentAssigned(ctx, agent.UserID)
 		case gotAttached:
 			return c.handOver(ctx, attachment)
+		case gotRemoved:
+			err = c.onAssigneeRemoved(ctx, gone.UserID)
 		case waitOver:
 			err = c.onWaitOver(ctx)
 		case windowDue:
@@ -452,6 +457,19 @@ func (c *conversation) onAgentAssigned(ctx workflow.Context, userID string) erro
 		return nil
 	}
 	return c.assignedTo(ctx, userID)
+}
+
+// onAssigneeRemoved follows PostgreSQL when the ticket's agent was deleted:
+// no assignee, and an assigned ticket becomes unassigned.
+func (c *conversation) onAssigneeRemoved(ctx workflow.Context, userID string) error {
+	if userID == "" || c.state.AssigneeID != userID {
+		return nil
+	}
+	state := c.state.RoutingState
+	if state == domain.RoutingAssigned {
+		state = domain.RoutingUnassigned
+	}
+	return c.showRouting(ctx, state, "")
 }
 
 // onWaitOver ends the wait for an agent: the ticket stays in its queue, unassigned.

@@ -127,6 +127,8 @@ const (
 	SignalTicketAttached = "ticket-attached"
 	// SignalAgentAssigned tells a waiting conversation that a dispatch gave it an agent (AgentAssigned).
 	SignalAgentAssigned = "agent-assigned"
+	// SignalAssigneeRemoved tells a conversation that its agent's user was deleted (AssigneeRemoved).
+	SignalAssigneeRemoved = "assignee-removed"
 	// UpdateReply sends an agent's reply (ReplyRequest → ReplyResult).
 	UpdateReply = "reply"
 	// UpdateChange changes a ticket's status or assignee (ChangeRequest → ChangeResult).

@@ -81,6 +81,11 @@ type AgentAssigned struct {
 	UserID string `json:"user_id"`
 }
 
+// AssigneeRemoved names a deleted user whose tickets PostgreSQL already unassigned.
+type AssigneeRemoved struct {
+	UserID string `json:"user_id"`
+}
+
 // ReplyRequest is an agent's reply: text, or an approved WhatsApp template.
 type ReplyRequest struct {
 	AuthorUserID string               `json:"author_user_id,omitempty"`

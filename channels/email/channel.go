@@ -40,6 +40,8 @@ type Settings struct {
 	SystemMail SystemMailer
 	// PublicURL is the API's public base URL, for the link in verification mails (ROUTEDESK_PUBLIC_URL); empty: code only.
 	PublicURL string
+	// LeaseTTL is how long a mailbox lease lasts unrenewed (default DefaultLeaseTTL); see pollLeased.
+	LeaseTTL time.Duration
 	// OnListening, when set, is told the SMTP listener's address once it is bound.
 	OnListening func(addr string)
 }
@@ -61,6 +63,9 @@ func New(st *store.Store, log *slog.Logger, set Settings) *Channel {
 	}
 	if set.Rescan <= 0 {
 		set.Rescan = 10 * time.Second
+	}
+	if set.LeaseTTL <= 0 {
+		set.LeaseTTL = DefaultLeaseTTL
 	}
 	return &Channel{store: st, log: log, set: set}
 }

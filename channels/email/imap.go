@@ -24,6 +24,18 @@ type Poller struct {
 	handle IMAPHandler
 	log    *slog.Logger
 	wake   chan struct{}
+	// report, when set, is told each session's failure and each successful sync (nil).
+	report func(error)
+}
+
+// ReportHealth makes the poller tell fn each failure to reach or read the
+// mailbox and each successful sync (nil); fn must not block.
+func (p *Poller) ReportHealth(fn func(error)) { p.report = fn }
+
+func (p *Poller) tell(err error) {
+	if p.report != nil {
+		p.report(err)
+	}
 }
 
 // NewPoller returns a poller for the mailbox; key names its state in the store.
@@ -50,6 +62,9 @@ func (p *Poller) Run(ctx context.Context) error {
 		}
 		if synced {
 			backoff = time.Second // the connection worked: start the backoff again
+		}
+		if !synced {
+			p.tell(err) // a session that synced and then dropped is no failure unless reconnecting fails
 		}
 		p.log.Warn("imap mailbox session ended", "mailbox", p.key, "host", p.s.Host, "err", err, "retry_in", backoff)
 		select {
@@ -85,6 +100,7 @@ func (p *Poller) session(ctx context.Context) (synced bool, err error) {
 			return synced, err
 		}
 		synced = true
+		p.tell(nil)
 		if idle {
 			err = p.idle(ctx, c)
 		} else {

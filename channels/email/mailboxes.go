@@ -13,12 +13,15 @@ import (
 
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/health"
 	"github.com/routedesk/routedesk/store"
 )
 
-// leaseTTL is how long a server process holds a mailbox without renewing its lease;
-// another process takes the mailbox over after it lapses.
-const leaseTTL = 45 * time.Second
+// DefaultLeaseTTL is how long a server process holds a mailbox without renewing
+// its lease. The poller renews it every quarter of that while it runs and gives it
+// up when it stops; a process that dies keeps it at most this long, and the other
+// processes try every quarter of it, so one takes over within 1.25 × the TTL.
+const DefaultLeaseTTL = 6 * time.Second
 
 // maxChannels caps the email channels one server process watches.
 const maxChannels = 10000
@@ -128,7 +131,7 @@ func (c *Channel) imapSettings(m *IMAP) IMAPSettings {
 // the lease it waits and tries again, so one process polls a mailbox at a time.
 func (c *Channel) pollLeased(ctx context.Context, h channels.Host, ch domain.Channel, s IMAPSettings, owner string) {
 	for ctx.Err() == nil {
-		held, err := c.store.LeaseIMAP(ctx, ch.ID, owner, leaseTTL)
+		held, err := c.store.LeaseIMAP(ctx, ch.ID, owner, c.set.LeaseTTL)
 		if err != nil && ctx.Err() == nil {
 			c.log.WarnContext(ctx, "lease imap mailbox", "channel_id", ch.ID, "error", err)
 		}
@@ -138,7 +141,7 @@ func (c *Channel) pollLeased(ctx context.Context, h channels.Host, ch domain.Cha
 		}
 		select {
 		case <-ctx.Done():
-		case <-time.After(leaseTTL / 3):
+		case <-time.After(c.set.LeaseTTL / 4):
 		}
 	}
 	releaseCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -163,23 +166,24 @@ func (c *Channel) pollWhileHeld(ctx context.Context, h channels.Host, ch domain.
 	}
 	p, err := NewPoller(s, ch.ID, imapState{c.store}, handle, c.log.With("channel_id", ch.ID))
 	if err != nil {
-		c.log.WarnContext(ctx, "email channel's config.imap refused", "channel_id", ch.ID, "error", err)
+		c.store.RecordHealth(ctx, ch.ID, health.IMAP, health.Fail("IMAP settings refused: "+err.Error(), true, err))
 		<-ctx.Done()
 		return
 	}
+	p.ReportHealth(func(err error) { c.store.RecordHealth(ctx, ch.ID, health.IMAP, err) })
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		_ = p.Run(pctx)
 	}()
-	t := time.NewTicker(leaseTTL / 3)
+	t := time.NewTicker(c.set.LeaseTTL / 4)
 	defer t.Stop()
 	for {
 		select {
 		case <-done:
 			return
 		case <-t.C:
-			held, err := c.store.LeaseIMAP(ctx, ch.ID, owner, leaseTTL)
+			held, err := c.store.LeaseIMAP(ctx, ch.ID, owner, c.set.LeaseTTL)
 			if err != nil || !held {
 				c.log.WarnContext(ctx, "imap lease lost; polling stops", "channel_id", ch.ID, "error", err)
 				cancel()

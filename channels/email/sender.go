@@ -13,6 +13,7 @@ import (
 
 	mail "github.com/wneessen/go-mail"
 
+	"github.com/routedesk/routedesk/health"
 	"github.com/routedesk/routedesk/internal/egress"
 )
 
@@ -104,6 +105,23 @@ func (e *SendError) Error() string {
 
 // Unwrap returns the underlying error.
 func (e *SendError) Unwrap() error { return e.Err }
+
+// HealthProblem tells what a failed send says about the relay: a recipient
+// refused says nothing about it; everything else is described as health.Describe does.
+func (e *SendError) HealthProblem() (*health.Problem, bool) {
+	var mailErr *mail.SendError
+	if errors.As(e.Err, &mailErr) && mailErr.Reason == mail.ErrSMTPRcptTo {
+		return nil, false
+	}
+	if errors.Is(e.Err, ErrInvalidMessage) {
+		return nil, false
+	}
+	if e.Err == nil {
+		return &health.Problem{Reason: "SMTP relay: " + e.Text, Permanent: !e.Temporary}, true
+	}
+	p := health.Describe(health.SMTP, e.Err)
+	return p, p != nil
+}
 
 // IsTemporary reports whether err is a SendError worth retrying.
 func IsTemporary(err error) bool {

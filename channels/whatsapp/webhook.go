@@ -59,9 +59,11 @@ func (c *Channel) deliveries(h channels.Host) gin.HandlerFunc {
 				res.Ignored++
 				continue
 			}
+			// A wa_id is the customer's number without "+": their phone, and an identity across channels.
+			phone, _ := channels.NormalizePhone("+"+ev.From, "")
 			_, err := h.Accept(ctx, mc.Channel, store.Inbound{
 				ThreadKey: "wa:" + ev.From, ExternalID: ev.WAMID,
-				Author: domain.Author{ExternalUserID: ev.From, Name: ev.ProfileName}, Text: ev.Text, SentAt: ev.Timestamp,
+				Author: domain.Author{ExternalUserID: ev.From, Name: ev.ProfileName, Phone: phone}, Text: ev.Text, SentAt: ev.Timestamp,
 			})
 			if err != nil {
 				h.Fail(gc, err)

@@ -97,6 +97,7 @@ func runWorker(ctx context.Context, cfg *config, log *slog.Logger, _ io.Writer) 
 	if err != nil {
 		return err
 	}
+	startHealthAlerts(ctx, acts, d.store, log)
 	worker.ImportPause = cfg.ImportPause
 	worker.SetWorkflowCacheSize(cfg.WorkflowCacheSize)
 	w := worker.New(d.temporal, cfg.TaskQueue, acts, cfg.ShutdownTimeout)
@@ -191,6 +192,7 @@ func runDev(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer
 	if err != nil {
 		return err
 	}
+	startHealthAlerts(ctx, acts, st, log)
 	worker.ImportPause = cfg.ImportPause
 	w := worker.New(tc, cfg.TaskQueue, acts, cfg.ShutdownTimeout)
 	if err := w.Start(); err != nil {

@@ -20,6 +20,7 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/routedesk/routedesk/activities"
+	"github.com/routedesk/routedesk/alerts"
 	"github.com/routedesk/routedesk/channels/meta/graph"
 	"github.com/routedesk/routedesk/mailer"
 	"github.com/routedesk/routedesk/metrics"
@@ -335,4 +336,15 @@ func listenHost(addr string) []string {
 		return nil
 	}
 	return []string{strings.ToLower(host)}
+}
+
+// startHealthAlerts sends the queued "channel is failing" emails to account
+// admins through the system mail path (ROUTEDESK_SMTP_URL) until ctx ends.
+func startHealthAlerts(ctx context.Context, acts *activities.Activities, st *store.Store, log *slog.Logger) {
+	if acts.Mail == nil {
+		log.Info("ROUTEDESK_SMTP_URL is not set: admins are not emailed when a channel starts failing (its health still shows in the API)")
+		return
+	}
+	s := &alerts.Sender{Store: st, Mail: acts.Mail, Log: log.With("component", "health-alerts")}
+	go s.Run(ctx)
 }

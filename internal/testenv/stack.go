@@ -16,6 +16,7 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/routedesk/routedesk/activities"
+	"github.com/routedesk/routedesk/alerts"
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/channels/meta/graph"
 	"github.com/routedesk/routedesk/channels/registry"
@@ -162,6 +163,13 @@ func NewStack(t testing.TB, opts ...Option) *Stack {
 		t.Fatalf("start worker: %v", err)
 	}
 	t.Cleanup(w.Stop)
+	alertCtx, stopAlerts := context.WithCancel(context.Background())
+	alertsDone := make(chan struct{})
+	go func() {
+		defer close(alertsDone)
+		(&alerts.Sender{Store: st, Mail: m, Log: log, Interval: 200 * time.Millisecond}).Run(alertCtx)
+	}()
+	t.Cleanup(func() { stopAlerts(); <-alertsDone })
 	api := server.New(st, tc, server.Config{BootstrapToken: BootstrapToken, TaskQueue: workflows.DefaultTaskQueue, MaxBodyBytes: 64 << 10,
 		Graph: graph.New(graphFake.URL), Channels: chans, Codec: codec, ConversationIDs: ids}, log, reg, reg)
 	hs := httptest.NewServer(api.Handler())

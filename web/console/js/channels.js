@@ -12,6 +12,7 @@ export async function channelsView(id) {
     h('td', {}, h('a', { href: `#/channels/${seg(c.id)}` }, c.name)),
     h('td', {}, typeName[c.type] || c.type),
     h('td', {}, badge(c.status || 'connected')),
+    h('td', {}, healthBadge(c.health)),
     h('td', { class: 'optional mono' }, c.id),
     h('td', {}, c.status === 'disconnected'
       ? h('button', { type: 'button', onclick: () => setStatus(c, 'connected') }, `Reconnect ${c.name}`)
@@ -21,9 +22,20 @@ export async function channelsView(id) {
     channels.length === 0 ? h('p', { class: 'muted' }, 'No channel yet.') :
       h('div', { class: 'tablewrap' }, h('table', {},
         h('caption', { class: 'muted' }, `${channels.length} channel(s)`),
-        h('thead', {}, h('tr', {}, ['Name', 'Type', 'Status'].map((t) => h('th', { scope: 'col' }, t)),
+        h('thead', {}, h('tr', {}, ['Name', 'Type', 'Status', 'Health'].map((t) => h('th', { scope: 'col' }, t)),
           h('th', { scope: 'col', class: 'optional' }, 'Id'), h('th', { scope: 'col' }, 'Actions'))),
         h('tbody', {}, rows))));
+}
+
+/** healthBadge shows a channel's health: ok, degraded or failing, with the reason and since when on hover and for screen readers. */
+function healthBadge(health) {
+  if (!health) return '';
+  const state = health.state || 'ok';
+  const since = health.since ? new Date(health.since).toLocaleString() : '';
+  const last = health.last_success_at ? ` Last worked ${new Date(health.last_success_at).toLocaleString()}.` : '';
+  const detail = state === 'ok' ? `Working.${last}` : `${health.reason} (since ${since}).${last}`;
+  return h('span', { class: `badge health-${state}`, title: detail, 'data-health': state },
+    state, state === 'ok' ? '' : h('span', { class: 'sr-only' }, `: ${detail}`));
 }
 
 async function disconnect(c) {
