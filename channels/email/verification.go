@@ -10,6 +10,8 @@ import (
 
 	mail "github.com/wneessen/go-mail"
 
+	"github.com/routedesk/routedesk/internal/egress"
+
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/domain"
 )
@@ -98,7 +100,13 @@ func (s *Sender) sendNotice(ctx context.Context, from, to, subject, text string)
 	msg.Subject(subject)
 	msg.SetGenHeader("Auto-Submitted", "auto-generated")
 	msg.SetBodyString(mail.TypeTextPlain, text)
-	client, err := s.client()
+	ctx, cancel := context.WithTimeout(ctx, 4*s.settings.Timeout)
+	defer cancel()
+	addr, err := egress.Resolve(ctx, s.settings.Host)
+	if err != nil {
+		return &SendError{Temporary: !egress.IsBlocked(err), Text: err.Error(), Err: err}
+	}
+	client, err := s.client(addr)
 	if err != nil {
 		return &SendError{Text: err.Error(), Err: err}
 	}

@@ -16,8 +16,8 @@ import (
 	"github.com/routedesk/routedesk/internal/testenv"
 )
 
-// listen runs the desk's SMTP listener and returns its address.
-func (d *desk) listen(t *testing.T, addr chan string) string {
+// listenSMTP runs the desk's SMTP listener and returns its address.
+func (d *desk) listenSMTP(t *testing.T, addr chan string) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -47,7 +47,7 @@ func smtpSend(listener, rcpt, raw string) error {
 func TestAnotherAccountCannotClaimAnAddress(t *testing.T) {
 	addr := make(chan string, 1)
 	d := newDesk(t, email.Settings{SMTPAddr: "127.0.0.1:0", OnListening: func(a string) { addr <- a }}, nil)
-	listener := d.listen(t, addr)
+	listener := d.listenSMTP(t, addr)
 	_, tokenB := d.Account("Intruder", "professional")
 	for _, spelled := range []string{"support@acme.test", "SUPPORT@Acme.Test", "support+intercept@acme.test"} {
 		r := d.Do(http.MethodPost, "/v1/channels", tokenB, map[string]any{"type": "email", "name": "Mine now", "config": map[string]any{"address": spelled}})
@@ -72,7 +72,7 @@ func TestGmailSpellingsAreOneMailbox(t *testing.T) {
 	addr := make(chan string, 1)
 	d := newDesk(t, email.Settings{SMTPAddr: "127.0.0.1:0", OnListening: func(a string) { addr <- a }},
 		map[string]any{"address": "acme.support@gmail.com"})
-	listener := d.listen(t, addr)
+	listener := d.listenSMTP(t, addr)
 	_, tokenB := d.Account("Intruder", "professional")
 	for _, spelled := range []string{"acmesupport@gmail.com", "Acme.Sup.Port+x@googlemail.com"} {
 		r := d.Do(http.MethodPost, "/v1/channels", tokenB, map[string]any{"type": "email", "name": "Mine", "config": map[string]any{"address": spelled}})
@@ -111,7 +111,7 @@ func (d *desk) mailedCode(t *testing.T, address string, n int) string {
 func TestAddressVerificationEndToEnd(t *testing.T) {
 	addr := make(chan string, 1)
 	d := newDesk(t, email.Settings{SMTPAddr: "127.0.0.1:0", VerifyAddresses: true, OnListening: func(a string) { addr <- a }}, nil)
-	listener := d.listen(t, addr)
+	listener := d.listenSMTP(t, addr)
 	ch := d.Do(http.MethodGet, "/v1/channels/"+d.channelID, d.token, nil).Map(t)
 	require.Equal(t, "pending_verification", ch["status"])
 
