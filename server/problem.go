@@ -68,7 +68,10 @@ func writeProblem(c *gin.Context, status int, detail string, fields ...domain.Fi
 func (s *Server) fail(c *gin.Context, err error) {
 	var invalid *domain.ValidationError
 	var tooLarge *http.MaxBytesError
+	var tooManyKeys *tooManyKeysError
 	switch {
+	case errors.As(err, &tooManyKeys):
+		writeProblem(c, http.StatusRequestEntityTooLarge, tooManyKeys.Error())
 	case errors.As(err, &tooLarge):
 		writeProblem(c, http.StatusRequestEntityTooLarge, "the request body is larger than the limit of "+itoa(tooLarge.Limit)+" bytes")
 	case errors.As(err, &invalid):
@@ -84,9 +87,9 @@ func (s *Server) fail(c *gin.Context, err error) {
 	case errors.Is(err, domain.ErrNotFound):
 		writeProblem(c, http.StatusNotFound, "no such resource in this account")
 	case errors.Is(err, domain.ErrConflict):
-		writeProblem(c, http.StatusConflict, err.Error())
+		writeProblem(c, http.StatusConflict, s.stateErrorText(c, err, domain.ErrConflict))
 	case errors.Is(err, domain.ErrChannelDisconnected):
-		writeProblem(c, http.StatusGone, err.Error())
+		writeProblem(c, http.StatusGone, s.goneText(c, err))
 	case errors.Is(err, errUpstream):
 		writeProblem(c, http.StatusBadGateway, err.Error())
 	case errors.Is(err, domain.ErrForbidden):
