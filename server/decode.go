@@ -144,14 +144,36 @@ func jsonError(err error) error {
 // a read past the server's read timeout is errRequestTimeout (408) and a body
 // cut short is errBodyCut (400), whichever handler or channel reads it, so
 // no stalled upload is mistaken for an unavailable dependency (503).
-type classifiedBody struct{ io.ReadCloser }
+type classifiedBody struct {
+	io.ReadCloser
+	err error // the first classified read error
+}
+
+// bodyKey is where limitBody keeps the request's *classifiedBody in the gin context.
+const bodyKey = "routedesk.body"
+
+// bodyFault returns the timeout or cut the request's body met, if any: net/http
+// cancels the request's context then, so later work fails with context.Canceled.
+func bodyFault(c *gin.Context) error {
+	if v, ok := c.Get(bodyKey); ok {
+		if b := v.(*classifiedBody); errors.Is(b.err, errRequestTimeout) || errors.Is(b.err, errBodyCut) {
+			return b.err
+		}
+	}
+	return nil
+}
 
 // Read reads from the body, classifying its errors (io.EOF passes as is).
-func (b classifiedBody) Read(p []byte) (int, error) {
+func (b *classifiedBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	if err == nil || err == io.EOF {
 		return n, err
 	}
+	defer func() {
+		if b.err == nil {
+			b.err = err
+		}
+	}()
 	var tooLarge *http.MaxBytesError
 	var timeout interface{ Timeout() bool }
 	switch {

@@ -25,22 +25,22 @@ func requireField(t *testing.T, err error, field string) {
 // NUL are refused by the one check every JSON body passes, naming the field.
 func TestCheckJSONTextRefusesLenientJSON(t *testing.T) {
 	for body, field := range map[string]string{
-		`{"name":"x"}}`:                       "body",
-		`{"name":"x"}]`:                       "body",
-		`[1]]`:                                "body",
-		`{"name":"x"} {"name":"y"}`:           "body",
-		"{\"name\":\"\xff\xfe\"}":             "name",
+		`{"name":"x"}}`:             "body",
+		`{"name":"x"}]`:             "body",
+		`[1]]`:                      "body",
+		`{"name":"x"} {"name":"y"}`: "body",
+		"{\"name\":\"\xff\xfe\"}":   "name",
 		"{\"a\":{\"b\\u00e9\":[1,\"\xc3\x28\"]}}": "a.bé[1]",
-		"{\"k\xff\":1}":                       "k\uFFFD",
-		`{"name":"\ud800"}`:                   "name",
-		`{"name":"\udc00x"}`:                  "name",
-		`{"name":"\ud800\u0041"}`:             "name",
-		`{"from":{"name":"a\u0000b"}}`:        "from.name",
-		`{"a":[{"b":1},{"c":"\u0000"}]}`:      "a[1].c",
-		`{"x\u0000":1}`:                       "x",
-		`{"a":"\\ud800"}`:                     "",
-		`{"a":"\ud83d\ude00 \\u0000"}`:        "",
-		`{"a":[],"b":[[],["\ud800"]]}`:        "b[1][0]",
+		"{\"k\xff\":1}":                  "k\uFFFD",
+		`{"name":"\ud800"}`:              "name",
+		`{"name":"\udc00x"}`:             "name",
+		`{"name":"\ud800\u0041"}`:        "name",
+		`{"from":{"name":"a\u0000b"}}`:   "from.name",
+		`{"a":[{"b":1},{"c":"\u0000"}]}`: "a[1].c",
+		`{"x\u0000":1}`:                  "x\uFFFD",
+		`{"a":"\\ud800"}`:                "",
+		`{"a":"\ud83d\ude00 \\u0000"}`:   "",
+		`{"a":[],"b":[[],["\ud800"]]}`:   "b[1][0]",
 	} {
 		err := checkJSONText([]byte(body), defaultJSONLimits)
 		if field == "" {

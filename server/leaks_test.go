@@ -45,7 +45,7 @@ func TestStalledUploadIs408LoggedAtInfo(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		_ = pw.Close()
-		require.Equal(t, http.StatusRequestTimeout, resp.StatusCode, "%s: %s", c.path, b)
+		require.Equal(t, http.StatusRequestTimeout, resp.StatusCode, "%s: %s\n%v", c.path, b, a.Logs.records(t))
 		require.Equal(t, "application/problem+json", resp.Header.Get("Content-Type"))
 		require.Less(t, time.Since(start), 10*time.Second)
 	}

@@ -45,7 +45,9 @@ func (probe) Routes(r channels.Router, h channels.Host) {
 		Summary: "Probe messages (test only)", Request: probeMessage{}, Status: http.StatusAccepted, Problems: []int{http.StatusConflict},
 		Handler: func(c *gin.Context) { c.Status(http.StatusAccepted) }})
 }
-func (probe) Send(context.Context, channels.Reply) (channels.Sent, error) { return channels.Sent{}, nil }
+func (probe) Send(context.Context, channels.Reply) (channels.Sent, error) {
+	return channels.Sent{}, nil
+}
 
 // openAPIOf fetches the server's /openapi.json.
 func openAPIOf(t *testing.T, s *Server) map[string]map[string]map[string]any {

@@ -66,6 +66,9 @@ func writeProblem(c *gin.Context, status int, detail string, fields ...domain.Fi
 // fail answers with the problem an error stands for; unexpected errors are
 // logged here, once, and answered with 500 and no internals.
 func (s *Server) fail(c *gin.Context, err error) {
+	if fault := bodyFault(c); fault != nil && errors.Is(err, context.Canceled) {
+		err = fault // the work was cancelled because the body stalled or was cut
+	}
 	var invalid *domain.ValidationError
 	var tooLarge *http.MaxBytesError
 	var tooManyKeys *tooManyKeysError

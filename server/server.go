@@ -211,7 +211,9 @@ func (s *Server) limitBody(c *gin.Context) {
 			}
 			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 		}
-		c.Request.Body = classifiedBody{c.Request.Body}
+		body := &classifiedBody{ReadCloser: c.Request.Body}
+		c.Set(bodyKey, body)
+		c.Request.Body = body
 	}
 	c.Next()
 }
