@@ -46,7 +46,12 @@ func TestSMTPAndRawRouteRefuseTheSameMail(t *testing.T) {
 		{"plain", head("plain-%s") + "\r\nHello there\r\n", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			err := smtp.SendMail(listener, nil, "grace@example.org", []string{"support@acme.test"},
+			client, err := smtp.Dial(listener)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer client.Close()
+			err = client.SendMail("grace@example.org", []string{"support@acme.test"},
 				strings.NewReader(strings.Replace(c.mail, "%s", "smtp", 1)))
 			var se *smtp.SMTPError
 			if c.refused {
