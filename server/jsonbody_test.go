@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 	"github.com/stretchr/testify/require"
@@ -120,4 +121,27 @@ func BenchmarkMergePatch(b *testing.B) {
 			}
 		})
 	}
+}
+
+// FuzzCheckJSONText: any body is either refused or is one well-formed JSON
+// value of valid UTF-8 that encoding/json decodes without replacing anything.
+func FuzzCheckJSONText(f *testing.F) {
+	for _, seed := range []string{`{"a":"b"}`, `{"a":"x"}}`, "{\"a\":\"\xff\"}", `{"a":"\ud800"}`, `[[[]]]`, `{"a":"\ud83d\ude00"}`, `{"a":"\\u0000"}`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if checkJSONText(body, jsonLimits{keys: 1000, depth: 16}) != nil {
+			return
+		}
+		if !json.Valid(body) || !utf8.Valid(body) {
+			t.Fatalf("accepted %q", body)
+		}
+		var v any
+		if err := json.Unmarshal(body, &v); err != nil {
+			t.Fatalf("accepted %q: %v", body, err)
+		}
+		if s, _ := json.Marshal(v); strings.Contains(string(s), "\ufffd") && !strings.Contains(string(body), "\ufffd") && !strings.Contains(string(body), `\ufffd`) && !strings.Contains(string(body), `\uFFFD`) {
+			t.Fatalf("accepted %q, which decodes with U+FFFD", body)
+		}
+	})
 }
