@@ -25,6 +25,9 @@ type Host interface {
 	// DecodeJSON reads c's body into dst like every API route: a JSON Content-Type (or none), exact keys,
 	// no unknown fields, then dst's validate tags; every problem is an error Fail answers 4xx naming the field.
 	DecodeJSON(c *gin.Context, dst any) error
+	// Decoy returns what Accept would answer for in, with fresh ids that lead nowhere, storing
+	// nothing: the answer to a submission refused silently (a form's honeypot).
+	Decoy(ch domain.Channel, in store.Inbound) store.Accepted
 	// CheckStorable refuses a JSON body PostgreSQL cannot store (NUL, invalid UTF-8) with an error Fail answers 422 naming the field.
 	CheckStorable(body []byte) error
 	// Fail answers c with the problem+json err maps to (404, 409, 422 naming fields, 503 …).
@@ -80,6 +83,11 @@ type Route struct {
 	Handler gin.HandlerFunc
 	// MaxBodyBytes raises the server's request body limit for this route (raw mail); 0 keeps it.
 	MaxBodyBytes int64
+	// JSONBody marks a JSON body without a Request schema that the handler checks itself
+	// with Host.CheckStorable (a provider's signed webhook); the API documents it as a JSON object.
+	JSONBody bool
+	// Problems are the route's own error statuses (409, 410, 429…) for the API document.
+	Problems []int
 }
 
 // Router takes a channel's routes.

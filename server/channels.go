@@ -3,10 +3,11 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
-	jsonpatch "github.com/evanphx/json-patch/v5"
 	"github.com/gin-gonic/gin"
 
 	"github.com/routedesk/routedesk/channels"
@@ -291,12 +292,15 @@ func mergeInto[T any](dst *T, patch json.RawMessage, field string) error {
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", field, err)
 	}
-	merged, err := jsonpatch.MergePatch(current, patch)
+	merged, err := mergePatchJSON(current, patch)
 	if err != nil {
 		if field == "" {
 			field = "body"
 		}
-		return domain.Invalid(field, "must be a JSON object")
+		if errors.Is(err, errPatchNotObject) {
+			return domain.Invalid(field, "must be a JSON object")
+		}
+		return fmt.Errorf("merge %s: %w", field, err)
 	}
 	var out T
 	if err := unmarshalStrict(merged, &out); err != nil {
@@ -372,7 +376,11 @@ func (s *Server) detachChannel(ctx context.Context, ch domain.Channel) (domain.C
 // has none of that id, 410 when it is disconnected. Every inbound route
 // (messages, and the channel routes to come) looks its channel up here.
 func (s *Server) connectedChannel(ctx context.Context, accountID, id string) (domain.Channel, error) {
-	return s.store.ConnectedChannel(ctx, accountID, id)
+	ch, err := s.store.ConnectedChannel(ctx, accountID, id)
+	if errors.Is(err, domain.ErrChannelDisconnected) {
+		return ch, &channelGoneError{ch: ch}
+	}
+	return ch, err
 }
 
 // checkReplyable refuses (409) a reply on a ticket whose channel is disconnected:
@@ -383,8 +391,12 @@ func (s *Server) checkReplyable(ctx context.Context, accountID, channelID string
 		return err
 	}
 	if ch.Status == domain.ChannelDisconnected {
-		return fmt.Errorf("the ticket's channel %s is disconnected; reconnect it (PATCH /v1/channels/%s {\"status\": \"connected\"}) to reply: %w",
-			ch.ID, ch.ID, domain.ErrConflict)
+		since := ""
+		if ch.DisconnectedAt != nil {
+			since = " on " + ch.DisconnectedAt.UTC().Format(time.RFC3339)
+		}
+		return fmt.Errorf("the ticket's channel %q was disconnected%s; no reply can go out on it until an admin reconnects it: %w",
+			ch.Name, since, domain.ErrConflict)
 	}
 	return nil
 }

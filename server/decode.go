@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,8 +35,9 @@ var errRequestTimeout = errors.New("the request body did not arrive in time")
 var errBodyCut = errors.New("the request body ended before its declared length")
 
 // decodeJSON reads the request body into dst strictly: a JSON Content-Type
-// (or none), one JSON object, object keys matching dst's JSON names exactly,
-// no unknown fields, every problem reported as a field error; then validates dst.
+// (or none), one JSON object passing checkJSONText with the route's bounds,
+// object keys matching dst's JSON names exactly, no unknown fields, every
+// problem reported as a field error; then validates dst.
 func decodeJSON(c *gin.Context, dst any) error {
 	if err := checkJSONContentType(c.GetHeader("Content-Type")); err != nil {
 		return err
@@ -43,6 +45,11 @@ func decodeJSON(c *gin.Context, dst any) error {
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
 		return bodyReadError(err)
+	}
+	if len(bytes.TrimSpace(body)) > 0 {
+		if err := checkJSONText(body, routeJSONLimits(c)); err != nil {
+			return err
+		}
 	}
 	if err := unmarshalStrict(body, dst); err != nil {
 		return err
@@ -70,6 +77,8 @@ func bodyReadError(err error) error {
 	switch {
 	case errors.As(err, &tooLarge):
 		return tooLarge
+	case errors.Is(err, errRequestTimeout), errors.Is(err, errBodyCut):
+		return err
 	case errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &timeout) && timeout.Timeout():
 		return fmt.Errorf("read body: %w", errRequestTimeout)
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
@@ -99,8 +108,8 @@ func unmarshalStrict(body []byte, dst any) error {
 	if err := dec.Decode(dst); err != nil {
 		return jsonError(err)
 	}
-	if dec.More() {
-		return domain.Invalid("body", "the body must hold exactly one JSON value")
+	if rest := bytes.TrimSpace(body[dec.InputOffset():]); len(rest) > 0 {
+		return domain.Invalid("body", fmt.Sprintf("the body must hold exactly one JSON value; %q follows it", truncate(string(rest), 20)))
 	}
 	return nil
 }
@@ -129,6 +138,52 @@ func jsonError(err error) error {
 		return invalid
 	}
 	return domain.Invalid("body", "invalid JSON: "+err.Error())
+}
+
+// classifiedBody is a request body whose read errors say whose fault they are:
+// a read past the server's read timeout is errRequestTimeout (408) and a body
+// cut short is errBodyCut (400), whichever handler or channel reads it, so
+// no stalled upload is mistaken for an unavailable dependency (503).
+type classifiedBody struct {
+	io.ReadCloser
+	err error // the first classified read error
+}
+
+// bodyKey is where limitBody keeps the request's *classifiedBody in the gin context.
+const bodyKey = "routedesk.body"
+
+// bodyFault returns the timeout or cut the request's body met, if any: net/http
+// cancels the request's context then, so later work fails with context.Canceled.
+func bodyFault(c *gin.Context) error {
+	if v, ok := c.Get(bodyKey); ok {
+		if b := v.(*classifiedBody); errors.Is(b.err, errRequestTimeout) || errors.Is(b.err, errBodyCut) {
+			return b.err
+		}
+	}
+	return nil
+}
+
+// Read reads from the body, classifying its errors (io.EOF passes as is).
+func (b *classifiedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == nil || err == io.EOF {
+		return n, err
+	}
+	defer func() {
+		if b.err == nil {
+			b.err = err
+		}
+	}()
+	var tooLarge *http.MaxBytesError
+	var timeout interface{ Timeout() bool }
+	switch {
+	case errors.As(err, &tooLarge):
+	case errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &timeout) && timeout.Timeout():
+		err = fmt.Errorf("%w: %w", errRequestTimeout, err)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		err = fmt.Errorf("%w (%v)", errBodyCut, err) // not io.ErrUnexpectedEOF: readers take that for a short final chunk
+	}
+	return n, err
 }
 
 func jsonKind(goKind string) string {

@@ -2,11 +2,9 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"strings"
 	"time"
 
@@ -46,6 +44,12 @@ func (h channelHost) Accept(ctx context.Context, ch domain.Channel, in store.Inb
 	return acc, nil
 }
 
+// Decoy returns the answer Accept would give in, with fresh ids that name nothing stored.
+func (h channelHost) Decoy(ch domain.Channel, in store.Inbound) store.Accepted {
+	return store.Accepted{ConversationID: store.NewID("conv"), MessageID: store.NewID("msg"),
+		WorkflowID: h.s.cfg.ConversationIDs.ID(ch.ID, in.ThreadKey)}
+}
+
 // AccountID is the account of the request's token.
 func (channelHost) AccountID(c *gin.Context) string { return principal(c).AccountID }
 
@@ -57,8 +61,9 @@ func (h channelHost) Channel(ctx context.Context, accountID, id string) (domain.
 // DecodeJSON reads the body into dst strictly and validates it.
 func (channelHost) DecodeJSON(c *gin.Context, dst any) error { return decodeJSON(c, dst) }
 
-// CheckStorable refuses a JSON body PostgreSQL cannot store (NUL, invalid UTF-8) with a 422 naming the field.
-func (channelHost) CheckStorable(body []byte) error { return unstorableJSON(body) }
+// CheckStorable is checkJSONText with the webhooks' bounds: one well-formed JSON value of storable text
+// (422 naming the field), at most webhookJSONLimits keys (413) and levels.
+func (channelHost) CheckStorable(body []byte) error { return checkJSONText(body, webhookJSONLimits) }
 
 // Fail answers with the problem err stands for.
 func (h channelHost) Fail(c *gin.Context, err error) { h.s.fail(c, err) }
@@ -93,7 +98,8 @@ type channelRouter struct{ routes []route }
 // Handle adds r.
 func (cr *channelRouter) Handle(r channels.Route) {
 	cr.routes = append(cr.routes, route{method: r.Method, path: r.Path, tag: r.Tag, summary: r.Summary, auth: string(r.Auth),
-		request: r.Request, response: r.Response, status: r.Status, query: r.Query, handler: r.Handler, maxBody: r.MaxBodyBytes})
+		request: r.Request, response: r.Response, status: r.Status, query: r.Query, handler: r.Handler, maxBody: r.MaxBodyBytes,
+		jsonBody: r.JSONBody, problems: r.Problems})
 }
 
 // channelRoutes returns the inbound routes of every registered channel.
@@ -142,15 +148,12 @@ func (s *Server) traitsOf(channelType string) *traits.Traits {
 	return &t
 }
 
-// readBody reads the raw request body; one over the size limit is the *http.MaxBytesError s.fail answers 413.
+// readBody reads the raw request body; one over the size limit is the *http.MaxBytesError s.fail answers 413,
+// one that stalled past the server's read timeout is errRequestTimeout (408).
 func readBody(c *gin.Context) ([]byte, error) {
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return nil, tooLarge
-		}
-		return nil, fmt.Errorf("read body: %w", err)
+		return nil, bodyReadError(err)
 	}
 	return body, nil
 }

@@ -104,7 +104,8 @@ func (s *Server) postImport(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	body := &slidingDeadline{r: http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.ImportMaxBytes), rc: http.NewResponseController(c.Writer)}
+	body := &slidingDeadline{r: http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.ImportMaxBytes), rc: http.NewResponseController(c.Writer),
+		idle: s.cfg.UploadIdleTimeout}
 	size, err := s.store.StoreImportFile(ctx, im.ID, body, s.cfg.ImportMaxBytes)
 	if err == nil && size == 0 {
 		err = domain.Invalid("body", "the file is empty")
@@ -133,20 +134,22 @@ func (s *Server) postImport(c *gin.Context) {
 	c.JSON(http.StatusAccepted, importAccepted{ImportID: im.ID, WorkflowID: im.WorkflowID})
 }
 
-// uploadIdleTimeout is how long an upload may stall; a large file may take
+// DefaultUploadIdleTimeout is how long an upload may stall; a large file may take
 // longer than the server's whole-request read timeout, as long as it keeps coming.
-const uploadIdleTimeout = 30 * time.Second
+// A stalled upload is answered 408.
+const DefaultUploadIdleTimeout = 30 * time.Second
 
 // slidingDeadline moves the connection's read and write deadlines on with every read of the body.
 type slidingDeadline struct {
-	r  io.Reader
-	rc *http.ResponseController
+	r    io.Reader
+	rc   *http.ResponseController
+	idle time.Duration
 }
 
 func (d *slidingDeadline) Read(p []byte) (int, error) {
 	now := time.Now()
-	_ = d.rc.SetReadDeadline(now.Add(uploadIdleTimeout)) // unsupported (a test recorder): the server's limits stay
-	_ = d.rc.SetWriteDeadline(now.Add(uploadIdleTimeout + deliverTimeout + 30*time.Second))
+	_ = d.rc.SetReadDeadline(now.Add(d.idle)) // unsupported (a test recorder): the server's limits stay
+	_ = d.rc.SetWriteDeadline(now.Add(d.idle + deliverTimeout + 30*time.Second))
 	return d.r.Read(p)
 }
 

@@ -64,10 +64,6 @@ func (s *Server) postMessage(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if err := requireStorableBody(c); err != nil {
-		s.fail(c, err)
-		return
-	}
 	var req inboundRequest
 	if err := decodeJSON(c, &req); err != nil {
 		s.fail(c, err)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 
@@ -12,14 +13,78 @@ import (
 // Version is the API version shown in the OpenAPI document.
 const Version = "0.1.0"
 
-var (
-	openAPIOnce sync.Once
-	openAPIDoc  map[string]any
-)
+// openAPICache is the server's OpenAPI document and the live route count it was built for.
+type openAPICache struct {
+	mu     sync.Mutex
+	routes int
+	doc    map[string]any
+}
 
+// serveOpenAPI documents the routes the engine serves now (rebuilt whenever that set changes).
 func (s *Server) serveOpenAPI(c *gin.Context) {
-	openAPIOnce.Do(func() { openAPIDoc = buildOpenAPI(s.allRoutes()) })
-	c.JSON(http.StatusOK, openAPIDoc)
+	live := s.engine.Routes()
+	s.openAPI.mu.Lock()
+	if s.openAPI.doc == nil || s.openAPI.routes != len(live) {
+		s.openAPI.doc, s.openAPI.routes = buildOpenAPI(s.documented(live)), len(live)
+	}
+	doc := s.openAPI.doc
+	s.openAPI.mu.Unlock()
+	c.JSON(http.StatusOK, doc)
+}
+
+// documented pairs each live route with its entry in the route table; a
+// route registered on the engine some other way is documented from its
+// method and path alone.
+func (s *Server) documented(live gin.RoutesInfo) []route {
+	meta := make(map[string]route, len(s.table))
+	for _, r := range s.table {
+		meta[r.method+" "+r.path] = r
+	}
+	out := make([]route, 0, len(live))
+	for _, lr := range live {
+		r, ok := meta[lr.Method+" "+lr.Path]
+		if !ok {
+			r = route{method: lr.Method, path: lr.Path, tag: "other", summary: lr.Method + " " + lr.Path, status: http.StatusOK}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// problemStatuses are the error statuses r answers with a problem+json body:
+// what its auth, path and query parameters, and body imply, and its own.
+func problemStatuses(r route) []int {
+	var st []int
+	switch r.auth {
+	case authAdmin, authChannel:
+		st = append(st, http.StatusUnauthorized, http.StatusForbidden)
+	case authAny, authBootstrap:
+		st = append(st, http.StatusUnauthorized)
+	}
+	hasParams := strings.Contains(r.path, ":") || strings.Contains(r.path, "*")
+	if hasParams {
+		st = append(st, http.StatusNotFound)
+	}
+	takesBody := r.request != nil || r.jsonBody || len(r.bodyTypes) > 0
+	if takesBody || hasParams || len(r.query) > 0 {
+		st = append(st, http.StatusUnprocessableEntity) // a field, a path or query parameter
+	}
+	if takesBody {
+		st = append(st, http.StatusBadRequest, http.StatusRequestTimeout, http.StatusRequestEntityTooLarge)
+	}
+	if r.request != nil || len(r.bodyTypes) > 0 {
+		st = append(st, http.StatusUnsupportedMediaType)
+	}
+	if r.auth == authChannel {
+		st = append(st, http.StatusGone) // the channel is disconnected
+	}
+	st = append(st, r.problems...)
+	st = append(st, http.StatusRequestHeaderFieldsTooLarge, http.StatusInternalServerError)
+	if r.auth != authNone || r.request != nil || r.jsonBody {
+		st = append(st, http.StatusServiceUnavailable) // PostgreSQL or Temporal unreachable
+	}
+	slices.Sort(st)
+	return slices.Compact(st)
 }
 
 // buildOpenAPI documents the route table as an OpenAPI 3.1 document; the
@@ -55,6 +120,9 @@ func buildOpenAPI(routes []route) map[string]any {
 		if len(params) > 0 {
 			op["parameters"] = params
 		}
+		if r.jsonBody {
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}}
+		}
 		if r.request != nil {
 			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": schema(r.request)}}}
 		}
@@ -70,28 +138,7 @@ func buildOpenAPI(routes []route) map[string]any {
 			ok["content"] = map[string]any{"application/json": map[string]any{"schema": schema(r.response)}}
 		}
 		responses := map[string]any{itoa(int64(r.status)): ok}
-		errorStatuses := []int{}
-		switch r.auth {
-		case authAdmin:
-			errorStatuses = append(errorStatuses, 401, 403)
-		case authAny, authBootstrap:
-			errorStatuses = append(errorStatuses, 401)
-		case authChannel:
-			errorStatuses = append(errorStatuses, 401, 403)
-		}
-		if strings.Contains(r.path, ":") {
-			errorStatuses = append(errorStatuses, 404)
-		}
-		if r.request != nil || len(r.query) > 0 {
-			errorStatuses = append(errorStatuses, 422)
-		}
-		if r.request != nil || len(r.bodyTypes) > 0 {
-			errorStatuses = append(errorStatuses, 413)
-		}
-		if len(r.bodyTypes) > 0 {
-			errorStatuses = append(errorStatuses, 415)
-		}
-		for _, st := range errorStatuses {
+		for _, st := range problemStatuses(r) {
 			responses[itoa(int64(st))] = map[string]any{"description": http.StatusText(st), "content": problem}
 		}
 		op["responses"] = responses

@@ -71,12 +71,18 @@ func writeProblem(c *gin.Context, status int, detail string, fields ...domain.Fi
 // fail answers with the problem an error stands for; unexpected errors are
 // logged here, once, and answered with 500 and no internals.
 func (s *Server) fail(c *gin.Context, err error) {
+	if fault := bodyFault(c); fault != nil && errors.Is(err, context.Canceled) {
+		err = fault // the work was cancelled because the body stalled or was cut
+	}
 	var invalid *domain.ValidationError
 	var clash *domain.IdentityConflict
 	var tooLarge *http.MaxBytesError
 	var claim *domain.ClaimConflict
 	var limited *domain.RateLimited
+	var tooManyKeys *tooManyKeysError
 	switch {
+	case errors.As(err, &tooManyKeys):
+		writeProblem(c, http.StatusRequestEntityTooLarge, tooManyKeys.Error())
 	case errors.As(err, &tooLarge):
 		writeProblem(c, http.StatusRequestEntityTooLarge, "the request body is larger than the limit of "+itoa(tooLarge.Limit)+" bytes")
 	case errors.As(err, &invalid):
@@ -104,10 +110,12 @@ func (s *Server) fail(c *gin.Context, err error) {
 			Detail: clash.Field + " " + clash.Value + " already identifies contact " + clash.ContactID +
 				": to make them one contact, POST " + merge + ` {"from_contact_id": "<this contact's id>"}`,
 			Errors: []domain.FieldError{{Field: clash.Field, Message: "already identifies contact " + clash.ContactID}}}})
-	case errors.Is(err, domain.ErrConflict), errors.Is(err, domain.ErrChannelUnverified):
+	case errors.Is(err, domain.ErrChannelUnverified):
 		writeProblem(c, http.StatusConflict, err.Error())
+	case errors.Is(err, domain.ErrConflict):
+		writeProblem(c, http.StatusConflict, s.stateErrorText(c, err, domain.ErrConflict))
 	case errors.Is(err, domain.ErrChannelDisconnected):
-		writeProblem(c, http.StatusGone, err.Error())
+		writeProblem(c, http.StatusGone, s.goneText(c, err))
 	case errors.Is(err, errUpstream):
 		writeProblem(c, http.StatusBadGateway, err.Error())
 	case errors.Is(err, domain.ErrForbidden):

@@ -30,6 +30,12 @@ type route struct {
 	handler gin.HandlerFunc
 	// maxBody raises the request body limit of the route; 0 keeps the server's.
 	maxBody int64
+	// jsonKeys and jsonDepth bound a JSON request body's keys and nesting; 0 keeps defaultJSONLimits.
+	jsonKeys, jsonDepth int
+	// jsonBody marks a JSON body the handler checks itself (a signed webhook): documented as a JSON object.
+	jsonBody bool
+	// problems are the route's own error statuses beyond those its auth, path and body imply (409, 410, 429…).
+	problems []int
 }
 
 // routes is the whole API surface; New registers it and openAPI documents it.
@@ -45,15 +51,15 @@ func (s *Server) routes() []route {
 		{method: http.MethodGet, path: "/v1/me", tag: "accounts", summary: "Who the token is: account, role, user; and the Temporal UI URL", auth: authAny, response: meResponse{}, status: 200, handler: s.me},
 		{method: http.MethodPost, path: "/v1/accounts", tag: "accounts", summary: "Create an account (bootstrap token)", auth: authBootstrap, request: createAccountRequest{}, response: createAccountResponse{}, status: 201, handler: s.createAccount},
 
-		{method: http.MethodPost, path: "/v1/channels", tag: "channels", summary: "Connect a channel", auth: authAdmin, request: channelRequest{}, response: domain.Channel{}, status: 201, handler: s.createChannel},
+		{method: http.MethodPost, path: "/v1/channels", tag: "channels", summary: "Connect a channel", auth: authAdmin, request: channelRequest{}, response: domain.Channel{}, status: 201, problems: []int{http.StatusConflict}, handler: s.createChannel},
 		{method: http.MethodGet, path: "/v1/channels", tag: "channels", summary: "List channels", auth: authAny, response: list[domain.Channel]{}, status: 200, query: pageQuery, handler: s.listChannels},
 		{method: http.MethodGet, path: "/v1/channels/:id", tag: "channels", summary: "Get a channel", auth: authAny, response: domain.Channel{}, status: 200, handler: s.getChannel},
-		{method: http.MethodPatch, path: "/v1/channels/:id", tag: "channels", summary: "Change a channel (JSON merge patch of name, config, ticket_defaults, routing)", auth: authAdmin, request: channelPatch{}, response: domain.Channel{}, status: 200, handler: s.patchChannel},
+		{method: http.MethodPatch, path: "/v1/channels/:id", tag: "channels", summary: "Change a channel (JSON merge patch of name, config, ticket_defaults, routing)", auth: authAdmin, request: channelPatch{}, response: domain.Channel{}, status: 200, problems: []int{http.StatusConflict}, handler: s.patchChannel},
 		{method: http.MethodDelete, path: "/v1/channels/:id", tag: "channels", summary: "Disconnect a channel", auth: authAdmin, status: 204, handler: s.deleteChannel},
 		{method: http.MethodPost, path: importUploadPath, tag: "imports", summary: "Import an existing inbox into the channel: the body is an NDJSON file (application/x-ndjson, any channel) or an mbox file (application/mbox, email channels), streamed to storage; with no body (or source=imap) an email channel's own IMAP folder is backfilled; a durable ImportWorkflow imports it", auth: authAdmin, bodyTypes: []string{"application/x-ndjson", "application/mbox"}, response: importAccepted{}, status: 202, query: importQuery, handler: s.postImport},
 		{method: http.MethodGet, path: "/v1/imports", tag: "imports", summary: "List imports, newest first", auth: authAdmin, response: list[store.Import]{}, status: 200, query: pageQuery, handler: s.listImports},
 		{method: http.MethodGet, path: "/v1/imports/:id", tag: "imports", summary: "An import's state, counts and skipped lines", auth: authAdmin, response: store.Import{}, status: 200, handler: s.getImport},
-		{method: http.MethodDelete, path: "/v1/imports/:id", tag: "imports", summary: "Cancel a running import (what it imported stays; 409 once it has ended)", auth: authAdmin, response: store.Import{}, status: 202, handler: s.cancelImport},
+		{method: http.MethodDelete, path: "/v1/imports/:id", tag: "imports", summary: "Cancel a running import (what it imported stays; 409 once it has ended)", auth: authAdmin, response: store.Import{}, status: 202, problems: []int{http.StatusConflict}, handler: s.cancelImport},
 		{method: http.MethodPost, path: "/v1/channels/:id/verify", tag: "channels", summary: "Prove an email channel's address with the mailed code: a pending_verification channel becomes connected", auth: authAdmin, request: verifyRequest{}, response: domain.Channel{}, status: 200, handler: s.verifyChannel},
 		{method: http.MethodGet, path: "/verify-address/:id", tag: "channels", summary: "The link of the verification mail (no token: the code is the credential); answers text/plain", query: []string{"code"}, status: 200, handler: s.verifyLink},
 		{method: http.MethodGet, path: "/v1/channels/:id/verification", tag: "channels", summary: "An email channel's proof state: code expiry, last send and why it failed", auth: authAdmin, response: store.Verification{}, status: 200, handler: s.getVerification},
@@ -64,11 +70,11 @@ func (s *Server) routes() []route {
 		{method: http.MethodDelete, path: "/v1/channels/:id/keys/:key_id", tag: "channels", summary: "Revoke a channel key at once", auth: authAdmin, status: 204, handler: s.deleteChannelKey},
 		{method: http.MethodPost, path: "/v1/channels/:id/messages", tag: "inbound", summary: "Deliver an inbound message (chat, custom, tests): an admin token, a key of the channel, or a custom app's signature", auth: authChannel, request: inboundRequest{}, response: inboundResponse{}, status: 202, handler: s.postMessage},
 
-		{method: http.MethodPost, path: "/v1/users", tag: "users", summary: "Add a user", auth: authAdmin, request: userRequest{}, response: domain.User{}, status: 201, handler: s.createUser},
+		{method: http.MethodPost, path: "/v1/users", tag: "users", summary: "Add a user", auth: authAdmin, request: userRequest{}, response: domain.User{}, status: 201, problems: []int{http.StatusConflict}, handler: s.createUser},
 		{method: http.MethodGet, path: "/v1/users", tag: "users", summary: "List users", auth: authAny, response: list[domain.User]{}, status: 200, query: pageQuery, handler: s.listUsers},
 		{method: http.MethodGet, path: "/v1/users/:id", tag: "users", summary: "Get a user", auth: authAny, response: domain.User{}, status: 200, handler: s.getUser},
 		{method: http.MethodPatch, path: "/v1/users/:id", tag: "users", summary: "Change a user (JSON merge patch)", auth: authAdmin, request: userRequest{}, response: domain.User{}, status: 200, handler: s.patchUser},
-		{method: http.MethodDelete, path: "/v1/users/:id", tag: "users", summary: "Remove a user (409 while a channel routes to them)", auth: authAdmin, status: 204, handler: s.deleteUser},
+		{method: http.MethodDelete, path: "/v1/users/:id", tag: "users", summary: "Remove a user (409 while a channel routes to them)", auth: authAdmin, status: 204, problems: []int{http.StatusConflict}, handler: s.deleteUser},
 		{method: http.MethodPut, path: "/v1/users/:id/availability", tag: "users", summary: "Set a user's availability (agents: their own only)", auth: authAny, request: availabilityRequest{}, response: domain.User{}, status: 200, handler: s.putAvailability},
 		{method: http.MethodPost, path: "/v1/users/:id/tokens", tag: "users", summary: "Issue a token bound to the user (role agent, or admin)", auth: authAdmin, request: userTokenRequest{}, response: tokenResponse{}, status: 201, handler: s.createUserToken},
 
@@ -76,7 +82,7 @@ func (s *Server) routes() []route {
 		{method: http.MethodGet, path: "/v1/teams", tag: "teams", summary: "List teams", auth: authAny, response: list[domain.Team]{}, status: 200, query: pageQuery, handler: s.listTeams},
 		{method: http.MethodGet, path: "/v1/teams/:id", tag: "teams", summary: "Get a team", auth: authAny, response: domain.Team{}, status: 200, handler: s.getTeam},
 		{method: http.MethodPatch, path: "/v1/teams/:id", tag: "teams", summary: "Change a team (JSON merge patch; members replaces the list)", auth: authAdmin, request: teamRequest{}, response: domain.Team{}, status: 200, handler: s.patchTeam},
-		{method: http.MethodDelete, path: "/v1/teams/:id", tag: "teams", summary: "Remove a team (409 while a channel routes to it)", auth: authAdmin, status: 204, handler: s.deleteTeam},
+		{method: http.MethodDelete, path: "/v1/teams/:id", tag: "teams", summary: "Remove a team (409 while a channel routes to it)", auth: authAdmin, status: 204, problems: []int{http.StatusConflict}, handler: s.deleteTeam},
 
 		{method: http.MethodPost, path: "/v1/contacts", tag: "contacts", summary: "Add a contact", auth: authAdmin, request: contactRequest{}, response: domain.Contact{}, status: 201, handler: s.createContact},
 		{method: http.MethodGet, path: "/v1/contacts", tag: "contacts", summary: "List contacts, optionally by email", auth: authAny, response: list[domain.Contact]{}, status: 200, query: append([]string{"email"}, pageQuery...), handler: s.listContacts},
@@ -94,13 +100,13 @@ func (s *Server) routes() []route {
 		{method: http.MethodDelete, path: "/v1/rules/:id", tag: "rules", summary: "Remove a routing rule", auth: authAdmin, status: 204, handler: s.deleteRule},
 
 		{method: http.MethodGet, path: "/v1/deliveries", tag: "inbound", summary: "Inbound messages not yet accepted by their conversation workflow: state=failed (given up, default) or pending (being retried), with channel, reason and attempts", auth: authAdmin, response: list[store.Delivery]{}, status: 200, query: append([]string{"state"}, pageQuery...), handler: s.listDeliveries},
-		{method: http.MethodPost, path: "/v1/deliveries/:id/retry", tag: "inbound", summary: "Re-queue an undelivered inbound message (id: its message id) for redelivery, attempts reset (409 once delivered)", auth: authAdmin, response: store.Delivery{}, status: 202, handler: s.retryDelivery},
+		{method: http.MethodPost, path: "/v1/deliveries/:id/retry", tag: "inbound", summary: "Re-queue an undelivered inbound message (id: its message id) for redelivery, attempts reset (409 once delivered)", auth: authAdmin, response: store.Delivery{}, status: 202, problems: []int{http.StatusConflict}, handler: s.retryDelivery},
 
 		{method: http.MethodGet, path: "/v1/tickets", tag: "tickets", summary: "List tickets, newest first", auth: authAny, response: list[domain.Ticket]{}, status: 200, query: append([]string{"status", "channel_id", "assignee_id", "routing_state", "contact_id", "source"}, pageQuery...), handler: s.listTickets},
 		{method: http.MethodPost, path: "/v1/tickets", tag: "tickets", summary: "Open a ticket on a channel without a customer message (api, import, integration); rules run on it; route: true routes it", auth: authAdmin, request: ticketRequest{}, response: domain.Ticket{}, status: 201, handler: s.createTicket},
 		{method: http.MethodGet, path: "/v1/tickets/:id", tag: "tickets", summary: "Get a ticket", auth: authAny, response: domain.Ticket{}, status: 200, handler: s.getTicket},
-		{method: http.MethodPatch, path: "/v1/tickets/:id", tag: "tickets", summary: "Change a ticket's status or assignee (closing frees the agent's capacity)", auth: authAny, request: ticketPatch{}, response: domain.Ticket{}, status: 200, handler: s.patchTicket},
-		{method: http.MethodPost, path: "/v1/tickets/:id/replies", tag: "tickets", summary: "Reply to the customer on the ticket's channel", auth: authAny, request: replyRequest{}, response: replyResponse{}, status: 201, handler: s.postReply},
+		{method: http.MethodPatch, path: "/v1/tickets/:id", tag: "tickets", summary: "Change a ticket's status or assignee (closing frees the agent's capacity)", auth: authAny, request: ticketPatch{}, response: domain.Ticket{}, status: 200, problems: []int{http.StatusConflict, http.StatusGatewayTimeout}, handler: s.patchTicket},
+		{method: http.MethodPost, path: "/v1/tickets/:id/replies", tag: "tickets", summary: "Reply to the customer on the ticket's channel", auth: authAny, request: replyRequest{}, response: replyResponse{}, status: 201, problems: []int{http.StatusConflict, http.StatusBadGateway, http.StatusGatewayTimeout}, handler: s.postReply},
 		{method: http.MethodGet, path: "/v1/tickets/:id/routing", tag: "tickets", summary: "A ticket's routing record: its routing state, assignee and skills, the rules that matched, what they set, and the rules that failed and were skipped", auth: authAny, response: routingRecord{}, status: 200, handler: s.getTicketRouting},
 		{method: http.MethodGet, path: "/v1/tickets/:id/messages", tag: "tickets", summary: "A ticket's messages, oldest first", auth: authAny, response: list[domain.Message]{}, status: 200, query: pageQuery, handler: s.ticketMessages},
 	}

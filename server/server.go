@@ -64,6 +64,8 @@ type Config struct {
 	TemporalUI string
 	// ImportMaxBytes limits an uploaded import file (413 beyond); 0: DefaultImportMaxBytes.
 	ImportMaxBytes int64
+	// UploadIdleTimeout is how long an import upload may stall before it is answered 408; 0: DefaultUploadIdleTimeout.
+	UploadIdleTimeout time.Duration
 	// ImportBatchItems, ImportBatchesPerRun and ImportHeartbeatTimeout tune import workflows (0: their defaults); for tests.
 	ImportBatchItems       int
 	ImportBatchesPerRun    int
@@ -106,6 +108,13 @@ type Server struct {
 	channels    *registry.Registry
 	// bodyLimits are the routes' own request body limits, by method and gin path.
 	bodyLimits map[string]int64
+	// table is the route table New registered (the server's and the channels'), built once:
+	// a channel's Routes may set up state (the chat hub) and must not run twice.
+	table []route
+	// openAPI caches /openapi.json for the live router.
+	openAPI openAPICache
+	// routeAuth is who may call each route (authNone: public), by method and gin path.
+	routeAuth map[string]string
 }
 
 // New builds the API. reg receives the API's metrics and gatherer is what /metrics serves.
@@ -115,6 +124,9 @@ func New(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, reg pr
 	}
 	if cfg.ImportMaxBytes <= 0 {
 		cfg.ImportMaxBytes = DefaultImportMaxBytes
+	}
+	if cfg.UploadIdleTimeout <= 0 {
+		cfg.UploadIdleTimeout = DefaultUploadIdleTimeout
 	}
 	if cfg.RedriveMaxAttempts <= 0 {
 		cfg.RedriveMaxAttempts = DefaultRedriveMaxAttempts
@@ -162,7 +174,10 @@ func New(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, reg pr
 		writeProblem(c, http.StatusMethodNotAllowed, c.Request.Method+" is not allowed on "+c.Request.URL.Path)
 	})
 	s.bodyLimits = map[string]int64{}
-	for _, r := range s.allRoutes() {
+	s.table = s.allRoutes()
+	s.routeAuth = map[string]string{}
+	for _, r := range s.table {
+		s.routeAuth[r.method+" "+r.path] = r.auth
 		if r.maxBody > 0 {
 			s.bodyLimits[r.method+" "+r.path] = r.maxBody
 		}
@@ -176,6 +191,9 @@ func New(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, reg pr
 			handlers = append(handlers, s.authenticate)
 		case r.auth == authChannel:
 			handlers = append(handlers, s.authenticateChannel)
+		}
+		if r.request != nil {
+			handlers = append(handlers, s.checkJSONBody(jsonLimits{keys: r.jsonKeys, depth: r.jsonDepth}))
 		}
 		handlers = append(handlers, r.handler)
 		e.Handle(r.method, r.path, handlers...)
@@ -222,14 +240,20 @@ func limitHeaders(c *gin.Context) {
 	c.Next()
 }
 
-// limitBody caps request bodies at the configured size; an import upload has its own limit.
+// limitBody caps request bodies at the configured size (an import upload has its own limit)
+// and classifies their read errors (classifiedBody).
 func (s *Server) limitBody(c *gin.Context) {
-	if c.Request.Body != nil && c.FullPath() != importUploadPath {
-		limit := s.cfg.MaxBodyBytes
-		if own, ok := s.bodyLimits[c.Request.Method+" "+c.FullPath()]; ok {
-			limit = own
+	if c.Request.Body != nil && c.Request.Body != http.NoBody {
+		if c.FullPath() != importUploadPath {
+			limit := s.cfg.MaxBodyBytes
+			if own, ok := s.bodyLimits[c.Request.Method+" "+c.FullPath()]; ok {
+				limit = own
+			}
+			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 		}
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+		body := &classifiedBody{ReadCloser: c.Request.Body}
+		c.Set(bodyKey, body)
+		c.Request.Body = body
 	}
 	c.Next()
 }
@@ -276,7 +300,7 @@ type Route struct{ Method, Path, Auth string }
 // Routes lists every route the engine serves.
 func (s *Server) Routes() []Route {
 	auth := map[string]string{}
-	for _, r := range s.allRoutes() {
+	for _, r := range s.table {
 		auth[r.method+" "+r.path] = r.auth
 	}
 	var out []Route

@@ -67,11 +67,16 @@ func (b *inbox) channel(ctx context.Context, id string) (domain.Channel, *Config
 var errUnparseable = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0},
 	Message: "The message could not be parsed as RFC 5322 mail"}
 
-var errNoSender = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0},
-	Message: "The message has no From address and the envelope no sender"}
-
 var errTooLarge = &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4},
 	Message: "Maximum message size exceeded"}
+
+// capitalize starts an SMTP reply's text with a capital letter.
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
 
 // errUnverified refuses mail for an address whose channel has not proven it yet: the sender's
 // server bounces it, so nothing is held for a desk that may not own the address.
@@ -104,11 +109,9 @@ func (b *inbox) Store(ctx context.Context, d Delivery) error {
 		b.c.log.WarnContext(ctx, "unparseable mail refused", "remote", d.RemoteAddr, "mail_from", d.MailFrom, "error", err)
 		return errUnparseable
 	}
-	if m.From.Email == "" && d.MailFrom != "" {
-		m.From = Address{Email: d.MailFrom}
-	}
-	if m.From.Email == "" {
-		return errNoSender
+	if refusal := CheckInbound(m, d.Raw); refusal != nil {
+		b.c.log.InfoContext(ctx, "mail refused", "remote", d.RemoteAddr, "reason", refusal.Reason)
+		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: capitalize(refusal.Reason)}
 	}
 	for _, id := range d.ChannelIDs {
 		ch, cfg, err := b.channel(ctx, id)

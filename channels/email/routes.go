@@ -76,8 +76,8 @@ func (c *Channel) postRaw(h channels.Host) gin.HandlerFunc {
 			h.Fail(gc, domain.Invalid("body", "not a parseable RFC 5322 mail: "+truncate(err.Error(), 200)))
 			return
 		}
-		if m.From.Email == "" {
-			h.Fail(gc, domain.Invalid("body", "the mail has no From (or Sender) address"))
+		if refusal := CheckInbound(m, raw); refusal != nil {
+			h.Fail(gc, domain.Invalid("body", refusal.Reason))
 			return
 		}
 		cfg, err := configOf(gc, h, ch)

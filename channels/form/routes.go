@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,7 +33,8 @@ func (c *Channel) Routes(r channels.Router, h channels.Host) {
 		Request: Request{}, Response: Response{}, Status: http.StatusAccepted, Handler: c.submissions(h)})
 	r.Handle(channels.Route{Method: http.MethodPost, Path: "/forms/:form_id", Tag: "inbound",
 		Summary: "A public form's submission from a website (form_id: the form channel's id): urlencoded (303 to redirect_url) or JSON (CORS for allowed_origins), rate-limited per IP",
-		Request: Request{}, Response: Response{}, Status: http.StatusAccepted, Handler: c.public(h)})
+		Request: Request{}, Response: Response{}, Status: http.StatusAccepted, Problems: []int{http.StatusForbidden, http.StatusTooManyRequests},
+		Handler: c.public(h)})
 	r.Handle(channels.Route{Method: http.MethodOptions, Path: "/forms/:form_id", Tag: "inbound",
 		Summary: "CORS preflight of a public form for its allowed_origins", Status: http.StatusNoContent, Handler: c.preflight(h)})
 }
@@ -108,28 +110,33 @@ func decode(gc *gin.Context, h channels.Host) (Request, error) {
 // accept validates a submission and stores it as the first message of its own conversation.
 func (c *Channel) accept(gc *gin.Context, h channels.Host, ch domain.Channel, cfg *Config, req Request) (Response, int, error) {
 	values, errs := Values(req.Fields)
+	sub, more := cfg.Validate(values)
+	for _, e := range more { // a value Values refused is absent from values: not "is required" too
+		if !slices.ContainsFunc(errs, func(f domain.FieldError) bool { return f.Field == e.Field }) {
+			errs = append(errs, e)
+		}
+	}
 	if len(errs) > 0 {
 		return Response{}, 0, &domain.ValidationError{Errors: errs}
-	}
-	sub, errs := cfg.Validate(values)
-	if len(errs) > 0 {
-		return Response{}, 0, &domain.ValidationError{Errors: errs}
-	}
-	if sub.Spam {
-		h.Log().InfoContext(gc.Request.Context(), "form honeypot filled; submission dropped", "channel_id", ch.ID)
-		return Response{}, http.StatusAccepted, nil
 	}
 	submittedAt := time.Now().UTC()
 	if req.SubmittedAt != nil {
 		submittedAt = req.SubmittedAt.UTC()
 	}
-	acc, err := h.Accept(gc.Request.Context(), ch, store.Inbound{
+	in := store.Inbound{
 		ThreadKey: "m:" + req.ExternalID, ExternalID: req.ExternalID,
 		Author:  domain.Author{Email: sub.Email, Name: sub.Name, Phone: sub.Phone},
 		Subject: sub.Subject, Text: sub.Text, SentAt: submittedAt,
 		Submission: &domain.Submission{Fields: sub.Values, Hidden: sub.Hidden, Description: sub.Description,
 			PageURL: req.PageURL, SubmittedAt: submittedAt},
-	})
+	}
+	if sub.Spam {
+		// Answered exactly as a stored submission is, so a bot cannot tell it was caught.
+		h.Log().InfoContext(gc.Request.Context(), "form honeypot filled; submission dropped", "channel_id", ch.ID)
+		acc := h.Decoy(ch, in)
+		return Response{ConversationID: acc.ConversationID, MessageID: acc.MessageID, WorkflowID: acc.WorkflowID}, http.StatusAccepted, nil
+	}
+	acc, err := h.Accept(gc.Request.Context(), ch, in)
 	if err != nil {
 		return Response{}, 0, err
 	}

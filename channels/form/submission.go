@@ -66,11 +66,13 @@ func Values(raw map[string]any) (map[string]string, []domain.FieldError) {
 			errs = append(errs, domain.FieldError{Field: "fields." + name, Message: "must be a string, a number or true/false"})
 		}
 	}
+	sort.Slice(errs, func(i, j int) bool { return errs[i].Field < errs[j].Field })
 	return out, errs
 }
 
 // Validate checks values against the form's fields: no unknown field, required ones present, each of its
-// type (email, number, select option, checkbox, phone); it returns the submission or every field error.
+// type (email, number, select option, checkbox, phone); it returns the submission or every field error,
+// each field named once.
 func (f *Config) Validate(values map[string]string) (Submission, []domain.FieldError) {
 	sub := Submission{Values: map[string]string{}, Hidden: map[string]string{}}
 	var errs []domain.FieldError
@@ -96,11 +98,15 @@ func (f *Config) Validate(values map[string]string) (Submission, []domain.FieldE
 			fail(name, fmt.Sprintf("must be at most %d characters", maxValue))
 		}
 	}
-	if len(errs) > 0 {
-		return sub, errs
+	named := map[string]bool{} // each field is named once, with its first problem
+	for _, e := range errs {
+		named[strings.TrimPrefix(e.Field, "fields.")] = true
 	}
 	var lines []string
 	for _, field := range f.Fields {
+		if named[field.Name] {
+			continue
+		}
 		v, err := field.normalise(strings.TrimSpace(values[field.Name]))
 		if err != "" {
 			fail(field.Name, err)

@@ -22,7 +22,7 @@ func (c *Channel) Routes(r channels.Router, h channels.Host) {
 		Query:   webhook.HubQuery, Status: http.StatusOK, Handler: webhook.Handshake(h, Type)})
 	r.Handle(channels.Route{Method: http.MethodPost, Path: "/webhooks/whatsapp", Tag: "webhooks",
 		Summary:  "WhatsApp deliveries (object whatsapp_business_account), signed with X-Hub-Signature-256",
-		Response: webhook.Response{}, Status: http.StatusOK, Handler: c.deliveries(h)})
+		Response: webhook.Response{}, Status: http.StatusOK, JSONBody: true, Problems: []int{http.StatusUnauthorized}, Handler: c.deliveries(h)})
 }
 
 // deliveries takes Meta's "whatsapp_business_account" deliveries: customers'

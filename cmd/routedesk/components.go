@@ -272,7 +272,7 @@ func serveAPI(ctx context.Context, cfg *config, st *store.Store, tc client.Clien
 			return err
 		}
 	}
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(server.ProblemListener(ln)) }() // net/http's own 400s as problem+json
 	log.Info("HTTP API listening", "addr", ln.Addr().String())
 	if ready != nil {
 		ready(ln.Addr().String())

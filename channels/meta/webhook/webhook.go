@@ -69,7 +69,9 @@ func Handshake(h channels.Host, typ channels.Type) gin.HandlerFunc {
 			}
 			_, verifyToken := mc.Config.WebhookSecrets()
 			if challenge, ok := meta.Handshake(c.Request.URL.Query(), verifyToken); ok {
-				c.String(http.StatusOK, challenge)
+				// The challenge is the caller's text echoed back: plain text that no browser may sniff as HTML.
+				c.Header("X-Content-Type-Options", "nosniff")
+				c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte(challenge))
 				return
 			}
 		}
