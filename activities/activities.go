@@ -5,6 +5,7 @@
 package activities
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -42,6 +43,9 @@ type Activities struct {
 	Graph *graph.Client
 	// Channels are the channel types replies go out on; nil means the built-in ones (with Store, Graph and HTTP).
 	Channels *registry.Registry
+	// OnSendFailure, when set, hears of every reply a channel did not take (a channel health
+	// record can follow its channels' sends here); it must not block.
+	OnSendFailure func(ctx context.Context, f SendFailure)
 
 	defaultChannels     *registry.Registry
 	defaultChannelsOnce sync.Once

@@ -96,6 +96,7 @@ func (s *Server) routes() []route {
 		{method: http.MethodGet, path: "/v1/tickets/:id", tag: "tickets", summary: "Get a ticket", auth: authAny, response: domain.Ticket{}, status: 200, handler: s.getTicket},
 		{method: http.MethodPatch, path: "/v1/tickets/:id", tag: "tickets", summary: "Change a ticket's status or assignee (closing frees the agent's capacity)", auth: authAny, request: ticketPatch{}, response: domain.Ticket{}, status: 200, handler: s.patchTicket},
 		{method: http.MethodPost, path: "/v1/tickets/:id/replies", tag: "tickets", summary: "Reply to the customer on the ticket's channel", auth: authAny, request: replyRequest{}, response: replyResponse{}, status: 201, handler: s.postReply},
+		{method: http.MethodPost, path: "/v1/messages/:id/retry", tag: "tickets", summary: "Send a failed reply again (409 unless it is failed); it is retried for its channel's retry period", auth: authAny, response: domain.Message{}, status: 202, handler: s.retryReply},
 		{method: http.MethodGet, path: "/v1/tickets/:id/messages", tag: "tickets", summary: "A ticket's messages, oldest first", auth: authAny, response: list[domain.Message]{}, status: 200, query: pageQuery, handler: s.ticketMessages},
 	}
 }
