@@ -66,6 +66,7 @@ func (a *Activities) deliverReply(ctx context.Context, in DeliveryInput) (ReplyS
 		}
 		a.channelFailed(ctx, in, refusal.Msg, true)
 		out.Status, out.FailureReason = domain.MessageFailed, refusal.Msg
+		out.OutsideWindow = refusal.Refusal == channels.OutsideWindow
 		return out, nil
 	}
 	reason := failureText(err)

@@ -64,6 +64,8 @@ type ReplySent struct {
 	Tag       string `json:"tag"`
 	// FailureReason says why a reply failed or was suppressed.
 	FailureReason string `json:"failure_reason,omitempty"`
+	// OutsideWindow is set on a reply the provider refused as outside the conversation's messaging window.
+	OutsideWindow bool `json:"outside_window,omitempty"`
 	// RetryFor is the retry period of the channel the reply goes out on (StoreReply).
 	RetryFor time.Duration `json:"retry_for,omitempty"`
 }

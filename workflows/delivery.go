@@ -119,8 +119,13 @@ func (c *conversation) deliverReply(ctx workflow.Context, in activities.ReplyInp
 		AddFuture(workflow.NewTimer(waitCtx, ReplyWait), func(workflow.Future) {}).
 		Select(ctx)
 	stopWait()
-	if settled {
-		res.Status, res.FailureReason = sent.Status, sent.FailureReason
+	if !settled {
+		return res, nil
 	}
+	if sent.OutsideWindow {
+		// The provider's own window check: the reply is failed, and the agent is told as by the validator.
+		return ReplyResult{}, temporal.NewApplicationError(sent.FailureReason, activities.ErrTypeOutsideWindow)
+	}
+	res.Status, res.FailureReason = sent.Status, sent.FailureReason
 	return res, nil
 }
