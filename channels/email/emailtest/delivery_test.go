@@ -129,7 +129,11 @@ func TestReplyRefusedThenRetried(t *testing.T) {
 	if sent.ID != id || sent.Attempts != 2 {
 		t.Fatalf("sent %s after %d attempts", sent.ID, sent.Attempts)
 	}
-	d.sent(t, "Hello again")
+	rl.mu.Lock()
+	if rl.got != 1 || rl.attempts != 2 {
+		t.Fatalf("relay took %d mails in %d attempts, want 1 in 2", rl.got, rl.attempts)
+	}
+	rl.mu.Unlock()
 	if r := d.Do(http.MethodPost, "/v1/messages/"+id+"/retry", d.agentToken, nil); r.Status != http.StatusConflict ||
 		!strings.Contains(string(r.Body), "only a failed reply") {
 		t.Fatalf("retry of a sent reply: %d %s", r.Status, r.Body)
