@@ -115,3 +115,24 @@ func (s *Server) canReach(ctx context.Context, ch domain.Channel, contact domain
 	}
 	return cannotReach("a " + ch.Type + " channel (" + ch.ID + ") cannot send a reply to a contact; name an email, WhatsApp or custom channel")
 }
+
+// checkReplyChannel refuses (422 naming config.reply_channel_id) a form's or a phone line's
+// reply channel that is not a channel of the account able to write to a contact.
+func (s *Server) checkReplyChannel(ctx context.Context, accountID string, cfg channels.Config) error {
+	routed, ok := cfg.(channels.ReplyRouted)
+	if !ok || routed.ReplyChannelID() == "" {
+		return nil
+	}
+	ch, err := s.store.Channel(ctx, accountID, routed.ReplyChannelID())
+	if errors.Is(err, domain.ErrNotFound) {
+		return domain.Invalid("config.reply_channel_id", "names no channel of this account")
+	}
+	if err != nil {
+		return err
+	}
+	switch ch.Type {
+	case "email", "whatsapp", "custom":
+		return nil
+	}
+	return domain.Invalid("config.reply_channel_id", "a "+ch.Type+" channel cannot send replies to a contact; name an email, WhatsApp or custom channel")
+}

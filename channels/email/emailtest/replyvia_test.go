@@ -134,6 +134,12 @@ func TestCallReplyByWhatsAppOrRefused(t *testing.T) {
 
 	wa := d.createChannel(t, map[string]any{"type": "whatsapp", "name": "WhatsApp", "config": map[string]any{
 		"phone_number_id": "1055", "access_token": "wa-token", "app_secret": "wa-secret"}})
+	for _, bad := range []string{"ch_nope", line} {
+		if r := d.Do(http.MethodPatch, "/v1/channels/"+line, d.token, map[string]any{"config": map[string]any{"reply_channel_id": bad}}); r.Status != http.StatusUnprocessableEntity ||
+			!strings.Contains(string(r.Body), `"config.reply_channel_id"`) {
+			t.Fatalf("reply_channel_id %s: %d %s", bad, r.Status, r.Body)
+		}
+	}
 	if r := d.Do(http.MethodPatch, "/v1/channels/"+line, d.token, map[string]any{"config": map[string]any{"reply_channel_id": wa}}); r.Status != http.StatusOK {
 		t.Fatalf("set the line's reply channel: %d %s", r.Status, r.Body)
 	}
