@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/temporal"
 
@@ -28,6 +29,26 @@ type ReplyInput struct {
 	Tag          string `json:"tag,omitempty"`
 	// Template is an approved WhatsApp template, the only thing WhatsApp takes outside its 24 h window.
 	Template *Template `json:"template,omitempty"`
+	// SendChannelID and SendChannelType, when set, are the channel the reply goes out on instead
+	// of the conversation's (a form's or a call's replies go out by email or WhatsApp).
+	SendChannelID   string `json:"send_channel_id,omitempty"`
+	SendChannelType string `json:"send_channel_type,omitempty"`
+}
+
+// sendChannel is the channel the reply goes out on, and whether it is another than the conversation's.
+func (in ReplyInput) sendChannel() (id, typ string, via bool) {
+	if in.SendChannelID != "" && in.SendChannelID != in.ChannelID {
+		return in.SendChannelID, in.SendChannelType, true
+	}
+	return in.ChannelID, in.ChannelType, false
+}
+
+// Delivery is what the delivery of the stored reply stored needs; giveUpAt ends its retries.
+func (in ReplyInput) Delivery(stored ReplySent, giveUpAt time.Time, first, max time.Duration) DeliveryInput {
+	id, typ, via := in.sendChannel()
+	return DeliveryInput{AccountID: in.AccountID, MessageID: stored.MessageID, ChannelID: id, ChannelType: typ, Via: via,
+		ConversationID: in.ConversationID, TicketID: in.TicketID, AuthorUserID: in.AuthorUserID, Template: in.Template,
+		GiveUpAt: giveUpAt, FirstInterval: first, MaxInterval: max}
 }
 
 // Template is an approved WhatsApp message template and its parameters.
@@ -42,6 +63,12 @@ type ReplySent struct {
 	MessageID string `json:"message_id"`
 	Status    string `json:"status"`
 	Tag       string `json:"tag"`
+	// FailureReason says why a reply failed or was suppressed.
+	FailureReason string `json:"failure_reason,omitempty"`
+	// OutsideWindow is set on a reply the provider refused as outside the conversation's messaging window.
+	OutsideWindow bool `json:"outside_window,omitempty"`
+	// RetryFor is the retry period of the channel the reply goes out on (StoreReply).
+	RetryFor time.Duration `json:"retry_for,omitempty"`
 }
 
 // TagSuppressed on a ReplyInput records the reply as suppressed instead of sending it.
@@ -58,12 +85,37 @@ func (a *Activities) StoreReply(ctx context.Context, in ReplyInput) (ReplySent, 
 	if err != nil {
 		return ReplySent{}, err
 	}
-	out := ReplySent{MessageID: msg.ID, Status: msg.Status, Tag: msg.Tag}
+	out := ReplySent{MessageID: msg.ID, Status: msg.Status, Tag: msg.Tag, FailureReason: msg.FailureReason}
 	if in.Tag == TagSuppressed && msg.Status == domain.MessageQueued {
-		out.Status = domain.MessageSuppressed
-		return out, classify(a.Store.SetMessageStatus(ctx, in.AccountID, msg.ID, out.Status))
+		out.Status, out.FailureReason = domain.MessageSuppressed, SuppressedReason
+		return out, classify(a.Store.SuppressOutbound(ctx, in.AccountID, msg.ID, SuppressedReason))
+	}
+	if out.RetryFor, err = a.retryPeriod(ctx, in); err != nil {
+		return out, err
 	}
 	return out, nil
+}
+
+// SuppressedReason is why an automated reply in Messenger's human-agent window was not sent.
+const SuppressedReason = "not sent: in Messenger's human-agent window (24 hours to 7 days after the customer's last message) " +
+	"Meta accepts only a person's reply, and this one had no agent behind it (an admin token); reply with an agent's token"
+
+// retryPeriod is how long the reply's channel retries it (reply_retry_seconds, else 24 h).
+func (a *Activities) retryPeriod(ctx context.Context, in ReplyInput) (time.Duration, error) {
+	id, typ, _ := in.sendChannel()
+	ch, ok := a.channels().Lookup(channels.Type(typ))
+	if !ok {
+		return channels.DefaultReplyRetry, nil
+	}
+	raw, err := a.Store.ChannelConfig(ctx, in.AccountID, id)
+	if err != nil {
+		return 0, classify(err)
+	}
+	cfg, err := channels.Decode(ch.NewConfig(), raw)
+	if err != nil {
+		return 0, classify(err)
+	}
+	return channels.ReplyRetry(cfg), nil
 }
 
 // addReply stores the reply idempotently (the update id is its external id).
@@ -72,11 +124,16 @@ func (a *Activities) addReply(ctx context.Context, in ReplyInput) (domain.Messag
 	if tag == TagSuppressed {
 		tag = ""
 	}
-	msg, err := a.Store.AddOutbound(ctx, store.Outbound{
-		AccountID: in.AccountID, ChannelID: in.ChannelID, ConversationID: in.ConversationID,
+	channelID, _, _ := in.sendChannel()
+	o := store.Outbound{
+		AccountID: in.AccountID, ChannelID: channelID, ConversationID: in.ConversationID,
 		ExternalID: "reply:" + in.ReplyID, Author: domain.Author{UserID: in.AuthorUserID},
 		Text: replyText(in), HTML: in.HTML, Tag: tag,
-	})
+	}
+	if in.Template != nil {
+		o.Properties = map[string]any{"template": in.Template} // a failed template reply is sent again as one
+	}
+	msg, err := a.Store.AddOutbound(ctx, o)
 	return msg, classify(err)
 }
 

@@ -44,3 +44,39 @@ type Sent struct {
 	// Queued means the channel has not sent the reply (it has no sender yet, or the customer fetches replies): it stays queued.
 	Queued bool
 }
+
+// DefaultReplyRetry is how long a channel retries a reply it failed to send temporarily (SMTP
+// 4xx, a refused connection, a timeout, a provider's 5xx or 429) before it is marked failed.
+const DefaultReplyRetry = 24 * time.Hour
+
+// MaxReplyRetry bounds the per-channel retry period (reply_retry_seconds).
+const MaxReplyRetry = 7 * 24 * time.Hour
+
+// Retrying is a configuration with its own retry period for replies (reply_retry_seconds).
+type Retrying interface {
+	// ReplyRetry returns the period; 0 means DefaultReplyRetry.
+	ReplyRetry() time.Duration
+}
+
+// ReplyRetry returns how long replies on a channel of configuration c are retried.
+func ReplyRetry(c Config) time.Duration {
+	if r, ok := c.(Retrying); ok {
+		if d := r.ReplyRetry(); d > 0 {
+			return min(d, MaxReplyRetry)
+		}
+	}
+	return DefaultReplyRetry
+}
+
+// ReplyRouted is a configuration of a channel that cannot send itself (a form, a phone line):
+// it names the channel its replies go out on.
+type ReplyRouted interface {
+	// ReplyChannelID returns the channel replies go out on; "" lets the reply pick one.
+	ReplyChannelID() string
+}
+
+// Sending is a configuration that may lack what its channel sends with (an email channel without an SMTP relay).
+type Sending interface {
+	// CannotSend says what is missing to send replies ("has no config.smtp relay"); "" when nothing is.
+	CannotSend() string
+}

@@ -12,6 +12,8 @@ const (
 	MessageSent       = "sent"
 	MessageFailed     = "failed"
 	MessageSuppressed = "suppressed"
+	// MessageRetrying is an outbound message whose channel failed temporarily: it is sent again at NextAttemptAt.
+	MessageRetrying = "retrying"
 )
 
 // Author is who wrote a message: a customer's address and ids, or an agent.
@@ -40,6 +42,10 @@ type Message struct {
 	SentAt         time.Time `json:"sent_at"`
 	// FailureReason says why a failed outbound message was not sent.
 	FailureReason string `json:"failure_reason,omitempty"`
+	// Attempts is how many times an outbound message was handed to its channel.
+	Attempts int `json:"attempts,omitempty"`
+	// NextAttemptAt is when a retrying outbound message is tried again.
+	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"`
 	// Submission is what a form submission adds to its message; never part of the thread's JSON (hidden fields).
 	Submission *Submission `json:"-"`
 	// Properties are what the channel knows about an inbound message (chat: outside_hours, unverified_email).

@@ -393,7 +393,11 @@ func TestMessengerReplyWindowsWithRealTimers(t *testing.T) {
 	r = reply(d.token) // no user behind an admin token: automated
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
 	require.Equal(t, "suppressed", r.Map(t)["status"])
+	require.Contains(t, r.Map(t)["failure_reason"], "human-agent window", "the reply says why it was not sent")
 	require.Len(t, d.s.Graph.Requests(), sentBefore, "a suppressed reply is not sent")
+	suppressed := lastMessage(t, d.s, d.token, id)
+	require.Equal(t, "suppressed", suppressed["status"])
+	require.Contains(t, suppressed["failure_reason"], "reply with an agent's token")
 
 	testenv.Eventually(t, 15*time.Second, "the window to close", func() bool { return window(id) == "closed" })
 	r = reply(agentTok)

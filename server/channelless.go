@@ -177,10 +177,7 @@ func (s *Server) routeStranded(ctx context.Context, grace time.Duration) {
 // and the conversation's takes over.
 func (s *Server) replyChannel(ctx context.Context, accountID string, t domain.Ticket, channelID string) (domain.Ticket, error) {
 	if t.ChannelID != "" {
-		if channelID != "" && channelID != t.ChannelID {
-			return t, domain.Invalid("channel_id", "the ticket's conversation is on channel "+t.ChannelID+"; leave channel_id out")
-		}
-		return t, nil
+		return t, nil // replyVia checks channel_id
 	}
 	if channelID == "" {
 		return t, domain.Invalid("channel_id", "is required: the ticket has no channel yet; name a connected email or custom channel "+

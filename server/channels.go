@@ -103,7 +103,7 @@ func (s *Server) channelWriteFrom(ctx context.Context, accountID, name string, c
 	if err := s.checkRouting(ctx, accountID, w.Routing); err != nil {
 		return w, err
 	}
-	return w, nil
+	return w, s.checkReplyChannel(ctx, accountID, cfg)
 }
 
 // checkRouting enforces the routing rules that need the account's users and teams.

@@ -100,8 +100,9 @@ func TestCustomAppOutboundRetriesAndReceipts(t *testing.T) {
 	app.mu.Unlock()
 	before := len(app.posts())
 	reply = s.Do(http.MethodPost, "/v1/tickets/"+ticket+"/replies", token, map[string]any{"text": "Still there?"})
-	require.Equal(t, http.StatusBadGateway, reply.Status, string(reply.Body))
-	require.Contains(t, string(reply.Body), "unknown chat tg-chat-1")
+	require.Equal(t, http.StatusCreated, reply.Status, "a refusal is the reply's status, not a 502: %s", reply.Body)
+	require.Equal(t, "failed", reply.Map(t)["status"])
+	require.Contains(t, reply.Map(t)["failure_reason"], "unknown chat tg-chat-1")
 	var failedID string
 	require.NoError(t, s.Store.DB().Get(&failedID, `SELECT id FROM messages WHERE direction = 'outbound' AND text = 'Still there?'`))
 	testenv.Eventually(t, 10*time.Second, "the refused reply failed", func() bool { st, _ := status(failedID); return st == "failed" })

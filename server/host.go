@@ -36,6 +36,13 @@ func (h channelHost) Accept(ctx context.Context, ch domain.Channel, in store.Inb
 	if acc.Delivered {
 		return acc, nil
 	}
+	if in.ConversationID != "" {
+		// An answer to a reply that went out through ch for another channel's conversation:
+		// its workflow is that channel's.
+		if ch, err = s.store.ConversationChannel(ctx, ch.AccountID, acc.ConversationID); err != nil {
+			return acc, err
+		}
+	}
 	if err := s.deliverPaced(ctx, store.Undelivered{MessageID: acc.MessageID, AccountID: ch.AccountID, ChannelID: ch.ID,
 		ChannelType: ch.Type, ChannelName: ch.Name, ConversationID: acc.ConversationID, WorkflowID: acc.WorkflowID,
 		Sender: sender(in.Author), Subject: in.Subject, TextHead: in.Text}); err != nil {

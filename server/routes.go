@@ -108,6 +108,7 @@ func (s *Server) routes() []route {
 		{method: http.MethodPatch, path: "/v1/tickets/:id", tag: "tickets", summary: "Change a ticket's status or assignee (closing frees the agent's capacity)", auth: authAny, request: ticketPatch{}, response: domain.Ticket{}, status: 200, problems: []int{http.StatusConflict, http.StatusGatewayTimeout}, handler: s.patchTicket},
 		{method: http.MethodPost, path: "/v1/tickets/:id/replies", tag: "tickets", summary: "Reply to the customer on the ticket's channel", auth: authAny, request: replyRequest{}, response: replyResponse{}, status: 201, problems: []int{http.StatusConflict, http.StatusBadGateway, http.StatusGatewayTimeout}, handler: s.postReply},
 		{method: http.MethodGet, path: "/v1/tickets/:id/routing", tag: "tickets", summary: "A ticket's routing record: its routing state, assignee and skills, the rules that matched, what they set, and the rules that failed and were skipped", auth: authAny, response: routingRecord{}, status: 200, handler: s.getTicketRouting},
+		{method: http.MethodPost, path: "/v1/messages/:id/retry", tag: "tickets", summary: "Send a failed reply again (409 unless it is failed); it is retried for its channel's retry period", auth: authAny, response: domain.Message{}, status: 202, problems: []int{http.StatusConflict}, handler: s.retryReply},
 		{method: http.MethodGet, path: "/v1/tickets/:id/messages", tag: "tickets", summary: "A ticket's messages, oldest first", auth: authAny, response: list[domain.Message]{}, status: 200, query: pageQuery, handler: s.ticketMessages},
 	}
 }

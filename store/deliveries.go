@@ -34,8 +34,8 @@ func (s *Store) ClaimUndelivered(ctx context.Context, olderThan, lease time.Dura
 		    FOR UPDATE SKIP LOCKED)
 		 UPDATE messages m SET delivery_attempts = m.delivery_attempts + 1, delivery_next_at = now() + $2::interval
 		   FROM due, conversations c, channels ch
-		  WHERE m.id = due.id AND c.id = m.conversation_id AND ch.id = m.channel_id
-		 RETURNING m.id AS message_id, m.account_id, m.channel_id, ch.type AS channel_type, ch.name AS channel_name,
+		  WHERE m.id = due.id AND c.id = m.conversation_id AND ch.id = c.channel_id
+		 RETURNING m.id AS message_id, m.account_id, c.channel_id, ch.type AS channel_type, ch.name AS channel_name,
 		           m.conversation_id, c.workflow_id, c.thread_key, m.delivery_attempts AS attempts, `+undeliveredSummary,
 		interval(olderThan), interval(lease), limit)
 	if err != nil {

@@ -51,7 +51,7 @@ func (s *Store) ThreadByMessageIDs(ctx context.Context, channelID string, ids []
 	var key string
 	err := s.db.GetContext(ctx, &key,
 		`SELECT c.thread_key FROM messages m JOIN conversations c ON c.id = m.conversation_id
-		  WHERE m.channel_id = $1 AND (m.external_id = ANY($2) OR m.provider_message_id = ANY($2))
+		  WHERE m.channel_id = $1 AND c.channel_id = $1 AND (m.external_id = ANY($2) OR m.provider_message_id = ANY($2))
 		  ORDER BY m.id DESC LIMIT 1`, channelID, ids)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", false, nil
@@ -83,7 +83,8 @@ type EmailThreadHeaders struct {
 	MessageIDs []string
 }
 
-// EmailThread returns the conversation's subject and the Message-IDs of its mails (inbound external ids, our replies' provider ids).
+// EmailThread returns the conversation's subject and the Message-IDs of its mails (inbound external ids, our replies' provider ids);
+// a form's or a call's conversation answered by email holds other messages, whose ids are no Message-IDs.
 func (s *Store) EmailThread(ctx context.Context, accountID, conversationID string) (EmailThreadHeaders, error) {
 	var rows []struct {
 		Direction string `db:"direction"`
@@ -91,8 +92,10 @@ func (s *Store) EmailThread(ctx context.Context, accountID, conversationID strin
 		ID        string `db:"id"`
 	}
 	err := s.db.SelectContext(ctx, &rows,
-		`SELECT direction, subject, CASE WHEN direction = 'inbound' THEN external_id ELSE COALESCE(provider_message_id, '') END AS id
-		   FROM messages WHERE account_id = $1 AND conversation_id = $2 ORDER BY sent_at, id LIMIT 500`, accountID, conversationID)
+		`SELECT direction, subject,
+		        CASE WHEN ch.type <> 'email' THEN '' WHEN direction = 'inbound' THEN external_id ELSE COALESCE(provider_message_id, '') END AS id
+		   FROM messages JOIN channels ch ON ch.id = messages.channel_id
+		  WHERE messages.account_id = $1 AND conversation_id = $2 ORDER BY sent_at, messages.id LIMIT 500`, accountID, conversationID)
 	if err != nil {
 		return EmailThreadHeaders{}, fmt.Errorf("read email thread: %w", err)
 	}

@@ -31,6 +31,9 @@ type Inbound struct {
 	Quiet bool
 	// Properties are what the channel knows about the message (chat: outside_hours); the first message's become its ticket's.
 	Properties map[string]any
+	// ConversationID, when set, is the conversation of another channel the message answers (a
+	// reply to a form or a call went out through this channel): the message is stored on it.
+	ConversationID string
 }
 
 // Accepted says where an inbound message was stored.
@@ -63,15 +66,20 @@ func (s *Store) AcceptInbound(ctx context.Context, in Inbound, workflowID Workfl
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		err = tx.QueryRowxContext(ctx,
-			`INSERT INTO conversations (id, account_id, channel_id, thread_key, thread_hash, workflow_id)
+		if in.ConversationID != "" {
+			err = tx.QueryRowxContext(ctx, `SELECT id, workflow_id FROM conversations WHERE id = $1 AND account_id = $2`,
+				in.ConversationID, in.AccountID).Scan(&acc.ConversationID, &acc.WorkflowID)
+		} else {
+			err = tx.QueryRowxContext(ctx,
+				`INSERT INTO conversations (id, account_id, channel_id, thread_key, thread_hash, workflow_id)
 			 VALUES ($1, $2, $3, $4, $5, $6)
 			 ON CONFLICT (channel_id, thread_hash) DO UPDATE SET thread_key = EXCLUDED.thread_key,
 			    -- a stored id Temporal refuses (not printable ASCII, from before ids were encoded) never ran: replace it
 			    workflow_id = CASE WHEN conversations.workflow_id ~ '[^ -~]' THEN EXCLUDED.workflow_id ELSE conversations.workflow_id END
 			 RETURNING id, workflow_id`,
-			NewID("conv"), in.AccountID, in.ChannelID, in.ThreadKey, keyHash(in.ThreadKey), workflowID(in.ChannelID, in.ThreadKey),
-		).Scan(&acc.ConversationID, &acc.WorkflowID)
+				NewID("conv"), in.AccountID, in.ChannelID, in.ThreadKey, keyHash(in.ThreadKey), workflowID(in.ChannelID, in.ThreadKey),
+			).Scan(&acc.ConversationID, &acc.WorkflowID)
+		}
 		if isForeignKeyViolation(err, "conversations_channel_id_fkey") {
 			// The channel was removed for good (it had no history) after the caller looked it up.
 			return fmt.Errorf("upsert conversation: %w", domain.ErrChannelDisconnected)
@@ -187,11 +195,11 @@ const undeliveredSummary = `CASE WHEN m.author->>'name' <> '' AND m.author->>'em
 func (s *Store) UndeliveredMessages(ctx context.Context, olderThan time.Duration, limit int) ([]Undelivered, error) {
 	var out []Undelivered
 	err := s.db.SelectContext(ctx, &out,
-		`SELECT m.id AS message_id, m.account_id, m.channel_id, ch.type AS channel_type, ch.name AS channel_name,
+		`SELECT m.id AS message_id, m.account_id, c.channel_id, ch.type AS channel_type, ch.name AS channel_name,
 		        m.conversation_id, c.workflow_id, `+undeliveredSummary+`
 		   FROM messages m
 		   JOIN conversations c ON c.id = m.conversation_id
-		   JOIN channels ch ON ch.id = m.channel_id
+		   JOIN channels ch ON ch.id = c.channel_id
 		  WHERE m.delivered_at IS NULL AND m.direction = 'inbound' AND m.received_at < now() - $1::interval
 		  ORDER BY m.received_at, m.id LIMIT $2`,
 		fmt.Sprintf("%d milliseconds", olderThan.Milliseconds()), limit)
@@ -246,7 +254,7 @@ func (s *Store) ConversationMessages(ctx context.Context, accountID, conversatio
 }
 
 const messageColumns = `messages.id, messages.conversation_id, messages.channel_id, external_id, direction, author, subject, text, html, tag, status, sent_at,
-	COALESCE(failure_reason, '') AS failure_reason, messages.properties`
+	COALESCE(failure_reason, '') AS failure_reason, messages.properties, messages.attempts, messages.next_attempt_at`
 
 type messageRow struct {
 	ID             string          `db:"id"`
@@ -263,13 +271,15 @@ type messageRow struct {
 	SentAt         time.Time       `db:"sent_at"`
 	FailureReason  string          `db:"failure_reason"`
 	Properties     json.RawMessage `db:"properties"`
+	Attempts       int             `db:"attempts"`
+	NextAttemptAt  *time.Time      `db:"next_attempt_at"`
 }
 
 func (r messageRow) message() (domain.Message, error) {
 	m := domain.Message{
 		ID: r.ID, ConversationID: r.ConversationID, ChannelID: r.ChannelID, ExternalID: r.ExternalID,
 		Direction: r.Direction, Subject: r.Subject, Text: r.Text, HTML: r.HTML, Tag: r.Tag,
-		Status: r.Status, SentAt: r.SentAt, FailureReason: r.FailureReason,
+		Status: r.Status, SentAt: r.SentAt, FailureReason: r.FailureReason, Attempts: r.Attempts, NextAttemptAt: r.NextAttemptAt,
 	}
 	if err := json.Unmarshal(r.Author, &m.Author); err != nil {
 		return m, fmt.Errorf("decode author of %s: %w", r.ID, err)
@@ -293,16 +303,25 @@ type Outbound struct {
 	Text       string
 	HTML       string
 	Tag        string
+	// Properties are kept with the reply (a WhatsApp template, to send it again).
+	Properties map[string]any
 }
 
 // AddOutbound stores a reply as queued; a repeat with the same external id returns the first.
 func (s *Store) AddOutbound(ctx context.Context, o Outbound) (domain.Message, error) {
 	author, _ := json.Marshal(o.Author)
+	props := []byte("{}")
+	if len(o.Properties) > 0 {
+		var err error
+		if props, err = json.Marshal(o.Properties); err != nil {
+			return domain.Message{}, fmt.Errorf("encode outbound properties: %w", err)
+		}
+	}
 	_, err := s.db.ExecContext(ctx,
-		`INSERT INTO messages (id, account_id, channel_id, conversation_id, external_id, direction, author, text, html, tag, status, sent_at, delivered_at)
-		 VALUES ($1, $2, $3, $4, $5, 'outbound', $6, $7, $8, $9, 'queued', now(), now())
+		`INSERT INTO messages (id, account_id, channel_id, conversation_id, external_id, direction, author, text, html, tag, status, sent_at, delivered_at, properties)
+		 VALUES ($1, $2, $3, $4, $5, 'outbound', $6, $7, $8, $9, 'queued', now(), now(), $10)
 		 ON CONFLICT (channel_id, external_id) DO NOTHING`,
-		NewID("msg"), o.AccountID, o.ChannelID, o.ConversationID, o.ExternalID, author, o.Text, o.HTML, o.Tag)
+		NewID("msg"), o.AccountID, o.ChannelID, o.ConversationID, o.ExternalID, author, o.Text, o.HTML, o.Tag, props)
 	if err != nil {
 		return domain.Message{}, fmt.Errorf("add outbound message: %w", err)
 	}
@@ -357,6 +376,8 @@ func (s *Store) ConversationCustomer(ctx context.Context, accountID, conversatio
 func (s *Store) MarkSent(ctx context.Context, accountID, messageID, providerID string) error {
 	if _, err := s.db.ExecContext(ctx,
 		`UPDATE messages SET status = CASE WHEN status IN ('delivered', 'read', 'failed') THEN status ELSE 'sent' END,
+		        failure_reason = CASE WHEN status IN ('queued', 'retrying') THEN NULL ELSE failure_reason END,
+		        next_attempt_at = NULL, attempts = attempts + CASE WHEN status IN ('queued', 'retrying') THEN 1 ELSE 0 END,
 		        provider_message_id = NULLIF($3, '') WHERE id = $1 AND account_id = $2`,
 		messageID, accountID, providerID); err != nil {
 		return fmt.Errorf("mark message sent: %w", err)

@@ -75,5 +75,6 @@ func New(c client.Client, taskQueue string, acts *activities.Activities, stopTim
 // RegisterWorkflows adds routedesk's workflows to a registry (a worker or a replayer).
 func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.ConversationWorkflow, workflow.RegisterOptions{Name: "ConversationWorkflow"})
+	r.RegisterWorkflowWithOptions(workflows.DeliveryWorkflow, workflow.RegisterOptions{Name: workflows.DeliveryWorkflowName})
 	r.RegisterWorkflowWithOptions(imports.ImportWorkflow, workflow.RegisterOptions{Name: imports.WorkflowName})
 }

@@ -395,6 +395,9 @@ const (
 	// changeTicketOnly routes a ticket without a channel in its own workflow (TicketWorkflowID),
 	// started with a TicketID and no channel: it resumes the ticket and routes it.
 	changeTicketOnly = "ticket-only"
+	// changeDurableReply stores a reply and sends it in a DeliveryWorkflow beside the
+	// conversation, retried for the channel's retry period.
+	changeDurableReply = "durable-reply"
 )
 
 // ticketOnly reports whether the workflow is a ticket's own, without a channel or conversation.

@@ -32,10 +32,10 @@ var activityOptions = workflow.ActivityOptions{
 // every activities.HeartbeatEvery.
 const heartbeatTimeout = 5 * time.Second
 
-// Bounds of sending a reply, the same for every channel's sender (custom
-// webhook, Messenger, WhatsApp, chat): at most SendAttempts attempts, each
-// HTTP call at most activities.SendTimeout, all within SendWithin; then the
-// reply is marked failed with the last error as its reason.
+// Bounds of sending a reply in histories from before durable delivery
+// (changeBoundedReply; new replies use DeliveryWorkflow): at most SendAttempts
+// attempts, each HTTP call at most activities.SendTimeout, all within
+// SendWithin; then the reply is marked failed with the last error as its reason.
 const (
 	SendAttempts = 6
 	SendWithin   = 5 * time.Minute

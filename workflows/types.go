@@ -92,6 +92,10 @@ type ReplyRequest struct {
 	Text         string               `json:"text"`
 	HTML         string               `json:"html,omitempty"`
 	Template     *activities.Template `json:"template,omitempty"`
+	// ChannelID and ChannelType name the channel the reply goes out on when it is not the
+	// conversation's (a form's or a call's replies go out by email or WhatsApp).
+	ChannelID   string `json:"channel_id,omitempty"`
+	ChannelType string `json:"channel_type,omitempty"`
 }
 
 // ReplyResult says which message a reply became and how it was tagged.
@@ -99,6 +103,8 @@ type ReplyResult struct {
 	MessageID string `json:"message_id"`
 	Tag       string `json:"tag"`
 	Status    string `json:"status"`
+	// FailureReason says why the reply failed or was suppressed.
+	FailureReason string `json:"failure_reason,omitempty"`
 }
 
 // ChangeRequest changes a ticket's status or assignee; nil fields stay; an empty id unassigns.

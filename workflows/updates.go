@@ -71,6 +71,10 @@ func (c *conversation) reply(ctx workflow.Context, r ReplyRequest) (ReplyResult,
 		AccountID: c.in.AccountID, ChannelID: c.in.ChannelID, ChannelType: c.in.ChannelType,
 		ConversationID: c.in.ConversationID, TicketID: c.state.TicketID,
 		ReplyID: workflow.GetCurrentUpdateInfo(ctx).ID, AuthorUserID: r.AuthorUserID, Text: r.Text, HTML: r.HTML, Tag: tag, Template: r.Template,
+		SendChannelID: r.ChannelID, SendChannelType: r.ChannelType,
+	}
+	if workflow.GetVersion(ctx, changeDurableReply, workflow.DefaultVersion, 1) == 1 {
+		return c.deliverReply(ctx, in)
 	}
 	if workflow.GetVersion(ctx, changeBoundedReply, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		var sent activities.ReplySent // histories from before: stored and sent in one awaited activity

@@ -30,9 +30,11 @@ func (*Channel) TierRequired() string { return domain.TierProfessional }
 // Traits returns no reply window.
 func (*Channel) Traits() traits.Traits { return traits.Traits{} }
 
-// Send keeps the reply queued: there is no outbound call or SMS sender.
+// Send refuses: a calling channel cannot write back. A reply to a call goes out on the channel
+// its config's reply_channel_id (or the reply's channel_id) names; one handed here (from
+// before replies went out that way) is failed with that advice rather than left queued.
 func (*Channel) Send(context.Context, channels.Reply) (channels.Sent, error) {
-	return channels.Sent{Queued: true}, nil
+	return channels.Sent{}, channels.Reject("a calling channel cannot send replies: reply again to send it by email or WhatsApp (channel_id, or the channel's reply_channel_id)", nil)
 }
 
 // ExternalKey returns the line's phone number, unique across accounts.

@@ -2,6 +2,7 @@ package custom
 
 import (
 	"net/url"
+	"time"
 
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/domain"
@@ -16,6 +17,9 @@ type Config struct {
 	OutboundURL string `json:"outbound_url,omitempty" validate:"omitempty,max=2048,outbound_url"`
 	// Secret signs the requests sent to OutboundURL.
 	Secret string `json:"secret,omitempty" secret:"true" validate:"max=1024"`
+	// ReplyRetrySeconds is how long a reply the channel failed to send temporarily is retried
+	// before it is marked failed (0: 24 hours; at most 7 days).
+	ReplyRetrySeconds int `json:"reply_retry_seconds,omitempty" validate:"min=0,max=604800"`
 }
 
 // Type returns Type.
@@ -38,3 +42,6 @@ func (c *Config) Check() []domain.FieldError {
 	}
 	return nil
 }
+
+// ReplyRetry returns the channel's retry period for replies (0: the default).
+func (c *Config) ReplyRetry() time.Duration { return time.Duration(c.ReplyRetrySeconds) * time.Second }

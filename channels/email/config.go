@@ -3,6 +3,7 @@ package email
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/domain"
@@ -35,6 +36,9 @@ type Config struct {
 	SMTP *SMTP `json:"smtp,omitempty"`
 	// IMAP is a mailbox the server polls for new mail; unset means mail arrives by SMTP or the raw endpoint.
 	IMAP *IMAP `json:"imap,omitempty"`
+	// ReplyRetrySeconds is how long a reply the channel failed to send temporarily is retried
+	// before it is marked failed (0: 24 hours; at most 7 days).
+	ReplyRetrySeconds int `json:"reply_retry_seconds,omitempty" validate:"min=0,max=604800"`
 }
 
 // IMAP is a mailbox to fetch mail from (Gmail, Office 365 or a hosted account, with an app password).
@@ -189,4 +193,15 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return string(r[:n]) + "…"
+}
+
+// ReplyRetry returns the channel's retry period for replies (0: the default).
+func (c *Config) ReplyRetry() time.Duration { return time.Duration(c.ReplyRetrySeconds) * time.Second }
+
+// CannotSend says why the channel cannot send replies: it has no SMTP relay; "" when it has one.
+func (e *Config) CannotSend() string {
+	if e.SMTP == nil {
+		return "has no config.smtp relay to send replies with"
+	}
+	return ""
 }

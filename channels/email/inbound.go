@@ -116,6 +116,12 @@ func (c *Channel) deliver(ctx context.Context, h channels.Host, ch domain.Channe
 		key = "email:" + externalID
 	}
 	in := inboundOf(m, cfg, key, externalID)
+	if !threaded {
+		// An answer to our reply to a form submission or a call joins that conversation.
+		if in.ConversationID, _, err = c.store.ConversationOfReply(ctx, ch.ID, clipIDs(append(append([]string(nil), m.InReplyTo...), m.References...))); err != nil {
+			return Outcome{}, err
+		}
+	}
 	out := Outcome{Outcome: OutcomeStored}
 	if m.Kind == KindAutoReply {
 		// Kept on its thread for the agents, but no workflow hears of it: no reopening, no automated answer.

@@ -31,9 +31,11 @@ func (*Channel) TierRequired() string { return "" }
 // Traits returns no reply window.
 func (*Channel) Traits() traits.Traits { return traits.Traits{} }
 
-// Send keeps the reply queued: a form has no way to answer yet (replies go out by email once that channel sends).
+// Send refuses: a form channel cannot write back. A reply to a form submission goes out on the channel
+// its config's reply_channel_id (or the reply's channel_id) names; one handed here (from
+// before replies went out that way) is failed with that advice rather than left queued.
 func (*Channel) Send(context.Context, channels.Reply) (channels.Sent, error) {
-	return channels.Sent{Queued: true}, nil
+	return channels.Sent{}, channels.Reject("a form channel cannot send replies: reply again to send it by email or WhatsApp (channel_id, or the channel's reply_channel_id)", nil)
 }
 
 // Detach drops the form's ticket fields (the fields mapped to the ticket's subject and

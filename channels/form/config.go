@@ -27,6 +27,9 @@ type Config struct {
 	HoneypotField string `json:"honeypot_field,omitempty" validate:"omitempty,max=64,identifier"`
 	// RateLimitPerMinute bounds the public form's submissions per client IP (default DefaultRateLimit).
 	RateLimitPerMinute int `json:"rate_limit_per_minute,omitempty" validate:"min=0,max=10000"`
+	// ReplyChannelID names the channel replies to its tickets go out on (an email channel, or a
+	// WhatsApp channel for a phone line); "" picks a connected email channel when the contact has an address.
+	ReplyChannel string `json:"reply_channel_id,omitempty" validate:"max=100,no_space"`
 }
 
 // DefaultRateLimit is the public form's default submissions per minute per client IP.
@@ -101,3 +104,6 @@ func (f *Config) Check() []domain.FieldError {
 	}
 	return errs
 }
+
+// ReplyChannelID returns the channel replies go out on ("": one the reply picks).
+func (c *Config) ReplyChannelID() string { return c.ReplyChannel }

@@ -1,6 +1,8 @@
 package messenger
 
 import (
+	"time"
+
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/domain"
 )
@@ -21,6 +23,9 @@ type Config struct {
 	InstantReply string `json:"instant_reply,omitempty" validate:"max=1000"`
 	// GDPR asks for consent before the conversation is stored.
 	GDPR *GDPR `json:"gdpr,omitempty"`
+	// ReplyRetrySeconds is how long a reply the channel failed to send temporarily is retried
+	// before it is marked failed (0: 24 hours; at most 7 days).
+	ReplyRetrySeconds int `json:"reply_retry_seconds,omitempty" validate:"min=0,max=604800"`
 }
 
 // GDPR is a Messenger channel's consent notice.
@@ -50,3 +55,6 @@ func (m *Config) Check() []domain.FieldError {
 	}
 	return nil
 }
+
+// ReplyRetry returns the channel's retry period for replies (0: the default).
+func (c *Config) ReplyRetry() time.Duration { return time.Duration(c.ReplyRetrySeconds) * time.Second }

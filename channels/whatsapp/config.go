@@ -1,6 +1,8 @@
 package whatsapp
 
 import (
+	"time"
+
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/domain"
 )
@@ -17,6 +19,9 @@ type Config struct {
 	VerifyToken string `json:"verify_token,omitempty" secret:"true" validate:"max=256,no_space"`
 	// BusinessPhone is the number customers write to, E.164 (+14155550123).
 	BusinessPhone string `json:"business_phone,omitempty" validate:"omitempty,e164_strict"`
+	// ReplyRetrySeconds is how long a reply the channel failed to send temporarily is retried
+	// before it is marked failed (0: 24 hours; at most 7 days).
+	ReplyRetrySeconds int `json:"reply_retry_seconds,omitempty" validate:"min=0,max=604800"`
 }
 
 // Type returns Type.
@@ -27,3 +32,6 @@ func (*Config) ApplyDefaults() {}
 
 // Check reports the rules struct tags cannot express.
 func (*Config) Check() []domain.FieldError { return nil }
+
+// ReplyRetry returns the channel's retry period for replies (0: the default).
+func (c *Config) ReplyRetry() time.Duration { return time.Duration(c.ReplyRetrySeconds) * time.Second }

@@ -69,9 +69,10 @@ export async function ticketView(id) {
   clearInterval(refresh);
   const [t, msgs, users] = await Promise.all([api('GET', `/v1/tickets/${seg(id)}`), listAll(`/v1/tickets/${seg(id)}/messages`), listAll('/v1/users')]);
   const userName = Object.fromEntries(users.map((u) => [u.id, u.name || u.email]));
-  const thread = h('ol', { class: 'thread', 'aria-label': 'Conversation' }, msgs.map((m) => h('li', { class: m.direction },
+  const thread = h('ol', { class: 'thread', 'aria-label': 'Conversation' }, msgs.map((m) => h('li', { class: m.direction, dataset: { message: m.id, status: m.status || '' } },
     h('div', { class: 'meta' }, `${m.direction === 'outbound' ? 'Agent' : m.author.name || m.author.email || 'Customer'} · ${new Date(m.sent_at).toLocaleString()}${m.status ? ` · ${m.status}` : ''}`),
-    h('div', {}, m.text || m.subject))));
+    h('div', {}, m.text || m.subject),
+    m.direction === 'outbound' ? deliveryNote(m, () => ticketView(id)) : null)));
   const replySummary = h('p', { class: 'error', role: 'alert' });
   const reply = h('form', { class: 'reply', novalidate: true },
     field({ name: 'text', label: 'Reply', type: 'textarea', rows: 3, required: true }), replySummary,
@@ -80,8 +81,8 @@ export async function ticketView(id) {
     ev.preventDefault();
     clearErrors(reply);
     try {
-      await api('POST', `/v1/tickets/${seg(id)}/replies`, { text: reply.text.value });
-      announce('Reply sent.');
+      const res = await api('POST', `/v1/tickets/${seg(id)}/replies`, { text: reply.text.value });
+      announce(replyOutcome(res), res.status === 'failed' || res.status === 'suppressed');
       await ticketView(id);
     } catch (e) { showErrors(reply, e, replySummary); }
   });
@@ -121,4 +122,38 @@ export async function ticketView(id) {
           h('dt', {}, 'Properties'), h('dd', {}, h('code', {}, JSON.stringify(t.properties || {}))),
           h('dt', {}, 'Workflow'), h('dd', {}, workflowLink(t))),
         manage)));
+}
+
+/** replyOutcome says what became of a reply: only a sent one is "Reply sent.". */
+export function replyOutcome(r) {
+  const why = r.failure_reason ? `: ${r.failure_reason}` : '';
+  switch (r.status) {
+    case 'sent': return 'Reply sent.';
+    case 'queued': return 'Reply queued: the channel has not taken it yet.';
+    case 'retrying': return `Reply not sent yet, retrying${r.next_attempt_at ? ` at ${new Date(r.next_attempt_at).toLocaleTimeString()}` : ''}${why}`;
+    case 'failed': return `Reply failed${why}`;
+    case 'suppressed': return `Reply not sent (suppressed)${why}`;
+    default: return `Reply ${r.status}${why}`;
+  }
+}
+
+/** deliveryNote shows an outbound message's delivery trouble (reason, next attempt) and a Retry button for a failed one. */
+function deliveryNote(m, reload) {
+  if (!['retrying', 'failed', 'suppressed', 'queued'].includes(m.status)) return null;
+  const parts = [];
+  if (m.status === 'retrying') parts.push(`Retrying${m.next_attempt_at ? `, next attempt ${new Date(m.next_attempt_at).toLocaleString()}` : ''}${m.attempts ? ` (${m.attempts} attempts so far)` : ''}.`);
+  if (m.status === 'queued') parts.push('Queued: not sent yet.');
+  if (m.failure_reason) parts.push(m.status === 'retrying' ? `Last error: ${m.failure_reason}` : m.failure_reason);
+  const note = h('div', { class: m.status === 'failed' || m.status === 'suppressed' ? 'delivery error' : 'delivery muted', role: 'status' }, parts.join(' '));
+  if (m.status === 'failed') {
+    note.append(' ', h('button', { type: 'button', class: 'retry', onclick: async (ev) => {
+      ev.target.disabled = true;
+      try {
+        await api('POST', `/v1/messages/${seg(m.id)}/retry`);
+        announce('Sending the reply again.');
+        await reload();
+      } catch (e) { announce(e.message || 'Retry failed.', true); ev.target.disabled = false; }
+    } }, 'Retry'));
+  }
+  return note;
 }
