@@ -82,11 +82,6 @@ func toCompileError(err error) *CompileError {
 	return ce
 }
 
-// runtimeMessage formats an evaluation error for a RuleError, with its position when known.
-func runtimeMessage(what string, err error) string {
-	return what + ": " + runtimeDetail(err)
-}
-
 // runtimeDetail is an evaluation error's message, with its position when known.
 func runtimeDetail(err error) string {
 	var fe *file.Error

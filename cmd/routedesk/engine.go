@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 )
 
@@ -23,10 +22,6 @@ type engineOptions struct {
 	Logger        *slog.Logger
 	CodecEndpoint string
 }
-
-// errNoEngine is the slim production build's answer where the embedded Temporal server is needed.
-var errNoEngine = errors.New("this is the slim production build of routedesk, which has no embedded Temporal server: " +
-	"set TEMPORAL_ADDRESS to a Temporal cluster, or build the dev binary (make build, or go build without -tags slim)")
 
 // startEngine starts the embedded Temporal server of the dev build; the slim build answers errNoEngine.
 func startEngine(ctx context.Context, o engineOptions) (engine, error) { return startEmbedded(ctx, o) }
