@@ -25,11 +25,13 @@ test-unit:
 
 vet:
 	$(GO) vet ./...
+	$(GO) vet -tags slim ./cmd/routedesk
 
 ## lint: staticcheck, installed from the Go module proxy on first use
 lint:
 	@command -v staticcheck >/dev/null 2>&1 || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	PATH="$$PATH:$$($(GO) env GOPATH)/bin" staticcheck ./...
+	PATH="$$PATH:$$($(GO) env GOPATH)/bin" staticcheck -tags slim ./cmd/routedesk
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
