@@ -18,7 +18,7 @@ import (
 func mailWithFiles(id string, at time.Time) string {
 	pdf := base64.StdEncoding.EncodeToString([]byte("%PDF-1.4 invoice of " + id))
 	png := base64.StdEncoding.EncodeToString([]byte("\x89PNG\r\n\x1a\n image of " + id))
-	return fmt.Sprintf("From: Customer <%s@example.org>\r\nTo: support@acme.test\r\nSubject: Rechnung f\xfcr %s\r\nDate: %s\r\nMessage-ID: <%s@example.org>\r\n"+
+	return fmt.Sprintf("From: Customer <%s@example.org>\r\nTo: attachments@acme.test\r\nSubject: Rechnung f\xfcr %s\r\nDate: %s\r\nMessage-ID: <%s@example.org>\r\n"+
 		"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"+
 		"--b1\r\nContent-Type: multipart/related; boundary=\"b2\"\r\n\r\n"+
 		"--b2\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>See <img src=\"cid:logo@x\"></p>\r\n"+
@@ -49,7 +49,7 @@ func testBackfillAttachments(t *testing.T, s *stack) {
 		}
 	}
 	token := s.account("imap-attachments")
-	ch := s.emailChannel(token, "support@acme.test", m, map[string]any{"include_history": true})
+	ch := s.emailChannel(token, "attachments@acme.test", m, map[string]any{"include_history": true})
 	v := s.wait(token, s.mailboxImport(token, ch), 90*time.Second)
 	if v.State != store.ImportCompleted || v.Imported != 2 {
 		t.Fatalf("backfill = %+v", v)

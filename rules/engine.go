@@ -22,11 +22,13 @@ type Engine struct {
 	programs map[string]*compiledRule // by rule ID: the newest version seen
 	max      int
 	compiles atomic.Int64 // rules compiled, for tests
+	// ruleLimit and evalLimit are RuleTimeLimit and EvaluationTimeLimit (tests shorten them).
+	ruleLimit, evalLimit time.Duration
 }
 
 // NewEngine returns an Engine with an empty cache.
 func NewEngine() *Engine {
-	return &Engine{programs: make(map[string]*compiledRule), max: DefaultCacheSize}
+	return &Engine{programs: make(map[string]*compiledRule), max: DefaultCacheSize, ruleLimit: RuleTimeLimit, evalLimit: EvaluationTimeLimit}
 }
 
 // Compile validates and compiles r and caches the program; the error is a *domain.ValidationError naming each invalid field.
@@ -130,7 +132,7 @@ func (e *Engine) Evaluate(set RuleSet, channelID string, env Env) Result {
 	ev.plan(set.Rules, channelID)
 	e.lookupCached(ev.steps)
 
-	stop := time.Now().Add(EvaluationTimeLimit)
+	stop := time.Now().Add(e.evalLimit)
 	for i := range ev.steps {
 		st := &ev.steps[i]
 		r, c := st.rule, st.c
@@ -144,10 +146,10 @@ func (e *Engine) Evaluate(set RuleSet, channelID string, env Env) Result {
 		now := time.Now()
 		if now.After(stop) {
 			res.fail(r.ID, &failure{kind: FailTimeout, field: "when",
-				msg: fmt.Sprintf("not evaluated: the account's rules ran longer than %s together", EvaluationTimeLimit)})
+				msg: fmt.Sprintf("not evaluated: the account's rules ran longer than %s together", e.evalLimit)})
 			continue
 		}
-		ev.deadline = now.Add(RuleTimeLimit)
+		ev.deadline = now.Add(e.ruleLimit)
 		if ev.deadline.After(stop) {
 			ev.deadline = stop
 		}

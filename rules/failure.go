@@ -55,7 +55,7 @@ func runFailure(field string, err error) *failure {
 	var re runtime.Error
 	switch {
 	case errors.Is(err, ErrTimeLimit):
-		return &failure{kind: FailTimeout, field: field, msg: fmt.Sprintf("the rule ran longer than %s; the limit is %s", RuleTimeLimit, RuleTimeLimit)}
+		return &failure{kind: FailTimeout, field: field, msg: "the rule ran longer than its time limit (" + RuleTimeLimit.String() + ") and was stopped"}
 	case errors.Is(err, ErrLimit) || strings.Contains(err.Error(), "memory budget exceeded"):
 		return &failure{kind: FailLimit, field: field, msg: runtimeDetail(err)}
 	case errors.As(err, &re):
