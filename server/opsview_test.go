@@ -230,11 +230,14 @@ func TestCodecEndpointRefusesWhatIsNotPayloads(t *testing.T) {
 	plainText.Header.Set("Authorization", "Bearer "+f.token)
 	require.Equal(t, http.StatusUnsupportedMediaType, doStatus(t, plainText))
 
-	for _, bad := range []string{`{"foo":1}`, `{}`, `{"payloads":[]}{}`, `{"payloads":[],"foo":1}`, `[]`, `{"payloads":[{"bogus":1}]}`} {
+	for _, bad := range []string{`{"foo":1}`, `{}`, `{"payloads":[],"foo":1}`, `[]`, `{"payloads":[{"bogus":1}]}`} {
 		r := s.Do(http.MethodPost, "/codec/decode", f.token, bad)
 		require.Equal(t, http.StatusUnprocessableEntity, r.Status, "%s: %s", bad, r.Body)
 		require.Contains(t, string(r.Body), `"field":"payloads"`, bad)
 	}
+	// Data after the document is refused by the API's one JSON check, before the codec reads it.
+	r := s.Do(http.MethodPost, "/codec/decode", f.token, `{"payloads":[]}{}`)
+	require.Equal(t, http.StatusUnprocessableEntity, r.Status, string(r.Body))
 	require.Equal(t, http.StatusOK, s.Do(http.MethodPost, "/codec/decode", f.token, body).Status)
 }
 

@@ -42,6 +42,7 @@ func newLightAPI(t *testing.T, cfg server.Config, configure func(*http.Server)) 
 	require.NoError(t, err)
 	t.Cleanup(tc.Close)
 	logs := &logBuffer{}
+	cfg.ConversationIDs = testenv.ConversationIDs(t)
 	api := server.New(st, tc, cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), nil, nil)
 	hs := httptest.NewUnstartedServer(api.Handler())
 	if configure != nil {

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -100,13 +101,18 @@ func TestTimeoutLosesToAConcurrentDispatch(t *testing.T) {
 }
 
 func TestReplyUpdate(t *testing.T) {
-	env := newEnv(t)
+	env := newEnvDurableReplies(t)
 	openedTicket(env)
 	env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(activities.RouteResult{State: domain.RoutingAssigned, UserID: "usr_1"}, nil)
-	env.OnActivity(a.StoreReply, mock.Anything, mock.Anything).Return(activities.ReplySent{MessageID: "msg_out", Status: domain.MessageQueued}, nil).Once()
-	env.OnActivity(a.SendReply, mock.Anything, mock.MatchedBy(func(in activities.ReplyInput) bool {
+	env.OnActivity(a.StoreReply, mock.Anything, mock.MatchedBy(func(in activities.ReplyInput) bool {
 		return in.ReplyID == "upd-1" && in.Text == "On its way!" && in.AuthorUserID == "usr_1" && in.TicketID == "tkt_1" && in.ChannelType == "chat"
-	})).Return(activities.ReplySent{MessageID: "msg_out", Status: domain.MessageSent}, nil).Once()
+	})).Return(activities.ReplySent{MessageID: "msg_out", Status: domain.MessageQueued}, nil).Once()
+	// The stored reply is sent by its own DeliveryWorkflow beside the conversation.
+	var delivered activities.DeliveryInput
+	env.OnActivity(a.DeliverReply, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.DeliveryInput) (activities.ReplySent, error) {
+		delivered = in
+		return activities.ReplySent{MessageID: "msg_out", Status: domain.MessageSent}, nil
+	}).Once()
 	signalAt(env, time.Second, "msg_1")
 	var rejected error
 	var result ReplyResult
@@ -124,6 +130,8 @@ func TestReplyUpdate(t *testing.T) {
 	require.ErrorContains(t, rejected, "needs text or html")
 	require.Equal(t, "msg_out", result.MessageID)
 	require.Equal(t, domain.MessageSent, result.Status, "a send done within ReplyWait answers with its status")
+	require.Equal(t, "msg_out", delivered.MessageID)
+	require.Equal(t, "chat", delivered.ChannelType)
 }
 
 func TestReplyBeforeTicketIsRejected(t *testing.T) {

@@ -27,8 +27,20 @@ var input = ConversationInput{
 // replaying, and these tests keep that path working); newOpeningEnv runs it
 // as it starts now.
 func newEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
+	return oneShotReplies(newEnvDurableReplies(t))
+}
+
+// newEnvDurableReplies is newEnv with replies as they are sent now: stored, then delivered by a DeliveryWorkflow.
+func newEnvDurableReplies(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	env := newOpeningEnv(t)
 	env.OnGetVersion(changeOpenAtOnce, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion).Maybe()
+	return env
+}
+
+// oneShotReplies runs replies as before changeDurableReply (SendReply with bounded retries, then
+// FailReply): histories of that shape keep replaying, and the tests that use it keep that path working.
+func oneShotReplies(env *testsuite.TestWorkflowEnvironment) *testsuite.TestWorkflowEnvironment {
+	env.OnGetVersion(changeDurableReply, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion).Maybe()
 	return env
 }
 
@@ -37,6 +49,7 @@ func newOpeningEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
 	env.RegisterWorkflow(ConversationWorkflow)
+	env.RegisterWorkflowWithOptions(DeliveryWorkflow, workflow.RegisterOptions{Name: DeliveryWorkflowName})
 	env.RegisterActivity(&activities.Activities{})
 	t.Cleanup(func() { env.AssertExpectations(t) })
 	return env
