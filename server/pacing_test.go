@@ -34,7 +34,7 @@ func TestBurstIsPacedThroughTheDeliveryWindow(t *testing.T) {
 	tc := newCountingTemporal(nil) // accepts every signal-with-start; no workflow runs, so no ticket appears by itself
 	reg := prometheus.NewRegistry()
 	const window, n = 5, 20
-	api := server.New(st, tc, server.Config{TaskQueue: workflows.DefaultTaskQueue, DeliveryWindow: window,
+	api := server.New(st, tc, server.Config{ConversationIDs: testenv.ConversationIDs(t), TaskQueue: workflows.DefaultTaskQueue, DeliveryWindow: window,
 		DeliveryWindowExpiry: time.Minute}, quietLog(), reg, reg)
 	hs := httptestServer(t, api)
 	runCtx, cancel := context.WithCancel(ctx)
