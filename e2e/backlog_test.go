@@ -15,7 +15,10 @@ import (
 // Thresholds of the backlog rounds, loose enough for a shared, noisy machine:
 // the precise figures are the benchmark's (bench/README.md, TestBacklogBenchmark).
 const (
-	// maxStall is the longest a round may go without a new ticket while accepted messages wait.
+	// maxStall is the longest a round may go without a new ticket while
+	// accepted messages wait (the 3 s), raised to the time of ten
+	// tickets at the routed rate when a loaded machine routes fewer than 3.3/s;
+	// the stalls this catches lasted 30–60 s.
 	maxStall = 3 * time.Second
 	// keepsUp is the least share of the routed rate (measured in the same run)
 	// at which tickets are made under a burst and while a backlog drains.
@@ -52,18 +55,19 @@ func TestChaosBacklogRecoveryAndBursts(t *testing.T) {
 	t.Logf("routed rate: %.1f tickets/s (400 accepted in %s, all ticketed %s after the first POST)",
 		top.Rate, top.Accept.Round(time.Millisecond), top.Drained.Round(time.Millisecond))
 	require.Positive(t, top.Rate)
+	stall := max(maxStall, time.Duration(10/top.Rate*float64(time.Second)))
 
 	steady, err := tg.AtRate(channel("80%"), "steady", 0.8*top.Rate, 20*time.Second, 2*time.Minute)
 	require.NoError(t, err)
 	t.Logf("80%%: %+v", steady)
-	require.LessOrEqual(t, steady.LongestStall, maxStall, "at 80 %% no stall")
+	require.LessOrEqual(t, steady.LongestStall, stall, "at 80 %% no stall")
 	require.Less(t, steady.BacklogSlope, 0.2*top.Rate, "at 80 %% the backlog stays about flat")
 	require.LessOrEqual(t, steady.DrainAfter, 15*time.Second, "at 80 %% the backlog is gone soon after the load")
 
 	burst, err := tg.AtRate(channel("200%"), "burst", 2*top.Rate, 15*time.Second, 3*time.Minute)
 	require.NoError(t, err)
 	t.Logf("2×: %+v", burst)
-	require.LessOrEqual(t, burst.LongestStall, maxStall, "under 2× load no stall")
+	require.LessOrEqual(t, burst.LongestStall, stall, "under 2× load no stall")
 	require.GreaterOrEqual(t, burst.MinTicketRate, keepsUp*top.Rate, "under 2× load ticket creation keeps up (%.1f/s of %.1f/s)", burst.MinTicketRate, top.Rate)
 	drainBound := time.Duration(float64(burst.BacklogEnd)/(keepsUp*top.Rate)*float64(time.Second)) + 10*time.Second
 	require.LessOrEqual(t, burst.DrainAfter, drainBound, "the burst's backlog of %d drains right after", burst.BacklogEnd)
@@ -75,8 +79,8 @@ func TestChaosBacklogRecoveryAndBursts(t *testing.T) {
 		rec.Backlog, rec.Accepted, rec.StartUp.Round(time.Millisecond), rec.Resumed.Round(time.Millisecond),
 		rec.DrainRate, rec.MinRate, rec.Drained.Round(time.Millisecond), rec.LongestStall.Round(time.Millisecond))
 	require.GreaterOrEqual(t, rec.Backlog, 1000)
-	require.LessOrEqual(t, rec.Resumed, maxStall, "ticketing resumes within 3 s of the restart")
-	require.LessOrEqual(t, rec.LongestStall, maxStall, "no stall while the backlog drains")
+	require.LessOrEqual(t, rec.Resumed, stall, "ticketing resumes within 3 s of the restart")
+	require.LessOrEqual(t, rec.LongestStall, stall, "no stall while the backlog drains")
 	require.GreaterOrEqual(t, rec.DrainRate, keepsUp*top.Rate, "the backlog drains at the routed rate (%.1f/s of %.1f/s)", rec.DrainRate, top.Rate)
 }
 
