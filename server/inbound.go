@@ -118,7 +118,8 @@ const deliverTimeout = 5 * time.Second
 // deliverPaced delivers a message a request just stored, when the delivery
 // window has room and no older message waits; otherwise it leaves the
 // message to the redrive loop (see pacer) and returns nil: the message is
-// safe in PostgreSQL either way.
+// safe in PostgreSQL either way. A delivery that fails is handed to the
+// redrive loop at once.
 func (s *Server) deliverPaced(ctx context.Context, m store.Undelivered) error {
 	if !s.pace.admit(m.MessageID, m.ConversationID) {
 		s.redrive.deferred.Inc()
@@ -130,6 +131,12 @@ func (s *Server) deliverPaced(ctx context.Context, m store.Undelivered) error {
 	}
 	err := s.deliver(ctx, m)
 	s.pace.done(m.MessageID, err == nil)
+	if err != nil {
+		// The redrive loop takes the message at once instead of after its grace period.
+		if derr := s.store.DeferDelivery(context.WithoutCancel(ctx), m.MessageID); derr == nil {
+			s.pace.deferred()
+		}
+	}
 	return err
 }
 

@@ -20,6 +20,12 @@ const (
 	DefaultRedriveMaxAttempts = 10
 	DefaultRedriveBackoff     = time.Second
 	DefaultRedriveMaxBackoff  = 5 * time.Minute
+	// DefaultRedriveMaxBusyRetries bounds the retries of one message that found
+	// Temporal busy (timed out or rate limited); those are not counted as
+	// attempts, so a slow engine never exhausts a message's attempts nor sends
+	// it into the long backoff. Beyond this (minutes of busy answers for one
+	// message) busy answers count as ordinary attempts.
+	DefaultRedriveMaxBusyRetries = 120
 )
 
 const (
@@ -30,6 +36,8 @@ const (
 	// only messages with a free slot of the window, each attempt starts at
 	// once and takes at most deliverTimeout.
 	redriveLease = deliverTimeout + 2*time.Second
+	// busyRetry is the longest wait before retrying a message that found Temporal busy (jittered down to half).
+	busyRetry = time.Second
 )
 
 // redriveMetrics counts what the redrive loop did.
@@ -38,6 +46,7 @@ type redriveMetrics struct {
 	retried   prometheus.Counter
 	failed    prometheus.Counter
 	deferred  prometheus.Counter
+	busy      prometheus.Counter
 	pending   prometheus.Gauge
 }
 
@@ -55,12 +64,15 @@ func newRedriveMetrics(reg prometheus.Registerer) *redriveMetrics {
 		deferred: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "routedesk_deliveries_paced_total", Help: "Inbound messages a request stored and left to the redrive loop because the delivery window was full or older messages waited.",
 		}),
+		busy: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "routedesk_redrive_busy_total", Help: "Redelivery attempts that found Temporal busy (timed out or rate limited): retried within a second, not counted as attempts.",
+		}),
 		pending: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "routedesk_deliveries_pending", Help: "Inbound messages stored but not yet accepted by their workflow (not failed), as of the last redrive pass.",
 		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.delivered, m.retried, m.failed, m.deferred, m.pending)
+		reg.MustRegister(m.delivered, m.retried, m.failed, m.deferred, m.busy, m.pending)
 	}
 	return m
 }
@@ -75,7 +87,8 @@ func newRedriveMetrics(reg prometheus.Registerer) *redriveMetrics {
 // up to the free slots of the window, a conversation's messages in order —
 // retried with exponential backoff and jitter, and marked failed after
 // Config.RedriveMaxAttempts attempts or a non-retryable error; one bad
-// message never holds up the others.
+// message never holds up the others. An attempt that finds Temporal busy
+// (timed out, rate limited) is retried within a second and not counted.
 func (s *Server) Redrive(ctx context.Context, interval, grace time.Duration) {
 	go s.pace.run(ctx)
 	var attempts sync.WaitGroup
@@ -175,6 +188,9 @@ func (s *Server) redriveRun(ctx context.Context, run []store.Undelivered) {
 			s.retryLater(ctx, m, reason, true)
 			s.releaseRun(ctx, run[i+1:], "not tried: Temporal was unreachable")
 			return
+		case kind == errBusy && m.BusyRetries < s.cfg.RedriveMaxBusyRetries:
+			// Temporal is slow, not this message at fault: retry soon, as the oldest waiting.
+			s.retryBusy(ctx, m, reason)
 		case kind == errPermanent || m.Attempts >= s.cfg.RedriveMaxAttempts:
 			if kind != errPermanent {
 				reason = "gave up after " + itoa(int64(m.Attempts)) + " attempts: " + reason
@@ -236,6 +252,18 @@ func (s *Server) retryLater(ctx context.Context, m store.Undelivered, reason str
 	s.log.Warn("redrive: delivery failed; will retry", "message_id", m.MessageID, "attempt", m.Attempts, "next_attempt_at", at, "error", reason)
 }
 
+// retryBusy schedules the message's next attempt within busyRetry and gives the attempt back.
+func (s *Server) retryBusy(ctx context.Context, m store.Undelivered, reason string) {
+	d := min(busyRetry, s.cfg.RedriveBackoff)
+	at := time.Now().Add(d/2 + rand.N(d/2+1))
+	if err := s.store.RetryDeliveryBusy(context.WithoutCancel(ctx), m.MessageID, reason, at); err != nil {
+		s.log.Warn("redrive: schedule retry", "message_id", m.MessageID, "error", err)
+		return
+	}
+	s.redrive.busy.Inc()
+	s.log.Info("redrive: Temporal busy; will retry soon", "message_id", m.MessageID, "busy_retries", m.BusyRetries+1, "next_attempt_at", at, "error", reason)
+}
+
 // release hands claimed but untried messages back, due now, without counting an attempt; reason "" keeps the last one.
 func (s *Server) release(ctx context.Context, ms []store.Undelivered, reason string) {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deliverTimeout)
@@ -264,14 +292,18 @@ const (
 	errRetryable   errorKind = iota
 	errUnreachable           // Temporal could not be reached at all
 	errPermanent             // Temporal refused this message's request; retrying cannot help
+	errBusy                  // Temporal answered too slowly or shed load: the engine is busy, not the message at fault
 )
 
 // deliveryErrorKind sorts a delivery error: an InvalidArgument refusal is
 // permanent, except a search attribute missing on the namespace (registered
-// later by a worker); an unavailable frontend means Temporal is down.
+// later by a worker); an unavailable frontend means Temporal is down; a
+// timeout or a resource-exhausted answer means it is busy.
 func deliveryErrorKind(err error) errorKind {
 	var invalid *serviceerror.InvalidArgument
 	var unavailable *serviceerror.Unavailable
+	var deadline *serviceerror.DeadlineExceeded
+	var exhausted *serviceerror.ResourceExhausted
 	switch {
 	case errors.As(err, &invalid):
 		if strings.Contains(invalid.Error(), "search attribute") {
@@ -280,6 +312,8 @@ func deliveryErrorKind(err error) errorKind {
 		return errPermanent
 	case errors.As(err, &unavailable):
 		return errUnreachable
+	case errors.As(err, &deadline), errors.As(err, &exhausted), errors.Is(err, context.DeadlineExceeded):
+		return errBusy
 	}
 	return errRetryable
 }

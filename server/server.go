@@ -47,6 +47,9 @@ type Config struct {
 	// RedriveMaxAttempts is how many times the redrive loop tries a message
 	// before marking its delivery failed (0: DefaultRedriveMaxAttempts).
 	RedriveMaxAttempts int
+	// RedriveMaxBusyRetries bounds the uncounted, prompt retries of a message
+	// whose attempts found Temporal busy (0: DefaultRedriveMaxBusyRetries).
+	RedriveMaxBusyRetries int
 	// RedriveBackoff and RedriveMaxBackoff bound the wait between attempts,
 	// doubling from the first to the second (0: the defaults, 1 s and 5 min).
 	RedriveBackoff    time.Duration
@@ -130,6 +133,9 @@ func New(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, reg pr
 	}
 	if cfg.RedriveMaxAttempts <= 0 {
 		cfg.RedriveMaxAttempts = DefaultRedriveMaxAttempts
+	}
+	if cfg.RedriveMaxBusyRetries <= 0 {
+		cfg.RedriveMaxBusyRetries = DefaultRedriveMaxBusyRetries
 	}
 	if cfg.RedriveBackoff <= 0 {
 		cfg.RedriveBackoff = DefaultRedriveBackoff

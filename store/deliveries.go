@@ -36,7 +36,8 @@ func (s *Store) ClaimUndelivered(ctx context.Context, olderThan, lease time.Dura
 		   FROM due, conversations c, channels ch
 		  WHERE m.id = due.id AND c.id = m.conversation_id AND ch.id = c.channel_id
 		 RETURNING m.id AS message_id, m.account_id, c.channel_id, ch.type AS channel_type, ch.name AS channel_name,
-		           m.conversation_id, c.workflow_id, c.thread_key, m.delivery_attempts AS attempts, `+undeliveredSummary,
+		           m.conversation_id, c.workflow_id, c.thread_key, m.delivery_attempts AS attempts,
+		           m.delivery_busy_retries AS busy_retries, `+undeliveredSummary,
 		interval(olderThan), interval(lease), limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim undelivered messages: %w", err)
@@ -82,6 +83,20 @@ func (s *Store) RetryDeliveryAt(ctx context.Context, messageID, reason string, a
 	return nil
 }
 
+// RetryDeliveryBusy schedules the next attempt of a message whose attempt
+// found Temporal busy (timed out or rate limited): the attempt is given back
+// and counted among the busy retries instead (reason "" keeps the last one).
+func (s *Store) RetryDeliveryBusy(ctx context.Context, messageID, reason string, at time.Time) error {
+	_, err := s.db.ExecContext(ctx,
+		`UPDATE messages SET delivery_next_at = $2, delivery_error = COALESCE(NULLIF($3, ''), delivery_error),
+		        delivery_attempts = greatest(delivery_attempts - 1, 0), delivery_busy_retries = delivery_busy_retries + 1
+		  WHERE id = $1 AND delivered_at IS NULL`, messageID, at, reason)
+	if err != nil {
+		return fmt.Errorf("schedule delivery retry (Temporal busy): %w", err)
+	}
+	return nil
+}
+
 // FailDelivery gives up on delivering a message, recording why.
 func (s *Store) FailDelivery(ctx context.Context, messageID, reason string) error {
 	_, err := s.db.ExecContext(ctx,
@@ -97,7 +112,7 @@ func (s *Store) FailDelivery(ctx context.Context, messageID, reason string) erro
 // in the redelivery queue with its attempts reset; a delivered message is a conflict.
 func (s *Store) RequeueDelivery(ctx context.Context, accountID, messageID string) (Delivery, error) {
 	res, err := s.db.ExecContext(ctx,
-		`UPDATE messages SET delivery_failed_at = NULL, delivery_next_at = NULL, delivery_attempts = 0
+		`UPDATE messages SET delivery_failed_at = NULL, delivery_next_at = NULL, delivery_attempts = 0, delivery_busy_retries = 0
 		  WHERE id = $1 AND account_id = $2 AND direction = 'inbound' AND delivered_at IS NULL`, messageID, accountID)
 	if err != nil {
 		return Delivery{}, fmt.Errorf("requeue delivery: %w", err)

@@ -175,9 +175,10 @@ type Undelivered struct {
 	ChannelName    string `db:"channel_name"`
 	ConversationID string `db:"conversation_id"`
 	WorkflowID     string `db:"workflow_id"`
-	// ThreadKey and Attempts are set on claimed messages (ClaimUndelivered).
-	ThreadKey string `db:"thread_key"`
-	Attempts  int    `db:"attempts"`
+	// ThreadKey, Attempts and BusyRetries are set on claimed messages (ClaimUndelivered).
+	ThreadKey   string `db:"thread_key"`
+	Attempts    int    `db:"attempts"`
+	BusyRetries int    `db:"busy_retries"`
 	// Sender (name, else email, else external id), Subject and TextHead (the
 	// text's start) describe the message for the workflow's summary.
 	Sender   string `db:"sender"`

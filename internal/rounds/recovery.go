@@ -17,6 +17,8 @@ type Recovery struct {
 	MinRate       float64       // the least over the drain's 3-second stretches
 	Drained       time.Duration // ready → the last ticket
 	LongestStall  time.Duration // after ready: no ticket made while messages waited
+	StallAt       time.Duration // ready → the start of that stall
+	StallTickets  int           // tickets made after ready when that stall began
 	TicketsBefore int           // tickets at the kill
 }
 
@@ -96,6 +98,11 @@ func (tg Target) AfterKill(channel, prefix string, backlog, c int, limit time.Du
 		res.DrainRate = float64(res.Accepted-at(samples, ready).tickets) / d
 	}
 	res.MinRate = minRate(samples, ready.Add(res.Resumed), drained, 3*time.Second)
-	res.LongestStall = longestStall(samples, ready, drained)
+	var began time.Time
+	res.LongestStall, began = longestStallAt(samples, ready, drained)
+	if !began.IsZero() {
+		res.StallAt = began.Sub(ready)
+		res.StallTickets = at(samples, began).tickets - at(samples, ready).tickets
+	}
 	return res, nil
 }

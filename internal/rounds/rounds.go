@@ -179,7 +179,14 @@ func at(samples []sample, t time.Time) sample {
 // longestStall is the longest time between from and to during which
 // accepted messages waited for tickets and no ticket was made.
 func longestStall(samples []sample, from, to time.Time) time.Duration {
+	d, _ := longestStallAt(samples, from, to)
+	return d
+}
+
+// longestStallAt is longestStall and when that stall began.
+func longestStallAt(samples []sample, from, to time.Time) (time.Duration, time.Time) {
 	var longest time.Duration
+	var began time.Time
 	var since time.Time
 	prev := at(samples, from)
 	for _, s := range samples {
@@ -195,12 +202,12 @@ func longestStall(samples []sample, from, to time.Time) time.Duration {
 				since = from
 			}
 		}
-		if !since.IsZero() {
-			longest = max(longest, s.at.Sub(since))
+		if !since.IsZero() && s.at.Sub(since) > longest {
+			longest, began = s.at.Sub(since), since
 		}
 		prev = s
 	}
-	return longest
+	return longest, began
 }
 
 // percentile returns the p-th percentile (0–100) of ds.
