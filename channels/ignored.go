@@ -12,7 +12,7 @@ import (
 // type and reason (routedesk_inbound_ignored_total); the server registers it.
 var IgnoredInbound = prometheus.NewCounterVec(prometheus.CounterOpts{
 	Name: "routedesk_inbound_ignored_total",
-	Help: "Inbound messages a channel made no ticket of (auto-replies, bounces, its own mail), by channel type and reason.",
+	Help: "Inbound messages a channel made no ticket of (auto-replies, bounces, its own mail, signed webhooks with a malformed body), by channel type and reason.",
 }, []string{"channel_type", "reason"})
 
 // RecordIgnored keeps the record of ignored inbound traffic (GET /v1/channels/{id}/ignored) and counts it;

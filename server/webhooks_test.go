@@ -101,8 +101,10 @@ func TestMessengerWebhook(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 	require.Equal(t, 3, countMessages(t, s))
 
-	// A malformed payload is a 400, not a 500.
-	require.Equal(t, http.StatusBadRequest, postWebhook(t, s, "/webhooks/messenger", `{"object":"user"}`, sign(`{"object":"user"}`, "app-secret")).Status)
+	// A malformed payload is a 400 unsigned, and acknowledged (200, recorded, not stored) when signed.
+	require.Equal(t, http.StatusBadRequest, postWebhook(t, s, "/webhooks/messenger", `{"object":"user"}`, "").Status)
+	require.Equal(t, http.StatusOK, postWebhook(t, s, "/webhooks/messenger", `{"object":"user"}`, sign(`{"object":"user"}`, "app-secret")).Status)
+	require.Equal(t, 3, countMessages(t, s))
 }
 
 func TestWhatsAppWebhook(t *testing.T) {

@@ -13,7 +13,7 @@ import (
 type IgnoredInbound struct {
 	ID        string `db:"id" json:"id"`
 	ChannelID string `db:"channel_id" json:"channel_id"`
-	// Reason is a short code: auto_reply, bounce, own_address.
+	// Reason is a short code: auto_reply, bounce, own_address, malformed_webhook.
 	Reason string `db:"reason" json:"reason"`
 	// Detail says more: the header that made the mail an auto-reply, the bounce's diagnostic.
 	Detail string `db:"detail" json:"detail"`

@@ -129,3 +129,26 @@ func FuzzConversationWorkflowID(f *testing.F) {
 		}
 	})
 }
+
+// Issue 31, point 4: the HMAC's input is framed so that no two (channel, thread)
+// pairs share it, and the channel is in the id in clear, so ids of different
+// channels or threads differ even where a naive concatenation would not.
+func TestConversationIDsFramingIsUnambiguous(t *testing.T) {
+	ids := testIDs(t, strings.Repeat("k", 32))
+	pairs := [][2]string{
+		{"ch_a", "b:c"}, {"ch_a:b", "c"}, {"ch_ab", "c"}, {"ch_a", "bc"},
+		{"ch_a\x00b", "c"}, {"ch_a", "b\x00c"}, {"ch_a", ""}, {"ch_", "a"},
+	}
+	seen := map[string][2]string{}
+	for _, p := range pairs {
+		id := ids.ID(p[0], p[1])
+		if other, ok := seen[id]; ok {
+			t.Fatalf("%q and %q share the id %q", other, p, id)
+		}
+		seen[id] = p
+		hash := id[len(ConversationIDPrefix)+len(p[0])+1:]
+		if len(hash) != 32 || strings.Trim(hash, "0123456789abcdef") != "" {
+			t.Fatalf("%q: the part after the channel is %q, not 32 lower-case hex digits", p, hash)
+		}
+	}
+}

@@ -39,6 +39,10 @@ func (c *Channel) deliveries(h channels.Host) gin.HandlerFunc {
 			return
 		}
 		events, err := meta.ParseMessenger(body)
+		if err != nil && len(verified) > 0 {
+			webhook.Reject(gc, h, Type, verified, body, err)
+			return
+		}
 		if err != nil {
 			h.Problem(gc, http.StatusBadRequest, err.Error())
 			return

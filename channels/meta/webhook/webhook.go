@@ -5,23 +5,35 @@ package webhook
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/channels/meta"
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/store"
 )
 
 // Response acknowledges a Meta webhook delivery.
 type Response struct {
 	Received int `json:"received"`
 	Ignored  int `json:"ignored"`
+	// Rejected says why a signed delivery whose body could not be read was acknowledged and not taken.
+	Rejected string `json:"rejected,omitempty"`
 }
+
+// ReasonMalformed is the ignored-inbound reason of a signed delivery whose body is not Meta's payload.
+const ReasonMalformed = "malformed_webhook"
+
+// SourceWebhook is the ignored-inbound source of a Meta delivery.
+const SourceWebhook = "webhook"
 
 // HubQuery are the query parameters of Meta's verification handshake.
 var HubQuery = []string{"hub.mode", "hub.verify_token", "hub.challenge"}
@@ -124,21 +136,36 @@ func Verified(c *gin.Context, h channels.Host, typ channels.Type, ids []string, 
 
 // Accept reads and authenticates a delivery: the raw body (storable text only),
 // the ids ids finds in it, and the connected channels whose app secret verifies
-// its signature. It answers the problem itself and returns ok false on a bad
-// body (4xx) or when no owning channel's secret verifies it (401); what names
+// its signature. It answers the request itself and returns ok false when the
+// delivery is not to be taken: a body that ids cannot read is acknowledged (200)
+// and recorded as rejected when a connected channel's app secret verifies its
+// signature (Meta redelivers anything else for hours), and is a 4xx otherwise;
+// a readable body that no owning channel's secret verifies is a 401. what names
 // the id's kind ("page", "number") in that answer.
 func Accept(gc *gin.Context, h channels.Host, typ channels.Type, what string, ids func([]byte) ([]string, error)) (body []byte, verified map[string]Channel, ok bool) {
 	body, err := Read(gc)
-	if err == nil {
-		err = h.CheckStorable(body)
-	}
 	if err != nil {
 		h.Fail(gc, err)
 		return nil, nil, false
 	}
-	owners, err := ids(body)
-	if err != nil {
-		h.Problem(gc, http.StatusBadRequest, err.Error())
+	var owners []string
+	unstorable := h.CheckStorable(body)
+	unreadable := unstorable
+	if unstorable == nil {
+		owners, unreadable = ids(body)
+	}
+	if unreadable != nil {
+		signers, err := signedBy(gc, h, typ, body)
+		switch {
+		case err != nil:
+			h.Fail(gc, err)
+		case len(signers) > 0:
+			Reject(gc, h, typ, signers, body, unreadable)
+		case unstorable != nil:
+			h.Fail(gc, unstorable)
+		default:
+			h.Problem(gc, http.StatusBadRequest, unreadable.Error())
+		}
 		return nil, nil, false
 	}
 	verified, unknown, err := Verified(gc, h, typ, owners, body)
@@ -151,4 +178,59 @@ func Accept(gc *gin.Context, h channels.Host, typ channels.Type, what string, id
 		return nil, nil, false
 	}
 	return body, verified, true
+}
+
+// maxSignedByScan bounds how many connected channels a body without readable ids is checked against.
+const maxSignedByScan = 10000
+
+// signedBy returns the connected channels of type typ whose app secret verifies
+// the body's X-Hub-Signature-256: the owners of a delivery whose body names none
+// readably. A request without a well-formed signature header is checked against none.
+func signedBy(c *gin.Context, h channels.Host, typ channels.Type, body []byte) (map[string]Channel, error) {
+	ctx := c.Request.Context()
+	sig := c.GetHeader("X-Hub-Signature-256")
+	if hexSig, ok := strings.CutPrefix(sig, "sha256="); !ok || len(hexSig) != 2*sha256.Size {
+		return nil, nil
+	}
+	chs, err := h.Store().ChannelsOfType(ctx, string(typ), maxSignedByScan)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]Channel{}
+	for _, ch := range chs {
+		mc, err := load(ctx, h, ch)
+		if err != nil {
+			h.Log().WarnContext(ctx, "webhook signature check: unreadable channel", "channel_id", ch.ID, "error", err)
+			continue
+		}
+		if appSecret, _ := mc.Config.WebhookSecrets(); meta.VerifySignature(body, sig, appSecret) {
+			out[ch.ID] = mc
+		}
+	}
+	return out, nil
+}
+
+// Reject acknowledges a signed delivery that cannot be taken (200, so Meta
+// stops redelivering it): it is recorded once on each channel of chs as ignored
+// inbound with reason malformed_webhook, cause as its detail, and the body's
+// size and SHA-256 (never the body) to tell deliveries apart. Nothing is stored as a message.
+func Reject(gc *gin.Context, h channels.Host, typ channels.Type, chs map[string]Channel, body []byte, cause error) {
+	ctx := gc.Request.Context()
+	sum := sha256.Sum256(body)
+	digest := "sha256:" + hex.EncodeToString(sum[:])
+	detail := fmt.Sprintf("%v (a signed delivery of %d bytes, %s; acknowledged and not stored)", cause, len(body), digest)
+	done := map[string]bool{}
+	for _, mc := range chs {
+		if done[mc.Channel.ID] {
+			continue
+		}
+		done[mc.Channel.ID] = true
+		rec := store.IgnoredInbound{ChannelID: mc.Channel.ID, Reason: ReasonMalformed, Detail: detail, ExternalID: digest, Source: SourceWebhook}
+		if err := channels.RecordIgnored(ctx, h.Store(), mc.Channel.AccountID, typ, rec); err != nil {
+			h.Fail(gc, err)
+			return
+		}
+	}
+	h.Log().WarnContext(ctx, "signed "+string(typ)+" webhook with a malformed body; acknowledged, not stored", "error", cause, "bytes", len(body))
+	gc.JSON(http.StatusOK, Response{Ignored: 1, Rejected: cause.Error()})
 }
