@@ -111,6 +111,8 @@ func TestUnicodeIDsBecomeTicketsOnEveryInboundRoute(t *testing.T) {
 	require.Zero(t, undelivered)
 }
 
+// TestUnstorableInboundFieldsAre422: NUL and invalid UTF-8 in inbound ids are a 422 naming the field, and
+// nothing is stored; a Meta delivery signed by a channel's secret is acknowledged and recorded instead.
 func TestUnstorableInboundFieldsAre422(t *testing.T) {
 	s := testenv.NewStack(t)
 	_, token := s.Account("Acme", "professional")
@@ -131,7 +133,12 @@ func TestUnstorableInboundFieldsAre422(t *testing.T) {
 		"page_id": "111", "page_access_token": "tok", "app_secret": "app-secret", "verify_token": "verify"}})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
 	body := fmt.Sprintf(`{"object":"page","entry":[{"id":"111","time":1,"messaging":[{"sender":{"id":"p\u0000"},"recipient":{"id":"111"},"timestamp":%d,"message":{"mid":"m1","text":"hi"}}]}]}`, time.Now().UnixMilli())
-	require.Equal(t, "entry[0].messaging[0].sender.id", field(postWebhook(t, s, "/webhooks/messenger", body, sign(body, "app-secret"))))
+	// Signed by the page's app secret, the delivery is acknowledged (Meta would redeliver anything else) and
+	// recorded as ignored, naming the field; unsigned, it is a 422 naming it.
+	signed := postWebhook(t, s, "/webhooks/messenger", body, sign(body, "app-secret"))
+	require.Equal(t, http.StatusOK, signed.Status, string(signed.Body))
+	require.Contains(t, signed.Map(t)["rejected"], "entry[0].messaging[0].sender.id")
+	require.Equal(t, "entry[0].messaging[0].sender.id", field(postWebhook(t, s, "/webhooks/messenger", body, sign(body, "another-secret"))))
 
 	body = "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"WABA\",\"changes\":[{\"field\":\"messages\",\"value\":{\"metadata\":{\"phone_number_id\":\"1065\"},\"messages\":[{\"from\":\"46\xc3\",\"id\":\"w1\",\"type\":\"text\",\"text\":{\"body\":\"hi\"}}]}}]}]}"
 	require.Equal(t, "entry[0].changes[0].value.messages[0].from", field(postWebhook(t, s, "/webhooks/whatsapp", body, sign(body, "x"))))
