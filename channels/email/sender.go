@@ -161,13 +161,9 @@ func (s *Sender) Send(ctx context.Context, id Identity, out Outgoing) (string, e
 	}
 	ctx, cancel := context.WithTimeout(ctx, 4*s.settings.Timeout)
 	defer cancel()
-	addr, err := egress.Resolve(ctx, s.settings.Host)
+	client, err := s.connectable(ctx)
 	if err != nil {
-		return "", &SendError{Temporary: !egress.IsBlocked(err), Text: err.Error(), Err: err}
-	}
-	client, err := s.client(addr)
-	if err != nil {
-		return "", &SendError{Text: err.Error(), Err: err}
+		return "", err
 	}
 	conn, err := client.DialToSMTPClientWithContext(ctx)
 	if err != nil {
@@ -205,6 +201,20 @@ func utf8Address(id Identity, out Outgoing) string {
 }
 
 // client returns a go-mail client for the settings.
+// connectable resolves the relay through the egress policy and returns a client pinned to the
+// address it allowed; failures are *SendError (a refused address is permanent, a failed lookup temporary).
+func (s *Sender) connectable(ctx context.Context) (*mail.Client, error) {
+	addr, err := egress.Resolve(ctx, s.settings.Host)
+	if err != nil {
+		return nil, &SendError{Temporary: !egress.IsBlocked(err), Text: err.Error(), Err: err}
+	}
+	client, err := s.client(addr)
+	if err != nil {
+		return nil, &SendError{Text: err.Error(), Err: err}
+	}
+	return client, nil
+}
+
 // client connects to addr, the relay's address the egress policy allowed, verifying TLS for its host name.
 func (s *Sender) client(addr string) (*mail.Client, error) {
 	st := s.settings

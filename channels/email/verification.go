@@ -10,8 +10,6 @@ import (
 
 	mail "github.com/wneessen/go-mail"
 
-	"github.com/routedesk/routedesk/internal/egress"
-
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/domain"
 )
@@ -102,13 +100,9 @@ func (s *Sender) sendNotice(ctx context.Context, from, to, subject, text string)
 	msg.SetBodyString(mail.TypeTextPlain, text)
 	ctx, cancel := context.WithTimeout(ctx, 4*s.settings.Timeout)
 	defer cancel()
-	addr, err := egress.Resolve(ctx, s.settings.Host)
+	client, err := s.connectable(ctx)
 	if err != nil {
-		return &SendError{Temporary: !egress.IsBlocked(err), Text: err.Error(), Err: err}
-	}
-	client, err := s.client(addr)
-	if err != nil {
-		return &SendError{Text: err.Error(), Err: err}
+		return err
 	}
 	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
 		return classifySendError(err)
