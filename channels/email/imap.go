@@ -3,6 +3,7 @@ package email
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -335,7 +336,10 @@ func (p *Poller) idle(ctx context.Context, c *imapclient.Client) error {
 	if err := p.bounded(ctx, c, func() (err error) { cmd, err = c.Idle(); return err }); err != nil {
 		return fmt.Errorf("imap idle: %w", err)
 	}
-	waitErr := p.sleep(ctx)
+	waitErr := p.wait(ctx, c.Closed(), min(p.s.PollInterval, maxIdle))
+	if errors.Is(waitErr, errIdleDropped) {
+		return waitErr // nothing to end: the server has gone
+	}
 	if err := p.bounded(ctx, c, func() error {
 		if err := cmd.Close(); err != nil {
 			return err
@@ -347,13 +351,27 @@ func (p *Poller) idle(ctx context.Context, c *imapclient.Client) error {
 	return waitErr
 }
 
+// maxIdle is how long one IDLE lasts before it is renewed: RFC 2177 asks
+// clients to re-issue IDLE at least every 29 minutes, before servers drop it.
+const maxIdle = 29 * time.Minute
+
+// errIdleDropped reports a connection the server closed while the poller was idling.
+var errIdleDropped = errors.New("imap connection closed during IDLE")
+
 // sleep waits for PollInterval, a new-mail announcement or the end of ctx.
 func (p *Poller) sleep(ctx context.Context) error {
-	t := time.NewTimer(p.s.PollInterval)
+	return p.wait(ctx, nil, p.s.PollInterval)
+}
+
+// wait waits for d, a new-mail announcement, closed (a dropped connection) or the end of ctx.
+func (p *Poller) wait(ctx context.Context, closed <-chan struct{}, d time.Duration) error {
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-closed:
+		return errIdleDropped
 	case <-t.C:
 	case <-p.wake:
 	}

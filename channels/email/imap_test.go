@@ -345,6 +345,30 @@ func TestIMAPRunReconnects(t *testing.T) {
 	waitFor(t, c.got, "m2@example.org")
 }
 
+// TestIMAPRunNoticesDroppedIdle drops the connection while the poller idles
+// (PollInterval is an hour): the poller must notice the close, not the timer.
+func TestIMAPRunNoticesDroppedIdle(t *testing.T) {
+	f := startIMAP(t, true)
+	s := f.settings()
+	s.ImportExisting = true
+	f.appendMail(t, "m1", time.Now())
+	c := &collector{got: make(chan string, 4)}
+	p := newPoller(t, s, &memState{}, c)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	waitFor(t, c.got, "m1@example.org")
+	time.Sleep(time.Second) // the NOOP and IDLE after the sync have long begun
+	f.stop()
+	f.appendMail(t, "m2", time.Now())
+	f.serve(t, fmt.Sprintf("127.0.0.1:%d", f.port))
+	waitFor(t, c.got, "m2@example.org")
+}
+
 func TestIMAPSettingsValidate(t *testing.T) {
 	for _, s := range []IMAPSettings{
 		{Host: "imap.gmail.com", Username: "a", TLS: TLSNone},

@@ -21,7 +21,7 @@ type IMAPSettings struct {
 	// TLS is "tls" (implicit, the default), "starttls" or "none" (loopback hosts only).
 	TLS string
 	// PollInterval is how often to look for new mail without IDLE, and the
-	// longest IDLE before a re-check (default 1 minute).
+	// longest IDLE before a re-check, at most 29 minutes (default 1 minute).
 	PollInterval time.Duration
 	// Timeout bounds the dial and each command (default 30 s).
 	Timeout time.Duration
