@@ -14,6 +14,7 @@ import (
 
 	"github.com/routedesk/routedesk/activities"
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/internal/signalid"
 	"github.com/routedesk/routedesk/store"
 	"github.com/routedesk/routedesk/workflows"
 )
@@ -168,7 +169,8 @@ func (s *Server) deliver(ctx context.Context, m store.Undelivered) error {
 	}
 	// What the Temporal UI shows of the conversation (encrypted by the payload codec).
 	opts.StaticSummary, opts.StaticDetails = workflows.StaticSummary(in), workflows.StaticDetails(in)
-	_, err := s.temporal.SignalWithStartWorkflow(ctx, m.WorkflowID, workflows.SignalInboundMessage,
+	// One request id per message: a retry after a lost answer is not signalled twice.
+	_, err := s.temporal.SignalWithStartWorkflow(signalid.With(ctx, "inbound:"+m.MessageID), m.WorkflowID, workflows.SignalInboundMessage,
 		workflows.InboundMessage{MessageID: m.MessageID}, opts, workflows.ConversationWorkflow, in)
 	if err != nil {
 		return fmt.Errorf("signal-with-start %s: %w", m.WorkflowID, err)

@@ -22,6 +22,7 @@ import (
 	"github.com/routedesk/routedesk/activities"
 	"github.com/routedesk/routedesk/alerts"
 	"github.com/routedesk/routedesk/channels/meta/graph"
+	"github.com/routedesk/routedesk/internal/signalid"
 	"github.com/routedesk/routedesk/mailer"
 	"github.com/routedesk/routedesk/metrics"
 	"github.com/routedesk/routedesk/payloadcodec"
@@ -122,6 +123,7 @@ func dialTemporal(ctx context.Context, cfg *config, address string, log *slog.Lo
 		return nil, err
 	}
 	opts.ConnectionOptions.TLS = tlsCfg
+	opts.ConnectionOptions.DialOptions = append(opts.ConnectionOptions.DialOptions, signalid.DialOption())
 	if loopback(address) {
 		// gzip saves no bandwidth on the loopback (the embedded server of
 		// routedesk dev, a local cluster) and costs CPU on every call.

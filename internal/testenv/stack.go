@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
+	"google.golang.org/grpc"
 
 	"github.com/routedesk/routedesk/activities"
 	"github.com/routedesk/routedesk/alerts"
@@ -21,6 +22,7 @@ import (
 	"github.com/routedesk/routedesk/channels/meta/graph"
 	"github.com/routedesk/routedesk/channels/registry"
 	"github.com/routedesk/routedesk/devtemporal"
+	"github.com/routedesk/routedesk/internal/signalid"
 	"github.com/routedesk/routedesk/mailer"
 	"github.com/routedesk/routedesk/metrics"
 	"github.com/routedesk/routedesk/rules"
@@ -140,7 +142,8 @@ func NewStack(t testing.TB, opts ...Option) *Stack {
 	tc, err := client.Dial(client.Options{HostPort: srv.FrontendAddress(), Namespace: srv.Namespace(), MetricsHandler: mh,
 		Logger: sdklog.NewStructuredLogger(log), DataConverter: codec.DataConverter(), FailureConverter: codec.FailureConverter(),
 		// as routedesk dev dials its embedded server: no gzip on the loopback
-		ConnectionOptions: client.ConnectionOptions{GrpcCompression: &client.GrpcCompressionNone{}}})
+		ConnectionOptions: client.ConnectionOptions{GrpcCompression: &client.GrpcCompressionNone{},
+			DialOptions: []grpc.DialOption{signalid.DialOption()}}})
 	if err != nil {
 		t.Fatalf("dial Temporal: %v", err)
 	}
