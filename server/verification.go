@@ -120,7 +120,8 @@ func (s *Server) getVerification(c *gin.Context) {
 
 // verifyChannel takes the mailed code: the channel becomes connected and receives its address's mail.
 func (s *Server) verifyChannel(c *gin.Context) {
-	if _, err := s.store.Channel(c.Request.Context(), principal(c).AccountID, c.Param("id")); err != nil {
+	cur, err := s.store.Channel(c.Request.Context(), principal(c).AccountID, c.Param("id"))
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -132,7 +133,7 @@ func (s *Server) verifyChannel(c *gin.Context) {
 	ch, err := s.store.ProveChannel(c.Request.Context(), principal(c).AccountID, c.Param("id"),
 		channels.NormalizeProofCode(req.Code), "code", proofLimits.MaxAttempts)
 	if err != nil {
-		s.fail(c, err)
+		s.fail(c, s.claimError(err, cur.Type))
 		return
 	}
 	s.backfillOnConnect(c.Request.Context(), ch)
@@ -149,7 +150,7 @@ func (s *Server) verifyLink(c *gin.Context) {
 	}
 	ch, err := s.store.ProveChannel(c.Request.Context(), "", c.Param("id"), channels.NormalizeProofCode(code), "link", proofLimits.MaxAttempts)
 	if err != nil {
-		s.fail(c, err)
+		s.fail(c, s.claimError(err, "email"))
 		return
 	}
 	s.backfillOnConnect(c.Request.Context(), ch)

@@ -158,6 +158,9 @@ func (s *Store) CreateChannel(ctx context.Context, accountID string, w ChannelWr
 		if err := checkNotUserEmail(ctx, tx, accountID, w); err != nil {
 			return err
 		}
+		if err := lockClaim(ctx, tx, w.Type, w.ExternalKey); err != nil {
+			return err
+		}
 		err := tx.QueryRowxContext(ctx,
 			`INSERT INTO channels (id, account_id, type, name, config, config_sealed, external_key, ticket_defaults, routing,
 			                       status, verified_at, verified_by)
@@ -168,7 +171,10 @@ func (s *Store) CreateChannel(ctx context.Context, accountID string, w ChannelWr
 		if c := externalKeyConflict(err, w.ExternalKey); c != nil {
 			return c
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return checkPendingClaim(ctx, tx, row, w.ExternalKey)
 	})
 	if err != nil {
 		return domain.Channel{}, fmt.Errorf("create channel: %w", err)
@@ -189,6 +195,9 @@ func (s *Store) UpdateChannel(ctx context.Context, accountID, id string, w Chann
 		if err := checkNotUserEmail(ctx, tx, accountID, w); err != nil {
 			return err
 		}
+		if err := lockClaim(ctx, tx, w.Type, w.ExternalKey); err != nil {
+			return err
+		}
 		// A code mailed to the old identity must not prove the new one; the new one may be mailed at once.
 		if _, err := tx.ExecContext(ctx, `UPDATE channel_verifications v SET code_hash = NULL, expires_at = NULL, last_sent_at = NULL
 		    FROM channels c WHERE v.channel_id = c.id AND c.id = $1 AND c.account_id = $2 AND c.external_key IS DISTINCT FROM $3`,
@@ -206,7 +215,7 @@ func (s *Store) UpdateChannel(ctx context.Context, accountID, id string, w Chann
 		if err != nil {
 			return notFound(err, "update channel")
 		}
-		return nil
+		return checkPendingClaim(ctx, tx, row, w.ExternalKey)
 	})
 	if err != nil {
 		return domain.Channel{}, fmt.Errorf("update channel: %w", err)
@@ -274,16 +283,31 @@ func (s *Store) ListChannels(ctx context.Context, accountID string, page Page) (
 // Reconnecting a channel whose identity another channel claimed meanwhile is a *domain.ClaimConflict.
 func (s *Store) SetChannelStatus(ctx context.Context, accountID, id, status, proof string) (domain.Channel, error) {
 	var row channelRow
-	err := s.db.QueryRowxContext(ctx,
-		`UPDATE channels SET updated_at = now(), `+statusSQL("$3::text", "external_key", "$4::text")+`
-		  WHERE id = $1 AND account_id = $2 RETURNING `+channelColumns, id, accountID, status, proof).StructScan(&row)
-	if isUniqueViolation(err, "channels_owner") {
-		var key string
-		_ = s.db.GetContext(ctx, &key, `SELECT COALESCE(external_key, '') FROM channels WHERE id = $1`, id)
-		return domain.Channel{}, fmt.Errorf("reconnect channel: %w", &domain.ClaimConflict{Value: key})
-	}
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var cur struct {
+			Type string `db:"type"`
+			Key  string `db:"key"`
+		}
+		err := tx.GetContext(ctx, &cur, `SELECT type, COALESCE(external_key, '') AS key FROM channels WHERE id = $1 AND account_id = $2`, id, accountID)
+		if err != nil {
+			return notFound(err, "set channel status")
+		}
+		if err := lockClaim(ctx, tx, cur.Type, cur.Key); err != nil {
+			return err
+		}
+		err = tx.QueryRowxContext(ctx,
+			`UPDATE channels SET updated_at = now(), `+statusSQL("$3::text", "external_key", "$4::text")+`
+			  WHERE id = $1 AND account_id = $2 RETURNING `+channelColumns, id, accountID, status, proof).StructScan(&row)
+		if isUniqueViolation(err, "channels_owner") {
+			return fmt.Errorf("reconnect channel: %w", &domain.ClaimConflict{Value: cur.Key})
+		}
+		if err != nil {
+			return notFound(err, "set channel status")
+		}
+		return checkPendingClaim(ctx, tx, row, cur.Key)
+	})
 	if err != nil {
-		return domain.Channel{}, notFound(err, "set channel status")
+		return domain.Channel{}, err
 	}
 	return row.channel()
 }

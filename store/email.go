@@ -15,12 +15,14 @@ import (
 	"github.com/routedesk/routedesk/domain"
 )
 
-// EmailChannelByMailbox returns the one email channel (of any account) that claims a mailbox
-// (mailaddr.Mailbox): connected or pending_verification; found is false when none does.
+// EmailChannelByMailbox returns the email channel (of any account) that claims a mailbox
+// (mailaddr.Mailbox): the connected owner, else an unproven (pending_verification) claim;
+// found is false when none does.
 func (s *Store) EmailChannelByMailbox(ctx context.Context, mailbox string) (ch domain.Channel, found bool, err error) {
 	var row channelRow
 	err = s.db.GetContext(ctx, &row, `SELECT `+channelColumns+` FROM channels
-		WHERE type = 'email' AND external_key = $1 AND status <> 'disconnected'`, mailbox)
+		WHERE type = 'email' AND external_key = $1 AND status <> 'disconnected'
+		ORDER BY status = 'connected' DESC, created_at, id LIMIT 1`, mailbox)
 	if errors.Is(err, sql.ErrNoRows) {
 		return domain.Channel{}, false, nil
 	}

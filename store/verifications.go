@@ -172,8 +172,22 @@ func (s *Store) ProveChannel(ctx context.Context, accountID, channelID, code, me
 		if _, err := tx.ExecContext(ctx, `UPDATE channel_verifications SET code_hash = NULL, expires_at = NULL, attempts = 0, last_error = '' WHERE channel_id = $1`, channelID); err != nil {
 			return fmt.Errorf("use up the code: %w", err)
 		}
-		return tx.GetContext(ctx, &row, `UPDATE channels SET status = 'connected', verified_at = now(), verified_by = $2, updated_at = now()
+		var key string
+		if err := tx.GetContext(ctx, &key, `SELECT COALESCE(external_key, '') FROM channels WHERE id = $1`, channelID); err != nil {
+			return fmt.Errorf("read the claimed identity: %w", err)
+		}
+		if err := lockClaim(ctx, tx, row.Type, key); err != nil {
+			return err
+		}
+		err = tx.GetContext(ctx, &row, `UPDATE channels SET status = 'connected', verified_at = now(), verified_by = $2, updated_at = now()
 		  WHERE id = $1 RETURNING `+channelColumns, channelID, method)
+		if c := externalKeyConflict(err, key); c != nil {
+			return c // another channel proved the identity first
+		}
+		if err != nil {
+			return fmt.Errorf("connect the proven channel: %w", err)
+		}
+		return releaseRivalClaims(ctx, tx, channelID)
 	})
 	if err == nil && wrong != nil {
 		return domain.Channel{}, wrong

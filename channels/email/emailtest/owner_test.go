@@ -199,3 +199,47 @@ func TestVerificationCodesBurnAndExpire(t *testing.T) {
 	v := d.Do(http.MethodGet, "/v1/channels/"+bare.Map(t)["id"].(string)+"/verification", d.token, nil).Map(t)
 	require.Contains(t, v["last_error"], "ROUTEDESK_SMTP_URL")
 }
+
+// TestAnUnprovenClaimDoesNotHoldAnAddress: an account that types someone else's address and never
+// proves it does not keep the real owner out. The owner's claim is accepted (pending too), the owner's
+// proof connects it, and the unproven claim is disconnected with the reason; once proven, the address
+// is 409 to everyone else and its mail reaches the owner only.
+func TestAnUnprovenClaimDoesNotHoldAnAddress(t *testing.T) {
+	addr := make(chan string, 1)
+	d := newDesk(t, email.Settings{SMTPAddr: "127.0.0.1:0", VerifyAddresses: true, OnListening: func(a string) { addr <- a }}, nil)
+	listener := d.listenSMTP(t, addr)
+	squatterCode := d.mailedCode(t, "support@acme.test", 1) // the desk's own channel plays the squatter
+
+	_, ownerToken := d.Account("Acme for real", "professional")
+	host, port := splitHostPort(t, d.Mail.Addr)
+	cfg := map[string]any{"address": "support+owner@acme.test", "smtp": map[string]any{"host": host, "port": port, "tls": "none"}}
+	r := d.Do(http.MethodPost, "/v1/channels", ownerToken, map[string]any{"type": "email", "name": "Support", "config": cfg})
+	require.Equal(t, http.StatusCreated, r.Status, "an unproven claim must not block the address: %s", r.Body)
+	require.Equal(t, "pending_verification", r.Map(t)["status"])
+	owner := r.Map(t)["id"].(string)
+	ok := d.Do(http.MethodPost, "/v1/channels/"+owner+"/verify", ownerToken, map[string]any{"code": d.mailedCode(t, "support+owner@acme.test", 1)})
+	require.Equal(t, http.StatusOK, ok.Status, string(ok.Body))
+	require.Equal(t, "connected", ok.Map(t)["status"])
+
+	squatter := d.Do(http.MethodGet, "/v1/channels/"+d.channelID, d.token, nil).Map(t)
+	require.Equal(t, "disconnected", squatter["status"])
+	require.Equal(t, "claimed_by_another_channel", squatter["status_reason"])
+	late := d.Do(http.MethodPost, "/v1/channels/"+d.channelID+"/verify", d.token, map[string]any{"code": squatterCode})
+	require.Equal(t, http.StatusConflict, late.Status, string(late.Body))
+	back := d.Do(http.MethodPatch, "/v1/channels/"+d.channelID, d.token, map[string]any{"status": "connected"})
+	require.Equal(t, http.StatusConflict, back.Status, string(back.Body))
+	require.Equal(t, "config.address", back.Map(t)["errors"].([]any)[0].(map[string]any)["field"])
+
+	_, thirdToken := d.Account("Third", "professional")
+	third := d.Do(http.MethodPost, "/v1/channels", thirdToken, map[string]any{"type": "email", "name": "Mine", "config": map[string]any{"address": "support+x@acme.test"}})
+	require.Equal(t, http.StatusConflict, third.Status, string(third.Body))
+	require.Equal(t, "config.address", third.Map(t)["errors"].([]any)[0].(map[string]any)["field"])
+
+	require.NoError(t, smtpSend(listener, "support@acme.test", strings.Replace(firstMail, "order-1@", "claim-1@", 1)))
+	var l struct{ Items []domain.Ticket }
+	testenv.Eventually(t, 20*time.Second, "the owner's ticket", func() bool {
+		d.Do(http.MethodGet, "/v1/tickets", ownerToken, nil).JSON(t, &l)
+		return len(l.Items) == 1
+	})
+	require.Empty(t, d.tickets(t), "the squatter got the owner's mail")
+}
