@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/routedesk/routedesk/internal/testenv"
+	"github.com/routedesk/routedesk/workflows"
 )
 
 // The scale-out suite (`make scale`, ROUTEDESK_SCALE=1) runs routedesk as
@@ -42,6 +44,32 @@ func countByIdentity(identity string, procs map[string]*proc, into map[string]in
 			into[name]++
 		}
 	}
+}
+
+// awaitPollers waits until every worker polls routedesk's task queue for
+// workflow and activity tasks, so that work spread over them can reach each.
+func awaitPollers(t *testing.T, c client.Client, workers ...*proc) {
+	t.Helper()
+	eventually(t, 60*time.Second, "every worker polling the task queue", func() bool {
+		for _, typ := range []enumspb.TaskQueueType{enumspb.TASK_QUEUE_TYPE_WORKFLOW, enumspb.TASK_QUEUE_TYPE_ACTIVITY} {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			d, err := c.DescribeTaskQueue(ctx, workflows.DefaultTaskQueue, typ)
+			cancel()
+			if err != nil {
+				return false
+			}
+			for _, w := range workers {
+				found := false
+				for _, p := range d.GetPollers() {
+					found = found || strings.HasPrefix(p.GetIdentity(), identityOf(w))
+				}
+				if !found {
+					return false
+				}
+			}
+		}
+		return true
+	})
 }
 
 // inboundSignals returns, per routedesk message id, the identities of the
@@ -156,6 +184,7 @@ func TestScaleOut(t *testing.T) {
 	w1, w2 := f.addWorker(), f.addWorker()
 	servers := []*apiProc{s1, s2}
 	tc := f.temporalClient()
+	awaitPollers(t, tc, w1, w2)
 
 	t.Run("traffic over both servers ends with one ticket per conversation", func(t *testing.T) {
 		ch := chatChannel(t, s1.base, f.token, nil)

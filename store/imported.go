@@ -91,6 +91,9 @@ func (s *Store) ImportConversation(ctx context.Context, in ImportedConversation,
 			 RETURNING id, (xmax = 0) AS inserted`,
 			NewID("conv"), in.AccountID, in.ChannelID, in.ThreadKey, keyHash(in.ThreadKey), workflowID(in.ChannelID, in.ThreadKey), first,
 		).Scan(&out.ConversationID, &out.NewConversation)
+		if isUniqueViolation(err, "conversations_workflow_id_key") {
+			return fmt.Errorf("upsert conversation: %w", errRetryTx) // live mail opened it meanwhile
+		}
 		if err != nil {
 			return fmt.Errorf("upsert conversation: %w", err)
 		}

@@ -84,6 +84,11 @@ func (s *Store) AcceptInbound(ctx context.Context, in Inbound, workflowID Workfl
 			// The channel was removed for good (it had no history) after the caller looked it up.
 			return fmt.Errorf("upsert conversation: %w", domain.ErrChannelDisconnected)
 		}
+		if isUniqueViolation(err, "conversations_workflow_id_key") {
+			// A concurrent request inserted this new conversation: PostgreSQL reports the race on the
+			// workflow id index, not the ON CONFLICT one. Run again: the upsert then finds its row.
+			return fmt.Errorf("upsert conversation: %w", errRetryTx)
+		}
 		if err != nil {
 			return fmt.Errorf("upsert conversation: %w", err)
 		}

@@ -194,7 +194,8 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 			return err
 		}
 		// PostgreSQL broke a deadlock (or a serialization conflict) by aborting this
-		// transaction: nothing of it was kept, so run it again after a short, jittered pause.
+		// transaction, or it lost an insert race: nothing of it was kept, so run it
+		// again after a short, jittered pause.
 		select {
 		case <-ctx.Done():
 			return err
@@ -225,8 +226,12 @@ func (s *Store) tryTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 // run again: deadlock_detected (40P01) or serialization_failure (40001).
 func retryableTx(err error) bool {
 	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
+	return errors.Is(err, errRetryTx) || errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
 }
+
+// errRetryTx marks a transaction that lost a race it can win by running again
+// (a concurrent insert committed the row it was about to insert).
+var errRetryTx = errors.New("lost an insert race; run the transaction again")
 
 // setJSON sets one jsonb column of an account's row; table and column are
 // constants of the caller, never input.

@@ -95,6 +95,38 @@ func TestAcceptInboundConcurrentRedeliveries(t *testing.T) {
 	require.Equal(t, 1, fresh)
 }
 
+// TestAcceptInboundConcurrentFirstMessagesMakeOneConversation: the first
+// messages of one new conversation arriving at once (two servers, one thread)
+// are all stored, in one conversation; the race on the new conversation's row
+// is never an error (it surfaced as a 500 on the workflow id index).
+func TestAcceptInboundConcurrentFirstMessagesMakeOneConversation(t *testing.T) {
+	st, acc, ch := setup(t)
+	ids := testenv.ConversationIDs(t).ID
+	for round := range 20 {
+		thread := fmt.Sprintf("new-thread-%d", round)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		results := make([]store.Accepted, 8)
+		errs := make([]error, len(results))
+		for i := range results {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				results[i], errs[i] = st.AcceptInbound(context.Background(), store.Inbound{AccountID: acc.ID, ChannelID: ch.ID,
+					ThreadKey: thread, ExternalID: fmt.Sprintf("%s-m%d", thread, i), Text: "x", SentAt: time.Now()}, ids)
+			}()
+		}
+		close(start)
+		wg.Wait()
+		for i, r := range results {
+			require.NoError(t, errs[i], "round %d, message %d", round, i)
+			require.Equal(t, results[0].ConversationID, r.ConversationID, "round %d: one conversation", round)
+			require.False(t, r.Duplicate)
+		}
+	}
+}
+
 func TestUpsertContactFindsByEmailAndVisitorID(t *testing.T) {
 	st, acc, ch := setup(t)
 	ctx := context.Background()
