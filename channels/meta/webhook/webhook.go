@@ -68,26 +68,26 @@ func load(ctx context.Context, h channels.Host, ch domain.Channel) (Channel, err
 // connected channel of the type echoes hub.challenge; anything else is 403.
 func Handshake(h channels.Host, typ channels.Type) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		chs, err := h.Store().ChannelsOfType(c.Request.Context(), string(typ), 10000)
-		if err != nil {
+		var challenge string
+		err := indexOf(h, typ).lookup(c.Request.Context(), h, typ, func(_ map[string][]Channel, tokens map[string]bool) bool {
+			for token := range tokens {
+				if ch, ok := meta.Handshake(c.Request.URL.Query(), token); ok {
+					challenge = ch
+					return true
+				}
+			}
+			return false
+		})
+		switch {
+		case err != nil:
 			h.Fail(c, err)
-			return
+		case challenge != "":
+			// The challenge is the caller's text echoed back: plain text that no browser may sniff as HTML.
+			c.Header("X-Content-Type-Options", "nosniff")
+			c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte(challenge))
+		default:
+			h.Problem(c, http.StatusForbidden, "hub.mode must be subscribe and hub.verify_token the verify_token of a connected "+string(typ)+" channel")
 		}
-		for _, ch := range chs {
-			mc, err := load(c.Request.Context(), h, ch)
-			if err != nil {
-				h.Log().WarnContext(c.Request.Context(), "webhook handshake: unreadable channel", "channel_id", ch.ID, "error", err)
-				continue
-			}
-			_, verifyToken := mc.Config.WebhookSecrets()
-			if challenge, ok := meta.Handshake(c.Request.URL.Query(), verifyToken); ok {
-				// The challenge is the caller's text echoed back: plain text that no browser may sniff as HTML.
-				c.Header("X-Content-Type-Options", "nosniff")
-				c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte(challenge))
-				return
-			}
-		}
-		h.Problem(c, http.StatusForbidden, "hub.mode must be subscribe and hub.verify_token the verify_token of a connected "+string(typ)+" channel")
 	}
 }
 
@@ -157,6 +157,9 @@ func Accept(gc *gin.Context, h channels.Host, typ channels.Type, what string, id
 	if unreadable != nil {
 		signers, err := signedBy(gc, h, typ, body)
 		switch {
+		case errors.Is(err, errScansBusy):
+			gc.Header("Retry-After", "1")
+			h.Problem(gc, http.StatusTooManyRequests, err.Error())
 		case err != nil:
 			h.Fail(gc, err)
 		case len(signers) > 0:
@@ -185,30 +188,33 @@ const maxSignedByScan = 10000
 
 // signedBy returns the connected channels of type typ whose app secret verifies
 // the body's X-Hub-Signature-256: the owners of a delivery whose body names none
-// readably. A request without a well-formed signature header is checked against none.
+// readably. A request without a well-formed signature header is checked against
+// none; beyond scanRate scans a second (scanBurst at once) the answer is errScansBusy.
 func signedBy(c *gin.Context, h channels.Host, typ channels.Type, body []byte) (map[string]Channel, error) {
-	ctx := c.Request.Context()
 	sig := c.GetHeader("X-Hub-Signature-256")
 	if hexSig, ok := strings.CutPrefix(sig, "sha256="); !ok || len(hexSig) != 2*sha256.Size {
 		return nil, nil
 	}
-	chs, err := h.Store().ChannelsOfType(ctx, string(typ), maxSignedByScan)
-	if err != nil {
-		return nil, err
+	ix := indexOf(h, typ)
+	if !ix.scans.Allow() {
+		return nil, errScansBusy
 	}
 	out := map[string]Channel{}
-	for _, ch := range chs {
-		mc, err := load(ctx, h, ch)
-		if err != nil {
-			h.Log().WarnContext(ctx, "webhook signature check: unreadable channel", "channel_id", ch.ID, "error", err)
-			continue
+	err := ix.lookup(c.Request.Context(), h, typ, func(bySecret map[string][]Channel, _ map[string]bool) bool {
+		for appSecret, chs := range bySecret {
+			if meta.VerifySignature(body, sig, appSecret) {
+				for _, mc := range chs {
+					out[mc.Channel.ID] = mc
+				}
+			}
 		}
-		if appSecret, _ := mc.Config.WebhookSecrets(); meta.VerifySignature(body, sig, appSecret) {
-			out[ch.ID] = mc
-		}
-	}
-	return out, nil
+		return len(out) > 0
+	})
+	return out, err
 }
+
+// errScansBusy refuses a signature scan beyond the rate limit; Meta redelivers later.
+var errScansBusy = errors.New("too many webhook deliveries without readable ids to check right now; retry later")
 
 // Reject acknowledges a signed delivery that cannot be taken (200, so Meta
 // stops redelivering it): it is recorded once on each channel of chs as ignored
