@@ -200,7 +200,7 @@ func (s *Server) postReply(c *gin.Context) {
 		return
 	}
 	if req.Template == nil && strings.TrimSpace(req.Text) == "" && strings.TrimSpace(req.HTML) == "" && len(files) == 0 {
-		s.fail(c, domain.Invalid("text", "a reply needs text, html or files (or a template on WhatsApp)"))
+		s.fail(c, domain.Invalid("text", "a reply needs text or html (or files, or a template on WhatsApp)"))
 		return
 	}
 	t, err := s.replyChannel(ctx, p.AccountID, t, req.ChannelID)

@@ -49,7 +49,7 @@ func (c *conversation) validateReply(_ workflow.Context, r ReplyRequest) error {
 			return errors.New("a template needs a name and a language")
 		}
 	} else if strings.TrimSpace(r.Text) == "" && strings.TrimSpace(r.HTML) == "" && len(r.Attachments) == 0 {
-		return errors.New("a reply needs text, html or files")
+		return errors.New("a reply needs text or html (or files)")
 	}
 	_, err := c.replyTag(r)
 	return err
