@@ -128,11 +128,14 @@ func (a *Activities) deliver(ctx context.Context, in DeliveryInput, msg domain.M
 	r := channels.Reply{Config: cfg, AccountID: in.AccountID, ChannelID: in.ChannelID, ConversationID: in.ConversationID,
 		TicketID: in.TicketID, MessageID: msg.ID, Customer: customer, AuthorUserID: in.AuthorUserID,
 		Text: msg.Text, HTML: msg.HTML, Tag: msg.Tag, SentAt: msg.SentAt}
+	if err := a.withFiles(ctx, ch, &r); err != nil {
+		return channels.Sent{}, err
+	}
 	if in.Template != nil {
 		r.Template = &channels.Template{Name: in.Template.Name, Language: in.Template.Language, Components: in.Template.Components}
 		r.Text = ""
 	}
-	callCtx, cancel := context.WithTimeout(ctx, SendTimeout)
+	callCtx, cancel := context.WithTimeout(ctx, sendTimeout(r))
 	defer cancel()
 	sent, err := ch.Send(callCtx, r)
 	a.Store.RecordHealth(ctx, in.ChannelID, health.SendComponent(in.ChannelType), err)

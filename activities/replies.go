@@ -33,6 +33,9 @@ type ReplyInput struct {
 	// of the conversation's (a form's or a call's replies go out by email or WhatsApp).
 	SendChannelID   string `json:"send_channel_id,omitempty"`
 	SendChannelType string `json:"send_channel_type,omitempty"`
+	// Attachments are the ids of the files uploaded with the reply (never their names or bytes):
+	// storing the reply makes them its attachments.
+	Attachments []string `json:"attachments,omitempty"`
 }
 
 // sendChannel is the channel the reply goes out on, and whether it is another than the conversation's.
@@ -134,7 +137,10 @@ func (a *Activities) addReply(ctx context.Context, in ReplyInput) (domain.Messag
 		o.Properties = map[string]any{"template": in.Template} // a failed template reply is sent again as one
 	}
 	msg, err := a.Store.AddOutbound(ctx, o)
-	return msg, classify(err)
+	if err != nil {
+		return msg, classify(err)
+	}
+	return a.claimFiles(ctx, in, msg)
 }
 
 // SendReply stores the reply (a no-op when StoreReply did), then hands it to
@@ -222,10 +228,16 @@ func (a *Activities) send(ctx context.Context, in ReplyInput, msg domain.Message
 	r := channels.Reply{Config: cfg, AccountID: in.AccountID, ChannelID: in.ChannelID, ConversationID: in.ConversationID,
 		TicketID: in.TicketID, MessageID: msg.ID, Customer: customer, AuthorUserID: in.AuthorUserID,
 		Text: in.Text, HTML: in.HTML, Tag: in.Tag, SentAt: msg.SentAt}
+	if err := a.withFiles(ctx, ch, &r); err != nil {
+		if refusal := channels.AsSendError(err); refusal != nil {
+			return channels.Sent{}, a.refuse(ctx, in.AccountID, msg.ID, ErrTypeSendRejected, refusal.Msg)
+		}
+		return channels.Sent{}, err
+	}
 	if in.Template != nil {
 		r.Template = &channels.Template{Name: in.Template.Name, Language: in.Template.Language, Components: in.Template.Components}
 	}
-	callCtx, cancel := context.WithTimeout(ctx, SendTimeout)
+	callCtx, cancel := context.WithTimeout(ctx, sendTimeout(r))
 	defer cancel()
 	sent, err := ch.Send(callCtx, r)
 	a.Store.RecordHealth(ctx, in.ChannelID, health.SendComponent(in.ChannelType), err)

@@ -28,6 +28,10 @@ type Reply struct {
 	Template *Template
 	// SentAt is when the reply was stored.
 	SentAt time.Time
+	// Attachments are the reply's files, in order; only an Attaching channel is handed any.
+	Attachments []Attachment
+	// Parts remembers the parts of the reply sent before (nil: none is remembered).
+	Parts PartLog
 }
 
 // Template is an approved message template and its parameters.

@@ -195,12 +195,12 @@ func (s *Server) postReply(c *gin.Context) {
 	p := principal(c)
 	ctx := c.Request.Context()
 	var req replyRequest
-	t, ok := s.ticketAndBody(c, &req)
+	t, files, ok := s.ticketAndReply(c, &req)
 	if !ok {
 		return
 	}
-	if req.Template == nil && strings.TrimSpace(req.Text) == "" && strings.TrimSpace(req.HTML) == "" {
-		s.fail(c, domain.Invalid("text", "a reply needs text or html (or a template on WhatsApp)"))
+	if req.Template == nil && strings.TrimSpace(req.Text) == "" && strings.TrimSpace(req.HTML) == "" && len(files) == 0 {
+		s.fail(c, domain.Invalid("text", "a reply needs text or html (or files, or a template on WhatsApp)"))
 		return
 	}
 	t, err := s.replyChannel(ctx, p.AccountID, t, req.ChannelID)
@@ -236,7 +236,13 @@ func (s *Server) postReply(c *gin.Context) {
 			return
 		}
 	}
-	reply := workflows.ReplyRequest{AuthorUserID: p.UserID, Text: req.Text, HTML: req.HTML, ChannelID: via.ID, ChannelType: via.Type}
+	uploads, err := s.saveReplyFiles(ctx, p.AccountID, sendType, req, files)
+	if err != nil {
+		s.failFiles(c, err)
+		return
+	}
+	reply := workflows.ReplyRequest{AuthorUserID: p.UserID, Text: req.Text, HTML: req.HTML, ChannelID: via.ID, ChannelType: via.Type,
+		Attachments: uploads}
 	if req.Template != nil {
 		reply.Template = &activities.Template{Name: req.Template.Name, Language: req.Template.Language, Components: req.Template.Components}
 	}

@@ -128,6 +128,9 @@ func buildOpenAPI(routes []route) map[string]any {
 		}
 		if len(r.bodyTypes) > 0 {
 			content := map[string]any{}
+			if r.request != nil { // a JSON body, or a file one (a reply with files)
+				content["application/json"] = map[string]any{"schema": schema(r.request)}
+			}
 			for _, t := range r.bodyTypes {
 				content[t] = map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}
 			}

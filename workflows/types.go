@@ -96,6 +96,8 @@ type ReplyRequest struct {
 	// conversation's (a form's or a call's replies go out by email or WhatsApp).
 	ChannelID   string `json:"channel_id,omitempty"`
 	ChannelType string `json:"channel_type,omitempty"`
+	// Attachments are the ids of the files uploaded with the reply; nothing of the files themselves.
+	Attachments []string `json:"attachments,omitempty"`
 }
 
 // ReplyResult says which message a reply became and how it was tagged.

@@ -48,8 +48,8 @@ func (c *conversation) validateReply(_ workflow.Context, r ReplyRequest) error {
 		if r.Template.Name == "" || r.Template.Language == "" {
 			return errors.New("a template needs a name and a language")
 		}
-	} else if strings.TrimSpace(r.Text) == "" && strings.TrimSpace(r.HTML) == "" {
-		return errors.New("a reply needs text or html")
+	} else if strings.TrimSpace(r.Text) == "" && strings.TrimSpace(r.HTML) == "" && len(r.Attachments) == 0 {
+		return errors.New("a reply needs text or html (or files)")
 	}
 	_, err := c.replyTag(r)
 	return err
@@ -71,7 +71,7 @@ func (c *conversation) reply(ctx workflow.Context, r ReplyRequest) (ReplyResult,
 		AccountID: c.in.AccountID, ChannelID: c.in.ChannelID, ChannelType: c.in.ChannelType,
 		ConversationID: c.in.ConversationID, TicketID: c.state.TicketID,
 		ReplyID: workflow.GetCurrentUpdateInfo(ctx).ID, AuthorUserID: r.AuthorUserID, Text: r.Text, HTML: r.HTML, Tag: tag, Template: r.Template,
-		SendChannelID: r.ChannelID, SendChannelType: r.ChannelType,
+		SendChannelID: r.ChannelID, SendChannelType: r.ChannelType, Attachments: r.Attachments,
 	}
 	if workflow.GetVersion(ctx, changeDurableReply, workflow.DefaultVersion, 1) == 1 {
 		return c.deliverReply(ctx, in)

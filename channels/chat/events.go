@@ -108,7 +108,7 @@ func (c *Channel) pushNew(v *visit, vis visitor, cursor *string, after string, f
 		from = *cursor
 	}
 	for {
-		msgs, err := visibleMessages(v.ctx(), v.db, vis, conv, from, maxPage)
+		msgs, err := visibleMessages(v.ctx(), v.db, vis, conv, from, maxPage, v.linker(vis, c.now()))
 		if err != nil {
 			return err
 		}

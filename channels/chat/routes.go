@@ -50,6 +50,9 @@ func (c *Channel) Routes(r channels.Router, h channels.Host) {
 	r.Handle(channels.Route{Method: http.MethodGet, Path: eventsPath, Tag: "chat",
 		Summary: "Server-Sent Events of the visitor's conversation (event: message); token in visitor_token or Bearer, resume with after or Last-Event-ID",
 		Query:   []string{"visitor_token", "after"}, Status: http.StatusOK, Handler: c.visitorRoute(h, c.events)})
+	r.Handle(channels.Route{Method: http.MethodGet, Path: filesPath, Tag: "chat",
+		Summary: "Download a file of an agent's reply by the signed link a message lists (files[].url): no token, valid 24 h",
+		Status:  http.StatusOK, Problems: []int{http.StatusGone}, Handler: c.visitorRoute(h, c.getFile)})
 	for _, p := range []string{settingsPath, sessionsPath, messagesPath, eventsPath} {
 		r.Handle(channels.Route{Method: http.MethodOptions, Path: p, Tag: "chat",
 			Summary: "CORS preflight: answered for the channel's config.allowed_origins only", Status: http.StatusNoContent,

@@ -56,3 +56,22 @@ func FuzzParseToken(f *testing.F) {
 		}
 	})
 }
+
+func TestFileLinkBoundToChannelKeyAndTime(t *testing.T) {
+	key, now := []byte("k1"), time.Unix(1_700_000_000, 0)
+	link := fileLink(key, "ch_a", fileClaims{Message: "msg_1", N: 2, Visitor: "vis_1", Expires: now.Add(FileLinkTTL).Unix()})
+	tok := strings.TrimPrefix(link, "/chat/v1/ch_a/files/")
+	cl, err := parseFileLink(key, "ch_a", tok, now)
+	if err != nil || cl.Message != "msg_1" || cl.N != 2 || cl.Visitor != "vis_1" {
+		t.Fatalf("%+v %v", cl, err)
+	}
+	if _, err := parseFileLink(key, "ch_b", tok, now); err != errBadFileLink {
+		t.Fatalf("another channel: %v", err)
+	}
+	if _, err := parseFileLink([]byte("k2"), "ch_a", tok, now); err != errBadFileLink {
+		t.Fatalf("another key: %v", err)
+	}
+	if _, err := parseFileLink(key, "ch_a", tok, now.Add(FileLinkTTL)); err != errExpiredFileLink {
+		t.Fatalf("expired: %v", err)
+	}
+}

@@ -236,7 +236,7 @@ func (c *Channel) getMessages(v *visit) {
 	out := MessageList{Items: []Message{}, NextAfter: after}
 	conv, err := conversationID(v.ctx(), v.db, vis)
 	if err == nil && conv != "" {
-		out.Items, err = visibleMessages(v.ctx(), v.db, vis, conv, after, limit)
+		out.Items, err = visibleMessages(v.ctx(), v.db, vis, conv, after, limit, v.linker(vis, c.now()))
 	}
 	if err != nil {
 		h.Fail(gc, err)

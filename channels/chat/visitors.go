@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -117,11 +118,16 @@ func updateVisitor(ctx context.Context, db *sqlx.DB, v visitor, name, unverified
 	return v, nil
 }
 
+// threadHash is the thread_hash of the visitor's conversation.
+func threadHash(v visitor) []byte {
+	sum := sha256.Sum256([]byte(v.threadKey()))
+	return sum[:]
+}
+
 // conversationID returns the visitor's conversation, "" before their first message.
 func conversationID(ctx context.Context, db *sqlx.DB, v visitor) (string, error) {
-	sum := sha256.Sum256([]byte(v.threadKey()))
 	var id string
-	err := db.GetContext(ctx, &id, `SELECT id FROM conversations WHERE channel_id = $1 AND thread_hash = $2`, v.ChannelID, sum[:])
+	err := db.GetContext(ctx, &id, `SELECT id FROM conversations WHERE channel_id = $1 AND thread_hash = $2`, v.ChannelID, threadHash(v))
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
@@ -142,16 +148,19 @@ type Message struct {
 	SentAt    time.Time `json:"sent_at"`
 	// AgentName is the replying agent's name ("" when unknown).
 	AgentName string `json:"agent_name,omitempty"`
+	// Files are an agent's files sent with the reply, each with its download link.
+	Files []File `json:"files,omitempty"`
 }
 
 // messageRow is a visitor-visible message as read from the messages table.
 type messageRow struct {
-	ID         string    `db:"id"`
-	ExternalID string    `db:"external_id"`
-	Direction  string    `db:"direction"`
-	Text       string    `db:"text"`
-	SentAt     time.Time `db:"sent_at"`
-	AgentName  string    `db:"agent_name"`
+	ID         string         `db:"id"`
+	ExternalID string         `db:"external_id"`
+	Direction  string         `db:"direction"`
+	Text       string         `db:"text"`
+	SentAt     time.Time      `db:"sent_at"`
+	AgentName  string         `db:"agent_name"`
+	Files      sql.NullString `db:"files"`
 }
 
 // externalPrefix starts the external id of a visitor's message; the client id follows.
@@ -159,10 +168,16 @@ func externalPrefix(visitorID string) string { return "chat:" + visitorID + ":" 
 
 // visibleMessages returns up to limit messages of the visitor's conversation with ids after after, oldest first:
 // the visitor's own and agents' sent replies (not queued, failed or suppressed ones).
-func visibleMessages(ctx context.Context, db *sqlx.DB, v visitor, conversationID, after string, limit int) ([]Message, error) {
+// link gives a reply's files their download links.
+func visibleMessages(ctx context.Context, db *sqlx.DB, v visitor, conversationID, after string, limit int,
+	link func(id string, files []fileRow) []File) ([]Message, error) {
 	var rows []messageRow
 	err := db.SelectContext(ctx, &rows,
-		`SELECT m.id, m.external_id, m.direction, m.text, m.sent_at, COALESCE(u.name, '') AS agent_name
+		`SELECT m.id, m.external_id, m.direction, m.text, m.sent_at, COALESCE(u.name, '') AS agent_name,
+		        CASE WHEN m.direction = 'outbound' THEN
+		          (SELECT json_agg(json_build_object('n', a.n, 'name', a.name, 'content_type', a.content_type, 'size', a.size) ORDER BY a.n)
+		             FROM message_attachments a WHERE a.message_id = m.id AND a.account_id = m.account_id AND NOT a.omitted)
+		        END::text AS files
 		   FROM messages m
 		   LEFT JOIN users u ON m.direction = 'outbound' AND u.account_id = m.account_id AND u.id = m.author->>'user_id'
 		  WHERE m.account_id = $1 AND m.channel_id = $2 AND m.conversation_id = $3 AND m.id > $4
@@ -179,6 +194,13 @@ func visibleMessages(ctx context.Context, db *sqlx.DB, v visitor, conversationID
 			m.ClientID = strings.TrimPrefix(r.ExternalID, prefix)
 		} else {
 			m.AgentName = r.AgentName
+		}
+		if r.Files.Valid {
+			var files []fileRow
+			if err := json.Unmarshal([]byte(r.Files.String), &files); err != nil {
+				return nil, fmt.Errorf("decode the files of chat message %s: %w", r.ID, err)
+			}
+			m.Files = link(r.ID, files)
 		}
 		out = append(out, m)
 	}

@@ -1,6 +1,7 @@
 package email
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/jaytaylor/html2text"
 	mail "github.com/wneessen/go-mail"
+
+	"github.com/routedesk/routedesk/channels"
 )
 
 // From-name modes of a channel.
@@ -83,6 +86,8 @@ type Outgoing struct {
 	MessageID string
 	// Date is the Date header; now when zero.
 	Date time.Time
+	// Files are attached after the body, each a MIME part of its own.
+	Files []channels.Attachment
 }
 
 // ErrInvalidMessage is returned (wrapped) for an outgoing message that cannot be composed.
@@ -197,7 +202,7 @@ func Compose(id Identity, out Outgoing) (*mail.Msg, string, error) {
 	if len(out.To) == 0 {
 		return nil, "", fmt.Errorf("%w: no recipient", ErrInvalidMessage)
 	}
-	if strings.TrimSpace(out.Text) == "" && strings.TrimSpace(out.HTML) == "" {
+	if strings.TrimSpace(out.Text) == "" && strings.TrimSpace(out.HTML) == "" && len(out.Files) == 0 {
 		return nil, "", fmt.Errorf("%w: empty body", ErrInvalidMessage)
 	}
 	m := mail.NewMsg()
@@ -248,6 +253,15 @@ func Compose(id Identity, out Outgoing) (*mail.Msg, string, error) {
 	m.SetBodyString(mail.TypeTextPlain, text)
 	if htmlBody != "" {
 		m.AddAlternativeString(mail.TypeTextHTML, htmlBody)
+	}
+	for i, f := range out.Files {
+		ct := f.ContentType
+		if ct == "" {
+			ct = "application/octet-stream"
+		}
+		if err := m.AttachReader(f.Name, bytes.NewReader(f.Content), mail.WithFileContentType(mail.ContentType(ct))); err != nil {
+			return nil, "", fmt.Errorf("%w: file %d: %v", ErrInvalidMessage, i, err)
+		}
 	}
 	return m, msgID, nil
 }

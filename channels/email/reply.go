@@ -69,7 +69,8 @@ func (c *Channel) Send(ctx context.Context, r channels.Reply) (channels.Sent, er
 		out.References = thread.MessageIDs
 		out.InReplyTo = lastInbound(thread.MessageIDs, out.MessageID)
 	}
-	if strings.TrimSpace(out.Text) == "" && strings.TrimSpace(out.HTML) == "" {
+	out.Files = r.Attachments
+	if strings.TrimSpace(out.Text) == "" && strings.TrimSpace(out.HTML) == "" && len(out.Files) == 0 {
 		return channels.Sent{}, channels.Reject("the reply is empty", nil)
 	}
 	id := Identity{Address: cfg.Address, FromNameMode: cfg.FromNameMode, CompanyName: cfg.CompanyName, Signature: cfg.Signature}
@@ -89,6 +90,15 @@ func (c *Channel) Send(ctx context.Context, r channels.Reply) (channels.Sent, er
 	}
 	return channels.Sent{ProviderID: msgID}, nil
 }
+
+// AttachmentLimits returns what a reply mail carries: files up to 18 MB together, so that the mail,
+// base64-encoded, stays within the 25 MB most providers (Gmail, Office 365) accept.
+func (*Channel) AttachmentLimits() channels.AttachmentLimits {
+	return channels.AttachmentLimits{MaxTotalBytes: MaxReplyFilesBytes}
+}
+
+// MaxReplyFilesBytes bounds the files of one reply mail together.
+const MaxReplyFilesBytes = 18 << 20
 
 // replyMessageID is the Message-ID of a stored reply: its id in the team address's domain.
 func replyMessageID(messageID, address string) string {

@@ -76,9 +76,28 @@ func (c *Channel) Send(ctx context.Context, r channels.Reply) (channels.Sent, er
 	if r.Tag == graph.TagHumanAgent {
 		m.MessagingType, m.Tag = graph.MessagingTypeMessageTag, graph.TagHumanAgent
 	}
-	id, err := c.graph.SendMessenger(ctx, cfg.PageAccessToken, m)
+	var parts []channels.Part
+	if r.Text != "" || len(r.Attachments) == 0 {
+		parts = append(parts, channels.Part{Name: "text", Send: func(ctx context.Context) (string, error) {
+			id, err := c.graph.SendMessenger(ctx, cfg.PageAccessToken, m)
+			return id, graph.Refusal(err)
+		}})
+	}
+	for _, f := range r.Attachments {
+		parts = append(parts, channels.Part{Name: fmt.Sprintf("file:%d", f.N), Send: func(ctx context.Context) (string, error) {
+			id, err := c.graph.SendMessengerFile(ctx, cfg.PageAccessToken, graph.MessengerFile{PSID: m.PSID, MessagingType: m.MessagingType,
+				Tag: m.Tag, File: graph.File{Name: f.Name, ContentType: f.ContentType, Content: f.Content}})
+			return id, graph.Refusal(err)
+		}})
+	}
+	id, err := channels.SendParts(ctx, r.Parts, parts) // each part's Graph error is mapped, the log's errors are transient
 	if err != nil {
-		return channels.Sent{}, graph.Refusal(err)
+		return channels.Sent{}, err
 	}
 	return channels.Sent{ProviderID: id}, nil
+}
+
+// AttachmentLimits returns the Send API's: each file uploaded with a message of its own, up to 25 MB.
+func (*Channel) AttachmentLimits() channels.AttachmentLimits {
+	return channels.AttachmentLimits{MaxFileBytes: graph.MaxMessengerFileBytes}
 }

@@ -53,16 +53,47 @@ func (c *Channel) Send(ctx context.Context, r channels.Reply) (channels.Sent, er
 	if c.graph == nil {
 		return channels.Sent{}, channels.Reject("no Graph API client configured", nil)
 	}
-	var id string
-	var err error
-	if r.Template != nil {
-		id, err = c.graph.SendWhatsAppTemplate(ctx, cfg.AccessToken, cfg.PhoneNumberID, r.Customer.ExternalUserID,
-			graph.Template{Name: r.Template.Name, Language: r.Template.Language, Components: r.Template.Components})
-	} else {
-		id, err = c.graph.SendWhatsAppText(ctx, cfg.AccessToken, cfg.PhoneNumberID, r.Customer.ExternalUserID, r.Text)
+	if r.Template == nil {
+		id, err := channels.SendParts(ctx, r.Parts, c.parts(cfg, r)) // each part's Graph error is mapped, the log's errors are transient
+		if err != nil {
+			return channels.Sent{}, err
+		}
+		return channels.Sent{ProviderID: id}, nil
 	}
+	id, err := c.graph.SendWhatsAppTemplate(ctx, cfg.AccessToken, cfg.PhoneNumberID, r.Customer.ExternalUserID,
+		graph.Template{Name: r.Template.Name, Language: r.Template.Language, Components: r.Template.Components})
 	if err != nil {
 		return channels.Sent{}, graph.Refusal(err)
 	}
 	return channels.Sent{ProviderID: id}, nil
 }
+
+// parts are the calls a reply takes: its text, then each file uploaded to the number's media store
+// and sent as an image, audio, video or document message.
+func (c *Channel) parts(cfg *Config, r channels.Reply) []channels.Part {
+	to := r.Customer.ExternalUserID
+	var parts []channels.Part
+	if r.Text != "" || len(r.Attachments) == 0 {
+		parts = append(parts, channels.Part{Name: "text", Send: func(ctx context.Context) (string, error) {
+			id, err := c.graph.SendWhatsAppText(ctx, cfg.AccessToken, cfg.PhoneNumberID, to, r.Text)
+			return id, graph.Refusal(err)
+		}})
+	}
+	for _, f := range r.Attachments {
+		parts = append(parts, channels.Part{Name: fmt.Sprintf("file:%d", f.N), Send: func(ctx context.Context) (string, error) {
+			file := graph.File{Name: f.Name, ContentType: f.ContentType, Content: f.Content}
+			media, err := c.graph.UploadWhatsAppMedia(ctx, cfg.AccessToken, cfg.PhoneNumberID, file)
+			if err != nil {
+				return "", graph.Refusal(err)
+			}
+			id, err := c.graph.SendWhatsAppMedia(ctx, cfg.AccessToken, cfg.PhoneNumberID, to,
+				graph.WhatsAppMedia{Kind: graph.WhatsAppMediaKind(f.ContentType, len(f.Content)), MediaID: media, Filename: f.Name})
+			return id, graph.Refusal(err)
+		}})
+	}
+	return parts
+}
+
+// AttachmentLimits returns no limit below routedesk's own: the Cloud API takes documents up to 100 MB,
+// and an image, audio or video over its kind's limit goes out as a document.
+func (*Channel) AttachmentLimits() channels.AttachmentLimits { return channels.AttachmentLimits{} }

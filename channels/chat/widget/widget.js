@@ -8,7 +8,8 @@
   if (!script || window.RoutedeskChat) return;
   var channel = script.getAttribute("data-channel") || "";
   if (!/^ch_[A-Za-z0-9_]+$/.test(channel)) { console.warn("routedesk chat: data-channel is missing or not a channel id"); return; }
-  var base = new URL(script.src, location.href).origin + "/chat/v1/" + encodeURIComponent(channel);
+  var origin = new URL(script.src, location.href).origin;
+  var base = origin + "/chat/v1/" + encodeURIComponent(channel);
   var storeKey = "routedesk-chat:" + channel;
   var identity = null;
   if (script.getAttribute("data-email")) {
@@ -53,6 +54,7 @@
     ".in{align-self:flex-end;background:var(--a);color:#fff;border-bottom-right-radius:4px}" +
     ".out{align-self:flex-start;background:#fff;border:1px solid #d8dee4;border-bottom-left-radius:4px}" +
     ".who{display:block;font-size:11px;color:#57606a;margin-bottom:2px}" +
+    ".file{display:block;margin-top:4px;color:inherit;text-decoration:underline}" +
     ".pending{opacity:.6}.failed{outline:2px solid #d1242f}" +
     ".err{color:#d1242f;font-size:12px;padding:4px 12px;margin:0}" +
     ".compose{display:flex;gap:8px;padding:10px;border-top:1px solid #d8dee4;background:#fff}" +
@@ -174,6 +176,14 @@
       li.appendChild(who);
     }
     li.appendChild(document.createTextNode(m.text));
+    (m.files || []).forEach(function (f) {
+      // A signed link of the visitor's own: it downloads the agent's file without a token.
+      var a = document.createElement("a");
+      a.className = "file"; a.href = new URL(f.url, origin).href; a.target = "_blank"; a.rel = "noopener";
+      a.setAttribute("download", f.name);
+      a.textContent = "\uD83D\uDCCE " + f.name + " (" + size(f.size) + ")";
+      li.appendChild(a);
+    });
     var sr = document.createElement("span");
     sr.className = "sr"; sr.textContent = m.direction === "inbound" ? " (you)" : "";
     li.insertBefore(sr, li.firstChild);
@@ -199,6 +209,7 @@
     if (m.direction === "outbound" && !open) { unread++; showUnread(); }
     scroll();
   }
+  function size(n) { return n < 1024 ? n + " B" : n < 1048576 ? Math.round(n / 1024) + " KB" : (n / 1048576).toFixed(1) + " MB"; }
   function cssEscape(s) { return String(s).replace(/[^A-Za-z0-9_-]/g, "\\$&"); }
   function scroll() { log.scrollTop = log.scrollHeight; }
   function showUnread() {

@@ -110,6 +110,11 @@ func (c *Client) post(ctx context.Context, op, path, token string, body, out any
 		return fmt.Errorf("graph: %s: build request: %w", op, err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	return c.do(req, op, token, out)
+}
+
+// do sends req with token as a Bearer credential and decodes a 2xx answer into out.
+func (c *Client) do(req *http.Request, op, token string, out any) error {
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("Authorization", "Bearer "+token)
 

@@ -20,17 +20,19 @@ export class ApiError extends Error {
   }
 }
 
-/** api sends one request; body (if any) as JSON; resolves to the decoded answer or null. */
+/** api sends one request; body (if any) as JSON, or a FormData as multipart/form-data; resolves to the decoded answer or null. */
 export async function api(method, path, body, token = session.token) {
   const headers = { Accept: 'application/json' };
   if (token) headers.Authorization = `Bearer ${token}`;
   const init = { method, headers };
-  if (body !== undefined) {
+  if (body instanceof FormData) {
+    init.body = body; // the browser sets the multipart Content-Type with its boundary
+  } else if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
   const ctl = new AbortController();
-  const timer = setTimeout(() => ctl.abort(), 20000);
+  const timer = setTimeout(() => ctl.abort(), body instanceof FormData ? 120000 : 20000);
   init.signal = ctl.signal;
   let res;
   try {
@@ -67,3 +69,19 @@ export async function listAll(path) {
 
 /** id encodes a path segment. */
 export const seg = (id) => encodeURIComponent(id);
+
+/** download fetches a file the API serves (with the token) and saves it under name. */
+export async function download(path, name) {
+  const res = await fetch(path, { headers: { Authorization: `Bearer ${session.token}` } });
+  if (!res.ok) {
+    let detail = `HTTP ${res.status}`;
+    try { detail = (await res.json()).detail || detail; } catch { /* not a problem+json */ }
+    throw new ApiError(res.status, { detail });
+  }
+  const url = URL.createObjectURL(await res.blob());
+  const a = Object.assign(document.createElement('a'), { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}

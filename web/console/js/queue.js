@@ -1,5 +1,5 @@
 // queue.js: tickets by routing state and channel, and one ticket's thread with reply, assign and close.
-import { api, listAll, session, seg } from './api.js';
+import { api, listAll, session, seg, download } from './api.js';
 import { h, field, view, announce, showErrors, clearErrors, since, badge, guard } from './ui.js';
 
 const STATES = [['waiting_for_agent', 'Waiting for an agent'], ['unassigned', 'Unassigned'], ['assigned', 'Assigned'], ['routing', 'Being routed']];
@@ -72,16 +72,26 @@ export async function ticketView(id) {
   const thread = h('ol', { class: 'thread', 'aria-label': 'Conversation' }, msgs.map((m) => h('li', { class: m.direction, dataset: { message: m.id, status: m.status || '' } },
     h('div', { class: 'meta' }, `${m.direction === 'outbound' ? 'Agent' : m.author.name || m.author.email || 'Customer'} · ${new Date(m.sent_at).toLocaleString()}${m.status ? ` · ${m.status}` : ''}`),
     h('div', {}, m.text || m.subject),
+    attachmentList(m),
     m.direction === 'outbound' ? deliveryNote(m, () => ticketView(id)) : null)));
   const replySummary = h('p', { class: 'error', role: 'alert' });
+  const files = field({ name: 'files', label: 'Attach files', type: 'file', help: 'Up to 10 files, 10 MB each (less on some channels).' });
+  files.querySelector('input').multiple = true;
   const reply = h('form', { class: 'reply', novalidate: true },
-    field({ name: 'text', label: 'Reply', type: 'textarea', rows: 3, required: true }), replySummary,
+    field({ name: 'text', label: 'Reply', type: 'textarea', rows: 3, required: true }), files, replySummary,
     h('button', { type: 'submit', class: 'primary' }, 'Send reply'));
   reply.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     clearErrors(reply);
     try {
-      const res = await api('POST', `/v1/tickets/${seg(id)}/replies`, { text: reply.text.value });
+      const chosen = [...files.querySelector('input').files];
+      let body = { text: reply.text.value };
+      if (chosen.length) {
+        body = new FormData();
+        body.append('text', reply.text.value);
+        for (const f of chosen) body.append('files', f, f.name);
+      }
+      const res = await api('POST', `/v1/tickets/${seg(id)}/replies`, body);
       announce(replyOutcome(res), res.status === 'failed' || res.status === 'suppressed');
       await ticketView(id);
     } catch (e) { showErrors(reply, e, replySummary); }
@@ -122,6 +132,31 @@ export async function ticketView(id) {
           h('dt', {}, 'Properties'), h('dd', {}, h('code', {}, JSON.stringify(t.properties || {}))),
           h('dt', {}, 'Workflow'), h('dd', {}, workflowLink(t))),
         manage)));
+}
+
+/** size is a byte count for people: 512 B, 14 KB, 2.5 MB. */
+function size(n) {
+  if (n < 1024) return `${n} B`;
+  return n < 1048576 ? `${Math.round(n / 1024)} KB` : `${(n / 1048576).toFixed(1)} MB`;
+}
+
+/** attachmentList lists a message's files (loaded after the thread shows): name, type, size and a download, or omitted. */
+function attachmentList(m) {
+  const list = h('ul', { class: 'attachments', 'aria-label': 'Attachments', hidden: true });
+  listAll(`/v1/messages/${seg(m.id)}/attachments`).then((items) => {
+    if (!items.length) return;
+    list.replaceChildren(...items.map((a) => h('li', { dataset: { n: String(a.n), omitted: a.omitted ? 'true' : 'false' } },
+      h('span', { class: 'name' }, a.name || `attachment ${a.n}`), ' ',
+      h('span', { class: 'muted' }, `${a.content_type} · ${size(a.size)}`), ' ',
+      a.omitted
+        ? h('span', { class: 'badge omitted', title: 'Over the size limit: listed, its bytes were not kept' }, 'omitted')
+        : h('button', { type: 'button', class: 'download', onclick: () => guard(async () => {
+          await download(`/v1/messages/${seg(m.id)}/attachments/${a.n}`, a.name || `attachment-${a.n}`);
+          announce(`Downloaded ${a.name}.`);
+        }) }, 'Download', h('span', { class: 'sr-only' }, ` ${a.name}`)))));
+    list.hidden = false;
+  }, (e) => { list.replaceChildren(h('li', { class: 'error' }, `Attachments not loaded: ${e.message}`)); list.hidden = false; });
+  return list;
 }
 
 /** replyOutcome says what became of a reply: only a sent one is "Reply sent.". */
