@@ -62,7 +62,7 @@ fuzz:
 	$(GO) test ./channels/chat/ -run='^$$' -fuzz='^FuzzParseToken$$' -fuzztime=$(FUZZTIME)
 	$(GO) test ./internal/mailaddr/ -run='^$$' -fuzz='^FuzzMailbox$$' -fuzztime=$(FUZZTIME)
 
-## bench: the full benchmark of issue 14 (bench/README.md): throughput, CPU, history events, load curve, waiting agents, memory (of the test stack, and of a real `routedesk dev` after 10,000 conversations); and the rules benchmarks
+## bench: the full benchmark of issue 14 (docs/benchmarks.md): throughput, CPU, history events, load curve, waiting agents, memory (of the test stack, and of a real `routedesk dev` after 10,000 conversations); and the rules benchmarks
 bench:
 	ROUTEDESK_BENCH=1 $(GO) test ./bench/ -run TestBenchmark -v -count=1 -timeout 60m
 	ROUTEDESK_BENCH=1 $(GO) test ./bench/ -run TestEmailBenchmark -v -count=1 -timeout 20m

@@ -18,7 +18,7 @@ var forbiddenForChannels = []string{"server", "workflows", "activities", "worker
 // allowedOutside are the channels/ packages the rest of routedesk may import; workflows may import only channels/traits.
 var allowedOutside = []string{"channels", "channels/registry", "channels/traits", "channels/meta/graph"}
 
-// TestLayout enforces the README's dependency rules: channels/* may use store,
+// TestLayout enforces the dependency rules of docs/architecture.md: channels/* may use store,
 // domain and the shared channel helpers, never server, workflows, activities or
 // worker; channel packages do not import each other; only the registry names
 // them; workflows see nothing of channels but the traits table.

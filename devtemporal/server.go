@@ -241,7 +241,7 @@ func dynamicConfig(extra map[string]any) *dynamicconfig.MemoryClient {
 		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
 		// Mutable states of workflows kept in memory: about 11 KB of heap per open
 		// conversation, some 90 MB at the former 8096; a miss reads
-		// one row from the local SQLite file (bench/README.md, TestDevMemory).
+		// one row from the local SQLite file (docs/benchmarks.md, TestDevMemory).
 		dynamicconfig.HistoryCacheHostLevelMaxSize.Key(): HistoryCacheSize,
 	}
 	for k, v := range defaults {
@@ -260,7 +260,7 @@ func dynamicConfig(extra map[string]any) *dynamicconfig.MemoryClient {
 // refresh reads the cluster metadata and the namespace from SQLite on each
 // search-attribute check — the start, the upsert, every workflow task's
 // history, every visibility write — about a tenth of the process's CPU per
-// routed conversation (bench/README.md). It stays on when this start added
+// routed conversation (docs/benchmarks.md). It stays on when this start added
 // attributes to an existing database, when the caller named none (it
 // registers them later itself) or set it in Options.DynamicConfig; then an
 // attribute added later is usable at once. Added later with the refresh

@@ -13,7 +13,7 @@ import (
 )
 
 // Thresholds of the backlog rounds, loose enough for a shared, noisy machine:
-// the precise figures are the benchmark's (bench/README.md, TestBacklogBenchmark).
+// the precise figures are the benchmark's (docs/benchmarks.md, TestBacklogBenchmark).
 const (
 	// maxResume bounds restart-ready → the first new ticket (the 3 s).
 	maxResume = 3 * time.Second

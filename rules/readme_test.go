@@ -2,6 +2,8 @@ package rules
 
 import (
 	"encoding/json"
+	"os"
+	"regexp"
 	"testing"
 	"time"
 
@@ -9,8 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// readmeExamples are the POST /v1/rules bodies shown in the project README
-// under "Writing routing rules"; keep the two in sync.
+// readmeExamples are the POST /v1/rules bodies shown in docs/rules.md;
+// TestDocumentedExamplesAreTheseExamples keeps the two in sync.
 var readmeExamples = []struct {
 	name string
 	body string
@@ -147,4 +149,21 @@ func TestReadmeExamples(t *testing.T) {
 		assert.Equal(t, map[string]any{"priority": "high", "pipeline": "after_hours", "status": "waiting", "category": "double_charge"}, res.Properties)
 		assert.Equal(t, []string{"swedish"}, res.RequiredSkills)
 	})
+}
+
+// jsonBlock is a fenced JSON code block of a Markdown page.
+var jsonBlock = regexp.MustCompile("(?s)```json\n(.*?)```")
+
+// The rule examples docs/rules.md shows are exactly the ones TestReadmeExamples evaluates, in order.
+func TestDocumentedExamplesAreTheseExamples(t *testing.T) {
+	raw, err := os.ReadFile("../docs/rules.md")
+	require.NoError(t, err)
+	blocks := jsonBlock.FindAllStringSubmatch(string(raw), -1)
+	require.Len(t, blocks, len(readmeExamples), "the JSON examples of docs/rules.md")
+	for i, ex := range readmeExamples {
+		var doc, want any
+		require.NoError(t, json.Unmarshal([]byte(blocks[i][1]), &doc), "docs/rules.md example %d", i+1)
+		require.NoError(t, json.Unmarshal([]byte(ex.body), &want), ex.name)
+		assert.Equal(t, want, doc, "docs/rules.md example %d is not %s", i+1, ex.name)
+	}
 }

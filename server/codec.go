@@ -27,7 +27,7 @@ type codecPayload struct {
 }
 
 // codecRoutes are the Temporal codec endpoint the Temporal UI and CLI decode
-// payloads through (README, "Ops view"), with its CORS preflights.
+// payloads through (docs/operations.md, "Ops view"), with its CORS preflights.
 func (s *Server) codecRoutes() []route {
 	guards := []gin.HandlerFunc{s.codecCORS, s.codecAuth}
 	return []route{

@@ -149,7 +149,7 @@ func (s *Server) deliver(ctx context.Context, m store.Undelivered) error {
 		ID:        m.WorkflowID,
 		TaskQueue: s.cfg.TaskQueue,
 		// A workflow task cut off by a dead worker is handed to another after
-		// this, not after Temporal's default 10 s (see README, Reliability).
+		// this, not after Temporal's default 10 s (see docs/reliability.md).
 		WorkflowTaskTimeout:   workflowTaskTimeout,
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		TypedSearchAttributes: temporal.NewSearchAttributes(

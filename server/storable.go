@@ -19,7 +19,7 @@ import (
 // it holds in all, and how deeply objects and arrays nest.
 type jsonLimits struct{ keys, depth int }
 
-// Documented bounds (README, "Request limits"): API routes take at most
+// Documented bounds (docs/API.md, "Limits and input checks"): API routes take at most
 // 5,000 keys nested 32 deep; webhook deliveries, which batch many events,
 // at most 100,000 keys nested 64 deep.
 var (

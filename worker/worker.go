@@ -32,7 +32,7 @@ const StickyTimeout = 3 * time.Second
 const WorkflowTaskSlots = 32
 
 // ImportPause is waited after each imported item, so an import running beside
-// live traffic leaves it PostgreSQL (see README, Imports); 0 imports at full speed.
+// live traffic leaves it PostgreSQL (see docs/imports.md); 0 imports at full speed.
 var ImportPause time.Duration
 
 // DefaultWorkflowCacheSize is the default of ROUTEDESK_WORKFLOW_CACHE_SIZE.

@@ -77,7 +77,7 @@ func TestSendCcAndBcc(t *testing.T) {
 }
 
 // TestSignatureDelimiterOnce: a text signature gets the "-- " delimiter line
-// once, whether or not its body (as the README's example) starts with one.
+// once, whether or not its body (as docs/channels/email.md's example) starts with one.
 func TestSignatureDelimiterOnce(t *testing.T) {
 	for _, body := range []string{"-- \n{{full_name}}, Acme Support", "{{full_name}}, Acme Support", "--\n{{full_name}}, Acme Support"} {
 		id := Identity{Address: "support@acme.test", Signature: &Signature{Format: "text", Body: body}}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"flag"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -18,19 +20,19 @@ import (
 )
 
 var (
-	// readmeViewRow is a row of the README's saved-views table (after its "| view | query |" header): | view | `query` … |.
+	// readmeViewRow is a row of the saved-views table of docs/operations.md (after its "| view | query |" header): | view | `query` … |.
 	readmeViewRow = regexp.MustCompile("(?m)^\\| [^|`]+ \\| `([^`]+)`")
-	// readmeQueryFlag is a --query '…' of a command in the README.
+	// readmeQueryFlag is a --query '…' of a command in the docs.
 	readmeQueryFlag = regexp.MustCompile(`--query '([^']+)'`)
-	// readmeSearchBox is a query the README gives for the Temporal UI's search box.
+	// readmeSearchBox is a query the docs give for the Temporal UI's search box.
 	readmeSearchBox = regexp.MustCompile("search box \\(`([^`]+)`\\)")
-	// readmeConversations is a `routedesk conversations` command line of the README.
+	// readmeConversations is a `routedesk conversations` command line of the docs.
 	readmeConversations = regexp.MustCompile(`(?m)^routedesk conversations ([^#\n]*)`)
-	// readmePlaceholder is a placeholder time in a README query: "<now − 10 min, RFC 3339>".
+	// readmePlaceholder is a placeholder time in a documented query: "<now − 10 min, RFC 3339>".
 	readmePlaceholder = regexp.MustCompile(`"<now[^>]*RFC 3339>"`)
 )
 
-// shellWords splits a README command line's arguments at spaces, keeping single-quoted text whole.
+// shellWords splits a documented command line's arguments at spaces, keeping single-quoted text whole.
 func shellWords(s string) []string {
 	var out []string
 	for s = strings.TrimSpace(s); s != ""; s = strings.TrimSpace(s) {
@@ -50,15 +52,33 @@ func shellWords(s string) []string {
 	return out
 }
 
-// readmeQueries are the visibility queries README.md gives ops, placeholders filled in.
+// docsText is README.md and every page under docs/, one after the other.
+func docsText(t *testing.T) string {
+	t.Helper()
+	pages := []string{"../../README.md"}
+	require.NoError(t, filepath.WalkDir("../../docs", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".md") {
+			pages = append(pages, p)
+		}
+		return err
+	}))
+	var b strings.Builder
+	for _, p := range pages {
+		raw, err := os.ReadFile(p)
+		require.NoError(t, err)
+		b.Write(raw)
+		b.WriteString("\n\n")
+	}
+	return b.String()
+}
+
+// readmeQueries are the visibility queries the README and docs/ give ops, placeholders filled in.
 func readmeQueries(t *testing.T) []string {
 	t.Helper()
-	raw, err := os.ReadFile("../../README.md")
-	require.NoError(t, err)
-	text := string(raw)
+	text := docsText(t)
 	var out []string
 	_, views, ok := strings.Cut(text, "| view | query |")
-	require.True(t, ok, "the README's saved-views table")
+	require.True(t, ok, "the saved-views table of docs/operations.md")
 	views, _, _ = strings.Cut(views, "\n\n")
 	for _, m := range readmeViewRow.FindAllStringSubmatch(views, -1) {
 		out = append(out, m[1])
@@ -85,12 +105,12 @@ func readmeQueries(t *testing.T) []string {
 	return out
 }
 
-// Issue 31, point 12: every visibility query README.md gives (saved views,
+// Issue 31, point 12: every visibility query the README and docs/ give (saved views,
 // search-box examples, --query arguments, the `routedesk conversations` lines)
 // is one the Temporal server with routedesk's search attributes accepts.
 func TestReadmeVisibilityQueriesAreValid(t *testing.T) {
 	queries := readmeQueries(t)
-	require.GreaterOrEqual(t, len(queries), 10, "the README's queries were not found: %q", queries)
+	require.GreaterOrEqual(t, len(queries), 10, "the documented queries were not found: %q", queries)
 	srv := testenv.Temporal(t)
 	tc, err := client.Dial(client.Options{HostPort: srv.FrontendAddress(), Namespace: srv.Namespace()})
 	require.NoError(t, err)
