@@ -37,8 +37,17 @@ func testLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
+// integration skips t in the unit tier (-short): it starts a Temporal server.
+func integration(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test: starts a Temporal server (skipped by -short)")
+	}
+}
+
 func start(t *testing.T, opts Options) *Server {
 	t.Helper()
+	integration(t)
 	if opts.Logger == nil {
 		opts.Logger = testLogger()
 	}
@@ -119,6 +128,7 @@ func TestRunAndListWorkflowBySearchAttribute(t *testing.T) {
 }
 
 func TestWorkflowSurvivesRestartOnSameFile(t *testing.T) {
+	integration(t)
 	t.Parallel()
 	dbPath := filepath.Join(t.TempDir(), "nested", "temporal.db")
 	opts := Options{DBPath: dbPath, UIPort: -1, Namespace: "routedesk", Logger: testLogger()}
@@ -201,6 +211,7 @@ func TestDatabaseSettings(t *testing.T) {
 }
 
 func TestSearchAttributeAddedOnRestart(t *testing.T) {
+	integration(t)
 	t.Parallel()
 	dbPath := filepath.Join(t.TempDir(), "temporal.db")
 	ctx := context.Background()

@@ -97,7 +97,7 @@ func testResume(t *testing.T, s *stack) {
 	})
 	s.stopWorker() // the batch in hand is cut off mid-way
 	mid := s.count(`SELECT count(*) FROM conversations WHERE channel_id = $1`, ch)
-	time.Sleep(500 * time.Millisecond)
+	time.Sleep(500 * time.Millisecond) // the worker stays down a moment, as a crashed one would
 	s.startWorker()
 	v := s.wait(token, id, 120*time.Second)
 	if v.State != store.ImportCompleted || v.Total != n || v.Imported != n || v.Skipped != 0 {

@@ -48,7 +48,7 @@ func TestTicketsAPIWithAndWithoutRouting(t *testing.T) {
 	bob := s.Do(http.MethodGet, "/v1/contacts?email=bob@example.com", token, nil).Map(t)["items"].([]any)
 	require.Len(t, bob, 1)
 	require.Equal(t, bob[0].(map[string]any)["id"], imported["contact_id"])
-	time.Sleep(500 * time.Millisecond)
+	testenv.WorkflowIdle(t, s.Temporal, imported["workflow_id"].(string), 10*time.Second)
 	require.Equal(t, "unassigned", s.Do(http.MethodGet, "/v1/tickets/"+imported["id"].(string), token, nil).Map(t)["routing_state"])
 
 	// An agent's reply on it starts its conversation.

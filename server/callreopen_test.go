@@ -43,7 +43,7 @@ func TestCallKeysAndClosedTicketCalls(t *testing.T) {
 	require.Equal(t, http.StatusAccepted, done.Status, string(done.Body))
 	require.Equal(t, ticket["conversation_id"], done.Map(t)["conversation_id"])
 	require.Equal(t, 2, countMessages(t, s))
-	time.Sleep(time.Second)
+	s.MessageSettled(done.Map(t)["message_id"].(string), 10*time.Second)
 	require.Equal(t, "closed", status())
 	require.Len(t, ids(t, s.Do(http.MethodGet, "/v1/tickets", token, nil)), 1)
 

@@ -48,7 +48,7 @@ func TestCallsProgressForwardAndMissedCallsOpenTickets(t *testing.T) {
 	require.Equal(t, http.StatusAccepted, done.Status, string(done.Body))
 	require.NotEmpty(t, done.Map(t)["message_id"])
 	require.Equal(t, 1, countMessages(t, s))
-	time.Sleep(time.Second)
+	s.MessageSettled(done.Map(t)["message_id"].(string), 10*time.Second)
 	require.Contains(t, string(s.Do(http.MethodGet, "/v1/tickets", token, nil).Body), `"items":[]`)
 
 	// A missed call from the same number opens a ticket on the caller's contact (found by phone).

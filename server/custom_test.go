@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/routedesk/routedesk/internal/testenv"
+	"github.com/routedesk/routedesk/workflows"
 )
 
 // appFake is a custom app's outbound_url: it answers with the queued statuses, then 200.
@@ -108,7 +109,7 @@ func TestCustomAppOutboundRetriesAndReceipts(t *testing.T) {
 	testenv.Eventually(t, 10*time.Second, "the refused reply failed", func() bool { st, _ := status(failedID); return st == "failed" })
 	_, reason := status(failedID)
 	require.Contains(t, reason, "unknown chat tg-chat-1")
-	time.Sleep(1500 * time.Millisecond)
+	testenv.WorkflowClosed(t, s.Temporal, workflows.DeliveryWorkflowID(failedID, 0), 10*time.Second)
 	require.Equal(t, before+1, len(app.posts()), "a refusal is not retried")
 	require.True(t, strings.HasPrefix(msgID, "msg_"))
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/routedesk/routedesk/channels/custom"
 	"github.com/routedesk/routedesk/internal/testenv"
+	"github.com/routedesk/routedesk/workflows"
 )
 
 // TestCustomOutboundTimeoutRetriedWithHTML: an outbound_url that does not answer within
@@ -108,7 +109,7 @@ func TestCustomReceiptsBeforeTheAnswerAndFailed(t *testing.T) {
 	require.Equal(t, http.StatusCreated, reply.Status, string(reply.Body))
 	first := reply.Map(t)["message_id"].(string)
 	testenv.Eventually(t, 10*time.Second, "the receipt applied", func() bool { st, _ := status(first); return st != "queued" })
-	time.Sleep(time.Second) // the send activity has finished by now
+	testenv.WorkflowClosed(t, s.Temporal, workflows.DeliveryWorkflowID(first, 0), 10*time.Second) // the send activity has finished
 	st, _ := status(first)
 	require.Equal(t, "delivered", st, "the app's receipt is not undone by its 200")
 

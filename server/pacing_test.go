@@ -40,6 +40,7 @@ func TestBurstIsPacedThroughTheDeliveryWindow(t *testing.T) {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go api.Redrive(runCtx, time.Minute, time.Minute) // neither the interval nor the grace may be what delivers
+	// The loop's first pass (nothing to claim) is over, so a delivery below is a wake-up.
 	time.Sleep(100 * time.Millisecond)
 
 	conversations := make([]string, n)
@@ -70,7 +71,7 @@ func TestBurstIsPacedThroughTheDeliveryWindow(t *testing.T) {
 	for len(ticketed) < n {
 		want := min(len(ticketed)+window, n)
 		testenv.Eventually(t, 5*time.Second, fmt.Sprintf("%d messages signalled", want), func() bool { return len(signalled()) == want })
-		time.Sleep(300 * time.Millisecond)
+		time.Sleep(300 * time.Millisecond) // time for an excess signal to (wrongly) go out: nothing is awaited
 		sig := signalled()
 		require.Len(t, sig, want, "no more than the window is signalled while no ticket is made")
 		for conv := range sig {

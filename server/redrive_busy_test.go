@@ -151,6 +151,7 @@ func TestFailedRequestDeliveryIsRedrivenWithoutWaitingForTheGrace(t *testing.T) 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go api.Redrive(runCtx, time.Minute, time.Minute) // neither the interval nor the grace may be what delivers
+	// The loop's first pass (nothing to claim) is over, so a delivery below is a wake-up.
 	time.Sleep(100 * time.Millisecond)
 
 	r := testenv.Do(t, hs, http.MethodPost, "/v1/channels/"+ch.ID+"/messages", token, map[string]any{

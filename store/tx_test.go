@@ -5,7 +5,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/stretchr/testify/require"
@@ -23,17 +22,22 @@ func TestTransactionsRunAgainAfterADeadlock(t *testing.T) {
 	}))
 	var runs atomic.Int32
 	var wg sync.WaitGroup
+	var holding sync.WaitGroup // the first run of each transaction holds its first row until both do
+	holding.Add(2)
 	errs := make([]error, 2)
 	for i, order := range [][2]int{{1, 2}, {2, 1}} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			errs[i] = st.InTx(ctx, func(tx *sqlx.Tx) error {
-				runs.Add(1)
+				run := runs.Add(1)
 				if _, err := tx.ExecContext(ctx, `UPDATE deadlock_probe SET v = v + 1 WHERE id = $1`, order[0]); err != nil {
 					return err
 				}
-				time.Sleep(300 * time.Millisecond) // both hold their first row
+				if run <= 2 {
+					holding.Done()
+					holding.Wait()
+				}
 				_, err := tx.ExecContext(ctx, `UPDATE deadlock_probe SET v = v + 1 WHERE id = $1`, order[1])
 				return err
 			})

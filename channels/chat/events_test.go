@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/routedesk/routedesk/channels/chat"
+	"github.com/routedesk/routedesk/internal/testenv"
 )
 
 // sseEvent is one Server-Sent Event.
@@ -121,7 +122,7 @@ func TestEventStreamsEndWhenTheServerShutsDown(t *testing.T) {
 	e := newChatEnv(t, map[string]any{})
 	tok, _ := e.session(e.ch, nil)
 	events := e.openEvents(context.Background(), tok, "")
-	time.Sleep(100 * time.Millisecond)
+	testenv.Eventually(t, 5*time.Second, "the stream open", func() bool { return e.s.Metric("routedesk_chat_streams_open") == 1 })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	start := time.Now()

@@ -25,6 +25,22 @@ type imapFixture struct {
 	port int
 	srv  *imapserver.Server
 	ln   net.Listener
+	// idling receives a value each time a client starts IDLE (never blocking the server).
+	idling chan struct{}
+}
+
+// idleWatch is a memory-server session that tells the fixture when a client starts IDLE.
+type idleWatch struct {
+	imapserver.SessionIMAP4rev2
+	idling chan struct{}
+}
+
+func (s idleWatch) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {
+	select {
+	case s.idling <- struct{}{}:
+	default:
+	}
+	return s.SessionIMAP4rev2.Idle(w, stop)
 }
 
 func startIMAP(t *testing.T, idle bool) *imapFixture {
@@ -39,7 +55,7 @@ func startIMAP(t *testing.T, idle bool) *imapFixture {
 	if idle {
 		caps[imap.CapIMAP4rev2] = struct{}{}
 	}
-	f := &imapFixture{mem: mem, user: user, caps: caps}
+	f := &imapFixture{mem: mem, user: user, caps: caps, idling: make(chan struct{}, 1)}
 	f.serve(t, "127.0.0.1:0")
 	t.Cleanup(f.stop)
 	return f
@@ -50,7 +66,7 @@ func (f *imapFixture) serve(t *testing.T, addr string) {
 	t.Helper()
 	f.srv = imapserver.New(&imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return f.mem.NewSession(), nil, nil
+			return idleWatch{SessionIMAP4rev2: f.mem.NewSession().(imapserver.SessionIMAP4rev2), idling: f.idling}, nil, nil
 		},
 		Caps:         f.caps,
 		InsecureAuth: true,
@@ -362,7 +378,11 @@ func TestIMAPRunNoticesDroppedIdle(t *testing.T) {
 		<-done
 	}()
 	waitFor(t, c.got, "m1@example.org")
-	time.Sleep(time.Second) // the NOOP and IDLE after the sync have long begun
+	select { // the poller idles on the connection the server is about to drop
+	case <-f.idling:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the poller never started IDLE")
+	}
 	f.stop()
 	f.appendMail(t, "m2", time.Now())
 	f.serve(t, fmt.Sprintf("127.0.0.1:%d", f.port))

@@ -49,6 +49,7 @@ type Postgres struct {
 // is skipped when no PostgreSQL server binaries are installed.
 func ThrowawayPostgres(t testing.TB) *Postgres {
 	t.Helper()
+	Integration(t)
 	bin, err := postgresBin()
 	if err != nil {
 		t.Skipf("throw-away PostgreSQL: %v", err)

@@ -64,6 +64,7 @@ func Temporal(t testing.TB) *devtemporal.Server {
 // temporalAt starts the embedded Temporal server persisting to the SQLite file dbPath ("" in memory).
 func temporalAt(t testing.TB, dbPath string) *devtemporal.Server {
 	t.Helper()
+	Integration(t)
 	srv, err := devtemporal.Start(context.Background(), devtemporal.Options{
 		SearchAttributes: workflows.SearchAttributes(), UIPort: -1, DBPath: dbPath,
 	})

@@ -23,10 +23,20 @@ func BaseURL() string {
 	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 }
 
+// Integration skips t in the unit tier (`go test -short`, make test-unit), which runs without PostgreSQL
+// or a Temporal server; every helper here that needs one of them calls it.
+func Integration(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test: needs PostgreSQL or Temporal (skipped by -short)")
+	}
+}
+
 // DatabaseURL returns the URL of a new, empty database that is dropped when the test ends.
 // The database itself is created by whoever opens it (store.Open creates missing databases).
 func DatabaseURL(t testing.TB) string {
 	t.Helper()
+	Integration(t)
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	name := "routedesk_test_" + hex.EncodeToString(b)

@@ -105,7 +105,7 @@ func TestWidgetInBrowser(t *testing.T) {
 	p.Until("the history after a reload", shadow(".log")+` && `+shadow(".log")+`.querySelectorAll('li[data-id]').length === 2`)
 	require.Equal(t, "2", p.Eval(`String(`+shadow(".log")+`.querySelectorAll('li[data-id]').length)`))
 	require.Len(t, ticketsOf(t, s, admin, ch), 1, "still one ticket")
-	time.Sleep(300 * time.Millisecond) // let the EventSource connect
+	testenv.Eventually(t, 5*time.Second, "the reloaded page's EventSource connected", func() bool { return s.Metric("routedesk_chat_streams_open") == 1 })
 	r = s.Do(http.MethodPost, "/v1/tickets/"+ticket["id"].(string)+"/replies", admin, map[string]any{"text": "Anything else?"})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
 	p.Until("the unread badge", `!`+shadow(".badge")+`.hidden && `+shadow(".badge")+`.textContent === '1'`)

@@ -10,6 +10,7 @@ import (
 	"github.com/routedesk/routedesk/channels/email"
 	"github.com/routedesk/routedesk/domain"
 	"github.com/routedesk/routedesk/internal/testenv"
+	"github.com/routedesk/routedesk/workflows"
 )
 
 // relayDesk is a desk whose email channel sends through a relay answering answers first,
@@ -108,7 +109,7 @@ func TestReplyRefusedThenRetried(t *testing.T) {
 		t.Fatalf("reply: %s", rep.Body)
 	}
 	id := body["message_id"].(string)
-	time.Sleep(2 * time.Second)
+	testenv.WorkflowClosed(t, d.Temporal, workflows.DeliveryWorkflowID(id, 0), 10*time.Second)
 	rl.mu.Lock()
 	if rl.attempts != 1 {
 		t.Fatalf("a refusal was tried %d times", rl.attempts)

@@ -304,7 +304,7 @@ func TestAutoRepliesBouncesAndLoops(t *testing.T) {
 		}
 		return false
 	})
-	time.Sleep(500 * time.Millisecond)
+	d.Settled(10 * time.Second)
 	if n := len(d.tickets(t)); n != 1 {
 		t.Fatalf("%d tickets, want 1 (auto-replies, bounces and loops make none)", n)
 	}

@@ -84,7 +84,7 @@ func TestIMAPMailboxImports(t *testing.T) {
 	stop = listen()
 	defer stop()
 	testenv.Eventually(t, 20*time.Second, "the mail that arrived while stopped", func() bool { return len(d.tickets(t)) == 2 })
-	time.Sleep(time.Second)
+	time.Sleep(time.Second) // time for the poller's next rescans to (wrongly) import a mail again
 	for _, tk := range d.tickets(t) {
 		if tk.Subject == "before-connect" {
 			t.Fatal("mail from before the mailbox was connected was imported")

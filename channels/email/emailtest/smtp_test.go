@@ -16,6 +16,7 @@ import (
 	"github.com/routedesk/routedesk/channels/email"
 	"github.com/routedesk/routedesk/domain"
 	"github.com/routedesk/routedesk/internal/testenv"
+	"github.com/routedesk/routedesk/workflows"
 )
 
 // TestSMTPListenerDelivers: a real SMTP client delivers to the listener; plus-addressing
@@ -161,7 +162,7 @@ func TestReplySMTPFailures(t *testing.T) {
 				}
 				return false
 			})
-			time.Sleep(time.Second)
+			testenv.WorkflowClosed(t, d.Temporal, workflows.DeliveryWorkflowID(out.ID, 0), 10*time.Second)
 			rl.mu.Lock()
 			defer rl.mu.Unlock()
 			if rl.attempts != tc.attempts {

@@ -69,7 +69,7 @@ func TestContextCancellationHonoured(t *testing.T) {
 	f.block = make(chan struct{})
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		for len(f.requests()) == 0 {
+		for len(f.requests()) == 0 { // polls for the request the fake now blocks, then cancels
 			time.Sleep(time.Millisecond)
 		}
 		cancel()
