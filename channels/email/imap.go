@@ -30,7 +30,7 @@ type Poller struct {
 	wake   chan struct{}
 	// report, when set, is told each session's failure and each successful sync (nil).
 	report func(error)
-	// tokenExpiry is when the access token of the current session expires (OAuth mailboxes; zero otherwise).
+	// tokenExpiry is when the current session logs in again with a renewed token (OAuth mailboxes; zero otherwise).
 	tokenExpiry time.Time
 }
 
@@ -185,7 +185,9 @@ func (p *Poller) authenticate(ctx context.Context, c *imapclient.Client) error {
 		_ = c.Close()
 		return fmt.Errorf("imap access token: %w", err)
 	}
-	p.tokenExpiry = expiry
+	// End the session a little before the token expires (a quarter of its life, at most a minute), so the
+	// next login, with a renewed token, comes before servers drop a session whose token expired.
+	p.tokenExpiry = expiry.Add(-min(time.Minute, time.Until(expiry)/4))
 	mechs := c.Caps().AuthMechanisms()
 	var client sasl.Client
 	switch {

@@ -50,7 +50,7 @@ func newOAuthDesk(t *testing.T, kind, user string) *oauthDesk {
 	im := oauthfake.NewIMAP(t, prov, user, email.XOAuth2)
 	sm := oauthfake.NewSMTP(t, prov)
 	set := &email.OAuthSettings{Providers: map[string]*email.OAuthProvider{kind: provider(kind, prov, im.Port, sm.Port)},
-		RefreshMargin: 500 * time.Millisecond}
+		RefreshMargin: time.Second}
 	s := testenv.NewStack(t, testenv.WithEmail(email.Settings{IMAP: true, Rescan: 200 * time.Millisecond, VerifyAddresses: true, OAuth: set}))
 	set.PublicURL = s.HTTP.URL
 	_, token := s.Account("Acme", "professional")
@@ -97,6 +97,17 @@ func (o *oauthDesk) connect(t *testing.T, body map[string]any) string {
 	}
 	o.channelID = id
 	return id
+}
+
+// listenSynced runs the listeners and waits for the mailbox's first sync (mail before it is not imported).
+func (o *oauthDesk) listenSynced(t *testing.T, id string) (stop func()) {
+	t.Helper()
+	stop = o.listen()
+	testenv.Eventually(t, 20*time.Second, "the first sync", func() bool {
+		st, err := o.Store.LoadIMAPState(context.Background(), id)
+		return err == nil && st.UIDValidity != 0
+	})
+	return stop
 }
 
 func (o *oauthDesk) mail(t *testing.T, subject string) {
@@ -188,7 +199,7 @@ func TestOAuthTokenExpiresMidIdle(t *testing.T) {
 	o := newOAuthDesk(t, oauthfake.Microsoft, "help@contoso.test")
 	o.prov.SetTTL(3 * time.Second)
 	id := o.connect(t, map[string]any{"provider": oauthfake.Microsoft, "name": "Help"})
-	stop := o.listen()
+	stop := o.listenSynced(t, id)
 	defer stop()
 	o.mail(t, "before expiry")
 	o.ticket(t, "before expiry")
@@ -214,7 +225,7 @@ func TestOAuthRevokedGrant(t *testing.T) {
 	o.prov.SetTTL(2 * time.Second)
 	o.admin(t, "boss@acme.test")
 	id := o.connect(t, map[string]any{"provider": oauthfake.Google, "name": "Support"})
-	stop := o.listen()
+	stop := o.listenSynced(t, id)
 	defer stop()
 	o.mail(t, "first")
 	o.ticket(t, "first")
