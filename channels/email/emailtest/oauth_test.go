@@ -260,11 +260,11 @@ func TestOAuthRevokedGrant(t *testing.T) {
 // token cache) needing a token at once after it expired refresh it once between them.
 func TestOAuthRefreshOncePerGrant(t *testing.T) {
 	o := newOAuthDesk(t, oauthfake.Google, "support@gmail.test")
-	o.prov.SetTTL(time.Second)
+	o.prov.SetTTL(3 * time.Second) // renewed within the last second (RefreshMargin)
 	id := o.connect(t, map[string]any{"provider": oauthfake.Google, "name": "Support"})
 	cfg := &email.Config{Address: o.user, OAuth: &email.OAuth{Provider: oauthfake.Google, Account: o.user}}
 	servers := []*email.Channel{email.New(o.Store, nil, email.Settings{OAuth: o.set}), email.New(o.Store, nil, email.Settings{OAuth: o.set})}
-	time.Sleep(1200 * time.Millisecond)
+	time.Sleep(2200 * time.Millisecond)
 	before := o.prov.Refreshes()
 	var wg sync.WaitGroup
 	tokens := make(chan string, 8)
