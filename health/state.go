@@ -22,6 +22,8 @@ const (
 	Graph = "graph"
 	// Endpoint is a custom channel's outbound_url.
 	Endpoint = "endpoint"
+	// OAuth is an email channel's grant from its mailbox provider (Gmail, Microsoft 365).
+	OAuth = "oauth"
 )
 
 // The state machine's thresholds: a transient failure degrades a component; it

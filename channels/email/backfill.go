@@ -37,7 +37,7 @@ func (c *Channel) Mailbox(ch domain.Channel, config json.RawMessage) (channels.M
 	if cfg.IMAP == nil {
 		return nil, false, nil
 	}
-	p, err := NewPoller(c.imapSettings(cfg.IMAP), ch.ID, imapState{c.store}, nil, c.log.With("channel_id", ch.ID))
+	p, err := NewPoller(c.imapSettings(ch.ID, &cfg), ch.ID, imapState{c.store}, nil, c.log.With("channel_id", ch.ID))
 	if err != nil {
 		return nil, false, err
 	}

@@ -44,13 +44,18 @@ type Settings struct {
 	LeaseTTL time.Duration
 	// OnListening, when set, is told the SMTP listener's address once it is bound.
 	OnListening func(addr string)
+	// OAuth are the mailbox providers admins connect with their consent screens; nil: none.
+	// It is read at each request, so a test may fill in PublicURL once its server listens.
+	OAuth *OAuthSettings
 }
 
 // Channel is the team email channel.
 type Channel struct {
-	store *store.Store
-	log   *slog.Logger
-	set   Settings
+	store  *store.Store
+	log    *slog.Logger
+	set    Settings
+	oauth  *OAuthSettings
+	tokens *tokenCache
 }
 
 // New returns the team email channel over st; log receives what it cannot report otherwise (nil: discarded).
@@ -67,7 +72,11 @@ func New(st *store.Store, log *slog.Logger, set Settings) *Channel {
 	if set.LeaseTTL <= 0 {
 		set.LeaseTTL = DefaultLeaseTTL
 	}
-	return &Channel{store: st, log: log, set: set}
+	if set.OAuth == nil {
+		set.OAuth = &OAuthSettings{}
+	}
+	set.OAuth.withDefaults()
+	return &Channel{store: st, log: log, set: set, oauth: set.OAuth, tokens: &tokenCache{m: map[string]accessToken{}}}
 }
 
 // Type returns Type.

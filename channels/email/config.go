@@ -36,6 +36,9 @@ type Config struct {
 	SMTP *SMTP `json:"smtp,omitempty"`
 	// IMAP is a mailbox the server polls for new mail; unset means mail arrives by SMTP or the raw endpoint.
 	IMAP *IMAP `json:"imap,omitempty"`
+	// OAuth is set when the mailbox was connected through its provider's consent screen (POST /v1/email/oauth/authorizations):
+	// IMAP and SMTP then log in with SASL XOAUTH2 and the provider's access token instead of a password.
+	OAuth *OAuth `json:"oauth,omitempty"`
 	// ReplyRetrySeconds is how long a reply the channel failed to send temporarily is retried
 	// before it is marked failed (0: 24 hours; at most 7 days).
 	ReplyRetrySeconds int `json:"reply_retry_seconds,omitempty" validate:"min=0,max=604800"`
@@ -49,8 +52,8 @@ type IMAP struct {
 	Port int `json:"port,omitempty" validate:"omitempty,min=1,max=65535"`
 	// Username logs in.
 	Username string `json:"username" validate:"required,max=256,single_line"`
-	// Password logs in (an app password).
-	Password string `json:"password" secret:"true" validate:"required,max=1024"`
+	// Password logs in (an app password); required unless the mailbox is connected through config.oauth.
+	Password string `json:"password" secret:"true" validate:"max=1024"`
 	// Folder is the mailbox to watch (default INBOX).
 	Folder string `json:"folder,omitempty" validate:"max=200,single_line"`
 	// TLS is tls (implicit, the default), starttls or none (loopback hosts only).
@@ -65,6 +68,14 @@ type IMAP struct {
 	IncludeHistory bool `json:"include_history,omitempty"`
 	// HistoryDays is how many days of past mail a backfill imports (default 30, 1-3650).
 	HistoryDays int `json:"history_days,omitempty" validate:"omitempty,min=1,max=3650"`
+}
+
+// OAuth is a mailbox connected through its provider: what the consent gave, shown but set only by the callback.
+type OAuth struct {
+	// Provider is gmail or microsoft365.
+	Provider string `json:"provider" validate:"oneof=gmail microsoft365"`
+	// Account is the address the provider says the grant belongs to (the channel's address).
+	Account string `json:"account" validate:"max=254"`
 }
 
 // SMTP is an outbound mail relay.
@@ -140,6 +151,13 @@ func (e *Config) Check() []domain.FieldError {
 		if err := egress.CheckHost(e.IMAP.Host); err != nil {
 			errs = append(errs, domain.FieldError{Field: "config.imap.host", Message: err.Error()})
 		}
+	}
+	if e.OAuth != nil && mailaddr.Mailbox(e.OAuth.Account) != mailaddr.Mailbox(e.Address) {
+		errs = append(errs, domain.FieldError{Field: "config.address", Message: fmt.Sprintf(
+			"must stay the connected mailbox's address %s (config.oauth.account); to use another mailbox, connect it with its provider's button", truncate(e.OAuth.Account, 254))})
+	}
+	if e.IMAP != nil && e.IMAP.Password == "" && e.OAuth == nil {
+		errs = append(errs, domain.FieldError{Field: "config.imap.password", Message: "is required (or connect the mailbox with Connect Gmail or Connect Microsoft 365)"})
 	}
 	if e.IMAP != nil && e.IMAP.TLS == TLSNone && !IsLoopbackHost(e.IMAP.Host) {
 		errs = append(errs, domain.FieldError{Field: "config.imap.tls",

@@ -8,12 +8,15 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-sasl"
 
+	"github.com/routedesk/routedesk/health"
 	"github.com/routedesk/routedesk/internal/egress"
 )
 
@@ -27,6 +30,8 @@ type Poller struct {
 	wake   chan struct{}
 	// report, when set, is told each session's failure and each successful sync (nil).
 	report func(error)
+	// tokenExpiry is when the current session logs in again with a renewed token (OAuth mailboxes; zero otherwise).
+	tokenExpiry time.Time
 }
 
 // ReportHealth makes the poller tell fn each failure to reach or read the
@@ -107,6 +112,9 @@ func (p *Poller) session(ctx context.Context) (synced bool, err error) {
 		} else {
 			err = p.sleep(ctx)
 		}
+		if err == nil && !p.tokenExpiry.IsZero() && !time.Now().Before(p.tokenExpiry) {
+			err = errTokenExpired
+		}
 		if err != nil {
 			return synced, err
 		}
@@ -159,11 +167,51 @@ func (p *Poller) connect(ctx context.Context) (*imapclient.Client, error) {
 		}
 		return nil, fmt.Errorf("imap connect %s: %w", addr, err)
 	}
+	if p.s.Token != nil {
+		return c, p.authenticate(ctx, c)
+	}
 	if err := p.bounded(ctx, c, func() error { return c.Login(p.s.Username, p.s.Password).Wait() }); err != nil {
 		_ = c.Close()
 		return nil, fmt.Errorf("imap login as %s: %w", p.s.Username, err)
 	}
 	return c, nil
+}
+
+// authenticate logs in with the mailbox's access token: SASL XOAUTH2 (Gmail, Microsoft 365), or
+// OAUTHBEARER (RFC 7628) when the server offers only that; it closes c on failure.
+func (p *Poller) authenticate(ctx context.Context, c *imapclient.Client) error {
+	user, token, expiry, err := p.s.Token(ctx)
+	if err != nil {
+		_ = c.Close()
+		return fmt.Errorf("imap access token: %w", err)
+	}
+	// End the session a little before the token expires (a quarter of its life, at most a minute), so the
+	// next login, with a renewed token, comes before servers drop a session whose token expired.
+	p.tokenExpiry = expiry.Add(-min(time.Minute, time.Until(expiry)/4))
+	mechs := c.Caps().AuthMechanisms()
+	var client sasl.Client
+	switch {
+	case slices.Contains(mechs, XOAuth2):
+		client = NewXOAuth2Client(user, token)
+	case slices.Contains(mechs, sasl.OAuthBearer):
+		client = sasl.NewOAuthBearerClient(&sasl.OAuthBearerOptions{Username: user, Token: token, Host: p.s.Host, Port: p.s.Port})
+	default:
+		_ = c.Close()
+		return health.Fail(fmt.Sprintf("IMAP server %s offers neither XOAUTH2 nor OAUTHBEARER login (it offers %v)", p.s.Host, mechs), true, nil)
+	}
+	if err := p.bounded(ctx, c, func() error { return c.Authenticate(client) }); err != nil {
+		_ = c.Close()
+		var refused *imap.Error
+		if !errors.As(err, &refused) {
+			return fmt.Errorf("imap login as %s: %w", user, err)
+		}
+		if p.s.TokenRefused != nil {
+			p.s.TokenRefused(ctx, token)
+		}
+		return health.Fail(fmt.Sprintf("IMAP server %s refused the access token of %s (it said: %s); routedesk renews the token and tries again. "+
+			"If this lasts, check that IMAP is enabled for the mailbox", p.s.Host, user, truncate(refused.Text, 200)), false, err)
+	}
+	return nil
 }
 
 // bounded runs fn with the command timeout; on timeout or ctx end it closes c to unblock fn.
@@ -336,7 +384,7 @@ func (p *Poller) idle(ctx context.Context, c *imapclient.Client) error {
 	if err := p.bounded(ctx, c, func() (err error) { cmd, err = c.Idle(); return err }); err != nil {
 		return fmt.Errorf("imap idle: %w", err)
 	}
-	waitErr := p.wait(ctx, c.Closed(), min(p.s.PollInterval, maxIdle))
+	waitErr := p.wait(ctx, c.Closed(), p.idleFor())
 	if errors.Is(waitErr, errIdleDropped) {
 		return waitErr // nothing to end: the server has gone
 	}
@@ -351,6 +399,19 @@ func (p *Poller) idle(ctx context.Context, c *imapclient.Client) error {
 	return waitErr
 }
 
+// idleFor is how long the next IDLE may last: PollInterval, at most maxIdle, and no longer than the
+// session's access token lives (servers may drop a session whose token expired).
+func (p *Poller) idleFor() time.Duration {
+	d := min(p.s.PollInterval, maxIdle)
+	if !p.tokenExpiry.IsZero() {
+		d = max(min(d, time.Until(p.tokenExpiry)), 0)
+	}
+	return d
+}
+
+// errTokenExpired ends a session whose access token expired, so the next one logs in with a fresh token.
+var errTokenExpired = errors.New("imap session's access token expired; logging in again")
+
 // maxIdle is how long one IDLE lasts before it is renewed: RFC 2177 asks
 // clients to re-issue IDLE at least every 29 minutes, before servers drop it.
 const maxIdle = 29 * time.Minute
@@ -360,7 +421,11 @@ var errIdleDropped = errors.New("imap connection closed during IDLE")
 
 // sleep waits for PollInterval, a new-mail announcement or the end of ctx.
 func (p *Poller) sleep(ctx context.Context) error {
-	return p.wait(ctx, nil, p.s.PollInterval)
+	d := p.s.PollInterval
+	if !p.tokenExpiry.IsZero() {
+		d = max(min(d, time.Until(p.tokenExpiry)), 0)
+	}
+	return p.wait(ctx, nil, d)
 }
 
 // wait waits for d, a new-mail announcement, closed (a dropped connection) or the end of ctx.

@@ -36,7 +36,15 @@ type IMAPSettings struct {
 	MaxBytes int64
 	// TLSConfig overrides the TLS client configuration; nil uses the system roots.
 	TLSConfig *tls.Config
+	// Token, when set, logs in with SASL XOAUTH2 (or OAUTHBEARER) as the account and access token it
+	// returns instead of Username and Password; a session ends when its token expires, to log in afresh.
+	Token TokenFunc
+	// TokenRefused is told a token the server refused, so the next login does not use it again.
+	TokenRefused func(ctx context.Context, token string)
 }
+
+// TokenFunc returns the account and a valid access token of an OAuth-connected mailbox, and when the token expires.
+type TokenFunc func(ctx context.Context) (user, token string, expiry time.Time, err error)
 
 func (s IMAPSettings) withDefaults() IMAPSettings {
 	if s.TLS == "" {
@@ -65,7 +73,7 @@ func (s IMAPSettings) withDefaults() IMAPSettings {
 
 // Validate checks the settings.
 func (s IMAPSettings) Validate() error {
-	if s.Host == "" || s.Username == "" {
+	if s.Host == "" || (s.Username == "" && s.Token == nil) {
 		return errors.New("imap.host and imap.username are required")
 	}
 	switch s.TLS {

@@ -110,17 +110,24 @@ func (c *Channel) imapChannels(ctx context.Context, h channels.Host) (map[string
 		if !ok || cfg.IMAP == nil {
 			continue
 		}
-		enc, _ := json.Marshal(cfg.IMAP)
+		parts := []any{cfg.IMAP}
+		if cfg.OAuth != nil {
+			parts = append(parts, cfg.OAuth, cfg.Address, ch.Version) // a reconnect restarts the poller at once
+		}
+		enc, _ := json.Marshal(parts)
 		sum := sha256.Sum256(enc)
-		out[ch.ID] = wantedMailbox{ch: ch, settings: c.imapSettings(cfg.IMAP), fingerprint: hex.EncodeToString(sum[:])}
+		out[ch.ID] = wantedMailbox{ch: ch, settings: c.imapSettings(ch.ID, cfg), fingerprint: hex.EncodeToString(sum[:])}
 	}
 	return out, nil
 }
 
-// imapSettings turns a channel's config.imap into poller settings.
-func (c *Channel) imapSettings(m *IMAP) IMAPSettings {
+// imapSettings turns a channel's config.imap into poller settings (logging in with the provider's
+// access token when the mailbox is connected through config.oauth).
+func (c *Channel) imapSettings(channelID string, cfg *Config) IMAPSettings {
+	m := cfg.IMAP
 	s := IMAPSettings{Host: m.Host, Port: m.Port, Username: m.Username, Password: m.Password, Folder: m.Folder,
 		TLS: m.TLS, MarkRead: m.MarkRead, Delete: m.Delete, MaxBytes: c.set.SMTPMaxBytes, TLSConfig: c.set.IMAPTLS}
+	s.Token, s.TokenRefused = c.mailboxTokens(channelID, cfg)
 	if m.PollIntervalSeconds > 0 {
 		s.PollInterval = time.Duration(m.PollIntervalSeconds) * time.Second
 	}

@@ -34,8 +34,7 @@ func (c *Channel) Send(ctx context.Context, r channels.Reply) (channels.Sent, er
 	if len(rcpt.To) == 0 {
 		return channels.Sent{}, channels.Reject("the conversation's customer has no email address", nil)
 	}
-	sender, err := NewSender(SMTPSettings{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username,
-		Password: cfg.SMTP.Password, TLS: cfg.SMTP.TLS, Timeout: replyTimeout, TLSConfig: c.set.SMTPClientTLS})
+	sender, err := NewSender(c.smtpSettings(r.ChannelID, cfg, replyTimeout))
 	if err != nil {
 		return channels.Sent{}, channels.Reject("config.smtp: "+err.Error(), err)
 	}
@@ -125,4 +124,13 @@ func sendText(err error) string {
 		return se.Text
 	}
 	return err.Error()
+}
+
+// smtpSettings turns a channel's config.smtp into sender settings (logging in with the provider's
+// access token when the mailbox is connected through config.oauth).
+func (c *Channel) smtpSettings(channelID string, cfg *Config, timeout time.Duration) SMTPSettings {
+	s := SMTPSettings{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username,
+		Password: cfg.SMTP.Password, TLS: cfg.SMTP.TLS, Timeout: timeout, TLSConfig: c.set.SMTPClientTLS}
+	s.Token, s.TokenRefused = c.mailboxTokens(channelID, cfg)
+	return s
 }

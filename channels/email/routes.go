@@ -33,7 +33,7 @@ type AttachmentList struct {
 	NextCursor *string            `json:"next_cursor"`
 }
 
-// Routes registers the raw mail endpoint and the attachment downloads.
+// Routes registers the raw mail endpoint, the attachment downloads and the mailbox consent flow.
 func (c *Channel) Routes(r channels.Router, h channels.Host) {
 	r.Handle(channels.Route{Method: http.MethodPost, Path: "/v1/channels/:id/email", Auth: channels.AuthChannel, Tag: "inbound",
 		Summary:  "Deliver a raw RFC 5322 mail (Content-Type: message/rfc822) to an email channel",
@@ -43,6 +43,7 @@ func (c *Channel) Routes(r channels.Router, h channels.Host) {
 		Query:   []string{"limit", "cursor"}, Response: AttachmentList{}, Status: http.StatusOK, Handler: c.listAttachments(h)})
 	r.Handle(channels.Route{Method: http.MethodGet, Path: "/v1/messages/:id/attachments/:n", Auth: channels.AuthAny, Tag: "tickets",
 		Summary: "Download attachment n of a message (Content-Disposition: attachment)", Status: http.StatusOK, Handler: c.getAttachment(h)})
+	c.oauthRoutes(r, h)
 }
 
 // postRaw takes one raw mail, authenticated with the account's admin token or

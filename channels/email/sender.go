@@ -48,6 +48,11 @@ type SMTPSettings struct {
 	TLSConfig *tls.Config
 	// HELO is the name sent in EHLO; empty uses go-mail's default.
 	HELO string
+	// Token, when set, authenticates with SASL XOAUTH2 as the account and access token it returns
+	// (a mailbox connected through its provider) instead of Username and Password.
+	Token TokenFunc
+	// TokenRefused is told a token the relay refused, so the next attempt renews it.
+	TokenRefused func(ctx context.Context, token string)
 }
 
 // Validate checks the settings: host, port, TLS mode, and TLSNone only for loopback hosts.
@@ -161,13 +166,13 @@ func (s *Sender) Send(ctx context.Context, id Identity, out Outgoing) (string, e
 	}
 	ctx, cancel := context.WithTimeout(ctx, 4*s.settings.Timeout)
 	defer cancel()
-	client, err := s.connectable(ctx)
+	client, token, err := s.connectable(ctx)
 	if err != nil {
 		return "", err
 	}
 	conn, err := client.DialToSMTPClientWithContext(ctx)
 	if err != nil {
-		return msgID, classifySendError(err)
+		return msgID, s.dialError(ctx, token, err)
 	}
 	defer func() { _ = client.CloseWithSMTPClient(conn) }()
 	if addr := utf8Address(id, out); addr != "" {
@@ -200,24 +205,46 @@ func utf8Address(id Identity, out Outgoing) string {
 	return ""
 }
 
-// client returns a go-mail client for the settings.
-// connectable resolves the relay through the egress policy and returns a client pinned to the
-// address it allowed; failures are *SendError (a refused address is permanent, a failed lookup temporary).
-func (s *Sender) connectable(ctx context.Context) (*mail.Client, error) {
+// connectable resolves the relay through the egress policy and returns a client pinned to the address
+// it allowed, with the mailbox's access token when it has one (returned too); failures are *SendError
+// (a refused address is permanent, a failed lookup or a token not renewed for now temporary).
+func (s *Sender) connectable(ctx context.Context) (*mail.Client, string, error) {
 	addr, err := egress.Resolve(ctx, s.settings.Host)
 	if err != nil {
-		return nil, &SendError{Temporary: !egress.IsBlocked(err), Text: err.Error(), Err: err}
+		return nil, "", &SendError{Temporary: !egress.IsBlocked(err), Text: err.Error(), Err: err}
 	}
-	client, err := s.client(addr)
+	st := s.settings
+	var token string
+	if st.Token != nil {
+		// The reply waits for a renewed or reconnected grant: it stays retried while the channel's health says why.
+		if st.Username, token, _, err = st.Token(ctx); err != nil {
+			return nil, "", &SendError{Temporary: true, Text: "the mailbox's access token: " + err.Error(), Err: err}
+		}
+	}
+	client, err := s.client(addr, st, token)
 	if err != nil {
-		return nil, &SendError{Text: err.Error(), Err: err}
+		return nil, "", &SendError{Text: err.Error(), Err: err}
 	}
-	return client, nil
+	return client, token, nil
 }
 
-// client connects to addr, the relay's address the egress policy allowed, verifying TLS for its host name.
-func (s *Sender) client(addr string) (*mail.Client, error) {
-	st := s.settings
+// dialError classifies a failed dial; a relay refusing the mailbox's access token is told to
+// TokenRefused and is temporary: the next attempt logs in with a renewed token.
+func (s *Sender) dialError(ctx context.Context, token string, err error) *SendError {
+	se := classifySendError(err)
+	var tp *textproto.Error
+	if token != "" && errors.As(err, &tp) && (tp.Code == 535 || tp.Code == 534 || tp.Code == 530) {
+		if s.settings.TokenRefused != nil {
+			s.settings.TokenRefused(ctx, token)
+		}
+		se.Temporary = true
+	}
+	return se
+}
+
+// client connects to addr, the relay's address the egress policy allowed, verifying TLS for its host name;
+// a token logs in with XOAUTH2 as st.Username.
+func (s *Sender) client(addr string, st SMTPSettings, token string) (*mail.Client, error) {
 	tlsConf := st.TLSConfig
 	if tlsConf == nil {
 		tlsConf = &tls.Config{MinVersion: tls.VersionTLS12}
@@ -238,7 +265,10 @@ func (s *Sender) client(addr string) (*mail.Client, error) {
 	if st.HELO != "" {
 		opts = append(opts, mail.WithHELO(st.HELO))
 	}
-	if st.Username != "" {
+	switch {
+	case token != "":
+		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthXOAUTH2), mail.WithUsername(st.Username), mail.WithPassword(token))
+	case st.Username != "":
 		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover),
 			mail.WithUsername(st.Username), mail.WithPassword(st.Password))
 	}

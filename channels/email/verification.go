@@ -36,8 +36,7 @@ func (c *Channel) SendProof(ctx context.Context, ch domain.Channel, raw channels
 	subject, body := proofMail(c.set.PublicURL, ch, cfg.Address, code)
 	send := func(ctx context.Context) error { return c.sendSystem(ctx, cfg.Address, subject, body) }
 	if cfg.SMTP != nil {
-		sender, err := NewSender(SMTPSettings{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username,
-			Password: cfg.SMTP.Password, TLS: cfg.SMTP.TLS, Timeout: proofSendTimeout, TLSConfig: c.set.SMTPClientTLS})
+		sender, err := NewSender(c.smtpSettings(ch.ID, cfg, proofSendTimeout))
 		if err != nil {
 			return fmt.Errorf("config.smtp: %w", err)
 		}
@@ -100,12 +99,12 @@ func (s *Sender) sendNotice(ctx context.Context, from, to, subject, text string)
 	msg.SetBodyString(mail.TypeTextPlain, text)
 	ctx, cancel := context.WithTimeout(ctx, 4*s.settings.Timeout)
 	defer cancel()
-	client, err := s.connectable(ctx)
+	client, token, err := s.connectable(ctx)
 	if err != nil {
 		return err
 	}
 	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
-		return classifySendError(err)
+		return s.dialError(ctx, token, err)
 	}
 	return nil
 }

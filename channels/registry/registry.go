@@ -44,6 +44,25 @@ type Deps struct {
 // EmailSettings are the team email channel's server-wide settings: the SMTP listener and the IMAP pollers.
 type EmailSettings = email.Settings
 
+// EmailOAuthSettings are the mailbox providers admins connect Gmail and Microsoft 365 mailboxes with (EmailSettings.OAuth).
+type EmailOAuthSettings = email.OAuthSettings
+
+// EmailOAuthProvider is one mailbox provider's OAuth application and servers.
+type EmailOAuthProvider = email.OAuthProvider
+
+// The mailbox providers, their callback route and their constructors with the real endpoints.
+const (
+	EmailOAuthGmail        = email.OAuthGmail
+	EmailOAuthMicrosoft365 = email.OAuthMicrosoft365
+	EmailOAuthCallbackPath = email.OAuthCallbackPath
+)
+
+// GmailProvider and Microsoft365Provider are the providers with their documented endpoints and scopes.
+var (
+	GmailProvider        = email.Gmail
+	Microsoft365Provider = email.Microsoft365
+)
+
 // builtin lists routedesk's channels, one line each, in the API's order.
 func builtin(d Deps) []channels.Channel {
 	return []channels.Channel{

@@ -56,6 +56,11 @@ type config struct {
 	MailFrom       string
 	// EmailVerification is required or off: whether a new team address must be proven (email.go); "" = required, off in dev.
 	EmailVerification string
+
+	// Mailbox providers' OAuth applications (email.go; docs/channels/email-oauth.md).
+	GmailClientID, GmailClientSecret                                   string
+	Microsoft365ClientID, Microsoft365ClientSecret, Microsoft365Tenant string
+
 	// PublicURL is the API's base URL as customers' browsers reach it (verification links).
 	PublicURL       string
 	LogLevel        string
@@ -130,7 +135,12 @@ func bind(fs *flag.FlagSet, cfg *config) {
 	str(&cfg.SMTPTLSCert, "ROUTEDESK_SMTP_TLS_CERT", "smtp-tls-cert", "", "certificate file; with ROUTEDESK_SMTP_TLS_KEY the SMTP listener offers STARTTLS")
 	str(&cfg.SMTPTLSKey, "ROUTEDESK_SMTP_TLS_KEY", "smtp-tls-key", "", "key file of ROUTEDESK_SMTP_TLS_CERT")
 	str(&cfg.EmailVerification, "ROUTEDESK_EMAIL_VERIFICATION", "email-verification", "", "required or off: a newly connected team address receives no mail until a mailed code proves it (default required; dev: off)")
-	str(&cfg.PublicURL, "ROUTEDESK_PUBLIC_URL", "public-url", "", "the API's public base URL (https://desk.example.com), for the link in verification mails; empty: the mail holds the code only")
+	str(&cfg.PublicURL, "ROUTEDESK_PUBLIC_URL", "public-url", "", "the API's public base URL (https://desk.example.com), for the link in verification mails and the mailbox providers' OAuth redirect URI (+ /v1/email/oauth/callback); empty: the mail holds the code only")
+	str(&cfg.GmailClientID, "ROUTEDESK_GMAIL_CLIENT_ID", "gmail-client-id", "", "Google OAuth client id: admins connect Gmail mailboxes with Google's consent screen (docs/channels/email-oauth.md); empty: no Connect Gmail")
+	str(&cfg.GmailClientSecret, "ROUTEDESK_GMAIL_CLIENT_SECRET", "gmail-client-secret", "", "Google OAuth client secret of ROUTEDESK_GMAIL_CLIENT_ID")
+	str(&cfg.Microsoft365ClientID, "ROUTEDESK_MICROSOFT365_CLIENT_ID", "microsoft365-client-id", "", "Microsoft Entra application (client) id: admins connect Microsoft 365 mailboxes with Microsoft's consent screen; empty: no Connect Microsoft 365")
+	str(&cfg.Microsoft365ClientSecret, "ROUTEDESK_MICROSOFT365_CLIENT_SECRET", "microsoft365-client-secret", "", "client secret of ROUTEDESK_MICROSOFT365_CLIENT_ID")
+	str(&cfg.Microsoft365Tenant, "ROUTEDESK_MICROSOFT365_TENANT", "microsoft365-tenant", "organizations", "Microsoft Entra tenant whose accounts may connect: organizations (any work account), a tenant id or domain")
 	str(&cfg.MailFrom, "ROUTEDESK_MAIL_FROM", "mail-from", "routedesk@localhost", "From address of notification emails")
 	str(&cfg.LogLevel, "ROUTEDESK_LOG_LEVEL", "log-level", "info", "debug, info, warn or error")
 	str(&cfg.LogFormat, "ROUTEDESK_LOG_FORMAT", "log-format", "text", "text or json")

@@ -37,6 +37,13 @@ export const CONFIG_FIELDS = {
     { path: 'smtp.port', label: 'SMTP port', type: 'number', min: 1, max: 65535, group: 'smtp' },
     { path: 'smtp.username', label: 'SMTP username', group: 'smtp' },
     { path: 'smtp.password', label: 'SMTP password', secret: true, group: 'smtp' },
+    { path: 'smtp.tls', label: 'SMTP TLS', type: 'select', options: [['', '(default: STARTTLS)'], ['starttls', 'STARTTLS'], ['tls', 'TLS (port 465)'], ['none', 'None (loopback only)']], group: 'smtp' },
+    { path: 'imap.host', label: 'IMAP host', group: 'imap', help: 'a hosted mailbox polled for new mail; Gmail and Microsoft 365 connect with their buttons instead' },
+    { path: 'imap.port', label: 'IMAP port', type: 'number', min: 1, max: 65535, group: 'imap' },
+    { path: 'imap.tls', label: 'IMAP TLS', type: 'select', options: [['', '(default: TLS)'], ['tls', 'TLS (port 993)'], ['starttls', 'STARTTLS'], ['none', 'None (loopback only)']], group: 'imap' },
+    { path: 'imap.username', label: 'IMAP username', group: 'imap' },
+    { path: 'imap.password', label: 'IMAP password', secret: true, group: 'imap' },
+    { path: 'imap.folder', label: 'IMAP folder', placeholder: 'INBOX', group: 'imap' },
   ],
   messenger: [
     { path: 'page_id', label: 'Page id', required: true, inputmode: 'numeric' },
@@ -75,6 +82,9 @@ export const CONFIG_FIELDS = {
     { path: 'secret', label: 'Signing secret', secret: true },
   ],
 };
+
+/** MAILBOX_PROVIDERS are the providers whose consent screen connects a mailbox (POST /v1/email/oauth/authorizations). */
+export const MAILBOX_PROVIDERS = [['gmail', 'Gmail'], ['microsoft365', 'Microsoft 365']];
 
 /** FORM_FIELD_TYPES are the input types a form channel's fields may have. */
 export const FORM_FIELD_TYPES = ['text', 'email', 'textarea', 'select', 'checkbox', 'number', 'hidden', 'phone'];

@@ -1,7 +1,7 @@
 // channels.js: the channel list and the connect/edit form of each channel type.
 import { api, listAll, seg } from './api.js';
 import { h, field, view, announce, showErrors, clearErrors, badge, guard, nextId } from './ui.js';
-import { TYPES, CONFIG_FIELDS, FORM_FIELD_TYPES, getPath, setPath } from './channelforms.js';
+import { TYPES, CONFIG_FIELDS, FORM_FIELD_TYPES, MAILBOX_PROVIDERS, getPath, setPath } from './channelforms.js';
 
 /** channelsView shows the list, or the form of one channel ('new' connects one). */
 export async function channelsView(id) {
@@ -115,7 +115,8 @@ async function channelForm(ch) {
   const summary = h('p', { class: 'error', tabindex: '-1', role: 'alert' });
   const configBox = h('div', {});
   const renderConfig = () => {
-    configBox.replaceChildren(...configFields(type, ch && ch.type === type ? ch : null),
+    configBox.replaceChildren(...(type === 'email' ? [mailboxConnect(ch, summary)] : []),
+      ...configFields(type, ch && ch.type === type ? ch : null),
       ...(type === 'form' ? [formFieldsEditor(ch)] : []));
   };
   renderConfig();
@@ -169,6 +170,41 @@ async function channelForm(ch) {
     }
   });
   view(ch ? `Edit ${ch.name}` : 'Connect a channel', form);
+}
+
+/**
+ * mailboxConnect shows how the email channel's mailbox is connected: the provider's account and health with a
+ * Reconnect button, or the Connect Gmail / Connect Microsoft 365 buttons that open the provider's consent screen.
+ */
+function mailboxConnect(ch, summary) {
+  const oauth = ch && ch.config && ch.config.oauth;
+  const label = Object.fromEntries(MAILBOX_PROVIDERS);
+  const start = (provider) => guard(async () => {
+    summary.textContent = '';
+    const body = { provider };
+    if (ch) body.channel_id = ch.id;
+    else body.name = document.querySelector('[data-field="name"]').value.trim();
+    try {
+      const res = await api('POST', '/v1/email/oauth/authorizations', body);
+      location.assign(res.authorization_url);
+    } catch (e) {
+      summary.textContent = e.message;
+      summary.focus();
+    }
+  });
+  const box = h('div', { class: 'card', id: 'mailbox-connect' });
+  if (oauth) {
+    const health = ch.health || {};
+    const failing = health.state && health.state !== 'ok';
+    box.append(h('p', { id: 'mailbox-account' }, `Connected through ${label[oauth.provider] || oauth.provider} as `, h('strong', {}, oauth.account), '. ',
+      healthBadge(health)),
+    failing ? h('p', { class: 'error', id: 'mailbox-reason' }, health.reason || '') : '',
+    h('button', { type: 'button', class: failing ? 'primary' : '', onclick: () => start(oauth.provider) }, `Reconnect ${label[oauth.provider] || oauth.provider}`));
+    return box;
+  }
+  box.append(h('p', { class: 'muted' }, 'Gmail and Microsoft 365 connect with their own sign-in (OAuth); a hosted mailbox uses the IMAP and SMTP fields below.'),
+    h('div', { class: 'row' }, MAILBOX_PROVIDERS.map(([p, name]) => h('button', { type: 'button', dataset: { provider: p }, onclick: () => start(p) }, `Connect ${name}`))));
+  return box;
 }
 
 const val = (form, name) => form.querySelector(`[data-field="${CSS.escape(name)}"]`);
