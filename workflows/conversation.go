@@ -10,7 +10,6 @@ import (
 
 	"github.com/routedesk/routedesk/activities"
 	"github.com/routedesk/routedesk/domain"
-	"github.com/routedesk/routedesk/store"
 )
 
 // DefaultIdleTimeout ends a conversation workflow after 30 days without a
@@ -233,7 +232,7 @@ func (c *conversation) openTicket(ctx workflow.Context, msg InboundMessage) erro
 	if workflow.GetVersion(ctx, changeOpenAtOnce, workflow.DefaultVersion, 1) == 1 {
 		return c.openAtOnce(ctx, msg)
 	}
-	var contact store.ResolvedContact
+	var contact activities.ResolvedContact
 	err := workflow.ExecuteActivity(ctx, a.UpsertContact, activities.UpsertContactInput{
 		AccountID: c.in.AccountID, ChannelID: c.in.ChannelID, MessageID: msg.MessageID,
 	}).Get(ctx, &contact)

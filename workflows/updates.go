@@ -11,7 +11,6 @@ import (
 
 	"github.com/routedesk/routedesk/activities"
 	"github.com/routedesk/routedesk/domain"
-	"github.com/routedesk/routedesk/store"
 )
 
 // registerUpdates installs the agents' actions: replies and ticket changes.
@@ -186,7 +185,7 @@ func (c *conversation) change(ctx workflow.Context, r ChangeRequest) (ChangeResu
 // dispatch gives a freed agent the oldest waiting tickets they can serve and
 // tells those conversations.
 func (c *conversation) dispatch(ctx workflow.Context, userID string) error {
-	var assigned []store.Dispatched
+	var assigned []activities.Dispatched
 	err := workflow.ExecuteActivity(ctx, a.Dispatch, activities.AgentRef{AccountID: c.in.AccountID, UserID: userID}).Get(ctx, &assigned)
 	if err != nil {
 		return fmt.Errorf("dispatch: %w", err)
