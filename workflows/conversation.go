@@ -231,8 +231,9 @@ func (c *conversation) resume(ctx workflow.Context, t activities.TicketCreated) 
 		// The earlier run ended while the ticket waited; wait again for the channel's timeout.
 		return c.route(ctx, "")
 	}
-	if state == domain.RoutingRouting && c.ticketOnly() && workflow.GetVersion(ctx, changeTicketOnly, workflow.DefaultVersion, 1) == 1 {
-		return c.route(ctx, "") // a ticket without a channel, routed by its own workflow
+	if state == domain.RoutingRouting && c.ticketOnly() {
+		workflow.GetVersion(ctx, changeTicketOnly, 1, 1) // retired: recorded, and checked on replay
+		return c.route(ctx, "")                          // a ticket without a channel, routed by its own workflow
 	}
 	return c.showRouting(ctx, state, t.AssigneeID)
 }
@@ -278,39 +279,16 @@ func (c *conversation) routed(ctx workflow.Context, res activities.RouteResult, 
 	return c.showRouting(ctx, res.State, "", also...)
 }
 
-// GetVersion change ids of the workflow's later behaviour.
-const (
-	changeAssignment  = "assignment"
-	changeNotifyOwner = "notify-owner"
-	changeReplyWindow = "reply-window"
-	changeWelcome     = "welcome"
-	// changeCourtesyBeside runs the automated first messages beside the conversation, bounded.
-	changeCourtesyBeside = "courtesy-beside"
-	// changeBoundedReply stores a reply, then sends it beside the update with bounded retries.
-	changeBoundedReply = "bounded-reply"
-	// changeDrainBeforeEnd handles a message that arrived while the conversation settled, before it ends or continues as new.
-	changeDrainBeforeEnd = "drain-before-end"
-	// changeOpenAtOnce runs the opening sequence (contact, rules, ticket, route)
-	// as one local activity and sets the ticket id, routing state and assignee
-	// in one search-attribute upsert.
-	changeOpenAtOnce = "open-at-once"
-	// changeTicketOnly routes a ticket without a channel in its own workflow (TicketWorkflowID),
-	// started with a TicketID and no channel: it resumes the ticket and routes it.
-	changeTicketOnly = "ticket-only"
-	// changeDurableReply stores a reply and sends it in a DeliveryWorkflow beside the
-	// conversation, retried for the channel's retry period.
-	changeDurableReply = "durable-reply"
-)
-
 // ticketOnly reports whether the workflow is a ticket's own, without a channel or conversation.
 func (c *conversation) ticketOnly() bool {
 	return c.in.ChannelID == "" && c.in.TicketID != ""
 }
 
 // drains reports whether this run handles messages that arrive while it
-// settles; histories from before ended (or continued as new) without looking.
+// settles: always, since changeDrainBeforeEnd retired (a history from before it
+// fails here with a non-determinism error).
 func (c *conversation) drains(ctx workflow.Context) bool {
-	return workflow.GetVersion(ctx, changeDrainBeforeEnd, workflow.DefaultVersion, 1) != workflow.DefaultVersion
+	return workflow.GetVersion(ctx, changeDrainBeforeEnd, 1, 1) == 1
 }
 
 // armWaitTimer starts the durable timer of the wait for an agent.
