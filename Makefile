@@ -3,8 +3,9 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin/routedesk
 STATICCHECK_VERSION := v0.7.0
+WORKFLOWCHECK_VERSION := v0.6.0
 
-.PHONY: dev build test test-unit vet lint fmt-check fuzz bench bench-quick clean compose-check chaos scale
+.PHONY: dev build test test-unit vet lint workflowcheck fmt-check fuzz bench bench-quick clean compose-check chaos scale
 
 ## dev: start everything (migrations, embedded Temporal + Web UI, worker, API) and print the admin token
 dev: build
@@ -16,7 +17,7 @@ build:
 	$(GO) build -v -o $(BIN) ./cmd/routedesk
 
 ## test: every test (unit, integration against PostgreSQL and embedded Temporal, end-to-end) plus the static checks
-test: fmt-check vet lint
+test: fmt-check vet lint workflowcheck
 	$(GO) test -count=1 -timeout 20m ./...
 
 ## test-unit: the fast tests only (no PostgreSQL, no Temporal server)
@@ -32,6 +33,10 @@ lint:
 	@command -v staticcheck >/dev/null 2>&1 || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	PATH="$$PATH:$$($(GO) env GOPATH)/bin" staticcheck ./...
 	PATH="$$PATH:$$($(GO) env GOPATH)/bin" staticcheck -tags slim ./cmd/routedesk
+
+## workflowcheck: Temporal's static determinism check (go.temporal.io/sdk/contrib/tools/workflowcheck) over the workflow code
+workflowcheck:
+	$(GO) run go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION) ./workflows/ ./imports/
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

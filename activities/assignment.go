@@ -108,10 +108,25 @@ type AgentRef struct {
 	UserID    string `json:"user_id"`
 }
 
+// Dispatched is a waiting ticket that a dispatch assigned, and its workflow to tell;
+// it is recorded in workflow histories, so its JSON names never change.
+type Dispatched struct {
+	TicketID   string `json:"ticket_id"`
+	WorkflowID string `json:"workflow_id"`
+	UserID     string `json:"user_id"`
+}
+
 // Dispatch gives an agent with free capacity the oldest waiting tickets they can serve.
-func (a *Activities) Dispatch(ctx context.Context, in AgentRef) ([]store.Dispatched, error) {
-	d, err := a.Store.Dispatch(ctx, in.AccountID, in.UserID)
-	return d, classify(err)
+func (a *Activities) Dispatch(ctx context.Context, in AgentRef) ([]Dispatched, error) {
+	got, err := a.Store.Dispatch(ctx, in.AccountID, in.UserID)
+	if err != nil || got == nil {
+		return nil, classify(err)
+	}
+	out := make([]Dispatched, len(got))
+	for i, d := range got {
+		out[i] = Dispatched{TicketID: d.TicketID, WorkflowID: d.WorkflowID, UserID: d.UserID}
+	}
+	return out, nil
 }
 
 // ChangeInput is an agent's change to a ticket.

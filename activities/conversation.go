@@ -17,14 +17,26 @@ type UpsertContactInput struct {
 	MessageID string `json:"message_id"`
 }
 
+// ResolvedContact is the contact an inbound message belongs to; it is recorded in
+// workflow histories, so its JSON names never change.
+type ResolvedContact struct {
+	ContactID string `json:"contact_id"`
+	IsNew     bool   `json:"is_new"`
+}
+
+// resolvedContact is the payload of the store's answer.
+func resolvedContact(c store.ResolvedContact) ResolvedContact {
+	return ResolvedContact{ContactID: c.ContactID, IsNew: c.IsNew}
+}
+
 // UpsertContact finds or creates the contact who sent a message.
-func (a *Activities) UpsertContact(ctx context.Context, in UpsertContactInput) (store.ResolvedContact, error) {
+func (a *Activities) UpsertContact(ctx context.Context, in UpsertContactInput) (ResolvedContact, error) {
 	msg, err := a.Store.Message(ctx, in.AccountID, in.MessageID)
 	if err != nil {
-		return store.ResolvedContact{}, classify(fmt.Errorf("upsert contact: %w", err))
+		return ResolvedContact{}, classify(fmt.Errorf("upsert contact: %w", err))
 	}
 	c, err := a.Store.UpsertContact(ctx, in.AccountID, in.ChannelID, msg.Author)
-	return c, classify(err)
+	return resolvedContact(c), classify(err)
 }
 
 // CreateTicketInput names the conversation, its contact and its first message.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/routedesk/routedesk/domain"
-	"github.com/routedesk/routedesk/store"
 )
 
 // OpenInput names a conversation and its first message.
@@ -20,9 +19,9 @@ type OpenInput struct {
 // Opened is what opening a conversation did: the contact, the rules'
 // outcome, the ticket and, when this attempt routed it, where routing left it.
 type Opened struct {
-	Contact store.ResolvedContact `json:"contact"`
-	Rules   RulesOutcome          `json:"rules"`
-	Ticket  TicketCreated         `json:"ticket"`
+	Contact ResolvedContact `json:"contact"`
+	Rules   RulesOutcome    `json:"rules"`
+	Ticket  TicketCreated   `json:"ticket"`
 	// Route is nil when the ticket had been routed before (an earlier run of
 	// the conversation): Ticket then describes where it stands.
 	Route *RouteResult `json:"route,omitempty"`
@@ -46,7 +45,8 @@ func (a *Activities) OpenConversation(ctx context.Context, in OpenInput) (Opened
 		return Opened{}, classify(fmt.Errorf("open conversation: %w", err))
 	}
 	var out Opened
-	out.Contact, err = a.Store.UpsertContact(ctx, in.AccountID, in.ChannelID, msg.Author)
+	contact, err := a.Store.UpsertContact(ctx, in.AccountID, in.ChannelID, msg.Author)
+	out.Contact = resolvedContact(contact)
 	var invalid *domain.ValidationError
 	if err != nil && !errors.As(err, &invalid) { // a sender with no identity still gets a ticket, without a contact
 		return Opened{}, classify(err)

@@ -21,7 +21,8 @@ var allowedOutside = []string{"channels", "channels/registry", "channels/traits"
 // TestLayout enforces the dependency rules of docs/architecture.md: channels/* may use store,
 // domain and the shared channel helpers, never server, workflows, activities or
 // worker; channel packages do not import each other; only the registry names
-// them; workflows see nothing of channels but the traits table.
+// them; workflows see nothing of channels but the traits table, and nothing of
+// store (their payloads are the activities' types, so a store change cannot break replay).
 func TestLayout(t *testing.T) {
 	imports := moduleImports(t)
 	require := func(ok bool, format string, args ...any) {
@@ -31,6 +32,11 @@ func TestLayout(t *testing.T) {
 		}
 	}
 	for pkg := range imports {
+		if under(pkg, "workflows") {
+			for _, imp := range imports[pkg] {
+				require(!under(imp, "store"), "%s imports %s: workflow payloads are the activities' types, never the store's", pkg, imp)
+			}
+		}
 		if !under(pkg, "channels") {
 			for _, imp := range imports[pkg] {
 				if under(imp, "channels") {

@@ -11,14 +11,13 @@ import (
 
 	"github.com/routedesk/routedesk/activities"
 	"github.com/routedesk/routedesk/domain"
-	"github.com/routedesk/routedesk/store"
 )
 
 var teamRouting = domain.Routing{AssignTo: domain.AssignUsersAndTeams, Users: []string{"usr_1", "usr_2"}, TimeoutSeconds: 300}
 
 // openedTicket mocks contact, rules and ticket creation for a users_and_teams channel.
 func openedTicket(env *testsuite.TestWorkflowEnvironment) {
-	env.OnActivity(a.UpsertContact, mock.Anything, mock.Anything).Return(store.ResolvedContact{ContactID: "ct_1"}, nil)
+	env.OnActivity(a.UpsertContact, mock.Anything, mock.Anything).Return(activities.ResolvedContact{ContactID: "ct_1"}, nil)
 	expectRules(env)
 	env.OnActivity(a.CreateTicket, mock.Anything, mock.Anything).
 		Return(activities.TicketCreated{TicketID: "tkt_1", Created: true, Status: "new", Routing: teamRouting}, nil)
@@ -155,7 +154,7 @@ func TestClosingFreesCapacityAndReopenPrefersPreviousAgent(t *testing.T) {
 	env.OnActivity(a.ChangeTicket, mock.Anything, activities.ChangeInput{AccountID: "acc_1", TicketID: "tkt_1", Status: &closed}).
 		Return(activities.ChangeResult{Status: "closed", AssigneeID: "usr_1", State: domain.RoutingAssigned, Freed: "usr_1"}, nil).Once()
 	env.OnActivity(a.Dispatch, mock.Anything, activities.AgentRef{AccountID: "acc_1", UserID: "usr_1"}).
-		Return([]store.Dispatched{{TicketID: "tkt_9", WorkflowID: "conv:ch_1:other", UserID: "usr_1"}}, nil).Once()
+		Return([]activities.Dispatched{{TicketID: "tkt_9", WorkflowID: "conv:ch_1:other", UserID: "usr_1"}}, nil).Once()
 	env.OnSignalExternalWorkflow(mock.Anything, "conv:ch_1:other", "", SignalAgentAssigned, AgentAssigned{UserID: "usr_1"}).Return(nil).Once()
 	env.OnActivity(a.Reopen, mock.Anything, activities.TicketRef{AccountID: "acc_1", TicketID: "tkt_1"}).Return("usr_1", nil).Once()
 	env.OnActivity(a.Route, mock.Anything, mock.MatchedBy(func(in activities.RouteInput) bool { return in.PreferUser == "usr_1" })).
@@ -183,7 +182,7 @@ func TestClosingFreesCapacityAndReopenPrefersPreviousAgent(t *testing.T) {
 
 func TestUnavailableOwnerIsEmailedWhileTheTicketWaits(t *testing.T) {
 	env := newEnv(t)
-	env.OnActivity(a.UpsertContact, mock.Anything, mock.Anything).Return(store.ResolvedContact{ContactID: "ct_1"}, nil)
+	env.OnActivity(a.UpsertContact, mock.Anything, mock.Anything).Return(activities.ResolvedContact{ContactID: "ct_1"}, nil)
 	expectRules(env)
 	env.OnActivity(a.CreateTicket, mock.Anything, mock.Anything).
 		Return(activities.TicketCreated{TicketID: "tkt_1", Created: true, Status: "new", Routing: domain.Routing{AssignTo: domain.AssignContactOwner}}, nil)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/routedesk/routedesk/activities"
 	"github.com/routedesk/routedesk/domain"
-	"github.com/routedesk/routedesk/store"
 )
 
 // DefaultIdleTimeout ends a conversation workflow after 30 days without a
@@ -29,131 +28,23 @@ var a *activities.Activities
 // ConversationWorkflow is one inbound conversation: it finds the contact,
 // creates the ticket and routes it, waits for an agent when none is free,
 // takes agents' replies and changes as updates, and follows the
-// conversation's messages (reopening a closed ticket).
+// conversation's messages (reopening a closed ticket). It takes one event at
+// a time (loop.go) until it idles out, hands its ticket over or continues as new.
 func ConversationWorkflow(ctx workflow.Context, in ConversationInput) error {
-	c := &conversation{in: in, state: ConversationState{ConversationID: in.ConversationID, RoutingState: domain.RoutingRouting, ReplyWindow: domain.WindowNone}}
-	if in.State != nil {
-		c.state = *in.State
-	} else if in.TicketID != "" {
-		// Known from the start (it issues no command): the agent's action this run was started
-		// for is taken rather than refused while the ticket loads.
-		c.state.TicketID = in.TicketID
-	}
-	if err := workflow.SetQueryHandler(ctx, QueryState, func() (ConversationState, error) {
-		return c.state, nil
-	}); err != nil {
-		return fmt.Errorf("register state query: %w", err)
-	}
-	ctx = workflow.WithActivityOptions(ctx, activityOptions)
-	if err := c.registerUpdates(ctx); err != nil {
+	c := newConversation(in)
+	ctx, err := c.setup(ctx)
+	if err != nil {
 		return err
 	}
-	if err := c.upsertIdentity(ctx); err != nil {
-		return err
-	}
-	if in.State == nil && in.TicketID != "" {
-		var t activities.TicketCreated
-		if err := workflow.ExecuteActivity(ctx, a.LoadTicket, activities.TicketRef{AccountID: in.AccountID, TicketID: in.TicketID}).Get(ctx, &t); err != nil {
-			return c.fail(ctx, "load ticket", err)
-		}
-		if err := c.resume(ctx, t); err != nil {
-			return err
-		}
-	}
-	if c.state.RoutingState == domain.RoutingWaitingForAgent && c.state.WaitUntil != nil {
-		c.armWaitTimer(ctx, c.state.WaitUntil.Sub(workflow.Now(ctx)))
-	}
-	if next := c.nextWindowChange(); next != nil {
-		c.armWindowTimer(ctx, next.Sub(workflow.Now(ctx)))
-	}
-
-	idle := in.IdleTimeout
-	if idle <= 0 {
-		idle = DefaultIdleTimeout
-	}
-	inbound := workflow.GetSignalChannel(ctx, SignalInboundMessage)
-	assigned := workflow.GetSignalChannel(ctx, SignalAgentAssigned)
-	attached := workflow.GetSignalChannel(ctx, SignalTicketAttached)
-	removed := workflow.GetSignalChannel(ctx, SignalAssigneeRemoved)
 	for {
-		c.describe(ctx) // the Temporal UI's current details (summary.go)
-		var msg InboundMessage
-		var agent AgentAssigned
-		var attachment TicketAttached
-		var gone AssigneeRemoved
-		var gotMessage, gotAgent, gotAttached, gotRemoved, waitOver, windowDue, idled bool
-		opening := c.opensNow(ctx, inbound)
-		timerCtx, cancelTimer := workflow.WithCancel(ctx)
-		sel := workflow.NewSelector(ctx).
-			AddReceive(inbound, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &msg); gotMessage = true }).
-			AddReceive(assigned, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &agent); gotAgent = true }).
-			AddReceive(removed, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &gone); gotRemoved = true })
-		if c.ticketOnly() { // only a ticket's own workflow is ever told so
-			sel.AddReceive(attached, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &attachment); gotAttached = true })
-		}
-		if c.windowTimer != nil {
-			sel.AddFuture(c.windowTimer, func(workflow.Future) { windowDue = true })
-		}
-		if c.waitTimer != nil {
-			sel.AddFuture(c.waitTimer, func(workflow.Future) { waitOver = true })
-		} else if c.windowTimer == nil && !opening { // an idle conversation ends only once its window has settled
-			sel.AddFuture(workflow.NewTimer(timerCtx, idle), func(workflow.Future) { idled = true })
-		}
-		sel.Select(ctx)
-		cancelTimer()
-		var err error
-		switch {
-		case gotMessage:
-			err = c.handle(ctx, msg)
-			for err == nil && inbound.ReceiveAsync(&msg) {
-				err = c.handle(ctx, msg)
-			}
-		case gotAgent:
-			err = c.onAgentAssigned(ctx, agent.UserID)
-		case gotAttached:
-			return c.handOver(ctx, attachment)
-		case gotRemoved:
-			err = c.onAssigneeRemoved(ctx, gone.UserID)
-		case waitOver:
-			err = c.onWaitOver(ctx)
-		case windowDue:
-			err = c.onWindowTimer(ctx)
-		case idled:
-			// A message may have arrived as the timer fired, or while the work beside
-			// the conversation settled: handle it rather than drop it.
-			if !inbound.ReceiveAsync(&msg) {
-				if err := c.settle(ctx); err != nil {
-					return err
-				}
-				if !c.drains(ctx) || !inbound.ReceiveAsync(&msg) {
-					return nil
-				}
-			}
-			err = c.handle(ctx, msg)
-		}
-		if err != nil {
+		ended, err := c.apply(ctx, c.next(ctx))
+		if ended || err != nil {
 			return err
 		}
-		info := workflow.GetInfo(ctx)
-		limit := in.ContinueAsNewAfter
-		if limit <= 0 {
-			limit = continueAsNewAfter
-		}
-		if (info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() > limit) && !c.busyBeside() {
-			// (with a send or courtesy message still running, the next event continues as new)
-			if err := c.settle(ctx); err != nil {
+		if c.continueDue(ctx) {
+			if ended, err := c.endOrContinue(ctx, continueAsNew); ended || err != nil {
 				return err
 			}
-			if c.drains(ctx) && inbound.ReceiveAsync(&msg) { // arrived while settling: handle it first
-				if err := c.handle(ctx, msg); err != nil {
-					return err
-				}
-				continue
-			}
-			next := in
-			state := c.state
-			next.State = &state
-			return workflow.NewContinueAsNewError(ctx, ConversationWorkflow, next)
 		}
 	}
 }
@@ -161,6 +52,10 @@ func ConversationWorkflow(ctx workflow.Context, in ConversationInput) error {
 type conversation struct {
 	in    ConversationInput
 	state ConversationState
+	// idle ends the run after this long without an event.
+	idle time.Duration
+	// The signals the conversation takes.
+	inbound, assigned, attached, removed workflow.ReceiveChannel
 	// waitTimer fires when the wait for an agent times out; nil when not waiting.
 	waitTimer  workflow.Future
 	cancelWait workflow.CancelFunc
@@ -170,6 +65,69 @@ type conversation struct {
 	// pending is the work running beside the conversation: owner
 	// notifications, courtesy messages, replies' sends.
 	pending []besideTask
+}
+
+// newConversation is the conversation's state at the start of a run: carried
+// over by continue-as-new, or new.
+func newConversation(in ConversationInput) *conversation {
+	c := &conversation{in: in, idle: in.IdleTimeout,
+		state: ConversationState{ConversationID: in.ConversationID, RoutingState: domain.RoutingRouting, ReplyWindow: domain.WindowNone}}
+	if in.State != nil {
+		c.state = *in.State
+	} else if in.TicketID != "" {
+		// Known from the start (it issues no command): the agent's action this run was started
+		// for is taken rather than refused while the ticket loads.
+		c.state.TicketID = in.TicketID
+	}
+	if c.idle <= 0 {
+		c.idle = DefaultIdleTimeout
+	}
+	return c
+}
+
+// setup registers the query and the updates, identifies the workflow, loads
+// the ticket the run was started for and re-arms the timers carried over; it
+// returns the context of the store activities.
+func (c *conversation) setup(ctx workflow.Context) (workflow.Context, error) {
+	if err := workflow.SetQueryHandler(ctx, QueryState, func() (ConversationState, error) {
+		return c.state, nil
+	}); err != nil {
+		return ctx, fmt.Errorf("register state query: %w", err)
+	}
+	ctx = workflow.WithActivityOptions(ctx, activityOptions)
+	if err := c.registerUpdates(ctx); err != nil {
+		return ctx, err
+	}
+	if err := c.upsertIdentity(ctx); err != nil {
+		return ctx, err
+	}
+	if err := c.loadTicket(ctx); err != nil {
+		return ctx, err
+	}
+	if c.state.RoutingState == domain.RoutingWaitingForAgent && c.state.WaitUntil != nil {
+		c.armWaitTimer(ctx, c.state.WaitUntil.Sub(workflow.Now(ctx)))
+	}
+	if next := c.nextWindowChange(); next != nil {
+		c.armWindowTimer(ctx, next.Sub(workflow.Now(ctx)))
+	}
+	c.inbound = workflow.GetSignalChannel(ctx, SignalInboundMessage)
+	c.assigned = workflow.GetSignalChannel(ctx, SignalAgentAssigned)
+	c.attached = workflow.GetSignalChannel(ctx, SignalTicketAttached)
+	c.removed = workflow.GetSignalChannel(ctx, SignalAssigneeRemoved)
+	return ctx, nil
+}
+
+// loadTicket takes over the existing ticket a first run was started for (an
+// agent acts on a conversation whose workflow had ended, or a ticket's own workflow).
+func (c *conversation) loadTicket(ctx workflow.Context) error {
+	if c.in.State != nil || c.in.TicketID == "" {
+		return nil
+	}
+	var t activities.TicketCreated
+	if err := workflow.ExecuteActivity(ctx, a.LoadTicket, activities.TicketRef{AccountID: c.in.AccountID, TicketID: c.in.TicketID}).Get(ctx, &t); err != nil {
+		return c.fail(ctx, "load ticket", err)
+	}
+	return c.resume(ctx, t)
 }
 
 // upsertIdentity makes sure the workflow carries the search attributes that
@@ -228,62 +186,6 @@ func (c *conversation) handle(ctx workflow.Context, msg InboundMessage) error {
 	return c.customerWrote(ctx)
 }
 
-// openTicket finds the contact, creates the ticket and routes it.
-func (c *conversation) openTicket(ctx workflow.Context, msg InboundMessage) error {
-	if workflow.GetVersion(ctx, changeOpenAtOnce, workflow.DefaultVersion, 1) == 1 {
-		return c.openAtOnce(ctx, msg)
-	}
-	var contact store.ResolvedContact
-	err := workflow.ExecuteActivity(ctx, a.UpsertContact, activities.UpsertContactInput{
-		AccountID: c.in.AccountID, ChannelID: c.in.ChannelID, MessageID: msg.MessageID,
-	}).Get(ctx, &contact)
-	if err != nil && !isInvalid(err) { // a sender with no identity still gets a ticket, without a contact
-		return c.fail(ctx, "upsert contact", err)
-	}
-	c.state.ContactID = contact.ContactID
-
-	var outcome activities.RulesOutcome
-	err = workflow.ExecuteActivity(ctx, a.EvaluateRules, activities.EvaluateRulesInput{
-		AccountID: c.in.AccountID, ChannelID: c.in.ChannelID, MessageID: msg.MessageID,
-		ContactID: contact.ContactID, ContactIsNew: contact.IsNew,
-	}).Get(ctx, &outcome)
-	if err != nil {
-		return c.fail(ctx, "evaluate rules", err)
-	}
-
-	var ticket activities.TicketCreated
-	err = workflow.ExecuteActivity(ctx, a.CreateTicket, activities.CreateTicketInput{
-		AccountID: c.in.AccountID, ChannelID: c.in.ChannelID, ConversationID: c.in.ConversationID,
-		ContactID: contact.ContactID, MessageID: msg.MessageID, Rules: &outcome,
-	}).Get(ctx, &ticket)
-	if err != nil {
-		return c.fail(ctx, "create ticket", err)
-	}
-	if !ticket.Created && ticket.RoutingState != "" && ticket.RoutingState != domain.RoutingRouting {
-		// An earlier run of this conversation made and routed the ticket; carry on from there.
-		if err := c.resume(ctx, ticket); err != nil {
-			return err
-		}
-		if c.state.Status == domain.TicketStatusClosed {
-			return c.reopen(ctx)
-		}
-		return nil
-	}
-	c.state.TicketID = ticket.TicketID
-	c.state.Status = ticket.Status
-	c.state.Routing = ticket.Routing
-	c.state.RequiredSkills = outcome.RequiredSkills
-	if err := workflow.UpsertTypedSearchAttributes(ctx, TicketIDKey.ValueSet(ticket.TicketID)); err != nil {
-		return fmt.Errorf("upsert ticket id: %w", err)
-	}
-	if c.traits().Welcome && workflow.GetVersion(ctx, changeWelcome, workflow.DefaultVersion, 1) == 1 {
-		if err := c.welcome(ctx); err != nil {
-			return err
-		}
-	}
-	return c.route(ctx, "")
-}
-
 // welcome sends a new Messenger conversation's automated first messages
 // (instant reply, consent notice) beside the conversation, bounded: routing
 // and the reply window do not wait for them. Once their retries run out the
@@ -329,76 +231,12 @@ func (c *conversation) resume(ctx workflow.Context, t activities.TicketCreated) 
 		// The earlier run ended while the ticket waited; wait again for the channel's timeout.
 		return c.route(ctx, "")
 	}
-	if state == domain.RoutingRouting && c.ticketOnly() && workflow.GetVersion(ctx, changeTicketOnly, workflow.DefaultVersion, 1) == 1 {
-		return c.route(ctx, "") // a ticket without a channel, routed by its own workflow
+	if state == domain.RoutingRouting && c.ticketOnly() {
+		workflow.GetVersion(ctx, changeTicketOnly, 1, 1) // retired: recorded, and checked on replay
+		return c.route(ctx, "")                          // a ticket without a channel, routed by its own workflow
 	}
 	return c.showRouting(ctx, state, t.AssigneeID)
 }
-
-// route applies the channel's assignment mode; preferUser (a reopened
-// ticket's previous agent) is tried first.
-func (c *conversation) route(ctx workflow.Context, preferUser string) error {
-	if workflow.GetVersion(ctx, changeAssignment, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
-		return c.setRoutingState(ctx, domain.RoutingUnassigned, "") // histories from before assignment existed
-	}
-	var res activities.RouteResult
-	err := workflow.ExecuteActivity(ctx, a.Route, activities.RouteInput{
-		AccountID: c.in.AccountID, TicketID: c.state.TicketID, ContactID: c.state.ContactID,
-		Routing: c.state.Routing, RequiredSkills: c.state.RequiredSkills, PreferUser: preferUser,
-	}).Get(ctx, &res)
-	if err != nil {
-		return c.fail(ctx, "route", err)
-	}
-	return c.routed(ctx, res)
-}
-
-// routed follows where routing left the ticket; also are further search
-// attributes to set in the same upsert as the routing state.
-func (c *conversation) routed(ctx workflow.Context, res activities.RouteResult, also ...temporal.SearchAttributeUpdate) error {
-	if res.OwnerUnavailable != "" && workflow.GetVersion(ctx, changeNotifyOwner, workflow.DefaultVersion, 1) == 1 {
-		// Sent alongside the wait, not before it: an SMTP server that is down must not hold up the conversation.
-		notification := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, notifyOptions), a.NotifyOwner, activities.NotifyOwnerInput{
-			AccountID: c.in.AccountID, TicketID: c.state.TicketID, OwnerUserID: res.OwnerUnavailable,
-		})
-		c.pending = append(c.pending, besideTask{what: "owner notification", future: notification})
-	}
-	switch res.State {
-	case domain.RoutingAssigned:
-		return c.assignedTo(ctx, res.UserID, also...)
-	case domain.RoutingWaitingForAgent:
-		now := workflow.Now(ctx)
-		c.state.WaitingSince = &now
-		timeout := time.Duration(c.state.Routing.WithDefaults().TimeoutSeconds) * time.Second
-		until := now.Add(timeout)
-		c.state.WaitUntil = &until
-		c.armWaitTimer(ctx, timeout)
-	}
-	return c.showRouting(ctx, res.State, "", also...)
-}
-
-// GetVersion change ids of the workflow's later behaviour.
-const (
-	changeAssignment  = "assignment"
-	changeNotifyOwner = "notify-owner"
-	changeReplyWindow = "reply-window"
-	changeWelcome     = "welcome"
-	// changeCourtesyBeside runs the automated first messages beside the conversation, bounded.
-	changeCourtesyBeside = "courtesy-beside"
-	// changeBoundedReply stores a reply, then sends it beside the update with bounded retries.
-	changeBoundedReply = "bounded-reply"
-	// changeDrainBeforeEnd handles a message that arrived while the conversation settled, before it ends or continues as new.
-	changeDrainBeforeEnd = "drain-before-end"
-	// changeOpenAtOnce runs the opening sequence (contact, rules, ticket, route)
-	// as one local activity and sets the ticket id, routing state and assignee
-	// in one search-attribute upsert.
-	changeOpenAtOnce = "open-at-once"
-	// changeTicketOnly routes a ticket without a channel in its own workflow (TicketWorkflowID),
-	// started with a TicketID and no channel: it resumes the ticket and routes it.
-	changeTicketOnly = "ticket-only"
-	// changeDurableReply stores a reply and sends it in a DeliveryWorkflow beside the
-	// conversation, retried for the channel's retry period.
-	changeDurableReply = "durable-reply"
-)
 
 // ticketOnly reports whether the workflow is a ticket's own, without a channel or conversation.
 func (c *conversation) ticketOnly() bool {
@@ -406,117 +244,10 @@ func (c *conversation) ticketOnly() bool {
 }
 
 // drains reports whether this run handles messages that arrive while it
-// settles; histories from before ended (or continued as new) without looking.
+// settles: always, since changeDrainBeforeEnd retired (a history from before it
+// fails here with a non-determinism error).
 func (c *conversation) drains(ctx workflow.Context) bool {
-	return workflow.GetVersion(ctx, changeDrainBeforeEnd, workflow.DefaultVersion, 1) != workflow.DefaultVersion
-}
-
-// armWaitTimer starts the durable timer of the wait for an agent.
-func (c *conversation) armWaitTimer(ctx workflow.Context, d time.Duration) {
-	if d < time.Millisecond {
-		d = time.Millisecond
-	}
-	timerCtx, cancel := workflow.WithCancel(ctx)
-	c.waitTimer, c.cancelWait = workflow.NewTimer(timerCtx, d), cancel
-}
-
-// stopWaitTimer forgets the wait for an agent.
-func (c *conversation) stopWaitTimer() {
-	if c.cancelWait != nil {
-		c.cancelWait()
-	}
-	c.waitTimer, c.cancelWait = nil, nil
-	c.state.WaitingSince, c.state.WaitUntil = nil, nil
-}
-
-// assignedTo records that userID has the ticket; also are further search attributes to set.
-func (c *conversation) assignedTo(ctx workflow.Context, userID string, also ...temporal.SearchAttributeUpdate) error {
-	c.stopWaitTimer()
-	return c.showRouting(ctx, domain.RoutingAssigned, userID, also...)
-}
-
-// showRouting keeps the query state and search attributes in step with the
-// ticket; also are further search attributes to set in the same upsert.
-func (c *conversation) showRouting(ctx workflow.Context, state, userID string, also ...temporal.SearchAttributeUpdate) error {
-	c.state.RoutingState, c.state.AssigneeID = state, userID
-	assignee := AssigneeIDKey.ValueSet(userID)
-	if userID == "" {
-		assignee = AssigneeIDKey.ValueUnset()
-	}
-	updates := append([]temporal.SearchAttributeUpdate{RoutingStateKey.ValueSet(state), assignee}, also...)
-	if since := c.waitingSince(ctx, state); since != nil {
-		updates = append(updates, since)
-	}
-	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
-		return fmt.Errorf("upsert routing state: %w", err)
-	}
-	c.describe(ctx)
-	return nil
-}
-
-// onAgentAssigned handles a dispatch that gave the waiting ticket an agent.
-func (c *conversation) onAgentAssigned(ctx workflow.Context, userID string) error {
-	if userID == "" || c.state.AssigneeID == userID {
-		return nil
-	}
-	return c.assignedTo(ctx, userID)
-}
-
-// onAssigneeRemoved follows PostgreSQL when the ticket's agent was deleted:
-// no assignee, and an assigned ticket becomes unassigned.
-func (c *conversation) onAssigneeRemoved(ctx workflow.Context, userID string) error {
-	if userID == "" || c.state.AssigneeID != userID {
-		return nil
-	}
-	state := c.state.RoutingState
-	if state == domain.RoutingAssigned {
-		state = domain.RoutingUnassigned
-	}
-	return c.showRouting(ctx, state, "")
-}
-
-// onWaitOver ends the wait for an agent: the ticket stays in its queue, unassigned.
-func (c *conversation) onWaitOver(ctx workflow.Context) error {
-	if c.state.RoutingState != domain.RoutingWaitingForAgent {
-		c.stopWaitTimer() // cancelled by an update that settled the ticket
-		return nil
-	}
-	var user string
-	err := workflow.ExecuteActivity(ctx, a.StopWaiting, activities.TicketRef{AccountID: c.in.AccountID, TicketID: c.state.TicketID}).Get(ctx, &user)
-	if err != nil {
-		return c.fail(ctx, "stop waiting", err)
-	}
-	if user != "" {
-		return c.assignedTo(ctx, user)
-	}
-	c.stopWaitTimer()
-	return c.showRouting(ctx, domain.RoutingUnassigned, "")
-}
-
-// reopen opens a closed ticket again on a new customer message: back to its
-// previous agent if they are available and have room, else through routing.
-func (c *conversation) reopen(ctx workflow.Context) error {
-	var prev string
-	err := workflow.ExecuteActivity(ctx, a.Reopen, activities.TicketRef{AccountID: c.in.AccountID, TicketID: c.state.TicketID}).Get(ctx, &prev)
-	if err != nil {
-		return c.fail(ctx, "reopen", err)
-	}
-	c.state.Status = "open"
-	return c.route(ctx, prev)
-}
-
-func (c *conversation) setRoutingState(ctx workflow.Context, state, event string) error {
-	err := workflow.ExecuteActivity(ctx, a.SetRoutingState, activities.RoutingStateInput{
-		AccountID: c.in.AccountID, TicketID: c.state.TicketID, State: state, Event: event,
-	}).Get(ctx, nil)
-	if err != nil {
-		return c.fail(ctx, "set routing state", err)
-	}
-	c.state.RoutingState = state
-	if err := workflow.UpsertTypedSearchAttributes(ctx, RoutingStateKey.ValueSet(state)); err != nil {
-		return fmt.Errorf("upsert routing state: %w", err)
-	}
-	return nil
+	return workflow.GetVersion(ctx, changeDrainBeforeEnd, 1, 1) == 1
 }
 
 // fail ends the workflow on a permanent activity failure (its channel was

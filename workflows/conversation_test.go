@@ -14,7 +14,6 @@ import (
 
 	"github.com/routedesk/routedesk/activities"
 	"github.com/routedesk/routedesk/domain"
-	"github.com/routedesk/routedesk/store"
 )
 
 var input = ConversationInput{
@@ -72,7 +71,7 @@ func signalAt(env *testsuite.TestWorkflowEnvironment, after time.Duration, messa
 func TestConversationCreatesOneTicketAndIgnoresRedelivery(t *testing.T) {
 	env := newEnv(t)
 	env.OnActivity(a.UpsertContact, mock.Anything, activities.UpsertContactInput{AccountID: "acc_1", ChannelID: "ch_1", MessageID: "msg_1"}).
-		Return(store.ResolvedContact{ContactID: "ct_1", IsNew: true}, nil).Once()
+		Return(activities.ResolvedContact{ContactID: "ct_1", IsNew: true}, nil).Once()
 	env.OnActivity(a.EvaluateRules, mock.Anything, activities.EvaluateRulesInput{
 		AccountID: "acc_1", ChannelID: "ch_1", MessageID: "msg_1", ContactID: "ct_1", ContactIsNew: true,
 	}).Return(vipOutcome, nil).Once()
@@ -108,7 +107,7 @@ func TestConversationCreatesOneTicketAndIgnoresRedelivery(t *testing.T) {
 func TestConversationSetsSearchAttributes(t *testing.T) {
 	env := newEnv(t)
 	expectRules(env)
-	env.OnActivity(a.UpsertContact, mock.Anything, mock.Anything).Return(store.ResolvedContact{ContactID: "ct_1"}, nil)
+	env.OnActivity(a.UpsertContact, mock.Anything, mock.Anything).Return(activities.ResolvedContact{ContactID: "ct_1"}, nil)
 	env.OnActivity(a.CreateTicket, mock.Anything, mock.Anything).Return(activities.TicketCreated{TicketID: "tkt_9"}, nil)
 	env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(activities.RouteResult{State: domain.RoutingUnassigned}, nil)
 	env.OnUpsertTypedSearchAttributes(temporal.NewSearchAttributes(
@@ -127,7 +126,7 @@ func TestConversationWithoutContactIdentityStillGetsATicket(t *testing.T) {
 	env := newEnv(t)
 	expectRules(env)
 	env.OnActivity(a.UpsertContact, mock.Anything, mock.Anything).
-		Return(store.ResolvedContact{}, temporal.NewNonRetryableApplicationError("no identity", activities.ErrTypeInvalid, nil)).Once()
+		Return(activities.ResolvedContact{}, temporal.NewNonRetryableApplicationError("no identity", activities.ErrTypeInvalid, nil)).Once()
 	env.OnActivity(a.CreateTicket, mock.Anything, mock.MatchedBy(func(in activities.CreateTicketInput) bool { return in.ContactID == "" })).
 		Return(activities.TicketCreated{TicketID: "tkt_1"}, nil).Once()
 	env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(activities.RouteResult{State: domain.RoutingUnassigned}, nil).Once()
@@ -139,7 +138,7 @@ func TestConversationWithoutContactIdentityStillGetsATicket(t *testing.T) {
 func TestConversationFailsWhenItsChannelIsGone(t *testing.T) {
 	env := newEnv(t)
 	expectRules(env)
-	env.OnActivity(a.UpsertContact, mock.Anything, mock.Anything).Return(store.ResolvedContact{ContactID: "ct_1"}, nil)
+	env.OnActivity(a.UpsertContact, mock.Anything, mock.Anything).Return(activities.ResolvedContact{ContactID: "ct_1"}, nil)
 	env.OnActivity(a.CreateTicket, mock.Anything, mock.Anything).
 		Return(activities.TicketCreated{}, temporal.NewNonRetryableApplicationError("channel deleted", activities.ErrTypeNotFound, nil)).Once()
 	signalAt(env, time.Second, "msg_1")
@@ -153,7 +152,7 @@ func TestConversationFailsWhenItsChannelIsGone(t *testing.T) {
 func TestConversationRetriesTransientFailures(t *testing.T) {
 	env := newEnv(t)
 	expectRules(env)
-	env.OnActivity(a.UpsertContact, mock.Anything, mock.Anything).Return(store.ResolvedContact{ContactID: "ct_1"}, nil)
+	env.OnActivity(a.UpsertContact, mock.Anything, mock.Anything).Return(activities.ResolvedContact{ContactID: "ct_1"}, nil)
 	calls := 0
 	env.OnActivity(a.CreateTicket, mock.Anything, mock.Anything).Return(func(_ context.Context, _ activities.CreateTicketInput) (activities.TicketCreated, error) {
 		calls++

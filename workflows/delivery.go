@@ -92,6 +92,16 @@ func (c *conversation) deliverReply(ctx workflow.Context, in activities.ReplyInp
 	if stored.Status != domain.MessageQueued {
 		return res, nil // suppressed, or settled by an earlier run
 	}
+	child, err := c.startDelivery(ctx, in, stored)
+	if err != nil || child == nil {
+		return res, err
+	}
+	return awaitDelivery(ctx, child, res)
+}
+
+// startDelivery starts the stored reply's DeliveryWorkflow, abandoned by the conversation;
+// nil when an earlier run of the same update started it.
+func (c *conversation) startDelivery(ctx workflow.Context, in activities.ReplyInput, stored activities.ReplySent) (workflow.ChildWorkflowFuture, error) {
 	retryFor := stored.RetryFor
 	if retryFor <= 0 {
 		retryFor = 24 * time.Hour
@@ -107,10 +117,15 @@ func (c *conversation) deliverReply(ctx workflow.Context, in activities.ReplyInp
 	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
 		var started *temporal.ChildWorkflowExecutionAlreadyStartedError
 		if errors.As(err, &started) {
-			return res, nil // an earlier run of this update started it
+			return nil, nil
 		}
-		return ReplyResult{}, fmt.Errorf("start the reply's delivery: %w", err)
+		return nil, fmt.Errorf("start the reply's delivery: %w", err)
 	}
+	return child, nil
+}
+
+// awaitDelivery waits up to ReplyWait for the delivery's outcome; past that res answers as it stands.
+func awaitDelivery(ctx workflow.Context, child workflow.Future, res ReplyResult) (ReplyResult, error) {
 	var sent activities.ReplySent
 	settled := false
 	waitCtx, stopWait := workflow.WithCancel(ctx)

@@ -12,7 +12,6 @@ import (
 
 	"github.com/routedesk/routedesk/activities"
 	"github.com/routedesk/routedesk/domain"
-	"github.com/routedesk/routedesk/store"
 )
 
 // recordUpserts records every search-attribute upsert after the first, which
@@ -41,7 +40,7 @@ func TestOpeningIsOneActivityAndOneUpsert(t *testing.T) {
 	env := newOpeningEnv(t)
 	upserts := recordUpserts(t, env)
 	env.OnActivity(a.OpenConversation, mock.Anything, openInput).Return(activities.Opened{
-		Contact: store.ResolvedContact{ContactID: "ct_1", IsNew: true}, Rules: vipOutcome,
+		Contact: activities.ResolvedContact{ContactID: "ct_1", IsNew: true}, Rules: vipOutcome,
 		Ticket: activities.TicketCreated{TicketID: "tkt_1", Created: true, Status: "new", Routing: teamRouting, RequiredSkills: []string{"swedish"}},
 		Route:  &activities.RouteResult{State: domain.RoutingAssigned, UserID: "usr_2"},
 	}, nil).Once()
@@ -97,7 +96,7 @@ func TestOpeningResumesATicketRoutedBefore(t *testing.T) {
 	env := newOpeningEnv(t)
 	recordUpserts(t, env)
 	env.OnActivity(a.OpenConversation, mock.Anything, mock.Anything).Return(activities.Opened{
-		Contact: store.ResolvedContact{ContactID: "ct_1"},
+		Contact: activities.ResolvedContact{ContactID: "ct_1"},
 		Ticket: activities.TicketCreated{TicketID: "tkt_1", Status: "open", Routing: teamRouting,
 			ContactID: "ct_1", AssigneeID: "usr_1", RoutingState: domain.RoutingAssigned},
 	}, nil).Once()

@@ -11,7 +11,6 @@ import (
 
 	"github.com/routedesk/routedesk/activities"
 	"github.com/routedesk/routedesk/domain"
-	"github.com/routedesk/routedesk/store"
 )
 
 // registerUpdates installs the agents' actions: replies and ticket changes.
@@ -99,21 +98,7 @@ func (c *conversation) sendReply(ctx workflow.Context, in activities.ReplyInput)
 		return res, nil // suppressed, or settled by an earlier run
 	}
 	var sent activities.ReplySent
-	send := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, sendOptions), a.SendReply, in)
-	done := c.beside(ctx, "reply "+stored.MessageID, func(ctx workflow.Context) error {
-		err := send.Get(ctx, &sent)
-		if err == nil || refused(err) {
-			return err // a refusal is recorded on the reply by the activity
-		}
-		ferr := workflow.ExecuteActivity(ctx, a.FailReply, activities.FailReplyInput{
-			AccountID: in.AccountID, MessageID: stored.MessageID,
-			Reason: "the channel did not take the reply after retrying: " + failureReason(err),
-		}).Get(ctx, nil)
-		if ferr != nil {
-			workflow.GetLogger(ctx).Error("could not mark the reply failed", "message_id", stored.MessageID, "error", ferr)
-		}
-		return err
-	})
+	done := c.sendBeside(ctx, in, stored.MessageID, &sent)
 	waitCtx, stopWait := workflow.WithCancel(ctx)
 	settled := false
 	workflow.NewSelector(ctx).
@@ -129,6 +114,26 @@ func (c *conversation) sendReply(ctx workflow.Context, in activities.ReplyInput)
 	}
 	res.Status = sent.Status
 	return res, nil
+}
+
+// sendBeside sends a stored reply beside the conversation with bounded retries
+// (sendOptions), the outcome in sent; a send that gives up marks the reply failed.
+func (c *conversation) sendBeside(ctx workflow.Context, in activities.ReplyInput, messageID string, sent *activities.ReplySent) workflow.Future {
+	send := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, sendOptions), a.SendReply, in)
+	return c.beside(ctx, "reply "+messageID, func(ctx workflow.Context) error {
+		err := send.Get(ctx, sent)
+		if err == nil || refused(err) {
+			return err // a refusal is recorded on the reply by the activity
+		}
+		ferr := workflow.ExecuteActivity(ctx, a.FailReply, activities.FailReplyInput{
+			AccountID: in.AccountID, MessageID: messageID,
+			Reason: "the channel did not take the reply after retrying: " + failureReason(err),
+		}).Get(ctx, nil)
+		if ferr != nil {
+			workflow.GetLogger(ctx).Error("could not mark the reply failed", "message_id", messageID, "error", ferr)
+		}
+		return err
+	})
 }
 
 // refused reports whether err is the channel's refusal of a reply (already recorded on it).
@@ -186,7 +191,7 @@ func (c *conversation) change(ctx workflow.Context, r ChangeRequest) (ChangeResu
 // dispatch gives a freed agent the oldest waiting tickets they can serve and
 // tells those conversations.
 func (c *conversation) dispatch(ctx workflow.Context, userID string) error {
-	var assigned []store.Dispatched
+	var assigned []activities.Dispatched
 	err := workflow.ExecuteActivity(ctx, a.Dispatch, activities.AgentRef{AccountID: c.in.AccountID, UserID: userID}).Get(ctx, &assigned)
 	if err != nil {
 		return fmt.Errorf("dispatch: %w", err)

@@ -28,6 +28,7 @@ Usage:
   routedesk migrate  apply database migrations (and register Temporal search attributes) and exit
   routedesk temporal only the embedded Temporal server and its Web UI, for server and worker processes
   routedesk conversations  list conversation workflows by state, e.g. --waiting-longer 10m, --channel-type messenger --reply-window human_agent_only
+  routedesk versions  count the open conversation runs that may predate each workflow change (see README, Workflow versions)
   routedesk healthcheck  exit 0 when the API on ROUTEDESK_HTTP_ADDR answers /readyz with 200, else 1
   routedesk version  print the version and exit
 
@@ -54,6 +55,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	commands := map[string]func(context.Context, *config, *slog.Logger, io.Writer) error{
 		"dev": runDev, "server": runServer, "worker": runWorker, "migrate": runMigrate,
 		"temporal": runTemporal, "healthcheck": runHealthcheck, "conversations": runConversations,
+		"versions": runVersions,
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
