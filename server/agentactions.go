@@ -15,6 +15,7 @@ import (
 
 	"github.com/routedesk/routedesk/activities"
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/internal/httpx"
 	"github.com/routedesk/routedesk/workflows"
 )
 
@@ -120,7 +121,7 @@ func (s *Server) updateTicketWorkflowID(ctx context.Context, accountID string, t
 // failAction answers an agent action's error: 504 when the workflow did not answer in time.
 func (s *Server) failAction(c *gin.Context, err error) {
 	if errors.Is(err, errNoAnswer) {
-		writeProblem(c, http.StatusGatewayTimeout, err.Error())
+		httpx.WriteProblem(c, http.StatusGatewayTimeout, err.Error())
 		return
 	}
 	s.fail(c, err)
@@ -182,7 +183,7 @@ func typedAppError(err error) *temporal.ApplicationError {
 func (s *Server) ticketAndBody(c *gin.Context, req any) (domain.Ticket, bool) {
 	t, err := s.store.Ticket(c.Request.Context(), principal(c).AccountID, c.Param("id"))
 	if err == nil {
-		err = decodeJSON(c, req)
+		err = httpx.DecodeJSON(c, req)
 	}
 	if err != nil {
 		s.fail(c, err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/routedesk/routedesk/activities"
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/internal/httpx"
 	"github.com/routedesk/routedesk/store"
 )
 
@@ -46,7 +47,7 @@ func (s *Server) createTicket(c *gin.Context) {
 	p := principal(c)
 	ctx := c.Request.Context()
 	var req ticketRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := httpx.DecodeJSON(c, &req); err != nil {
 		s.fail(c, err)
 		return
 	}

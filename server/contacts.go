@@ -9,6 +9,7 @@ import (
 
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/internal/httpx"
 	"github.com/routedesk/routedesk/store"
 )
 
@@ -40,7 +41,7 @@ func (r contactRequest) write() (store.ContactWrite, error) {
 
 func (s *Server) createContact(c *gin.Context) {
 	var req contactRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := httpx.DecodeJSON(c, &req); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -75,13 +76,13 @@ func (s *Server) listContacts(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, newList(cs, page, func(ct domain.Contact) string { return ct.ID }))
+	c.JSON(http.StatusOK, httpx.NewList(cs, page.Limit, func(ct domain.Contact) string { return ct.ID }))
 }
 
 func (s *Server) patchContact(c *gin.Context) {
 	p := principal(c)
 	var patch json.RawMessage
-	if err := decodeJSON(c, &patch); err != nil {
+	if err := httpx.DecodeJSON(c, &patch); err != nil {
 		s.fail(c, err)
 		return
 	}

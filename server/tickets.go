@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/internal/httpx"
 	"github.com/routedesk/routedesk/store"
 )
 
@@ -41,7 +42,7 @@ func (s *Server) listTickets(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, newList(ts, page, func(t domain.Ticket) string { return t.ID }))
+	c.JSON(http.StatusOK, httpx.NewList(ts, page.Limit, func(t domain.Ticket) string { return t.ID }))
 }
 
 func (s *Server) ticketMessages(c *gin.Context) {
@@ -61,5 +62,5 @@ func (s *Server) ticketMessages(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, newList(msgs, page, func(m domain.Message) string { return m.ID }))
+	c.JSON(http.StatusOK, httpx.NewList(msgs, page.Limit, func(m domain.Message) string { return m.ID }))
 }

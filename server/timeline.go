@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/internal/httpx"
 	"github.com/routedesk/routedesk/store"
 )
 
@@ -26,7 +27,7 @@ func (s *Server) liveContact(c *gin.Context, ct domain.Contact, err error) bool 
 		return false
 	}
 	if ct.ID != c.Param("id") {
-		writeProblem(c, http.StatusNotFound, fmt.Sprintf("contact %s was merged into %s", c.Param("id"), ct.ID))
+		httpx.WriteProblem(c, http.StatusNotFound, fmt.Sprintf("contact %s was merged into %s", c.Param("id"), ct.ID))
 		return false
 	}
 	return true
@@ -38,7 +39,7 @@ func (s *Server) mergeContact(c *gin.Context) {
 		return
 	}
 	var req mergeRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := httpx.DecodeJSON(c, &req); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -72,7 +73,7 @@ func (s *Server) contactTimeline(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	out := list[store.TimelineItem]{Items: items}
+	out := httpx.List[store.TimelineItem]{Items: items}
 	if len(items) == page.Limit {
 		last := items[len(items)-1]
 		cur := base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(last.At.UnixNano(), 10) + "_" + last.ID))
