@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -119,4 +120,110 @@ func (s *Server) startDelivery(ctx context.Context, m domain.Message, d activiti
 		return fmt.Errorf("start the delivery of message %s: %w", m.ID, err)
 	}
 	return nil
+}
+
+// replyRequest is the body of POST /v1/tickets/{id}/replies: text (and html),
+// or on WhatsApp an approved template, the only reply allowed after its 24 h window.
+type replyRequest struct {
+	// ChannelID names the channel a reply to a ticket without a channel opens its conversation
+	// on, or the one a reply to a form submission or a call goes out on.
+	ChannelID string           `json:"channel_id" validate:"max=100"`
+	Text      string           `json:"text" validate:"max=100000"`
+	HTML      string           `json:"html" validate:"max=500000"`
+	Template  *templateRequest `json:"template"`
+	// To, Cc and Bcc replace an email reply's recipients (by default the thread's Reply-To or From, and its Cc).
+	To  *[]string `json:"to"`
+	Cc  *[]string `json:"cc"`
+	Bcc *[]string `json:"bcc"`
+}
+
+type templateRequest struct {
+	Name       string            `json:"name" validate:"required,max=512"`
+	Language   string            `json:"language" validate:"required,max=20"`
+	Components []json.RawMessage `json:"components" validate:"max=20"`
+}
+
+// replyResponse is what became of a reply: its status (queued, retrying, sent, failed,
+// suppressed) with the reason of a failure or suppression, the last temporary error and
+// the next attempt of a retrying one, and the channel it goes out on.
+type replyResponse struct {
+	MessageID     string     `json:"message_id"`
+	Tag           string     `json:"tag"`
+	Status        string     `json:"status"`
+	FailureReason string     `json:"failure_reason,omitempty"`
+	Attempts      int        `json:"attempts"`
+	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"`
+	ChannelID     string     `json:"channel_id"`
+}
+
+// replyOutcome is the reply's response: the message as stored now (a delivery that outlived the
+// update's wait may have moved on), else what the workflow answered.
+func (s *Server) replyOutcome(ctx context.Context, accountID string, res workflows.ReplyResult) replyResponse {
+	out := replyResponse{MessageID: res.MessageID, Tag: res.Tag, Status: res.Status, FailureReason: res.FailureReason}
+	m, err := s.store.Message(ctx, accountID, res.MessageID)
+	if err != nil {
+		s.log.WarnContext(ctx, "read the reply's status", "message_id", res.MessageID, "error", err)
+		return out
+	}
+	return replyResponse{MessageID: m.ID, Tag: m.Tag, Status: m.Status, FailureReason: m.FailureReason,
+		Attempts: m.Attempts, NextAttemptAt: m.NextAttemptAt, ChannelID: m.ChannelID}
+}
+
+func (s *Server) postReply(c *gin.Context) {
+	p := principal(c)
+	ctx := c.Request.Context()
+	var req replyRequest
+	t, ok := s.ticketAndBody(c, &req)
+	if !ok {
+		return
+	}
+	if req.Template == nil && strings.TrimSpace(req.Text) == "" && strings.TrimSpace(req.HTML) == "" {
+		s.fail(c, domain.Invalid("text", "a reply needs text or html (or a template on WhatsApp)"))
+		return
+	}
+	t, err := s.replyChannel(ctx, p.AccountID, t, req.ChannelID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	via, err := s.replyVia(ctx, p.AccountID, t, req.ChannelID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if via.ID == "" {
+		if err := s.checkReplyable(ctx, p.AccountID, t.ChannelID); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	sendChannel, sendType := t.ChannelID, t.ChannelType
+	if via.ID != "" {
+		sendChannel, sendType = via.ID, via.Type
+	}
+	rcpt, chosen, err := replyRecipients(req, sendType)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	updateID := ""
+	if chosen { // stored first, under the reply's external id, for the email channel to send to
+		updateID = newReplyUpdateID()
+		if err := s.store.SaveReplyRecipients(ctx, p.AccountID, sendChannel, "reply:"+updateID, rcpt); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	reply := workflows.ReplyRequest{AuthorUserID: p.UserID, Text: req.Text, HTML: req.HTML, ChannelID: via.ID, ChannelType: via.Type}
+	if req.Template != nil {
+		reply.Template = &activities.Template{Name: req.Template.Name, Language: req.Template.Language, Components: req.Template.Components}
+	}
+	var res workflows.ReplyResult
+	if err := s.updateTicketWorkflowID(ctx, p.AccountID, t, workflows.UpdateReply, updateID, reply, &res); err != nil {
+		s.failAction(c, err)
+		return
+	}
+	// 201 whatever the channel did: queued or retrying (the delivery goes on for the channel's
+	// retry period), sent, failed (with the channel's text) or suppressed (with why).
+	c.JSON(http.StatusCreated, s.replyOutcome(ctx, p.AccountID, res))
 }
