@@ -87,7 +87,7 @@ func (channelHost) Problem(c *gin.Context, status int, detail string) {
 func (h channelHost) Log() *slog.Logger { return h.s.log }
 
 // Store is the server's store.
-func (h channelHost) Store() *store.Store { return h.s.store }
+func (h channelHost) Store() channels.HostStore { return h.s.store }
 
 // Config returns ch's configuration with its secrets unsealed.
 func (h channelHost) Config(ctx context.Context, ch domain.Channel) (channels.Config, error) {
