@@ -41,7 +41,7 @@ type countingHost struct {
 }
 
 func (h *countingHost) Store() channels.HostStore { return h.st }
-func (h *countingHost) Log() *slog.Logger   { return slog.New(slog.DiscardHandler) }
+func (h *countingHost) Log() *slog.Logger         { return slog.New(slog.DiscardHandler) }
 func (h *countingHost) CheckStorable([]byte) error {
 	return nil
 }
