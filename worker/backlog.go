@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -121,7 +122,7 @@ func (b *Backlog) read(ctx context.Context, typ enumspb.TaskQueueType) (*taskque
 		return nil, err
 	}
 	if resp.GetStats() == nil {
-		return nil, fmt.Errorf("the Temporal server reported no statistics (it needs 1.25 or later)")
+		return nil, errors.New("the Temporal server reported no statistics for the task queue (a server too old to report them?)")
 	}
 	return resp.GetStats(), nil
 }
