@@ -5,7 +5,7 @@ BIN := bin/routedesk
 STATICCHECK_VERSION := v0.7.0
 WORKFLOWCHECK_VERSION := v0.6.0
 
-.PHONY: dev build test test-unit vet lint workflowcheck fmt-check fuzz bench bench-quick clean compose-check chaos scale
+.PHONY: dev build test test-unit vet lint workflowcheck fmt-check fuzz bench bench-quick clean compose-check chaos scale chart
 
 ## dev: start everything (migrations, embedded Temporal + Web UI, worker, API) and print the admin token
 dev: build
@@ -94,6 +94,15 @@ compose-check:
 		echo "compose-check: an unset ROUTEDESK_BOOTSTRAP_TOKEN must be an error"; exit 1; fi; \
 	gover=$$(sed -n 's/^go //p' go.mod); \
 	grep -q "^FROM golang:$$gover " Dockerfile || { echo "compose-check: Dockerfile must build with golang:$$gover (go.mod)"; exit 1; }
+
+## chart: the Helm chart (deploy/helm/routedesk) rendered as `helm template` does, with Helm's packages pinned in
+## deploy/go.mod (a module of its own: the main module has no Kubernetes dependencies), helm lint --strict, and every
+## rendered object decoded strictly into its Kubernetes API type and checked offline (docs/kubernetes.md)
+chart:
+	@command -v staticcheck >/dev/null 2>&1 || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	cd deploy && $(GO) vet ./... && PATH="$$PATH:$$($(GO) env GOPATH)/bin" staticcheck ./...
+	cd deploy && $(GO) test -count=1 ./...
+	cd deploy && $(GO) run ./cmd/template -name routedesk -namespace routedesk > /dev/null
 
 ## chaos: the chaos suite against the built binary: SIGKILL under load, Temporal and PostgreSQL
 ## stopped, hostile Unicode ids on every inbound route, agent capacity under a storm (e2e/chaos_test.go),

@@ -72,8 +72,8 @@ func BenchmarkEvaluate100Rules(b *testing.B) {
 }
 
 // plainRuns are the programs an evaluation of set runs, in its order: every
-// when, and the set programs of the rules whose when is true.
-func plainRuns(b *testing.B, e *Engine, set RuleSet, env Env) []*vm.Program {
+// when, and the set programs of the rules whose when is true; when tells which are whens.
+func plainRuns(b *testing.B, e *Engine, set RuleSet, env Env) (programs []*vm.Program, when []bool) {
 	b.Helper()
 	res := e.Evaluate(set, "ch_email", env)
 	matched := map[string]bool{}
@@ -83,41 +83,61 @@ func plainRuns(b *testing.B, e *Engine, set RuleSet, env Env) []*vm.Program {
 	ev := evaluators.Get().(*evaluator)
 	defer ev.release()
 	ev.plan(set.Rules, "ch_email")
-	var programs []*vm.Program
 	for _, st := range ev.steps {
 		c := e.lookup(st.rule)
-		programs = append(programs, c.when)
+		programs, when = append(programs, c.when), append(when, true)
 		for _, v := range c.set {
 			if v.program != nil && matched[st.rule.ID] {
-				programs = append(programs, v.program)
+				programs, when = append(programs, v.program), append(when, false)
 			}
 		}
 	}
-	return programs
+	return programs, when
+}
+
+// stockPrograms compiles the sources of programs with expr.Compile, as the
+// engine did before it redirected helper calls (typedcalls.go): every helper
+// an expr function, every custom property read through reflection.
+func stockPrograms(b *testing.B, programs []*vm.Program, when []bool) []*vm.Program {
+	b.Helper()
+	stock := make([]*vm.Program, len(programs))
+	for i, p := range programs {
+		var err error
+		if stock[i], err = expr.Compile(p.Source().String(), options(when[i], &guard{})...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return stock
 }
 
 // BenchmarkEvaluate100RulesVsExprRun measures, interleaved in one run,
-// Evaluate of the 100-rule set and plain expr.Run (a fresh VM per call, no
+// Evaluate of the 100-rule set, plain expr.Run (a fresh VM per call, no
 // budgets, no merging) of the same compiled programs Evaluate runs, and
-// reports both times, both allocation counts and their ratio.
+// expr.Run of the same sources compiled by expr.Compile alone (stock), and
+// reports the times, allocation counts and ratios.
 func BenchmarkEvaluate100RulesVsExprRun(b *testing.B) {
 	e := NewEngine()
 	set := hundredRules()
 	env := sampleEnv()
-	programs := plainRuns(b, e, set, env)
-	plain := func() {
-		m := &meter{}
-		penv := &runEnv{Env: env, Charge: m.chargeValue}
-		for _, p := range programs {
-			m.used = 0
-			if _, err := expr.Run(p, penv); err != nil {
-				b.Fatal(err)
+	programs, when := plainRuns(b, e, set, env)
+	stock := stockPrograms(b, programs, when)
+	runAll := func(programs []*vm.Program) func() {
+		return func() {
+			m := &meter{}
+			penv := &runEnv{Env: env, Charge: m.chargeValue, Tick: m.tick}
+			for _, p := range programs {
+				m.used = 0
+				if _, err := expr.Run(p, penv); err != nil {
+					b.Fatal(err)
+				}
 			}
 		}
 	}
+	plain, stocked := runAll(programs), runAll(stock)
 	evalAllocs := testing.AllocsPerRun(100, func() { e.Evaluate(set, "ch_email", env) })
 	plainAllocs := testing.AllocsPerRun(100, plain)
-	var evalTime, plainTime, evalCPU, plainCPU time.Duration
+	stockAllocs := testing.AllocsPerRun(100, stocked)
+	var evalTime, plainTime, evalCPU, plainCPU, stockTime, stockCPU time.Duration
 	runtime.LockOSThread() // so that threadCPU measures this goroutine
 	defer runtime.UnlockOSThread()
 	b.ResetTimer()
@@ -127,8 +147,11 @@ func BenchmarkEvaluate100RulesVsExprRun(b *testing.B) {
 		c1, t1 := threadCPU(), time.Now()
 		plain()
 		c2, t2 := threadCPU(), time.Now()
+		stocked()
+		c3, t3 := threadCPU(), time.Now()
 		evalTime, evalCPU = evalTime+t1.Sub(t0), evalCPU+c1-c0
 		plainTime, plainCPU = plainTime+t2.Sub(t1), plainCPU+c2-c1
+		stockTime, stockCPU = stockTime+t3.Sub(t2), stockCPU+c3-c2
 	}
 	n := float64(b.N)
 	b.ReportMetric(float64(evalTime.Nanoseconds())/n, "evaluate-ns/op")
@@ -141,6 +164,10 @@ func BenchmarkEvaluate100RulesVsExprRun(b *testing.B) {
 	b.ReportMetric(safeRatio(evalCPU, plainCPU), "cpu-ratio")
 	b.ReportMetric(evalAllocs, "evaluate-allocs/op")
 	b.ReportMetric(plainAllocs, "exprrun-allocs/op")
+	b.ReportMetric(float64(stockTime.Nanoseconds())/n, "stock-ns/op")
+	b.ReportMetric(float64(stockCPU.Nanoseconds())/n, "stock-cpu-ns/op")
+	b.ReportMetric(safeRatio(evalCPU, stockCPU), "stock-cpu-ratio")
+	b.ReportMetric(stockAllocs, "stock-allocs/op")
 	b.ReportMetric(float64(len(programs)), "programs")
 }
 

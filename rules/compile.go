@@ -35,7 +35,7 @@ func compileExpr(src string, asBool bool) (*vm.Program, *CompileError) {
 	}
 	src = rewriteMatchesCalls(src)
 	g := &guard{}
-	program, err := expr.Compile(src, options(asBool, g)...)
+	program, err := compileChecked(src, options(asBool, g))
 	if err != nil {
 		// Report the error of the expression as written, not as patched.
 		if _, plain := expr.Compile(src, options(asBool, nil)...); plain != nil {

@@ -139,7 +139,7 @@ func TestLiteralArgumentsArePrecomputed(t *testing.T) {
 		t.Run(tt.when, func(t *testing.T) {
 			p, ce := compileExpr(tt.when, true)
 			require.Nil(t, ce)
-			code := p.Disassemble()
+			code := disassemble(p)
 			assert.Contains(t, code, tt.has)
 			if tt.lacks != "" {
 				assert.NotContains(t, code, tt.lacks)
@@ -161,7 +161,7 @@ func TestStringFieldsAreReadFromBoxedCopies(t *testing.T) {
 		t.Run(f.path, func(t *testing.T) {
 			p, ce := compileExpr(f.path, false)
 			require.Nil(t, ce)
-			assert.Contains(t, p.Disassemble(), fieldName, "read through the boxed copies")
+			assert.Contains(t, disassemble(p), fieldName, "read through the boxed copies")
 			got, err := evalWhenAny(t, f.path, env)
 			require.NoError(t, err)
 			want := reflect.ValueOf(env).Field(f.index[0]).Field(f.index[1]).Interface()

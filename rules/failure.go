@@ -70,7 +70,16 @@ func runFailure(field string, err error) *failure {
 // JSON-encodable, free of NUL characters (PostgreSQL's jsonb refuses them) and
 // at most MaxValueBytes once encoded.
 func checkStorable(key string, v any) *failure {
-	field := "set." + key
+	f := storableFailure(key, v)
+	if f != nil {
+		f.field = "set." + key // named only on failure: building it for every value allocated
+	}
+	return f
+}
+
+// storableFailure is checkStorable's check, its failure's field left for the caller.
+func storableFailure(key string, v any) *failure {
+	const field = ""
 	if ticketFields[key] {
 		s, ok := v.(string)
 		if !ok {

@@ -2,9 +2,13 @@ package rules
 
 import (
 	"errors"
+	"fmt"
+	"reflect"
+	"regexp"
 	"testing"
 	"time"
 
+	"github.com/expr-lang/expr/vm"
 	"github.com/stretchr/testify/require"
 )
 
@@ -66,4 +70,22 @@ func skillRule(id string, priority int, when string, skills ...string) Rule {
 // errorsIs reports whether a *CompileError wraps target.
 func errorsIs(ce *CompileError, target error) bool {
 	return ce != nil && errors.Is(ce, target)
+}
+
+// disassemble is p's disassembly with the constants of redirected calls
+// (typedcalls.go), which it prints as addresses, named as the rule wrote them.
+func disassemble(p *vm.Program) string {
+	names := map[string]string{}
+	for name, tc := range typedCalls {
+		names[fmt.Sprintf("%#x", reflect.ValueOf(tc.fn).Pointer())] = name
+	}
+	for root, read := range propertyReads {
+		names[fmt.Sprintf("%#x", reflect.ValueOf(read).Pointer())] = root + ".properties"
+	}
+	return regexp.MustCompile(`\b0x[0-9a-f]+\b`).ReplaceAllStringFunc(p.Disassemble(), func(addr string) string {
+		if name, ok := names[addr]; ok {
+			return name
+		}
+		return addr
+	})
 }

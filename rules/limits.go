@@ -93,7 +93,7 @@ func (m *meter) tick() bool {
 // step counts a charge or an iteration and panics with ErrTimeLimit once the deadline has passed.
 func (m *meter) step() {
 	m.steps++
-	if m.steps%timeCheckEvery == 0 && !m.deadline.IsZero() && time.Now().After(m.deadline) {
+	if m.steps%timeCheckEvery == 0 && !m.deadline.IsZero() && time.Until(m.deadline) < 0 {
 		panic(fmt.Errorf("%w: the rule ran longer than %s", ErrTimeLimit, RuleTimeLimit))
 	}
 }

@@ -100,6 +100,11 @@ func runWorker(ctx context.Context, cfg *config, log *slog.Logger, _ io.Writer) 
 	startHealthAlerts(ctx, acts, d.store, log)
 	worker.ImportPause = cfg.ImportPause
 	worker.SetWorkflowCacheSize(cfg.WorkflowCacheSize)
+	if _, err := serveWorkerMetrics(ctx, cfg.MetricsAddr, d.tel.registry, log); err != nil {
+		return err
+	}
+	backlog := worker.NewBacklog(d.tel.registry, d.temporal, cfg.TemporalNamespace, cfg.TaskQueue, log.With("component", "backlog"))
+	go backlog.Run(ctx)
 	w := worker.New(d.temporal, cfg.TaskQueue, acts, cfg.ShutdownTimeout)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)

@@ -80,6 +80,8 @@ type config struct {
 	WorkflowCacheSize int
 	// PprofAddr is where dev serves Go's runtime profiles; empty: nowhere.
 	PprofAddr string
+	// MetricsAddr is where a worker serves /metrics and /healthz; empty: nowhere.
+	MetricsAddr string
 }
 
 // bind declares the flags of cfg on fs with defaults taken from the environment.
@@ -127,6 +129,7 @@ func bind(fs *flag.FlagSet, cfg *config) {
 	fs.Int64Var(&cfg.ImportMaxBytes, "import-max-bytes", envInt64("ROUTEDESK_IMPORT_MAX_BYTES", server.DefaultImportMaxBytes), "largest import file accepted by POST /v1/channels/{id}/imports ($ROUTEDESK_IMPORT_MAX_BYTES)")
 	duration(&cfg.ImportPause, "ROUTEDESK_IMPORT_PAUSE", "import-pause", 0, "worker: pause after each imported conversation or mail, to leave PostgreSQL to live traffic (0 = full speed)")
 	integer(&cfg.WorkflowCacheSize, "ROUTEDESK_WORKFLOW_CACHE_SIZE", "workflow-cache-size", worker.DefaultWorkflowCacheSize, "worker: most conversation workflows kept in memory between their tasks; an evicted one is replayed from its history on its next event")
+	str(&cfg.MetricsAddr, "ROUTEDESK_METRICS_ADDR", "metrics-addr", "", "worker: address to serve Prometheus metrics (/metrics, the task queue backlog included) and liveness (/healthz) on, e.g. 0.0.0.0:9090; empty: none")
 	str(&cfg.PprofAddr, "ROUTEDESK_PPROF_ADDR", "pprof-addr", "", "dev: address to serve Go's runtime profiles on (/debug/pprof/), e.g. 127.0.0.1:6060; empty: none")
 	str(&cfg.GraphAPIURL, "ROUTEDESK_GRAPH_API_URL", "graph-api-url", "https://graph.facebook.com", "Meta Graph API base URL (Messenger and WhatsApp replies)")
 	str(&cfg.SMTPURL, "ROUTEDESK_SMTP_URL", "smtp-url", "", "SMTP server for notification emails, e.g. smtp://user:pass@host:587 (STARTTLS), smtps://…:465, smtp://host:25?tls=none; empty: no emails")
