@@ -43,3 +43,11 @@ func ExternalKey(c Config) string {
 	}
 	return ""
 }
+
+// TemplateAccount is a configuration whose number sends pre-approved message templates
+// (WhatsApp): the Graph token and the business account that owns the templates.
+type TemplateAccount interface {
+	Config
+	// TemplateOwner returns the access token and the business account id ("" when not configured).
+	TemplateOwner() (accessToken, businessAccountID string)
+}

@@ -12,8 +12,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/channels/meta/graph"
-	"github.com/routedesk/routedesk/channels/whatsapp"
 	"github.com/routedesk/routedesk/domain"
 )
 
@@ -76,7 +76,7 @@ func (s *Server) listTemplates(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if ch.Type != string(whatsapp.Type) {
+	if !s.sendsTemplates(ch) {
 		s.fail(c, fmt.Errorf("channel %s is %s, not WhatsApp: only WhatsApp has message templates: %w", ch.ID, ch.Type, domain.ErrConflict))
 		return
 	}
@@ -107,17 +107,28 @@ func (s *Server) listTemplates(c *gin.Context) {
 	s.answerTemplates(c, ch.ID, raw, at, nil)
 }
 
+// sendsTemplates reports whether ch's type keeps message templates (its configuration is a channels.TemplateAccount).
+func (s *Server) sendsTemplates(ch domain.Channel) bool {
+	impl, ok := s.channels.Lookup(channels.Type(ch.Type))
+	if !ok {
+		return false
+	}
+	_, ok = impl.NewConfig().(channels.TemplateAccount)
+	return ok
+}
+
 // fetchTemplates lists the channel's templates from Graph, retrying what Graph says is temporary.
 func (s *Server) fetchTemplates(ctx context.Context, ch domain.Channel) ([]graph.WhatsAppTemplate, error) {
 	cfg, err := channelHost{s}.Config(ctx, ch)
 	if err != nil {
 		return nil, err
 	}
-	wc, ok := cfg.(*whatsapp.Config)
+	wc, ok := cfg.(channels.TemplateAccount)
 	if !ok {
 		return nil, fmt.Errorf("channel %s has a %T configuration: %w", ch.ID, cfg, domain.ErrConflict)
 	}
-	if wc.BusinessAccountID == "" {
+	token, account := wc.TemplateOwner()
+	if account == "" {
 		return nil, fmt.Errorf("the channel has no config.business_account_id: set it to the WhatsApp Business Account id (WhatsApp Manager) to list its templates: %w", domain.ErrConflict)
 	}
 	if s.cfg.Graph == nil {
@@ -127,7 +138,7 @@ func (s *Server) fetchTemplates(ctx context.Context, ch domain.Channel) ([]graph
 	defer cancel()
 	wait := templateBackoff
 	for attempt := 1; ; attempt++ {
-		list, err := s.cfg.Graph.ListWhatsAppTemplates(ctx, wc.AccessToken, wc.BusinessAccountID)
+		list, err := s.cfg.Graph.ListWhatsAppTemplates(ctx, token, account)
 		if err == nil {
 			return list, nil
 		}

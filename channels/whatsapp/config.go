@@ -37,3 +37,8 @@ func (*Config) Check() []domain.FieldError { return nil }
 
 // ReplyRetry returns the channel's retry period for replies (0: the default).
 func (c *Config) ReplyRetry() time.Duration { return time.Duration(c.ReplyRetrySeconds) * time.Second }
+
+// TemplateOwner returns the token and the WhatsApp Business Account whose templates the number sends.
+func (c *Config) TemplateOwner() (accessToken, businessAccountID string) {
+	return c.AccessToken, c.BusinessAccountID
+}
