@@ -52,6 +52,7 @@ fuzz:
 	$(GO) test ./server/ -run='^$$' -fuzz=FuzzInboundMessage -fuzztime=$(FUZZTIME)
 	$(GO) test ./server/ -run='^$$' -fuzz=FuzzPathAndQuery -fuzztime=$(FUZZTIME)
 	$(GO) test ./server/ -run='^$$' -fuzz='^FuzzCheckJSONText$$' -fuzztime=$(FUZZTIME)
+	$(GO) test ./server/ -run='^$$' -fuzz='^FuzzTicketQuery$$' -fuzztime=$(FUZZTIME)
 	$(GO) test ./domain/ -run='^$$' -fuzz=FuzzParseBusinessHours -fuzztime=$(FUZZTIME)
 	$(GO) test ./channels/meta/ -run='^$$' -fuzz='^FuzzParseMessenger$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s
 	$(GO) test ./payloadcodec/ -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME)
@@ -73,6 +74,7 @@ bench:
 	ROUTEDESK_BENCH=1 $(GO) test ./bench/ -run TestEmailBenchmark -v -count=1 -timeout 20m
 	ROUTEDESK_BENCH=1 $(GO) test ./bench/ -run TestDevMemory -v -count=1 -timeout 60m
 	ROUTEDESK_BENCH=1 $(GO) test ./bench/ -run TestBacklogBenchmark -v -count=1 -timeout 60m
+	ROUTEDESK_BENCH=1 $(GO) test ./bench/ -run TestSearchBenchmark -v -count=1 -timeout 60m
 	$(GO) test -run='^$$' -bench=. -benchmem ./rules/
 
 ## bench-quick: the same measurements at a small scale (about 2 minutes), ending with the key ratios

@@ -44,6 +44,7 @@ type Ticket struct {
 	Priority       string         `json:"priority"`
 	Properties     map[string]any `json:"properties"`
 	RequiredSkills []string       `json:"required_skills"`
+	Tags           []string       `json:"tags"`
 	Assignee       Assignee       `json:"assignee"`
 	RoutingState   string         `json:"routing_state"`
 	ReplyWindow    ReplyWindow    `json:"reply_window"`

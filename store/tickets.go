@@ -123,7 +123,7 @@ func (s *Store) SetRoutingState(ctx context.Context, accountID, ticketID, state 
 // without a channel has "" for those and its own workflow id.
 const ticketSelect = `SELECT t.id, COALESCE(t.conversation_id, '') AS conversation_id, COALESCE(c.workflow_id, t.workflow_id, '') AS workflow_id,
        COALESCE(t.channel_id, '') AS channel_id, COALESCE(ch.type, '') AS channel_type, t.contact_id,
-       t.subject, t.description, t.pipeline, t.status, t.priority, t.properties, t.required_skills,
+       t.subject, t.description, t.pipeline, t.status, t.priority, t.properties, t.required_skills, t.tags,
        t.assignee_user_id, t.assignee_team_id, t.routing_state, t.reply_window, t.source, t.routing, t.created_at, t.updated_at
   FROM tickets t
   LEFT JOIN conversations c ON c.id = t.conversation_id
@@ -143,6 +143,7 @@ type ticketRow struct {
 	Priority       string          `db:"priority"`
 	Properties     json.RawMessage `db:"properties"`
 	RequiredSkills textArray       `db:"required_skills"`
+	Tags           textArray       `db:"tags"`
 	AssigneeUserID sql.NullString  `db:"assignee_user_id"`
 	AssigneeTeamID sql.NullString  `db:"assignee_team_id"`
 	RoutingState   string          `db:"routing_state"`
@@ -157,7 +158,7 @@ func (r ticketRow) ticket() (domain.Ticket, error) {
 	t := domain.Ticket{
 		ID: r.ID, ConversationID: r.ConversationID, WorkflowID: r.WorkflowID, ChannelID: r.ChannelID,
 		ChannelType: r.ChannelType, ContactID: ptr(r.ContactID), Subject: r.Subject, Description: r.Description,
-		Pipeline: r.Pipeline, Status: r.Status, Priority: r.Priority, RequiredSkills: []string(r.RequiredSkills),
+		Pipeline: r.Pipeline, Status: r.Status, Priority: r.Priority, RequiredSkills: []string(r.RequiredSkills), Tags: nonNil([]string(r.Tags)),
 		Assignee:     domain.Assignee{UserID: ptr(r.AssigneeUserID), TeamID: ptr(r.AssigneeTeamID)},
 		RoutingState: r.RoutingState, Source: r.Source, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}

@@ -207,7 +207,7 @@ func jsonPath(stack []jsonFrame) string {
 	if b.Len() == 0 {
 		return "body"
 	}
-	return printable(b.String())
+	return Printable(b.String())
 }
 
 // limitsKey is where a route's JSON bounds are kept in the gin context.

@@ -10,17 +10,18 @@ import (
 	"github.com/routedesk/routedesk/domain"
 )
 
+// DefaultPageLimit and MaxPageLimit are a page's size when not asked for and its largest.
 const (
-	defaultLimit = 50
-	maxLimit     = 500
+	DefaultPageLimit = 50
+	MaxPageLimit     = 500
 )
 
 // PageQuery are the query parameters of a paged list.
 var PageQuery = []string{"limit", "cursor"}
 
-// cursorID is the shape of the ids cursors carry ("tkt_0193…"); anything
+// CursorID is the shape of the ids cursors carry ("tkt_0193…"); anything
 // else did not come from this API (and must not reach PostgreSQL as text).
-var cursorID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,200}$`)
+var CursorID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,200}$`)
 
 // Page is the page a list request asks for (the fields of store.Page, which it converts to).
 type Page struct {
@@ -36,17 +37,17 @@ type List[T any] struct {
 
 // PageFrom reads ?limit= and ?cursor=.
 func PageFrom(c *gin.Context) (Page, error) {
-	p := Page{Limit: defaultLimit}
+	p := Page{Limit: DefaultPageLimit}
 	if v := c.Query("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxLimit {
+		if err != nil || n < 1 || n > MaxPageLimit {
 			return p, domain.Invalid("limit", "must be a whole number from 1 to 500")
 		}
 		p.Limit = n
 	}
 	if v := c.Query("cursor"); v != "" {
 		b, err := base64.RawURLEncoding.DecodeString(v)
-		if err != nil || !cursorID.Match(b) {
+		if err != nil || !CursorID.Match(b) {
 			return p, domain.Invalid("cursor", "is not a cursor this API returned")
 		}
 		p.After = string(b)

@@ -163,14 +163,14 @@ func singleLineProblem(s string) string {
 	if strings.TrimSpace(s) == "" {
 		return "must not be blank"
 	}
-	if i := strings.IndexFunc(s, isControl); i >= 0 {
+	if i := strings.IndexFunc(s, IsControl); i >= 0 {
 		return fmt.Sprintf("must not contain control characters (found %U)", []rune(s[i:])[0])
 	}
 	return ""
 }
 
-// isControl reports C0/C1 control characters and the Unicode line and paragraph separators.
-func isControl(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }
+// IsControl reports C0/C1 control characters and the Unicode line and paragraph separators.
+func IsControl(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }
 
 // CheckParams answers 422 naming the parameter when a path or query
 // parameter is not valid UTF-8 or holds a control character (NUL above all,
@@ -193,7 +193,7 @@ func CheckParams(c *gin.Context) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		if msg := paramProblem(k); msg != "" {
-			errs = append(errs, domain.FieldError{Field: printable(k), Message: "the parameter name " + msg})
+			errs = append(errs, domain.FieldError{Field: Printable(k), Message: "the parameter name " + msg})
 			continue
 		}
 		for _, v := range q[k] {
@@ -214,17 +214,17 @@ func paramProblem(v string) string {
 	if !utf8.ValidString(v) {
 		return "must be valid UTF-8"
 	}
-	if i := strings.IndexFunc(v, isControl); i >= 0 {
+	if i := strings.IndexFunc(v, IsControl); i >= 0 {
 		return fmt.Sprintf("must not contain control characters (found %U)", []rune(v[i:])[0])
 	}
 	return ""
 }
 
-// printable makes a parameter name safe to echo back in a problem.
-func printable(s string) string {
+// Printable makes a parameter name safe to echo back in a problem.
+func Printable(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	return strings.Map(func(r rune) rune {
-		if isControl(r) {
+		if IsControl(r) {
 			return '\uFFFD'
 		}
 		return r

@@ -1,0 +1,288 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/routedesk/routedesk/domain"
+)
+
+// Ticket sort orders; SortNewest (ticket ids are time-ordered) is the default.
+const (
+	SortNewest        = "newest"
+	SortOldest        = "oldest"
+	SortCreatedAsc    = "created_at"
+	SortCreatedDesc   = "-created_at"
+	SortUpdatedAsc    = "updated_at"
+	SortUpdatedDesc   = "-updated_at"
+	minTrigramPattern = 3 // shorter text cannot use a trigram index
+)
+
+// TicketSorts are the sort orders SearchTickets knows.
+var TicketSorts = []string{SortNewest, SortOldest, SortCreatedDesc, SortCreatedAsc, SortUpdatedDesc, SortUpdatedAsc}
+
+// TicketQuery is a resolved ticket search: every set field narrows the result (lists
+// match any of their values, Tags all of them); the zero value matches every ticket.
+type TicketQuery struct {
+	// Text is searched in websearch_to_tsquery syntax in ticket subjects, descriptions and
+	// message texts, and as a substring (or close spelling) of the contact's name, email and phone.
+	Text          string
+	Status        []string
+	StatusNot     []string
+	Assignees     []string // user ids
+	Unassigned    bool     // no assignee (or, with Assignees, one of them)
+	Teams         []string
+	NoTeam        bool
+	Channels      []string
+	Priorities    []string
+	Tags          []string
+	RoutingStates []string
+	ContactID     string
+	Sources       []string
+	// CreatedFrom/UpdatedFrom are inclusive, CreatedTo/UpdatedTo exclusive; zero: unbounded.
+	CreatedFrom, CreatedTo, UpdatedFrom, UpdatedTo time.Time
+	Sort                                           string
+}
+
+// TicketCursor is where a page of a search ends: the last ticket's id and, when sorted
+// by a time, that time.
+type TicketCursor struct {
+	At time.Time
+	ID string
+}
+
+// sqlArgs numbers the arguments of a query as it is built.
+type sqlArgs struct{ args []any }
+
+func (a *sqlArgs) add(v any) string {
+	a.args = append(a.args, v)
+	return fmt.Sprintf("$%d", len(a.args))
+}
+
+// conditions are q's WHERE terms on tickets t of the account at $1.
+func (q TicketQuery) conditions(a *sqlArgs) []string {
+	where := []string{"t.account_id = $1"}
+	in := func(col string, vs []string) {
+		if len(vs) > 0 {
+			where = append(where, col+" = ANY("+a.add(vs)+"::text[])")
+		}
+	}
+	orNull := func(col string, vs []string, none bool) {
+		switch {
+		case none && len(vs) > 0:
+			where = append(where, "("+col+" IS NULL OR "+col+" = ANY("+a.add(vs)+"::text[]))")
+		case none:
+			where = append(where, col+" IS NULL")
+		default:
+			in(col, vs)
+		}
+	}
+	in("t.status", q.Status)
+	if len(q.StatusNot) > 0 {
+		where = append(where, "t.status <> ALL("+a.add(q.StatusNot)+"::text[])")
+	}
+	orNull("t.assignee_user_id", q.Assignees, q.Unassigned)
+	orNull("t.assignee_team_id", q.Teams, q.NoTeam)
+	in("t.channel_id", q.Channels)
+	in("t.priority", q.Priorities)
+	in("t.routing_state", q.RoutingStates)
+	in("t.source", q.Sources)
+	if len(q.Tags) > 0 {
+		where = append(where, "t.tags @> "+a.add(q.Tags)+"::text[]")
+	}
+	if q.ContactID != "" {
+		where = append(where, "t.contact_id = "+a.add(q.ContactID))
+	}
+	for _, r := range []struct {
+		col, op string
+		at      time.Time
+	}{{"t.created_at", ">=", q.CreatedFrom}, {"t.created_at", "<", q.CreatedTo}, {"t.updated_at", ">=", q.UpdatedFrom}, {"t.updated_at", "<", q.UpdatedTo}} {
+		if !r.at.IsZero() {
+			where = append(where, r.col+" "+r.op+" "+a.add(r.at))
+		}
+	}
+	if strings.TrimSpace(q.Text) != "" {
+		where = append(where, textMatches(a, q.Text))
+	}
+	return where
+}
+
+// textMatches is the condition text puts on tickets t of the account at $1: the full-text
+// vector of their subject and description or of any of their messages matches it (as a
+// query in the account's search language), or their contact does by trigrams. Each source
+// is read once through its own index (GIN tsvector, GIN trigram) into an array, and the
+// tickets are found through the indexes on id, conversation_id and contact_id.
+func textMatches(a *sqlArgs, text string) string {
+	tsq := "websearch_to_tsquery((SELECT search_language FROM accounts WHERE id = $1), routedesk_unaccent(" + a.add(text) + "))"
+	parts := []string{
+		"t.id = ANY(ARRAY(SELECT id FROM tickets WHERE account_id = $1 AND search_vector @@ " + tsq + "))",
+		"t.conversation_id = ANY(ARRAY(SELECT conversation_id FROM messages WHERE account_id = $1 AND search_vector @@ " + tsq + "))",
+	}
+	var contact []string
+	if trimmed := strings.TrimSpace(text); len([]rune(trimmed)) >= minTrigramPattern {
+		contact = append(contact, "search_text LIKE '%' || lower(routedesk_unaccent("+a.add(escapeLike(trimmed))+")) || '%'")
+		if nameLike(trimmed) { // close spellings of a name; an address or number must match as written
+			contact = append(contact, "lower(routedesk_unaccent("+a.add(trimmed)+")) <% search_text")
+		}
+	}
+	if d := phoneDigits(text); len(d) >= 4 {
+		contact = append(contact, "search_text LIKE "+a.add("%"+d+"%"))
+	}
+	if len(contact) > 0 {
+		parts = append(parts, "t.contact_id = ANY(ARRAY(SELECT id FROM contacts WHERE account_id = $1 AND ("+strings.Join(contact, " OR ")+")))")
+	}
+	return "(" + strings.Join(parts, " OR ") + ")"
+}
+
+// nameLike reports whether text reads as a name: letters, spaces, hyphens and apostrophes.
+func nameLike(text string) bool {
+	return !strings.ContainsFunc(text, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsSpace(r) && r != '-' && r != '\'' && r != '’'
+	})
+}
+
+// escapeLike quotes LIKE's wildcards and escape character.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// phoneDigits is the digits of text when it reads as a phone number (digits, spaces,
+// + - . ( ) only), else "".
+func phoneDigits(text string) string {
+	var b strings.Builder
+	for _, r := range text {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == '+' || r == '-' || r == '.' || r == '(' || r == ')' || unicode.IsSpace(r):
+		default:
+			return ""
+		}
+	}
+	return b.String()
+}
+
+// order is q's ORDER BY and the keyset condition after cur (nil: the first page).
+func (q TicketQuery) order(a *sqlArgs, cur *TicketCursor) (orderBy, after string) {
+	col, desc := "", true
+	switch q.Sort {
+	case SortOldest:
+		desc = false
+	case SortCreatedAsc, SortCreatedDesc:
+		col, desc = "t.created_at", q.Sort == SortCreatedDesc
+	case SortUpdatedAsc, SortUpdatedDesc:
+		col, desc = "t.updated_at", q.Sort == SortUpdatedDesc
+	}
+	dir, cmp := " ASC", ">"
+	if desc {
+		dir, cmp = " DESC", "<"
+	}
+	if col == "" {
+		orderBy = "t.id" + dir
+		if cur != nil {
+			after = "t.id " + cmp + " " + a.add(cur.ID)
+		}
+		return orderBy, after
+	}
+	orderBy = col + dir + ", t.id" + dir
+	if cur != nil {
+		after = "(" + col + ", t.id) " + cmp + " (" + a.add(cur.At) + ", " + a.add(cur.ID) + ")"
+	}
+	return orderBy, after
+}
+
+// ticketSearchSQL is the query SearchTickets runs, and its arguments.
+func ticketSearchSQL(accountID string, q TicketQuery, cur *TicketCursor, limit int) (string, []any) {
+	a := &sqlArgs{}
+	a.add(accountID)
+	where := q.conditions(a)
+	orderBy, after := q.order(a, cur)
+	if after != "" {
+		where = append(where, after)
+	}
+	return fmt.Sprintf("%s WHERE %s ORDER BY %s LIMIT %s", ticketSelect, strings.Join(where, " AND "), orderBy, a.add(limit)), a.args
+}
+
+// SearchTickets returns up to limit of the account's tickets q matches, in q's order, after cur (nil: from the start).
+func (s *Store) SearchTickets(ctx context.Context, accountID string, q TicketQuery, cur *TicketCursor, limit int) ([]domain.Ticket, error) {
+	query, args := ticketSearchSQL(accountID, q, cur, limit)
+	var rows []ticketRow
+	if err := s.db.SelectContext(ctx, &rows, query, args...); err != nil {
+		return nil, fmt.Errorf("search tickets: %w", err)
+	}
+	out := make([]domain.Ticket, 0, len(rows))
+	for _, r := range rows {
+		t, err := r.ticket()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// TicketCount is how many tickets a query matches, counted up to a cap.
+type TicketCount struct {
+	Count int `json:"count"`
+	// More is true when more tickets match than Count (the cap).
+	More bool `json:"more"`
+}
+
+// MaxTicketCount is the most tickets CountTickets counts for one query; beyond, it answers More.
+const MaxTicketCount = 10000
+
+// ticketCountsSQL is one statement counting every query (a scalar subquery each, bounded by MaxTicketCount+1 rows).
+func ticketCountsSQL(accountID string, qs []TicketQuery) (string, []any) {
+	a := &sqlArgs{}
+	a.add(accountID)
+	cols := make([]string, len(qs))
+	for i, q := range qs {
+		cols[i] = fmt.Sprintf("(SELECT count(*) FROM (SELECT 1 FROM tickets t WHERE %s LIMIT %d) c%d)",
+			strings.Join(q.conditions(a), " AND "), MaxTicketCount+1, i)
+	}
+	return "SELECT " + strings.Join(cols, ", "), a.args
+}
+
+// CountTicketQueries counts the account's tickets each query matches, in one statement.
+func (s *Store) CountTicketQueries(ctx context.Context, accountID string, qs []TicketQuery) ([]TicketCount, error) {
+	if len(qs) == 0 {
+		return []TicketCount{}, nil
+	}
+	query, args := ticketCountsSQL(accountID, qs)
+	ns := make([]int, len(qs))
+	dst := make([]any, len(qs))
+	for i := range ns {
+		dst[i] = &ns[i]
+	}
+	if err := s.db.QueryRowContext(ctx, query, args...).Scan(dst...); err != nil {
+		return nil, fmt.Errorf("count tickets: %w", err)
+	}
+	out := make([]TicketCount, len(qs))
+	for i, n := range ns {
+		out[i] = TicketCount{Count: min(n, MaxTicketCount), More: n > MaxTicketCount}
+	}
+	return out, nil
+}
+
+// ExplainTicketSearch returns PostgreSQL's plan of the search (for tests and the benchmark).
+func (s *Store) ExplainTicketSearch(ctx context.Context, accountID string, q TicketQuery, cur *TicketCursor, limit int) (string, error) {
+	query, args := ticketSearchSQL(accountID, q, cur, limit)
+	return s.explain(ctx, query, args)
+}
+
+// ExplainTicketCounts returns PostgreSQL's plan of CountTicketQueries.
+func (s *Store) ExplainTicketCounts(ctx context.Context, accountID string, qs []TicketQuery) (string, error) {
+	query, args := ticketCountsSQL(accountID, qs)
+	return s.explain(ctx, query, args)
+}
+
+func (s *Store) explain(ctx context.Context, query string, args []any) (string, error) {
+	var lines []string
+	if err := s.db.SelectContext(ctx, &lines, "EXPLAIN "+query, args...); err != nil {
+		return "", fmt.Errorf("explain: %w", err)
+	}
+	return strings.Join(lines, "\n"), nil
+}
