@@ -26,33 +26,7 @@ func (s *Server) getTicket(c *gin.Context) {
 }
 
 func (s *Server) listTickets(c *gin.Context) {
-	page, err := pageFrom(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	f := store.TicketFilter{
-		Status: c.Query("status"), ChannelID: c.Query("channel_id"), AssigneeID: c.Query("assignee_id"),
-		RoutingState: c.Query("routing_state"), ContactID: c.Query("contact_id"), Source: c.Query("source"),
-	}
-	switch f.Source {
-	case "", "channel", "api", "import", "integration":
-	default:
-		s.fail(c, domain.Invalid("source", "must be one of: channel, api, import, integration"))
-		return
-	}
-	switch f.RoutingState {
-	case "", domain.RoutingRouting, domain.RoutingWaitingForAgent, domain.RoutingAssigned, domain.RoutingUnassigned:
-	default:
-		s.fail(c, domain.Invalid("routing_state", "must be one of: routing, waiting_for_agent, assigned, unassigned"))
-		return
-	}
-	ts, err := s.store.ListTickets(c.Request.Context(), principal(c).AccountID, f, page)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, httpx.NewList(ts, page.Limit, func(t domain.Ticket) string { return t.ID }))
+	s.searchTickets(c, "", ticketQuery)
 }
 
 func (s *Server) ticketMessages(c *gin.Context) {
