@@ -68,7 +68,7 @@ func (s *Server) replyOutcome(ctx context.Context, accountID string, res workflo
 // ticketPatch is the body of PATCH /v1/tickets/{id}. assignee, when present,
 // replaces both the user and the team; null members unassign.
 type ticketPatch struct {
-	Status   *string        `json:"status" validate:"omitempty,min=1,max=100"`
+	Status   *string        `json:"status" validate:"omitempty,oneof=new open pending on_hold solved closed"`
 	Assignee *assigneePatch `json:"assignee"`
 }
 
@@ -264,7 +264,11 @@ func (s *Server) patchTicket(c *gin.Context) {
 	if !ok {
 		return
 	}
-	change := workflows.ChangeRequest{Status: req.Status}
+	if err := checkStatusMove(t, req.Status); err != nil {
+		s.fail(c, err)
+		return
+	}
+	change := workflows.ChangeRequest{Status: req.Status, ActorUserID: p.UserID, Via: "PATCH /v1/tickets/{id}"}
 	if req.Assignee != nil {
 		user, team := "", ""
 		if req.Assignee.UserID != nil {

@@ -22,7 +22,7 @@ type ticketRequest struct {
 	Contact     ticketContact  `json:"contact"`
 	ChannelID   *string        `json:"channel_id" validate:"omitempty,max=100"`
 	Pipeline    string         `json:"pipeline" validate:"max=100"`
-	Status      string         `json:"status" validate:"max=100"`
+	Status      string         `json:"status" validate:"omitempty,oneof=new open pending on_hold solved closed"`
 	Priority    string         `json:"priority" validate:"max=100"`
 	Properties  map[string]any `json:"properties"`
 	Source      string         `json:"source" validate:"omitempty,oneof=api import integration"`
