@@ -36,10 +36,25 @@ type Host interface {
 	Problem(c *gin.Context, status int, detail string)
 	// Log is the server's logger.
 	Log() *slog.Logger
-	// Store is the system of record (channels by id or external key, contacts, consents …).
-	Store() *store.Store
+	// Store is what inbound entry points read and write of the system of record.
+	Store() HostStore
 	// Config returns ch's configuration, decoded by its channel type with secrets unsealed.
 	Config(ctx context.Context, ch domain.Channel) (Config, error)
+}
+
+// HostStore is the part of the system of record a channel's inbound routes may use:
+// channels by id or external key, calls, receipts, and the record of ignored traffic.
+type HostStore interface {
+	IgnoredStore
+	Channel(ctx context.Context, accountID, id string) (domain.Channel, error)
+	ChannelByID(ctx context.Context, id string) (domain.Channel, error)
+	ChannelByExternalKey(ctx context.Context, typ, key string) (domain.Channel, error)
+	ChannelsOfType(ctx context.Context, typ string, limit int) ([]domain.Channel, error)
+	ApplyReceipt(ctx context.Context, accountID, channelID, messageID, status, errText string) (current string, applied bool, err error)
+	MarkProviderFailed(ctx context.Context, channelID, providerID string) (bool, error)
+	RecordCall(ctx context.Context, c store.Call) (stored store.Call, moved bool, err error)
+	SetCallMessage(ctx context.Context, callRowID, messageID string) error
+	ThreadHasOpenTicket(ctx context.Context, channelID, threadKey string) (bool, error)
 }
 
 // Auth says who may call a route.

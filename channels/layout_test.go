@@ -66,6 +66,32 @@ func TestLayout(t *testing.T) {
 	require(len(imports["channels/registry"]) > 0, "go list did not see channels/registry")
 }
 
+// forbiddenFor are the layers a shared package must never reach, directly or not: the HTTP
+// toolkit knows nothing of the server or the store, and the redelivery loop is given its
+// delivery by the server rather than reaching into it.
+var forbiddenFor = map[string][]string{
+	"internal/httpx": {"server", "store"},
+	"redelivery":     {"server"},
+}
+
+// TestLayoutOfSharedPackages enforces forbiddenFor.
+func TestLayoutOfSharedPackages(t *testing.T) {
+	imports := moduleImports(t)
+	for pkg, forbidden := range forbiddenFor {
+		if _, ok := imports[pkg]; !ok {
+			t.Errorf("go list did not see %s", pkg)
+			continue
+		}
+		for _, dep := range append(closure(imports, pkg), pkg) {
+			for _, bad := range forbidden {
+				if under(dep, bad) {
+					t.Errorf("%s depends on %s: it never reaches %v", pkg, dep, forbidden)
+				}
+			}
+		}
+	}
+}
+
 // channelOf names the channel a package under channels/ belongs to ("messenger" for channels/messenger/x), "" for shared ones.
 func channelOf(pkg string) string {
 	if slices.Contains(shared, pkg) {

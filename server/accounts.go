@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/routedesk/routedesk/internal/httpx"
 )
 
 type createAccountRequest struct {
@@ -23,7 +25,7 @@ func (s *Server) createAccount(c *gin.Context) {
 		return
 	}
 	var req createAccountRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := httpx.DecodeJSON(c, &req); err != nil {
 		s.fail(c, err)
 		return
 	}

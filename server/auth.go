@@ -4,11 +4,11 @@ import (
 	"crypto/subtle"
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/internal/httpx"
 )
 
 // Route authentication requirements.
@@ -21,20 +21,11 @@ const (
 
 const principalKey = "routedesk.principal"
 
-func bearer(c *gin.Context) (string, bool) {
-	h := c.GetHeader("Authorization")
-	scheme, token, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-		return "", false
-	}
-	return strings.TrimSpace(token), true
-}
-
 // authenticate resolves the bearer token to a principal, or answers 401.
 func (s *Server) authenticate(c *gin.Context) {
-	token, ok := bearer(c)
+	token, ok := httpx.Bearer(c)
 	if !ok {
-		writeProblem(c, http.StatusUnauthorized, "an Authorization: Bearer <token> header is required")
+		httpx.WriteProblem(c, http.StatusUnauthorized, "an Authorization: Bearer <token> header is required")
 		return
 	}
 	if s.setPrincipal(c, token) {
@@ -46,7 +37,7 @@ func (s *Server) authenticate(c *gin.Context) {
 func (s *Server) setPrincipal(c *gin.Context, token string) bool {
 	p, err := s.store.Authenticate(c.Request.Context(), token)
 	if errors.Is(err, domain.ErrNotFound) {
-		writeProblem(c, http.StatusUnauthorized, "the token is not valid")
+		httpx.WriteProblem(c, http.StatusUnauthorized, "the token is not valid")
 		return false
 	}
 	if err != nil {
@@ -60,7 +51,7 @@ func (s *Server) setPrincipal(c *gin.Context, token string) bool {
 // requireAdmin answers 403 to agent tokens.
 func requireAdmin(c *gin.Context) {
 	if principal(c).Role != domain.RoleAdmin {
-		writeProblem(c, http.StatusForbidden, "this action needs an admin token")
+		httpx.WriteProblem(c, http.StatusForbidden, "this action needs an admin token")
 		return
 	}
 	c.Next()
@@ -75,12 +66,12 @@ func principal(c *gin.Context) domain.Principal {
 // checkBootstrap answers unless the request carries the bootstrap token.
 func (s *Server) checkBootstrap(c *gin.Context) bool {
 	if s.cfg.BootstrapToken == "" {
-		writeProblem(c, http.StatusForbidden, "account creation is disabled: set ROUTEDESK_BOOTSTRAP_TOKEN to enable it")
+		httpx.WriteProblem(c, http.StatusForbidden, "account creation is disabled: set ROUTEDESK_BOOTSTRAP_TOKEN to enable it")
 		return false
 	}
-	token, ok := bearer(c)
+	token, ok := httpx.Bearer(c)
 	if !ok || subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.BootstrapToken)) != 1 {
-		writeProblem(c, http.StatusUnauthorized, "POST /v1/accounts needs the bootstrap token as its bearer token")
+		httpx.WriteProblem(c, http.StatusUnauthorized, "POST /v1/accounts needs the bootstrap token as its bearer token")
 		return false
 	}
 	return true

@@ -12,6 +12,7 @@ import (
 
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/internal/httpx"
 	"github.com/routedesk/routedesk/store"
 )
 
@@ -23,7 +24,7 @@ const authChannel = string(channels.AuthChannel)
 // (the handler scopes the channel to it), or, without a bearer token, a signature the channel's
 // type verifies (channels.RequestVerifier). Anything else → 401; an agent token → 403.
 func (s *Server) authenticateChannel(c *gin.Context) {
-	token, ok := bearer(c)
+	token, ok := httpx.Bearer(c)
 	if !ok {
 		s.authenticateSignature(c)
 		return
@@ -37,7 +38,7 @@ func (s *Server) authenticateChannel(c *gin.Context) {
 	ctx := c.Request.Context()
 	p, err := s.store.AuthenticateChannelKey(ctx, token)
 	if errors.Is(err, domain.ErrNotFound) {
-		writeProblem(c, http.StatusUnauthorized, "the channel key is not valid (revoked, or never issued)")
+		httpx.WriteProblem(c, http.StatusUnauthorized, "the channel key is not valid (revoked, or never issued)")
 		return
 	}
 	if err != nil {
@@ -45,7 +46,7 @@ func (s *Server) authenticateChannel(c *gin.Context) {
 		return
 	}
 	if p.ChannelID != c.Param("id") {
-		writeProblem(c, http.StatusNotFound, "no such channel: "+c.Param("id"))
+		httpx.WriteProblem(c, http.StatusNotFound, "no such channel: "+c.Param("id"))
 		return
 	}
 	c.Set(principalKey, domain.Principal{AccountID: p.AccountID, Tier: p.Tier, Role: domain.RoleChannel, TokenID: p.KeyID, ChannelID: p.ChannelID})
@@ -58,7 +59,7 @@ func (s *Server) authenticateSignature(c *gin.Context) {
 	ctx := c.Request.Context()
 	ch, err := s.store.ChannelByID(ctx, c.Param("id"))
 	if errors.Is(err, domain.ErrNotFound) {
-		writeProblem(c, http.StatusUnauthorized, missing)
+		httpx.WriteProblem(c, http.StatusUnauthorized, missing)
 		return
 	}
 	if err != nil {
@@ -68,7 +69,7 @@ func (s *Server) authenticateSignature(c *gin.Context) {
 	impl, _ := s.channels.Lookup(channels.Type(ch.Type))
 	verifier, ok := impl.(channels.RequestVerifier)
 	if !ok {
-		writeProblem(c, http.StatusUnauthorized, missing)
+		httpx.WriteProblem(c, http.StatusUnauthorized, missing)
 		return
 	}
 	body, err := readBody(c)
@@ -85,10 +86,10 @@ func (s *Server) authenticateSignature(c *gin.Context) {
 	signed, err := verifier.VerifyRequest(cfg, c.Request.Header, body, time.Now())
 	switch {
 	case err != nil:
-		writeProblem(c, http.StatusUnauthorized, err.Error())
+		httpx.WriteProblem(c, http.StatusUnauthorized, err.Error())
 		return
 	case !signed:
-		writeProblem(c, http.StatusUnauthorized, missing+", or a signature (X-Routedesk-Timestamp and X-Routedesk-Signature)")
+		httpx.WriteProblem(c, http.StatusUnauthorized, missing+", or a signature (X-Routedesk-Timestamp and X-Routedesk-Signature)")
 		return
 	}
 	c.Set(principalKey, domain.Principal{AccountID: ch.AccountID, Role: domain.RoleChannel, ChannelID: ch.ID})

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/routedesk/routedesk/internal/httpx"
 	"github.com/routedesk/routedesk/store"
 )
 
@@ -16,7 +17,7 @@ type channelKeyRequest struct {
 func (s *Server) createChannelKey(c *gin.Context) {
 	var req channelKeyRequest
 	if c.Request.ContentLength != 0 {
-		if err := decodeJSON(c, &req); err != nil {
+		if err := httpx.DecodeJSON(c, &req); err != nil {
 			s.fail(c, err)
 			return
 		}
@@ -40,7 +41,7 @@ func (s *Server) listChannelKeys(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, newList(keys, page, func(k store.ChannelKey) string { return k.ID }))
+	c.JSON(http.StatusOK, httpx.NewList(keys, page.Limit, func(k store.ChannelKey) string { return k.ID }))
 }
 
 func (s *Server) deleteChannelKey(c *gin.Context) {

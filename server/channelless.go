@@ -145,32 +145,6 @@ func (s *Server) startTicketWorkflow(ctx context.Context, accountID string, t do
 	return nil
 }
 
-// routeStranded starts the routing of channel-less tickets whose workflow never started (Temporal
-// was unreachable when they were created), with the redrive loop's bounded attempts and backoff.
-func (s *Server) routeStranded(ctx context.Context, grace time.Duration) {
-	batch, err := s.store.ClaimTicketsToRoute(ctx, grace, s.cfg.RedriveBackoff, s.cfg.RedriveMaxBackoff, s.cfg.RedriveMaxAttempts, redriveBatch)
-	if err != nil {
-		if ctx.Err() == nil {
-			s.log.Warn("redrive: claim tickets to route", "error", err)
-		}
-		return
-	}
-	for _, r := range batch {
-		t, err := s.store.Ticket(ctx, r.AccountID, r.TicketID)
-		if err == nil {
-			err = s.startTicketWorkflow(ctx, r.AccountID, t)
-		}
-		if err != nil {
-			s.log.Warn("redrive: start a ticket's routing; will retry", "ticket_id", r.TicketID, "attempt", r.Attempts, "error", err)
-			if deliveryErrorKind(err) == errUnreachable {
-				return
-			}
-			continue
-		}
-		s.log.Info("redrive: started a ticket's routing", "ticket_id", r.TicketID, "attempt", r.Attempts)
-	}
-}
-
 // replyChannel is the ticket a reply goes out on. A ticket without a channel is given a
 // conversation on channelID, a connected channel that can reach its contact (an email channel
 // with the contact's address, a custom app the contact wrote through); its own workflow ends,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/internal/httpx"
 	"github.com/routedesk/routedesk/store"
 )
 
@@ -40,7 +41,7 @@ type channelPatch struct {
 func (s *Server) createChannel(c *gin.Context) {
 	p := principal(c)
 	var req channelRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := httpx.DecodeJSON(c, &req); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -183,7 +184,7 @@ func (s *Server) patchChannel(c *gin.Context) {
 	p := principal(c)
 	ctx := c.Request.Context()
 	var req channelPatch
-	if err := decodeJSON(c, &req); err != nil {
+	if err := httpx.DecodeJSON(c, &req); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -303,10 +304,10 @@ func mergeInto[T any](dst *T, patch json.RawMessage, field string) error {
 		return fmt.Errorf("merge %s: %w", field, err)
 	}
 	var out T
-	if err := unmarshalStrict(merged, &out); err != nil {
+	if err := httpx.UnmarshalStrict(merged, &out); err != nil {
 		return prefixFields(err, field)
 	}
-	if err := validateStruct(&out); err != nil {
+	if err := httpx.ValidateStruct(&out); err != nil {
 		return prefixFields(err, field)
 	}
 	*dst = out

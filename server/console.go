@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/routedesk/routedesk/internal/httpx"
 	"github.com/routedesk/routedesk/web"
 )
 
@@ -36,7 +37,7 @@ func redirectConsole(c *gin.Context) { c.Redirect(http.StatusMovedPermanently, "
 func consoleAssets(c *gin.Context) {
 	name := strings.Trim(c.Param("path"), "/")
 	if !web.HasConsoleAsset(name) {
-		writeProblem(c, http.StatusNotFound, "the console has no file "+strconv.Quote(name))
+		httpx.WriteProblem(c, http.StatusNotFound, "the console has no file "+strconv.Quote(name))
 		return
 	}
 	consoleFiles.ServeHTTP(c.Writer, c.Request)

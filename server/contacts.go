@@ -1,14 +1,19 @@
 package server
 
 import (
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/internal/httpx"
 	"github.com/routedesk/routedesk/store"
 )
 
@@ -40,7 +45,7 @@ func (r contactRequest) write() (store.ContactWrite, error) {
 
 func (s *Server) createContact(c *gin.Context) {
 	var req contactRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := httpx.DecodeJSON(c, &req); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -75,13 +80,13 @@ func (s *Server) listContacts(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, newList(cs, page, func(ct domain.Contact) string { return ct.ID }))
+	c.JSON(http.StatusOK, httpx.NewList(cs, page.Limit, func(ct domain.Contact) string { return ct.ID }))
 }
 
 func (s *Server) patchContact(c *gin.Context) {
 	p := principal(c)
 	var patch json.RawMessage
-	if err := decodeJSON(c, &patch); err != nil {
+	if err := httpx.DecodeJSON(c, &patch); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -106,4 +111,71 @@ func (s *Server) patchContact(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, updated)
+}
+
+// mergeRequest is the body of POST /v1/contacts/{id}/merge.
+type mergeRequest struct {
+	FromContactID string `json:"from_contact_id" validate:"required,max=100"`
+}
+
+// liveContact answers 404 for a contact that does not exist or was merged (naming the survivor) and returns false.
+func (s *Server) liveContact(c *gin.Context, ct domain.Contact, err error) bool {
+	if err != nil {
+		s.fail(c, err)
+		return false
+	}
+	if ct.ID != c.Param("id") {
+		httpx.WriteProblem(c, http.StatusNotFound, fmt.Sprintf("contact %s was merged into %s", c.Param("id"), ct.ID))
+		return false
+	}
+	return true
+}
+
+func (s *Server) mergeContact(c *gin.Context) {
+	ct, err := s.store.Contact(c.Request.Context(), principal(c).AccountID, c.Param("id"))
+	if !s.liveContact(c, ct, err) {
+		return
+	}
+	var req mergeRequest
+	if err := httpx.DecodeJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	merged, err := s.store.MergeContacts(c.Request.Context(), principal(c).AccountID, ct.ID, req.FromContactID)
+	s.respond(c, http.StatusOK, merged, err)
+}
+
+func (s *Server) contactTimeline(c *gin.Context) {
+	page, err := pageFrom(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var after *store.TimelineCursor
+	if page.After != "" {
+		nanos, id, ok := strings.Cut(page.After, "_")
+		n, err := strconv.ParseInt(nanos, 10, 64)
+		if !ok || err != nil || id == "" {
+			s.fail(c, domain.Invalid("cursor", "is not a cursor this API returned"))
+			return
+		}
+		after = &store.TimelineCursor{At: time.Unix(0, n), ID: id}
+	}
+	ctx := c.Request.Context()
+	ct, err := s.store.Contact(ctx, principal(c).AccountID, c.Param("id"))
+	if !s.liveContact(c, ct, err) {
+		return
+	}
+	items, err := s.store.Timeline(ctx, principal(c).AccountID, ct.ID, after, page.Limit)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := httpx.List[store.TimelineItem]{Items: items}
+	if len(items) == page.Limit {
+		last := items[len(items)-1]
+		cur := base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(last.At.UnixNano(), 10) + "_" + last.ID))
+		out.NextCursor = &cur
+	}
+	c.JSON(http.StatusOK, out)
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/internal/httpx"
 	"github.com/routedesk/routedesk/store"
 )
 
@@ -27,7 +28,7 @@ func (s *Server) listDeliveries(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, newList(ds, page, func(d store.Delivery) string { return d.MessageID }))
+	c.JSON(http.StatusOK, httpx.NewList(ds, page.Limit, func(d store.Delivery) string { return d.MessageID }))
 }
 
 // retryDelivery answers POST /v1/deliveries/{id}/retry: the message

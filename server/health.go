@@ -9,6 +9,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
+
+	"github.com/routedesk/routedesk/internal/httpx"
 )
 
 type healthResponse struct {
@@ -40,9 +42,9 @@ func (s *Server) readyz(c *gin.Context) {
 	}
 	if len(failing) > 0 {
 		c.Header("Retry-After", retryAfterSeconds)
-		c.Header("Content-Type", problemContentType)
+		c.Header("Content-Type", httpx.ProblemContentType)
 		c.AbortWithStatusJSON(http.StatusServiceUnavailable, gin.H{
-			"type": problemTypes[http.StatusServiceUnavailable], "title": "Service Unavailable",
+			"type": httpx.ProblemType(http.StatusServiceUnavailable), "title": "Service Unavailable",
 			"status": http.StatusServiceUnavailable, "detail": "unavailable: " + strings.Join(failing, ", "), "checks": checks,
 		})
 		return

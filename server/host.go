@@ -13,6 +13,7 @@ import (
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/channels/traits"
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/internal/httpx"
 	"github.com/routedesk/routedesk/store"
 )
 
@@ -66,25 +67,27 @@ func (h channelHost) Channel(ctx context.Context, accountID, id string) (domain.
 }
 
 // DecodeJSON reads the body into dst strictly and validates it.
-func (channelHost) DecodeJSON(c *gin.Context, dst any) error { return decodeJSON(c, dst) }
+func (channelHost) DecodeJSON(c *gin.Context, dst any) error { return httpx.DecodeJSON(c, dst) }
 
-// CheckStorable is checkJSONText with the webhooks' bounds: one well-formed JSON value of storable text
-// (422 naming the field), at most webhookJSONLimits keys (413) and levels.
-func (channelHost) CheckStorable(body []byte) error { return checkJSONText(body, webhookJSONLimits) }
+// CheckStorable is httpx.CheckJSONText with the webhooks' bounds: one well-formed JSON value of storable text
+// (422 naming the field), at most httpx.WebhookLimits keys (413) and levels.
+func (channelHost) CheckStorable(body []byte) error {
+	return httpx.CheckJSONText(body, httpx.WebhookLimits)
+}
 
 // Fail answers with the problem err stands for.
 func (h channelHost) Fail(c *gin.Context, err error) { h.s.fail(c, err) }
 
 // Problem answers with a problem+json of status and detail.
 func (channelHost) Problem(c *gin.Context, status int, detail string) {
-	writeProblem(c, status, detail)
+	httpx.WriteProblem(c, status, detail)
 }
 
 // Log is the server's logger.
 func (h channelHost) Log() *slog.Logger { return h.s.log }
 
 // Store is the server's store.
-func (h channelHost) Store() *store.Store { return h.s.store }
+func (h channelHost) Store() channels.HostStore { return h.s.store }
 
 // Config returns ch's configuration with its secrets unsealed.
 func (h channelHost) Config(ctx context.Context, ch domain.Channel) (channels.Config, error) {
@@ -118,7 +121,7 @@ func (s *Server) channelRoutes() []route {
 
 // allRoutes is the server's own route table followed by the channels' routes.
 func (s *Server) allRoutes() []route {
-	return append(append(s.routes(), s.channelRoutes()...), s.codecRoutes()...)
+	return append(append(append(append(s.routes(), s.channelRoutes()...), s.codecRoutes()...), s.macroRoutes()...), s.templateRoutes()...)
 }
 
 // channelTypeList names the registered channel types, for messages.
@@ -156,11 +159,11 @@ func (s *Server) traitsOf(channelType string) *traits.Traits {
 }
 
 // readBody reads the raw request body; one over the size limit is the *http.MaxBytesError s.fail answers 413,
-// one that stalled past the server's read timeout is errRequestTimeout (408).
+// one that stalled past the server's read timeout is httpx.ErrRequestTimeout (408).
 func readBody(c *gin.Context) ([]byte, error) {
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
-		return nil, bodyReadError(err)
+		return nil, httpx.BodyReadError(err)
 	}
 	return body, nil
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/routedesk/routedesk/internal/httpx"
 	"github.com/routedesk/routedesk/store"
 )
 
@@ -26,5 +27,5 @@ func (s *Server) listIgnored(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, newList(items, page, func(i store.IgnoredInbound) string { return i.ID }))
+	c.JSON(http.StatusOK, httpx.NewList(items, page.Limit, func(i store.IgnoredInbound) string { return i.ID }))
 }

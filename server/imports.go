@@ -16,6 +16,7 @@ import (
 
 	"github.com/routedesk/routedesk/domain"
 	"github.com/routedesk/routedesk/imports"
+	"github.com/routedesk/routedesk/internal/httpx"
 	"github.com/routedesk/routedesk/store"
 	"github.com/routedesk/routedesk/workflows"
 )
@@ -86,7 +87,7 @@ func (s *Server) postImport(c *gin.Context) {
 	mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	format, ok := importMediaTypes[mt]
 	if !ok {
-		s.fail(c, fmt.Errorf("%w: send the file as application/x-ndjson or application/mbox", errUnsupportedMediaType))
+		s.fail(c, fmt.Errorf("%w: send the file as application/x-ndjson or application/mbox", httpx.ErrUnsupportedMediaType))
 		return
 	}
 	if format == imports.FormatMbox && ch.Type != "email" {
@@ -184,7 +185,7 @@ func (s *Server) listImports(c *gin.Context) {
 		return
 	}
 	items, err := s.store.ListImports(c.Request.Context(), principal(c).AccountID, page)
-	s.respond(c, http.StatusOK, newList(items, page, func(im store.Import) string { return im.ID }), err)
+	s.respond(c, http.StatusOK, httpx.NewList(items, page.Limit, func(im store.Import) string { return im.ID }), err)
 }
 
 func (s *Server) getImport(c *gin.Context) {

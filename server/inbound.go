@@ -14,6 +14,7 @@ import (
 
 	"github.com/routedesk/routedesk/activities"
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/internal/httpx"
 	"github.com/routedesk/routedesk/internal/signalid"
 	"github.com/routedesk/routedesk/store"
 	"github.com/routedesk/routedesk/workflows"
@@ -66,7 +67,7 @@ func (s *Server) postMessage(c *gin.Context) {
 		return
 	}
 	var req inboundRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := httpx.DecodeJSON(c, &req); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -118,27 +119,10 @@ const deliverTimeout = 5 * time.Second
 
 // deliverPaced delivers a message a request just stored, when the delivery
 // window has room and no older message waits; otherwise it leaves the
-// message to the redrive loop (see pacer) and returns nil: the message is
-// safe in PostgreSQL either way. A delivery that fails is handed to the
-// redrive loop at once.
+// message to the redrive loop (redelivery.Loop.Deliver) and returns nil: the
+// message is safe in PostgreSQL either way.
 func (s *Server) deliverPaced(ctx context.Context, m store.Undelivered) error {
-	if !s.pace.admit(m.MessageID, m.ConversationID) {
-		s.redrive.deferred.Inc()
-		if err := s.store.DeferDelivery(context.WithoutCancel(ctx), m.MessageID); err != nil {
-			return fmt.Errorf("hand the delivery to the redrive loop (it retries after its grace period): %w", err)
-		}
-		s.pace.deferred()
-		return nil
-	}
-	err := s.deliver(ctx, m)
-	s.pace.done(m.MessageID, err == nil)
-	if err != nil {
-		// The redrive loop takes the message at once instead of after its grace period.
-		if derr := s.store.DeferDelivery(context.WithoutCancel(ctx), m.MessageID); derr == nil {
-			s.pace.deferred()
-		}
-	}
-	return err
+	return s.redrive.Deliver(ctx, m)
 }
 
 // deliver signals-with-start the message's conversation workflow and marks the message delivered.

@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+
+	"github.com/routedesk/routedesk/internal/httpx"
 )
 
 // ProblemListener wraps the API's listener so that the errors net/http
@@ -69,17 +71,13 @@ func problemResponse(b []byte) ([]byte, bool) {
 			detail = string(text)
 		}
 	}
-	typ, ok := problemTypes[status]
-	if !ok {
-		typ = "about:blank"
-	}
-	body, err := json.Marshal(Problem{Type: typ, Title: http.StatusText(status), Status: status, Detail: detail})
+	body, err := json.Marshal(httpx.Problem{Type: httpx.ProblemType(status), Title: http.StatusText(status), Status: status, Detail: detail})
 	if err != nil {
 		return nil, false
 	}
 	var out bytes.Buffer
 	out.WriteString(proto + strconv.Itoa(status) + " " + http.StatusText(status) + "\r\n")
-	out.WriteString("Content-Type: " + problemContentType + "\r\nConnection: close\r\n")
+	out.WriteString("Content-Type: " + httpx.ProblemContentType + "\r\nConnection: close\r\n")
 	out.WriteString("Content-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n")
 	out.Write(body)
 	return out.Bytes(), true

@@ -19,6 +19,7 @@ import (
 
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/internal/httpx"
 	"github.com/routedesk/routedesk/store"
 )
 
@@ -74,7 +75,7 @@ func (s *Server) ticketAndReply(c *gin.Context, req *replyRequest) (domain.Ticke
 func (s *Server) failFiles(c *gin.Context, err error) {
 	var big *fileTooLarge
 	if errors.As(err, &big) {
-		writeProblem(c, http.StatusRequestEntityTooLarge, big.Error(), domain.FieldError{Field: big.field, Message: big.msg})
+		httpx.WriteProblem(c, http.StatusRequestEntityTooLarge, big.Error(), domain.FieldError{Field: big.field, Message: big.msg})
 		return
 	}
 	s.fail(c, err)
@@ -130,10 +131,10 @@ func readMultipartReply(c *gin.Context, req *replyRequest) ([]replyFile, error) 
 			if err != nil {
 				return nil, partError("reply", err)
 			}
-			if err := checkJSONText(raw, routeJSONLimits(c)); err != nil {
+			if err := httpx.CheckJSONText(raw, httpx.RouteLimits(c)); err != nil {
 				return nil, err
 			}
-			if err := unmarshalStrict(raw, req); err != nil {
+			if err := httpx.UnmarshalStrict(raw, req); err != nil {
 				return nil, err
 			}
 		case flatField[name] != nil:
@@ -156,7 +157,7 @@ func readMultipartReply(c *gin.Context, req *replyRequest) ([]replyFile, error) 
 	if jsonPart && len(flat) > 0 {
 		return nil, domain.Invalid("reply", "give the reply's fields either as the reply part (JSON) or as text, html and channel_id parts, not both")
 	}
-	return files, validateStruct(req)
+	return files, httpx.ValidateStruct(req)
 }
 
 // readFile reads one file part, refusing an empty, nameless, executable or oversized one.
@@ -208,8 +209,8 @@ func partError(field string, err error) error {
 // faults (too large, stalled, cut) as decodeJSON answers them, else 422 naming the body.
 func multipartError(err error) error {
 	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) || errors.Is(err, errRequestTimeout) || errors.Is(err, errBodyCut) || errors.Is(err, context.Canceled) {
-		return bodyReadError(err)
+	if errors.As(err, &tooLarge) || errors.Is(err, httpx.ErrRequestTimeout) || errors.Is(err, httpx.ErrBodyCut) || errors.Is(err, context.Canceled) {
+		return httpx.BodyReadError(err)
 	}
 	return domain.Invalid("body", "malformed multipart/form-data: "+err.Error())
 }
@@ -225,7 +226,7 @@ func partName(name string) string {
 	if name == "" {
 		return "body"
 	}
-	return truncate(name, 64)
+	return httpx.Truncate(name, 64)
 }
 
 // fileName is an uploaded file's base name, valid UTF-8 without control characters, at most maxFileName bytes.

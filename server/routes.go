@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/internal/httpx"
 	"github.com/routedesk/routedesk/rules"
 	"github.com/routedesk/routedesk/store"
 )
@@ -30,7 +31,7 @@ type route struct {
 	handler gin.HandlerFunc
 	// maxBody raises the request body limit of the route; 0 keeps the server's.
 	maxBody int64
-	// jsonKeys and jsonDepth bound a JSON request body's keys and nesting; 0 keeps defaultJSONLimits.
+	// jsonKeys and jsonDepth bound a JSON request body's keys and nesting; 0 keeps httpx.DefaultLimits.
 	jsonKeys, jsonDepth int
 	// jsonBody marks a JSON body the handler checks itself (a signed webhook): documented as a JSON object.
 	jsonBody bool
@@ -52,12 +53,12 @@ func (s *Server) routes() []route {
 		{method: http.MethodPost, path: "/v1/accounts", tag: "accounts", summary: "Create an account (bootstrap token)", auth: authBootstrap, request: createAccountRequest{}, response: createAccountResponse{}, status: 201, handler: s.createAccount},
 
 		{method: http.MethodPost, path: "/v1/channels", tag: "channels", summary: "Connect a channel", auth: authAdmin, request: channelRequest{}, response: domain.Channel{}, status: 201, problems: []int{http.StatusConflict}, handler: s.createChannel},
-		{method: http.MethodGet, path: "/v1/channels", tag: "channels", summary: "List channels", auth: authAny, response: list[domain.Channel]{}, status: 200, query: pageQuery, handler: s.listChannels},
+		{method: http.MethodGet, path: "/v1/channels", tag: "channels", summary: "List channels", auth: authAny, response: httpx.List[domain.Channel]{}, status: 200, query: httpx.PageQuery, handler: s.listChannels},
 		{method: http.MethodGet, path: "/v1/channels/:id", tag: "channels", summary: "Get a channel", auth: authAny, response: domain.Channel{}, status: 200, handler: s.getChannel},
 		{method: http.MethodPatch, path: "/v1/channels/:id", tag: "channels", summary: "Change a channel (JSON merge patch of name, config, ticket_defaults, routing)", auth: authAdmin, request: channelPatch{}, response: domain.Channel{}, status: 200, problems: []int{http.StatusConflict}, handler: s.patchChannel},
 		{method: http.MethodDelete, path: "/v1/channels/:id", tag: "channels", summary: "Disconnect a channel", auth: authAdmin, status: 204, handler: s.deleteChannel},
 		{method: http.MethodPost, path: importUploadPath, tag: "imports", summary: "Import an existing inbox into the channel: the body is an NDJSON file (application/x-ndjson, any channel) or an mbox file (application/mbox, email channels), streamed to storage; with no body (or source=imap) an email channel's own IMAP folder is backfilled; a durable ImportWorkflow imports it", auth: authAdmin, bodyTypes: []string{"application/x-ndjson", "application/mbox"}, response: importAccepted{}, status: 202, query: importQuery, handler: s.postImport},
-		{method: http.MethodGet, path: "/v1/imports", tag: "imports", summary: "List imports, newest first", auth: authAdmin, response: list[store.Import]{}, status: 200, query: pageQuery, handler: s.listImports},
+		{method: http.MethodGet, path: "/v1/imports", tag: "imports", summary: "List imports, newest first", auth: authAdmin, response: httpx.List[store.Import]{}, status: 200, query: httpx.PageQuery, handler: s.listImports},
 		{method: http.MethodGet, path: "/v1/imports/:id", tag: "imports", summary: "An import's state, counts and skipped lines", auth: authAdmin, response: store.Import{}, status: 200, handler: s.getImport},
 		{method: http.MethodDelete, path: "/v1/imports/:id", tag: "imports", summary: "Cancel a running import (what it imported stays; 409 once it has ended)", auth: authAdmin, response: store.Import{}, status: 202, problems: []int{http.StatusConflict}, handler: s.cancelImport},
 		{method: http.MethodPost, path: "/v1/channels/:id/verify", tag: "channels", summary: "Prove an email channel's address with the mailed code: a pending_verification channel becomes connected", auth: authAdmin, request: verifyRequest{}, response: domain.Channel{}, status: 200, handler: s.verifyChannel},
@@ -65,13 +66,13 @@ func (s *Server) routes() []route {
 		{method: http.MethodGet, path: "/v1/channels/:id/verification", tag: "channels", summary: "An email channel's proof state: code expiry, last send and why it failed", auth: authAdmin, response: store.Verification{}, status: 200, handler: s.getVerification},
 		{method: http.MethodPost, path: "/v1/channels/:id/verification", tag: "channels", summary: "Mail a new verification code (the old one stops working; one a minute, five a day)", auth: authAdmin, response: store.Verification{}, status: 202, handler: s.resendVerification},
 		{method: http.MethodPost, path: "/v1/channels/:id/keys", tag: "channels", summary: "Issue a key for the channel's inbound routes (shown once)", auth: authAdmin, request: channelKeyRequest{}, response: store.ChannelKey{}, status: 201, handler: s.createChannelKey},
-		{method: http.MethodGet, path: "/v1/channels/:id/keys", tag: "channels", summary: "List the channel's keys (without their secrets)", auth: authAdmin, response: list[store.ChannelKey]{}, status: 200, query: pageQuery, handler: s.listChannelKeys},
-		{method: http.MethodGet, path: "/v1/channels/:id/ignored", tag: "channels", summary: "List the inbound messages the channel made no ticket of (auto-replies, bounces, its own mail, signed webhooks with a malformed body), newest first, with the reason", auth: authAny, response: list[store.IgnoredInbound]{}, status: 200, query: pageQuery, handler: s.listIgnored},
+		{method: http.MethodGet, path: "/v1/channels/:id/keys", tag: "channels", summary: "List the channel's keys (without their secrets)", auth: authAdmin, response: httpx.List[store.ChannelKey]{}, status: 200, query: httpx.PageQuery, handler: s.listChannelKeys},
+		{method: http.MethodGet, path: "/v1/channels/:id/ignored", tag: "channels", summary: "List the inbound messages the channel made no ticket of (auto-replies, bounces, its own mail, signed webhooks with a malformed body), newest first, with the reason", auth: authAny, response: httpx.List[store.IgnoredInbound]{}, status: 200, query: httpx.PageQuery, handler: s.listIgnored},
 		{method: http.MethodDelete, path: "/v1/channels/:id/keys/:key_id", tag: "channels", summary: "Revoke a channel key at once", auth: authAdmin, status: 204, handler: s.deleteChannelKey},
 		{method: http.MethodPost, path: "/v1/channels/:id/messages", tag: "inbound", summary: "Deliver an inbound message (chat, custom, tests): an admin token, a key of the channel, or a custom app's signature", auth: authChannel, request: inboundRequest{}, response: inboundResponse{}, status: 202, handler: s.postMessage},
 
 		{method: http.MethodPost, path: "/v1/users", tag: "users", summary: "Add a user", auth: authAdmin, request: userRequest{}, response: domain.User{}, status: 201, problems: []int{http.StatusConflict}, handler: s.createUser},
-		{method: http.MethodGet, path: "/v1/users", tag: "users", summary: "List users", auth: authAny, response: list[domain.User]{}, status: 200, query: pageQuery, handler: s.listUsers},
+		{method: http.MethodGet, path: "/v1/users", tag: "users", summary: "List users", auth: authAny, response: httpx.List[domain.User]{}, status: 200, query: httpx.PageQuery, handler: s.listUsers},
 		{method: http.MethodGet, path: "/v1/users/:id", tag: "users", summary: "Get a user", auth: authAny, response: domain.User{}, status: 200, handler: s.getUser},
 		{method: http.MethodPatch, path: "/v1/users/:id", tag: "users", summary: "Change a user (JSON merge patch)", auth: authAdmin, request: userRequest{}, response: domain.User{}, status: 200, handler: s.patchUser},
 		{method: http.MethodDelete, path: "/v1/users/:id", tag: "users", summary: "Remove a user (409 while a channel routes to them)", auth: authAdmin, status: 204, problems: []int{http.StatusConflict}, handler: s.deleteUser},
@@ -79,37 +80,37 @@ func (s *Server) routes() []route {
 		{method: http.MethodPost, path: "/v1/users/:id/tokens", tag: "users", summary: "Issue a token bound to the user (role agent, or admin)", auth: authAdmin, request: userTokenRequest{}, response: tokenResponse{}, status: 201, handler: s.createUserToken},
 
 		{method: http.MethodPost, path: "/v1/teams", tag: "teams", summary: "Add a team", auth: authAdmin, request: teamRequest{}, response: domain.Team{}, status: 201, handler: s.createTeam},
-		{method: http.MethodGet, path: "/v1/teams", tag: "teams", summary: "List teams", auth: authAny, response: list[domain.Team]{}, status: 200, query: pageQuery, handler: s.listTeams},
+		{method: http.MethodGet, path: "/v1/teams", tag: "teams", summary: "List teams", auth: authAny, response: httpx.List[domain.Team]{}, status: 200, query: httpx.PageQuery, handler: s.listTeams},
 		{method: http.MethodGet, path: "/v1/teams/:id", tag: "teams", summary: "Get a team", auth: authAny, response: domain.Team{}, status: 200, handler: s.getTeam},
 		{method: http.MethodPatch, path: "/v1/teams/:id", tag: "teams", summary: "Change a team (JSON merge patch; members replaces the list)", auth: authAdmin, request: teamRequest{}, response: domain.Team{}, status: 200, handler: s.patchTeam},
 		{method: http.MethodDelete, path: "/v1/teams/:id", tag: "teams", summary: "Remove a team (409 while a channel routes to it)", auth: authAdmin, status: 204, problems: []int{http.StatusConflict}, handler: s.deleteTeam},
 
 		{method: http.MethodPost, path: "/v1/contacts", tag: "contacts", summary: "Add a contact", auth: authAdmin, request: contactRequest{}, response: domain.Contact{}, status: 201, handler: s.createContact},
-		{method: http.MethodGet, path: "/v1/contacts", tag: "contacts", summary: "List contacts, optionally by email", auth: authAny, response: list[domain.Contact]{}, status: 200, query: append([]string{"email"}, pageQuery...), handler: s.listContacts},
+		{method: http.MethodGet, path: "/v1/contacts", tag: "contacts", summary: "List contacts, optionally by email", auth: authAny, response: httpx.List[domain.Contact]{}, status: 200, query: append([]string{"email"}, httpx.PageQuery...), handler: s.listContacts},
 		{method: http.MethodGet, path: "/v1/contacts/:id", tag: "contacts", summary: "Get a contact", auth: authAny, response: domain.Contact{}, status: 200, handler: s.getContact},
-		{method: http.MethodGet, path: "/v1/contacts/:id/timeline", tag: "contacts", summary: "A contact's timeline, newest first: messages, submissions (hidden fields included), calls, tickets, consent, merges", auth: authAny, response: list[store.TimelineItem]{}, status: 200, query: pageQuery, handler: s.contactTimeline},
+		{method: http.MethodGet, path: "/v1/contacts/:id/timeline", tag: "contacts", summary: "A contact's timeline, newest first: messages, submissions (hidden fields included), calls, tickets, consent, merges", auth: authAny, response: httpx.List[store.TimelineItem]{}, status: 200, query: httpx.PageQuery, handler: s.contactTimeline},
 		{method: http.MethodPost, path: "/v1/contacts/:id/merge", tag: "contacts", summary: "Merge another contact into this one: identities, tickets and timeline move; the merged contact answers 404", auth: authAdmin, request: mergeRequest{}, response: domain.Contact{}, status: 200, handler: s.mergeContact},
 		{method: http.MethodPatch, path: "/v1/contacts/:id", tag: "contacts", summary: "Change a contact (JSON merge patch)", auth: authAdmin, request: contactRequest{}, response: domain.Contact{}, status: 200, handler: s.patchContact},
 
 		{method: http.MethodPost, path: "/v1/rules", tag: "rules", summary: "Add a routing rule (422 with line and column when it does not compile)", auth: authAdmin, request: ruleRequest{}, response: ruleResponse{}, status: 201, handler: s.createRule},
-		{method: http.MethodGet, path: "/v1/rules", tag: "rules", summary: "List routing rules", auth: authAny, response: list[ruleResponse]{}, status: 200, query: pageQuery, handler: s.listRules},
+		{method: http.MethodGet, path: "/v1/rules", tag: "rules", summary: "List routing rules", auth: authAny, response: httpx.List[ruleResponse]{}, status: 200, query: httpx.PageQuery, handler: s.listRules},
 		{method: http.MethodPost, path: "/v1/rules/validate", tag: "rules", summary: "Check a when-expression for an editor", auth: authAny, request: validateRuleRequest{}, response: rules.Check{}, status: 200, handler: s.validateRule},
 		{method: http.MethodPost, path: "/v1/rules/test", tag: "rules", summary: "Evaluate the account's enabled rules against a sample", auth: authAny, request: rules.Env{}, response: rules.Result{}, status: 200, handler: s.testRules},
 		{method: http.MethodGet, path: "/v1/rules/:id", tag: "rules", summary: "Get a routing rule", auth: authAny, response: ruleResponse{}, status: 200, handler: s.getRule},
 		{method: http.MethodPatch, path: "/v1/rules/:id", tag: "rules", summary: "Change a routing rule (JSON merge patch; its version grows)", auth: authAdmin, request: ruleRequest{}, response: ruleResponse{}, status: 200, handler: s.patchRule},
 		{method: http.MethodDelete, path: "/v1/rules/:id", tag: "rules", summary: "Remove a routing rule", auth: authAdmin, status: 204, handler: s.deleteRule},
 
-		{method: http.MethodGet, path: "/v1/deliveries", tag: "inbound", summary: "Inbound messages not yet accepted by their conversation workflow: state=failed (given up, default) or pending (being retried), with channel, reason and attempts", auth: authAdmin, response: list[store.Delivery]{}, status: 200, query: append([]string{"state"}, pageQuery...), handler: s.listDeliveries},
+		{method: http.MethodGet, path: "/v1/deliveries", tag: "inbound", summary: "Inbound messages not yet accepted by their conversation workflow: state=failed (given up, default) or pending (being retried), with channel, reason and attempts", auth: authAdmin, response: httpx.List[store.Delivery]{}, status: 200, query: append([]string{"state"}, httpx.PageQuery...), handler: s.listDeliveries},
 		{method: http.MethodPost, path: "/v1/deliveries/:id/retry", tag: "inbound", summary: "Re-queue an undelivered inbound message (id: its message id) for redelivery, attempts reset (409 once delivered)", auth: authAdmin, response: store.Delivery{}, status: 202, problems: []int{http.StatusConflict}, handler: s.retryDelivery},
 
-		{method: http.MethodGet, path: "/v1/tickets", tag: "tickets", summary: "List tickets, newest first", auth: authAny, response: list[domain.Ticket]{}, status: 200, query: append([]string{"status", "channel_id", "assignee_id", "routing_state", "contact_id", "source"}, pageQuery...), handler: s.listTickets},
+		{method: http.MethodGet, path: "/v1/tickets", tag: "tickets", summary: "List tickets, newest first", auth: authAny, response: httpx.List[domain.Ticket]{}, status: 200, query: append([]string{"status", "channel_id", "assignee_id", "routing_state", "contact_id", "source"}, httpx.PageQuery...), handler: s.listTickets},
 		{method: http.MethodPost, path: "/v1/tickets", tag: "tickets", summary: "Open a ticket on a channel without a customer message (api, import, integration); rules run on it; route: true routes it", auth: authAdmin, request: ticketRequest{}, response: domain.Ticket{}, status: 201, handler: s.createTicket},
 		{method: http.MethodGet, path: "/v1/tickets/:id", tag: "tickets", summary: "Get a ticket", auth: authAny, response: domain.Ticket{}, status: 200, handler: s.getTicket},
 		{method: http.MethodPatch, path: "/v1/tickets/:id", tag: "tickets", summary: "Change a ticket's status (new, open, pending, on_hold, solved, closed; the lifecycle's moves only) or assignee (solving or closing frees the agent's capacity)", auth: authAny, request: ticketPatch{}, response: domain.Ticket{}, status: 200, problems: []int{http.StatusConflict, http.StatusGatewayTimeout}, handler: s.patchTicket},
 		{method: http.MethodPost, path: "/v1/tickets/:id/replies", tag: "tickets", summary: "Reply to the customer on the ticket's channel: a JSON body, or multipart/form-data with files (parts named files) and the reply as a JSON part named reply or as text, html and channel_id parts", auth: authAny, request: replyRequest{}, bodyTypes: []string{"multipart/form-data"}, maxBody: replyMaxBody, response: replyResponse{}, status: 201, problems: []int{http.StatusConflict, http.StatusBadGateway, http.StatusGatewayTimeout}, handler: s.postReply},
-		{method: http.MethodGet, path: "/v1/tickets/:id/events", tag: "tickets", summary: "A ticket's audit trail, oldest first: every change, who made it (actor_user_id, null for routedesk itself), when, and from which route or rule (via)", auth: authAny, response: list[store.TicketEvent]{}, status: 200, query: pageQuery, handler: s.ticketEvents},
+		{method: http.MethodGet, path: "/v1/tickets/:id/events", tag: "tickets", summary: "A ticket's audit trail, oldest first: every change, who made it (actor_user_id, null for routedesk itself), when, and from which route or rule (via)", auth: authAny, response: httpx.List[store.TicketEvent]{}, status: 200, query: httpx.PageQuery, handler: s.ticketEvents},
 		{method: http.MethodGet, path: "/v1/tickets/:id/routing", tag: "tickets", summary: "A ticket's routing record: its routing state, assignee and skills, the rules that matched, what they set, and the rules that failed and were skipped", auth: authAny, response: routingRecord{}, status: 200, handler: s.getTicketRouting},
 		{method: http.MethodPost, path: "/v1/messages/:id/retry", tag: "tickets", summary: "Send a failed reply again (409 unless it is failed); it is retried for its channel's retry period", auth: authAny, response: domain.Message{}, status: 202, problems: []int{http.StatusConflict}, handler: s.retryReply},
-		{method: http.MethodGet, path: "/v1/tickets/:id/messages", tag: "tickets", summary: "A ticket's messages, oldest first", auth: authAny, response: list[domain.Message]{}, status: 200, query: pageQuery, handler: s.ticketMessages},
+		{method: http.MethodGet, path: "/v1/tickets/:id/messages", tag: "tickets", summary: "A ticket's messages, oldest first", auth: authAny, response: httpx.List[domain.Message]{}, status: 200, query: httpx.PageQuery, handler: s.ticketMessages},
 	}
 }

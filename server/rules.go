@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/routedesk/routedesk/internal/httpx"
 	"github.com/routedesk/routedesk/rules"
 	"github.com/routedesk/routedesk/store"
 )
@@ -83,7 +84,7 @@ func (s *Server) compileRule(r rules.Rule) error {
 
 func (s *Server) createRule(c *gin.Context) {
 	var req ruleRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := httpx.DecodeJSON(c, &req); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -124,13 +125,13 @@ func (s *Server) listRules(c *gin.Context) {
 	for _, r := range rs {
 		out = append(out, newRuleResponse(r))
 	}
-	c.JSON(http.StatusOK, newList(out, page, func(r ruleResponse) string { return r.ID }))
+	c.JSON(http.StatusOK, httpx.NewList(out, page.Limit, func(r ruleResponse) string { return r.ID }))
 }
 
 func (s *Server) patchRule(c *gin.Context) {
 	p := principal(c)
 	var patch json.RawMessage
-	if err := decodeJSON(c, &patch); err != nil {
+	if err := httpx.DecodeJSON(c, &patch); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -168,7 +169,7 @@ type validateRuleRequest struct {
 // validateRule is the editor's live check: it always answers 200 with where the expression is wrong.
 func (s *Server) validateRule(c *gin.Context) {
 	var req validateRuleRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := httpx.DecodeJSON(c, &req); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -179,7 +180,7 @@ func (s *Server) validateRule(c *gin.Context) {
 func (s *Server) testRules(c *gin.Context) {
 	p := principal(c)
 	var env rules.Env
-	if err := decodeJSON(c, &env); err != nil {
+	if err := httpx.DecodeJSON(c, &env); err != nil {
 		s.fail(c, err)
 		return
 	}

@@ -5,10 +5,10 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -20,6 +20,8 @@ import (
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/channels/meta/graph"
 	"github.com/routedesk/routedesk/channels/registry"
+	"github.com/routedesk/routedesk/internal/httpx"
+	"github.com/routedesk/routedesk/redelivery"
 	"github.com/routedesk/routedesk/rules"
 	"github.com/routedesk/routedesk/store"
 	"github.com/routedesk/routedesk/workflows"
@@ -91,6 +93,16 @@ type Config struct {
 	ConversationIDs workflows.ConversationIDs
 }
 
+// Redelivery defaults of Config (the redelivery package's).
+const (
+	DefaultRedriveMaxAttempts    = redelivery.DefaultMaxAttempts
+	DefaultRedriveBackoff        = redelivery.DefaultBackoff
+	DefaultRedriveMaxBackoff     = redelivery.DefaultMaxBackoff
+	DefaultRedriveMaxBusyRetries = redelivery.DefaultMaxBusyRetries
+	DefaultDeliveryWindow        = redelivery.DefaultWindow
+	DefaultDeliveryWindowExpiry  = redelivery.DefaultWindowExpiry
+)
+
 // Server serves the HTTP API.
 type Server struct {
 	store    *store.Store
@@ -98,14 +110,11 @@ type Server struct {
 	cfg      Config
 	log      *slog.Logger
 	metrics  *httpMetrics
-	redrive  *redriveMetrics
-	pace     *pacer
-	// unreachable is until when the redrive loop leaves Temporal alone after finding it down.
-	unreachableMu sync.Mutex
-	unreachable   time.Time
-	gatherer      prometheus.Gatherer
-	engine        *gin.Engine
-	rules         *rules.Engine
+	// redrive paces the requests' deliveries and is the redrive loop (Redrive).
+	redrive  *redelivery.Loop
+	gatherer prometheus.Gatherer
+	engine   *gin.Engine
+	rules    *rules.Engine
 	// ruleMetrics counts the rules skipped while opening tickets through the API.
 	ruleMetrics *activities.RuleMetrics
 	channels    *registry.Registry
@@ -131,26 +140,16 @@ func New(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, reg pr
 	if cfg.UploadIdleTimeout <= 0 {
 		cfg.UploadIdleTimeout = DefaultUploadIdleTimeout
 	}
-	if cfg.RedriveMaxAttempts <= 0 {
-		cfg.RedriveMaxAttempts = DefaultRedriveMaxAttempts
-	}
-	if cfg.RedriveMaxBusyRetries <= 0 {
-		cfg.RedriveMaxBusyRetries = DefaultRedriveMaxBusyRetries
-	}
-	if cfg.RedriveBackoff <= 0 {
-		cfg.RedriveBackoff = DefaultRedriveBackoff
-	}
-	if cfg.RedriveMaxBackoff <= 0 {
-		cfg.RedriveMaxBackoff = DefaultRedriveMaxBackoff
-	}
-	cfg.RedriveMaxBackoff = max(cfg.RedriveMaxBackoff, cfg.RedriveBackoff)
 	if reg != nil {
 		// Shared by every server of the process (tests run several): registered once per registry.
 		_ = reg.Register(channels.IgnoredInbound)
 	}
 	s := &Server{store: st, temporal: tc, cfg: cfg, log: log, gatherer: gatherer, metrics: newHTTPMetrics(reg),
-		redrive: newRedriveMetrics(reg), rules: rules.NewEngine(), ruleMetrics: activities.NewRuleMetrics(reg), channels: cfg.Channels}
-	s.pace = newPacer(cfg.DeliveryWindow, cfg.DeliveryWindowExpiry, st.OpenedConversations)
+		rules: rules.NewEngine(), ruleMetrics: activities.NewRuleMetrics(reg), channels: cfg.Channels}
+	s.redrive = redelivery.New(st, redelivery.Config{Deliver: s.deliver, StartRouting: s.startTicketWorkflow,
+		ConversationIDs: cfg.ConversationIDs, MaxAttempts: cfg.RedriveMaxAttempts, MaxBusyRetries: cfg.RedriveMaxBusyRetries,
+		Backoff: cfg.RedriveBackoff, MaxBackoff: cfg.RedriveMaxBackoff, AttemptTimeout: deliverTimeout,
+		Window: cfg.DeliveryWindow, WindowExpiry: cfg.DeliveryWindowExpiry}, log, reg)
 	if s.channels == nil {
 		s.channels = registry.New(registry.Deps{Store: st, Graph: cfg.Graph, Log: log, Email: cfg.Email,
 			ChatStreamsPerVisitor: cfg.ChatStreamsPerVisitor, ChatStreamsPerServer: cfg.ChatStreamsPerServer})
@@ -174,10 +173,10 @@ func New(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, reg pr
 		log.Error("ROUTEDESK_TRUSTED_PROXIES is invalid; trusting no proxy", "error", err)
 		_ = e.SetTrustedProxies(nil)
 	}
-	e.Use(s.recoverer, s.observe, limitHeaders, checkParams, s.limitBody)
-	e.NoRoute(func(c *gin.Context) { writeProblem(c, http.StatusNotFound, "no such route: "+c.Request.URL.Path) })
+	e.Use(s.recoverer, s.observe, limitHeaders, httpx.CheckParams, s.limitBody)
+	e.NoRoute(func(c *gin.Context) { httpx.WriteProblem(c, http.StatusNotFound, "no such route: "+c.Request.URL.Path) })
 	e.NoMethod(func(c *gin.Context) {
-		writeProblem(c, http.StatusMethodNotAllowed, c.Request.Method+" is not allowed on "+c.Request.URL.Path)
+		httpx.WriteProblem(c, http.StatusMethodNotAllowed, c.Request.Method+" is not allowed on "+c.Request.URL.Path)
 	})
 	s.bodyLimits = map[string]int64{}
 	s.table = s.allRoutes()
@@ -199,7 +198,7 @@ func New(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, reg pr
 			handlers = append(handlers, s.authenticateChannel)
 		}
 		if r.request != nil {
-			handlers = append(handlers, s.checkJSONBody(jsonLimits{keys: r.jsonKeys, depth: r.jsonDepth}))
+			handlers = append(handlers, httpx.CheckJSONBody(httpx.Limits{Keys: r.jsonKeys, Depth: r.jsonDepth}, s.fail))
 		}
 		handlers = append(handlers, r.handler)
 		e.Handle(r.method, r.path, handlers...)
@@ -211,6 +210,14 @@ func New(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, reg pr
 // Handler returns the API's http.Handler.
 func (s *Server) Handler() http.Handler { return s.engine }
 
+// Redelivery is the loop that paces this server's deliveries and redelivers what they left; the caller runs it.
+func (s *Server) Redelivery() *redelivery.Loop { return s.redrive }
+
+// Redrive runs the redelivery loop until ctx ends (redelivery.Loop.Run).
+func (s *Server) Redrive(ctx context.Context, interval, grace time.Duration) {
+	s.redrive.Run(ctx, interval, grace)
+}
+
 // recoverer answers a panic with a 500 problem instead of a dropped connection.
 func (s *Server) recoverer(c *gin.Context) {
 	defer func() {
@@ -219,7 +226,7 @@ func (s *Server) recoverer(c *gin.Context) {
 				panic(r)
 			}
 			s.log.ErrorContext(c.Request.Context(), "handler panicked", "route", c.FullPath(), "panic", r)
-			writeProblem(c, http.StatusInternalServerError, "an internal error occurred; it has been logged")
+			httpx.WriteProblem(c, http.StatusInternalServerError, "an internal error occurred; it has been logged")
 		}
 	}()
 	c.Next()
@@ -240,14 +247,14 @@ func limitHeaders(c *gin.Context) {
 	}
 	if n > HeaderLimit {
 		c.Header("Connection", "close")
-		writeProblem(c, http.StatusRequestHeaderFieldsTooLarge, "the request line and headers exceed the limit of "+itoa(HeaderLimit)+" bytes")
+		httpx.WriteProblem(c, http.StatusRequestHeaderFieldsTooLarge, "the request line and headers exceed the limit of "+itoa(HeaderLimit)+" bytes")
 		return
 	}
 	c.Next()
 }
 
 // limitBody caps request bodies at the configured size (an import upload has its own limit)
-// and classifies their read errors (classifiedBody).
+// and classifies their read errors (httpx.ClassifyBody).
 func (s *Server) limitBody(c *gin.Context) {
 	if c.Request.Body != nil && c.Request.Body != http.NoBody {
 		if c.FullPath() != importUploadPath {
@@ -257,9 +264,7 @@ func (s *Server) limitBody(c *gin.Context) {
 			}
 			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 		}
-		body := &classifiedBody{ReadCloser: c.Request.Body}
-		c.Set(bodyKey, body)
-		c.Request.Body = body
+		httpx.ClassifyBody(c)
 	}
 	c.Next()
 }

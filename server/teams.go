@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/internal/httpx"
 )
 
 // teamRequest is the body of POST /v1/teams; PATCH merges into it.
@@ -17,7 +18,7 @@ type teamRequest struct {
 
 func (s *Server) createTeam(c *gin.Context) {
 	var req teamRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := httpx.DecodeJSON(c, &req); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -41,7 +42,7 @@ func (s *Server) listTeams(c *gin.Context) {
 func (s *Server) patchTeam(c *gin.Context) {
 	p := principal(c)
 	var patch json.RawMessage
-	if err := decodeJSON(c, &patch); err != nil {
+	if err := httpx.DecodeJSON(c, &patch); err != nil {
 		s.fail(c, err)
 		return
 	}

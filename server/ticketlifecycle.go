@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/internal/httpx"
 	"github.com/routedesk/routedesk/store"
 )
 
@@ -48,5 +49,5 @@ func (s *Server) ticketEvents(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, newList(events, page, func(e store.TicketEvent) string { return strconv.FormatInt(e.ID, 10) }))
+	c.JSON(http.StatusOK, httpx.NewList(events, page.Limit, func(e store.TicketEvent) string { return strconv.FormatInt(e.ID, 10) }))
 }

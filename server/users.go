@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/internal/httpx"
 	"github.com/routedesk/routedesk/workflows"
 )
 
@@ -51,7 +52,7 @@ type tokenResponse struct {
 
 func (s *Server) createUser(c *gin.Context) {
 	var req userRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := httpx.DecodeJSON(c, &req); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -75,7 +76,7 @@ func (s *Server) listUsers(c *gin.Context) {
 func (s *Server) patchUser(c *gin.Context) {
 	p := principal(c)
 	var patch json.RawMessage
-	if err := decodeJSON(c, &patch); err != nil {
+	if err := httpx.DecodeJSON(c, &patch); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -133,7 +134,7 @@ func (s *Server) putAvailability(c *gin.Context) {
 		return
 	}
 	var req availabilityRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := httpx.DecodeJSON(c, &req); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -155,7 +156,7 @@ func (s *Server) createUserToken(c *gin.Context) {
 	p := principal(c)
 	var req userTokenRequest
 	if c.Request.ContentLength != 0 {
-		if err := decodeJSON(c, &req); err != nil {
+		if err := httpx.DecodeJSON(c, &req); err != nil {
 			s.fail(c, err)
 			return
 		}

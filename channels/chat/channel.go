@@ -12,7 +12,6 @@ import (
 
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/channels/traits"
-	"github.com/routedesk/routedesk/store"
 )
 
 // Type is the chat channel type.
@@ -20,7 +19,7 @@ const Type channels.Type = "chat"
 
 // Channel is the live chat channel.
 type Channel struct {
-	store *store.Store
+	store Store
 	now   func() time.Time
 	// keys caches each channel's token signing key.
 	keys sync.Map
@@ -36,10 +35,10 @@ type Channel struct {
 }
 
 // New returns the chat channel, keeping visitors in st and rate-limiting visitors by DefaultLimits.
-func New(st *store.Store) *Channel { return NewWithLimits(st, DefaultLimits) }
+func New(st Store) *Channel { return NewWithLimits(st, DefaultLimits) }
 
 // NewWithLimits returns the chat channel with the given rate limits.
-func NewWithLimits(st *store.Store, l Limits) *Channel {
+func NewWithLimits(st Store, l Limits) *Channel {
 	return &Channel{store: st, now: time.Now, log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		ipLimit: newLimiter(l.IPRate, l.IPBurst), sessionLimit: newLimiter(l.SessionRate, l.SessionBurst),
 		messageLimit: newLimiter(l.MessageRate, l.MessageBurst), streams: newStreams(l.StreamsPerVisitor, l.StreamsPerServer)}

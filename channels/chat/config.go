@@ -104,13 +104,3 @@ func checkOrigin(o string) string {
 	}
 	return ""
 }
-
-// originAllowed reports whether a browser's Origin header is one of the configured origins.
-func (c *Config) originAllowed(origin string) bool {
-	for _, o := range c.AllowedOrigins {
-		if strings.TrimSuffix(o, "/") == origin {
-			return true
-		}
-	}
-	return false
-}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/internal/httpx"
 )
 
 // Visitor API paths.
@@ -109,13 +110,11 @@ func (c *Channel) visitorRoute(h channels.Host, fn func(*visit)) gin.HandlerFunc
 			h.Problem(gc, http.StatusNotFound, "there is no chat channel "+strconv.Quote(id))
 			return
 		}
-		if origin := gc.GetHeader("Origin"); origin != "" {
-			if !cfg.originAllowed(origin) && !sameOrigin(origin, gc.Request) {
-				h.Problem(gc, http.StatusForbidden, "origin "+strconv.Quote(origin)+" is not in the chat channel's config.allowed_origins")
-				return
-			}
-			gc.Header("Access-Control-Allow-Origin", origin)
-			gc.Header("Access-Control-Expose-Headers", "Retry-After")
+		if !visitorCORS.Allow(gc, func(origin string) bool {
+			return httpx.OriginIn(origin, cfg.AllowedOrigins) || sameOrigin(origin, gc.Request)
+		}) {
+			h.Problem(gc, http.StatusForbidden, "origin "+strconv.Quote(gc.GetHeader("Origin"))+" is not in the chat channel's config.allowed_origins")
+			return
 		}
 		if ok, wait := c.ipLimit.allow(gc.ClientIP(), c.now()); !ok {
 			tooMany(h, gc, wait, "too many requests from this address")
@@ -142,11 +141,13 @@ func tooMany(h channels.Host, gc *gin.Context, wait int, detail string) {
 	h.Problem(gc, http.StatusTooManyRequests, detail+"; retry after "+strconv.Itoa(max(wait, 1))+" s")
 }
 
+// visitorCORS is the visitor API's cross-origin policy: the widget on the channel's allowed_origins
+// (or the API's own host) may call it and read Retry-After.
+var visitorCORS = httpx.CORS{Methods: "GET, POST", Headers: "Authorization, Content-Type, Last-Event-ID", Expose: "Retry-After"}
+
 // preflight answers a CORS preflight of an allowed origin.
 func preflight(v *visit) {
-	v.gc.Header("Access-Control-Allow-Methods", "GET, POST")
-	v.gc.Header("Access-Control-Allow-Headers", "Authorization, Content-Type, Last-Event-ID")
-	v.gc.Header("Access-Control-Max-Age", "600")
+	visitorCORS.Preflight(v.gc)
 	v.gc.Status(http.StatusNoContent)
 }
 

@@ -10,7 +10,6 @@ import (
 	"github.com/routedesk/routedesk/channels/traits"
 	"github.com/routedesk/routedesk/domain"
 	"github.com/routedesk/routedesk/internal/egress"
-	"github.com/routedesk/routedesk/store"
 )
 
 // Type is the custom channel type.
@@ -22,11 +21,11 @@ const DefaultTimeout = 10 * time.Second
 // Channel is the custom app channel.
 type Channel struct {
 	http  *http.Client
-	store *store.Store
+	store Store
 }
 
 // WithStore lets replies carry their conversation's thread_id (read from st); nil leaves thread_id out.
-func (c *Channel) WithStore(st *store.Store) *Channel {
+func (c *Channel) WithStore(st Store) *Channel {
 	c.store = st
 	return c
 }

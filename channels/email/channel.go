@@ -9,7 +9,6 @@ import (
 
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/channels/traits"
-	"github.com/routedesk/routedesk/store"
 )
 
 // Type is the team email channel type.
@@ -51,7 +50,7 @@ type Settings struct {
 
 // Channel is the team email channel.
 type Channel struct {
-	store  *store.Store
+	store  Store
 	log    *slog.Logger
 	set    Settings
 	oauth  *OAuthSettings
@@ -59,7 +58,7 @@ type Channel struct {
 }
 
 // New returns the team email channel over st; log receives what it cannot report otherwise (nil: discarded).
-func New(st *store.Store, log *slog.Logger, set Settings) *Channel {
+func New(st Store, log *slog.Logger, set Settings) *Channel {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

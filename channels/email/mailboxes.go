@@ -202,7 +202,7 @@ func (c *Channel) pollWhileHeld(ctx context.Context, h channels.Host, ch domain.
 }
 
 // imapState persists poller state in the store, keyed by channel id.
-type imapState struct{ st *store.Store }
+type imapState struct{ st Store }
 
 // LoadIMAPState implements IMAPStateStore.
 func (s imapState) LoadIMAPState(ctx context.Context, key string) (IMAPState, error) {

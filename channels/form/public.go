@@ -16,6 +16,7 @@ import (
 
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/internal/httpx"
 	"github.com/routedesk/routedesk/store"
 )
 
@@ -67,21 +68,13 @@ func publicForm(gc *gin.Context, h channels.Host) (domain.Channel, *Config, erro
 	return ch, cfg, nil
 }
 
+// formCORS is the public form's cross-origin policy: JSON posts from the form's allowed_origins.
+var formCORS = httpx.CORS{Methods: "POST", Headers: "Content-Type"}
+
 // cors answers whether the request's Origin may post the form, setting the CORS headers when it may.
 // A request without an Origin (a plain HTML form of the site, a server) needs none.
 func cors(gc *gin.Context, cfg *Config) bool {
-	origin := gc.GetHeader("Origin")
-	if origin == "" {
-		return true
-	}
-	for _, allowed := range cfg.AllowedOrigins {
-		if strings.EqualFold(strings.TrimRight(allowed, "/"), origin) {
-			gc.Header("Access-Control-Allow-Origin", origin)
-			gc.Header("Vary", "Origin")
-			return true
-		}
-	}
-	return false
+	return formCORS.Allow(gc, func(origin string) bool { return httpx.OriginIn(origin, cfg.AllowedOrigins) })
 }
 
 // preflight answers a browser's CORS preflight for an allowed origin.
@@ -96,9 +89,7 @@ func (c *Channel) preflight(h channels.Host) gin.HandlerFunc {
 			h.Problem(gc, http.StatusForbidden, "the origin is not one of the form's allowed_origins")
 			return
 		}
-		gc.Header("Access-Control-Allow-Methods", "POST")
-		gc.Header("Access-Control-Allow-Headers", "Content-Type")
-		gc.Header("Access-Control-Max-Age", "600")
+		formCORS.Preflight(gc)
 		gc.Status(http.StatusNoContent)
 	}
 }

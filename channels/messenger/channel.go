@@ -12,7 +12,6 @@ import (
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/channels/meta/graph"
 	"github.com/routedesk/routedesk/channels/traits"
-	"github.com/routedesk/routedesk/store"
 )
 
 // Type is the Messenger channel type.
@@ -29,14 +28,14 @@ const GraphCallTimeout = 3 * time.Second
 
 // Channel is the Messenger channel.
 type Channel struct {
-	store *store.Store
+	store Store
 	graph *graph.Client
 	log   *slog.Logger
 }
 
 // New returns the Messenger channel, keeping contacts, consents and its automated messages in st,
 // sending through g and logging what it cannot report to log (nil: discarded).
-func New(st *store.Store, g *graph.Client, log *slog.Logger) *Channel {
+func New(st Store, g *graph.Client, log *slog.Logger) *Channel {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

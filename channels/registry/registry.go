@@ -67,13 +67,29 @@ var (
 func builtin(d Deps) []channels.Channel {
 	return []channels.Channel{
 		email.New(d.Store, d.Log, d.Email),
-		chat.NewWithLimits(d.Store, chatLimits(d)),
+		chat.NewWithLimits(chatStore(d.Store), chatLimits(d)),
 		messenger.New(d.Store, d.Graph, d.Log),
 		form.New(),
 		whatsapp.New(d.Graph),
 		calling.New(),
-		custom.New(d.HTTP).WithStore(d.Store),
+		custom.New(d.HTTP).WithStore(customStore(d.Store)),
 	}
+}
+
+// chatStore and customStore keep a missing store missing behind the channels' own store
+// interfaces (a nil *store.Store in an interface is not nil).
+func chatStore(st *store.Store) chat.Store {
+	if st == nil {
+		return nil
+	}
+	return st
+}
+
+func customStore(st *store.Store) custom.Store {
+	if st == nil {
+		return nil
+	}
+	return st
 }
 
 // Default caps of the chat widget's open event streams, per visitor and per server process.

@@ -19,6 +19,8 @@ type Config struct {
 	VerifyToken string `json:"verify_token,omitempty" secret:"true" validate:"max=256,no_space"`
 	// BusinessPhone is the number customers write to, E.164 (+14155550123).
 	BusinessPhone string `json:"business_phone,omitempty" validate:"omitempty,e164_strict"`
+	// BusinessAccountID is the WhatsApp Business Account (WABA) owning the number, whose approved message templates the console lists.
+	BusinessAccountID string `json:"business_account_id,omitempty" validate:"omitempty,max=32,digits_only"`
 	// ReplyRetrySeconds is how long a reply the channel failed to send temporarily is retried
 	// before it is marked failed (0: 24 hours; at most 7 days).
 	ReplyRetrySeconds int `json:"reply_retry_seconds,omitempty" validate:"min=0,max=604800"`

@@ -257,7 +257,7 @@ func serveAPI(ctx context.Context, cfg *config, st *store.Store, tc client.Clien
 	srv := newHTTPServer(h)
 	redriveCtx, stopRedrive := context.WithCancel(ctx)
 	defer stopRedrive()
-	go api.Redrive(redriveCtx, cfg.RedriveInterval, 5*time.Second)
+	go api.Redelivery().Run(redriveCtx, cfg.RedriveInterval, 5*time.Second)
 
 	errc := make(chan error, 2)
 	listenCtx, stopListen := context.WithCancel(ctx)

@@ -5,15 +5,18 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 )
 
 // GraphRequest is one request the fake Graph API received.
 type GraphRequest struct {
-	Path string
-	Auth string
-	Body map[string]any
+	Method string
+	Path   string
+	Query  string
+	Auth   string
+	Body   map[string]any
 }
 
 // GraphFake is a fake Meta Graph API that records requests and answers
@@ -26,6 +29,8 @@ type GraphFake struct {
 	// hanging makes every request wait, unanswered, until its caller gives up or the test ends.
 	hanging bool
 	closed  chan struct{}
+	// templates are the message_templates listings by WhatsApp Business Account id.
+	templates map[string]string
 }
 
 type graphFailure struct {
@@ -48,6 +53,16 @@ func (f *GraphFake) FailNext(status int, body string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.fail = append(f.fail, graphFailure{status, body})
+}
+
+// SetTemplates makes GET /{version}/{wabaID}/message_templates answer body (a Graph listing: {"data": [...]}).
+func (f *GraphFake) SetTemplates(wabaID, body string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.templates == nil {
+		f.templates = map[string]string{}
+	}
+	f.templates[wabaID] = body
 }
 
 // Hang makes the fake stop answering (Graph unreachable) until Answer; requests are still recorded.
@@ -76,13 +91,20 @@ func (f *GraphFake) serve(w http.ResponseWriter, r *http.Request) {
 	var body map[string]any
 	_ = json.Unmarshal(raw, &body)
 	f.mu.Lock()
-	f.requests = append(f.requests, GraphRequest{Path: r.URL.Path, Auth: r.Header.Get("Authorization"), Body: body})
+	f.requests = append(f.requests, GraphRequest{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Auth: r.Header.Get("Authorization"), Body: body})
 	var fail *graphFailure
 	if len(f.fail) > 0 {
 		fail = &f.fail[0]
 		f.fail = f.fail[1:]
 	}
 	hanging := f.hanging
+	listing, isListing := "", false
+	if parts := strings.Split(r.URL.Path, "/"); r.Method == http.MethodGet && len(parts) == 4 && parts[3] == "message_templates" {
+		listing, isListing = f.templates[parts[2]], true
+		if listing == "" {
+			listing = `{"data":[]}`
+		}
+	}
 	f.mu.Unlock()
 	if hanging {
 		select {
@@ -95,6 +117,10 @@ func (f *GraphFake) serve(w http.ResponseWriter, r *http.Request) {
 	if fail != nil {
 		w.WriteHeader(fail.status)
 		_, _ = io.WriteString(w, fail.body)
+		return
+	}
+	if isListing {
+		_, _ = io.WriteString(w, listing)
 		return
 	}
 	if body["messaging_product"] == "whatsapp" {

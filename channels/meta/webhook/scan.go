@@ -8,7 +8,6 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/routedesk/routedesk/channels"
-	"github.com/routedesk/routedesk/store"
 )
 
 // A handshake and a signed body without readable ids name no channel, so they
@@ -40,7 +39,7 @@ type scanIndex struct {
 }
 
 type scanKey struct {
-	store *store.Store
+	store channels.HostStore
 	typ   channels.Type
 }
 

@@ -40,8 +40,8 @@ type countingHost struct {
 	loads   atomic.Int64
 }
 
-func (h *countingHost) Store() *store.Store { return h.st }
-func (h *countingHost) Log() *slog.Logger   { return slog.New(slog.DiscardHandler) }
+func (h *countingHost) Store() channels.HostStore { return h.st }
+func (h *countingHost) Log() *slog.Logger         { return slog.New(slog.DiscardHandler) }
 func (h *countingHost) CheckStorable([]byte) error {
 	return nil
 }

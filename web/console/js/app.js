@@ -5,6 +5,7 @@ import { channelsView } from './channels.js';
 import { rulesView } from './rules.js';
 import { peopleView } from './people.js';
 import { queueView, ticketView } from './queue.js';
+import { installShortcuts } from './shortcuts.js';
 
 const routes = [
   [/^#\/channels(?:\/(new|[^/]+))?$/, (m) => channelsView(m[1] ? decodeURIComponent(m[1]) : ''), true],
@@ -56,7 +57,8 @@ function chrome() {
   const me = session.me;
   document.getElementById('who').replaceChildren(
     h('span', {}, me.role === 'admin' ? 'Admin' : `Agent ${me.user_id}`),
-    h('button', { type: 'button', onclick: () => logout() }, 'Sign out'));
+    h('button', { type: 'button', onclick: () => logout() }, 'Sign out'),
+    h('button', { type: 'button', class: 'link', 'aria-keyshortcuts': '?', onclick: () => document.dispatchEvent(new KeyboardEvent('keydown', { key: '?' })) }, 'Shortcuts (?)'));
 }
 
 async function route() {
@@ -99,4 +101,5 @@ async function boot() {
     loginView('Sign in again.');
   }
 }
+installShortcuts();
 boot();

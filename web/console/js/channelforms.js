@@ -62,6 +62,7 @@ export const CONFIG_FIELDS = {
     { path: 'app_secret', label: 'App secret', secret: true, required: true },
     { path: 'verify_token', label: 'Webhook verify token', secret: true },
     { path: 'business_phone', label: 'Business phone', placeholder: '+14155550100', type: 'tel' },
+    { path: 'business_account_id', label: 'WhatsApp Business Account id (lists its message templates)', inputmode: 'numeric' },
   ],
   form: [
     { path: 'form_id', label: 'Form id', required: true },

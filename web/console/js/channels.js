@@ -2,6 +2,7 @@
 import { api, listAll, seg } from './api.js';
 import { h, field, view, announce, showErrors, clearErrors, badge, guard, nextId } from './ui.js';
 import { TYPES, CONFIG_FIELDS, FORM_FIELD_TYPES, MAILBOX_PROVIDERS, getPath, setPath } from './channelforms.js';
+import { setupSection } from './channelsetup.js';
 
 /** channelsView shows the list, or the form of one channel ('new' connects one). */
 export async function channelsView(id) {
@@ -169,7 +170,7 @@ async function channelForm(ch) {
       showErrors(form, e, summary);
     }
   });
-  view(ch ? `Edit ${ch.name}` : 'Connect a channel', form);
+  view(ch ? `Edit ${ch.name}` : 'Connect a channel', form, ...(ch ? [setupSection(ch)] : []));
 }
 
 /**

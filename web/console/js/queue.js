@@ -1,6 +1,9 @@
 // queue.js: tickets by routing state and channel, and one ticket's thread with reply, assign and close.
 import { api, listAll, session, seg, download } from './api.js';
 import { h, field, view, announce, showErrors, clearErrors, since, badge, guard } from './ui.js';
+import { macroPicker } from './macros.js';
+import { templatePicker } from './templates.js';
+import { statusControl } from './shortcuts.js';
 
 const STATES = [['waiting_for_agent', 'Waiting for an agent'], ['unassigned', 'Unassigned'], ['assigned', 'Assigned'], ['routing', 'Being routed']];
 const contacts = new Map();
@@ -80,10 +83,13 @@ export async function ticketView(id) {
   const reply = h('form', { class: 'reply', novalidate: true },
     field({ name: 'text', label: 'Reply', type: 'textarea', rows: 3, required: true }), files, replySummary,
     h('button', { type: 'submit', class: 'primary' }, 'Send reply'));
+  const macros = macroPicker(id, reply, replySummary, () => ticketView(id));
+  reply.insertBefore(macros.ui, files);
   reply.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     clearErrors(reply);
     try {
+      if (reply.dataset.macro) { await macros.submit(); return; }
       const chosen = [...files.querySelector('input').files];
       let body = { text: reply.text.value };
       if (chosen.length) {
@@ -101,7 +107,8 @@ export async function ticketView(id) {
       options: [['', '(nobody)'], ...users.map((u) => [u.id, `${u.name || u.email} (${u.availability})`])] }),
     h('div', { class: 'row' },
       h('button', { type: 'submit' }, 'Assign'),
-      h('button', { type: 'button', class: 'danger', disabled: t.status === 'closed', onclick: () => patch({ status: 'closed' }, 'Ticket closed.') }, 'Close ticket')));
+      h('button', { type: 'button', class: 'danger', disabled: t.status === 'closed', onclick: () => patch({ status: 'closed' }, 'Ticket closed.') }, 'Close ticket')),
+    statusControl(t, (body, done) => patch(body, done)));
   const manageSummary = h('p', { class: 'error', role: 'alert' });
   manage.append(manageSummary);
   async function patch(body, done) {
@@ -120,7 +127,7 @@ export async function ticketView(id) {
   view(t.subject || 'Ticket',
     h('p', {}, h('a', { href: '#/queue' }, '← Queue')),
     h('div', { class: 'grid2' },
-      h('div', {}, thread, reply),
+      h('div', {}, thread, reply, macros.outcomes, t.channel_type === 'whatsapp' ? templatePicker(t, () => ticketView(id), replyOutcome) : null),
       h('div', { class: 'card' },
         h('dl', { class: 'result ticket-facts' },
           h('dt', {}, 'Status'), h('dd', { class: 'ticket-status' }, badge(t.status)),

@@ -1,4 +1,4 @@
-package server
+package redelivery
 
 import (
 	"context"
@@ -6,21 +6,21 @@ import (
 	"time"
 )
 
-// Delivery pacing defaults (Config.DeliveryWindow, DeliveryWindowExpiry).
+// Delivery window defaults (Config.Window, WindowExpiry).
 const (
-	// DefaultDeliveryWindow is how many conversations one server lets be
+	// DefaultWindow is how many conversations one server lets be
 	// signalled and not yet opened (no ticket) at a time.
-	DefaultDeliveryWindow = 48
-	// DefaultDeliveryWindowExpiry frees a window slot whose conversation has
+	DefaultWindow = 48
+	// DefaultWindowExpiry frees a window slot whose conversation has
 	// no ticket after this long (a slow or blocked workflow must not hold the
 	// window shut).
-	DefaultDeliveryWindowExpiry = 10 * time.Second
+	DefaultWindowExpiry = 10 * time.Second
 	// pacingCheck is how often the slots held are checked against the tickets made.
 	pacingCheck = 50 * time.Millisecond
 )
 
-// pacer is the admission control between accepting a message (stored in
-// PostgreSQL, always fast) and handing it to Temporal: at most window
+// window is the admission control between accepting a message (stored in
+// PostgreSQL, always fast) and handing it to Temporal: at most size
 // messages are signalled to their workflow and not yet through the opening
 // (their conversation has no ticket). A request delivers its message itself
 // while there is room and no older message waits; otherwise the message
@@ -28,8 +28,8 @@ const (
 // first. So a burst never floods the engine with signal-with-starts whose
 // workflow tasks then time out behind each other; ticket creation keeps
 // its full rate and the backlog waits in PostgreSQL.
-type pacer struct {
-	window int
+type window struct {
+	size   int
 	expiry time.Duration
 
 	mu      sync.Mutex
@@ -47,27 +47,27 @@ type heldSlot struct {
 	delivered      bool // signalled; until then the slot is an attempt in progress
 }
 
-func newPacer(window int, expiry time.Duration, opened func(context.Context, []string) ([]string, error)) *pacer {
-	if window <= 0 {
-		window = DefaultDeliveryWindow
+func newWindow(size int, expiry time.Duration, opened func(context.Context, []string) ([]string, error)) *window {
+	if size <= 0 {
+		size = DefaultWindow
 	}
 	if expiry <= 0 {
-		expiry = DefaultDeliveryWindowExpiry
+		expiry = DefaultWindowExpiry
 	}
-	return &pacer{window: window, expiry: expiry, held: map[string]heldSlot{}, opened: opened,
+	return &window{size: size, expiry: expiry, held: map[string]heldSlot{}, opened: opened,
 		freed: make(chan struct{}, 1), wake: make(chan struct{}, 1)}
 }
 
 // admit takes a slot for a request's own delivery of a message; false means
 // the request leaves the message to the redrive loop (no room, or older
 // messages wait). Without a running redrive loop every request delivers.
-func (p *pacer) admit(messageID, conversationID string) bool {
+func (p *window) admit(messageID, conversationID string) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.running {
 		return true // nothing would free the slot; done ignores the unknown message
 	}
-	if p.queued || len(p.held) >= p.window {
+	if p.queued || len(p.held) >= p.size {
 		p.queued = true
 		return false
 	}
@@ -76,14 +76,14 @@ func (p *pacer) admit(messageID, conversationID string) bool {
 }
 
 // free returns how many slots the redrive loop may fill now.
-func (p *pacer) free() int {
+func (p *window) free() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return max(p.window-len(p.held), 0)
+	return max(p.size-len(p.held), 0)
 }
 
 // take holds a slot for a message the redrive loop claimed.
-func (p *pacer) take(messageID, conversationID string) {
+func (p *window) take(messageID, conversationID string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.held[messageID] = heldSlot{conversationID: conversationID, since: time.Now()}
@@ -91,7 +91,7 @@ func (p *pacer) take(messageID, conversationID string) {
 
 // done ends a delivery attempt: a delivered message keeps its slot until its
 // conversation has a ticket; a failed one frees it.
-func (p *pacer) done(messageID string, delivered bool) {
+func (p *window) done(messageID string, delivered bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	h, ok := p.held[messageID]
@@ -108,16 +108,16 @@ func (p *pacer) done(messageID string, delivered bool) {
 }
 
 // setQueued records whether messages wait in PostgreSQL (the redrive loop's last claim).
-func (p *pacer) setQueued(queued bool) {
+func (p *window) setQueued(queued bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.queued = queued
 }
 
 // deferred notes that a request left its message to the redrive loop, and wakes it.
-func (p *pacer) deferred() { p.signal(p.wake) }
+func (p *window) deferred() { p.signal(p.wake) }
 
-func (p *pacer) signal(c chan struct{}) {
+func (p *window) signal(c chan struct{}) {
 	select {
 	case c <- struct{}{}:
 	default:
@@ -126,7 +126,7 @@ func (p *pacer) signal(c chan struct{}) {
 
 // run marks the redrive loop present and frees the slots of conversations
 // that got their ticket (or expired) until ctx ends.
-func (p *pacer) run(ctx context.Context) {
+func (p *window) run(ctx context.Context) {
 	p.mu.Lock()
 	p.running = true
 	p.mu.Unlock()
@@ -148,7 +148,7 @@ func (p *pacer) run(ctx context.Context) {
 }
 
 // release frees the slots whose conversation has a ticket, and the expired ones.
-func (p *pacer) release(ctx context.Context) {
+func (p *window) release(ctx context.Context) {
 	p.mu.Lock()
 	var ids []string
 	seen := map[string]bool{}

@@ -1,4 +1,4 @@
-package server
+package httpx
 
 import (
 	"bytes"
@@ -15,33 +15,36 @@ import (
 	"github.com/routedesk/routedesk/domain"
 )
 
-// jsonLimits bound the shape of one JSON request body: how many object keys
-// it holds in all, and how deeply objects and arrays nest.
-type jsonLimits struct{ keys, depth int }
+// Limits bound the shape of one JSON request body: how many object keys it
+// holds in all (Keys) and how deeply objects and arrays nest (Depth); 0 keeps DefaultLimits'.
+type Limits struct{ Keys, Depth int }
 
 // Documented bounds (docs/API.md, "Limits and input checks"): API routes take at most
 // 5,000 keys nested 32 deep; webhook deliveries, which batch many events,
 // at most 100,000 keys nested 64 deep.
 var (
-	defaultJSONLimits = jsonLimits{keys: 5000, depth: 32}
-	webhookJSONLimits = jsonLimits{keys: 100_000, depth: 64}
+	// DefaultLimits are an API route's bounds.
+	DefaultLimits = Limits{Keys: 5000, Depth: 32}
+	// WebhookLimits are a webhook delivery's bounds.
+	WebhookLimits = Limits{Keys: 100_000, Depth: 64}
 )
 
 // orDefault fills the unset bounds of l from the API default.
-func (l jsonLimits) orDefault() jsonLimits {
-	if l.keys <= 0 {
-		l.keys = defaultJSONLimits.keys
+func (l Limits) orDefault() Limits {
+	if l.Keys <= 0 {
+		l.Keys = DefaultLimits.Keys
 	}
-	if l.depth <= 0 {
-		l.depth = defaultJSONLimits.depth
+	if l.Depth <= 0 {
+		l.Depth = DefaultLimits.Depth
 	}
 	return l
 }
 
-// tooManyKeysError is a JSON body with more object keys than its route takes (413).
-type tooManyKeysError struct{ limit int }
+// TooManyKeysError is a JSON body with more object keys than its route takes (413).
+type TooManyKeysError struct{ limit int }
 
-func (e *tooManyKeysError) Error() string {
+// Error says how many keys the route takes.
+func (e *TooManyKeysError) Error() string {
 	return fmt.Sprintf("the JSON body holds more than %d object keys, the limit of this route", e.limit)
 }
 
@@ -52,14 +55,14 @@ type jsonFrame struct {
 	key   []byte // the current member of an object, raw (quoted, escapes kept)
 }
 
-// checkJSONText is the one check every JSON request body passes before it is
+// CheckJSONText is the one check every JSON request body passes before it is
 // decoded: exactly one well-formed JSON value (nothing after it), strings
 // and keys of valid UTF-8 with no NUL (\u0000) and no lone UTF-16 surrogate
-// escape (encoding/json would store them as U+FFFD), at most lim.keys object
-// keys and lim.depth levels of nesting. It runs in time linear in the body.
+// escape (encoding/json would store them as U+FFFD), at most lim.Keys object
+// keys and lim.Depth levels of nesting. It runs in time linear in the body.
 // Problems are a *domain.ValidationError naming the field's path
-// (e.g. "entry[0].messaging[0].sender.id"), or a *tooManyKeysError.
-func checkJSONText(body []byte, lim jsonLimits) error {
+// (e.g. "entry[0].messaging[0].sender.id"), or a *TooManyKeysError.
+func CheckJSONText(body []byte, lim Limits) error {
 	lim = lim.orDefault()
 	var raw json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil {
@@ -70,8 +73,8 @@ func checkJSONText(body []byte, lim jsonLimits) error {
 	for i := 0; i < len(body); {
 		switch c := body[i]; c {
 		case '{', '[':
-			if len(stack) >= lim.depth {
-				return domain.Invalid(jsonPath(stack), fmt.Sprintf("is nested deeper than %d levels, the limit of this route", lim.depth))
+			if len(stack) >= lim.Depth {
+				return domain.Invalid(jsonPath(stack), fmt.Sprintf("is nested deeper than %d levels, the limit of this route", lim.Depth))
 			}
 			stack = append(stack, jsonFrame{array: c == '[', index: -1})
 			i++
@@ -92,8 +95,8 @@ func checkJSONText(body []byte, lim jsonLimits) error {
 			isKey := top >= 0 && !stack[top].array && nextNonSpace(body, end) == ':'
 			if isKey {
 				stack[top].key = body[i:end]
-				if keys++; keys > lim.keys {
-					return &tooManyKeysError{limit: lim.keys}
+				if keys++; keys > lim.Keys {
+					return &TooManyKeysError{limit: lim.Keys}
 				}
 			}
 			if problem != "" {
@@ -207,35 +210,38 @@ func jsonPath(stack []jsonFrame) string {
 	return printable(b.String())
 }
 
-// jsonLimitsKey is where a route's JSON bounds are kept in the gin context.
-const jsonLimitsKey = "routedesk.jsonLimits"
+// limitsKey is where a route's JSON bounds are kept in the gin context.
+const limitsKey = "routedesk.jsonLimits"
 
-// routeJSONLimits are the JSON bounds of the request's route.
-func routeJSONLimits(c *gin.Context) jsonLimits {
-	if v, ok := c.Get(jsonLimitsKey); ok {
-		return v.(jsonLimits)
+// RouteLimits are the JSON bounds of the request's route.
+func RouteLimits(c *gin.Context) Limits {
+	if v, ok := c.Get(limitsKey); ok {
+		return v.(Limits)
 	}
-	return defaultJSONLimits
+	return DefaultLimits
 }
 
-// checkJSONBody is the middleware of every route that takes a JSON body: a
-// body declared as JSON (or undeclared) passes checkJSONText with the route's
+// CheckJSONBody is the middleware of every route that takes a JSON body: a
+// body declared as JSON (or undeclared) passes CheckJSONText with the route's
 // bounds before any handler sees it; other media types are left to the
-// handler (which answers 415 or reads its own format).
-func (s *Server) checkJSONBody(lim jsonLimits) gin.HandlerFunc {
+// handler (which answers 415 or reads its own format). fail answers a body
+// that cannot be read or does not pass.
+func CheckJSONBody(lim Limits, fail func(*gin.Context, error)) gin.HandlerFunc {
 	lim = lim.orDefault()
 	return func(c *gin.Context) {
-		c.Set(jsonLimitsKey, lim)
-		if c.Request.Body == nil || c.Request.Body == http.NoBody || checkJSONContentType(c.GetHeader("Content-Type")) != nil {
+		c.Set(limitsKey, lim)
+		if c.Request.Body == nil || c.Request.Body == http.NoBody || CheckJSONContentType(c.GetHeader("Content-Type")) != nil {
 			c.Next()
 			return
 		}
-		body, err := readBody(c)
-		if err == nil && len(bytes.TrimSpace(body)) > 0 {
-			err = checkJSONText(body, lim)
+		body, err := io.ReadAll(c.Request.Body)
+		if err != nil {
+			err = BodyReadError(err)
+		} else if len(bytes.TrimSpace(body)) > 0 {
+			err = CheckJSONText(body, lim)
 		}
 		if err != nil {
-			s.fail(c, err)
+			fail(c, err)
 			return
 		}
 		c.Request.Body = io.NopCloser(bytes.NewReader(body))

@@ -1,4 +1,4 @@
-package server
+package httpx
 
 import (
 	"encoding/json"
@@ -8,7 +8,6 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	jsonpatch "github.com/evanphx/json-patch/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/routedesk/routedesk/domain"
@@ -43,7 +42,7 @@ func TestCheckJSONTextRefusesLenientJSON(t *testing.T) {
 		`{"a":"\ud83d\ude00 \\u0000"}`:   "",
 		`{"a":[],"b":[[],["\ud800"]]}`:   "b[1][0]",
 	} {
-		err := checkJSONText([]byte(body), defaultJSONLimits)
+		err := CheckJSONText([]byte(body), DefaultLimits)
 		if field == "" {
 			require.NoError(t, err, body)
 			continue
@@ -54,13 +53,13 @@ func TestCheckJSONTextRefusesLenientJSON(t *testing.T) {
 
 // Issue 22, defect 5: keys and depth are bounded per route; beyond them a body is 413 or 422.
 func TestCheckJSONTextBoundsKeysAndDepth(t *testing.T) {
-	lim := jsonLimits{keys: 100, depth: 4}
-	require.NoError(t, checkJSONText(wideJSON(100), lim))
-	var many *tooManyKeysError
-	require.ErrorAs(t, checkJSONText(wideJSON(101), lim), &many)
-	require.NoError(t, checkJSONText([]byte(`{"properties":{"a":{"a":[1]}}}`), lim))
-	requireField(t, checkJSONText([]byte(`{"properties":{"a":{"a":{"b":[1]}}}}`), lim), "properties.a.a.b")
-	requireField(t, checkJSONText(deepJSON(8000), defaultJSONLimits), "properties"+strings.Repeat(".a", defaultJSONLimits.depth-1))
+	lim := Limits{Keys: 100, Depth: 4}
+	require.NoError(t, CheckJSONText(wideJSON(100), lim))
+	var many *TooManyKeysError
+	require.ErrorAs(t, CheckJSONText(wideJSON(101), lim), &many)
+	require.NoError(t, CheckJSONText([]byte(`{"properties":{"a":{"a":[1]}}}`), lim))
+	requireField(t, CheckJSONText([]byte(`{"properties":{"a":{"a":{"b":[1]}}}}`), lim), "properties.a.a.b")
+	requireField(t, CheckJSONText(deepJSON(8000), DefaultLimits), "properties"+strings.Repeat(".a", DefaultLimits.Depth-1))
 }
 
 // wideJSON is {"properties":{"k0":0,…}} with n keys in all.
@@ -82,47 +81,6 @@ func deepJSON(n int) []byte {
 	return []byte(`{"properties":` + strings.Repeat(`{"a":`, n) + `1` + strings.Repeat(`}`, n) + `}`)
 }
 
-// The merge gives RFC 7396's result: nulls remove, objects merge, anything else replaces.
-func TestMergePatchJSON(t *testing.T) {
-	got, err := mergePatchJSON([]byte(`{"a":1,"b":{"c":2,"d":[1]},"e":1.50}`), []byte(`{"a":null,"b":{"c":{"x":null,"y":3},"d":[2]},"f":true}`))
-	require.NoError(t, err)
-	require.JSONEq(t, `{"b":{"c":{"y":3},"d":[2]},"e":1.50,"f":true}`, string(got))
-	require.Contains(t, string(got), `1.50`, "numbers are kept as written")
-	_, err = mergePatchJSON([]byte(`{}`), []byte(`[1]`))
-	require.ErrorIs(t, err, errPatchNotObject)
-}
-
-// BenchmarkMergePatch compares the merge of a contact PATCH: the library's (quadratic) and ours.
-//
-//	go test ./server -run '^$' -bench MergePatch -benchtime 1x
-func BenchmarkMergePatch(b *testing.B) {
-	current, _ := json.Marshal(contactRequest{})
-	for _, c := range []struct {
-		name string
-		body []byte
-	}{{"wide-5000", wideJSON(5000)}, {"wide-68000", wideJSON(68000)}, {"deep-32", deepJSON(30)}, {"deep-8000", deepJSON(8000)}} {
-		b.Run("evanphx/"+c.name, func(b *testing.B) {
-			for b.Loop() {
-				if _, err := jsonpatch.MergePatch(current, c.body); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-		b.Run("linear/"+c.name, func(b *testing.B) {
-			for b.Loop() {
-				if _, err := mergePatchJSON(current, c.body); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-		b.Run("check/"+c.name, func(b *testing.B) {
-			for b.Loop() {
-				_ = checkJSONText(c.body, jsonLimits{keys: 1 << 20, depth: 1 << 20})
-			}
-		})
-	}
-}
-
 // FuzzCheckJSONText: any body is either refused or is one well-formed JSON
 // value of valid UTF-8 that encoding/json decodes without replacing anything.
 func FuzzCheckJSONText(f *testing.F) {
@@ -130,7 +88,7 @@ func FuzzCheckJSONText(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		if checkJSONText(body, jsonLimits{keys: 1000, depth: 16}) != nil {
+		if CheckJSONText(body, Limits{Keys: 1000, Depth: 16}) != nil {
 			return
 		}
 		if !json.Valid(body) || !utf8.Valid(body) {

@@ -1,4 +1,4 @@
-package server
+package httpx
 
 import (
 	"errors"
@@ -31,8 +31,8 @@ func newValidator() *validator.Validate {
 	return v
 }
 
-// validateStruct checks dst's `validate` tags, naming fields by their JSON path.
-func validateStruct(dst any) error {
+// ValidateStruct checks dst's `validate` tags, naming fields by their JSON path.
+func ValidateStruct(dst any) error {
 	v := reflect.ValueOf(dst)
 	for v.Kind() == reflect.Pointer {
 		v = v.Elem()
@@ -172,10 +172,10 @@ func singleLineProblem(s string) string {
 // isControl reports C0/C1 control characters and the Unicode line and paragraph separators.
 func isControl(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }
 
-// checkParams answers 422 naming the parameter when a path or query
+// CheckParams answers 422 naming the parameter when a path or query
 // parameter is not valid UTF-8 or holds a control character (NUL above all,
 // which PostgreSQL text cannot store), and when the query string is malformed.
-func checkParams(c *gin.Context) {
+func CheckParams(c *gin.Context) {
 	var errs []domain.FieldError
 	for _, p := range c.Params {
 		if msg := paramProblem(p.Value); msg != "" {
@@ -204,7 +204,7 @@ func checkParams(c *gin.Context) {
 		}
 	}
 	if len(errs) > 0 {
-		writeProblem(c, http.StatusUnprocessableEntity, "the request has invalid parameters", errs...)
+		WriteProblem(c, http.StatusUnprocessableEntity, "the request has invalid parameters", errs...)
 		return
 	}
 	c.Next()
@@ -228,5 +228,5 @@ func printable(s string) string {
 			return '\uFFFD'
 		}
 		return r
-	}, truncate(s, 100))
+	}, Truncate(s, 100))
 }
