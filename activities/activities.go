@@ -75,7 +75,7 @@ func classify(err error) error {
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeNotFound, err)
 	case errors.As(err, &invalid):
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalid, err)
-	case errors.Is(err, store.ErrAtCapacity):
+	case errors.Is(err, store.ErrAtCapacity), errors.Is(err, store.ErrStatusMove):
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeConflict, err)
 	}
 	return err

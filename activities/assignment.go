@@ -136,6 +136,9 @@ type ChangeInput struct {
 	Status     *string `json:"status,omitempty"`
 	AssignUser *string `json:"assign_user,omitempty"`
 	AssignTeam *string `json:"assign_team,omitempty"`
+	// ActorUserID is the user who made the change; Via the route or rule it came from.
+	ActorUserID string `json:"actor_user_id,omitempty"`
+	Via         string `json:"via,omitempty"`
 }
 
 // ChangeResult is the ticket's state after a change and the agent it freed.
@@ -144,23 +147,48 @@ type ChangeResult struct {
 	AssigneeID string `json:"assignee_id"`
 	State      string `json:"routing_state"`
 	Freed      string `json:"freed,omitempty"`
+	// CloseAt is when a solved ticket closes.
+	CloseAt *time.Time `json:"close_at,omitempty"`
 }
 
 // ChangeTicket applies an agent's status change or reassignment.
 func (a *Activities) ChangeTicket(ctx context.Context, in ChangeInput) (ChangeResult, error) {
-	ch, err := a.Store.ChangeTicket(ctx, in.AccountID, in.TicketID, store.TicketChange{Status: in.Status, AssignUser: in.AssignUser, AssignTeam: in.AssignTeam})
+	ch, err := a.Store.ChangeTicket(ctx, in.AccountID, in.TicketID, store.TicketChange{Status: in.Status, AssignUser: in.AssignUser, AssignTeam: in.AssignTeam,
+		ActorUserID: in.ActorUserID, Via: in.Via})
 	if err != nil {
 		return ChangeResult{}, classify(err)
 	}
-	out := ChangeResult{Status: ch.Ticket.Status, State: ch.Ticket.RoutingState, Freed: ch.Freed}
+	out := ChangeResult{Status: ch.Ticket.Status, State: ch.Ticket.RoutingState, Freed: ch.Freed, CloseAt: ch.CloseAt}
 	if ch.Ticket.Assignee.UserID != nil {
 		out.AssigneeID = *ch.Ticket.Assignee.UserID
 	}
 	return out, nil
 }
 
-// Reopen sets a closed ticket back to open and returns the agent who had it.
+// Reopen sets a closed ticket back to open and returns the agent who had it (histories from before the lifecycle).
 func (a *Activities) Reopen(ctx context.Context, in TicketRef) (string, error) {
 	prev, err := a.Store.Reopen(ctx, in.AccountID, in.TicketID)
 	return prev, classify(err)
+}
+
+// Reopened is what a customer's message did to the ticket's status (store.Reopened).
+type Reopened struct {
+	Status           string `json:"status"`
+	Reroute          bool   `json:"reroute,omitempty"`
+	PreviousAssignee string `json:"previous_assignee,omitempty"`
+}
+
+// ReopenOnMessage moves a pending or solved ticket back to open on a customer's message.
+func (a *Activities) ReopenOnMessage(ctx context.Context, in TicketRef) (Reopened, error) {
+	r, err := a.Store.ReopenOnMessage(ctx, in.AccountID, in.TicketID)
+	if err != nil {
+		return Reopened{}, classify(err)
+	}
+	return Reopened{Status: r.Status, Reroute: r.Reroute, PreviousAssignee: r.PreviousAssignee}, nil
+}
+
+// CloseSolved closes a ticket whose solved window is over and returns its status after.
+func (a *Activities) CloseSolved(ctx context.Context, in TicketRef) (string, error) {
+	status, err := a.Store.CloseSolved(ctx, in.AccountID, in.TicketID)
+	return status, classify(err)
 }

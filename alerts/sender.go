@@ -1,7 +1,8 @@
 // Package alerts emails an account's admins when one of its channels starts
-// failing. The alerts are queued in PostgreSQL by store.RecordHealth (once per
-// transition, one per admin) and sent here, apart from the polling and sending
-// that noticed the failure, with bounded retries and backoff.
+// failing, and users mentioned in a note while they were not available. The
+// emails are queued in PostgreSQL (by store.RecordHealth, once per transition
+// and admin; by store.AddNote, once per mention) and sent here, apart from the
+// requests that queued them, with bounded retries and backoff.
 package alerts
 
 import (
@@ -55,8 +56,9 @@ func (s *Sender) Run(ctx context.Context) {
 	}
 }
 
-// SendDue sends the alerts that are due now.
+// SendDue sends the alerts and mention emails that are due now.
 func (s *Sender) SendDue(ctx context.Context) {
+	defer s.SendMentions(ctx)
 	alerts, err := s.Store.ClaimHealthAlerts(ctx, batch, 2*sendTimeout)
 	if err != nil {
 		if ctx.Err() == nil {

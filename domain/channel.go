@@ -54,7 +54,7 @@ type Channel struct {
 // TicketDefaults are the properties every ticket of a channel starts with.
 type TicketDefaults struct {
 	Pipeline   string         `json:"pipeline" validate:"max=100"`
-	Status     string         `json:"status" validate:"max=100"`
+	Status     string         `json:"status" validate:"omitempty,oneof=new open pending on_hold solved closed"`
 	Priority   string         `json:"priority,omitempty" validate:"max=100"`
 	Properties map[string]any `json:"properties"`
 }

@@ -89,7 +89,7 @@ func (j *job) conversationItem(c Conversation) (store.ImportedConversation, doma
 func (j *job) ticket(t Ticket, first, last Message, live bool) *store.ImportedTicket {
 	d := j.channel.TicketDefaults
 	it := &store.ImportedTicket{
-		Subject: t.Subject, Description: t.Description, Status: or(t.Status, d.Status, domain.TicketStatusNew),
+		Subject: t.Subject, Description: t.Description, Status: domain.LegacyTicketStatus(or(t.Status, d.Status, domain.TicketStatusNew)),
 		Pipeline: or(t.Pipeline, d.Pipeline), Priority: or(t.Priority, d.Priority), Properties: t.Properties,
 		AssigneeEmail: t.AssigneeEmail, CreatedAt: first.SentAt.UTC(), Routed: live,
 	}

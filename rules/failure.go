@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/routedesk/routedesk/domain"
 )
 
 // Failure kinds: why a rule was skipped for one evaluation. They carry no
@@ -87,6 +89,9 @@ func storableFailure(key string, v any) *failure {
 		}
 		if len(s) > MaxTicketFieldBytes {
 			return &failure{kind: FailUnstorable, field: field, msg: fmt.Sprintf("evaluated to %d bytes of text; the limit is %d", len(s), MaxTicketFieldBytes)}
+		}
+		if key == "status" && !domain.ValidTicketStatus(s) {
+			return &failure{kind: FailUnstorable, field: field, msg: fmt.Sprintf("evaluated to %q; status is one of %s", s, domain.TicketStatusesText())}
 		}
 	}
 	switch x := v.(type) { // the common cases, without encoding

@@ -52,7 +52,7 @@ var readmeExamples = []struct {
   "kind": "property",
   "channel_id": null,
   "when": "!in_business_hours(now, \"Mon-Fri 08:00-17:00, Sat 10:00-14:00\", \"Europe/Stockholm\")",
-  "set": {"pipeline": "after_hours", "status": "waiting"},
+  "set": {"pipeline": "after_hours", "status": "pending"},
   "priority": 90,
   "enabled": true
 }`},
@@ -99,9 +99,9 @@ func TestReadmeExamples(t *testing.T) {
 		{"refund in subject only", "refund", "ch_email", func(e Env) Env { e.Message.Text = "see subject"; return e }, true, map[string]any{"pipeline": "billing", "category": "refund"}, nil},
 		{"no refund", "refund", "ch_email", func(e Env) Env { e.Ticket.Subject, e.Message.Text = "Hello", "Where is my parcel?"; return e }, false, nil, nil},
 		{"during business hours", "after_hours", "ch_email", func(e Env) Env { return e }, false, nil, nil},
-		{"weekday evening", "after_hours", "ch_email", func(e Env) Env { e.Now = time.Date(2025, 3, 3, 18, 5, 0, 0, stockholm); return e }, true, map[string]any{"pipeline": "after_hours", "status": "waiting"}, nil},
+		{"weekday evening", "after_hours", "ch_email", func(e Env) Env { e.Now = time.Date(2025, 3, 3, 18, 5, 0, 0, stockholm); return e }, true, map[string]any{"pipeline": "after_hours", "status": "pending"}, nil},
 		{"Saturday noon is open", "after_hours", "ch_email", func(e Env) Env { e.Now = time.Date(2025, 3, 8, 12, 0, 0, 0, stockholm); return e }, false, nil, nil},
-		{"Sunday", "after_hours", "ch_email", func(e Env) Env { e.Now = time.Date(2025, 3, 9, 12, 0, 0, 0, stockholm); return e }, true, map[string]any{"pipeline": "after_hours", "status": "waiting"}, nil},
+		{"Sunday", "after_hours", "ch_email", func(e Env) Env { e.Now = time.Date(2025, 3, 9, 12, 0, 0, 0, stockholm); return e }, true, map[string]any{"pipeline": "after_hours", "status": "pending"}, nil},
 		{"enterprise form lead", "form_plan", "ch_pricing_form", func(e Env) Env { e.Channel = Channel{ID: "ch_pricing_form", Type: "form"}; return e }, true, map[string]any{"pipeline": "sales", "priority": "high", "lead_source": "pricing"}, nil},
 		{"lead without utm", "form_plan", "ch_pricing_form", func(e Env) Env {
 			e.Channel = Channel{ID: "ch_pricing_form", Type: "form"}
@@ -146,7 +146,7 @@ func TestReadmeExamples(t *testing.T) {
 		res := e.Evaluate(set, "ch_email", env)
 		require.Empty(t, res.Errors)
 		assert.Equal(t, []string{"vip", "after_hours", "swedish", "refund"}, res.Matched)
-		assert.Equal(t, map[string]any{"priority": "high", "pipeline": "after_hours", "status": "waiting", "category": "double_charge"}, res.Properties)
+		assert.Equal(t, map[string]any{"priority": "high", "pipeline": "after_hours", "status": "pending", "category": "double_charge"}, res.Properties)
 		assert.Equal(t, []string{"swedish"}, res.RequiredSkills)
 	})
 }

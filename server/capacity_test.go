@@ -121,14 +121,14 @@ func TestManualAssignmentRespectsCapacity(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 	require.Equal(t, other, assignee(r.Map(t)))
 
-	// Reopening a closed ticket by PATCH keeps its agent only if they have room.
-	r = d.s.Do(http.MethodPatch, "/v1/tickets/"+first["id"].(string), d.token, map[string]any{"status": "closed"})
+	// Reopening a solved ticket by PATCH keeps its agent only if they have room.
+	r = d.s.Do(http.MethodPatch, "/v1/tickets/"+first["id"].(string), d.token, map[string]any{"status": "solved"})
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 	d.message(ch, "c", map[string]any{"email": "c@x.test"})
-	d.ticketOf(ch, "c", "assigned") // full got room from the close and takes c
+	d.ticketOf(ch, "c", "assigned") // full got room from the solve and takes c
 	r = d.s.Do(http.MethodPatch, "/v1/tickets/"+first["id"].(string), d.token, map[string]any{"status": "open"})
 	require.Equal(t, http.StatusConflict, r.Status, string(r.Body))
 	var open int
-	require.NoError(t, d.s.Store.DB().Get(&open, `SELECT count(*) FROM tickets WHERE assignee_user_id = $1 AND status <> 'closed'`, full))
+	require.NoError(t, d.s.Store.DB().Get(&open, `SELECT count(*) FROM tickets WHERE assignee_user_id = $1 AND status NOT IN ('solved', 'closed')`, full))
 	require.Equal(t, 1, open)
 }

@@ -31,12 +31,14 @@ func TestOpeningHistoryFromFirstMessageToAssigned(t *testing.T) {
 		enumspb.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
 		enumspb.EVENT_TYPE_WORKFLOW_TASK_STARTED,
 		enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+		enumspb.EVENT_TYPE_MARKER_RECORDED,                   // version lifecycle, decided as the run starts
+		enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, // TemporalChangeVersion
 		enumspb.EVENT_TYPE_MARKER_RECORDED,                   // version open-at-once
 		enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, // TemporalChangeVersion
 		enumspb.EVENT_TYPE_MARKER_RECORDED,                   // OpenConversation's result
 		enumspb.EVENT_TYPE_MARKER_RECORDED,                   // version ops-view
 		enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, // TemporalChangeVersion
-		enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, // ticket, routing state, assignee
+		enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, // ticket, routing state, assignee, ticket status
 	}
 	var got []enumspb.EventType
 	// The database shows the assignment before the workflow task that ran the opening completes.

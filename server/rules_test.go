@@ -129,7 +129,7 @@ func TestRulesShapeTheTicket(t *testing.T) {
 	for _, body := range []map[string]any{
 		{"name": "Refunds", "kind": "property", "when": `contains_any(message.text, ["refund"])`, "set": map[string]any{"pipeline": "billing", "priority": "high", "topic": "=lower(\"REFUND\")"}, "priority": 10},
 		{"name": "Swedish", "kind": "skill", "when": `domain(message.from) endsWith ".se"`, "require_skills": []string{"swedish"}, "priority": 5},
-		{"name": "Other channel only", "kind": "property", "channel_id": chatChannel(t, s, token), "when": "true", "set": map[string]any{"status": "spam"}},
+		{"name": "Other channel only", "kind": "property", "channel_id": chatChannel(t, s, token), "when": "true", "set": map[string]any{"status": "closed"}},
 	} {
 		r := s.Do(http.MethodPost, "/v1/rules", token, body)
 		require.Equal(t, http.StatusCreated, r.Status, string(r.Body))

@@ -56,7 +56,7 @@ type ticketRequest struct {
 	Contact     ticketContact  `json:"contact"`
 	ChannelID   *string        `json:"channel_id" validate:"omitempty,max=100"`
 	Pipeline    string         `json:"pipeline" validate:"max=100"`
-	Status      string         `json:"status" validate:"max=100"`
+	Status      string         `json:"status" validate:"omitempty,oneof=new open pending on_hold solved closed"`
 	Priority    string         `json:"priority" validate:"max=100"`
 	Properties  map[string]any `json:"properties"`
 	Source      string         `json:"source" validate:"omitempty,oneof=api import integration"`
@@ -250,7 +250,7 @@ func (s *Server) getTicketRouting(c *gin.Context) {
 // ticketPatch is the body of PATCH /v1/tickets/{id}. assignee, when present,
 // replaces both the user and the team; null members unassign.
 type ticketPatch struct {
-	Status   *string        `json:"status" validate:"omitempty,min=1,max=100"`
+	Status   *string        `json:"status" validate:"omitempty,oneof=new open pending on_hold solved closed"`
 	Assignee *assigneePatch `json:"assignee"`
 }
 
@@ -267,7 +267,11 @@ func (s *Server) patchTicket(c *gin.Context) {
 	if !ok {
 		return
 	}
-	change := workflows.ChangeRequest{Status: req.Status}
+	if err := checkStatusMove(t, req.Status); err != nil {
+		s.fail(c, err)
+		return
+	}
+	change := workflows.ChangeRequest{Status: req.Status, ActorUserID: p.UserID, Via: "PATCH /v1/tickets/{id}"}
 	if req.Assignee != nil {
 		user, team := "", ""
 		if req.Assignee.UserID != nil {

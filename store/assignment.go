@@ -54,8 +54,9 @@ func lockAgents(ctx context.Context, tx *sqlx.Tx, accountID string, ids []string
 	return nil
 }
 
-// openTicketsSQL counts an agent's open tickets (its load).
-const openTicketsSQL = `(SELECT count(*) FROM tickets o WHERE o.assignee_user_id = u.id AND o.status <> 'closed')`
+// openTicketsSQL counts the tickets that hold an agent's capacity (its load): all but solved and closed ones
+// (domain.HoldsCapacity).
+const openTicketsSQL = `(SELECT count(*) FROM tickets o WHERE o.assignee_user_id = u.id AND o.status NOT IN ('solved', 'closed'))`
 
 // agentRoom is how many more open tickets an agent whose row the transaction
 // has locked can take (never below zero), not counting exceptTicket.
@@ -63,7 +64,7 @@ func agentRoom(ctx context.Context, tx *sqlx.Tx, userID, exceptTicket string) (i
 	var room int
 	err := tx.GetContext(ctx, &room,
 		`SELECT greatest(u.capacity - (SELECT count(*) FROM tickets o
-		                                WHERE o.assignee_user_id = u.id AND o.status <> 'closed' AND o.id <> $2), 0)
+		                                WHERE o.assignee_user_id = u.id AND o.status NOT IN ('solved', 'closed') AND o.id <> $2), 0)
 		   FROM users u WHERE u.id = $1`, userID, exceptTicket)
 	if err != nil {
 		return 0, fmt.Errorf("count open tickets of %s: %w", userID, err)

@@ -31,7 +31,7 @@ type Macro struct {
 
 // MacroActions are the ticket changes a macro makes when applied; absent ones change nothing.
 type MacroActions struct {
-	Status   *string        `json:"status,omitempty" validate:"omitempty,min=1,max=100"`
+	Status   *string        `json:"status,omitempty" validate:"omitempty,oneof=new open pending on_hold solved closed"`
 	Priority *string        `json:"priority,omitempty" validate:"omitempty,min=1,max=100"`
 	Tags     []string       `json:"tags,omitempty" validate:"max=50,dive,min=1,max=100"`
 	Assignee *MacroAssignee `json:"assignee,omitempty"`

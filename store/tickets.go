@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/routedesk/routedesk/domain"
 )
 
@@ -68,7 +66,7 @@ func (s *Store) CreateTicket(ctx context.Context, t NewTicket) (domain.Ticket, b
 		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, COALESCE(NULLIF($13, ''), 'channel'), COALESCE(NULLIF($14, ''), 'routing'), $15, $16, $17)
 		 ON CONFLICT (conversation_id) DO NOTHING RETURNING id`,
 		cmp.Or(t.ID, NewID("tkt")), t.AccountID, nullable(t.ConversationID), nullable(t.ChannelID), nullable(t.ContactID), t.Subject, t.Description,
-		t.Pipeline, t.Status, t.Priority, props, skills, t.Source, t.RoutingState, nullable(t.WorkflowID), routing, nullJSON(t.RulesOutcome))
+		t.Pipeline, cmp.Or(t.Status, domain.TicketStatusNew), t.Priority, props, skills, t.Source, t.RoutingState, nullable(t.WorkflowID), routing, nullJSON(t.RulesOutcome))
 	created := err == nil
 	if errors.Is(err, sql.ErrNoRows) {
 		err = s.db.GetContext(ctx, &id, `SELECT id FROM tickets WHERE conversation_id = $1 AND account_id = $2`,
@@ -244,160 +242,11 @@ func (s *Store) CountTickets(ctx context.Context, accountID string) (int, error)
 	return n, nil
 }
 
-// TicketChange is an agent's change to a ticket; nil fields stay as they are.
-type TicketChange struct {
-	Status *string
-	// AssignUser and AssignTeam reassign the ticket; a pointer to "" unassigns.
-	AssignUser *string
-	AssignTeam *string
-}
-
-// ChangedTicket is a ticket after a change and the agent whose capacity the change freed, if any.
-type ChangedTicket struct {
-	Ticket domain.Ticket
-	// Freed is the agent who had the ticket open before and no longer does.
-	Freed string
-}
-
-// ChangeTicket applies an agent's change: a manual assignment bypasses
-// availability but neither capacity (ErrAtCapacity, a conflict) nor account
-// membership; reopening a closed ticket by its status keeps its agent only if
-// they have room. Closing a ticket or moving it to someone else frees its
-// agent's capacity.
-func (s *Store) ChangeTicket(ctx context.Context, accountID, ticketID string, ch TicketChange) (ChangedTicket, error) {
-	for attempt := 0; ; attempt++ {
-		out, err := s.changeTicket(ctx, accountID, ticketID, ch)
-		if errors.Is(err, errAssigneeMoved) && attempt < 10 {
-			continue // a concurrent assignment moved the ticket between our look and our lock
-		}
-		if err != nil {
-			return ChangedTicket{}, fmt.Errorf("change ticket: %w", err)
-		}
-		return out, nil
-	}
-}
-
-var errAssigneeMoved = errors.New("the ticket's assignee changed meanwhile")
-
-func (s *Store) changeTicket(ctx context.Context, accountID, ticketID string, ch TicketChange) (ChangedTicket, error) {
-	var out ChangedTicket
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if ch.AssignUser != nil && *ch.AssignUser != "" {
-			var ok bool
-			if err := tx.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND account_id = $2)`, *ch.AssignUser, accountID); err != nil {
-				return fmt.Errorf("look up assignee: %w", err)
-			}
-			if !ok {
-				return domain.Invalid("assignee.user_id", "user "+*ch.AssignUser+" does not exist in this account")
-			}
-		}
-		if ch.AssignTeam != nil && *ch.AssignTeam != "" {
-			var ok bool
-			if err := tx.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM teams WHERE id = $1 AND account_id = $2)`, *ch.AssignTeam, accountID); err != nil {
-				return fmt.Errorf("look up team: %w", err)
-			}
-			if !ok {
-				return domain.Invalid("assignee.team_id", "team "+*ch.AssignTeam+" does not exist in this account")
-			}
-		}
-		// Agents first, then the ticket (the order every assignment locks in):
-		// the new assignee and the current one, as last seen.
-		var seen sql.NullString
-		if err := tx.GetContext(ctx, &seen, `SELECT assignee_user_id FROM tickets WHERE id = $1 AND account_id = $2`, ticketID, accountID); err != nil {
-			return notFound(err, "look up ticket")
-		}
-		var agents []string
-		if seen.Valid {
-			agents = append(agents, seen.String)
-		}
-		if ch.AssignUser != nil && *ch.AssignUser != "" {
-			agents = append(agents, *ch.AssignUser)
-		}
-		if err := lockAgents(ctx, tx, accountID, agents); err != nil {
-			return err
-		}
-		var cur struct {
-			Status   string         `db:"status"`
-			Assignee sql.NullString `db:"assignee_user_id"`
-		}
-		if err := tx.GetContext(ctx, &cur, `SELECT status, assignee_user_id FROM tickets WHERE id = $1 AND account_id = $2 FOR UPDATE`, ticketID, accountID); err != nil {
-			return notFound(err, "lock ticket")
-		}
-		if cur.Assignee != seen {
-			return errAssigneeMoved
-		}
-		status := cur.Status
-		if ch.Status != nil {
-			status = *ch.Status
-		}
-		assignee := cur.Assignee.String
-		if ch.AssignUser != nil {
-			assignee = *ch.AssignUser
-		}
-		gains := assignee != "" && status != domain.TicketStatusClosed &&
-			(assignee != cur.Assignee.String || cur.Status == domain.TicketStatusClosed)
-		if gains { // the agent takes on an open ticket they did not hold
-			if err := checkRoom(ctx, tx, assignee, ticketID); err != nil {
-				return err
-			}
-		}
-		_, err := tx.ExecContext(ctx,
-			`UPDATE tickets SET status = $3,
-			        assignee_user_id = $4,
-			        assignee_team_id = CASE WHEN $6 THEN NULLIF($5, '') ELSE assignee_team_id END,
-			        routing_state = CASE WHEN $4::text IS NOT NULL THEN 'assigned'
-			                             WHEN $7 OR ($3 = 'closed' AND routing_state = 'waiting_for_agent') THEN 'unassigned'
-			                             ELSE routing_state END,
-			        previous_assignee_user_id = CASE WHEN assignee_user_id IS DISTINCT FROM $4 THEN assignee_user_id ELSE previous_assignee_user_id END,
-			        assigned_at = CASE WHEN assignee_user_id IS DISTINCT FROM $4 THEN now() ELSE assigned_at END,
-			        waiting_since = CASE WHEN $4::text IS NOT NULL OR $3 = 'closed' THEN NULL ELSE waiting_since END,
-			        updated_at = now()
-			  WHERE id = $1 AND account_id = $2`,
-			ticketID, accountID, status, nullable(assignee), deref(ch.AssignTeam), ch.AssignTeam != nil, ch.AssignUser != nil)
-		if err != nil {
-			return fmt.Errorf("update ticket: %w", err)
-		}
-		wasOpen := cur.Status != domain.TicketStatusClosed && cur.Assignee.Valid
-		if wasOpen && (status == domain.TicketStatusClosed || assignee != cur.Assignee.String) {
-			out.Freed = cur.Assignee.String
-		}
-		data := map[string]any{"status": status, "assignee_user_id": assignee}
-		b, _ := json.Marshal(data)
-		_, err = tx.ExecContext(ctx, `INSERT INTO ticket_events (ticket_id, kind, data) VALUES ($1, 'TicketChanged', $2)`, ticketID, b)
-		return err
-	})
-	if err != nil {
-		return ChangedTicket{}, err
-	}
-	out.Ticket, err = s.Ticket(ctx, accountID, ticketID)
-	return out, err
-}
-
 func deref(s *string) string {
 	if s == nil {
 		return ""
 	}
 	return *s
-}
-
-// Reopen sets a closed ticket back to open and returns the agent who had it.
-func (s *Store) Reopen(ctx context.Context, accountID, ticketID string) (string, error) {
-	var prev sql.NullString
-	err := s.db.QueryRowxContext(ctx,
-		`UPDATE tickets SET status = 'open', routing_state = 'routing', previous_assignee_user_id = assignee_user_id,
-		        assignee_user_id = NULL, updated_at = now()
-		  WHERE id = $1 AND account_id = $2 AND status = 'closed'
-		  RETURNING previous_assignee_user_id`, ticketID, accountID).Scan(&prev)
-	if isNoRows(err) {
-		return "", nil // not closed (a repeat of this activity): nothing to do
-	}
-	if err != nil {
-		return "", fmt.Errorf("reopen ticket: %w", err)
-	}
-	if err := s.AddTicketEvent(ctx, ticketID, "TicketReopened", map[string]any{"previous_assignee_user_id": prev.String}); err != nil {
-		return "", err
-	}
-	return prev.String, nil
 }
 
 // SetReplyWindow records the state of a ticket's reply window.

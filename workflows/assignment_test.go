@@ -156,7 +156,8 @@ func TestClosingFreesCapacityAndReopenPrefersPreviousAgent(t *testing.T) {
 	env.OnActivity(a.Dispatch, mock.Anything, activities.AgentRef{AccountID: "acc_1", UserID: "usr_1"}).
 		Return([]activities.Dispatched{{TicketID: "tkt_9", WorkflowID: "conv:ch_1:other", UserID: "usr_1"}}, nil).Once()
 	env.OnSignalExternalWorkflow(mock.Anything, "conv:ch_1:other", "", SignalAgentAssigned, AgentAssigned{UserID: "usr_1"}).Return(nil).Once()
-	env.OnActivity(a.Reopen, mock.Anything, activities.TicketRef{AccountID: "acc_1", TicketID: "tkt_1"}).Return("usr_1", nil).Once()
+	env.OnActivity(a.ReopenOnMessage, mock.Anything, activities.TicketRef{AccountID: "acc_1", TicketID: "tkt_1"}).
+		Return(activities.Reopened{Status: "open", Reroute: true, PreviousAssignee: "usr_1"}, nil).Once()
 	env.OnActivity(a.Route, mock.Anything, mock.MatchedBy(func(in activities.RouteInput) bool { return in.PreferUser == "usr_1" })).
 		Return(activities.RouteResult{State: domain.RoutingAssigned, UserID: "usr_1"}, nil).Once()
 

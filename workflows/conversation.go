@@ -62,6 +62,9 @@ type conversation struct {
 	// windowTimer fires at the reply window's next transition; nil when none is due.
 	windowTimer  workflow.Future
 	cancelWindow workflow.CancelFunc
+	// closeTimer fires when a solved ticket's window is over (lifecycle.go); nil unless solved.
+	closeTimer  workflow.Future
+	cancelClose workflow.CancelFunc
 	// pending is the work running beside the conversation: owner
 	// notifications, courtesy messages, replies' sends.
 	pending []besideTask
@@ -101,6 +104,7 @@ func (c *conversation) setup(ctx workflow.Context) (workflow.Context, error) {
 	if err := c.upsertIdentity(ctx); err != nil {
 		return ctx, err
 	}
+	c.lifecycle(ctx) // decided once, as the run starts
 	if err := c.loadTicket(ctx); err != nil {
 		return ctx, err
 	}
@@ -109,6 +113,9 @@ func (c *conversation) setup(ctx workflow.Context) (workflow.Context, error) {
 	}
 	if next := c.nextWindowChange(); next != nil {
 		c.armWindowTimer(ctx, next.Sub(workflow.Now(ctx)))
+	}
+	if c.state.CloseAt != nil && c.state.Status == domain.TicketStatusSolved {
+		c.armCloseTimer(ctx, *c.state.CloseAt)
 	}
 	c.inbound = workflow.GetSignalChannel(ctx, SignalInboundMessage)
 	c.assigned = workflow.GetSignalChannel(ctx, SignalAgentAssigned)
@@ -177,8 +184,8 @@ func (c *conversation) handle(ctx workflow.Context, msg InboundMessage) error {
 	switch {
 	case c.state.TicketID == "":
 		err = c.openTicket(ctx, msg)
-	case c.state.Status == domain.TicketStatusClosed:
-		err = c.reopen(ctx)
+	case c.reopensOnMessage(ctx):
+		err = c.reopenOnMessage(ctx)
 	}
 	if err != nil || c.state.TicketID == "" {
 		return err
@@ -225,6 +232,9 @@ func (c *conversation) resume(ctx workflow.Context, t activities.TicketCreated) 
 	}
 	if err := workflow.UpsertTypedSearchAttributes(ctx, TicketIDKey.ValueSet(t.TicketID)); err != nil {
 		return fmt.Errorf("upsert ticket id: %w", err)
+	}
+	if err := c.showStatus(ctx); err != nil {
+		return err
 	}
 	state := t.RoutingState
 	if state == domain.RoutingWaitingForAgent {

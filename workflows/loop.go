@@ -15,6 +15,7 @@ const (
 	waitOver
 	windowDue
 	idled
+	solvedDue
 )
 
 // event is one thing the conversation takes in: a signal with its payload, or a timer that fired.
@@ -57,9 +58,12 @@ func (c *conversation) watchTimers(timerCtx workflow.Context, sel workflow.Selec
 	if c.windowTimer != nil {
 		sel.AddFuture(c.windowTimer, func(workflow.Future) { ev.kind = windowDue })
 	}
+	if c.closeTimer != nil {
+		sel.AddFuture(c.closeTimer, func(workflow.Future) { ev.kind = solvedDue })
+	}
 	if c.waitTimer != nil {
 		sel.AddFuture(c.waitTimer, func(workflow.Future) { ev.kind = waitOver })
-	} else if c.windowTimer == nil && !opening { // an idle conversation ends only once its window has settled
+	} else if c.windowTimer == nil && c.closeTimer == nil && !opening { // an idle conversation ends only once its window has settled
 		sel.AddFuture(workflow.NewTimer(timerCtx, c.idle), func(workflow.Future) { ev.kind = idled })
 	}
 }
@@ -81,6 +85,8 @@ func (c *conversation) apply(ctx workflow.Context, ev event) (ended bool, err er
 		return false, c.onWindowTimer(ctx)
 	case idled:
 		return c.onIdle(ctx)
+	case solvedDue:
+		return false, c.onSolvedDue(ctx)
 	}
 	return false, nil
 }

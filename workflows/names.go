@@ -36,6 +36,8 @@ var (
 	AssigneeIDKey   = temporal.NewSearchAttributeKeyKeyword("AssigneeId")
 	RoutingStateKey = temporal.NewSearchAttributeKeyKeyword("RoutingState")
 	ReplyWindowKey  = temporal.NewSearchAttributeKeyKeyword("ReplyWindow")
+	// TicketStatusKey is the ticket's lifecycle status (new, open, pending, on_hold, solved, closed).
+	TicketStatusKey = temporal.NewSearchAttributeKeyKeyword("TicketStatus")
 	// ImportStateKey is an ImportWorkflow's state: running, completed, failed or cancelled.
 	ImportStateKey = temporal.NewSearchAttributeKeyKeyword("ImportState")
 )
@@ -45,6 +47,7 @@ func SearchAttributes() map[string]enumspb.IndexedValueType {
 	out := map[string]enumspb.IndexedValueType{}
 	for _, k := range []temporal.SearchAttributeKeyKeyword{
 		ChannelTypeKey, ChannelIDKey, AccountIDKey, TicketIDKey, AssigneeIDKey, RoutingStateKey, ReplyWindowKey, ImportStateKey,
+		TicketStatusKey,
 	} {
 		out[k.GetName()] = enumspb.INDEXED_VALUE_TYPE_KEYWORD
 	}

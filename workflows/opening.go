@@ -3,6 +3,7 @@ package workflows
 import (
 	"fmt"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/routedesk/routedesk/activities"
@@ -45,7 +46,11 @@ func (c *conversation) openAtOnce(ctx workflow.Context, msg InboundMessage) erro
 	if err := c.welcomeNew(ctx); err != nil {
 		return err
 	}
-	return c.routed(ctx, *o.Route, TicketIDKey.ValueSet(t.TicketID))
+	also := []temporal.SearchAttributeUpdate{TicketIDKey.ValueSet(t.TicketID)}
+	if c.lifecycle(ctx) {
+		also = append(also, TicketStatusKey.ValueSet(t.Status))
+	}
+	return c.routed(ctx, *o.Route, also...)
 }
 
 // openInSteps is openTicket in histories from before changeOpenAtOnce: the
@@ -105,8 +110,8 @@ func (c *conversation) carryOn(ctx workflow.Context, t activities.TicketCreated)
 	if err := c.resume(ctx, t); err != nil {
 		return err
 	}
-	if c.state.Status == domain.TicketStatusClosed {
-		return c.reopen(ctx)
+	if c.reopensOnMessage(ctx) {
+		return c.reopenOnMessage(ctx)
 	}
 	return nil
 }

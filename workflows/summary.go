@@ -146,6 +146,8 @@ var activitySummaries = map[string]string{
 	"Dispatch":         "Give a freed agent the oldest waiting tickets",
 	"ChangeTicket":     "Change the ticket (status or assignee)",
 	"Reopen":           "Reopen the ticket",
+	"ReopenOnMessage":  "Reopen the ticket on the customer's message",
+	"CloseSolved":      "Close the solved ticket",
 	"SetRoutingState":  "Record the routing state",
 	"SetReplyWindow":   "Record the reply window",
 	"Welcome":          "Send the automated first messages",

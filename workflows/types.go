@@ -66,6 +66,8 @@ type ConversationState struct {
 	MessageCount    int        `json:"message_count"`
 	// Status is the ticket's status, as far as the workflow knows it.
 	Status string `json:"status"`
+	// CloseAt is when a solved ticket closes (its account's solved window); nil unless solved.
+	CloseAt *time.Time `json:"close_at,omitempty"`
 	// WaitUntil is when the wait for an agent times out.
 	WaitUntil *time.Time `json:"wait_until,omitempty"`
 	// Routing and RequiredSkills are what the ticket was routed by.
@@ -114,6 +116,9 @@ type ChangeRequest struct {
 	Status     *string `json:"status,omitempty"`
 	AssignUser *string `json:"assign_user,omitempty"`
 	AssignTeam *string `json:"assign_team,omitempty"`
+	// ActorUserID is the user who asks; Via the route or rule the change comes from (the audit trail).
+	ActorUserID string `json:"actor_user_id,omitempty"`
+	Via         string `json:"via,omitempty"`
 }
 
 // ChangeResult is the ticket's status, assignee and routing state after a change.

@@ -169,6 +169,7 @@ func (c *conversation) change(ctx workflow.Context, r ChangeRequest) (ChangeResu
 	var res activities.ChangeResult
 	err := workflow.ExecuteActivity(ctx, a.ChangeTicket, activities.ChangeInput{
 		AccountID: c.in.AccountID, TicketID: c.state.TicketID, Status: r.Status, AssignUser: r.AssignUser, AssignTeam: r.AssignTeam,
+		ActorUserID: r.ActorUserID, Via: r.Via,
 	}).Get(ctx, &res)
 	if err != nil {
 		return ChangeResult{}, fmt.Errorf("change ticket: %w", err)
@@ -176,6 +177,9 @@ func (c *conversation) change(ctx workflow.Context, r ChangeRequest) (ChangeResu
 	c.state.Status = res.Status
 	if res.State != domain.RoutingWaitingForAgent {
 		c.stopWaitTimer()
+	}
+	if err := c.statusChanged(ctx, res.CloseAt); err != nil {
+		return ChangeResult{}, err
 	}
 	if err := c.showRouting(ctx, res.State, res.AssigneeID); err != nil {
 		return ChangeResult{}, err

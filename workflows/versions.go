@@ -15,6 +15,7 @@ const (
 	changeTicketOnly     = "ticket-only"
 	changeOpsView        = "ops-view"
 	changeDurableReply   = "durable-reply"
+	changeLifecycle      = "lifecycle"
 )
 
 // Change is one entry of the ledger of the conversation workflow's GetVersion changes.
@@ -71,4 +72,6 @@ var Changes = []Change{
 		What: "WaitingSince is upserted with the routing state (before: not set)"},
 	{ID: changeDurableReply, Version: 1, Date: "2026-12-07",
 		What: "a reply is sent by its own DeliveryWorkflow, retried for the channel's period (before: bounded-reply)"},
+	{ID: changeLifecycle, Version: 1, Date: "2026-12-07",
+		What: "the ticket lifecycle: TicketStatus search attribute, pending/solved reopen on a customer message, solved closes on a durable timer (before: only closed reopened)"},
 }
