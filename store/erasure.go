@@ -114,19 +114,26 @@ func (s *Store) ShredKeys(ctx context.Context, p ErasurePlan) ([]string, error) 
 	return ids, nil
 }
 
-// erasureDeletes removes a contact's rows, children first; each statement takes the plan's
-// account ($1), contact ($2), tickets ($3) and conversations ($4).
-var erasureDeletes = []struct{ table, sql string }{
-	{"messages", `DELETE FROM messages WHERE account_id = $1 AND conversation_id = ANY($4)`}, // attachments, email headers, submissions, parts cascade
-	{"ignored_inbound", `DELETE FROM ignored_inbound WHERE account_id = $1 AND conversation_id = ANY($4)`},
-	{"timeline_entries", `DELETE FROM ticket_events WHERE ticket_id = ANY($3)`},
-	{"tickets", `DELETE FROM tickets WHERE account_id = $1 AND id = ANY($3)`},
-	{"conversations", `DELETE FROM conversations WHERE account_id = $1 AND id = ANY($4)`},
-	{"contact_merges", `DELETE FROM contact_merges WHERE account_id = $1 AND into_contact_id = $2`},
+// erasureDeletes removes a contact's rows, children first; args gives each statement its parameters.
+var erasureDeletes = []struct {
+	table string
+	sql   string
+	args  func(p ErasurePlan) []any
+}{
+	{"messages", `DELETE FROM messages WHERE account_id = $1 AND conversation_id = ANY($2)`, convArgs}, // attachments, email headers, submissions, parts cascade
+	{"ignored_inbound", `DELETE FROM ignored_inbound WHERE account_id = $1 AND conversation_id = ANY($2)`, convArgs},
+	{"timeline_entries", `DELETE FROM ticket_events WHERE ticket_id IN (SELECT id FROM tickets WHERE account_id = $1 AND id = ANY($2))`, ticketArgs},
+	{"tickets", `DELETE FROM tickets WHERE account_id = $1 AND id = ANY($2)`, ticketArgs},
+	{"conversations", `DELETE FROM conversations WHERE account_id = $1 AND id = ANY($2)`, convArgs},
+	{"contact_merges", `DELETE FROM contact_merges WHERE account_id = $1 AND into_contact_id = $2`, contactArgs},
 	{"identities", `DELETE FROM contact_identities WHERE account_id = $1 AND contact_id IN
-		(SELECT id FROM contacts WHERE account_id = $1 AND (id = $2 OR merged_into = $2))`},
-	{"contacts", `DELETE FROM contacts WHERE account_id = $1 AND (id = $2 OR merged_into = $2)`},
+		(SELECT id FROM contacts WHERE account_id = $1 AND (id = $2 OR merged_into = $2))`, contactArgs},
+	{"contacts", `DELETE FROM contacts WHERE account_id = $1 AND (id = $2 OR merged_into = $2)`, contactArgs},
 }
+
+func convArgs(p ErasurePlan) []any    { return []any{p.AccountID, p.ConversationIDs} }
+func ticketArgs(p ErasurePlan) []any  { return []any{p.AccountID, p.TicketIDs} }
+func contactArgs(p ErasurePlan) []any { return []any{p.AccountID, p.ContactID} }
 
 // erasureCounts are the rows that go with a contact's messages by cascade, counted before they go.
 var erasureCounts = []struct{ table, sql string }{
@@ -159,7 +166,7 @@ func (s *Store) DeleteContactData(ctx context.Context, p ErasurePlan) (map[strin
 		return nil, fmt.Errorf("erase %s: calls: %w", p.ContactID, err)
 	}
 	for _, d := range erasureDeletes {
-		res, err := tx.ExecContext(ctx, d.sql, p.AccountID, p.ContactID, p.TicketIDs, p.ConversationIDs)
+		res, err := tx.ExecContext(ctx, d.sql, d.args(p)...)
 		if err != nil {
 			return nil, fmt.Errorf("erase %s: %s: %w", p.ContactID, d.table, err)
 		}
