@@ -143,6 +143,9 @@ func NewStack(t testing.TB, opts ...Option) *Stack {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	codec := Codec(t).WithKeyring(Keyring(t, st))
+	lastStack.Lock()
+	lastStack.codec = codec
+	lastStack.Unlock()
 	tc, err := client.Dial(client.Options{HostPort: srv.FrontendAddress(), Namespace: srv.Namespace(), MetricsHandler: mh,
 		Logger: sdklog.NewStructuredLogger(log), DataConverter: codec.DataConverter(), FailureConverter: codec.FailureConverter(),
 		// as routedesk dev dials its embedded server: no gzip on the loopback
