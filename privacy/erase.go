@@ -96,7 +96,7 @@ func (a *Activities) PlanErasure(ctx context.Context, in EraseInput) (store.Eras
 // StopWorkflows terminates the contact's workflows (no cleanup code runs, so nothing is sent)
 // and deletes them from Temporal, so their ids leave its visibility store; gone ones are skipped.
 func (a *Activities) StopWorkflows(ctx context.Context, p store.ErasurePlan) error {
-	ns := activity.GetInfo(ctx).WorkflowNamespace
+	ns := activity.GetInfo(ctx).Namespace
 	for i, id := range p.WorkflowIDs {
 		activity.RecordHeartbeat(ctx, i)
 		err := a.Temporal.TerminateWorkflow(ctx, id, "", "contact erased")
