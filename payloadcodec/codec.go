@@ -6,6 +6,7 @@
 package payloadcodec
 
 import (
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
@@ -16,6 +17,7 @@ import (
 	"fmt"
 
 	commonpb "go.temporal.io/api/common/v1"
+	failurepb "go.temporal.io/api/failure/v1"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"google.golang.org/protobuf/proto"
@@ -42,6 +44,7 @@ var ErrUnknownKey = errors.New("payload encrypted under an unknown key")
 type Codec struct {
 	current string
 	keys    map[string]cipher.AEAD
+	keyring Keyring // nil: no workflow-scoped keys (see keyring.go)
 }
 
 var _ converter.PayloadCodec = (*Codec)(nil)
@@ -90,8 +93,12 @@ func (c *Codec) KeyID() string { return c.current }
 
 // Encode encrypts each payload (its whole protobuf, metadata included) under the current key.
 func (c *Codec) Encode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error) {
+	return encode(payloads, c.current, c.keys[c.current])
+}
+
+// encode encrypts payloads under aead, naming it id in their metadata (and binding id as associated data).
+func encode(payloads []*commonpb.Payload, id string, aead cipher.AEAD) ([]*commonpb.Payload, error) {
 	out := make([]*commonpb.Payload, len(payloads))
-	aead := c.keys[c.current]
 	for i, p := range payloads {
 		plain, err := proto.Marshal(p)
 		if err != nil {
@@ -102,8 +109,8 @@ func (c *Codec) Encode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 			return payloads, fmt.Errorf("encrypt payload: nonce: %w", err)
 		}
 		out[i] = &commonpb.Payload{
-			Metadata: map[string][]byte{MetadataEncoding: []byte(EncodingName), MetadataKeyID: []byte(c.current)},
-			Data:     aead.Seal(nonce, nonce, plain, []byte(c.current)),
+			Metadata: map[string][]byte{MetadataEncoding: []byte(EncodingName), MetadataKeyID: []byte(id)},
+			Data:     aead.Seal(nonce, nonce, plain, []byte(id)),
 		}
 	}
 	return out, nil
@@ -118,9 +125,9 @@ func (c *Codec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 			continue
 		}
 		id := string(p.GetMetadata()[MetadataKeyID])
-		aead, ok := c.keys[id]
-		if !ok {
-			return payloads, fmt.Errorf("decrypt payload: %w %q (add the old ROUTEDESK_SECRET_KEY to ROUTEDESK_PREVIOUS_SECRET_KEYS)", ErrUnknownKey, id)
+		aead, err := c.key(id)
+		if err != nil {
+			return payloads, err
 		}
 		data := p.GetData()
 		if len(data) < nonceSize+aead.Overhead() {
@@ -139,14 +146,51 @@ func (c *Codec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 	return out, nil
 }
 
+// key is the cipher of key id: an account key of this codec or, with a keyring, a workflow-scoped key.
+func (c *Codec) key(id string) (cipher.AEAD, error) {
+	if aead, ok := c.keys[id]; ok {
+		return aead, nil
+	}
+	if IsScopedKeyID(id) && c.keyring != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), keyringTimeout)
+		defer cancel()
+		aead, err := c.keyring.Key(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("decrypt payload under key %q: %w", id, err)
+		}
+		return aead, nil
+	}
+	return nil, fmt.Errorf("decrypt payload: %w %q (add the old ROUTEDESK_SECRET_KEY to ROUTEDESK_PREVIOUS_SECRET_KEYS)", ErrUnknownKey, id)
+}
+
 // DataConverter is the default data converter with payloads passed through the codec.
 func (c *Codec) DataConverter() converter.DataConverter {
 	return converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), c)
 }
 
-// FailureConverter encodes failures' messages and stack traces with the codec too.
+// FailureConverter encodes failures' messages and stack traces with the codec too, under the
+// workflow's own key when the SDK says which workflow a failure belongs to.
 func (c *Codec) FailureConverter() converter.FailureConverter {
-	return temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{
-		DataConverter: c.DataConverter(), EncodeCommonAttributes: true,
-	})
+	return failureConverter{c.DataConverter()}
+}
+
+// failureConverter is the default failure converter over a codec data converter, passing the
+// serialization context on to it.
+type failureConverter struct{ dc converter.DataConverter }
+
+func (f failureConverter) fc() converter.FailureConverter {
+	return temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{DataConverter: f.dc, EncodeCommonAttributes: true})
+}
+
+func (f failureConverter) ErrorToFailure(err error) *failurepb.Failure {
+	return f.fc().ErrorToFailure(err)
+}
+
+func (f failureConverter) FailureToError(fl *failurepb.Failure) error {
+	return f.fc().FailureToError(fl)
+}
+
+// WithSerializationContext encodes the failures of one workflow or activity under that workflow's key.
+func (f failureConverter) WithSerializationContext(sc converter.SerializationContext) converter.FailureConverter {
+	return failureConverter{converter.WithDataConverterSerializationContext(f.dc, sc)}
 }

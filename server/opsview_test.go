@@ -40,7 +40,7 @@ func TestWorkflowSummaryThroughTemporalAPI(t *testing.T) {
 	wfID := r.Map(t)["workflow_id"].(string)
 	ticket := waitTicket(t, s, token, "channel_id="+ch)
 	ctx := context.Background()
-	codec := testenv.Codec(t)
+	codec := s.Codec
 	dc := codec.DataConverter()
 
 	desc, err := s.Temporal.DescribeWorkflowExecution(ctx, wfID, "")

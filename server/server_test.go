@@ -130,7 +130,7 @@ func TestInboundMessageBecomesTicket(t *testing.T) {
 	require.NotNil(t, memo)
 	require.NotContains(t, string(memo.Data), "Website chat", "the memo is stored encrypted")
 	var channelName string
-	require.NoError(t, testenv.Codec(t).DataConverter().FromPayload(memo, &channelName))
+	require.NoError(t, s.Codec.DataConverter().FromPayload(memo, &channelName))
 	require.Equal(t, "Website chat", channelName)
 }
 

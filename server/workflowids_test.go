@@ -62,7 +62,7 @@ func TestTicketWorkflowsNameTheContactAndHandOver(t *testing.T) {
 	s := testenv.NewStack(t)
 	_, token := s.Account("Acme", "professional")
 	ctx := context.Background()
-	dc := testenv.Codec(t).DataConverter()
+	dc := s.Codec.DataConverter()
 	summaryOf := func(wfID string) string {
 		desc, err := s.Temporal.DescribeWorkflowExecution(ctx, wfID, "")
 		require.NoError(t, err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/routedesk/routedesk/activities"
 	"github.com/routedesk/routedesk/imports"
+	"github.com/routedesk/routedesk/privacy"
 	"github.com/routedesk/routedesk/workflows"
 )
 
@@ -69,6 +70,7 @@ func New(c client.Client, taskQueue string, acts *activities.Activities, stopTim
 	RegisterWorkflows(w)
 	w.RegisterActivity(acts)
 	w.RegisterActivity(&imports.Activities{Store: acts.Store, Pause: ImportPause, Channels: acts.Channels, WorkflowID: acts.WorkflowID})
+	w.RegisterActivity(&privacy.Activities{Store: acts.Store, Temporal: c})
 	return w
 }
 
@@ -77,4 +79,5 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.ConversationWorkflow, workflow.RegisterOptions{Name: "ConversationWorkflow"})
 	r.RegisterWorkflowWithOptions(workflows.DeliveryWorkflow, workflow.RegisterOptions{Name: workflows.DeliveryWorkflowName})
 	r.RegisterWorkflowWithOptions(imports.ImportWorkflow, workflow.RegisterOptions{Name: imports.WorkflowName})
+	r.RegisterWorkflowWithOptions(privacy.EraseWorkflow, workflow.RegisterOptions{Name: privacy.EraseWorkflowName})
 }

@@ -58,6 +58,10 @@ func connect(ctx context.Context, cfg *config, log *slog.Logger) (d deps, close 
 	if d.store, err = openStore(ctx, cfg, box, false, log); err != nil {
 		return d, nil, err
 	}
+	if d.codec, err = withKeyring(cfg, d.codec, d.store, false); err != nil {
+		_ = d.store.Close()
+		return d, nil, err
+	}
 	if d.tel, err = newTelemetry(); err != nil {
 		_ = d.store.Close()
 		return d, nil, err
@@ -149,6 +153,9 @@ func runDev(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer
 		return err
 	}
 	defer st.Close()
+	if codec, err = withKeyring(cfg, codec, st, true); err != nil {
+		return err
+	}
 
 	address, uiAddress := cfg.TemporalAddress, ""
 	if address == "" {

@@ -77,6 +77,15 @@ func runConversations(ctx context.Context, cfg *config, log *slog.Logger, stdout
 	if err != nil {
 		return err
 	}
+	// The memo of a conversation is under the conversation's own key, kept in PostgreSQL.
+	st, err := openStore(ctx, cfg, nil, false, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if codec, err = withKeyring(cfg, codec, st, statErr == nil); err != nil {
+		return err
+	}
 	tc, err := dialTemporal(ctx, cfg, temporalAddress(cfg), log, nil, codec)
 	if err != nil {
 		return err

@@ -39,7 +39,7 @@ func TestConversationsWaitingLonger(t *testing.T) {
 	wfID := r.Map(t)["workflow_id"].(string)
 
 	ctx := context.Background()
-	dc := testenv.Codec(t).DataConverter()
+	dc := s.Codec.DataConverter()
 	flags := conversationsFlags{WaitingLonger: 10 * time.Minute, Limit: 100}
 	var out bytes.Buffer
 	testenv.Eventually(t, 15*time.Second, "the waiting conversation listed 11 minutes on", func() bool {

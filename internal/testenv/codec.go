@@ -9,7 +9,9 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/routedesk/routedesk/payloadcodec"
+	"github.com/routedesk/routedesk/privacy"
 	"github.com/routedesk/routedesk/secrets"
+	"github.com/routedesk/routedesk/store"
 	"github.com/routedesk/routedesk/workflows"
 )
 
@@ -26,6 +28,20 @@ func Codec(t testing.TB) *payloadcodec.Codec {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// Keyring is the contact keyring of test stacks over st, keyed from TestKey.
+func Keyring(t testing.TB, st *store.Store) *privacy.Keyring {
+	t.Helper()
+	key, err := secrets.ParseKey(TestKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := privacy.NewKeyring(st, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
 
 // ConversationIDs names conversation workflows as the binary does, keyed from TestKey.

@@ -5,12 +5,15 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"testing"
 
 	"go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/routedesk/routedesk/payloadcodec"
 )
 
 // RecordEnv is the environment variable that makes tests record workflow
@@ -33,7 +36,7 @@ func RecordHistory(t testing.TB, c client.Client, workflowID, name string) {
 		}
 		h.Events = append(h.Events, ev)
 	}
-	DecodePayloads(t, Codec(t), h) // recorded histories stay readable; the replay test decodes both kinds
+	DecodePayloads(t, recordCodec(t), h) // recorded histories stay readable; the replay test decodes both kinds
 	b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(h)
 	if err != nil {
 		t.Fatal(err)
@@ -44,4 +47,20 @@ func RecordHistory(t testing.TB, c client.Client, workflowID, name string) {
 		t.Fatal(err)
 	}
 	t.Logf("recorded %d events of %s into %s", len(h.Events), workflowID, path)
+}
+
+// lastStack is the codec of the newest test stack, which recorded histories are decoded with
+// (their payloads are under keys in that stack's database).
+var lastStack struct {
+	sync.Mutex
+	codec *payloadcodec.Codec
+}
+
+func recordCodec(t testing.TB) *payloadcodec.Codec {
+	lastStack.Lock()
+	defer lastStack.Unlock()
+	if lastStack.codec != nil {
+		return lastStack.codec
+	}
+	return Codec(t)
 }

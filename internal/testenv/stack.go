@@ -25,6 +25,7 @@ import (
 	"github.com/routedesk/routedesk/internal/signalid"
 	"github.com/routedesk/routedesk/mailer"
 	"github.com/routedesk/routedesk/metrics"
+	"github.com/routedesk/routedesk/payloadcodec"
 	"github.com/routedesk/routedesk/rules"
 	"github.com/routedesk/routedesk/secrets"
 	"github.com/routedesk/routedesk/server"
@@ -50,6 +51,8 @@ type Stack struct {
 	Mail *MailSink
 	// Graph is the fake Meta Graph API the worker sends Messenger and WhatsApp replies to.
 	Graph *GraphFake
+	// Codec is the stack's payload codec, with the contact keyring in Store (decodes what Codec(t) cannot).
+	Codec *payloadcodec.Codec
 }
 
 // TestKey is the secret key of test stacks (32 bytes, base64).
@@ -139,7 +142,10 @@ func NewStack(t testing.TB, opts ...Option) *Stack {
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	codec := Codec(t)
+	codec := Codec(t).WithKeyring(Keyring(t, st))
+	lastStack.Lock()
+	lastStack.codec = codec
+	lastStack.Unlock()
 	tc, err := client.Dial(client.Options{HostPort: srv.FrontendAddress(), Namespace: srv.Namespace(), MetricsHandler: mh,
 		Logger: sdklog.NewStructuredLogger(log), DataConverter: codec.DataConverter(), FailureConverter: codec.FailureConverter(),
 		// as routedesk dev dials its embedded server: no gzip on the loopback
@@ -178,7 +184,7 @@ func NewStack(t testing.TB, opts ...Option) *Stack {
 		Graph: graph.New(graphFake.URL), Channels: chans, Codec: codec, ConversationIDs: ids}, log, reg, reg)
 	hs := httptest.NewServer(api.Handler())
 	t.Cleanup(hs.Close)
-	return &Stack{T: t, Store: st, Temporal: tc, Server: srv, API: api, HTTP: hs, Registry: reg, Mail: sink, Graph: graphFake}
+	return &Stack{T: t, Store: st, Temporal: tc, Server: srv, API: api, HTTP: hs, Registry: reg, Mail: sink, Graph: graphFake, Codec: codec}
 }
 
 type testWriter struct{ t testing.TB }

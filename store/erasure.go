@@ -1,0 +1,206 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/routedesk/routedesk/domain"
+)
+
+// ErasurePlan is what erasing a contact reaches, by opaque ids only (it is kept in the
+// erasure workflow's history): the contact's tickets, their conversations and every
+// Temporal workflow holding the contact's data.
+type ErasurePlan struct {
+	AccountID       string   `json:"account_id"`
+	ContactID       string   `json:"contact_id"`
+	ErasureID       string   `json:"erasure_id"`
+	TicketIDs       []string `json:"ticket_ids"`
+	ConversationIDs []string `json:"conversation_ids"`
+	WorkflowIDs     []string `json:"workflow_ids"`
+}
+
+// Erasure is the audit record of a contact's erasure; it holds no personal data.
+type Erasure struct {
+	ID          string          `db:"id" json:"id"`
+	AccountID   string          `db:"account_id" json:"-"`
+	ContactID   string          `db:"contact_id" json:"contact_id"`
+	RequestedBy string          `db:"requested_by" json:"requested_by"`
+	WorkflowID  string          `db:"workflow_id" json:"workflow_id"`
+	State       string          `db:"state" json:"state"`
+	Counts      json.RawMessage `db:"counts" json:"counts"`
+	RequestedAt sql.NullTime    `db:"requested_at" json:"-"`
+	FinishedAt  sql.NullTime    `db:"finished_at" json:"-"`
+}
+
+// StartErasure records that userID asked to erase a contact of accountID, or returns the
+// erasure recorded already (created false). domain.ErrNotFound: no such contact, never erased.
+func (s *Store) StartErasure(ctx context.Context, accountID, contactID, userID, workflowID string) (Erasure, bool, error) {
+	if e, err := s.ErasureOf(ctx, accountID, contactID); err == nil || !errors.Is(err, domain.ErrNotFound) {
+		return e, false, err
+	}
+	var exists bool
+	if err := s.db.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM contacts WHERE id = $1 AND account_id = $2)`,
+		contactID, accountID); err != nil {
+		return Erasure{}, false, fmt.Errorf("start erasure: %w", err)
+	}
+	if !exists {
+		return Erasure{}, false, fmt.Errorf("contact %s: %w", contactID, domain.ErrNotFound)
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO privacy_erasures (id, account_id, contact_id, requested_by, workflow_id)
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, contact_id) DO NOTHING`,
+		NewID("era"), accountID, contactID, userID, workflowID)
+	if err != nil {
+		return Erasure{}, false, fmt.Errorf("start erasure: %w", err)
+	}
+	e, err := s.ErasureOf(ctx, accountID, contactID)
+	return e, err == nil, err
+}
+
+// ErasureOf returns the erasure of a contact; domain.ErrNotFound when it was never asked for.
+func (s *Store) ErasureOf(ctx context.Context, accountID, contactID string) (Erasure, error) {
+	var e Erasure
+	err := s.db.GetContext(ctx, &e, `SELECT id, account_id, contact_id, requested_by, workflow_id, state, counts, requested_at, finished_at
+		FROM privacy_erasures WHERE account_id = $1 AND contact_id = $2`, accountID, contactID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, fmt.Errorf("erasure of %s: %w", contactID, domain.ErrNotFound)
+	}
+	if err != nil {
+		return e, fmt.Errorf("erasure of %s: %w", contactID, err)
+	}
+	return e, nil
+}
+
+// PlanErasure lists what erasing a contact reaches: its tickets (and those of contacts merged
+// into it), their conversations, and the workflows whose keys the contact owns.
+func (s *Store) PlanErasure(ctx context.Context, accountID, contactID, erasureID string) (ErasurePlan, error) {
+	p := ErasurePlan{AccountID: accountID, ContactID: contactID, ErasureID: erasureID}
+	err := s.db.SelectContext(ctx, &p.TicketIDs, `SELECT id FROM tickets WHERE account_id = $1 AND contact_id IN
+		(SELECT id FROM contacts WHERE account_id = $1 AND (id = $2 OR merged_into = $2)) ORDER BY id`, accountID, contactID)
+	if err == nil {
+		err = s.db.SelectContext(ctx, &p.ConversationIDs, `SELECT DISTINCT conversation_id FROM tickets
+			WHERE id = ANY($1) AND conversation_id IS NOT NULL ORDER BY 1`, p.TicketIDs)
+	}
+	if err == nil {
+		err = s.db.SelectContext(ctx, &p.WorkflowIDs, `SELECT workflow_id FROM conversations WHERE id = ANY($1)
+			UNION SELECT workflow_id FROM tickets WHERE id = ANY($2) AND workflow_id IS NOT NULL
+			UNION SELECT k.workflow_id FROM privacy_keys k JOIN messages m ON m.id = split_part(k.workflow_id, ':', 2)
+			      WHERE k.workflow_id LIKE 'delivery:%' AND m.conversation_id = ANY($1)
+			ORDER BY 1`, p.ConversationIDs, p.TicketIDs)
+	}
+	if err != nil {
+		return p, fmt.Errorf("plan the erasure of %s: %w", contactID, err)
+	}
+	return p, nil
+}
+
+// ShredKeys erases the keys of the plan's workflows (every run's, live or from before a
+// reuse of the id): their payloads in Temporal and its backups can no longer be decoded.
+// It returns every erased key of those workflows, so a second run answers as the first.
+func (s *Store) ShredKeys(ctx context.Context, p ErasurePlan) ([]string, error) {
+	_, err := s.db.ExecContext(ctx, `UPDATE privacy_keys SET wrapped = NULL, erased_at = now()
+		WHERE workflow_id = ANY($1) AND erased_at IS NULL AND (account_id = $2 OR account_id IS NULL)`,
+		p.WorkflowIDs, p.AccountID)
+	var ids []string
+	if err == nil {
+		err = s.db.SelectContext(ctx, &ids, `SELECT id FROM privacy_keys WHERE workflow_id = ANY($1) AND erased_at IS NOT NULL
+			AND (account_id = $2 OR account_id IS NULL) ORDER BY id`, p.WorkflowIDs, p.AccountID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("shred the keys of %s: %w", p.ContactID, err)
+	}
+	return ids, nil
+}
+
+// erasureDeletes removes a contact's rows, children first; args gives each statement its parameters.
+var erasureDeletes = []struct {
+	table string
+	sql   string
+	args  func(p ErasurePlan) []any
+}{
+	{"messages", `DELETE FROM messages WHERE account_id = $1 AND conversation_id = ANY($2)`, convArgs}, // attachments, email headers, submissions, parts cascade
+	{"ignored_inbound", `DELETE FROM ignored_inbound WHERE account_id = $1 AND conversation_id = ANY($2)`, convArgs},
+	{"timeline_entries", `DELETE FROM ticket_events WHERE ticket_id IN (SELECT id FROM tickets WHERE account_id = $1 AND id = ANY($2))`, ticketArgs},
+	{"tickets", `DELETE FROM tickets WHERE account_id = $1 AND id = ANY($2)`, ticketArgs},
+	{"conversations", `DELETE FROM conversations WHERE account_id = $1 AND id = ANY($2)`, convArgs},
+	{"contact_merges", `DELETE FROM contact_merges WHERE account_id = $1 AND into_contact_id = $2`, contactArgs},
+	{"identities", `DELETE FROM contact_identities WHERE account_id = $1 AND contact_id IN
+		(SELECT id FROM contacts WHERE account_id = $1 AND (id = $2 OR merged_into = $2))`, contactArgs},
+	{"contacts", `DELETE FROM contacts WHERE account_id = $1 AND (id = $2 OR merged_into = $2)`, contactArgs},
+}
+
+func convArgs(p ErasurePlan) []any    { return []any{p.AccountID, p.ConversationIDs} }
+func ticketArgs(p ErasurePlan) []any  { return []any{p.AccountID, p.TicketIDs} }
+func contactArgs(p ErasurePlan) []any { return []any{p.AccountID, p.ContactID} }
+
+// erasureCounts are the rows that go with a contact's messages by cascade, counted before they go.
+var erasureCounts = []struct{ table, sql string }{
+	{"attachments", `SELECT count(*) FROM message_attachments WHERE message_id IN (SELECT id FROM messages WHERE account_id = $1 AND conversation_id = ANY($2))`},
+	{"submissions", `SELECT count(*) FROM submissions WHERE message_id IN (SELECT id FROM messages WHERE account_id = $1 AND conversation_id = ANY($2))`},
+	{"calls", `SELECT count(*) FROM calls WHERE message_id IN (SELECT id FROM messages WHERE account_id = $1 AND conversation_id = ANY($2))`},
+}
+
+// DeleteContactData deletes, in one transaction, the contact's messages (with their attachments,
+// email headers, submissions and calls), timeline entries, tickets, conversations (thread keys
+// and thread hashes), identities, merge records and the contact itself, and records the counts
+// on the erasure. A second run deletes nothing and keeps the first run's counts.
+func (s *Store) DeleteContactData(ctx context.Context, p ErasurePlan) (map[string]int64, error) {
+	counts := map[string]int64{}
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("erase %s: %w", p.ContactID, err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	for _, c := range erasureCounts {
+		var n int64
+		if err := tx.GetContext(ctx, &n, c.sql, p.AccountID, p.ConversationIDs); err != nil {
+			return nil, fmt.Errorf("erase %s: count %s: %w", p.ContactID, c.table, err)
+		}
+		counts[c.table] += n
+	}
+	// Calls keep no link once their message goes (ON DELETE SET NULL): delete them with it.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM calls WHERE message_id IN
+		(SELECT id FROM messages WHERE account_id = $1 AND conversation_id = ANY($2))`, p.AccountID, p.ConversationIDs); err != nil {
+		return nil, fmt.Errorf("erase %s: calls: %w", p.ContactID, err)
+	}
+	for _, d := range erasureDeletes {
+		res, err := tx.ExecContext(ctx, d.sql, d.args(p)...)
+		if err != nil {
+			return nil, fmt.Errorf("erase %s: %s: %w", p.ContactID, d.table, err)
+		}
+		n, _ := res.RowsAffected()
+		counts[d.table] += n
+	}
+	b, err := json.Marshal(counts)
+	if err != nil {
+		return nil, fmt.Errorf("erase %s: %w", p.ContactID, err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE privacy_erasures SET counts = $2 WHERE id = $1 AND counts = '{}'`, p.ErasureID, b); err != nil {
+		return nil, fmt.Errorf("erase %s: record counts: %w", p.ContactID, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("erase %s: commit: %w", p.ContactID, err)
+	}
+	var recorded json.RawMessage
+	if err := s.db.GetContext(ctx, &recorded, `SELECT counts FROM privacy_erasures WHERE id = $1`, p.ErasureID); err != nil {
+		return nil, fmt.Errorf("erase %s: read counts: %w", p.ContactID, err)
+	}
+	out := map[string]int64{}
+	if err := json.Unmarshal(recorded, &out); err != nil {
+		return nil, fmt.Errorf("erase %s: read counts: %w", p.ContactID, err)
+	}
+	return out, nil
+}
+
+// FinishErasure marks an erasure completed, adding the keys shredded to its counts.
+func (s *Store) FinishErasure(ctx context.Context, erasureID string, keys int) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE privacy_erasures SET state = 'completed', finished_at = COALESCE(finished_at, now()),
+		counts = counts || jsonb_build_object('workflow_keys', GREATEST(COALESCE((counts->>'workflow_keys')::int, 0), $2::int))
+		WHERE id = $1`, erasureID, keys)
+	if err != nil {
+		return fmt.Errorf("finish erasure %s: %w", erasureID, err)
+	}
+	return nil
+}
