@@ -86,7 +86,7 @@ bench-quick:
 
 ## compose-check: validate docker-compose.yml on paper (no Docker engine needed): it parses with the
 ## secrets set, refuses to start without them, and the Dockerfile's Go image is go.mod's version
-COMPOSE_SECRETS := POSTGRES_PASSWORD=check ROUTEDESK_SECRET_KEY=check ROUTEDESK_BOOTSTRAP_TOKEN=check
+COMPOSE_SECRETS := POSTGRES_PASSWORD=check ROUTEDESK_SECRET_KEY=check ROUTEDESK_BOOTSTRAP_TOKEN=check GRAFANA_ADMIN_PASSWORD=check
 compose-check:
 	@if docker compose version >/dev/null 2>&1; then compose="docker compose"; \
 	elif command -v docker-compose >/dev/null 2>&1; then compose=docker-compose; \

@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/routedesk/routedesk/domain"
@@ -36,25 +37,18 @@ type RouteResult struct {
 // When nobody eligible is free the ticket is left waiting for an agent.
 func (a *Activities) Route(ctx context.Context, in RouteInput) (RouteResult, error) {
 	r := in.Routing.WithDefaults()
-	if in.PreferUser != "" {
-		got, err := a.Store.ClaimAgent(ctx, store.Claim{AccountID: in.AccountID, TicketID: in.TicketID,
-			Candidates: []string{in.PreferUser}, RequiredSkills: in.RequiredSkills, OnlyAvailable: true})
-		if err != nil {
-			return RouteResult{}, classify(err)
-		}
-		if got.UserID != "" {
-			return RouteResult{State: domain.RoutingAssigned, UserID: got.UserID}, nil
-		}
-	}
 	var candidates []string
 	var owner string
+	strategy := store.StrategyNone
 	switch r.AssignTo {
 	case domain.AssignUsersAndTeams:
 		var err error
 		if candidates, err = a.Store.RoutingCandidates(ctx, in.AccountID, r.Users, r.Teams); err != nil {
 			return RouteResult{}, classify(err)
 		}
+		strategy = store.StrategyLeastLoaded
 	case domain.AssignContactOwner:
+		strategy = store.StrategyContactOwner
 		if in.ContactID != "" {
 			c, err := a.Store.Contact(ctx, in.AccountID, in.ContactID)
 			if err != nil {
@@ -66,11 +60,26 @@ func (a *Activities) Route(ctx context.Context, in RouteInput) (RouteResult, err
 			}
 		}
 	}
+	if in.PreferUser != "" {
+		// A previous agent no longer among the channel's users and teams is considered, not picked.
+		claim := store.Claim{AccountID: in.AccountID, TicketID: in.TicketID, Candidates: []string{in.PreferUser},
+			RequiredSkills: in.RequiredSkills, OnlyAvailable: true, Strategy: store.StrategyPreviousAgent}
+		if r.AssignTo == domain.AssignUsersAndTeams && !slices.Contains(candidates, in.PreferUser) {
+			claim.Candidates, claim.Outside = nil, []string{in.PreferUser}
+		}
+		got, err := a.Store.ClaimAgent(ctx, claim)
+		if err != nil {
+			return RouteResult{}, classify(err)
+		}
+		if got.UserID != "" {
+			return RouteResult{State: domain.RoutingAssigned, UserID: got.UserID}, nil
+		}
+	}
 	if len(candidates) == 0 {
-		return RouteResult{State: domain.RoutingUnassigned}, classify(a.Store.SetRoutingState(ctx, in.AccountID, in.TicketID, domain.RoutingUnassigned))
+		return RouteResult{State: domain.RoutingUnassigned}, classify(a.Store.RecordUnrouted(ctx, in.AccountID, in.TicketID, strategy))
 	}
 	got, err := a.Store.ClaimAgent(ctx, store.Claim{AccountID: in.AccountID, TicketID: in.TicketID, Candidates: candidates,
-		RequiredSkills: in.RequiredSkills, OnlyAvailable: *r.OnlyAvailable, Wait: true})
+		RequiredSkills: in.RequiredSkills, OnlyAvailable: *r.OnlyAvailable, Wait: true, Strategy: strategy})
 	if err != nil {
 		return RouteResult{}, classify(err)
 	}
@@ -162,7 +171,7 @@ func (a *Activities) ChangeTicket(ctx context.Context, in ChangeInput) (ChangeRe
 	if ch.Ticket.Assignee.UserID != nil {
 		out.AssigneeID = *ch.Ticket.Assignee.UserID
 	}
-	return out, nil
+	return out, classify(a.measureChange(ctx, in.AccountID, in.TicketID, out))
 }
 
 // Reopen sets a closed ticket back to open and returns the agent who had it (histories from before the lifecycle).

@@ -21,6 +21,7 @@ import (
 	"github.com/routedesk/routedesk/channels/meta/graph"
 	"github.com/routedesk/routedesk/channels/registry"
 	"github.com/routedesk/routedesk/internal/httpx"
+	"github.com/routedesk/routedesk/metrics"
 	"github.com/routedesk/routedesk/redelivery"
 	"github.com/routedesk/routedesk/rules"
 	"github.com/routedesk/routedesk/store"
@@ -162,7 +163,7 @@ func New(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, reg pr
 		}
 	}
 	if reg != nil {
-		reg.MustRegister(newHealthCollector(st, log))
+		reg.MustRegister(newHealthCollector(st, log), metrics.NewTickets(st, log))
 	}
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()

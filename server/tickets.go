@@ -204,6 +204,10 @@ type routingRecord struct {
 	RequiredSkills []string        `json:"required_skills"`
 	// Rules is null when the ticket's rules were not evaluated (imported, or created before routing records).
 	Rules *rulesRecord `json:"rules"`
+	// Decisions are the routing decisions made for the ticket, newest first (the newest 10 are kept).
+	Decisions []routingDecision `json:"decisions"`
+	// Waiting, for a ticket waiting for an agent, is its candidates judged now; null otherwise.
+	Waiting *routingDecision `json:"waiting"`
 }
 
 // rulesRecord is the rules part of a routing record.
@@ -243,6 +247,10 @@ func (s *Server) getTicketRouting(c *gin.Context) {
 			r.Errors = []rules.RuleError{}
 		}
 		out.Rules = &r
+	}
+	if out.Decisions, out.Waiting, err = s.routingDecisions(c.Request.Context(), principal(c).AccountID, rec.TicketID); err != nil {
+		s.fail(c, err)
+		return
 	}
 	c.JSON(http.StatusOK, out)
 }

@@ -22,6 +22,11 @@ type Claim struct {
 	// Wait, when no agent can take the ticket, marks it waiting_for_agent in
 	// the same transaction, so an agent freed meanwhile finds it.
 	Wait bool
+	// Strategy names the decision in the routing record (default least_loaded).
+	Strategy string
+	// Outside are users considered but outside the routing's users and teams:
+	// recorded as not_in_team, never picked.
+	Outside []string
 }
 
 // ClaimResult is the outcome of a claim.
@@ -54,10 +59,6 @@ func lockAgents(ctx context.Context, tx *sqlx.Tx, accountID string, ids []string
 	return nil
 }
 
-// openTicketsSQL counts the tickets that hold an agent's capacity (its load): all but solved and closed ones
-// (domain.HoldsCapacity).
-const openTicketsSQL = `(SELECT count(*) FROM tickets o WHERE o.assignee_user_id = u.id AND o.status NOT IN ('solved', 'closed'))`
-
 // agentRoom is how many more open tickets an agent whose row the transaction
 // has locked can take (never below zero), not counting exceptTicket.
 func agentRoom(ctx context.Context, tx *sqlx.Tx, userID, exceptTicket string) (int, error) {
@@ -86,7 +87,8 @@ func checkRoom(ctx context.Context, tx *sqlx.Tx, userID, ticketID string) error 
 
 // ClaimAgent assigns the ticket to the least-loaded eligible candidate (ties:
 // the one assigned longest ago) in one transaction, holding the candidates'
-// row locks so two claims can never overbook an agent.
+// row locks so two claims can never overbook an agent; the decision, with
+// every candidate's verdict, is recorded in the same transaction.
 func (s *Store) ClaimAgent(ctx context.Context, c Claim) (ClaimResult, error) {
 	var out ClaimResult
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -104,29 +106,31 @@ func (s *Store) ClaimAgent(ctx context.Context, c Claim) (ClaimResult, error) {
 			out.UserID = *assignee
 			return nil
 		}
-		// Pick the agent and assign in one statement (as assign does), counted after the locks are held.
-		err := tx.GetContext(ctx, &out.UserID,
-			`WITH pick AS (
-			   SELECT u.id FROM users u
-			    WHERE u.account_id = $1 AND u.id = ANY($2) AND u.has_profile AND u.skills @> $3
-			      AND (NOT $4 OR u.availability = 'available') AND `+openTicketsSQL+` < u.capacity
-			    ORDER BY `+openTicketsSQL+`, u.last_assigned_at NULLS FIRST, u.id
-			    LIMIT 1),
-			 t AS (UPDATE tickets SET assignee_user_id = pick.id, routing_state = 'assigned', assigned_at = clock_timestamp(),
-			              waiting_since = NULL, updated_at = now()
-			         FROM pick WHERE tickets.id = $5 AND tickets.account_id = $1),
-			 u AS (UPDATE users SET last_assigned_at = clock_timestamp() FROM pick WHERE users.id = pick.id),
-			 e AS (INSERT INTO ticket_events (ticket_id, kind, data)
-			       SELECT $5, 'Assigned', jsonb_build_object('user_id', pick.id::text) FROM pick)
-			 SELECT id FROM pick`,
-			c.AccountID, nonNil(c.Candidates), nonNil(c.RequiredSkills), c.OnlyAvailable, c.TicketID)
-		switch {
-		case err == nil:
-			return nil
-		case !isNoRows(err):
-			return fmt.Errorf("pick agent: %w", err)
-		case !c.Wait:
-			return nil
+		// Judge every candidate and pick, counted after the locks are held, so the record is exact.
+		rows, err := evaluateCandidates(ctx, tx, c.AccountID, c.Candidates, c.RequiredSkills)
+		if err != nil {
+			return err
+		}
+		verdicts, chosen := pickCandidate(rows, c.OnlyAvailable, ReasonNotChosen)
+		for _, id := range c.Outside {
+			verdicts = append(verdicts, CandidateVerdict{UserID: id, Reason: ReasonNotInTeam})
+		}
+		strategy := c.Strategy
+		if strategy == "" {
+			strategy = StrategyLeastLoaded
+		}
+		if chosen >= 0 {
+			out.UserID = rows[chosen].UserID
+			if err := assign(ctx, tx, c.AccountID, c.TicketID, out.UserID); err != nil {
+				return err
+			}
+			return recordDecision(ctx, tx, c.TicketID, newDecision(strategy, OutcomeAssigned, &out.UserID, c.RequiredSkills, c.OnlyAvailable, verdicts))
+		}
+		if !c.Wait {
+			return recordDecision(ctx, tx, c.TicketID, newDecision(strategy, OutcomeNotTaken, nil, c.RequiredSkills, c.OnlyAvailable, verdicts))
+		}
+		if err := recordDecision(ctx, tx, c.TicketID, newDecision(strategy, OutcomeWaiting, nil, c.RequiredSkills, c.OnlyAvailable, verdicts)); err != nil {
+			return err
 		}
 		return tx.QueryRowxContext(ctx,
 			`UPDATE tickets SET routing_state = 'waiting_for_agent', waiting_since = COALESCE(waiting_since, now()),
@@ -152,7 +156,8 @@ func assign(ctx context.Context, tx *sqlx.Tx, accountID, ticketID, userID string
 		ticketID, accountID, userID); err != nil {
 		return fmt.Errorf("assign ticket: %w", err)
 	}
-	return nil
+	_, err := measureAgentWait(ctx, tx, ticketID) // the first agent only, in the transaction that assigns
+	return err
 }
 
 // Dispatched is a waiting ticket that a dispatch assigned.
@@ -160,6 +165,9 @@ type Dispatched struct {
 	TicketID   string `db:"id" json:"ticket_id"`
 	WorkflowID string `db:"workflow_id" json:"workflow_id"`
 	UserID     string `db:"-" json:"user_id"`
+	// RequiredSkills and OnlyAvailable are the ticket's, for its routing record.
+	RequiredSkills textArray `db:"required_skills" json:"-"`
+	OnlyAvailable  bool      `db:"only_available" json:"-"`
 }
 
 // Dispatch gives an agent with free capacity the oldest waiting tickets they
@@ -181,7 +189,7 @@ func (s *Store) Dispatch(ctx context.Context, accountID, userID string) ([]Dispa
 			return err
 		}
 		if err := tx.SelectContext(ctx, &out,
-			`SELECT t.id, COALESCE(c.workflow_id, t.workflow_id) AS workflow_id
+			`SELECT t.id, COALESCE(c.workflow_id, t.workflow_id) AS workflow_id, t.required_skills, t.only_available
 			   FROM users u, tickets t LEFT JOIN conversations c ON c.id = t.conversation_id
 			  WHERE u.id = $2 AND t.account_id = $1 AND t.routing_state = 'waiting_for_agent'
 			    AND u.id = ANY(t.candidate_users) AND u.skills @> t.required_skills
@@ -191,9 +199,21 @@ func (s *Store) Dispatch(ctx context.Context, accountID, userID string) ([]Dispa
 			  FOR UPDATE OF t SKIP LOCKED`, accountID, userID, free); err != nil {
 			return fmt.Errorf("find waiting tickets: %w", err)
 		}
+		if len(out) == 0 {
+			return nil
+		}
+		rows, err := evaluateCandidates(ctx, tx, accountID, []string{userID}, nil)
+		if err != nil || len(rows) != 1 {
+			return err
+		}
 		for i := range out {
 			out[i].UserID = userID
 			if err := assign(ctx, tx, accountID, out[i].TicketID, userID); err != nil {
+				return err
+			}
+			v := CandidateVerdict{UserID: userID, Reason: ReasonChosen, Availability: rows[0].Availability, Load: rows[0].Load + i, Capacity: rows[0].Capacity}
+			d := newDecision(StrategyDispatch, OutcomeAssigned, &userID, out[i].RequiredSkills, out[i].OnlyAvailable, []CandidateVerdict{v})
+			if err := recordDecision(ctx, tx, out[i].TicketID, d); err != nil {
 				return err
 			}
 		}

@@ -380,7 +380,17 @@ func (s *Store) ConversationCustomer(ctx context.Context, accountID, conversatio
 // MarkSent records that a provider accepted an outbound message, with the id it gave it; a
 // receipt that came first (delivered, read, failed) keeps its status.
 func (s *Store) MarkSent(ctx context.Context, accountID, messageID, providerID string) error {
-	if _, err := s.db.ExecContext(ctx,
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := markSent(ctx, tx, accountID, messageID, providerID); err != nil {
+			return err
+		}
+		_, err := measureFirstResponse(ctx, tx, accountID, messageID) // once per ticket, with the status that makes it count
+		return err
+	})
+}
+
+func markSent(ctx context.Context, tx *sqlx.Tx, accountID, messageID, providerID string) error {
+	if _, err := tx.ExecContext(ctx,
 		`UPDATE messages SET status = CASE WHEN status IN ('delivered', 'read', 'failed') THEN status ELSE 'sent' END,
 		        failure_reason = CASE WHEN status IN ('queued', 'retrying') THEN NULL ELSE failure_reason END,
 		        next_attempt_at = NULL, attempts = attempts + CASE WHEN status IN ('queued', 'retrying') THEN 1 ELSE 0 END,

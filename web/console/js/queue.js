@@ -4,6 +4,7 @@ import { h, field, view, announce, showErrors, clearErrors, since, badge, guard 
 import { macroPicker } from './macros.js';
 import { templatePicker } from './templates.js';
 import { statusControl } from './shortcuts.js';
+import { routingPanel } from './routing.js';
 
 const STATES = [['waiting_for_agent', 'Waiting for an agent'], ['unassigned', 'Unassigned'], ['assigned', 'Assigned'], ['routing', 'Being routed']];
 const contacts = new Map();
@@ -128,7 +129,7 @@ export async function ticketView(id) {
     h('p', {}, h('a', { href: '#/queue' }, '← Queue')),
     h('div', { class: 'grid2' },
       h('div', {}, thread, reply, macros.outcomes, t.channel_type === 'whatsapp' ? templatePicker(t, () => ticketView(id), replyOutcome) : null),
-      h('div', { class: 'card' },
+      h('div', {}, h('div', { class: 'card' },
         h('dl', { class: 'result ticket-facts' },
           h('dt', {}, 'Status'), h('dd', { class: 'ticket-status' }, badge(t.status)),
           h('dt', {}, 'Routing'), h('dd', { class: 'ticket-routing' }, badge(t.routing_state)),
@@ -138,7 +139,8 @@ export async function ticketView(id) {
           h('dt', {}, 'Required skills'), h('dd', {}, (t.required_skills || []).join(', ') || 'none'),
           h('dt', {}, 'Properties'), h('dd', {}, h('code', {}, JSON.stringify(t.properties || {}))),
           h('dt', {}, 'Workflow'), h('dd', {}, workflowLink(t))),
-        manage)));
+        manage),
+      routingPanel(t))));
 }
 
 /** size is a byte count for people: 512 B, 14 KB, 2.5 MB. */
