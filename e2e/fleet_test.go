@@ -16,6 +16,9 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/routedesk/routedesk/internal/testenv"
+	"github.com/routedesk/routedesk/payloadcodec"
+	"github.com/routedesk/routedesk/secrets"
+	"github.com/routedesk/routedesk/store"
 )
 
 // fleet is a production-shaped installation on one machine: `routedesk
@@ -82,6 +85,19 @@ func (f *fleet) addWorker() *proc {
 	w := startProc(f.t, fmt.Sprintf("worker-%d", len(f.workers)+1), f.env(), "worker")
 	f.workers = append(f.workers, w)
 	return w
+}
+
+// codec decodes what the fleet's processes wrote to Temporal: keyed from testenv.TestKey, with
+// the workflows' own keys from the fleet's database.
+func (f *fleet) codec() *payloadcodec.Codec {
+	key, err := secrets.ParseKey(testenv.TestKey)
+	require.NoError(f.t, err)
+	box, err := secrets.NewBox(key)
+	require.NoError(f.t, err)
+	st, err := store.Open(context.Background(), f.databaseURL, box)
+	require.NoError(f.t, err)
+	f.t.Cleanup(func() { _ = st.Close() })
+	return testenv.Codec(f.t).WithKeyring(testenv.Keyring(f.t, st))
 }
 
 func (f *fleet) temporalClient() client.Client {

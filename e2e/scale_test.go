@@ -15,7 +15,6 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
-	"github.com/routedesk/routedesk/internal/testenv"
 	"github.com/routedesk/routedesk/workflows"
 )
 
@@ -74,10 +73,10 @@ func awaitPollers(t *testing.T, c client.Client, workers ...*proc) {
 
 // inboundSignals returns, per routedesk message id, the identities of the
 // clients that signalled it into the workflow's history.
-func inboundSignals(t *testing.T, c client.Client, workflowIDs []string) map[string][]string {
+func inboundSignals(t *testing.T, f *fleet, c client.Client, workflowIDs []string) map[string][]string {
 	t.Helper()
 	out := map[string][]string{}
-	codec := testenv.Codec(t) // the fleet's processes encrypt payloads under testenv.TestKey
+	codec := f.codec()
 	for _, wf := range workflowIDs {
 		for _, ev := range history(t, c, wf) {
 			if ev.GetEventType() != enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED {
@@ -243,7 +242,7 @@ func TestScaleOut(t *testing.T) {
 		took := awaitTickets(t, s1.base, f.token, ch, acceptedOf(msgs), 90*time.Second)
 		t.Logf("a backlog of 40 messages became tickets %s after Temporal was back", took.Round(time.Millisecond))
 
-		signals := inboundSignals(t, tc, workflowsOf(msgs))
+		signals := inboundSignals(t, f, tc, workflowsOf(msgs))
 		perServer := map[string]int{}
 		var doubles []string
 		for _, m := range msgs {
