@@ -86,6 +86,9 @@ func (s *Server) patchMacro(c *gin.Context) {
 		return
 	}
 	m, err := s.store.Macro(ctx, p.AccountID, p.UserID, c.Param("id"))
+	if err == nil {
+		err = canEditMacro(p, m.Visibility) // a shared macro is the admins' to change
+	}
 	if err != nil {
 		s.fail(c, err)
 		return

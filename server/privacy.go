@@ -28,6 +28,13 @@ type eraseRequest struct {
 func (s *Server) eraseContact(c *gin.Context) {
 	p := principal(c)
 	id := c.Param("id")
+	if _, err := s.store.Contact(c.Request.Context(), p.AccountID, id); err != nil {
+		// an erased contact is gone; asking again answers its erasure record
+		if _, rerr := s.store.ErasureOf(c.Request.Context(), p.AccountID, id); rerr != nil {
+			s.fail(c, err)
+			return
+		}
+	}
 	var req eraseRequest
 	if err := httpx.DecodeJSON(c, &req); err != nil {
 		s.fail(c, err)
