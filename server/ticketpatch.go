@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 
 	"github.com/gin-gonic/gin"
 
@@ -174,6 +175,15 @@ const maxPropertiesBytes = 1 << 20
 
 // patchTicketVia runs PATCH /v1/tickets/{id} in process as the caller, its audit trail saying via.
 func (s *Server) patchTicketVia(ctx context.Context, c *gin.Context, ticketID, via string, body json.RawMessage) (int, []byte) {
-	res := s.subrequestCtx(context.WithValue(ctx, viaKey{}, via), c, http.MethodPatch, "/v1/tickets/"+ticketID, body)
+	if ctx.Err() != nil { // the bulk action's time is over: this ticket was not tried
+		return http.StatusGatewayTimeout, mustJSON(Problem{Status: http.StatusGatewayTimeout, Detail: "not tried: the bulk action ran out of time; the ticket is unchanged"})
+	}
+	res := s.subrequestCtx(context.WithValue(ctx, viaKey{}, via), c, http.MethodPatch, "/v1/tickets/"+url.PathEscape(ticketID), body)
 	return res.Code, res.Body.Bytes()
+}
+
+// mustJSON encodes a value that always encodes.
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
 }
