@@ -93,6 +93,9 @@ func storableFailure(key string, v any) *failure {
 		if key == "status" && !domain.ValidTicketStatus(s) {
 			return &failure{kind: FailUnstorable, field: field, msg: fmt.Sprintf("evaluated to %q; status is one of %s", s, domain.TicketStatusesText())}
 		}
+		if key == "priority" && !domain.ValidTicketPriority(s) {
+			return &failure{kind: FailUnstorable, field: field, msg: fmt.Sprintf("evaluated to %q; priority is one of %s", s, domain.TicketPrioritiesText())}
+		}
 	}
 	switch x := v.(type) { // the common cases, without encoding
 	case nil, bool, int:

@@ -179,11 +179,18 @@ func outcomeOf(action string, res *httptest.ResponseRecorder) actionOutcome {
 // subrequest runs one request of the API in process, as the caller (same
 // token, same deadline), so it passes the route's own checks.
 func (s *Server) subrequest(c *gin.Context, method, path string, body any) *httptest.ResponseRecorder {
+	return s.subrequestCtx(c.Request.Context(), c, method, path, body)
+}
+
+// subrequestCtx is subrequest with the context (deadline, values) the request runs with.
+func (s *Server) subrequestCtx(ctx context.Context, c *gin.Context, method, path string, body any) *httptest.ResponseRecorder {
 	var payload []byte
-	if body != nil {
+	if raw, ok := body.(json.RawMessage); ok {
+		payload = raw
+	} else if body != nil {
 		payload, _ = json.Marshal(body)
 	}
-	req, _ := http.NewRequestWithContext(c.Request.Context(), method, path, bytes.NewReader(payload))
+	req, _ := http.NewRequestWithContext(ctx, method, path, bytes.NewReader(payload))
 	req.Header.Set("Authorization", c.GetHeader("Authorization"))
 	req.Header.Set("Accept", "application/json")
 	if body != nil {

@@ -17,7 +17,6 @@ import (
 	"github.com/routedesk/routedesk/internal/httpx"
 	"github.com/routedesk/routedesk/rules"
 	"github.com/routedesk/routedesk/store"
-	"github.com/routedesk/routedesk/workflows"
 )
 
 func (s *Server) getTicket(c *gin.Context) {
@@ -57,7 +56,7 @@ type ticketRequest struct {
 	ChannelID   *string        `json:"channel_id" validate:"omitempty,max=100"`
 	Pipeline    string         `json:"pipeline" validate:"max=100"`
 	Status      string         `json:"status" validate:"omitempty,oneof=new open pending on_hold solved closed"`
-	Priority    string         `json:"priority" validate:"max=100"`
+	Priority    string         `json:"priority" validate:"omitempty,oneof=low normal high urgent"`
 	Properties  map[string]any `json:"properties"`
 	Source      string         `json:"source" validate:"omitempty,oneof=api import integration"`
 	Route       bool           `json:"route"`
@@ -253,58 +252,6 @@ func (s *Server) getTicketRouting(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, out)
-}
-
-// ticketPatch is the body of PATCH /v1/tickets/{id}. assignee, when present,
-// replaces both the user and the team; null members unassign.
-type ticketPatch struct {
-	Status   *string        `json:"status" validate:"omitempty,oneof=new open pending on_hold solved closed"`
-	Assignee *assigneePatch `json:"assignee"`
-}
-
-type assigneePatch struct {
-	UserID *string `json:"user_id" validate:"omitempty,max=100"`
-	TeamID *string `json:"team_id" validate:"omitempty,max=100"`
-}
-
-func (s *Server) patchTicket(c *gin.Context) {
-	p := principal(c)
-	ctx := c.Request.Context()
-	var req ticketPatch
-	t, ok := s.ticketAndBody(c, &req)
-	if !ok {
-		return
-	}
-	if err := checkStatusMove(t, req.Status); err != nil {
-		s.fail(c, err)
-		return
-	}
-	change := workflows.ChangeRequest{Status: req.Status, ActorUserID: p.UserID, Via: "PATCH /v1/tickets/{id}"}
-	if req.Assignee != nil {
-		user, team := "", ""
-		if req.Assignee.UserID != nil {
-			user = *req.Assignee.UserID
-		}
-		if req.Assignee.TeamID != nil {
-			team = *req.Assignee.TeamID
-		}
-		change.AssignUser, change.AssignTeam = &user, &team
-	}
-	if change.Status == nil && change.AssignUser == nil {
-		s.fail(c, domain.Invalid("body", "give status or assignee"))
-		return
-	}
-	if err := s.checkAssignee(ctx, p.AccountID, req.Assignee); err != nil {
-		s.fail(c, err)
-		return
-	}
-	var res workflows.ChangeResult
-	if err := s.updateTicketWorkflow(ctx, p.AccountID, t, workflows.UpdateChange, change, &res); err != nil {
-		s.failAction(c, err)
-		return
-	}
-	t, err := s.store.Ticket(ctx, p.AccountID, t.ID)
-	s.respond(c, http.StatusOK, t, err)
 }
 
 // checkAssignee answers 422 naming the field when a manual assignee is not in the account or has no service profile.

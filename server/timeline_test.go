@@ -110,11 +110,11 @@ func TestContactTimelineMergeAndFields(t *testing.T) {
 	require.Equal(t, http.StatusOK, p.Status, string(p.Body))
 	require.Equal(t, "+46707654321", p.Map(t)["phone"])
 	rule := s.Do(http.MethodPost, "/v1/rules", token, map[string]any{"name": "vip", "kind": "property",
-		"when": `contact.company == "Acme" && contact.country == "SE" && contact.language == "sv" && contact.phone == "+46707654321"`, "set": map[string]any{"priority": "vip"}})
+		"when": `contact.company == "Acme" && contact.country == "SE" && contact.language == "sv" && contact.phone == "+46707654321"`, "set": map[string]any{"priority": "urgent"}})
 	require.Equal(t, http.StatusCreated, rule.Status, string(rule.Body))
 	require.Equal(t, http.StatusAccepted, s.Do(http.MethodPost, "/v1/channels/"+chat+"/messages", token, map[string]any{"external_id": "c-2",
 		"thread_id": "t-2", "from": map[string]any{"email": "ada@example.com"}, "text": "Me again"}).Status)
 	testenv.Eventually(t, 15*time.Second, "the rule on contact fields", func() bool {
-		return strings.Contains(string(s.Do(http.MethodGet, "/v1/tickets?priority=vip&contact_id="+ada, token, nil).Body), `"priority":"vip"`)
+		return strings.Contains(string(s.Do(http.MethodGet, "/v1/tickets?priority=urgent&contact_id="+ada, token, nil).Body), `"priority":"urgent"`)
 	})
 }

@@ -185,7 +185,7 @@ func insertImportedTicket(ctx context.Context, tx *sqlx.Tx, in ImportedConversat
 		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, CASE WHEN $12::text IS NULL THEN NULL ELSE $14::timestamptz END, $14, $15, 'import')
 		 ON CONFLICT (conversation_id) DO NOTHING RETURNING id`,
 		NewID("tkt"), in.AccountID, out.ConversationID, in.ChannelID, nullable(in.ContactID), t.Subject, t.Description,
-		t.Pipeline, t.Status, t.Priority, b, assignee, routing, t.CreatedAt, updated)
+		t.Pipeline, t.Status, domain.LegacyTicketPriority(t.Priority), b, assignee, routing, t.CreatedAt, updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil // the conversation has its ticket already
 	}

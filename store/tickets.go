@@ -66,7 +66,7 @@ func (s *Store) CreateTicket(ctx context.Context, t NewTicket) (domain.Ticket, b
 		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, COALESCE(NULLIF($13, ''), 'channel'), COALESCE(NULLIF($14, ''), 'routing'), $15, $16, $17)
 		 ON CONFLICT (conversation_id) DO NOTHING RETURNING id`,
 		cmp.Or(t.ID, NewID("tkt")), t.AccountID, nullable(t.ConversationID), nullable(t.ChannelID), nullable(t.ContactID), t.Subject, t.Description,
-		t.Pipeline, cmp.Or(t.Status, domain.TicketStatusNew), t.Priority, props, skills, t.Source, t.RoutingState, nullable(t.WorkflowID), routing, nullJSON(t.RulesOutcome))
+		t.Pipeline, cmp.Or(t.Status, domain.TicketStatusNew), domain.LegacyTicketPriority(t.Priority), props, skills, t.Source, t.RoutingState, nullable(t.WorkflowID), routing, nullJSON(t.RulesOutcome))
 	created := err == nil
 	if errors.Is(err, sql.ErrNoRows) {
 		err = s.db.GetContext(ctx, &id, `SELECT id FROM tickets WHERE conversation_id = $1 AND account_id = $2`,

@@ -50,7 +50,7 @@ func newSearchFixture(t *testing.T, language string) searchFixture {
 			contactName: "Chloé Dubois", email: "chloe@paris.example", messages: []string{"Le café était froid et la crème brûlée aussi"}},
 		{name: "delivery", subject: "Where is my package", status: "new", priority: "urgent", team: a.TeamIDs[0], tags: []string{"shipping"},
 			contactName: "Grace Hopper", email: "grace@navy.example", messages: []string{"The courier lost my delivery of lamps"}},
-		{name: "foreign", account: b.ID, subject: "The lamp is broken", status: "open", contactName: "Ada Lovelace", email: "ada@analytical.example",
+		{name: "foreign", account: b.ID, subject: "The lamp is broken", status: "open", priority: "normal", contactName: "Ada Lovelace", email: "ada@analytical.example",
 			messages: []string{"lamp lamp lamp"}},
 	}
 	for i, r := range rows {
