@@ -10,7 +10,7 @@ import (
 // resolution-time measure (the first time only). The ticket lifecycle owns
 // statuses: this is the one place that decides what "resolved" means.
 func resolved(status string) bool {
-	return status == domain.TicketStatusClosed || status == "solved"
+	return status == domain.TicketStatusClosed || status == domain.TicketStatusSolved
 }
 
 // measureChange takes the measures an agent's change completes: resolution

@@ -89,10 +89,11 @@ func TestReportMetricsAndDashboard(t *testing.T) {
 		return histogramCount(t, s, metrics.FirstResponseSeconds, labels) == 1
 	})
 
-	require.Equal(t, http.StatusOK, s.Do(http.MethodPatch, "/v1/tickets/"+id, token, map[string]any{"status": "closed"}).Status)
+	require.Equal(t, http.StatusOK, s.Do(http.MethodPatch, "/v1/tickets/"+id, token, map[string]any{"status": "solved"}).Status)
 	require.EqualValues(t, 1, histogramCount(t, s, metrics.ResolutionSeconds, labels))
-	// Reopened and closed again, or measured again (a retried activity): still one observation each.
+	// Reopened and solved again, closed, or measured again (a retried activity): still one observation each.
 	require.Equal(t, http.StatusOK, s.Do(http.MethodPatch, "/v1/tickets/"+id, token, map[string]any{"status": "open"}).Status)
+	require.Equal(t, http.StatusOK, s.Do(http.MethodPatch, "/v1/tickets/"+id, token, map[string]any{"status": "solved"}).Status)
 	require.Equal(t, http.StatusOK, s.Do(http.MethodPatch, "/v1/tickets/"+id, token, map[string]any{"status": "closed"}).Status)
 	took, err := s.Store.MeasureResolution(context.Background(), accountID, id)
 	require.NoError(t, err)
