@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/routedesk/routedesk/domain"
 )
 
@@ -216,7 +218,7 @@ func (s *Store) SearchTickets(ctx context.Context, accountID string, q TicketQue
 	}
 	query, args := ticketSearchSQL(accountID, lang, q, cur, limit)
 	var rows []ticketRow
-	if err := s.db.SelectContext(ctx, &rows, query, args...); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, query, customPlan(args)...); err != nil {
 		return nil, fmt.Errorf("search tickets: %w", err)
 	}
 	out := make([]domain.Ticket, 0, len(rows))
@@ -267,7 +269,7 @@ func (s *Store) CountTicketQueries(ctx context.Context, accountID string, qs []T
 	for i := range ns {
 		dst[i] = &ns[i]
 	}
-	if err := s.db.QueryRowContext(ctx, query, args...).Scan(dst...); err != nil {
+	if err := s.db.QueryRowContext(ctx, query, customPlan(args)...).Scan(dst...); err != nil {
 		return nil, fmt.Errorf("count tickets: %w", err)
 	}
 	out := make([]TicketCount, len(qs))
@@ -297,6 +299,13 @@ func (s *Store) ExplainTicketCounts(ctx context.Context, accountID string, qs []
 	return s.explain(ctx, query, args)
 }
 
+// customPlan runs a search with args through an unnamed statement, so PostgreSQL plans
+// each one with its values (how many tickets a word matches decides between walking the
+// sort index and reading the GIN index); a cached statement would switch to a generic plan.
+func customPlan(args []any) []any {
+	return append([]any{pgx.QueryExecModeCacheDescribe}, args...)
+}
+
 // searchLanguage is the account's text search configuration when one of qs searches text, else "simple".
 func (s *Store) searchLanguage(ctx context.Context, accountID string, qs ...TicketQuery) (string, error) {
 	if !slices.ContainsFunc(qs, func(q TicketQuery) bool { return strings.TrimSpace(q.Text) != "" }) {
@@ -312,7 +321,7 @@ func (s *Store) searchLanguage(ctx context.Context, accountID string, qs ...Tick
 
 func (s *Store) explain(ctx context.Context, query string, args []any) (string, error) {
 	var lines []string
-	if err := s.db.SelectContext(ctx, &lines, "EXPLAIN "+query, args...); err != nil {
+	if err := s.db.SelectContext(ctx, &lines, "EXPLAIN "+query, customPlan(args)...); err != nil {
 		return "", fmt.Errorf("explain: %w", err)
 	}
 	return strings.Join(lines, "\n"), nil

@@ -64,3 +64,21 @@ func TestTicketTextVectorFollowsMessages(t *testing.T) {
 	// Deleting the account cascades through conversations, tickets and messages.
 	db.MustExec(`DELETE FROM accounts WHERE id = $1`, a.ID)
 }
+
+// TestTicketSearchPlansEachQuery checks that searches run as unnamed statements: a named
+// (cached) one would switch to a generic plan after five runs, planning a rare word as if
+// it were common (walking every ticket) or the reverse.
+func TestTicketSearchPlansEachQuery(t *testing.T) {
+	f := newSearchFixture(t, "")
+	db := f.st.DB()
+	db.SetMaxOpenConns(1) // one session, whose prepared statements the check below sees
+	for range 8 {
+		_, err := f.st.SearchTickets(context.Background(), f.acc, store.TicketQuery{Text: "lamp"}, nil, 10)
+		require.NoError(t, err)
+		_, err = f.st.CountTicketQueries(context.Background(), f.acc, []store.TicketQuery{{Text: "lamp"}})
+		require.NoError(t, err)
+	}
+	var named int
+	require.NoError(t, db.Get(&named, `SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%text_vector @@%' AND statement NOT LIKE '%pg_prepared_statements%'`))
+	require.Zero(t, named, "a search is a cached prepared statement")
+}
