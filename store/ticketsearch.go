@@ -198,7 +198,9 @@ func (q TicketQuery) order(a *sqlArgs, cur *TicketCursor) (orderBy, after string
 	return orderBy, after
 }
 
-// ticketSearchSQL is the query SearchTickets runs, and its arguments.
+// ticketSearchSQL is the query SearchTickets runs, and its arguments: the page of tickets
+// first, then its joins, so the planner weighs reading a rare word's matches through the
+// GIN index and sorting them against walking the sort index without the joins' cost.
 func ticketSearchSQL(accountID, lang string, q TicketQuery, cur *TicketCursor, limit int) (string, []any) {
 	a := &sqlArgs{lang: lang}
 	a.add(accountID)
@@ -207,7 +209,8 @@ func ticketSearchSQL(accountID, lang string, q TicketQuery, cur *TicketCursor, l
 	if after != "" {
 		where = append(where, after)
 	}
-	return fmt.Sprintf("%s WHERE %s ORDER BY %s LIMIT %s", ticketSelect, strings.Join(where, " AND "), orderBy, a.add(limit)), a.args
+	page := fmt.Sprintf("SELECT * FROM tickets t WHERE %s ORDER BY %s LIMIT %s", strings.Join(where, " AND "), orderBy, a.add(limit))
+	return strings.Replace(ticketSelect, "FROM tickets t\n", "FROM ("+page+") t\n", 1) + " ORDER BY " + orderBy, a.args
 }
 
 // SearchTickets returns up to limit of the account's tickets q matches, in q's order, after cur (nil: from the start).
