@@ -129,7 +129,7 @@ func textMatches(a *sqlArgs, text string) string {
 	if trimmed := strings.TrimSpace(text); len([]rune(trimmed)) >= minTrigramPattern {
 		contact = append(contact, "search_text LIKE '%' || lower(routedesk_unaccent("+a.add(escapeLike(trimmed))+")) || '%'")
 		if nameLike(trimmed) { // close spellings of a name; an address or number must match as written
-			contact = append(contact, "lower(routedesk_unaccent("+a.add(trimmed)+")) <% search_text")
+			contact = append(contact, "lower(routedesk_unaccent("+a.add(trimmed)+")) <% search_name")
 		}
 	}
 	if d := phoneDigits(text); len(d) >= 4 {
