@@ -3,9 +3,12 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/routedesk/routedesk/domain"
 )
@@ -54,8 +57,12 @@ type TicketCursor struct {
 	ID string
 }
 
-// sqlArgs numbers the arguments of a query as it is built.
-type sqlArgs struct{ args []any }
+// sqlArgs numbers the arguments of a query as it is built; lang is the account's search
+// language, passed as a value so the planner estimates a text match from the index statistics.
+type sqlArgs struct {
+	args []any
+	lang string
+}
 
 func (a *sqlArgs) add(v any) string {
 	a.args = append(a.args, v)
@@ -111,21 +118,18 @@ func (q TicketQuery) conditions(a *sqlArgs) []string {
 }
 
 // textMatches is the condition text puts on tickets t of the account at $1: the full-text
-// vector of their subject and description or of any of their messages matches it (as a
-// query in the account's search language), or their contact does by trigrams. Each source
-// is read once through its own index (GIN tsvector, GIN trigram) into an array, and the
-// tickets are found through the indexes on id, conversation_id and contact_id.
+// vector of their subject, description and messages (tickets.text_vector) matches it as a
+// query in the account's search language, or their contact does by trigrams (read once
+// through the trigram index into an array). The planner walks the sort index and checks
+// each ticket when the words are common, or reads the GIN index when they are rare.
 func textMatches(a *sqlArgs, text string) string {
-	tsq := "websearch_to_tsquery((SELECT search_language FROM accounts WHERE id = $1), routedesk_unaccent(" + a.add(text) + "))"
-	parts := []string{
-		"t.id = ANY(ARRAY(SELECT id FROM tickets WHERE account_id = $1 AND search_vector @@ " + tsq + "))",
-		"t.conversation_id = ANY(ARRAY(SELECT conversation_id FROM messages WHERE account_id = $1 AND search_vector @@ " + tsq + "))",
-	}
+	tsq := "websearch_to_tsquery(" + a.add(a.lang) + "::regconfig, routedesk_unaccent(" + a.add(text) + "))"
+	parts := []string{"t.text_vector @@ " + tsq}
 	var contact []string
 	if trimmed := strings.TrimSpace(text); len([]rune(trimmed)) >= minTrigramPattern {
 		contact = append(contact, "search_text LIKE '%' || lower(routedesk_unaccent("+a.add(escapeLike(trimmed))+")) || '%'")
 		if nameLike(trimmed) { // close spellings of a name; an address or number must match as written
-			contact = append(contact, "lower(routedesk_unaccent("+a.add(trimmed)+")) <% search_text")
+			contact = append(contact, "lower(routedesk_unaccent("+a.add(trimmed)+")) <% search_name")
 		}
 	}
 	if d := phoneDigits(text); len(d) >= 4 {
@@ -194,23 +198,30 @@ func (q TicketQuery) order(a *sqlArgs, cur *TicketCursor) (orderBy, after string
 	return orderBy, after
 }
 
-// ticketSearchSQL is the query SearchTickets runs, and its arguments.
-func ticketSearchSQL(accountID string, q TicketQuery, cur *TicketCursor, limit int) (string, []any) {
-	a := &sqlArgs{}
+// ticketSearchSQL is the query SearchTickets runs, and its arguments: the page of tickets
+// first, then its joins, so the planner weighs reading a rare word's matches through the
+// GIN index and sorting them against walking the sort index without the joins' cost.
+func ticketSearchSQL(accountID, lang string, q TicketQuery, cur *TicketCursor, limit int) (string, []any) {
+	a := &sqlArgs{lang: lang}
 	a.add(accountID)
 	where := q.conditions(a)
 	orderBy, after := q.order(a, cur)
 	if after != "" {
 		where = append(where, after)
 	}
-	return fmt.Sprintf("%s WHERE %s ORDER BY %s LIMIT %s", ticketSelect, strings.Join(where, " AND "), orderBy, a.add(limit)), a.args
+	page := fmt.Sprintf("SELECT * FROM tickets t WHERE %s ORDER BY %s LIMIT %s", strings.Join(where, " AND "), orderBy, a.add(limit))
+	return strings.Replace(ticketSelect, "FROM tickets t\n", "FROM ("+page+") t\n", 1) + " ORDER BY " + orderBy, a.args
 }
 
 // SearchTickets returns up to limit of the account's tickets q matches, in q's order, after cur (nil: from the start).
 func (s *Store) SearchTickets(ctx context.Context, accountID string, q TicketQuery, cur *TicketCursor, limit int) ([]domain.Ticket, error) {
-	query, args := ticketSearchSQL(accountID, q, cur, limit)
+	lang, err := s.searchLanguage(ctx, accountID, q)
+	if err != nil {
+		return nil, err
+	}
+	query, args := ticketSearchSQL(accountID, lang, q, cur, limit)
 	var rows []ticketRow
-	if err := s.db.SelectContext(ctx, &rows, query, args...); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, query, customPlan(args)...); err != nil {
 		return nil, fmt.Errorf("search tickets: %w", err)
 	}
 	out := make([]domain.Ticket, 0, len(rows))
@@ -235,8 +246,8 @@ type TicketCount struct {
 const MaxTicketCount = 10000
 
 // ticketCountsSQL is one statement counting every query (a scalar subquery each, bounded by MaxTicketCount+1 rows).
-func ticketCountsSQL(accountID string, qs []TicketQuery) (string, []any) {
-	a := &sqlArgs{}
+func ticketCountsSQL(accountID, lang string, qs []TicketQuery) (string, []any) {
+	a := &sqlArgs{lang: lang}
 	a.add(accountID)
 	cols := make([]string, len(qs))
 	for i, q := range qs {
@@ -251,13 +262,17 @@ func (s *Store) CountTicketQueries(ctx context.Context, accountID string, qs []T
 	if len(qs) == 0 {
 		return []TicketCount{}, nil
 	}
-	query, args := ticketCountsSQL(accountID, qs)
+	lang, err := s.searchLanguage(ctx, accountID, qs...)
+	if err != nil {
+		return nil, err
+	}
+	query, args := ticketCountsSQL(accountID, lang, qs)
 	ns := make([]int, len(qs))
 	dst := make([]any, len(qs))
 	for i := range ns {
 		dst[i] = &ns[i]
 	}
-	if err := s.db.QueryRowContext(ctx, query, args...).Scan(dst...); err != nil {
+	if err := s.db.QueryRowContext(ctx, query, customPlan(args)...).Scan(dst...); err != nil {
 		return nil, fmt.Errorf("count tickets: %w", err)
 	}
 	out := make([]TicketCount, len(qs))
@@ -269,19 +284,47 @@ func (s *Store) CountTicketQueries(ctx context.Context, accountID string, qs []T
 
 // ExplainTicketSearch returns PostgreSQL's plan of the search (for tests and the benchmark).
 func (s *Store) ExplainTicketSearch(ctx context.Context, accountID string, q TicketQuery, cur *TicketCursor, limit int) (string, error) {
-	query, args := ticketSearchSQL(accountID, q, cur, limit)
+	lang, err := s.searchLanguage(ctx, accountID, q)
+	if err != nil {
+		return "", err
+	}
+	query, args := ticketSearchSQL(accountID, lang, q, cur, limit)
 	return s.explain(ctx, query, args)
 }
 
 // ExplainTicketCounts returns PostgreSQL's plan of CountTicketQueries.
 func (s *Store) ExplainTicketCounts(ctx context.Context, accountID string, qs []TicketQuery) (string, error) {
-	query, args := ticketCountsSQL(accountID, qs)
+	lang, err := s.searchLanguage(ctx, accountID, qs...)
+	if err != nil {
+		return "", err
+	}
+	query, args := ticketCountsSQL(accountID, lang, qs)
 	return s.explain(ctx, query, args)
+}
+
+// customPlan runs a search with args through an unnamed statement, so PostgreSQL plans
+// each one with its values (how many tickets a word matches decides between walking the
+// sort index and reading the GIN index); a cached statement would switch to a generic plan.
+func customPlan(args []any) []any {
+	return append([]any{pgx.QueryExecModeCacheDescribe}, args...)
+}
+
+// searchLanguage is the account's text search configuration when one of qs searches text, else "simple".
+func (s *Store) searchLanguage(ctx context.Context, accountID string, qs ...TicketQuery) (string, error) {
+	if !slices.ContainsFunc(qs, func(q TicketQuery) bool { return strings.TrimSpace(q.Text) != "" }) {
+		return "simple", nil
+	}
+	var lang string
+	err := s.db.GetContext(ctx, &lang, `SELECT COALESCE((SELECT search_language::text FROM accounts WHERE id = $1), 'simple')`, accountID)
+	if err != nil {
+		return "", fmt.Errorf("search language: %w", err)
+	}
+	return lang, nil
 }
 
 func (s *Store) explain(ctx context.Context, query string, args []any) (string, error) {
 	var lines []string
-	if err := s.db.SelectContext(ctx, &lines, "EXPLAIN "+query, args...); err != nil {
+	if err := s.db.SelectContext(ctx, &lines, "EXPLAIN "+query, customPlan(args)...); err != nil {
 		return "", fmt.Errorf("explain: %w", err)
 	}
 	return strings.Join(lines, "\n"), nil

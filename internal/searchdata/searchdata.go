@@ -85,6 +85,7 @@ func Generate(ctx context.Context, db *sqlx.DB, s Spec) (Account, error) {
 	if lang == "" {
 		lang = "simple"
 	}
+	// Messages go in before their tickets, so each ticket's text vector is built once, as it is inserted.
 	steps := []struct {
 		what, sql string
 		args      []any
@@ -104,6 +105,13 @@ func Generate(ctx context.Context, db *sqlx.DB, s Spec) (Account, error) {
 		{"conversations", `INSERT INTO conversations (id, account_id, channel_id, thread_key, workflow_id, thread_hash)
 		  SELECT 'cnv_' || $1 || '_' || i, $2, $3, 't:' || i, 'wf_' || $1 || '_' || i, decode(md5($1 || ':' || i), 'hex')
 		    FROM generate_series(1, $4::int) i`, []any{s.Tag, a.ID, a.ChannelID, s.Tickets}},
+		{"messages", `INSERT INTO messages (id, account_id, channel_id, conversation_id, external_id, direction, status, sent_at, text)
+		  SELECT 'msg_' || $1 || '_' || j, $2, $3, 'cnv_' || $1 || '_' || (1 + floor(random() * $4::int)::int), 'e' || j,
+		         CASE WHEN j % 2 = 0 THEN 'inbound' ELSE 'outbound' END, 'received', now(),
+		         (SELECT string_agg(CASE WHEN random() < 0.02 THEN 'A' || (100000 + floor(random() * 900000)::int)
+		                                 ELSE ($6::text[])[1 + floor(power(random(), 2.2) * cardinality($6::text[]))::int] END, ' ')
+		            FROM generate_series(1, 6 + j % 30) g)
+		    FROM generate_series(1, $5::int) j`, []any{s.Tag, a.ID, a.ChannelID, s.Tickets, s.Messages, Vocabulary}},
 		{"tickets", `INSERT INTO tickets (id, account_id, conversation_id, channel_id, contact_id, subject, status, priority, tags,
 		                      assignee_user_id, assignee_team_id, routing_state, created_at, updated_at)
 		  SELECT 'tkt_' || $1 || '_' || lpad(i::text, 9, '0'), $2, 'cnv_' || $1 || '_' || i, $3,
@@ -119,13 +127,6 @@ func Generate(ctx context.Context, db *sqlx.DB, s Spec) (Account, error) {
 		         now() - interval '730 days' * (1 - i::float8 / $4::int) + interval '1 hour' * (i % 240)
 		    FROM generate_series(1, $4::int) i`,
 			[]any{s.Tag, a.ID, a.ChannelID, s.Tickets, s.Contacts, Vocabulary, statuses, priority, tagSet, a.UserIDs, a.TeamIDs}},
-		{"messages", `INSERT INTO messages (id, account_id, channel_id, conversation_id, external_id, direction, status, sent_at, text)
-		  SELECT 'msg_' || $1 || '_' || j, $2, $3, 'cnv_' || $1 || '_' || (1 + floor(random() * $4::int)::int), 'e' || j,
-		         CASE WHEN j % 2 = 0 THEN 'inbound' ELSE 'outbound' END, 'received', now(),
-		         (SELECT string_agg(CASE WHEN random() < 0.02 THEN 'A' || (100000 + floor(random() * 900000)::int)
-		                                 ELSE ($6::text[])[1 + floor(power(random(), 2.2) * cardinality($6::text[]))::int] END, ' ')
-		            FROM generate_series(1, 6 + j % 30) g)
-		    FROM generate_series(1, $5::int) j`, []any{s.Tag, a.ID, a.ChannelID, s.Tickets, s.Messages, Vocabulary}},
 	}
 	for _, st := range steps {
 		if _, err := db.ExecContext(ctx, st.sql, st.args...); err != nil {
