@@ -17,10 +17,18 @@ export const SHORTCUTS = [
   ['t', 'WhatsApp template picker', focus('#template-select', 'template picker (WhatsApp tickets)')],
   ['s', 'Status: choose the ticket status', focus('#ticket-status-select', 'status control')],
   ['a', 'Assign: choose the assignee', focus('#assignee', 'assignee control')],
-  ['i', 'Internal note — not available: this version has no internal notes', null],
+  ['i', 'Internal note: open the note box (type @ to mention someone)', focus('#note-open', 'note box')],
+  ['/', 'Search tickets (in the inbox)', searchTickets],
   ['q', 'Go to the queue', () => { location.hash = '#/queue'; }],
   ['?', 'Show these shortcuts', showHelp],
 ];
+
+/** searchTickets focuses the inbox's search box, opening the inbox first when it is not shown. */
+function searchTickets() {
+  const box = document.getElementById('ticket-search');
+  if (box) { box.focus(); box.select(); return; }
+  location.hash = '#/inbox';
+}
 
 /** nextTicket opens the open ticket after the current one, in the queue's order (oldest waiting first). */
 async function nextTicket() {
@@ -62,14 +70,3 @@ export function installShortcuts() {
     Promise.resolve(hit[2]()).catch((e) => announce(e.message, true));
   });
 }
-
-/** statusControl is the ticket's status select (the lifecycle's vocabulary and the current status) and its Set button. */
-export function statusControl(t, patch) {
-  const vocab = ['new', 'open', 'pending', 'on_hold', 'solved', 'closed'];
-  if (t.status && !vocab.includes(t.status)) vocab.unshift(t.status);
-  const sel = h('select', { id: 'ticket-status-select', 'aria-label': 'Status', dataset: { field: 'status' } },
-    vocab.map((s) => h('option', { value: s, selected: s === t.status }, s.replaceAll('_', ' '))));
-  return h('div', { class: 'row status-control' }, sel,
-    h('button', { type: 'button', onclick: () => patch({ status: sel.value }, `Status set to ${sel.value}.`) }, 'Set status'));
-}
-
