@@ -32,7 +32,7 @@ export function statusControl(t, patch) {
     ? h('button', { type: 'button', id: 'ticket-reopen', onclick: () => patch({ status: 'open' }, 'Ticket reopened.') }, 'Reopen')
     : null;
   const final = t.status === 'closed'
-    ? h('span', { class: 'muted', id: 'ticket-final' }, 'Closed is final: a new message from the customer opens a follow-up.')
+    ? h('span', { class: 'muted', id: 'ticket-final' }, 'Closed is final: it cannot be reopened.')
     : null;
   return h('div', { class: 'row status-control' }, sel, set, reopen, final);
 }
