@@ -13,7 +13,10 @@ function outcomeText(it) {
     case 404: return 'not found';
     case 409: return `not changed (conflict)${it.detail ? `: ${it.detail}` : ''}`;
     case 504: return 'not changed in time: try again';
-    default: return `refused${it.detail ? `: ${it.detail}` : ''}`;
+    default: {
+      const why = (it.errors || []).map((e) => `${e.field}: ${e.message}`).join('; ') || it.detail;
+      return `refused${why ? `: ${why}` : ''}`;
+    }
   }
 }
 

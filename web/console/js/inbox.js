@@ -51,7 +51,7 @@ export async function inboxView(query) {
       h('td', {}, badge(t.status)),
       h('td', { class: 'priority' }, t.priority || 'normal'),
       h('td', { class: 'assignee' }, userLabel(names, t.assignee && t.assignee.user_id)),
-      h('td', { class: 'optional tags' }, (t.tags || []).join(', ')),
+      h('td', { class: 'optional tag-cell' }, (t.tags || []).join(', ')),
       h('td', { class: 'optional' }, since(t.updated_at || t.created_at)));
   };
   async function page(append) {

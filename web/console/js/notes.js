@@ -85,12 +85,16 @@ export function noteComposer(ticketID, onDone) {
       render();
     } else if (ev.key === 'Enter' || ev.key === 'Tab') {
       ev.preventDefault();
+      swallow = true; // the key chose a user: its line break or tab stays out of the text until it is released
       choose(matches[active]);
     } else if (ev.key === 'Escape') {
       ev.preventDefault();
       hide();
     }
   });
+  let swallow = false;
+  text.addEventListener('beforeinput', (ev) => { if (swallow && ['insertLineBreak', 'insertParagraph', 'insertText'].includes(ev.inputType)) ev.preventDefault(); });
+  text.addEventListener('keyup', () => { swallow = false; });
   text.addEventListener('blur', () => setTimeout(hide, 150));
   const open = h('button', { type: 'button', id: 'note-open', class: 'note-open', 'aria-keyshortcuts': 'i', 'aria-expanded': 'false', 'aria-controls': 'note-form',
     onclick: () => { form.hidden = false; open.setAttribute('aria-expanded', 'true'); text.focus(); } }, 'Internal note', h('span', { class: 'muted' }, ' (i)'));

@@ -56,6 +56,17 @@ function showHelp() {
   if (!dlg.open) dlg.showModal();
 }
 
+/** swallowKey keeps a shortcut's own character out of the field its action focused, until the key is released. */
+function swallowKey(key) {
+  const drop = (e) => { if (e.data === key || e.key === key) e.preventDefault(); };
+  document.addEventListener('beforeinput', drop, true);
+  document.addEventListener('keypress', drop, true);
+  document.addEventListener('keyup', () => {
+    document.removeEventListener('beforeinput', drop, true);
+    document.removeEventListener('keypress', drop, true);
+  }, { once: true, capture: true });
+}
+
 /** installShortcuts listens for the shortcuts outside form fields, without modifier keys. */
 export function installShortcuts() {
   document.addEventListener('keydown', (ev) => {
@@ -66,6 +77,7 @@ export function installShortcuts() {
     const hit = SHORTCUTS.find(([key]) => key === ev.key);
     if (!hit) return;
     ev.preventDefault();
+    swallowKey(ev.key);
     if (!hit[2]) { announce(hit[1], true); return; }
     Promise.resolve(hit[2]()).catch((e) => announce(e.message, true));
   });
