@@ -33,7 +33,7 @@ export async function queueView() {
       listAll(`/v1/tickets?routing_state=${state}${ch ? `&channel_id=${encodeURIComponent(ch)}` : ''}`)));
     const parts = [];
     for (const [i, [state, title]] of STATES.entries()) {
-      const tickets = groups[i].filter((t) => t.status !== 'closed');
+      const tickets = groups[i].filter((t) => t.status !== 'closed' && t.status !== 'solved');
       if (state === 'routing' && tickets.length === 0) continue;
       const rows = await Promise.all(tickets.map(async (t) => h('tr', { dataset: { ticket: t.id } },
         h('td', {}, h('a', { href: `#/tickets/${seg(t.id)}` }, t.subject || '(no subject)')),

@@ -34,7 +34,7 @@ function searchTickets() {
 async function nextTicket() {
   const states = ['waiting_for_agent', 'unassigned', 'assigned'];
   const groups = await Promise.all(states.map((s) => listAll(`/v1/tickets?routing_state=${s}`)));
-  const tickets = groups.flat().filter((t) => t.status !== 'closed');
+  const tickets = groups.flat().filter((t) => t.status !== 'closed' && t.status !== 'solved');
   if (!tickets.length) { announce('No open ticket in the queue.'); return; }
   const m = location.hash.match(/^#\/tickets\/([^/]+)$/);
   const at = m ? tickets.findIndex((t) => t.id === decodeURIComponent(m[1])) : -1;
