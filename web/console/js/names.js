@@ -4,13 +4,22 @@ import { api, listAll, seg, session } from './api.js';
 let users = null;
 let loadedAt = 0;
 let loadedFor = ''; // the token the caches belong to: another sign-in starts afresh
+let teams = null;
 const contacts = new Map();
 
 function sameSession() {
   if (loadedFor === session.token) return;
   loadedFor = session.token;
   users = null;
+  teams = null;
   contacts.clear();
+}
+
+/** teamNames resolves to a Map of team id → name (listed once per sign-in). */
+export async function teamNames() {
+  sameSession();
+  if (!teams) teams = listAll('/v1/teams').catch((e) => { teams = null; throw e; });
+  return new Map((await teams).map((t) => [t.id, t.name || 'Unnamed team']));
 }
 
 /** loadUsers lists the account's users, kept for a minute (reload: true lists them again); resolves to the list. */
