@@ -111,7 +111,7 @@ func TestConsoleMacro(t *testing.T) {
 
 	p.Do("? lists the shortcuts", chromedp.Click(chromedp.CSS(`main h1`)), chromedp.KeyEvent("?"))
 	p.Until("the shortcuts", `(() => { const d = document.getElementById('shortcuts'); return d && d.open && d.textContent.includes('Next ticket')
-		&& d.textContent.includes('Macros') && d.textContent.includes('Internal note — not available'); })()`)
+		&& d.textContent.includes('Macros') && d.textContent.includes('Internal note: open the note box'); })()`)
 	p.Screenshot("shortcuts")
 }
 

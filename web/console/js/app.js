@@ -6,6 +6,10 @@ import { rulesView } from './rules.js';
 import { peopleView } from './people.js';
 import { queueView, ticketView } from './queue.js';
 import { installShortcuts } from './shortcuts.js';
+// issue 26: the inbox (views, search, bulk), names in the header, notifications
+import { inboxView } from './inbox.js';
+import { notificationBell } from './notifications.js';
+import { userNames } from './names.js';
 
 const routes = [
   [/^#\/channels(?:\/(new|[^/]+))?$/, (m) => channelsView(m[1] ? decodeURIComponent(m[1]) : ''), true],
@@ -13,6 +17,7 @@ const routes = [
   [/^#\/people$/, () => peopleView(), false],
   [/^#\/tickets\/([^/]+)$/, (m) => ticketView(decodeURIComponent(m[1])), false],
   [/^#\/queue$/, () => queueView(), false],
+  [/^#\/inbox(?:\?(.*))?$/, (m) => inboxView(m[1] || ''), false],
 ];
 
 function loginView(message) {
@@ -55,10 +60,14 @@ function chrome() {
   nav.hidden = false;
   nav.querySelectorAll('[data-admin]').forEach((a) => { a.hidden = !session.isAdmin; });
   const me = session.me;
+  const role = me.role === 'admin' ? 'Admin' : 'Agent';
+  const whoName = h('span', { id: 'who-name' }, role);
+  if (me.user_id) userNames().then((names) => { whoName.textContent = `${names.get(me.user_id) || 'Unknown user'} (${role.toLowerCase()})`; }, () => {});
   document.getElementById('who').replaceChildren(
-    h('span', {}, me.role === 'admin' ? 'Admin' : `Agent ${me.user_id}`),
+    whoName,
     h('button', { type: 'button', onclick: () => logout() }, 'Sign out'),
-    h('button', { type: 'button', class: 'link', 'aria-keyshortcuts': '?', onclick: () => document.dispatchEvent(new KeyboardEvent('keydown', { key: '?' })) }, 'Shortcuts (?)'));
+    h('button', { type: 'button', class: 'link', 'aria-keyshortcuts': '?', onclick: () => document.dispatchEvent(new KeyboardEvent('keydown', { key: '?' })) }, 'Shortcuts (?)'),
+    notificationBell() || '');
 }
 
 async function route() {

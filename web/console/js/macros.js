@@ -2,15 +2,22 @@
 // has no value for, and apply (the server fills the placeholders, sends the reply and runs the actions).
 import { api, seg } from './api.js';
 import { h, field, announce, showErrors, clearErrors } from './ui.js';
+import { userNames, teamNames } from './names.js';
 
-/** describeActions says what a macro's actions do, e.g. "status → solved, tags + refund". */
-export function describeActions(a) {
+/** describeActions says what a macro's actions do, e.g. "status → solved, tags + refund"; names maps user and team ids to names. */
+export function describeActions(a, names = new Map()) {
   const parts = [];
   if (a.priority) parts.push(`priority → ${a.priority}`);
   if (a.tags && a.tags.length) parts.push(`tags + ${a.tags.join(', ')}`);
-  if (a.assignee) parts.push(`assignee → ${a.assignee.user_id || a.assignee.team_id || 'nobody'}`);
+  if (a.assignee) parts.push(`assignee → ${a.assignee.user_id ? names.get(a.assignee.user_id) || 'a removed user' : a.assignee.team_id ? names.get(a.assignee.team_id) || 'a removed team' : 'nobody'}`);
   if (a.status) parts.push(`status → ${a.status}`);
   return parts.join(', ');
+}
+
+/** actorNames maps user and team ids to their names, for describeActions. */
+async function actorNames() {
+  const [u, t] = await Promise.all([userNames(), teamNames().catch(() => new Map())]);
+  return new Map([...u, ...t]);
 }
 
 // lastApplied keeps what the last apply did across the ticket view's reload, to list it there.
@@ -38,10 +45,10 @@ export function macroPicker(ticketID, reply, summary, onDone) {
   let timer;
   const load = async () => {
     try {
-      const page = await api('GET', `/v1/macros?limit=20${search.value ? `&q=${encodeURIComponent(search.value)}` : ''}`);
+      const [page, names] = await Promise.all([api('GET', `/v1/macros?limit=20${search.value ? `&q=${encodeURIComponent(search.value)}` : ''}`), actorNames()]);
       results.replaceChildren(...(page.items.length ? page.items.map((m) => h('li', { role: 'option', dataset: { macro: m.id } },
         h('button', { type: 'button', onclick: () => choose(m) }, m.name),
-        h('span', { class: 'muted' }, ` ${m.visibility}${describeActions(m.actions) ? ` · ${describeActions(m.actions)}` : ''}`)))
+        h('span', { class: 'muted' }, ` ${m.visibility}${describeActions(m.actions, names) ? ` · ${describeActions(m.actions, names)}` : ''}`)))
         : [h('li', { class: 'muted' }, 'No macro matches.')]));
     } catch (e) { results.replaceChildren(h('li', { class: 'error' }, e.message)); }
   };
@@ -58,7 +65,7 @@ export function macroPicker(ticketID, reply, summary, onDone) {
       reply.dataset.macro = m.id;
       reply.text.value = pv.text;
       values.replaceChildren(...pv.missing.map((mv) => field({ name: `values.${mv.name}`, label: `{{${mv.name}}}`, help: `No value: ${mv.reason}.`, required: true })));
-      const does = describeActions(pv.actions);
+      const does = describeActions(pv.actions, await actorNames());
       chosen.replaceChildren(`Macro “${m.name}”`, does ? ` — then ${does}` : '', ' ',
         h('button', { type: 'button', class: 'link', onclick: clear }, 'Stop using the macro'));
       panel.hidden = true;

@@ -3,20 +3,14 @@ import { api, listAll, session, seg, download } from './api.js';
 import { h, field, view, announce, showErrors, clearErrors, since, badge, guard } from './ui.js';
 import { macroPicker } from './macros.js';
 import { templatePicker } from './templates.js';
-import { statusControl } from './shortcuts.js';
 import { routingPanel } from './routing.js';
+// issue 26: names not ids, the status/priority/tags editors, internal notes
+import { userNames, userLabel, contactName } from './names.js';
+import { ticketEditor } from './ticketedit.js';
+import { addNotes, noteComposer } from './notes.js';
 
 const STATES = [['waiting_for_agent', 'Waiting for an agent'], ['unassigned', 'Unassigned'], ['assigned', 'Assigned'], ['routing', 'Being routed']];
-const contacts = new Map();
 let refresh;
-
-async function contactName(id) {
-  if (!id) return '—';
-  if (!contacts.has(id)) {
-    contacts.set(id, api('GET', `/v1/contacts/${seg(id)}`).then((c) => c.name || c.email || id, () => id));
-  }
-  return contacts.get(id);
-}
 
 /** workflowLink links a ticket's conversation workflow in the Temporal UI, when its URL is known. */
 function workflowLink(t) {
@@ -28,7 +22,7 @@ function workflowLink(t) {
 /** queueView lists open tickets grouped by routing state, filtered by channel; it refreshes every 5 s. */
 export async function queueView() {
   clearInterval(refresh);
-  const channels = await listAll('/v1/channels');
+  const [channels, names] = await Promise.all([listAll('/v1/channels'), userNames()]);
   const chName = Object.fromEntries(channels.map((c) => [c.id, c.name]));
   const filter = field({ name: 'channel', label: 'Channel', type: 'select', id: 'queue-channel', options: [['', 'All channels'], ...channels.map((c) => [c.id, c.name])] });
   const sections = h('div', { id: 'queue-sections' });
@@ -39,14 +33,14 @@ export async function queueView() {
       listAll(`/v1/tickets?routing_state=${state}${ch ? `&channel_id=${encodeURIComponent(ch)}` : ''}`)));
     const parts = [];
     for (const [i, [state, title]] of STATES.entries()) {
-      const tickets = groups[i].filter((t) => t.status !== 'closed');
+      const tickets = groups[i].filter((t) => t.status !== 'closed' && t.status !== 'solved');
       if (state === 'routing' && tickets.length === 0) continue;
       const rows = await Promise.all(tickets.map(async (t) => h('tr', { dataset: { ticket: t.id } },
         h('td', {}, h('a', { href: `#/tickets/${seg(t.id)}` }, t.subject || '(no subject)')),
         h('td', {}, t.channel_id ? chName[t.channel_id] || t.channel_type : `no channel (${t.source})`),
         h('td', {}, await contactName(t.contact_id)),
         h('td', {}, since(t.created_at)),
-        h('td', { class: 'optional' }, t.assignee && t.assignee.user_id ? t.assignee.user_id : '—'),
+        h('td', { class: 'optional' }, userLabel(names, t.assignee && t.assignee.user_id)),
         h('td', { class: 'optional' }, workflowLink(t)))));
       parts.push(h('section', { class: 'queue-state', dataset: { state }, 'aria-labelledby': `q-${state}` },
         h('h2', { id: `q-${state}` }, `${title} `, h('span', { class: 'badge' }, String(tickets.length))),
@@ -73,8 +67,9 @@ export async function ticketView(id) {
   clearInterval(refresh);
   const [t, msgs, users] = await Promise.all([api('GET', `/v1/tickets/${seg(id)}`), listAll(`/v1/tickets/${seg(id)}/messages`), listAll('/v1/users')]);
   const userName = Object.fromEntries(users.map((u) => [u.id, u.name || u.email]));
-  const thread = h('ol', { class: 'thread', 'aria-label': 'Conversation' }, msgs.map((m) => h('li', { class: m.direction, dataset: { message: m.id, status: m.status || '' } },
-    h('div', { class: 'meta' }, `${m.direction === 'outbound' ? 'Agent' : m.author.name || m.author.email || 'Customer'} · ${new Date(m.sent_at).toLocaleString()}${m.status ? ` · ${m.status}` : ''}`),
+  const names = new Map(Object.entries(userName));
+  const thread = h('ol', { class: 'thread', 'aria-label': 'Conversation' }, msgs.map((m) => h('li', { class: m.direction, dataset: { message: m.id, status: m.status || '', at: m.sent_at } },
+    h('div', { class: 'meta' }, `${m.direction === 'outbound' ? (m.author.user_id ? userLabel(names, m.author.user_id) : 'Agent (API)') : m.author.name || m.author.email || m.author.phone || 'Customer'} · ${new Date(m.sent_at).toLocaleString()}${m.status ? ` · ${m.status}` : ''}`),
     h('div', {}, m.text || m.subject),
     attachmentList(m),
     m.direction === 'outbound' ? deliveryNote(m, () => ticketView(id)) : null)));
@@ -109,7 +104,7 @@ export async function ticketView(id) {
     h('div', { class: 'row' },
       h('button', { type: 'submit' }, 'Assign'),
       h('button', { type: 'button', class: 'danger', disabled: t.status === 'closed', onclick: () => patch({ status: 'closed' }, 'Ticket closed.') }, 'Close ticket')),
-    statusControl(t, (body, done) => patch(body, done)));
+    ticketEditor(t, (body, done) => patch(body, done)));
   const manageSummary = h('p', { class: 'error', role: 'alert' });
   manage.append(manageSummary);
   async function patch(body, done) {
@@ -128,10 +123,12 @@ export async function ticketView(id) {
   view(t.subject || 'Ticket',
     h('p', {}, h('a', { href: '#/queue' }, '← Queue')),
     h('div', { class: 'grid2' },
-      h('div', {}, thread, reply, macros.outcomes, t.channel_type === 'whatsapp' ? templatePicker(t, () => ticketView(id), replyOutcome) : null),
+      h('div', {}, thread, reply, noteComposer(id, () => ticketView(id)), macros.outcomes, t.channel_type === 'whatsapp' ? templatePicker(t, () => ticketView(id), replyOutcome) : null),
       h('div', {}, h('div', { class: 'card' },
         h('dl', { class: 'result ticket-facts' },
           h('dt', {}, 'Status'), h('dd', { class: 'ticket-status' }, badge(t.status)),
+          h('dt', {}, 'Priority'), h('dd', { class: 'ticket-priority' }, t.priority || 'normal'),
+          h('dt', {}, 'Tags'), h('dd', { class: 'ticket-tags' }, (t.tags || []).join(', ') || 'none'),
           h('dt', {}, 'Routing'), h('dd', { class: 'ticket-routing' }, badge(t.routing_state)),
           h('dt', {}, 'Assignee'), h('dd', { class: 'ticket-assignee' }, (t.assignee && userName[t.assignee.user_id]) || '—'),
           h('dt', {}, 'Contact'), h('dd', {}, await contactName(t.contact_id)),
@@ -141,6 +138,7 @@ export async function ticketView(id) {
           h('dt', {}, 'Workflow'), h('dd', {}, workflowLink(t))),
         manage),
       routingPanel(t))));
+  await addNotes(thread, id, names).catch((e) => thread.append(h('li', { class: 'error' }, `Notes not loaded: ${e.message}`)));
 }
 
 /** size is a byte count for people: 512 B, 14 KB, 2.5 MB. */

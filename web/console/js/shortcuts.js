@@ -17,16 +17,24 @@ export const SHORTCUTS = [
   ['t', 'WhatsApp template picker', focus('#template-select', 'template picker (WhatsApp tickets)')],
   ['s', 'Status: choose the ticket status', focus('#ticket-status-select', 'status control')],
   ['a', 'Assign: choose the assignee', focus('#assignee', 'assignee control')],
-  ['i', 'Internal note — not available: this version has no internal notes', null],
+  ['i', 'Internal note: open the note box (type @ to mention someone)', focus('#note-open', 'note box')],
+  ['/', 'Search tickets (in the inbox)', searchTickets],
   ['q', 'Go to the queue', () => { location.hash = '#/queue'; }],
   ['?', 'Show these shortcuts', showHelp],
 ];
+
+/** searchTickets focuses the inbox's search box, opening the inbox first when it is not shown. */
+function searchTickets() {
+  const box = document.getElementById('ticket-search');
+  if (box) { box.focus(); box.select(); return; }
+  location.hash = '#/inbox';
+}
 
 /** nextTicket opens the open ticket after the current one, in the queue's order (oldest waiting first). */
 async function nextTicket() {
   const states = ['waiting_for_agent', 'unassigned', 'assigned'];
   const groups = await Promise.all(states.map((s) => listAll(`/v1/tickets?routing_state=${s}`)));
-  const tickets = groups.flat().filter((t) => t.status !== 'closed');
+  const tickets = groups.flat().filter((t) => t.status !== 'closed' && t.status !== 'solved');
   if (!tickets.length) { announce('No open ticket in the queue.'); return; }
   const m = location.hash.match(/^#\/tickets\/([^/]+)$/);
   const at = m ? tickets.findIndex((t) => t.id === decodeURIComponent(m[1])) : -1;
@@ -48,6 +56,17 @@ function showHelp() {
   if (!dlg.open) dlg.showModal();
 }
 
+/** swallowKey keeps a shortcut's own character out of the field its action focused, until the key is released. */
+function swallowKey(key) {
+  const drop = (e) => { if (e.data === key || e.key === key) e.preventDefault(); };
+  document.addEventListener('beforeinput', drop, true);
+  document.addEventListener('keypress', drop, true);
+  document.addEventListener('keyup', () => {
+    document.removeEventListener('beforeinput', drop, true);
+    document.removeEventListener('keypress', drop, true);
+  }, { once: true, capture: true });
+}
+
 /** installShortcuts listens for the shortcuts outside form fields, without modifier keys. */
 export function installShortcuts() {
   document.addEventListener('keydown', (ev) => {
@@ -58,18 +77,8 @@ export function installShortcuts() {
     const hit = SHORTCUTS.find(([key]) => key === ev.key);
     if (!hit) return;
     ev.preventDefault();
+    swallowKey(ev.key);
     if (!hit[2]) { announce(hit[1], true); return; }
     Promise.resolve(hit[2]()).catch((e) => announce(e.message, true));
   });
 }
-
-/** statusControl is the ticket's status select (the lifecycle's vocabulary and the current status) and its Set button. */
-export function statusControl(t, patch) {
-  const vocab = ['new', 'open', 'pending', 'on_hold', 'solved', 'closed'];
-  if (t.status && !vocab.includes(t.status)) vocab.unshift(t.status);
-  const sel = h('select', { id: 'ticket-status-select', 'aria-label': 'Status', dataset: { field: 'status' } },
-    vocab.map((s) => h('option', { value: s, selected: s === t.status }, s.replaceAll('_', ' '))));
-  return h('div', { class: 'row status-control' }, sel,
-    h('button', { type: 'button', onclick: () => patch({ status: sel.value }, `Status set to ${sel.value}.`) }, 'Set status'));
-}
-
