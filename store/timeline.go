@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -27,7 +28,7 @@ type TimelineCursor struct {
 // timelineSQL unions everything a contact did and was part of. Messages are the contact's by their
 // conversation's ticket or by an identity of their author (a completed call that opened no ticket); each
 // way is a lookup of its own so that the indexes of migration 00071 serve it, never a scan of the account.
-const timelineSQL = `
+var timelineSQL = `
 WITH ids AS (SELECT kind, value FROM contact_identities WHERE account_id = $1 AND contact_id = $2),
 convs AS (SELECT conversation_id FROM tickets WHERE account_id = $1 AND contact_id = $2),
 msgs AS (
@@ -61,12 +62,16 @@ items AS (
     FROM contacts c WHERE c.account_id = $1 AND c.id = $2 AND jsonb_typeof(c.consent) = 'object'
   UNION ALL
   SELECT 'merge', g.merged_at, g.id, NULL, NULL,
-         json_build_object('from_contact_id', g.from_contact_id, 'from_name', g.from_name, 'from_email', g.from_email)
-    FROM contact_merges g WHERE g.account_id = $1 AND g.into_contact_id = $2
+         json_build_object('from_contact_id', g.from_contact_id, 'from_name', g.from_name, 'from_email', g.from_email,
+                           'merged_by', g.merged_by, 'undo_until', CASE WHEN g.moved IS NOT NULL THEN g.merged_at + ` + undoInterval + ` END)
+    FROM contact_merges g WHERE g.account_id = $1 AND g.into_contact_id = $2 AND g.undone_at IS NULL
 )
 SELECT type, at, id, channel_id, ticket_id, detail FROM items
  WHERE $3::timestamptz IS NULL OR (at, id) < ($3::timestamptz, $4::text)
  ORDER BY at DESC, id DESC LIMIT $5`
+
+// undoInterval is MergeUndoWindow as a PostgreSQL interval.
+var undoInterval = "interval '" + strconv.Itoa(int(MergeUndoWindow/time.Second)) + " seconds'"
 
 // Timeline returns a page of a live contact's timeline, newest first, after the cursor (nil: the first page).
 func (s *Store) Timeline(ctx context.Context, accountID, contactID string, after *TimelineCursor, limit int) ([]TimelineItem, error) {
