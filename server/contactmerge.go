@@ -47,13 +47,13 @@ func (s *Server) contactDuplicates(c *gin.Context) {
 
 func (s *Server) previewMerge(c *gin.Context) {
 	ctx := c.Request.Context()
+	ct, err := s.store.Contact(ctx, principal(c).AccountID, c.Param("id"))
+	if !s.liveContact(c, ct, err) {
+		return
+	}
 	from := c.Query("from_contact_id")
 	if from == "" || len(from) > 100 {
 		s.fail(c, domain.Invalid("from_contact_id", "is required: the id of the contact to merge into this one"))
-		return
-	}
-	ct, err := s.store.Contact(ctx, principal(c).AccountID, c.Param("id"))
-	if !s.liveContact(c, ct, err) {
 		return
 	}
 	p, err := s.store.PreviewMerge(ctx, principal(c).AccountID, ct.ID, from)

@@ -84,12 +84,16 @@ func TestContactProfileDuplicatesMergeUndo(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, s.Do(http.MethodGet, "/v1/contacts/"+ada+"/duplicates", other, nil).Status)
 
 	// Phone and email in common (contacts from before phones and emails were identities).
-	_, err := s.Store.DB().Exec(`INSERT INTO contacts (id, account_id, name, phone, email) SELECT 'ct_legacy1', account_id, 'L1', '+46701234567', 'Old@Example.org' FROM contacts WHERE id = $1;
-		INSERT INTO contacts (id, account_id, name, phone) SELECT 'ct_legacy2', account_id, 'L2', '+46701234567' FROM contacts WHERE id = $1;
-		INSERT INTO contacts (id, account_id, name) SELECT 'ct_legacy3', account_id, 'L3' FROM contacts WHERE id = $1;
-		INSERT INTO contact_identities (account_id, kind, value, value_hash, contact_id)
-		  SELECT account_id, 'email', 'old@example.org', sha256(convert_to('old@example.org', 'UTF8')), 'ct_legacy3' FROM contacts WHERE id = $1`, ada)
-	require.NoError(t, err)
+	for _, q := range []string{
+		`INSERT INTO contacts (id, account_id, name, phone, email) SELECT 'ct_legacy1', account_id, 'L1', '+46701234567', 'Old@Example.org' FROM contacts WHERE id = $1`,
+		`INSERT INTO contacts (id, account_id, name, phone) SELECT 'ct_legacy2', account_id, 'L2', '+46701234567' FROM contacts WHERE id = $1`,
+		`INSERT INTO contacts (id, account_id, name) SELECT 'ct_legacy3', account_id, 'L3' FROM contacts WHERE id = $1`,
+		`INSERT INTO contact_identities (account_id, kind, value, value_hash, contact_id)
+		   SELECT account_id, 'email', 'old@example.org', sha256(convert_to('old@example.org', 'UTF8')), 'ct_legacy3' FROM contacts WHERE id = $1`,
+	} {
+		_, err := s.Store.DB().Exec(q, ada)
+		require.NoError(t, err)
+	}
 	d = s.Do(http.MethodGet, "/v1/contacts/ct_legacy1/duplicates", agent, nil)
 	require.Equal(t, http.StatusOK, d.Status, string(d.Body))
 	got := map[string]any{}
@@ -159,7 +163,7 @@ func TestContactProfileDuplicatesMergeUndo(t *testing.T) {
 	m = s.Do(http.MethodPost, "/v1/contacts/"+ada+"/merge", admin, map[string]any{"from_contact_id": visitor})
 	require.Equal(t, http.StatusOK, m.Status, string(m.Body))
 	mergeID = m.Map(t)["merge"].(map[string]any)["id"].(string)
-	_, err = s.Store.DB().Exec(`UPDATE contact_merges SET merged_at = merged_at - interval '11 minutes' WHERE id = $1`, mergeID)
+	_, err := s.Store.DB().Exec(`UPDATE contact_merges SET merged_at = merged_at - interval '11 minutes' WHERE id = $1`, mergeID)
 	require.NoError(t, err)
 	late := s.Do(http.MethodPost, "/v1/contacts/"+ada+"/merges/"+mergeID+"/undo", admin, nil)
 	require.Equal(t, http.StatusGone, late.Status, string(late.Body))

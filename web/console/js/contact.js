@@ -97,17 +97,17 @@ export function contactPanel(ticket) {
     const tickets = new Set(timeline.items.filter((i) => i.type === 'ticket').map((i) => i.ticket_id));
     const channels = new Set(timeline.items.map((i) => i.channel_id).filter(Boolean));
     panel.dataset.contact = c.id;
-    body.replaceChildren(
+    body.replaceChildren(...[
       h('p', { class: 'contact-name' }, h('strong', {}, c.name || c.email || c.phone || c.id),
         c.company ? ` · ${c.company}` : '', h('span', { class: 'muted' }, ` · ${tickets.size} tickets on ${channels.size} channels`)),
-      h('dl', { class: 'result contact-identities' }, ids.map((i) => { const [k, v] = identityText(i, chans); return [h('dt', {}, k), h('dd', { dataset: { kind: i.kind } }, v)]; }),
+      h('dl', { class: 'result contact-identities' }, ids.flatMap((i) => { const [k, v] = identityText(i, chans); return [h('dt', {}, k), h('dd', { dataset: { kind: i.kind } }, v)]; }),
         h('dt', {}, 'Consent'), h('dd', { class: 'contact-consent' }, consentText(c.consent, chans)),
         Object.keys(c.properties || {}).length ? [h('dt', {}, 'Properties'), h('dd', {}, h('code', {}, JSON.stringify(c.properties)))] : null),
       h('details', { class: 'contact-edit' }, h('summary', {}, 'Edit profile'), profileForm(c, load)),
       h('h3', {}, 'Timeline'),
       timelineList(c, timeline.items, chans, ticket.id, load),
       timeline.next_cursor ? h('p', { class: 'muted' }, 'The 100 newest entries are shown.') : null,
-      mergePanel(c, chans, load, session.isAdmin));
+      mergePanel(c, chans, load, session.isAdmin)].filter(Boolean));
   };
   load().catch((e) => body.replaceChildren(h('p', { class: 'error' }, `Contact not loaded: ${e.message}`)));
   return panel;

@@ -55,9 +55,10 @@ export function mergePanel(c, chans, reload, isAdmin) {
       announce(`Merged ${d.contact.name || d.contact.id} into ${r.name || r.id}. You can undo it for 10 minutes from the timeline.`);
       await reload();
     }) }, 'Merge into this contact');
-    preview.replaceChildren(h('h4', {}, `Merge ${d.contact.name || d.contact.email || d.contact.id} into ${c.name || c.id}?`), previewTable(p, chans),
+    const label = (x) => [x.name, x.email || x.phone].filter(Boolean).join(', ') || x.id;
+    preview.replaceChildren(...[h('h4', {}, `Merge ${label(d.contact)} into ${label(c)}?`), previewTable(p, chans),
       h('div', { class: 'row' }, merge, h('button', { type: 'button', onclick: () => preview.replaceChildren() }, 'Cancel')),
-      isAdmin ? null : h('p', { class: 'muted' }, 'Only an admin can merge contacts.'));
+      isAdmin ? null : h('p', { class: 'muted' }, 'Only an admin can merge contacts.')].filter(Boolean));
     preview.querySelector('h4').scrollIntoView({ block: 'nearest' });
   });
   api('GET', `/v1/contacts/${seg(c.id)}/duplicates`).then((r) => {
