@@ -128,6 +128,15 @@ func TestContactProfileDuplicatesMergeUndo(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, s.Do(http.MethodGet, "/v1/contacts/"+visitor, admin, nil).Status)
 	require.Equal(t, ada, s.Do(http.MethodGet, "/v1/tickets/"+visitorTicket["id"].(string), admin, nil).Map(t)["contact_id"])
 	require.Contains(t, timelineTypes(t, s, admin, ada), "merge ")
+	for _, it := range s.Do(http.MethodGet, "/v1/contacts/"+ada+"/timeline", admin, nil).Map(t)["items"].([]any) {
+		if it.(map[string]any)["type"] == "merge" {
+			at, err := time.Parse(time.RFC3339Nano, it.(map[string]any)["detail"].(map[string]any)["undo_until"].(string))
+			require.NoError(t, err)
+			until, err := time.Parse(time.RFC3339Nano, merge["undo_until"].(string))
+			require.NoError(t, err)
+			require.WithinDuration(t, until, at, time.Second, "the timeline's undo_until is the merge's")
+		}
+	}
 	// an agent changes a field the merge filled in: undo keeps the agent's value
 	require.Equal(t, http.StatusOK, s.Do(http.MethodPatch, "/v1/contacts/"+ada, agent, map[string]any{"country": "IE"}).Status)
 

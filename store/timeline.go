@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 )
 
@@ -28,7 +27,7 @@ type TimelineCursor struct {
 // timelineSQL unions everything a contact did and was part of. Messages are the contact's by their
 // conversation's ticket or by an identity of their author (a completed call that opened no ticket); each
 // way is a lookup of its own so that the indexes of migration 00071 serve it, never a scan of the account.
-var timelineSQL = `
+const timelineSQL = `
 WITH ids AS (SELECT kind, value FROM contact_identities WHERE account_id = $1 AND contact_id = $2),
 convs AS (SELECT conversation_id FROM tickets WHERE account_id = $1 AND contact_id = $2),
 msgs AS (
@@ -70,8 +69,8 @@ SELECT type, at, id, channel_id, ticket_id, detail FROM items
  WHERE $3::timestamptz IS NULL OR (at, id) < ($3::timestamptz, $4::text)
  ORDER BY at DESC, id DESC LIMIT $5`
 
-// undoInterval is MergeUndoWindow as a PostgreSQL interval.
-var undoInterval = "interval '" + strconv.Itoa(int(MergeUndoWindow/time.Second)) + " seconds'"
+// undoInterval is MergeUndoWindow as a PostgreSQL interval (TestContactProfileDuplicatesMergeUndo checks they agree).
+const undoInterval = "interval '10 minutes'"
 
 // Timeline returns a page of a live contact's timeline, newest first, after the cursor (nil: the first page).
 func (s *Store) Timeline(ctx context.Context, accountID, contactID string, after *TimelineCursor, limit int) ([]TimelineItem, error) {
