@@ -34,6 +34,12 @@ func makeFixtures(t *testing.T, s *testenv.Stack, name string) fixtures {
 	contact := s.Do(http.MethodPost, "/v1/contacts", token, map[string]any{"email": "customer@example.com", "name": "Customer"})
 	require.Equal(t, http.StatusCreated, contact.Status, string(contact.Body))
 	f.ids["/v1/contacts/"] = contact.Map(t)["id"].(string)
+	// a merge into the contact, for its undo route
+	dup := s.Do(http.MethodPost, "/v1/contacts", token, map[string]any{"name": "Customer (2)"})
+	require.Equal(t, http.StatusCreated, dup.Status, string(dup.Body))
+	merge := s.Do(http.MethodPost, "/v1/contacts/"+f.ids["/v1/contacts/"]+"/merge", token, map[string]any{"from_contact_id": dup.Map(t)["id"]})
+	require.Equal(t, http.StatusOK, merge.Status, string(merge.Body))
+	f.ids["merge"] = merge.Map(t)["merge"].(map[string]any)["id"].(string)
 	f.ids["/v1/channels/"] = chatChannel(t, s, token)
 	rule := s.Do(http.MethodPost, "/v1/rules", token, map[string]any{"name": "VIP", "kind": "property", "when": "true", "set": map[string]any{"priority": "high"}})
 	require.Equal(t, http.StatusCreated, rule.Status, string(rule.Body))
@@ -87,7 +93,7 @@ total: 42
 func (f fixtures) path(p string) string {
 	for prefix, id := range f.ids {
 		if strings.HasPrefix(p, prefix) {
-			return strings.NewReplacer(":id", id, ":n", "0", ":macro_id", f.ids["/v1/macros/"]).Replace(p)
+			return strings.NewReplacer(":id", id, ":n", "0", ":macro_id", f.ids["/v1/macros/"], ":merge_id", f.ids["merge"]).Replace(p)
 		}
 	}
 	return p

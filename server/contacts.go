@@ -64,9 +64,11 @@ func (s *Server) createContact(c *gin.Context) {
 
 func (s *Server) getContact(c *gin.Context) {
 	ct, err := s.store.Contact(c.Request.Context(), principal(c).AccountID, c.Param("id"))
-	if s.liveContact(c, ct, err) {
-		c.JSON(http.StatusOK, ct)
+	if !s.liveContact(c, ct, err) {
+		return
 	}
+	ids, err := s.store.ContactIdentities(c.Request.Context(), principal(c).AccountID, ct.ID)
+	s.respond(c, http.StatusOK, contactProfile{Contact: ct, Identities: ids}, err)
 }
 
 func (s *Server) listContacts(c *gin.Context) {
@@ -98,6 +100,11 @@ func (s *Server) patchContact(c *gin.Context) {
 		Language: ct.Language, Company: ct.Company, Properties: ct.Properties}
 	if err := mergeInto(&req, patch, ""); err != nil {
 		s.fail(c, err)
+		return
+	}
+	if p.Role != domain.RoleAdmin && !samePtr(req.OwnerUserID, ct.OwnerUserID) {
+		httpx.WriteProblem(c, http.StatusForbidden, "agents edit a contact's profile; its owner (who its tickets route to) is an admin's to change",
+			domain.FieldError{Field: "owner_user_id", Message: "only an admin may change the contact's owner"})
 		return
 	}
 	w, err := req.write()
@@ -141,8 +148,8 @@ func (s *Server) mergeContact(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	merged, err := s.store.MergeContacts(c.Request.Context(), principal(c).AccountID, ct.ID, req.FromContactID)
-	s.respond(c, http.StatusOK, merged, err)
+	merged, rec, err := s.store.MergeContactsBy(c.Request.Context(), principal(c).AccountID, ct.ID, req.FromContactID, actor(principal(c)))
+	s.respond(c, http.StatusOK, mergeResponse{Contact: merged, Merge: rec}, err)
 }
 
 func (s *Server) contactTimeline(c *gin.Context) {

@@ -61,12 +61,16 @@ items AS (
     FROM contacts c WHERE c.account_id = $1 AND c.id = $2 AND jsonb_typeof(c.consent) = 'object'
   UNION ALL
   SELECT 'merge', g.merged_at, g.id, NULL, NULL,
-         json_build_object('from_contact_id', g.from_contact_id, 'from_name', g.from_name, 'from_email', g.from_email)
-    FROM contact_merges g WHERE g.account_id = $1 AND g.into_contact_id = $2
+         json_build_object('from_contact_id', g.from_contact_id, 'from_name', g.from_name, 'from_email', g.from_email,
+                           'merged_by', g.merged_by, 'undo_until', CASE WHEN g.moved IS NOT NULL THEN g.merged_at + ` + undoInterval + ` END)
+    FROM contact_merges g WHERE g.account_id = $1 AND g.into_contact_id = $2 AND g.undone_at IS NULL
 )
 SELECT type, at, id, channel_id, ticket_id, detail FROM items
  WHERE $3::timestamptz IS NULL OR (at, id) < ($3::timestamptz, $4::text)
  ORDER BY at DESC, id DESC LIMIT $5`
+
+// undoInterval is MergeUndoWindow as a PostgreSQL interval (TestContactProfileDuplicatesMergeUndo checks they agree).
+const undoInterval = "interval '10 minutes'"
 
 // Timeline returns a page of a live contact's timeline, newest first, after the cursor (nil: the first page).
 func (s *Store) Timeline(ctx context.Context, accountID, contactID string, after *TimelineCursor, limit int) ([]TimelineItem, error) {

@@ -8,6 +8,7 @@ import { routingPanel } from './routing.js';
 import { userNames, userLabel, contactName } from './names.js';
 import { ticketEditor } from './ticketedit.js';
 import { addNotes, noteComposer } from './notes.js';
+import { contactPanel } from './contact.js'; // issue 27: contact panel
 
 const STATES = [['waiting_for_agent', 'Waiting for an agent'], ['unassigned', 'Unassigned'], ['assigned', 'Assigned'], ['routing', 'Being routed']];
 let refresh;
@@ -137,7 +138,8 @@ export async function ticketView(id) {
           h('dt', {}, 'Properties'), h('dd', {}, h('code', {}, JSON.stringify(t.properties || {}))),
           h('dt', {}, 'Workflow'), h('dd', {}, workflowLink(t))),
         manage),
-      routingPanel(t))));
+      routingPanel(t),
+      contactPanel(t))));
   await addNotes(thread, id, names).catch((e) => thread.append(h('li', { class: 'error' }, `Notes not loaded: ${e.message}`)));
 }
 
