@@ -275,6 +275,12 @@ func encodeTicketCursor(sort string, t domain.Ticket) string {
 	if sort == store.SortUpdatedAsc || sort == store.SortUpdatedDesc {
 		at = t.UpdatedAt
 	}
+	if sort == store.SortSLADue {
+		at = store.NoSLADue
+		if t.SLA != nil && t.SLA.DueAt != nil {
+			at = *t.SLA.DueAt
+		}
+	}
 	return base64.RawURLEncoding.EncodeToString([]byte(sort + "|" + strconv.FormatInt(at.UnixMicro(), 10) + "|" + t.ID))
 }
 
