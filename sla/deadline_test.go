@@ -7,49 +7,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/routedesk/routedesk/sla"
+	"github.com/routedesk/routedesk/sla/slatest"
 )
-
-// DeadlineCase is one row of the exactness table: a clock started at Start with Target, counting
-// in Calendar when Business is set (else every hour), paused during Pauses.
-type DeadlineCase struct {
-	Name     string
-	Start    string // RFC 3339
-	Target   time.Duration
-	Calendar sla.CalendarSpec
-	Business bool
-	Pauses   [][2]string
-	Want     string // RFC 3339; "" = no deadline
-}
-
-const stockholm = "Europe/Stockholm"
-
-var weekdays = sla.CalendarSpec{Timezone: stockholm, Hours: "Mon-Fri 09:00-17:00"}
-
-// DeadlineTable is the exactness table of docs/sla.md; the workflow's time-skipping test fires
-// timers for the same rows.
-var DeadlineTable = []DeadlineCase{
-	{Name: "friday 16:30 plus 1 business hour is monday 09:30", Start: "2026-12-04T16:30:00+01:00", Target: time.Hour,
-		Calendar: weekdays, Business: true, Want: "2026-12-07T09:30:00+01:00"},
-	{Name: "holidays are skipped", Start: "2026-12-23T16:30:00+01:00", Target: time.Hour, Business: true,
-		Calendar: sla.CalendarSpec{Timezone: stockholm, Hours: "Mon-Fri 09:00-17:00", Holidays: []string{"2026-12-24", "2026-12-25"}},
-		Want:     "2026-12-28T09:30:00+01:00"},
-	{Name: "DST starts over the weekend: monday 09:30 is in summer time", Start: "2026-03-27T16:30:00+01:00", Target: time.Hour,
-		Calendar: weekdays, Business: true, Want: "2026-03-30T09:30:00+02:00"},
-	{Name: "DST starts: the 23-hour sunday counts 23 hours", Start: "2026-03-28T12:00:00+01:00", Target: 24 * time.Hour,
-		Calendar: sla.CalendarSpec{Timezone: stockholm, Hours: "Mon-Sun 00:00-24:00"}, Business: true, Want: "2026-03-29T13:00:00+02:00"},
-	{Name: "DST ends: the 25-hour sunday counts 25 hours", Start: "2026-10-24T12:00:00+02:00", Target: 24 * time.Hour,
-		Calendar: sla.CalendarSpec{Timezone: stockholm, Hours: "Mon-Sun 00:00-24:00"}, Business: true, Want: "2026-10-25T11:00:00+01:00"},
-	{Name: "a lunch break does not count", Start: "2026-12-07T11:30:00+01:00", Target: time.Hour, Business: true,
-		Calendar: sla.CalendarSpec{Timezone: stockholm, Hours: "Mon-Fri 09:00-12:00 13:00-17:00"}, Want: "2026-12-07T13:30:00+01:00"},
-	{Name: "calendar time runs through the weekend", Start: "2026-12-04T16:30:00+01:00", Target: time.Hour,
-		Calendar: weekdays, Business: false, Want: "2026-12-04T17:30:00+01:00"},
-	{Name: "pause and resume", Start: "2026-12-07T09:00:00+01:00", Target: 4 * time.Hour, Calendar: weekdays, Business: true,
-		Pauses: [][2]string{{"2026-12-07T10:00:00+01:00", "2026-12-07T11:30:00+01:00"}}, Want: "2026-12-07T14:30:00+01:00"},
-	{Name: "a pause over closed hours costs nothing more", Start: "2026-12-04T16:00:00+01:00", Target: 2 * time.Hour, Calendar: weekdays, Business: true,
-		Pauses: [][2]string{{"2026-12-05T10:00:00+01:00", "2026-12-06T10:00:00+01:00"}}, Want: "2026-12-07T10:00:00+01:00"},
-	{Name: "a pause still running has no deadline", Start: "2026-12-07T09:00:00+01:00", Target: time.Hour, Calendar: weekdays, Business: true,
-		Pauses: [][2]string{{"2026-12-07T09:30:00+01:00", ""}}, Want: ""},
-}
 
 func mustTime(t *testing.T, s string) time.Time {
 	t.Helper()
@@ -62,7 +21,7 @@ func mustTime(t *testing.T, s string) time.Time {
 }
 
 func TestDeadlineTable(t *testing.T) {
-	for _, tc := range DeadlineTable {
+	for _, tc := range slatest.Table {
 		t.Run(tc.Name, func(t *testing.T) {
 			p := sla.Policy{Calendar: tc.Calendar, BusinessHoursOnly: tc.Business}
 			var pauses []sla.Interval
@@ -84,8 +43,8 @@ func TestDeadlineTable(t *testing.T) {
 // the urgent policy's clock counts from the ticket's start, so it is due at 11:00, not 12:00.
 func TestPriorityChangeMidwayChoosesThePolicyAgain(t *testing.T) {
 	policies := []sla.Policy{
-		{Name: "urgent", Enabled: true, Priorities: []string{"urgent"}, Targets: sla.Targets{FirstResponse: 120}, Calendar: weekdays, BusinessHoursOnly: true},
-		{Name: "default", Enabled: true, Targets: sla.Targets{FirstResponse: 480}, Calendar: weekdays, BusinessHoursOnly: true},
+		{Name: "urgent", Enabled: true, Priorities: []string{"urgent"}, Targets: sla.Targets{FirstResponse: 120}, Calendar: slatest.Weekdays, BusinessHoursOnly: true},
+		{Name: "default", Enabled: true, Targets: sla.Targets{FirstResponse: 480}, Calendar: slatest.Weekdays, BusinessHoursOnly: true},
 	}
 	start := mustTime(t, "2026-12-07T09:00:00+01:00")
 	first := func(pr string) sla.Policy {
@@ -106,7 +65,7 @@ func TestPriorityChangeMidwayChoosesThePolicyAgain(t *testing.T) {
 }
 
 func TestElapsedCountsOnlyOpenUnpausedTime(t *testing.T) {
-	cal, errs := sla.ParseCalendar(weekdays)
+	cal, errs := sla.ParseCalendar(slatest.Weekdays)
 	require.Empty(t, errs)
 	from, to := mustTime(t, "2026-12-04T16:00:00+01:00"), mustTime(t, "2026-12-07T10:00:00+01:00")
 	require.Equal(t, 2*time.Hour, sla.Elapsed(from, to, cal, nil))

@@ -12,9 +12,10 @@ import (
 	"github.com/routedesk/routedesk/sla"
 )
 
-// Escalation is a warning or a breach of one of a ticket's SLA targets and the actions it takes.
+// Escalation is a warning or a breach of one of a ticket's SLA targets and the actions it takes, or
+// (Kind "achieved", no actions) a target met in time.
 type Escalation struct {
-	// Kind is "warning" or "breach"; Target is first_response, next_response or resolution.
+	// Kind is "warning", "breach" or "achieved"; Target is first_response, next_response or resolution.
 	Kind, Target string
 	PolicyID     string
 	DueAt        time.Time
@@ -70,7 +71,7 @@ func (s *Store) Escalate(ctx context.Context, accountID, ticketID string, e Esca
 		if err := notifySLA(ctx, tx, accountID, ticketID, e, out.Notified); err != nil {
 			return err
 		}
-		kind := map[string]string{"warning": "SLAWarning", "breach": "SLABreached"}[e.Kind]
+		kind := map[string]string{"warning": "SLAWarning", "breach": "SLABreached", "achieved": "SLAAchieved"}[e.Kind]
 		if err := addEvent(ctx, tx, ticketID, kind, map[string]any{"target": e.Target, "policy_id": e.PolicyID, "due_at": e.DueAt.UTC(),
 			"notified": out.Notified, "actions": e.Actions}, "", "sla"); err != nil {
 			return err

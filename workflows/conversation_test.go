@@ -50,6 +50,8 @@ func newOpeningEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	env.RegisterWorkflow(ConversationWorkflow)
 	env.RegisterWorkflowWithOptions(DeliveryWorkflow, workflow.RegisterOptions{Name: DeliveryWorkflowName})
 	env.RegisterActivity(&activities.Activities{})
+	// No SLA policy applies unless a test says otherwise (sla_test.go).
+	env.OnActivity(a.ChooseSLA, mock.Anything, mock.Anything).Return(activities.SLAChoice{}, nil).Maybe()
 	t.Cleanup(func() { env.AssertExpectations(t) })
 	return env
 }
