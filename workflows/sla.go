@@ -90,6 +90,9 @@ func (s *SLAState) clocks() []slaClock {
 
 // events are the warnings and breaches not yet fired, soonest first; dueAt is the earliest breach of a running target.
 func (s *SLAState) events() (evs []slaEvent, dueAt *time.Time) {
+	if s.Policy == nil {
+		return nil, nil
+	}
 	cal := s.Policy.Clock()
 	for _, c := range s.clocks() {
 		warnAt, okW := sla.Due(c.start, time.Duration(float64(c.goal)*s.Policy.Share()).Round(time.Second), cal, s.Pauses)
