@@ -31,7 +31,16 @@ CREATE TABLE ticket_team_spans (
 -- An SLA notification says which target of which ticket warned or breached (a mention's text is its note's).
 ALTER TABLE notifications ADD COLUMN detail text NOT NULL DEFAULT '';
 
+-- Every SLA target met in time (achieved) or breached, counted for routedesk_sla_*_total.
+CREATE TABLE sla_outcomes (
+    target   text NOT NULL,
+    outcome  text NOT NULL CHECK (outcome IN ('achieved', 'breached')),
+    n        bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (target, outcome)
+);
+
 -- +goose Down
+DROP TABLE sla_outcomes;
 ALTER TABLE notifications DROP COLUMN detail;
 DROP TABLE ticket_team_spans;
 DROP INDEX tickets_account_sla_due;

@@ -1,16 +1,20 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"go.temporal.io/api/serviceerror"
 
 	"github.com/routedesk/routedesk/domain"
 	"github.com/routedesk/routedesk/internal/httpx"
 	"github.com/routedesk/routedesk/sla"
 	"github.com/routedesk/routedesk/store"
+	"github.com/routedesk/routedesk/workflows"
 )
 
 // slaPolicyRequest is the body of POST /v1/sla-policies; PATCH merges into it (docs/sla.md).
@@ -151,4 +155,18 @@ func (s *Server) teamClocks(c *gin.Context) {
 		out.Seconds[sp.TeamID] += end.Sub(sp.From).Seconds()
 	}
 	s.respond(c, http.StatusOK, out, nil)
+}
+
+// recheckSLA tells a ticket's workflow that its priority changed, so it chooses its SLA policy again;
+// best effort: a workflow that has ended chooses again when it next runs, one that misses the signal on its next change.
+func (s *Server) recheckSLA(ctx context.Context, t domain.Ticket) {
+	if t.WorkflowID == "" {
+		return
+	}
+	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	var notFound *serviceerror.NotFound
+	if err := s.temporal.SignalWorkflow(sctx, t.WorkflowID, "", workflows.SignalSLARecheck, nil); err != nil && !errors.As(err, &notFound) {
+		s.log.WarnContext(ctx, "tell the ticket's workflow to recheck its SLA", "ticket_id", t.ID, "error", err)
+	}
 }

@@ -76,6 +76,9 @@ func (s *Store) Escalate(ctx context.Context, accountID, ticketID string, e Esca
 			"notified": out.Notified, "actions": e.Actions}, "", "sla"); err != nil {
 			return err
 		}
+		if err := countOutcome(ctx, tx, e); err != nil {
+			return err
+		}
 		if edit.Empty() {
 			return nil
 		}
@@ -139,4 +142,33 @@ func notifySLA(ctx context.Context, tx *sqlx.Tx, accountID, ticketID string, e E
 		}
 	}
 	return nil
+}
+
+// countOutcome counts an achieved or breached target in sla_outcomes (a warning counts nothing).
+func countOutcome(ctx context.Context, tx *sqlx.Tx, e Escalation) error {
+	outcome := map[string]string{"achieved": "achieved", "breach": "breached"}[e.Kind]
+	if outcome == "" {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO sla_outcomes (target, outcome, n) VALUES ($1, $2, 1)
+		ON CONFLICT (target, outcome) DO UPDATE SET n = sla_outcomes.n + 1`, e.Target, outcome); err != nil {
+		return fmt.Errorf("count sla outcome: %w", err)
+	}
+	return nil
+}
+
+// SLAOutcome is how many times a target was achieved or breached.
+type SLAOutcome struct {
+	Target  string `db:"target"`
+	Outcome string `db:"outcome"`
+	N       int64  `db:"n"`
+}
+
+// SLAOutcomes are the counts of achieved and breached targets, for the metrics.
+func (s *Store) SLAOutcomes(ctx context.Context) ([]SLAOutcome, error) {
+	var out []SLAOutcome
+	if err := s.db.SelectContext(ctx, &out, `SELECT target, outcome, n FROM sla_outcomes ORDER BY 1, 2`); err != nil {
+		return nil, fmt.Errorf("sla outcomes: %w", err)
+	}
+	return out, nil
 }
