@@ -88,7 +88,7 @@ func (s *SLAState) clocks() []slaClock {
 	return out
 }
 
-// events are the warnings and breaches not yet fired, soonest first; dueAt is the earliest breach of a running target.
+// events are the warnings and breaches not yet fired, soonest first; dueAt is the earliest breach not yet fired.
 func (s *SLAState) events() (evs []slaEvent, dueAt *time.Time) {
 	if s.Policy == nil {
 		return nil, nil
@@ -97,13 +97,14 @@ func (s *SLAState) events() (evs []slaEvent, dueAt *time.Time) {
 	for _, c := range s.clocks() {
 		warnAt, okW := sla.Due(c.start, time.Duration(float64(c.goal)*s.Policy.Share()).Round(time.Second), cal, s.Pauses)
 		breachAt, okB := sla.Due(c.start, c.goal, cal, s.Pauses)
-		if okB && (dueAt == nil || breachAt.Before(*dueAt)) {
+		breached := slices.Contains(s.Fired, c.target+":breach")
+		if okB && !breached && (dueAt == nil || breachAt.Before(*dueAt)) {
 			dueAt = &breachAt
 		}
 		if okW && !slices.Contains(s.Fired, c.target+":warning") && !slices.Contains(s.Fired, c.target+":breach") {
 			evs = append(evs, slaEvent{target: c.target, kind: "warning", at: warnAt, actions: s.Policy.OnWarning})
 		}
-		if okB && !slices.Contains(s.Fired, c.target+":breach") {
+		if okB && !breached {
 			evs = append(evs, slaEvent{target: c.target, kind: "breach", at: breachAt, actions: s.Policy.OnBreach})
 		}
 	}
