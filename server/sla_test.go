@@ -138,4 +138,3 @@ func events(t *testing.T, s *testenv.Stack, token, ticketID, kind string) []any 
 	}
 	return out
 }
-
