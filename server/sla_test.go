@@ -120,6 +120,20 @@ func TestSLABreachFiresOnceAcrossAWorkerRestart(t *testing.T) {
 		}
 		return false
 	})
+	// Per-team clocks: Tier 1 holds the ticket, then Tier 2; the spans show each.
+	tier1 := s.Do(http.MethodPost, "/v1/teams", token, map[string]any{"name": "Tier 1"}).Map(t)["id"].(string)
+	for _, team := range []string{tier1, team.Map(t)["id"].(string)} {
+		r := s.Do(http.MethodPatch, path, token, map[string]any{"assignee": map[string]any{"team_id": team}})
+		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	}
+	clocks := s.Do(http.MethodGet, path+"/team-clocks", token, nil)
+	require.Equal(t, http.StatusOK, clocks.Status, string(clocks.Body))
+	spans := clocks.Map(t)["spans"].([]any)
+	require.Len(t, spans, 2, string(clocks.Body))
+	require.Equal(t, tier1, spans[0].(map[string]any)["team_id"])
+	require.NotNil(t, spans[0].(map[string]any)["to"], "Tier 1's span ended at the handover")
+	require.Nil(t, spans[1].(map[string]any)["to"], "Tier 2 holds it")
+
 	metrics := s.Do(http.MethodGet, "/metrics", "", nil)
 	require.Contains(t, string(metrics.Body), `routedesk_sla_breached_total{target="first_response"} 1`)
 	testenv.RecordHistory(t, s.Temporal, ticket["workflow_id"].(string), "conversation_sla_breach_after_worker_restart")

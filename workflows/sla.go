@@ -46,8 +46,10 @@ type SLAState struct {
 	Fired    []string   `json:"fired,omitempty"`
 	Breached bool       `json:"breached"`
 	DueAt    *time.Time `json:"due_at,omitempty"`
-	// Shown is what was last recorded on the ticket, to record only changes.
-	Shown string `json:"shown,omitempty"`
+	// Shown is what was last recorded on the ticket, to record only changes; Visible says the search
+	// attributes were set (a ticket no policy ever applied to has none).
+	Shown   string `json:"shown,omitempty"`
+	Visible bool   `json:"visible,omitempty"`
 }
 
 // slaEvent is a warning or breach of one target, due at at.

@@ -152,3 +152,37 @@ func TestSLADeadlineSurvivesContinueAsNew(t *testing.T) {
 	require.Equal(t, "2026-12-07T08:30:00Z", after[0].at.UTC().Format(time.RFC3339), "Monday 09:30 in Stockholm")
 	require.True(t, got[1].at.Equal(after[0].at), "the same instant as the uninterrupted run's breach")
 }
+
+// TestSLARecheckSignalChoosesThePolicyAgain: a priority change (the server's sla-recheck signal) makes the
+// workflow choose again; the stricter policy's clock counts from the ticket's start, so its breach is at once.
+func TestSLARecheckSignalChoosesThePolicyAgain(t *testing.T) {
+	start := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	var got []fired
+	env := newBareEnv(t)
+	env.SetStartTime(start)
+	env.OnActivity(a.LoadTicket, mock.Anything, mock.Anything).Return(activities.TicketCreated{TicketID: "tkt_1",
+		Status: domain.TicketStatusOpen, RoutingState: domain.RoutingAssigned, AssigneeID: "usr_1"}, nil)
+	normal := sla.Policy{ID: "sla_normal", Targets: sla.Targets{FirstResponse: 8 * 60}}
+	urgent := sla.Policy{ID: "sla_urgent", Targets: sla.Targets{FirstResponse: 60}}
+	chosen := &normal
+	env.OnActivity(a.ChooseSLA, mock.Anything, mock.Anything).Return(func(_ context.Context, _ activities.TicketRef) (activities.SLAChoice, error) {
+		return activities.SLAChoice{Policy: chosen, Status: domain.TicketStatusOpen}, nil
+	}).Times(2)
+	env.OnActivity(a.ShowSLA, mock.Anything, mock.Anything).Return(nil)
+	env.OnActivity(a.EscalateSLA, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.EscalateInput) (activities.Escalated, error) {
+			got = append(got, fired{kind: in.Kind, target: in.Target, at: env.Now(), due: in.DueAt})
+			return activities.Escalated{}, nil
+		})
+	env.RegisterDelayedCallback(func() {
+		chosen = &urgent
+		env.SignalWorkflow(SignalSLARecheck, nil)
+	}, 2*time.Hour)
+	env.ExecuteWorkflow(ConversationWorkflow, ticketInput)
+	require.NoError(t, env.GetWorkflowError())
+	require.Len(t, got, 2, "%+v", got)
+	require.Equal(t, "warning", got[0].kind)
+	require.Equal(t, "breach", got[1].kind)
+	require.WithinDuration(t, start.Add(2*time.Hour), got[1].at, time.Second, "both fire as the policy changes (due 10:00, now 11:00)")
+	require.True(t, got[1].due.Equal(start.Add(time.Hour)))
+}

@@ -148,12 +148,8 @@ func (c *conversation) slaShow(ctx workflow.Context) error {
 		return nil
 	}
 	s.Shown = shown
-	due := SlaDueAtKey.ValueUnset()
-	if s.DueAt != nil {
-		due = SlaDueAtKey.ValueSet(*s.DueAt)
-	}
-	if err := workflow.UpsertTypedSearchAttributes(ctx, due, SlaBreachedKey.ValueSet(s.Breached)); err != nil {
-		return fmt.Errorf("upsert sla: %w", err)
+	if err := c.slaAttributes(ctx, policyID != ""); err != nil {
+		return err
 	}
 	err := workflow.ExecuteActivity(ctx, a.ShowSLA, activities.SLAShown{AccountID: c.in.AccountID, TicketID: c.state.TicketID,
 		PolicyID: policyID, DueAt: s.DueAt, Breached: s.Breached, TeamID: s.TeamID, At: workflow.Now(ctx)}).Get(ctx, nil)
@@ -174,5 +170,22 @@ func (c *conversation) slaResume(ctx workflow.Context) error {
 // slaWarn logs an SLA step's permanent failure (a ticket deleted meanwhile, say): the conversation goes on without it.
 func (c *conversation) slaWarn(ctx workflow.Context, step string, err error) error {
 	workflow.GetLogger(ctx).Warn("sla step failed", "step", step, "ticket_id", c.state.TicketID, "error", err)
+	return nil
+}
+
+// slaAttributes upserts SlaDueAt and SlaBreached, once a policy has applied to the ticket.
+func (c *conversation) slaAttributes(ctx workflow.Context, policy bool) error {
+	s := c.state.SLA
+	if !policy && !s.Visible {
+		return nil
+	}
+	s.Visible = true
+	due := SlaDueAtKey.ValueUnset()
+	if s.DueAt != nil {
+		due = SlaDueAtKey.ValueSet(*s.DueAt)
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, due, SlaBreachedKey.ValueSet(s.Breached)); err != nil {
+		return fmt.Errorf("upsert sla: %w", err)
+	}
 	return nil
 }
