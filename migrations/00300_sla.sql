@@ -17,7 +17,8 @@ CREATE INDEX sla_policies_account ON sla_policies (account_id, position, id);
 ALTER TABLE tickets ADD COLUMN sla_policy_id text REFERENCES sla_policies (id) ON DELETE SET NULL,
     ADD COLUMN sla_due_at timestamptz,
     ADD COLUMN sla_breached boolean NOT NULL DEFAULT false;
-CREATE INDEX tickets_account_sla_due ON tickets (account_id, sla_due_at, id) WHERE sla_due_at IS NOT NULL;
+-- GET /v1/tickets?sort=sla_due walks this index (its key is store.SLADueOrder's expression).
+CREATE INDEX tickets_account_sla_due ON tickets (account_id, (COALESCE(sla_due_at, '9999-12-31T00:00:00Z'::timestamptz)), id);
 
 -- Per-team clocks: each span a team held the ticket (to is null while it still does).
 CREATE TABLE ticket_team_spans (

@@ -271,16 +271,7 @@ func encodeTicketCursor(sort string, t domain.Ticket) string {
 	if !timeSort(sort) {
 		return base64.RawURLEncoding.EncodeToString([]byte(t.ID))
 	}
-	at := t.CreatedAt
-	if sort == store.SortUpdatedAsc || sort == store.SortUpdatedDesc {
-		at = t.UpdatedAt
-	}
-	if sort == store.SortSLADue {
-		at = store.NoSLADue
-		if t.SLA != nil && t.SLA.DueAt != nil {
-			at = *t.SLA.DueAt
-		}
-	}
+	at := store.TicketSortTime(sort, t)
 	return base64.RawURLEncoding.EncodeToString([]byte(sort + "|" + strconv.FormatInt(at.UnixMicro(), 10) + "|" + t.ID))
 }
 

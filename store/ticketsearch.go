@@ -58,6 +58,23 @@ const SLADueOrder = "COALESCE(t.sla_due_at, '9999-12-31T00:00:00Z'::timestamptz)
 // NoSLADue is the deadline SortSLADue sorts a ticket without one by (its cursor carries it).
 var NoSLADue = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
 
+// TicketSortTime is the time a sort order pages t by: its creation, update or SLA deadline
+// (NoSLADue without one); the zero time for the id orders.
+func TicketSortTime(sort string, t domain.Ticket) time.Time {
+	switch sort {
+	case SortCreatedAsc, SortCreatedDesc:
+		return t.CreatedAt
+	case SortUpdatedAsc, SortUpdatedDesc:
+		return t.UpdatedAt
+	case SortSLADue:
+		if t.SLA != nil && t.SLA.DueAt != nil {
+			return *t.SLA.DueAt
+		}
+		return NoSLADue
+	}
+	return time.Time{}
+}
+
 // TicketCursor is where a page of a search ends: the last ticket's id and, when sorted
 // by a time, that time.
 type TicketCursor struct {
