@@ -41,10 +41,20 @@ func (s *Sender) SendMentions(ctx context.Context) {
 }
 
 func mentionSubject(m store.MentionEmail) string {
+	if s, ok := slaSubjects[m.Kind]; ok {
+		return fmt.Sprintf(s, m.Subject)
+	}
 	return fmt.Sprintf("%s mentioned you on ticket %q", m.Author, m.Subject)
 }
 
+// slaSubjects are the subjects of the SLA escalation emails (docs/sla.md), by notification kind.
+var slaSubjects = map[string]string{"sla_warning": "SLA warning on ticket %q", "sla_breach": "SLA breached on ticket %q"}
+
 func mentionBody(m store.MentionEmail) string {
+	if _, ok := slaSubjects[m.Kind]; ok {
+		return fmt.Sprintf("Hello %s,\n\nTicket %s (%q): %s (%s).\n\nThe ticket: GET /v1/tickets/%s, or the console.\n",
+			firstNonEmpty(m.Name, m.Recipient), m.TicketID, m.Subject, strings.ReplaceAll(m.Kind, "_", " "), m.Detail, m.TicketID)
+	}
 	note := m.Body
 	if len(note) > maxNoteExcerpt {
 		note = strings.ToValidUTF8(note[:maxNoteExcerpt], "") + "…"

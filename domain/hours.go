@@ -89,6 +89,15 @@ func (h BusinessHours) Contains(t time.Time) bool {
 	return false
 }
 
+// Ranges returns weekday d's open ranges as half-open [from, to) minutes since midnight, as written (they may overlap).
+func (h BusinessHours) Ranges(d time.Weekday) [][2]int {
+	out := make([][2]int, 0, len(h.days[d]))
+	for _, r := range h.days[d] {
+		out = append(out, [2]int{r.from, r.to})
+	}
+	return out
+}
+
 // parseDays parses "Mon" or "Mon-Fri" (wrapping, as in Fri-Mon) into the weekdays it covers.
 func parseDays(f string) ([]time.Weekday, error) {
 	first, last, isRange := strings.Cut(f, "-")

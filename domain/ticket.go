@@ -52,9 +52,19 @@ type Ticket struct {
 	Source string `json:"source"`
 	// Routing is the routing the ticket was given itself (POST /v1/tickets with a routing object),
 	// which it is routed by instead of its channel's; nil when the channel's applies.
-	Routing   *Routing  `json:"routing,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Routing *Routing `json:"routing,omitempty"`
+	// SLA is the ticket's service level (docs/sla.md): its policy, next deadline and breach; nil when no policy applies.
+	SLA       *TicketSLA `json:"sla"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
+}
+
+// TicketSLA is a ticket's service level as its conversation workflow keeps it.
+type TicketSLA struct {
+	PolicyID string `json:"policy_id"`
+	// DueAt is the earliest deadline of the targets still running; null when none runs (met, paused).
+	DueAt    *time.Time `json:"due_at"`
+	Breached bool       `json:"breached"`
 }
 
 // MarshalJSON writes a ticket without a channel with "channel_id", "channel_type" and "conversation_id" null.

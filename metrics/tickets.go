@@ -15,6 +15,7 @@ type TicketSource interface {
 	MeasureHistograms(ctx context.Context) ([]store.MeasureHistogram, error)
 	OpenTicketCounts(ctx context.Context) ([]store.OpenTicketCount, error)
 	TeamLoads(ctx context.Context) ([]store.TeamLoad, error)
+	SLAOutcomes(ctx context.Context) ([]store.SLAOutcome, error)
 }
 
 // Ticket metric names, as dashboards query them.
@@ -27,6 +28,8 @@ const (
 	TeamOpenTickets      = "routedesk_team_open_tickets"
 	TeamCapacity         = "routedesk_team_capacity"
 	TeamAgentsAtCapacity = "routedesk_team_agents_at_capacity"
+	SLAAchievedTotal     = "routedesk_sla_achieved_total"
+	SLABreachedTotal     = "routedesk_sla_breached_total"
 )
 
 // Tickets exports the reporting metrics from PostgreSQL at scrape time, so
@@ -46,6 +49,8 @@ type Tickets struct {
 	load      *prometheus.Desc
 	capacity  *prometheus.Desc
 	full      *prometheus.Desc
+	// sla are the achieved and breached counters, by outcome.
+	sla map[string]*prometheus.Desc
 }
 
 // NewTickets returns the ticket collector reading src.
@@ -65,6 +70,10 @@ func NewTickets(src TicketSource, log *slog.Logger) *Tickets {
 		load:     prometheus.NewDesc(TeamOpenTickets, "Open tickets held by the team's agents.", byTeam, nil),
 		capacity: prometheus.NewDesc(TeamCapacity, "Sum of the team's agents' capacities.", byTeam, nil),
 		full:     prometheus.NewDesc(TeamAgentsAtCapacity, "The team's agents whose open tickets fill their capacity.", byTeam, nil),
+		sla: map[string]*prometheus.Desc{
+			"achieved": prometheus.NewDesc(SLAAchievedTotal, "SLA targets met in time, by target (first_response, next_response, resolution).", []string{"target"}, nil),
+			"breached": prometheus.NewDesc(SLABreachedTotal, "SLA targets breached, by target.", []string{"target"}, nil),
+		},
 	}
 }
 
@@ -78,6 +87,9 @@ func (t *Tickets) Describe(ch chan<- *prometheus.Desc) {
 	ch <- t.load
 	ch <- t.capacity
 	ch <- t.full
+	for _, d := range t.sla {
+		ch <- d
+	}
 }
 
 // Collect implements prometheus.Collector; a query that fails leaves its metrics out of the scrape and is logged.
@@ -106,6 +118,7 @@ func (t *Tickets) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(t.open, prometheus.GaugeValue, float64(c.Tickets), c.ChannelType, c.RoutingState)
 		}
 	}
+	t.collectSLA(ctx, ch)
 	loads, err := t.src.TeamLoads(ctx)
 	if err != nil {
 		t.log.Warn("agent load metrics", "error", err)
@@ -116,5 +129,19 @@ func (t *Tickets) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(t.load, prometheus.GaugeValue, float64(l.OpenTickets), l.Team)
 		ch <- prometheus.MustNewConstMetric(t.capacity, prometheus.GaugeValue, float64(l.Capacity), l.Team)
 		ch <- prometheus.MustNewConstMetric(t.full, prometheus.GaugeValue, float64(l.AtCapacity), l.Team)
+	}
+}
+
+// collectSLA exports the SLA counters (counted in PostgreSQL as escalations record them).
+func (t *Tickets) collectSLA(ctx context.Context, ch chan<- prometheus.Metric) {
+	outs, err := t.src.SLAOutcomes(ctx)
+	if err != nil {
+		t.log.Warn("sla metrics", "error", err)
+		return
+	}
+	for _, o := range outs {
+		if d := t.sla[o.Outcome]; d != nil {
+			ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(o.N), o.Target)
+		}
 	}
 }

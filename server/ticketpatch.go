@@ -95,6 +95,9 @@ func (s *Server) patchTicket(c *gin.Context) {
 			s.fail(c, err)
 			return
 		}
+		if edit.Priority != nil && *edit.Priority != t.Priority {
+			s.recheckSLA(ctx, t)
+		}
 	}
 	t, err = s.store.Ticket(ctx, p.AccountID, t.ID)
 	s.respond(c, http.StatusOK, t, err)

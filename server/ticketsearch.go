@@ -271,10 +271,7 @@ func encodeTicketCursor(sort string, t domain.Ticket) string {
 	if !timeSort(sort) {
 		return base64.RawURLEncoding.EncodeToString([]byte(t.ID))
 	}
-	at := t.CreatedAt
-	if sort == store.SortUpdatedAsc || sort == store.SortUpdatedDesc {
-		at = t.UpdatedAt
-	}
+	at := store.TicketSortTime(sort, t)
 	return base64.RawURLEncoding.EncodeToString([]byte(sort + "|" + strconv.FormatInt(at.UnixMicro(), 10) + "|" + t.ID))
 }
 

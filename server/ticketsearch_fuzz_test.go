@@ -47,7 +47,7 @@ func FuzzTicketQuery(f *testing.F) {
 			return
 		}
 		if cur != nil {
-			tk := domain.Ticket{ID: cur.ID, CreatedAt: cur.At, UpdatedAt: cur.At}
+			tk := domain.Ticket{ID: cur.ID, CreatedAt: cur.At, UpdatedAt: cur.At, SLA: &domain.TicketSLA{DueAt: &cur.At}}
 			again, err := decodeTicketCursor(sq.Sort, encodeTicketCursor(sq.Sort, tk))
 			if err != nil || again.ID != cur.ID || !again.At.Equal(cur.At) {
 				t.Fatalf("%q: cursor %+v does not read back: %+v, %v", raw, cur, again, err)
@@ -59,7 +59,7 @@ func FuzzTicketQuery(f *testing.F) {
 func TestTicketCursorRoundTrip(t *testing.T) {
 	at := time.Date(2024, 5, 1, 12, 30, 0, 123456000, time.UTC)
 	for _, sort := range store.TicketSorts {
-		c := encodeTicketCursor(sort, domain.Ticket{ID: "tkt_0193abc", CreatedAt: at, UpdatedAt: at})
+		c := encodeTicketCursor(sort, domain.Ticket{ID: "tkt_0193abc", CreatedAt: at, UpdatedAt: at, SLA: &domain.TicketSLA{DueAt: &at}})
 		got, err := decodeTicketCursor(sort, c)
 		if err != nil || got.ID != "tkt_0193abc" || (timeSort(sort) && !got.At.Equal(at)) {
 			t.Fatalf("%s: %+v, %v", sort, got, err)

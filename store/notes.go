@@ -151,9 +151,12 @@ func (s *Store) ReadNotification(ctx context.Context, accountID, userID, id stri
 	return out, nil
 }
 
-// MentionEmail is a queued email telling a user who was not available that a note mentions them.
+// MentionEmail is a queued email telling a user who was not available that a note mentions them,
+// or (Kind sla_warning, sla_breach) that a ticket's SLA target warned or breached (Detail says which).
 type MentionEmail struct {
 	ID        string `db:"id"`
+	Kind      string `db:"kind"`
+	Detail    string `db:"detail"`
 	Recipient string `db:"recipient"`
 	Name      string `db:"name"`
 	TicketID  string `db:"ticket_id"`
@@ -171,9 +174,10 @@ func (s *Store) ClaimMentionEmails(ctx context.Context, limit int, hold time.Dur
 		   SELECT id FROM notifications WHERE email = 'queued' AND email_next_at <= now()
 		    ORDER BY email_next_at LIMIT $1 FOR UPDATE SKIP LOCKED)
 		 UPDATE notifications n SET email_attempts = n.email_attempts + 1, email_next_at = now() + $2::interval
-		   FROM due, users u, tickets t, ticket_notes o LEFT JOIN users a ON a.id = o.author_user_id
-		  WHERE n.id = due.id AND u.id = n.user_id AND t.id = n.ticket_id AND o.id = n.note_id
-		 RETURNING n.id, u.email AS recipient, u.name, t.id AS ticket_id, t.subject, o.body,
+		   FROM due JOIN notifications nn ON nn.id = due.id JOIN users u ON u.id = nn.user_id JOIN tickets t ON t.id = nn.ticket_id
+		        LEFT JOIN ticket_notes o ON o.id = nn.note_id LEFT JOIN users a ON a.id = o.author_user_id
+		  WHERE n.id = due.id
+		 RETURNING n.id, n.kind, n.detail, u.email AS recipient, u.name, t.id AS ticket_id, t.subject, COALESCE(o.body, '') AS body,
 		           COALESCE(NULLIF(a.name, ''), a.email, 'routedesk') AS author, n.email_attempts`,
 		limit, fmt.Sprintf("%d milliseconds", hold.Milliseconds()))
 	if err != nil {

@@ -122,7 +122,8 @@ func (s *Store) SetRoutingState(ctx context.Context, accountID, ticketID, state 
 const ticketSelect = `SELECT t.id, COALESCE(t.conversation_id, '') AS conversation_id, COALESCE(c.workflow_id, t.workflow_id, '') AS workflow_id,
        COALESCE(t.channel_id, '') AS channel_id, COALESCE(ch.type, '') AS channel_type, t.contact_id,
        t.subject, t.description, t.pipeline, t.status, t.priority, t.properties, t.required_skills, t.tags,
-       t.assignee_user_id, t.assignee_team_id, t.routing_state, t.reply_window, t.source, t.routing, t.created_at, t.updated_at
+       t.assignee_user_id, t.assignee_team_id, t.routing_state, t.reply_window, t.source, t.routing, t.created_at, t.updated_at,
+       t.sla_policy_id, t.sla_due_at, t.sla_breached
   FROM tickets t
   LEFT JOIN conversations c ON c.id = t.conversation_id
   LEFT JOIN channels ch ON ch.id = t.channel_id`
@@ -150,6 +151,9 @@ type ticketRow struct {
 	Routing        []byte          `db:"routing"`
 	CreatedAt      time.Time       `db:"created_at"`
 	UpdatedAt      time.Time       `db:"updated_at"`
+	SLAPolicyID    sql.NullString  `db:"sla_policy_id"`
+	SLADueAt       sql.NullTime    `db:"sla_due_at"`
+	SLABreached    bool            `db:"sla_breached"`
 }
 
 func (r ticketRow) ticket() (domain.Ticket, error) {
@@ -162,6 +166,13 @@ func (r ticketRow) ticket() (domain.Ticket, error) {
 	}
 	if t.RequiredSkills == nil {
 		t.RequiredSkills = []string{}
+	}
+	if r.SLAPolicyID.Valid {
+		t.SLA = &domain.TicketSLA{PolicyID: r.SLAPolicyID.String, Breached: r.SLABreached}
+		if r.SLADueAt.Valid {
+			due := r.SLADueAt.Time.UTC()
+			t.SLA.DueAt = &due
+		}
 	}
 	if err := json.Unmarshal(r.Properties, &t.Properties); err != nil {
 		return t, fmt.Errorf("decode properties of %s: %w", r.ID, err)

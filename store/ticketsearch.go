@@ -15,17 +15,19 @@ import (
 
 // Ticket sort orders; SortNewest (ticket ids are time-ordered) is the default.
 const (
-	SortNewest        = "newest"
-	SortOldest        = "oldest"
-	SortCreatedAsc    = "created_at"
-	SortCreatedDesc   = "-created_at"
-	SortUpdatedAsc    = "updated_at"
-	SortUpdatedDesc   = "-updated_at"
+	SortNewest      = "newest"
+	SortOldest      = "oldest"
+	SortCreatedAsc  = "created_at"
+	SortCreatedDesc = "-created_at"
+	SortUpdatedAsc  = "updated_at"
+	SortUpdatedDesc = "-updated_at"
+	// SortSLADue is the next SLA deadline first; tickets with none running come last.
+	SortSLADue        = "sla_due"
 	minTrigramPattern = 3 // shorter text cannot use a trigram index
 )
 
 // TicketSorts are the sort orders SearchTickets knows.
-var TicketSorts = []string{SortNewest, SortOldest, SortCreatedDesc, SortCreatedAsc, SortUpdatedDesc, SortUpdatedAsc}
+var TicketSorts = []string{SortNewest, SortOldest, SortCreatedDesc, SortCreatedAsc, SortUpdatedDesc, SortUpdatedAsc, SortSLADue}
 
 // TicketQuery is a resolved ticket search: every set field narrows the result (lists
 // match any of their values, Tags all of them); the zero value matches every ticket.
@@ -48,6 +50,29 @@ type TicketQuery struct {
 	// CreatedFrom/UpdatedFrom are inclusive, CreatedTo/UpdatedTo exclusive; zero: unbounded.
 	CreatedFrom, CreatedTo, UpdatedFrom, UpdatedTo time.Time
 	Sort                                           string
+}
+
+// SLADueOrder is the sort key of SortSLADue: the deadline, or NoSLADue when none runs.
+const SLADueOrder = "COALESCE(t.sla_due_at, '9999-12-31T00:00:00Z'::timestamptz)"
+
+// NoSLADue is the deadline SortSLADue sorts a ticket without one by (its cursor carries it).
+var NoSLADue = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
+// TicketSortTime is the time a sort order pages t by: its creation, update or SLA deadline
+// (NoSLADue without one); the zero time for the id orders.
+func TicketSortTime(sort string, t domain.Ticket) time.Time {
+	switch sort {
+	case SortCreatedAsc, SortCreatedDesc:
+		return t.CreatedAt
+	case SortUpdatedAsc, SortUpdatedDesc:
+		return t.UpdatedAt
+	case SortSLADue:
+		if t.SLA != nil && t.SLA.DueAt != nil {
+			return *t.SLA.DueAt
+		}
+		return NoSLADue
+	}
+	return time.Time{}
 }
 
 // TicketCursor is where a page of a search ends: the last ticket's id and, when sorted
@@ -179,6 +204,8 @@ func (q TicketQuery) order(a *sqlArgs, cur *TicketCursor) (orderBy, after string
 		col, desc = "t.created_at", q.Sort == SortCreatedDesc
 	case SortUpdatedAsc, SortUpdatedDesc:
 		col, desc = "t.updated_at", q.Sort == SortUpdatedDesc
+	case SortSLADue:
+		col, desc = SLADueOrder, false
 	}
 	dir, cmp := " ASC", ">"
 	if desc {

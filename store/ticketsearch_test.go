@@ -170,11 +170,7 @@ func TestSearchTicketsFilters(t *testing.T) {
 				break
 			}
 			seen = append(seen, ts[0].ID)
-			at := ts[0].CreatedAt
-			if sort == store.SortUpdatedAsc || sort == store.SortUpdatedDesc {
-				at = ts[0].UpdatedAt
-			}
-			cur = &store.TicketCursor{At: at, ID: ts[0].ID}
+			cur = &store.TicketCursor{At: store.TicketSortTime(sort, ts[0]), ID: ts[0].ID}
 		}
 		all, err := f.st.SearchTickets(context.Background(), f.acc, store.TicketQuery{Sort: sort}, nil, 100)
 		require.NoError(t, err)

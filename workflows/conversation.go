@@ -65,6 +65,11 @@ type conversation struct {
 	// closeTimer fires when a solved ticket's window is over (lifecycle.go); nil unless solved.
 	closeTimer  workflow.Future
 	cancelClose workflow.CancelFunc
+	// slaTimer fires at the SLA's next warning or breach (sla.go); nil when none is due.
+	slaTimer  workflow.Future
+	cancelSLA workflow.CancelFunc
+	// recheck takes SignalSLARecheck (SLA runs only).
+	recheck workflow.ReceiveChannel
 	// pending is the work running beside the conversation: owner
 	// notifications, courtesy messages, replies' sends.
 	pending []besideTask
@@ -105,6 +110,7 @@ func (c *conversation) setup(ctx workflow.Context) (workflow.Context, error) {
 		return ctx, err
 	}
 	c.lifecycle(ctx) // decided once, as the run starts
+	c.slaOn(ctx)     // likewise
 	if err := c.loadTicket(ctx); err != nil {
 		return ctx, err
 	}
@@ -117,10 +123,14 @@ func (c *conversation) setup(ctx workflow.Context) (workflow.Context, error) {
 	if c.state.CloseAt != nil && c.state.Status == domain.TicketStatusSolved {
 		c.armCloseTimer(ctx, *c.state.CloseAt)
 	}
+	if err := c.slaResume(ctx); err != nil {
+		return ctx, err
+	}
 	c.inbound = workflow.GetSignalChannel(ctx, SignalInboundMessage)
 	c.assigned = workflow.GetSignalChannel(ctx, SignalAgentAssigned)
 	c.attached = workflow.GetSignalChannel(ctx, SignalTicketAttached)
 	c.removed = workflow.GetSignalChannel(ctx, SignalAssigneeRemoved)
+	c.recheck = workflow.GetSignalChannel(ctx, SignalSLARecheck)
 	return ctx, nil
 }
 
@@ -134,7 +144,10 @@ func (c *conversation) loadTicket(ctx workflow.Context) error {
 	if err := workflow.ExecuteActivity(ctx, a.LoadTicket, activities.TicketRef{AccountID: c.in.AccountID, TicketID: c.in.TicketID}).Get(ctx, &t); err != nil {
 		return c.fail(ctx, "load ticket", err)
 	}
-	return c.resume(ctx, t)
+	if err := c.resume(ctx, t); err != nil {
+		return err
+	}
+	return c.slaChoose(ctx)
 }
 
 // upsertIdentity makes sure the workflow carries the search attributes that
@@ -190,7 +203,10 @@ func (c *conversation) handle(ctx workflow.Context, msg InboundMessage) error {
 	if err != nil || c.state.TicketID == "" {
 		return err
 	}
-	return c.customerWrote(ctx)
+	if err := c.customerWrote(ctx); err != nil {
+		return err
+	}
+	return c.slaCustomerWrote(ctx)
 }
 
 // welcome sends a new Messenger conversation's automated first messages

@@ -45,6 +45,14 @@ func oneShotReplies(env *testsuite.TestWorkflowEnvironment) *testsuite.TestWorkf
 
 // newOpeningEnv runs a conversation as it starts now: its opening is one local activity.
 func newOpeningEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
+	env := newBareEnv(t)
+	// No SLA policy applies unless a test says otherwise (sla_test.go).
+	env.OnActivity(a.ChooseSLA, mock.Anything, mock.Anything).Return(activities.SLAChoice{}, nil).Maybe()
+	return env
+}
+
+// newBareEnv is newOpeningEnv without the SLA choice's answer.
+func newBareEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
 	env.RegisterWorkflow(ConversationWorkflow)

@@ -16,6 +16,8 @@ const (
 	windowDue
 	idled
 	solvedDue
+	slaDue
+	slaRecheck
 )
 
 // event is one thing the conversation takes in: a signal with its payload, or a timer that fired.
@@ -47,6 +49,9 @@ func (c *conversation) listen(ctx workflow.Context, sel workflow.Selector, ev *e
 	sel.AddReceive(c.inbound, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &ev.message); ev.kind = messageArrived }).
 		AddReceive(c.assigned, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &ev.agent); ev.kind = agentAssigned }).
 		AddReceive(c.removed, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &ev.removed); ev.kind = assigneeRemoved })
+	if c.state.SLA != nil {
+		sel.AddReceive(c.recheck, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, nil); ev.kind = slaRecheck })
+	}
 	if c.ticketOnly() { // only a ticket's own workflow is ever told so
 		sel.AddReceive(c.attached, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &ev.attached); ev.kind = ticketAttached })
 	}
@@ -60,6 +65,9 @@ func (c *conversation) watchTimers(timerCtx workflow.Context, sel workflow.Selec
 	}
 	if c.closeTimer != nil {
 		sel.AddFuture(c.closeTimer, func(workflow.Future) { ev.kind = solvedDue })
+	}
+	if c.slaTimer != nil {
+		sel.AddFuture(c.slaTimer, func(workflow.Future) { ev.kind = slaDue })
 	}
 	if c.waitTimer != nil {
 		sel.AddFuture(c.waitTimer, func(workflow.Future) { ev.kind = waitOver })
@@ -87,6 +95,10 @@ func (c *conversation) apply(ctx workflow.Context, ev event) (ended bool, err er
 		return c.onIdle(ctx)
 	case solvedDue:
 		return false, c.onSolvedDue(ctx)
+	case slaDue:
+		return false, c.onSLADue(ctx)
+	case slaRecheck:
+		return false, c.slaChoose(ctx)
 	}
 	return false, nil
 }

@@ -52,6 +52,8 @@ func SearchAttributes() map[string]enumspb.IndexedValueType {
 		out[k.GetName()] = enumspb.INDEXED_VALUE_TYPE_KEYWORD
 	}
 	out[WaitingSinceKey.GetName()] = enumspb.INDEXED_VALUE_TYPE_DATETIME
+	out[SlaDueAtKey.GetName()] = enumspb.INDEXED_VALUE_TYPE_DATETIME
+	out[SlaBreachedKey.GetName()] = enumspb.INDEXED_VALUE_TYPE_BOOL
 	return out
 }
 

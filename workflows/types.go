@@ -74,6 +74,8 @@ type ConversationState struct {
 	Routing        domain.Routing `json:"routing"`
 	RequiredSkills []string       `json:"required_skills"`
 	LastMessageAt  time.Time      `json:"last_message_at"`
+	// SLA is the ticket's SLA clocks (docs/sla.md); nil before a policy was first looked for.
+	SLA *SLAState `json:"sla,omitempty"`
 	// Seen holds the ids of the latest messages handled, to ignore a redelivery.
 	Seen []string `json:"seen"`
 }

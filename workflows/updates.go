@@ -16,7 +16,7 @@ import (
 // registerUpdates installs the agents' actions: replies and ticket changes.
 // Their validators reject bad requests before anything is written to history.
 func (c *conversation) registerUpdates(ctx workflow.Context) error {
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateReply, c.reply,
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateReply, c.replyOnClock,
 		workflow.UpdateHandlerOptions{Validator: c.validateReply}); err != nil {
 		return fmt.Errorf("register reply update: %w", err)
 	}
@@ -83,6 +83,15 @@ func (c *conversation) reply(ctx workflow.Context, r ReplyRequest) (ReplyResult,
 		return ReplyResult{MessageID: sent.MessageID, Tag: sent.Tag, Status: sent.Status}, nil
 	}
 	return c.sendReply(ctx, in)
+}
+
+// replyOnClock is reply, then the SLA's response clocks stop (slaclock.go).
+func (c *conversation) replyOnClock(ctx workflow.Context, r ReplyRequest) (ReplyResult, error) {
+	res, err := c.reply(ctx, r)
+	if err != nil {
+		return res, err
+	}
+	return res, c.slaAgentReplied(workflow.WithActivityOptions(ctx, activityOptions))
 }
 
 // sendReply stores the reply, then sends it beside the conversation with
@@ -183,6 +192,11 @@ func (c *conversation) change(ctx workflow.Context, r ChangeRequest) (ChangeResu
 	}
 	if err := c.showRouting(ctx, res.State, res.AssigneeID); err != nil {
 		return ChangeResult{}, err
+	}
+	if r.Via != "sla" && c.state.SLA != nil { // status or team changed: the policy is chosen again
+		if err := c.slaChoose(ctx); err != nil {
+			return ChangeResult{}, err
+		}
 	}
 	if res.Freed != "" {
 		if err := c.dispatch(ctx, res.Freed); err != nil {

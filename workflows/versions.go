@@ -16,6 +16,7 @@ const (
 	changeOpsView        = "ops-view"
 	changeDurableReply   = "durable-reply"
 	changeLifecycle      = "lifecycle"
+	changeSLA            = "sla"
 )
 
 // Change is one entry of the ledger of the conversation workflow's GetVersion changes.
@@ -74,4 +75,6 @@ var Changes = []Change{
 		What: "a reply is sent by its own DeliveryWorkflow, retried for the channel's period (before: bounded-reply)"},
 	{ID: changeLifecycle, Version: 1, Date: "2026-12-07",
 		What: "the ticket lifecycle: TicketStatus search attribute, pending/solved reopen on a customer message, solved closes on a durable timer (before: only closed reopened)"},
+	{ID: changeSLA, Version: 1, Date: "2026-12-07",
+		What: "SLA clocks: the ticket's policy is chosen, warnings and breaches fire on a durable timer, SlaDueAt/SlaBreached are upserted (before: no SLA)"},
 }

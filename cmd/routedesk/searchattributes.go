@@ -17,7 +17,7 @@ import (
 func registerSearchAttributes(ctx context.Context, tc client.Client, cfg *config, log *slog.Logger) {
 	if err := worker.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace); err != nil {
 		log.Warn("could not register search attributes; add them to the namespace yourself"+
-			" (Keyword: ChannelType, ChannelId, AccountId, TicketId, AssigneeId, RoutingState, ReplyWindow; Datetime: WaitingSince)",
+			" (Keyword: ChannelType, ChannelId, AccountId, TicketId, AssigneeId, RoutingState, ReplyWindow, TicketStatus; Datetime: WaitingSince, SlaDueAt; Bool: SlaBreached)",
 			"namespace", cfg.TemporalNamespace, "error", err)
 		return
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
+	sdkworker "go.temporal.io/sdk/worker"
 	"google.golang.org/grpc"
 
 	"github.com/routedesk/routedesk/activities"
@@ -53,6 +54,29 @@ type Stack struct {
 	Graph *GraphFake
 	// Codec is the stack's payload codec, with the contact keyring in Store (decodes what Codec(t) cannot).
 	Codec *payloadcodec.Codec
+
+	worker sdkworker.Worker // nil while stopped (StopWorker)
+	acts   *activities.Activities
+}
+
+// StopWorker stops the stack's worker as a lost worker would stop: its workflows' timers stay due in Temporal.
+func (s *Stack) StopWorker() {
+	if s.worker != nil {
+		s.worker.Stop()
+		s.worker = nil
+	}
+}
+
+// StartWorker starts a new worker, with the same activities, in place of a stopped one.
+func (s *Stack) StartWorker() {
+	if s.worker != nil {
+		return
+	}
+	w := worker.New(s.Temporal, workflows.DefaultTaskQueue, s.acts, 5*time.Second)
+	if err := w.Start(); err != nil {
+		s.T.Fatalf("start worker: %v", err)
+	}
+	s.worker = w
 }
 
 // TestKey is the secret key of test stacks (32 bytes, base64).
@@ -168,11 +192,9 @@ func NewStack(t testing.TB, opts ...Option) *Stack {
 	ids := ConversationIDs(t)
 	acts := &activities.Activities{Store: st, Rules: rules.NewEngine(), Log: log, Mail: m, Graph: graph.New(graphFake.URL), Channels: chans,
 		WorkflowID: ids.ID, RuleMetrics: activities.NewRuleMetrics(reg)}
-	w := worker.New(tc, workflows.DefaultTaskQueue, acts, 5*time.Second)
-	if err := w.Start(); err != nil {
-		t.Fatalf("start worker: %v", err)
-	}
-	t.Cleanup(w.Stop)
+	stack := &Stack{T: t, Store: st, Temporal: tc, Server: srv, Registry: reg, Mail: sink, Graph: graphFake, Codec: codec, acts: acts}
+	stack.StartWorker()
+	t.Cleanup(stack.StopWorker)
 	alertCtx, stopAlerts := context.WithCancel(context.Background())
 	alertsDone := make(chan struct{})
 	go func() {
@@ -184,7 +206,8 @@ func NewStack(t testing.TB, opts ...Option) *Stack {
 		Graph: graph.New(graphFake.URL), Channels: chans, Codec: codec, ConversationIDs: ids}, log, reg, reg)
 	hs := httptest.NewServer(api.Handler())
 	t.Cleanup(hs.Close)
-	return &Stack{T: t, Store: st, Temporal: tc, Server: srv, API: api, HTTP: hs, Registry: reg, Mail: sink, Graph: graphFake, Codec: codec}
+	stack.API, stack.HTTP = api, hs
+	return stack
 }
 
 type testWriter struct{ t testing.TB }

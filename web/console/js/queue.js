@@ -20,6 +20,18 @@ function workflowLink(t) {
   return h('a', { href: `${base}/workflows/${encodeURIComponent(t.workflow_id)}`, target: '_blank', rel: 'noopener' }, 'Workflow', h('span', { class: 'sr-only' }, ` of ${t.subject || t.id}`));
 }
 
+// --- SLA (#28): the due/countdown column of the queue (docs/sla.md) ---
+/** slaCell shows a ticket's next SLA deadline as a countdown ("in 25 min", "overdue 5 min"), "breached", or "—". */
+function slaCell(t) {
+  const s = t.sla;
+  if (!s || (!s.due_at && !s.breached)) return h('td', { class: 'sla muted' }, '—');
+  if (!s.due_at) return h('td', { class: 'sla error', dataset: { breached: 'true' } }, 'breached');
+  const mins = Math.round((new Date(s.due_at) - Date.now()) / 60000);
+  const text = mins >= 0 ? `in ${mins} min` : `overdue ${-mins} min`;
+  return h('td', { class: mins < 0 || s.breached ? 'sla error' : 'sla', dataset: { due: s.due_at }, title: new Date(s.due_at).toLocaleString() }, text);
+}
+// --- end SLA ---
+
 /** queueView lists open tickets grouped by routing state, filtered by channel; it refreshes every 5 s. */
 export async function queueView() {
   clearInterval(refresh);
@@ -41,12 +53,13 @@ export async function queueView() {
         h('td', {}, t.channel_id ? chName[t.channel_id] || t.channel_type : `no channel (${t.source})`),
         h('td', {}, await contactName(t.contact_id)),
         h('td', {}, since(t.created_at)),
+        slaCell(t), // SLA (#28): due/countdown column
         h('td', { class: 'optional' }, userLabel(names, t.assignee && t.assignee.user_id)),
         h('td', { class: 'optional' }, workflowLink(t)))));
       parts.push(h('section', { class: 'queue-state', dataset: { state }, 'aria-labelledby': `q-${state}` },
         h('h2', { id: `q-${state}` }, `${title} `, h('span', { class: 'badge' }, String(tickets.length))),
         tickets.length === 0 ? h('p', { class: 'muted' }, 'None.') : h('div', { class: 'tablewrap' }, h('table', {},
-          h('thead', {}, h('tr', {}, ['Subject', 'Channel', 'Contact', 'Waiting'].map((c) => h('th', { scope: 'col' }, c)),
+          h('thead', {}, h('tr', {}, ['Subject', 'Channel', 'Contact', 'Waiting', 'SLA due'].map((c) => h('th', { scope: 'col' }, c)),
             h('th', { scope: 'col', class: 'optional' }, 'Assignee'), h('th', { scope: 'col', class: 'optional' }, 'Temporal'))),
           h('tbody', {}, rows)))));
     }
