@@ -16,7 +16,9 @@ func (c *conversation) slaChoose(ctx workflow.Context) error {
 		return nil
 	}
 	var ch activities.SLAChoice
-	err := workflow.ExecuteActivity(ctx, a.ChooseSLA, activities.TicketRef{AccountID: c.in.AccountID, TicketID: c.state.TicketID}).Get(ctx, &ch)
+	// A local activity: one marker in the history, no extra workflow task for every new ticket.
+	lctx := workflow.WithLocalActivityOptions(ctx, openOptions)
+	err := workflow.ExecuteLocalActivity(lctx, a.ChooseSLA, activities.TicketRef{AccountID: c.in.AccountID, TicketID: c.state.TicketID}).Get(ctx, &ch)
 	if err != nil {
 		return c.slaWarn(ctx, "choose sla", err)
 	}
