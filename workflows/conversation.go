@@ -201,12 +201,7 @@ func (c *conversation) welcome(ctx workflow.Context) error {
 	in := activities.WelcomeInput{
 		AccountID: c.in.AccountID, ChannelID: c.in.ChannelID, ConversationID: c.in.ConversationID, ContactID: c.state.ContactID,
 	}
-	if workflow.GetVersion(ctx, changeCourtesyBeside, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
-		if err := workflow.ExecuteActivity(ctx, a.Welcome, in).Get(ctx, nil); err != nil { // histories from before: awaited
-			return c.fail(ctx, "welcome", err)
-		}
-		return nil
-	}
+	workflow.GetVersion(ctx, changeCourtesyBeside, 1, 1) // retired: recorded, and checked on replay
 	sent := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, courtesyOptions), a.Welcome, in)
 	c.beside(ctx, "welcome", func(ctx workflow.Context) error {
 		err := sent.Get(ctx, nil)
