@@ -15,9 +15,17 @@ import (
 	"github.com/routedesk/routedesk/store"
 )
 
+// ErasureStore is what the erasure's steps need of the store (*store.Store is one).
+type ErasureStore interface {
+	PlanErasure(ctx context.Context, accountID, contactID, erasureID string) (store.ErasurePlan, error)
+	ShredKeys(ctx context.Context, p store.ErasurePlan) ([]string, error)
+	DeleteContactData(ctx context.Context, p store.ErasurePlan) (map[string]int64, error)
+	FinishErasure(ctx context.Context, erasureID string, keys int) error
+}
+
 // Activities are the erasure's steps.
 type Activities struct {
-	Store    *store.Store
+	Store    ErasureStore
 	Temporal client.Client
 	// Fault, when set (tests), is called after a step's work is done and before it returns:
 	// an error then stands for a crash between the work and its record in the history.

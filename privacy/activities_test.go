@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/routedesk/routedesk/privacy"
+	"github.com/routedesk/routedesk/store"
 )
 
 // fakeTemporal is the part of a Temporal client StopWorkflows uses: it records what it terminates
@@ -36,7 +37,9 @@ func (f *fakeTemporal) TerminateWorkflow(_ context.Context, id, _, _ string, _ .
 	return nil
 }
 
-func (f *fakeTemporal) WorkflowService() workflowservice.WorkflowServiceClient { return fakeService{f: f} }
+func (f *fakeTemporal) WorkflowService() workflowservice.WorkflowServiceClient {
+	return fakeService{f: f}
+}
 
 // fakeService is the workflow service of a fakeTemporal: it deletes workflows.
 type fakeService struct {
@@ -89,4 +92,59 @@ func TestStopWorkflowsFailsForARetryWhenTemporalIsDown(t *testing.T) {
 		return crash
 	}}, privacy.ErasurePlan{WorkflowIDs: []string{"conv:ch_1:a"}})
 	require.ErrorContains(t, err, crash.Error())
+}
+
+// fakeStore is the erasure's store: it plans what it was given and records what it was asked.
+type fakeStore struct {
+	plan     store.ErasurePlan
+	deleted  []store.ErasurePlan
+	finished map[string]int
+}
+
+func (f *fakeStore) PlanErasure(_ context.Context, accountID, contactID, erasureID string) (store.ErasurePlan, error) {
+	p := f.plan
+	p.AccountID, p.ContactID, p.ErasureID = accountID, contactID, erasureID
+	return p, nil
+}
+
+func (f *fakeStore) ShredKeys(context.Context, store.ErasurePlan) ([]string, error) { return nil, nil }
+
+func (f *fakeStore) DeleteContactData(_ context.Context, p store.ErasurePlan) (map[string]int64, error) {
+	f.deleted = append(f.deleted, p)
+	return map[string]int64{"tickets": int64(len(p.TicketIDs))}, nil
+}
+
+func (f *fakeStore) FinishErasure(_ context.Context, erasureID string, keys int) error {
+	f.finished[erasureID] = keys
+	return nil
+}
+
+// TestErasureStepsCarryThePlanAsTheContractType: PlanErasure answers the store's plan as
+// privacy.ErasurePlan (what the workflow's history keeps), DeleteContactData hands it back to the
+// store unchanged, and FinishErasure records the key count; each in the SDK's activity environment.
+func TestErasureStepsCarryThePlanAsTheContractType(t *testing.T) {
+	st := &fakeStore{plan: store.ErasurePlan{TicketIDs: []string{"tkt_1", "tkt_2"}, ConversationIDs: []string{"cv_1"},
+		WorkflowIDs: []string{"conv:ch_1:a"}}, finished: map[string]int{}}
+	acts := &privacy.Activities{Store: st}
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestActivityEnvironment()
+	env.RegisterActivity(acts)
+
+	v, err := env.ExecuteActivity(acts.PlanErasure, privacy.EraseInput{AccountID: "acc_1", ContactID: "ct_1", ErasureID: "er_1"})
+	require.NoError(t, err)
+	var plan privacy.ErasurePlan
+	require.NoError(t, v.Get(&plan))
+	require.Equal(t, privacy.ErasurePlan{AccountID: "acc_1", ContactID: "ct_1", ErasureID: "er_1", TicketIDs: []string{"tkt_1", "tkt_2"},
+		ConversationIDs: []string{"cv_1"}, WorkflowIDs: []string{"conv:ch_1:a"}}, plan)
+
+	v, err = env.ExecuteActivity(acts.DeleteContactData, plan)
+	require.NoError(t, err)
+	var counts map[string]int64
+	require.NoError(t, v.Get(&counts))
+	require.Equal(t, map[string]int64{"tickets": 2}, counts)
+	require.Equal(t, []store.ErasurePlan{store.ErasurePlan(plan)}, st.deleted)
+
+	_, err = env.ExecuteActivity(acts.FinishErasure, "er_1", 3)
+	require.NoError(t, err)
+	require.Equal(t, map[string]int{"er_1": 3}, st.finished)
 }
