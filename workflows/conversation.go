@@ -1,11 +1,9 @@
 package workflows
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/routedesk/routedesk/activities"
@@ -260,11 +258,6 @@ func (c *conversation) drains(ctx workflow.Context) bool {
 func (c *conversation) fail(ctx workflow.Context, step string, err error) error {
 	workflow.GetLogger(ctx).Error("conversation failed", "step", step, "error", err)
 	return fmt.Errorf("%s: %w", step, err)
-}
-
-func isInvalid(err error) bool {
-	var appErr *temporal.ApplicationError
-	return errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeInvalid
 }
 
 // nextWindowChange is when the carried-over reply window changes next, if it does.

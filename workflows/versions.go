@@ -64,7 +64,7 @@ var Changes = []Change{
 		What: "a reply is stored, then sent beside the update with bounded retries (before: one SendReply activity)"},
 	{ID: changeDrainBeforeEnd, Version: 1, Date: "2026-11-26", AtEnd: true, Retired: true,
 		What: "a message that arrives while the run settles is handled before it ends or continues as new (before: dropped)"},
-	{ID: changeOpenAtOnce, Version: 1, Date: "2026-11-26",
+	{ID: changeOpenAtOnce, Version: 1, Date: "2026-11-26", Retired: true,
 		What: "the opening (contact, rules, ticket, route) is one local activity and one upsert (before: four activities)"},
 	{ID: changeTicketOnly, Version: 1, Date: "2026-11-26", Scope: `WorkflowId STARTS_WITH "ticket:"`, Retired: true,
 		What: "a ticket without a channel is routed by its own workflow (before: such workflows did not exist)"},
