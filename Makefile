@@ -36,7 +36,7 @@ lint:
 
 ## workflowcheck: Temporal's static determinism check (go.temporal.io/sdk/contrib/tools/workflowcheck) over the workflow code
 workflowcheck:
-	$(GO) run go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION) ./workflows/ ./imports/
+	$(GO) run go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION) ./workflows/ ./imports/ ./privacy/
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -2,20 +2,12 @@ package activities
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/routedesk/routedesk/domain"
 	"github.com/routedesk/routedesk/store"
 )
-
-// UpsertContactInput names the message whose sender is the contact.
-type UpsertContactInput struct {
-	AccountID string `json:"account_id"`
-	ChannelID string `json:"channel_id"`
-	MessageID string `json:"message_id"`
-}
 
 // ResolvedContact is the contact an inbound message belongs to; it is recorded in
 // workflow histories, so its JSON names never change.
@@ -27,16 +19,6 @@ type ResolvedContact struct {
 // resolvedContact is the payload of the store's answer.
 func resolvedContact(c store.ResolvedContact) ResolvedContact {
 	return ResolvedContact{ContactID: c.ContactID, IsNew: c.IsNew}
-}
-
-// UpsertContact finds or creates the contact who sent a message.
-func (a *Activities) UpsertContact(ctx context.Context, in UpsertContactInput) (ResolvedContact, error) {
-	msg, err := a.Store.Message(ctx, in.AccountID, in.MessageID)
-	if err != nil {
-		return ResolvedContact{}, classify(fmt.Errorf("upsert contact: %w", err))
-	}
-	c, err := a.Store.UpsertContact(ctx, in.AccountID, in.ChannelID, msg.Author)
-	return resolvedContact(c), classify(err)
 }
 
 // CreateTicketInput names the conversation, its contact and its first message.
@@ -97,21 +79,8 @@ func (a *Activities) LoadTicket(ctx context.Context, in TicketRef) (TicketCreate
 	return ticketCreated(t, false, ch), nil
 }
 
-// CreateTicket creates the conversation's ticket from the channel's ticket
-// defaults and the first message; it returns the existing ticket on a repeat.
-func (a *Activities) CreateTicket(ctx context.Context, in CreateTicketInput) (TicketCreated, error) {
-	ch, err := a.Store.Channel(ctx, in.AccountID, in.ChannelID)
-	if err != nil {
-		return TicketCreated{}, classify(fmt.Errorf("create ticket: %w", err))
-	}
-	msg, err := a.Store.Message(ctx, in.AccountID, in.MessageID)
-	if err != nil {
-		return TicketCreated{}, classify(fmt.Errorf("create ticket: %w", err))
-	}
-	return a.createTicket(ctx, in, ch, msg)
-}
-
-// createTicket is CreateTicket once the channel and the first message are loaded.
+// createTicket creates the conversation's ticket from the channel's ticket defaults and the
+// first message (channel and message loaded); it returns the existing ticket on a repeat.
 func (a *Activities) createTicket(ctx context.Context, in CreateTicketInput, ch domain.Channel, msg domain.Message) (TicketCreated, error) {
 	d := withMessageProperties(ch.TicketDefaults, msg.Properties)
 	var skills []string

@@ -1,8 +1,12 @@
 package channels_test
 
 import (
+	"go/parser"
+	"go/token"
 	"os/exec"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -64,6 +68,45 @@ func TestLayout(t *testing.T) {
 		}
 	}
 	require(len(imports["channels/registry"]) > 0, "go list did not see channels/registry")
+}
+
+// TestWorkflowFilesNameNoStore extends TestLayout's "workflows never import store" to the workflow
+// code of other packages (imports, privacy): a non-test file that imports the SDK's workflow package
+// never imports store, so what such a workflow keeps in its history is its own contract's types.
+func TestWorkflowFilesNameNoStore(t *testing.T) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("no go tool on PATH: %v", err)
+	}
+	out, err := exec.Command(goTool, "list", "-f", "{{.Dir}}{{range .GoFiles}} {{.}}{{end}}", module+"/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	checked := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		for _, name := range fields[1:] {
+			f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(fields[0], name), nil, parser.ImportsOnly)
+			if err != nil {
+				t.Fatalf("parse %s: %v", name, err)
+			}
+			var workflowCode, storeTypes bool
+			for _, imp := range f.Imports {
+				path, _ := strconv.Unquote(imp.Path.Value)
+				workflowCode = workflowCode || path == "go.temporal.io/sdk/workflow"
+				storeTypes = storeTypes || path == module+"/store"
+			}
+			if workflowCode {
+				checked++
+				if storeTypes {
+					t.Errorf("%s imports both the SDK's workflow package and store: workflow payloads are the workflow's contract types, never the store's", filepath.Join(fields[0], name))
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("found no workflow code: the check checks nothing")
+	}
 }
 
 // forbiddenFor are the layers a shared package must never reach, directly or not: the HTTP

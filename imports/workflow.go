@@ -8,7 +8,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/routedesk/routedesk/store"
+	"github.com/routedesk/routedesk/domain"
 	"github.com/routedesk/routedesk/workflows"
 )
 
@@ -61,31 +61,15 @@ var a *Activities
 // its progress is in the "progress" query and the ImportState search
 // attribute. Cancelling it stops after the item in hand: what was imported stays.
 func ImportWorkflow(ctx workflow.Context, in Input) (Progress, error) {
-	st := Status{State: store.ImportRunning, Progress: in.Progress}
+	st := Status{State: domain.ImportRunning, Progress: in.Progress}
 	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (Status, error) { return st, nil }); err != nil {
 		return st.Progress, fmt.Errorf("register progress query: %w", err)
 	}
-	if err := workflow.UpsertTypedSearchAttributes(ctx, workflows.ImportStateKey.ValueSet(store.ImportRunning)); err != nil {
+	if err := workflow.UpsertTypedSearchAttributes(ctx, workflows.ImportStateKey.ValueSet(domain.ImportRunning)); err != nil {
 		return st.Progress, fmt.Errorf("upsert import state: %w", err)
 	}
-	hb := in.HeartbeatTimeout
-	if hb <= 0 {
-		hb = DefaultHeartbeatTimeout
-	}
-	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: time.Hour,
-		HeartbeatTimeout:    hb,
-		WaitForCancellation: true,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute,
-			MaximumAttempts: 20, NonRetryableErrorTypes: []string{ErrTypeInvalid}},
-	})
-	items, perRun := in.BatchItems, in.BatchesPerRun
-	if items <= 0 {
-		items = DefaultBatchItems
-	}
-	if perRun <= 0 {
-		perRun = DefaultBatchesPerRun
-	}
+	actx := workflow.WithActivityOptions(ctx, batchOptions(in))
+	items, perRun := batching(in)
 	for batch := 0; !st.Progress.Done; batch++ {
 		if batch == perRun {
 			next := in
@@ -100,13 +84,42 @@ func ImportWorkflow(ctx workflow.Context, in Input) (Progress, error) {
 		var canceled *temporal.CanceledError
 		switch {
 		case errors.As(err, &canceled) || (err != nil && ctx.Err() != nil):
-			return st.Progress, finish(ctx, in, &st, store.ImportCancelled, "", ctx.Err())
+			return st.Progress, finish(ctx, in, &st, domain.ImportCancelled, "", ctx.Err())
 		case err != nil:
-			return st.Progress, finish(ctx, in, &st, store.ImportFailed, err.Error(), err)
+			return st.Progress, finish(ctx, in, &st, domain.ImportFailed, err.Error(), err)
 		}
 		st.Progress = p
 	}
-	return st.Progress, finish(ctx, in, &st, store.ImportCompleted, "", nil)
+	return st.Progress, finish(ctx, in, &st, domain.ImportCompleted, "", nil)
+}
+
+// batchOptions are the options of an import's batch activities: a batch whose
+// worker died is retried elsewhere after the input's heartbeat timeout.
+func batchOptions(in Input) workflow.ActivityOptions {
+	hb := in.HeartbeatTimeout
+	if hb <= 0 {
+		hb = DefaultHeartbeatTimeout
+	}
+	return workflow.ActivityOptions{
+		StartToCloseTimeout: time.Hour,
+		HeartbeatTimeout:    hb,
+		WaitForCancellation: true,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute,
+			MaximumAttempts: 20, NonRetryableErrorTypes: []string{ErrTypeInvalid}},
+	}
+}
+
+// batching is how many items one batch imports and how many batches run before
+// the workflow continues as new, the input's or the defaults.
+func batching(in Input) (items, perRun int) {
+	items, perRun = in.BatchItems, in.BatchesPerRun
+	if items <= 0 {
+		items = DefaultBatchItems
+	}
+	if perRun <= 0 {
+		perRun = DefaultBatchesPerRun
+	}
+	return items, perRun
 }
 
 // finish records the end state (even once the workflow is cancelled) and returns result.

@@ -1,21 +1,10 @@
 package privacy
 
 import (
-	"context"
-	"errors"
-	"fmt"
-	"sync"
 	"time"
 
-	commonpb "go.temporal.io/api/common/v1"
-	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/api/workflowservice/v1"
-	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
-
-	"github.com/routedesk/routedesk/store"
 )
 
 // EraseWorkflowName is the registered name of EraseWorkflow.
@@ -31,6 +20,19 @@ type EraseInput struct {
 	AccountID string `json:"account_id"`
 	ContactID string `json:"contact_id"`
 	ErasureID string `json:"erasure_id"`
+}
+
+// ErasurePlan is what erasing a contact reaches, by opaque ids only, as kept in the erasure
+// workflow's history: the contact's tickets, their conversations and every Temporal workflow
+// holding the contact's data. It is the workflow's contract, apart from store.ErasurePlan (same
+// fields), so a store change cannot break replay; its JSON names are recorded and never change.
+type ErasurePlan struct {
+	AccountID       string   `json:"account_id"`
+	ContactID       string   `json:"contact_id"`
+	ErasureID       string   `json:"erasure_id"`
+	TicketIDs       []string `json:"ticket_ids"`
+	ConversationIDs []string `json:"conversation_ids"`
+	WorkflowIDs     []string `json:"workflow_ids"`
 }
 
 // EraseResult is what an erasure removed, row counts by kind (no personal data).
@@ -51,7 +53,7 @@ func EraseWorkflow(ctx workflow.Context, in EraseInput) (EraseResult, error) {
 	})
 	var a *Activities
 	var res EraseResult
-	var plan store.ErasurePlan
+	var plan ErasurePlan
 	if err := workflow.ExecuteActivity(ctx, a.PlanErasure, in).Get(ctx, &plan); err != nil {
 		return res, err
 	}
@@ -66,94 +68,4 @@ func EraseWorkflow(ctx workflow.Context, in EraseInput) (EraseResult, error) {
 	}
 	err := workflow.ExecuteActivity(ctx, a.FinishErasure, in.ErasureID, res.Keys).Get(ctx, nil)
 	return res, err
-}
-
-// Activities are the erasure's steps.
-type Activities struct {
-	Store    *store.Store
-	Temporal client.Client
-	// Fault, when set (tests), is called after a step's work is done and before it returns:
-	// an error then stands for a crash between the work and its record in the history.
-	Fault func(step string) error
-}
-
-func (a *Activities) fault(step string) error {
-	if a.Fault == nil {
-		return nil
-	}
-	return a.Fault(step)
-}
-
-// PlanErasure lists the contact's tickets, conversations and workflows.
-func (a *Activities) PlanErasure(ctx context.Context, in EraseInput) (store.ErasurePlan, error) {
-	p, err := a.Store.PlanErasure(ctx, in.AccountID, in.ContactID, in.ErasureID)
-	if err != nil {
-		return p, err
-	}
-	return p, a.fault("plan")
-}
-
-// StopWorkflows terminates the contact's workflows (no cleanup code runs, so nothing is sent)
-// and deletes them from Temporal, so their ids leave its visibility store; gone ones are skipped.
-func (a *Activities) StopWorkflows(ctx context.Context, p store.ErasurePlan) error {
-	ns := activity.GetInfo(ctx).Namespace
-	for i, id := range p.WorkflowIDs {
-		activity.RecordHeartbeat(ctx, i)
-		err := a.Temporal.TerminateWorkflow(ctx, id, "", "contact erased")
-		var notFound *serviceerror.NotFound
-		if err != nil && !errors.As(err, &notFound) {
-			return fmt.Errorf("terminate workflow %s: %w", id, err)
-		}
-		_, err = a.Temporal.WorkflowService().DeleteWorkflowExecution(ctx, &workflowservice.DeleteWorkflowExecutionRequest{
-			Namespace: ns, WorkflowExecution: &commonpb.WorkflowExecution{WorkflowId: id},
-		})
-		if err != nil && !errors.As(err, &notFound) {
-			return fmt.Errorf("delete workflow %s: %w", id, err)
-		}
-	}
-	return a.fault("stop")
-}
-
-// ShredKeys erases the keys of the contact's workflows, here and in every keyring of this process.
-func (a *Activities) ShredKeys(ctx context.Context, p store.ErasurePlan) (int, error) {
-	ids, err := a.Store.ShredKeys(ctx, p)
-	if err != nil {
-		return 0, err
-	}
-	forgetEverywhere(ids)
-	return len(ids), a.fault("shred")
-}
-
-// DeleteContactData deletes the contact's rows in PostgreSQL in one transaction.
-func (a *Activities) DeleteContactData(ctx context.Context, p store.ErasurePlan) (map[string]int64, error) {
-	counts, err := a.Store.DeleteContactData(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	return counts, a.fault("delete")
-}
-
-// FinishErasure marks the erasure completed.
-func (a *Activities) FinishErasure(ctx context.Context, erasureID string, keys int) error {
-	return a.Store.FinishErasure(ctx, erasureID, keys)
-}
-
-// keyrings are this process's keyrings, which an erasure tells to forget the keys it shredded.
-var keyrings struct {
-	sync.Mutex
-	all []*Keyring
-}
-
-func register(k *Keyring) {
-	keyrings.Lock()
-	defer keyrings.Unlock()
-	keyrings.all = append(keyrings.all, k)
-}
-
-func forgetEverywhere(ids []string) {
-	keyrings.Lock()
-	defer keyrings.Unlock()
-	for _, k := range keyrings.all {
-		k.Forget(ids...)
-	}
 }

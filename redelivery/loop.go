@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -87,7 +88,13 @@ type Loop struct {
 	// unreachable is until when the loop leaves Temporal alone after finding it down.
 	unreachableMu sync.Mutex
 	unreachable   time.Time
+	// passes counts the redrive passes Run has made.
+	passes atomic.Int64
 }
+
+// Passes is how many redrive passes Run has made: a test waits for the first
+// to be over before it checks that a delivery came from a wake-up.
+func (l *Loop) Passes() int64 { return l.passes.Load() }
 
 // New returns the Loop of st delivering through cfg.Deliver; reg (optional) receives its metrics.
 func New(st *store.Store, cfg Config, log *slog.Logger, reg prometheus.Registerer) *Loop {
@@ -157,6 +164,7 @@ func (l *Loop) Run(ctx context.Context, interval, grace time.Duration) {
 	defer t.Stop()
 	for {
 		l.redriveOnce(ctx, grace, &attempts)
+		l.passes.Add(1)
 		select {
 		case <-ctx.Done():
 			return

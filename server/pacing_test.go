@@ -41,7 +41,7 @@ func TestBurstIsPacedThroughTheDeliveryWindow(t *testing.T) {
 	defer cancel()
 	go api.Redrive(runCtx, time.Minute, time.Minute) // neither the interval nor the grace may be what delivers
 	// The loop's first pass (nothing to claim) is over, so a delivery below is a wake-up.
-	time.Sleep(100 * time.Millisecond)
+	testenv.Eventually(t, 10*time.Second, "the redrive loop's first pass", func() bool { return api.Redelivery().Passes() > 0 })
 
 	conversations := make([]string, n)
 	messages := make([]string, n)

@@ -152,7 +152,7 @@ func TestFailedRequestDeliveryIsRedrivenWithoutWaitingForTheGrace(t *testing.T) 
 	defer cancel()
 	go api.Redrive(runCtx, time.Minute, time.Minute) // neither the interval nor the grace may be what delivers
 	// The loop's first pass (nothing to claim) is over, so a delivery below is a wake-up.
-	time.Sleep(100 * time.Millisecond)
+	testenv.Eventually(t, 10*time.Second, "the redrive loop's first pass", func() bool { return api.Redelivery().Passes() > 0 })
 
 	r := testenv.Do(t, hs, http.MethodPost, "/v1/channels/"+ch.ID+"/messages", token, map[string]any{
 		"external_id": "m1", "thread_id": "busy-request", "text": "help"})

@@ -10,9 +10,9 @@ import (
 	"github.com/routedesk/routedesk/domain"
 )
 
-// ErasurePlan is what erasing a contact reaches, by opaque ids only (it is kept in the
-// erasure workflow's history): the contact's tickets, their conversations and every
-// Temporal workflow holding the contact's data.
+// ErasurePlan is what erasing a contact reaches, by opaque ids only: the contact's tickets,
+// their conversations and every Temporal workflow holding the contact's data. The erasure
+// workflow's history holds privacy.ErasurePlan (same fields), never this type.
 type ErasurePlan struct {
 	AccountID       string   `json:"account_id"`
 	ContactID       string   `json:"contact_id"`

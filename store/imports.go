@@ -14,13 +14,13 @@ import (
 	"github.com/routedesk/routedesk/domain"
 )
 
-// Import states.
+// Import states (domain's, named here for the store's callers).
 const (
-	ImportUploading = "uploading"
-	ImportRunning   = "running"
-	ImportCompleted = "completed"
-	ImportFailed    = "failed"
-	ImportCancelled = "cancelled"
+	ImportUploading = domain.ImportUploading
+	ImportRunning   = domain.ImportRunning
+	ImportCompleted = domain.ImportCompleted
+	ImportFailed    = domain.ImportFailed
+	ImportCancelled = domain.ImportCancelled
 )
 
 // ImportChunkBytes is the size of the chunks an uploaded import file is stored in.

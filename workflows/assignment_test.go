@@ -15,12 +15,17 @@ import (
 
 var teamRouting = domain.Routing{AssignTo: domain.AssignUsersAndTeams, Users: []string{"usr_1", "usr_2"}, TimeoutSeconds: 300}
 
-// openedTicket mocks contact, rules and ticket creation for a users_and_teams channel.
-func openedTicket(env *testsuite.TestWorkflowEnvironment) {
-	env.OnActivity(a.UpsertContact, mock.Anything, mock.Anything).Return(activities.ResolvedContact{ContactID: "ct_1"}, nil)
-	expectRules(env)
-	env.OnActivity(a.CreateTicket, mock.Anything, mock.Anything).
-		Return(activities.TicketCreated{TicketID: "tkt_1", Created: true, Status: "new", Routing: teamRouting}, nil)
+// openedTicket mocks the opening of a users_and_teams channel's conversation (one local
+// activity: contact, rules, ticket) whose routing answered route.
+func openedTicket(env *testsuite.TestWorkflowEnvironment, route activities.RouteResult) {
+	openedWith(env, activities.TicketCreated{TicketID: "tkt_1", Created: true, Status: "new", Routing: teamRouting}, route)
+}
+
+// openedWith mocks the opening of a conversation that creates ticket and routes it to route.
+func openedWith(env *testsuite.TestWorkflowEnvironment, ticket activities.TicketCreated, route activities.RouteResult) {
+	env.OnActivity(a.OpenConversation, mock.Anything, mock.Anything).Return(activities.Opened{
+		Contact: activities.ResolvedContact{ContactID: "ct_1"}, Rules: vipOutcome, Ticket: ticket, Route: &route,
+	}, nil).Once()
 }
 
 func queryState(t *testing.T, env *testsuite.TestWorkflowEnvironment, at time.Duration, into *ConversationState) {
@@ -33,10 +38,7 @@ func queryState(t *testing.T, env *testsuite.TestWorkflowEnvironment, at time.Du
 
 func TestAssignsAtOnceWhenAnAgentIsFree(t *testing.T) {
 	env := newEnv(t)
-	openedTicket(env)
-	env.OnActivity(a.Route, mock.Anything, activities.RouteInput{AccountID: "acc_1", TicketID: "tkt_1", ContactID: "ct_1",
-		Routing: teamRouting, RequiredSkills: []string{"swedish"}}).
-		Return(activities.RouteResult{State: domain.RoutingAssigned, UserID: "usr_2"}, nil).Once()
+	openedTicket(env, activities.RouteResult{State: domain.RoutingAssigned, UserID: "usr_2"})
 	signalAt(env, time.Second, "msg_1")
 	var st ConversationState
 	queryState(t, env, 2*time.Second, &st)
@@ -49,8 +51,7 @@ func TestAssignsAtOnceWhenAnAgentIsFree(t *testing.T) {
 
 func TestWaitingTicketIsAssignedBySignal(t *testing.T) {
 	env := newEnv(t)
-	openedTicket(env)
-	env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(activities.RouteResult{State: domain.RoutingWaitingForAgent}, nil).Once()
+	openedTicket(env, activities.RouteResult{State: domain.RoutingWaitingForAgent})
 	signalAt(env, time.Second, "msg_1")
 	var waiting, done ConversationState
 	queryState(t, env, 5*time.Second, &waiting)
@@ -68,8 +69,7 @@ func TestWaitingTicketIsAssignedBySignal(t *testing.T) {
 
 func TestWaitTimesOutToUnassigned(t *testing.T) {
 	env := newEnv(t)
-	openedTicket(env)
-	env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(activities.RouteResult{State: domain.RoutingWaitingForAgent}, nil).Once()
+	openedTicket(env, activities.RouteResult{State: domain.RoutingWaitingForAgent})
 	var stoppedAt time.Time
 	env.OnActivity(a.StopWaiting, mock.Anything, activities.TicketRef{AccountID: "acc_1", TicketID: "tkt_1"}).
 		Run(func(mock.Arguments) { stoppedAt = env.Now() }).Return("", nil).Once()
@@ -87,8 +87,7 @@ func TestWaitTimesOutToUnassigned(t *testing.T) {
 
 func TestTimeoutLosesToAConcurrentDispatch(t *testing.T) {
 	env := newEnv(t)
-	openedTicket(env)
-	env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(activities.RouteResult{State: domain.RoutingWaitingForAgent}, nil).Once()
+	openedTicket(env, activities.RouteResult{State: domain.RoutingWaitingForAgent})
 	env.OnActivity(a.StopWaiting, mock.Anything, mock.Anything).Return("usr_2", nil).Once()
 	signalAt(env, time.Second, "msg_1")
 	var after ConversationState
@@ -101,8 +100,7 @@ func TestTimeoutLosesToAConcurrentDispatch(t *testing.T) {
 
 func TestReplyUpdate(t *testing.T) {
 	env := newEnvDurableReplies(t)
-	openedTicket(env)
-	env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(activities.RouteResult{State: domain.RoutingAssigned, UserID: "usr_1"}, nil)
+	openedTicket(env, activities.RouteResult{State: domain.RoutingAssigned, UserID: "usr_1"})
 	env.OnActivity(a.StoreReply, mock.Anything, mock.MatchedBy(func(in activities.ReplyInput) bool {
 		return in.ReplyID == "upd-1" && in.Text == "On its way!" && in.AuthorUserID == "usr_1" && in.TicketID == "tkt_1" && in.ChannelType == "chat"
 	})).Return(activities.ReplySent{MessageID: "msg_out", Status: domain.MessageQueued}, nil).Once()
@@ -147,9 +145,7 @@ func TestReplyBeforeTicketIsRejected(t *testing.T) {
 
 func TestClosingFreesCapacityAndReopenPrefersPreviousAgent(t *testing.T) {
 	env := newEnv(t)
-	openedTicket(env)
-	env.OnActivity(a.Route, mock.Anything, mock.MatchedBy(func(in activities.RouteInput) bool { return in.PreferUser == "" })).
-		Return(activities.RouteResult{State: domain.RoutingAssigned, UserID: "usr_1"}, nil).Once()
+	openedTicket(env, activities.RouteResult{State: domain.RoutingAssigned, UserID: "usr_1"})
 	closed := "closed"
 	env.OnActivity(a.ChangeTicket, mock.Anything, activities.ChangeInput{AccountID: "acc_1", TicketID: "tkt_1", Status: &closed}).
 		Return(activities.ChangeResult{Status: "closed", AssigneeID: "usr_1", State: domain.RoutingAssigned, Freed: "usr_1"}, nil).Once()
@@ -183,12 +179,8 @@ func TestClosingFreesCapacityAndReopenPrefersPreviousAgent(t *testing.T) {
 
 func TestUnavailableOwnerIsEmailedWhileTheTicketWaits(t *testing.T) {
 	env := newEnv(t)
-	env.OnActivity(a.UpsertContact, mock.Anything, mock.Anything).Return(activities.ResolvedContact{ContactID: "ct_1"}, nil)
-	expectRules(env)
-	env.OnActivity(a.CreateTicket, mock.Anything, mock.Anything).
-		Return(activities.TicketCreated{TicketID: "tkt_1", Created: true, Status: "new", Routing: domain.Routing{AssignTo: domain.AssignContactOwner}}, nil)
-	env.OnActivity(a.Route, mock.Anything, mock.Anything).
-		Return(activities.RouteResult{State: domain.RoutingWaitingForAgent, OwnerUnavailable: "usr_owner"}, nil).Once()
+	openedWith(env, activities.TicketCreated{TicketID: "tkt_1", Created: true, Status: "new", Routing: domain.Routing{AssignTo: domain.AssignContactOwner}},
+		activities.RouteResult{State: domain.RoutingWaitingForAgent, OwnerUnavailable: "usr_owner"})
 	env.OnActivity(a.NotifyOwner, mock.Anything, activities.NotifyOwnerInput{AccountID: "acc_1", TicketID: "tkt_1", OwnerUserID: "usr_owner"}).
 		Return(nil).Once()
 	signalAt(env, time.Second, "msg_1")

@@ -13,23 +13,20 @@ import (
 type besideTask struct {
 	what   string
 	future workflow.Future
-	// postpones continue-as-new while pending; false for owner notifications,
-	// whose histories from before this was added continued as new regardless.
-	postpones bool
 }
 
 // beside runs fn in a coroutine of its own and returns its outcome as a future.
 func (c *conversation) beside(ctx workflow.Context, what string, fn func(workflow.Context) error) workflow.Future {
 	f, set := workflow.NewFuture(ctx)
-	c.pending = append(c.pending, besideTask{what: what, future: f, postpones: true})
+	c.pending = append(c.pending, besideTask{what: what, future: f})
 	workflow.Go(ctx, func(ctx workflow.Context) { set.Set(nil, fn(ctx)) })
 	return f
 }
 
-// busyBeside reports whether work that postpones continue-as-new is still running.
+// busyBeside reports whether work beside the conversation is still running: it postpones continue-as-new.
 func (c *conversation) busyBeside() bool {
 	for _, t := range c.pending {
-		if t.postpones && !t.future.IsReady() {
+		if !t.future.IsReady() {
 			return true
 		}
 	}

@@ -39,8 +39,7 @@ func replyNow(env *testsuite.TestWorkflowEnvironment, at time.Duration, id strin
 // reply is marked failed with the last error as the reason.
 func TestReplyAnswersQueuedWhileItsSendRetries(t *testing.T) {
 	env := newEnv(t)
-	openedTicket(env)
-	env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(activities.RouteResult{State: domain.RoutingAssigned, UserID: "usr_1"}, nil)
+	openedTicket(env, activities.RouteResult{State: domain.RoutingAssigned, UserID: "usr_1"})
 	env.OnActivity(a.StoreReply, mock.Anything, mock.Anything).Return(activities.ReplySent{MessageID: "msg_out", Status: domain.MessageQueued}, nil).Once()
 	attempts := 0
 	env.OnActivity(a.SendReply, mock.Anything, mock.Anything).Return(func(context.Context, activities.ReplyInput) (activities.ReplySent, error) {
@@ -73,8 +72,7 @@ func TestReplyAnswersQueuedWhileItsSendRetries(t *testing.T) {
 // is not marked failed a second time.
 func TestRefusedReplyAnswersAtOnce(t *testing.T) {
 	env := newEnv(t)
-	openedTicket(env)
-	env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(activities.RouteResult{State: domain.RoutingAssigned, UserID: "usr_1"}, nil)
+	openedTicket(env, activities.RouteResult{State: domain.RoutingAssigned, UserID: "usr_1"})
 	env.OnActivity(a.StoreReply, mock.Anything, mock.Anything).Return(activities.ReplySent{MessageID: "msg_out", Status: domain.MessageQueued}, nil).Once()
 	env.OnActivity(a.SendReply, mock.Anything, mock.Anything).
 		Return(activities.ReplySent{}, temporal.NewNonRetryableApplicationError("outside the window", activities.ErrTypeOutsideWindow, nil)).Once()
@@ -97,8 +95,7 @@ func TestRefusedReplyAnswersAtOnce(t *testing.T) {
 // messages are marked failed, and the workflow settles them before it ends.
 func TestCourtesyMessagesDoNotHoldUpTheConversation(t *testing.T) {
 	env := newEnv(t)
-	openedTicket(env)
-	env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(activities.RouteResult{State: domain.RoutingAssigned, UserID: "usr_1"}, nil)
+	openedTicket(env, activities.RouteResult{State: domain.RoutingAssigned, UserID: "usr_1"})
 	env.OnActivity(a.SetReplyWindow, mock.Anything, mock.Anything).Return(nil)
 	welcomes := 0
 	env.OnActivity(a.Welcome, mock.Anything, mock.Anything).Return(func(context.Context, activities.WelcomeInput) error {

@@ -1,11 +1,9 @@
 package workflows
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/routedesk/routedesk/activities"
@@ -217,12 +215,7 @@ func (c *conversation) welcome(ctx workflow.Context) error {
 	in := activities.WelcomeInput{
 		AccountID: c.in.AccountID, ChannelID: c.in.ChannelID, ConversationID: c.in.ConversationID, ContactID: c.state.ContactID,
 	}
-	if workflow.GetVersion(ctx, changeCourtesyBeside, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
-		if err := workflow.ExecuteActivity(ctx, a.Welcome, in).Get(ctx, nil); err != nil { // histories from before: awaited
-			return c.fail(ctx, "welcome", err)
-		}
-		return nil
-	}
+	workflow.GetVersion(ctx, changeCourtesyBeside, 1, 1) // retired: recorded, and checked on replay
 	sent := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, courtesyOptions), a.Welcome, in)
 	c.beside(ctx, "welcome", func(ctx workflow.Context) error {
 		err := sent.Get(ctx, nil)
@@ -281,11 +274,6 @@ func (c *conversation) drains(ctx workflow.Context) bool {
 func (c *conversation) fail(ctx workflow.Context, step string, err error) error {
 	workflow.GetLogger(ctx).Error("conversation failed", "step", step, "error", err)
 	return fmt.Errorf("%s: %w", step, err)
-}
-
-func isInvalid(err error) bool {
-	var appErr *temporal.ApplicationError
-	return errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeInvalid
 }
 
 // nextWindowChange is when the carried-over reply window changes next, if it does.

@@ -21,19 +21,15 @@ var input = ConversationInput{
 	ConversationID: "conv_1", IdleTimeout: time.Hour,
 }
 
-// newEnv runs a conversation as it ran before changeOpenAtOnce: contact,
-// rules, ticket and route as four activities (histories of that shape keep
-// replaying, and these tests keep that path working); newOpeningEnv runs it
-// as it starts now.
+// newEnv runs a conversation with replies sent as before changeDurableReply (oneShotReplies);
+// newEnvDurableReplies and newOpeningEnv run it as it starts now.
 func newEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
-	return oneShotReplies(newEnvDurableReplies(t))
+	return oneShotReplies(newOpeningEnv(t))
 }
 
 // newEnvDurableReplies is newEnv with replies as they are sent now: stored, then delivered by a DeliveryWorkflow.
 func newEnvDurableReplies(t *testing.T) *testsuite.TestWorkflowEnvironment {
-	env := newOpeningEnv(t)
-	env.OnGetVersion(changeOpenAtOnce, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion).Maybe()
-	return env
+	return newOpeningEnv(t)
 }
 
 // oneShotReplies runs replies as before changeDurableReply (SendReply with bounded retries, then
@@ -65,11 +61,6 @@ func newBareEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 var vipOutcome = activities.RulesOutcome{RuleSetVersion: 7, Matched: []string{"rule_vip"},
 	Properties: map[string]any{"priority": "high"}, RequiredSkills: []string{"swedish"}}
 
-// expectRules makes the rules activity answer vipOutcome.
-func expectRules(env *testsuite.TestWorkflowEnvironment) {
-	env.OnActivity(a.EvaluateRules, mock.Anything, mock.Anything).Return(vipOutcome, nil)
-}
-
 func signalAt(env *testsuite.TestWorkflowEnvironment, after time.Duration, messageID string) {
 	env.RegisterDelayedCallback(func() {
 		env.SignalWorkflow(SignalInboundMessage, InboundMessage{MessageID: messageID})
@@ -78,18 +69,11 @@ func signalAt(env *testsuite.TestWorkflowEnvironment, after time.Duration, messa
 
 func TestConversationCreatesOneTicketAndIgnoresRedelivery(t *testing.T) {
 	env := newEnv(t)
-	env.OnActivity(a.UpsertContact, mock.Anything, activities.UpsertContactInput{AccountID: "acc_1", ChannelID: "ch_1", MessageID: "msg_1"}).
-		Return(activities.ResolvedContact{ContactID: "ct_1", IsNew: true}, nil).Once()
-	env.OnActivity(a.EvaluateRules, mock.Anything, activities.EvaluateRulesInput{
-		AccountID: "acc_1", ChannelID: "ch_1", MessageID: "msg_1", ContactID: "ct_1", ContactIsNew: true,
-	}).Return(vipOutcome, nil).Once()
-	env.OnActivity(a.CreateTicket, mock.Anything, activities.CreateTicketInput{
-		AccountID: "acc_1", ChannelID: "ch_1", ConversationID: "conv_1", ContactID: "ct_1", MessageID: "msg_1",
-		Rules: &vipOutcome,
-	}).Return(activities.TicketCreated{TicketID: "tkt_1", Created: true, Routing: domain.Routing{AssignTo: domain.AssignNone}}, nil).Once()
-	env.OnActivity(a.Route, mock.Anything, activities.RouteInput{AccountID: "acc_1", TicketID: "tkt_1", ContactID: "ct_1",
-		Routing: domain.Routing{AssignTo: domain.AssignNone}, RequiredSkills: []string{"swedish"}}).
-		Return(activities.RouteResult{State: domain.RoutingUnassigned}, nil).Once()
+	env.OnActivity(a.OpenConversation, mock.Anything, openInput).Return(activities.Opened{
+		Contact: activities.ResolvedContact{ContactID: "ct_1", IsNew: true}, Rules: vipOutcome,
+		Ticket: activities.TicketCreated{TicketID: "tkt_1", Created: true, Routing: domain.Routing{AssignTo: domain.AssignNone}},
+		Route:  &activities.RouteResult{State: domain.RoutingUnassigned},
+	}, nil).Once()
 
 	signalAt(env, time.Second, "msg_1")
 	signalAt(env, 2*time.Second, "msg_1") // redelivered by the redrive loop
@@ -112,64 +96,30 @@ func TestConversationCreatesOneTicketAndIgnoresRedelivery(t *testing.T) {
 	require.Equal(t, []string{"msg_1", "msg_2"}, mid.Seen)
 }
 
-func TestConversationSetsSearchAttributes(t *testing.T) {
+func TestConversationSetsItsIdentity(t *testing.T) {
 	env := newEnv(t)
-	expectRules(env)
-	env.OnActivity(a.UpsertContact, mock.Anything, mock.Anything).Return(activities.ResolvedContact{ContactID: "ct_1"}, nil)
-	env.OnActivity(a.CreateTicket, mock.Anything, mock.Anything).Return(activities.TicketCreated{TicketID: "tkt_9"}, nil)
-	env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(activities.RouteResult{State: domain.RoutingUnassigned}, nil)
+	openedWith(env, activities.TicketCreated{TicketID: "tkt_9"}, activities.RouteResult{State: domain.RoutingUnassigned})
 	env.OnUpsertTypedSearchAttributes(temporal.NewSearchAttributes(
 		ChannelTypeKey.ValueSet("chat"), ChannelIDKey.ValueSet("ch_1"), AccountIDKey.ValueSet("acc_1"),
 		RoutingStateKey.ValueSet(domain.RoutingRouting),
 	)).Return(nil).Once()
-	env.OnUpsertTypedSearchAttributes(temporal.NewSearchAttributes(TicketIDKey.ValueSet("tkt_9"))).Return(nil).Once()
-	env.OnUpsertTypedSearchAttributes(temporal.NewSearchAttributes(RoutingStateKey.ValueSet(domain.RoutingUnassigned), AssigneeIDKey.ValueUnset(),
-		WaitingSinceKey.ValueUnset())).Return(nil).Once()
+	env.OnUpsertTypedSearchAttributes(mock.Anything).Return(nil) // the opening's (TestOpeningIsOneActivityAndOneUpsert)
 	signalAt(env, time.Second, "msg_1")
 	env.ExecuteWorkflow(ConversationWorkflow, input)
 	require.NoError(t, env.GetWorkflowError())
-}
-
-func TestConversationWithoutContactIdentityStillGetsATicket(t *testing.T) {
-	env := newEnv(t)
-	expectRules(env)
-	env.OnActivity(a.UpsertContact, mock.Anything, mock.Anything).
-		Return(activities.ResolvedContact{}, temporal.NewNonRetryableApplicationError("no identity", activities.ErrTypeInvalid, nil)).Once()
-	env.OnActivity(a.CreateTicket, mock.Anything, mock.MatchedBy(func(in activities.CreateTicketInput) bool { return in.ContactID == "" })).
-		Return(activities.TicketCreated{TicketID: "tkt_1"}, nil).Once()
-	env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(activities.RouteResult{State: domain.RoutingUnassigned}, nil).Once()
-	signalAt(env, time.Second, "msg_1")
-	env.ExecuteWorkflow(ConversationWorkflow, input)
-	require.NoError(t, env.GetWorkflowError())
-}
-
-func TestConversationFailsWhenItsChannelIsGone(t *testing.T) {
-	env := newEnv(t)
-	expectRules(env)
-	env.OnActivity(a.UpsertContact, mock.Anything, mock.Anything).Return(activities.ResolvedContact{ContactID: "ct_1"}, nil)
-	env.OnActivity(a.CreateTicket, mock.Anything, mock.Anything).
-		Return(activities.TicketCreated{}, temporal.NewNonRetryableApplicationError("channel deleted", activities.ErrTypeNotFound, nil)).Once()
-	signalAt(env, time.Second, "msg_1")
-	env.ExecuteWorkflow(ConversationWorkflow, input)
-	err := env.GetWorkflowError()
-	require.Error(t, err)
-	require.Contains(t, err.Error(), "create ticket")
-	require.Contains(t, err.Error(), "type: "+activities.ErrTypeNotFound+", retryable: false")
 }
 
 func TestConversationRetriesTransientFailures(t *testing.T) {
 	env := newEnv(t)
-	expectRules(env)
-	env.OnActivity(a.UpsertContact, mock.Anything, mock.Anything).Return(activities.ResolvedContact{ContactID: "ct_1"}, nil)
 	calls := 0
-	env.OnActivity(a.CreateTicket, mock.Anything, mock.Anything).Return(func(_ context.Context, _ activities.CreateTicketInput) (activities.TicketCreated, error) {
+	env.OnActivity(a.OpenConversation, mock.Anything, mock.Anything).Return(func(_ context.Context, _ activities.OpenInput) (activities.Opened, error) {
 		calls++
 		if calls < 3 {
-			return activities.TicketCreated{}, errors.New("database is down")
+			return activities.Opened{}, errors.New("database is down")
 		}
-		return activities.TicketCreated{TicketID: "tkt_1"}, nil
+		return activities.Opened{Ticket: activities.TicketCreated{TicketID: "tkt_1", Created: true},
+			Route: &activities.RouteResult{State: domain.RoutingUnassigned}}, nil
 	})
-	env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(activities.RouteResult{State: domain.RoutingUnassigned}, nil)
 	signalAt(env, time.Second, "msg_1")
 	env.ExecuteWorkflow(ConversationWorkflow, input)
 	require.NoError(t, env.GetWorkflowError())
@@ -188,8 +138,7 @@ func TestSearchAttributesAreKeywords(t *testing.T) {
 // it waits for that send is handled before the workflow ends, not dropped.
 func TestMessageArrivingWhileTheConversationSettlesIsHandled(t *testing.T) {
 	env := newEnv(t)
-	openedTicket(env)
-	env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(activities.RouteResult{State: domain.RoutingAssigned, UserID: "usr_1"}, nil)
+	openedTicket(env, activities.RouteResult{State: domain.RoutingAssigned, UserID: "usr_1"})
 	env.OnActivity(a.StoreReply, mock.Anything, mock.Anything).Return(activities.ReplySent{MessageID: "msg_out", Status: domain.MessageQueued}, nil)
 	env.OnActivity(a.SendReply, mock.Anything, mock.Anything).Return(activities.ReplySent{}, errors.New("relay unreachable"))
 	env.OnActivity(a.FailReply, mock.Anything, mock.Anything).Return(nil)

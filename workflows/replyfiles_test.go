@@ -18,8 +18,7 @@ import (
 // reach the activity that stores it; its delivery names the stored message alone.
 func TestReplyWithFilesOnly(t *testing.T) {
 	env := newEnvDurableReplies(t)
-	openedTicket(env)
-	env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(activities.RouteResult{State: domain.RoutingAssigned, UserID: "usr_1"}, nil)
+	openedTicket(env, activities.RouteResult{State: domain.RoutingAssigned, UserID: "usr_1"})
 	var stored activities.ReplyInput
 	env.OnActivity(a.StoreReply, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ReplyInput) (activities.ReplySent, error) {
 		stored = in

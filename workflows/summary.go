@@ -137,9 +137,7 @@ func clip(s string, n int) string {
 // activitySummaries name what each activity does, for the Temporal UI's event list.
 var activitySummaries = map[string]string{
 	"OpenConversation": "Open the conversation: contact, rules, ticket and route",
-	"UpsertContact":    "Find or create the contact",
 	"EvaluateRules":    "Evaluate the routing rules",
-	"CreateTicket":     "Create the ticket",
 	"LoadTicket":       "Load the ticket",
 	"Route":            "Route the ticket to an agent",
 	"StopWaiting":      "Stop waiting for an agent",

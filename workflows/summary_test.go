@@ -26,8 +26,7 @@ func currentDetails(t *testing.T, env *testsuite.TestWorkflowEnvironment, at tim
 
 func TestCurrentDetailsFollowTheConversation(t *testing.T) {
 	env := newEnv(t)
-	openedTicket(env)
-	env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(activities.RouteResult{State: domain.RoutingWaitingForAgent}, nil).Once()
+	openedTicket(env, activities.RouteResult{State: domain.RoutingWaitingForAgent})
 	var waitingSince bool
 	env.OnUpsertTypedSearchAttributes(mock.MatchedBy(func(sa temporal.SearchAttributes) bool {
 		_, ok := sa.GetTime(WaitingSinceKey)
@@ -69,6 +68,6 @@ func TestActivitySummaryNamesWhatAndWhich(t *testing.T) {
 	require.Equal(t, "Route the ticket to an agent · tkt_1", ActivitySummary("Route", activities.RouteInput{TicketID: "tkt_1"}))
 	require.Equal(t, "Record the reply window · open · tkt_2", ActivitySummary("SetReplyWindow",
 		activities.ReplyWindowInput{TicketID: "tkt_2", Window: domain.ReplyWindow{State: domain.WindowOpen}}))
-	require.Equal(t, "Find or create the contact", ActivitySummary("UpsertContact", activities.UpsertContactInput{}))
+	require.Equal(t, "Load the ticket · tkt_3", ActivitySummary("LoadTicket", activities.TicketRef{TicketID: "tkt_3"}))
 	require.Empty(t, ActivitySummary("Unknown"))
 }

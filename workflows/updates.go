@@ -75,13 +75,7 @@ func (c *conversation) reply(ctx workflow.Context, r ReplyRequest) (ReplyResult,
 	if workflow.GetVersion(ctx, changeDurableReply, workflow.DefaultVersion, 1) == 1 {
 		return c.deliverReply(ctx, in)
 	}
-	if workflow.GetVersion(ctx, changeBoundedReply, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
-		var sent activities.ReplySent // histories from before: stored and sent in one awaited activity
-		if err := workflow.ExecuteActivity(ctx, a.SendReply, in).Get(ctx, &sent); err != nil {
-			return ReplyResult{}, fmt.Errorf("send reply: %w", err)
-		}
-		return ReplyResult{MessageID: sent.MessageID, Tag: sent.Tag, Status: sent.Status}, nil
-	}
+	workflow.GetVersion(ctx, changeBoundedReply, 1, 1) // retired: recorded, and checked on replay
 	return c.sendReply(ctx, in)
 }
 

@@ -16,8 +16,7 @@ import (
 // windowedEnv is a conversation on a channel of the given type whose ticket is assigned.
 func windowedEnv(t *testing.T, channelType string) (*testsuite.TestWorkflowEnvironment, ConversationInput, *[]string) {
 	env := newEnv(t)
-	openedTicket(env)
-	env.OnActivity(a.Route, mock.Anything, mock.Anything).Return(activities.RouteResult{State: domain.RoutingAssigned, UserID: "usr_1"}, nil)
+	openedTicket(env, activities.RouteResult{State: domain.RoutingAssigned, UserID: "usr_1"})
 	env.OnActivity(a.Welcome, mock.Anything, mock.Anything).Return(nil).Maybe()
 	env.OnActivity(a.StoreReply, mock.Anything, mock.Anything).Return(func(_ context.Context, r activities.ReplyInput) (activities.ReplySent, error) {
 		return activities.ReplySent{MessageID: "m-" + r.ReplyID, Tag: r.Tag, Status: domain.MessageQueued}, nil

@@ -194,7 +194,7 @@ func TestOAuthMailboxConnectReceiveReply(t *testing.T) {
 
 // TestOAuthTokenExpiresMidIdle: access tokens live 3 s; the IMAP session ends when its token
 // expires (the server drops it, as Exchange Online does), the poller logs in again with a refreshed
-// token, and no mail is lost: one arriving between the sessions is imported too.
+// token, and no mail is lost: mail before the expiry and after the new login is imported.
 func TestOAuthTokenExpiresMidIdle(t *testing.T) {
 	o := newOAuthDesk(t, oauthfake.Microsoft, "help@contoso.test")
 	o.prov.SetTTL(3 * time.Second)
@@ -204,7 +204,8 @@ func TestOAuthTokenExpiresMidIdle(t *testing.T) {
 	o.mail(t, "before expiry")
 	o.ticket(t, "before expiry")
 	logins := o.imap.Logins()
-	time.Sleep(3 * time.Second) // the first token has expired: its session is gone
+	// The first token expired: its session is gone and the poller logged in again with a refreshed one.
+	testenv.Eventually(t, 20*time.Second, "a login after the first token expired", func() bool { return o.imap.Logins() > logins })
 	o.mail(t, "after expiry")
 	o.ticket(t, "after expiry")
 	testenv.Eventually(t, 20*time.Second, "a login with a refreshed token", func() bool {
@@ -240,12 +241,12 @@ func TestOAuthRevokedGrant(t *testing.T) {
 		t.Fatalf("failing reason %q", reason)
 	}
 	testenv.Eventually(t, 20*time.Second, "the admin's alert", func() bool { return len(o.alerts("boss@acme.test")) == 1 })
+	refreshes := o.prov.Refreshes()
+	// Not a synchronisation: the window in which a second alert or a refresh would (wrongly) happen.
 	time.Sleep(3 * time.Second)
 	if n := len(o.alerts("boss@acme.test")); n != 1 {
 		t.Fatalf("%d alerts, want 1", n)
 	}
-	refreshes := o.prov.Refreshes()
-	time.Sleep(2 * time.Second)
 	if o.prov.Refreshes() != refreshes {
 		t.Fatal("the refused grant is still refreshed")
 	}
@@ -264,7 +265,11 @@ func TestOAuthRefreshOncePerGrant(t *testing.T) {
 	id := o.connect(t, map[string]any{"provider": oauthfake.Google, "name": "Support"})
 	cfg := &email.Config{Address: o.user, OAuth: &email.OAuth{Provider: oauthfake.Google, Account: o.user}}
 	servers := []*email.Channel{email.New(o.Store, nil, email.Settings{OAuth: o.set}), email.New(o.Store, nil, email.Settings{OAuth: o.set})}
-	time.Sleep(2200 * time.Millisecond)
+	testenv.Eventually(t, 10*time.Second, "the access token within its refresh margin", func() bool {
+		var due bool
+		err := o.Store.DB().QueryRow(`SELECT access_expires_at < now() + interval '1 second' FROM email_oauth_grants WHERE channel_id = $1`, id).Scan(&due)
+		return err == nil && due
+	})
 	before := o.prov.Refreshes()
 	var wg sync.WaitGroup
 	tokens := make(chan string, 8)
