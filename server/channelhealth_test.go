@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -106,10 +107,10 @@ func (d healthDesk) awaitRetrying(ticket, msgID, reason string) {
 }
 
 // TestCustomAppHealth: a custom app refusing one message (400, 422) leaves the
-// channel ok and emails nobody; its 5xx make the reply retrying (with the next
-// attempt) and the channel degraded; a 401 fails the channel at once with a
-// reason about credentials, counted in /metrics and told to the admin in
-// exactly one email however often it repeats.
+// channel ok and emails nobody; a 401 fails the channel at once with a reason
+// about credentials, counted in /metrics and told to the admin in exactly one
+// email however often it repeats; its 5xx make the reply retrying (with the
+// next attempt) and the channel degraded, then failing.
 func TestCustomAppHealth(t *testing.T) {
 	d := newHealthDesk(t, "boss@acme.test")
 	app := &appFake{refusals: "unknown chat"}
@@ -145,22 +146,10 @@ func TestCustomAppHealth(t *testing.T) {
 	require.Equal(t, 0, d.failuresRecorded(ch, "endpoint"))
 	require.Equal(t, 0, d.queuedAlerts(ch))
 
-	// The app fails for a while: the reply is retrying with its next attempt, the channel degraded, then both recover.
-	answer(http.StatusServiceUnavailable, http.StatusServiceUnavailable)
-	r := reply("through the outage")
-	msgID := r["message_id"].(string)
-	if r["status"] != "sent" {
-		d.awaitRetrying(ticket, msgID, "503")
-	}
-	testenv.Eventually(t, 20*time.Second, "the retried reply sent", func() bool { return d.message(ticket, msgID)["status"] == "sent" })
-	require.GreaterOrEqual(t, d.failuresRecorded(ch, "endpoint"), 2, "each 503 counts against the endpoint")
-	require.Equal(t, "ok", d.health(ch)["state"], "a success after the outage: ok again")
-	require.Equal(t, 0, d.queuedAlerts(ch))
-
 	// Credentials refused: failing at once, a reason a person can act on, one alert.
 	before := d.failuresRecorded(ch, "endpoint")
 	answer(http.StatusUnauthorized)
-	r = reply("with a stale secret")
+	r := reply("with a stale secret")
 	require.Equal(t, "failed", r["status"], "%v", r)
 	require.Contains(t, r["failure_reason"], "refused our credentials")
 	h = d.health(ch)
@@ -174,12 +163,28 @@ func TestCustomAppHealth(t *testing.T) {
 	testenv.Eventually(t, 10*time.Second, "the second refusal recorded", func() bool { return d.failuresRecorded(ch, "endpoint") >= before+2 })
 	require.Equal(t, 1, d.queuedAlerts(ch), "one alert per transition, not per failure")
 	require.Contains(t, d.alerts("boss@acme.test")[0].Data, "refused our credentials")
+
+	// The app is fixed: one reply sent makes the channel ok again.
+	answer()
+	require.Equal(t, "sent", reply("fixed")["status"])
+	require.Equal(t, "ok", d.health(ch)["state"])
+
+	// The app fails for a while: the reply is retrying with its next attempt and the last reason,
+	// the channel degrades and then fails as for any sender; once the app answers, all is well.
+	answer(slices.Repeat([]int{http.StatusServiceUnavailable}, 1000)...)
+	msgID := reply("through the outage")["message_id"].(string)
+	d.awaitRetrying(ticket, msgID, "503")
+	testenv.Eventually(t, 30*time.Second, "the channel failing after repeated 503s", func() bool { return d.health(ch)["state"] == "failing" })
+	require.Contains(t, d.health(ch)["reason"], "Telegram is limiting or failing our calls (503 Service Unavailable)")
+	answer()
+	testenv.Eventually(t, 60*time.Second, "the retried reply sent", func() bool { return d.message(ticket, msgID)["status"] == "sent" })
+	require.Equal(t, "ok", d.health(ch)["state"], "a success after the outage: ok again")
 }
 
-// TestGraphTokenRefusedHealth: Meta answering 503 makes a Messenger reply
-// retrying with its next attempt; Meta refusing the page token (401, code 190)
+// TestGraphTokenRefusedHealth: Meta refusing the page token (401, code 190)
 // fails the reply and the channel at once, with a reason that says to paste a
-// new token, in /metrics and in exactly one admin email.
+// new token, in /metrics and in exactly one admin email; Meta answering 503
+// makes a Messenger reply retrying with its next attempt and last reason.
 func TestGraphTokenRefusedHealth(t *testing.T) {
 	d := newHealthDesk(t, "boss@acme.test")
 	ch := createChannel(t, d.s, d.token, map[string]any{"type": "messenger", "name": "FB", "config": map[string]any{
@@ -194,20 +199,9 @@ func TestGraphTokenRefusedHealth(t *testing.T) {
 		return r.Map(t)
 	}
 
-	for range 3 {
-		d.s.Graph.FailNext(http.StatusServiceUnavailable, `{"error":{"message":"try later","code":2}}`)
-	}
-	r := reply("through Meta's outage")
-	msgID := r["message_id"].(string)
-	if r["status"] != "sent" {
-		d.awaitRetrying(ticket, msgID, "try later")
-	}
-	testenv.Eventually(t, 30*time.Second, "the retried reply sent", func() bool { return d.message(ticket, msgID)["status"] == "sent" })
-	require.Equal(t, "ok", d.health(ch)["state"])
-
 	expired := `{"error":{"message":"Error validating access token: Session has expired","type":"OAuthException","code":190,"error_subcode":463}}`
 	d.s.Graph.FailNext(http.StatusUnauthorized, expired)
-	r = reply("with an expired token")
+	r := reply("with an expired token")
 	require.Equal(t, "failed", r["status"], "%v", r)
 	h := d.health(ch)
 	require.Equal(t, "failing", h["state"], "%v", h)
@@ -222,4 +216,19 @@ func TestGraphTokenRefusedHealth(t *testing.T) {
 	testenv.Eventually(t, 10*time.Second, "the second refusal recorded", func() bool { return d.failuresRecorded(ch, "graph") > before })
 	require.Equal(t, 1, d.queuedAlerts(ch), "one alert per transition, not per failure")
 	require.Contains(t, d.alerts("boss@acme.test")[0].Data, "Meta refused the access token")
+
+	// Meta is fixed up: a reply sent makes the channel ok again.
+	d.s.Graph.ClearFailures()
+	require.Equal(t, "sent", reply("with a new token")["status"])
+	require.Equal(t, "ok", d.health(ch)["state"])
+
+	// Meta fails for a while: the reply is retrying with its next attempt and the last reason.
+	for range 1000 {
+		d.s.Graph.FailNext(http.StatusServiceUnavailable, `{"error":{"message":"try later","code":2}}`)
+	}
+	msgID := reply("through Meta's outage")["message_id"].(string)
+	d.awaitRetrying(ticket, msgID, "try later")
+	d.s.Graph.ClearFailures()
+	testenv.Eventually(t, 60*time.Second, "the retried reply sent", func() bool { return d.message(ticket, msgID)["status"] == "sent" })
+	require.Equal(t, "ok", d.health(ch)["state"])
 }

@@ -93,7 +93,7 @@ func setExternalIDs(ctx context.Context, tx *sqlx.Tx, accountID, contactID strin
 		// an identity of a merged-away contact is taken over; any other is this contact's already
 		if _, err := tx.ExecContext(ctx,
 			`INSERT INTO contact_identities (account_id, kind, value, value_hash, contact_id) VALUES ($1, $2, $3, $4, $5)
-			 ON CONFLICT (account_id, kind, value) DO UPDATE SET contact_id = EXCLUDED.contact_id`,
+			 ON CONFLICT (account_id, kind, value_hash) DO UPDATE SET contact_id = EXCLUDED.contact_id`,
 			accountID, IdentityChannelUser, v, keyHash(v), contactID); err != nil {
 			return fmt.Errorf("link external id: %w", err)
 		}
