@@ -21,7 +21,7 @@ func TestReplyChannelChosenByChannelID(t *testing.T) {
 	billing := d.createChannel(t, map[string]any{"type": "email", "name": "Billing", "config": map[string]any{"address": "billing@acme.test",
 		"smtp": map[string]any{"host": host, "port": port, "tls": "none"}}})
 	form := d.createChannel(t, map[string]any{"type": "form", "name": "Contact us", "config": map[string]any{"form_id": "contact",
-		"fields": []map[string]any{{"name": "email", "type": "email", "required": true}, {"name": "message", "type": "textarea", "required": true}},
+		"fields":            []map[string]any{{"name": "email", "type": "email", "required": true}, {"name": "message", "type": "textarea", "required": true}},
 		"description_field": "message"}})
 	if sub := d.Do(http.MethodPost, "/v1/channels/"+form+"/submissions", d.token, map[string]any{"external_id": "s-1",
 		"fields": map[string]any{"email": "ada@example.com", "message": "My invoice is wrong."}}); sub.Status != http.StatusAccepted {
