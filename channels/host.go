@@ -55,6 +55,8 @@ type HostStore interface {
 	RecordCall(ctx context.Context, c store.Call) (stored store.Call, moved bool, err error)
 	SetCallMessage(ctx context.Context, callRowID, messageID string) error
 	ThreadHasOpenTicket(ctx context.Context, channelID, threadKey string) (bool, error)
+	// RecordWebhook notes that a signed webhook delivery for the channel arrived.
+	RecordWebhook(ctx context.Context, channelID string) error
 }
 
 // Auth says who may call a route.

@@ -116,6 +116,10 @@ type ChannelHealth struct {
 	LastSuccessAt *time.Time `json:"last_success_at"`
 	// Components are the health of each part that has reported.
 	Components []ComponentHealth `json:"components"`
+	// LastWebhookAt is when the last signed webhook delivery for a Messenger or WhatsApp channel arrived (to within 30 s); null when none has.
+	LastWebhookAt *time.Time `json:"last_webhook_at,omitempty"`
+	// CheckedAt is when the channel's Graph token and webhook subscription were last checked; null when never.
+	CheckedAt *time.Time `json:"checked_at,omitempty"`
 }
 
 // ComponentHealth is the health of one part of a channel.

@@ -18,9 +18,11 @@ type Contact struct {
 	Company    string         `json:"company"`
 	Properties map[string]any `json:"properties"`
 	// Consent is the GDPR consent the contact gave, nil when none was asked.
-	Consent   *Consent  `json:"consent"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Consent *Consent `json:"consent"`
+	// Identities are every identity inbound messages find the contact by (one contact's read only).
+	Identities *ContactIdentities `json:"identities,omitempty"`
+	CreatedAt  time.Time          `json:"created_at"`
+	UpdatedAt  time.Time          `json:"updated_at"`
 }
 
 // Consent records a contact's GDPR consent: given, when, on which channel, to which text.
@@ -30,4 +32,17 @@ type Consent struct {
 	At        time.Time `json:"at"`
 	ChannelID string    `json:"channel_id"`
 	Text      string    `json:"text"`
+}
+
+// ExternalID is a contact's user id on one channel: a chat visitor, a custom app's user, a Messenger PSID.
+type ExternalID struct {
+	ChannelID      string `json:"channel_id"`
+	ExternalUserID string `json:"external_user_id"`
+}
+
+// ContactIdentities are the identities a contact is matched by, each unique in its account.
+type ContactIdentities struct {
+	Emails      []string     `json:"emails"`
+	Phones      []string     `json:"phones"`
+	ExternalIDs []ExternalID `json:"external_ids"`
 }

@@ -118,6 +118,8 @@ func label(component string) string {
 		return "Meta Graph API"
 	case Endpoint:
 		return "The app's outbound_url"
+	case Webhook:
+		return "Meta webhook subscription"
 	}
 	return component
 }

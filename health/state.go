@@ -22,6 +22,8 @@ const (
 	Graph = "graph"
 	// Endpoint is a custom channel's outbound_url.
 	Endpoint = "endpoint"
+	// Webhook is a Messenger or WhatsApp channel's webhook subscription at Meta.
+	Webhook = "webhook"
 	// OAuth is an email channel's grant from its mailbox provider (Gmail, Microsoft 365).
 	OAuth = "oauth"
 )

@@ -27,12 +27,26 @@ type contactRequest struct {
 	Language    string         `json:"language" validate:"omitempty,bcp47_language_tag,max=35"`
 	Company     string         `json:"company" validate:"max=200"`
 	Properties  map[string]any `json:"properties"`
+	// ExternalIDs are the contact's user ids on channels; PATCH replaces the list.
+	ExternalIDs []externalIDRequest `json:"external_ids" validate:"max=50,dive"`
+}
+
+// externalIDRequest is one of a contact's external ids.
+type externalIDRequest struct {
+	ChannelID      string `json:"channel_id" validate:"required,max=100"`
+	ExternalUserID string `json:"external_user_id" validate:"required,max=256"`
 }
 
 // write returns what the request stores, its phone number in E.164.
 func (r contactRequest) write() (store.ContactWrite, error) {
 	w := store.ContactWrite{Email: r.Email, Name: r.Name, OwnerUserID: r.OwnerUserID, Country: strings.ToUpper(r.Country),
 		Language: r.Language, Company: r.Company, Properties: r.Properties}
+	if r.ExternalIDs != nil {
+		w.ExternalIDs = make([]domain.ExternalID, len(r.ExternalIDs))
+		for i, e := range r.ExternalIDs {
+			w.ExternalIDs[i] = domain.ExternalID{ChannelID: e.ChannelID, ExternalUserID: e.ExternalUserID}
+		}
+	}
 	if strings.TrimSpace(r.Phone) != "" {
 		phone, err := channels.NormalizePhone(r.Phone, r.Country)
 		if err != nil {
@@ -97,7 +111,12 @@ func (s *Server) patchContact(c *gin.Context) {
 		return
 	}
 	req := contactRequest{Email: ct.Email, Name: ct.Name, OwnerUserID: ct.OwnerUserID, Phone: ct.Phone, Country: ct.Country,
-		Language: ct.Language, Company: ct.Company, Properties: ct.Properties}
+		Language: ct.Language, Company: ct.Company, Properties: ct.Properties, ExternalIDs: []externalIDRequest{}}
+	if ct.Identities != nil {
+		for _, e := range ct.Identities.ExternalIDs {
+			req.ExternalIDs = append(req.ExternalIDs, externalIDRequest{ChannelID: e.ChannelID, ExternalUserID: e.ExternalUserID})
+		}
+	}
 	if err := mergeInto(&req, patch, ""); err != nil {
 		s.fail(c, err)
 		return

@@ -186,7 +186,7 @@ func (s *Store) Contact(ctx context.Context, accountID, id string) (domain.Conta
 	if err != nil {
 		return domain.Contact{}, notFound(err, "get contact")
 	}
-	return row.contact()
+	return s.withIdentities(ctx, accountID, row)
 }
 
 // ContactWrite is what creating or changing a contact stores.
@@ -199,6 +199,8 @@ type ContactWrite struct {
 	Language    string
 	Company     string
 	Properties  map[string]any
+	// ExternalIDs are the contact's channel user ids; an update replaces the list (nil: leave it as it is).
+	ExternalIDs []domain.ExternalID
 }
 
 func (s *Store) checkOwner(ctx context.Context, q sqlx.QueryerContext, accountID string, owner *string) error {
@@ -244,12 +246,15 @@ func (s *Store) CreateContact(ctx context.Context, accountID string, c ContactWr
 		if err != nil {
 			return contactEmailConflict(err)
 		}
-		return linkIdentities(ctx, tx, accountID, id, c)
+		if err := linkIdentities(ctx, tx, accountID, id, c); err != nil {
+			return err
+		}
+		return setExternalIDs(ctx, tx, accountID, id, orNone(c.ExternalIDs))
 	})
 	if err != nil {
 		return domain.Contact{}, fmt.Errorf("create contact: %w", err)
 	}
-	return row.contact()
+	return s.withIdentities(ctx, accountID, row)
 }
 
 // UpdateContact replaces a contact's fields; its email and phone become
@@ -275,12 +280,18 @@ func (s *Store) UpdateContact(ctx context.Context, accountID, id string, c Conta
 			}
 			return notFound(err, "update contact")
 		}
-		return linkIdentities(ctx, tx, accountID, id, c)
+		if err := linkIdentities(ctx, tx, accountID, id, c); err != nil {
+			return err
+		}
+		if c.ExternalIDs == nil {
+			return nil
+		}
+		return setExternalIDs(ctx, tx, accountID, id, c.ExternalIDs)
 	})
 	if err != nil {
 		return domain.Contact{}, fmt.Errorf("update contact: %w", err)
 	}
-	return row.contact()
+	return s.withIdentities(ctx, accountID, row)
 }
 
 // writtenIdentities are the identities a contact write gives: its email and phone.

@@ -149,8 +149,15 @@ func (s *Store) ChannelHealth(ctx context.Context, accountID string, chans []dom
 	for _, r := range rows {
 		byChannel[r.ChannelID] = append(byChannel[r.ChannelID], r)
 	}
+	checks, err := s.graphCheckTimes(ctx, accountID, ids)
+	if err != nil {
+		return err
+	}
 	for i := range chans {
 		chans[i].Health = summarize(chans[i], byChannel[chans[i].ID])
+		if t, ok := checks[chans[i].ID]; ok {
+			chans[i].Health.LastWebhookAt, chans[i].Health.CheckedAt = t[0], t[1]
+		}
 	}
 	return nil
 }

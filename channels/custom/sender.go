@@ -36,7 +36,7 @@ type payload struct {
 // Send POSTs the reply to the app's outbound_url, signed with
 // X-Routedesk-Signature: sha256=<HMAC-SHA256 of the body with the channel secret>.
 // Without an outbound_url the app polls the API, so the reply counts as sent.
-// 429 and 5xx are transient; any other refusal is permanent.
+// 429 and 5xx are transient; any other refusal is permanent (see appError for what each means for the channel's health).
 func (c *Channel) Send(ctx context.Context, r channels.Reply) (channels.Sent, error) {
 	cfg, ok := r.Config.(*Config)
 	if !ok {
@@ -72,18 +72,10 @@ func (c *Channel) Send(ctx context.Context, r channels.Reply) (channels.Sent, er
 	}
 	defer resp.Body.Close()
 	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
-	switch {
-	case resp.StatusCode < 300:
+	if resp.StatusCode < 300 {
 		return channels.Sent{}, nil
-	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		return channels.Sent{}, fmt.Errorf("post reply to %s: %s", cfg.AppName, resp.Status) // retried with backoff
-	default:
-		reason := fmt.Sprintf("%s refused the reply: %s", cfg.AppName, resp.Status)
-		if text := strings.TrimSpace(strings.ToValidUTF8(string(answer), "")); text != "" {
-			reason += ": " + text
-		}
-		return channels.Sent{}, channels.Reject(reason, nil)
 	}
+	return channels.Sent{}, answerError(cfg.AppName, resp.StatusCode, strings.TrimSpace(strings.ToValidUTF8(string(answer), "")))
 }
 
 // threadID is the thread_id the app gave the reply's conversation, "" when it gave none.

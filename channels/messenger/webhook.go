@@ -140,3 +140,8 @@ func (c *Channel) Sync(ctx context.Context, ch domain.Channel, cfg channels.Conf
 		c.log.WarnContext(ctx, "set Messenger greeting", "channel_id", ch.ID, "error", err)
 	}
 }
+
+// GraphCheck is what the periodic check asks Graph: the page token reaches the page, and the page is subscribed.
+func (c *Config) GraphCheck() channels.GraphCheck {
+	return channels.GraphCheck{Token: c.PageAccessToken, ObjectID: c.PageID, SubscriptionID: c.PageID}
+}

@@ -78,3 +78,9 @@ func (c *Channel) deliveries(h channels.Host) gin.HandlerFunc {
 		gc.JSON(http.StatusOK, res)
 	}
 }
+
+// GraphCheck is what the periodic check asks Graph: the token reaches the phone number, and
+// (when business_account_id is set) the business account is subscribed.
+func (c *Config) GraphCheck() channels.GraphCheck {
+	return channels.GraphCheck{Token: c.AccessToken, ObjectID: c.PhoneNumberID, SubscriptionID: c.BusinessAccountID}
+}

@@ -258,6 +258,7 @@ func serveAPI(ctx context.Context, cfg *config, st *store.Store, tc client.Clien
 	redriveCtx, stopRedrive := context.WithCancel(ctx)
 	defer stopRedrive()
 	go api.Redelivery().Run(redriveCtx, cfg.RedriveInterval, 5*time.Second)
+	go api.RunGraphChecks(redriveCtx, time.Minute) // claimed per channel: every server may run it
 
 	errc := make(chan error, 2)
 	listenCtx, stopListen := context.WithCancel(ctx)

@@ -31,6 +31,8 @@ type GraphFake struct {
 	closed  chan struct{}
 	// templates are the message_templates listings by WhatsApp Business Account id.
 	templates map[string]string
+	// subscriptions are the subscribed_apps listings by page or business account id.
+	subscriptions map[string]string
 }
 
 type graphFailure struct {
@@ -55,6 +57,13 @@ func (f *GraphFake) FailNext(status int, body string) {
 	f.fail = append(f.fail, graphFailure{status, body})
 }
 
+// ClearFailures drops the failures FailNext queued and not yet answered.
+func (f *GraphFake) ClearFailures() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fail = nil
+}
+
 // SetTemplates makes GET /{version}/{wabaID}/message_templates answer body (a Graph listing: {"data": [...]}).
 func (f *GraphFake) SetTemplates(wabaID, body string) {
 	f.mu.Lock()
@@ -63,6 +72,17 @@ func (f *GraphFake) SetTemplates(wabaID, body string) {
 		f.templates = map[string]string{}
 	}
 	f.templates[wabaID] = body
+}
+
+// SetSubscribedApps makes GET /{version}/{id}/subscribed_apps answer body (a Graph
+// listing); unset, the object shows one app subscribed to messages.
+func (f *GraphFake) SetSubscribedApps(id, body string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.subscriptions == nil {
+		f.subscriptions = map[string]string{}
+	}
+	f.subscriptions[id] = body
 }
 
 // Hang makes the fake stop answering (Graph unreachable) until Answer; requests are still recorded.
@@ -104,6 +124,13 @@ func (f *GraphFake) serve(w http.ResponseWriter, r *http.Request) {
 		if listing == "" {
 			listing = `{"data":[]}`
 		}
+	} else if r.Method == http.MethodGet && len(parts) == 4 && parts[3] == "subscribed_apps" {
+		listing, isListing = f.subscriptions[parts[2]], true
+		if listing == "" {
+			listing = `{"data":[{"id":"1234","name":"routedesk","subscribed_fields":["messages","messaging_postbacks"]}]}`
+		}
+	} else if r.Method == http.MethodGet && len(parts) == 3 {
+		listing, isListing = `{"id":"`+parts[2]+`"}`, true
 	}
 	f.mu.Unlock()
 	if hanging {

@@ -14,6 +14,8 @@ type Mail struct {
 	From string
 	To   []string
 	Data string
+	// UTF8 reports MAIL FROM with SMTPUTF8 (RFC 6531).
+	UTF8 bool
 }
 
 // MailSink is an SMTP server on loopback that keeps what it receives.
@@ -30,6 +32,7 @@ func NewMailSink(t testing.TB) *MailSink {
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &sinkSession{sink: sink}, nil }))
 	srv.Domain = "localhost"
 	srv.AllowInsecureAuth = true
+	srv.EnableSMTPUTF8 = true
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -54,8 +57,9 @@ type sinkSession struct {
 
 func (s *sinkSession) Reset()        { s.cur = Mail{} }
 func (s *sinkSession) Logout() error { return nil }
-func (s *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
+func (s *sinkSession) Mail(from string, opts *smtp.MailOptions) error {
 	s.cur.From = from
+	s.cur.UTF8 = opts != nil && opts.UTF8
 	return nil
 }
 func (s *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {

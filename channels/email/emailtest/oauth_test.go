@@ -46,8 +46,14 @@ func provider(kind string, prov *oauthfake.Provider, imapPort, smtpPort int) *em
 
 func newOAuthDesk(t *testing.T, kind, user string) *oauthDesk {
 	t.Helper()
+	return newOAuthDeskOffering(t, kind, user, email.XOAuth2)
+}
+
+// newOAuthDeskOffering is newOAuthDesk with an IMAP server offering only the SASL mechanisms mechs.
+func newOAuthDeskOffering(t *testing.T, kind, user string, mechs ...string) *oauthDesk {
+	t.Helper()
 	prov := oauthfake.New(t, kind, user)
-	im := oauthfake.NewIMAP(t, prov, user, email.XOAuth2)
+	im := oauthfake.NewIMAP(t, prov, user, mechs...)
 	sm := oauthfake.NewSMTP(t, prov)
 	set := &email.OAuthSettings{Providers: map[string]*email.OAuthProvider{kind: provider(kind, prov, im.Port, sm.Port)},
 		RefreshMargin: time.Second}

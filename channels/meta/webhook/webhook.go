@@ -129,6 +129,9 @@ func Verified(c *gin.Context, h channels.Host, typ channels.Type, ids []string, 
 		appSecret, _ := mc.Config.WebhookSecrets()
 		if meta.VerifySignature(body, sig, appSecret) {
 			ok[id] = mc
+			if err := h.Store().RecordWebhook(ctx, mc.Channel.ID); err != nil {
+				h.Log().WarnContext(ctx, "record the webhook delivery", "channel_id", mc.Channel.ID, "error", err)
+			}
 		}
 	}
 	return ok, unknown, nil
