@@ -11,12 +11,6 @@ import (
 	"github.com/routedesk/routedesk/store"
 )
 
-// contactProfile is GET /v1/contacts/{id}: the contact and every identity it is found by (emails, phones, external ids).
-type contactProfile struct {
-	domain.Contact
-	Identities []store.Identity `json:"identities"`
-}
-
 // mergeResponse is POST /v1/contacts/{id}/merge: the surviving contact, and the merge with its undo deadline.
 type mergeResponse struct {
 	domain.Contact

@@ -68,11 +68,10 @@ func TestContactProfileDuplicatesMergeUndo(t *testing.T) {
 
 	// The whole profile: the identities, an external id split into its channel and id.
 	p := s.Do(http.MethodGet, "/v1/contacts/"+visitor, agent, nil).Map(t)
-	ids := p["identities"].([]any)
-	require.Len(t, ids, 1)
-	require.Equal(t, map[string]any{"kind": "channel_user", "value": widget + ":v-9", "channel_id": widget, "external_id": "v-9"}, ids[0])
+	ids := p["identities"].(map[string]any)
+	require.Equal(t, []any{map[string]any{"channel_id": widget, "external_user_id": "v-9"}}, ids["external_ids"])
 	require.Equal(t, "GB", p["country"])
-	require.Contains(t, string(s.Do(http.MethodGet, "/v1/contacts/"+ada, agent, nil).Body), `{"kind":"email","value":"ada@example.com"}`)
+	require.Contains(t, string(s.Do(http.MethodGet, "/v1/contacts/"+ada, agent, nil).Body), `"emails":["ada@example.com"]`)
 
 	// Suggested duplicates: the same name at the same company; tenant-scoped.
 	d := s.Do(http.MethodGet, "/v1/contacts/"+ada+"/duplicates", agent, nil)
@@ -149,7 +148,7 @@ func TestContactProfileDuplicatesMergeUndo(t *testing.T) {
 	require.Equal(t, visitor, u.Map(t)["restored"].(map[string]any)["id"])
 	back := s.Do(http.MethodGet, "/v1/contacts/"+visitor, admin, nil)
 	require.Equal(t, http.StatusOK, back.Status, string(back.Body))
-	require.Contains(t, string(back.Body), `"external_id":"v-9"`)
+	require.Contains(t, string(back.Body), `"external_user_id":"v-9"`)
 	require.Equal(t, visitor, s.Do(http.MethodGet, "/v1/tickets/"+visitorTicket["id"].(string), admin, nil).Map(t)["contact_id"])
 	require.Equal(t, before, timelineTypes(t, s, admin, visitor))
 	adaNow := s.Do(http.MethodGet, "/v1/contacts/"+ada, admin, nil).Map(t)

@@ -78,11 +78,9 @@ func (s *Server) createContact(c *gin.Context) {
 
 func (s *Server) getContact(c *gin.Context) {
 	ct, err := s.store.Contact(c.Request.Context(), principal(c).AccountID, c.Param("id"))
-	if !s.liveContact(c, ct, err) {
-		return
+	if s.liveContact(c, ct, err) {
+		c.JSON(http.StatusOK, ct)
 	}
-	ids, err := s.store.ContactIdentities(c.Request.Context(), principal(c).AccountID, ct.ID)
-	s.respond(c, http.StatusOK, contactProfile{Contact: ct, Identities: ids}, err)
 }
 
 func (s *Server) listContacts(c *gin.Context) {

@@ -22,8 +22,8 @@ type Identity struct {
 	ExternalID *string `db:"-" json:"external_id,omitempty"`
 }
 
-// ContactIdentities lists a live contact's identities, by kind then value.
-func (s *Store) ContactIdentities(ctx context.Context, accountID, contactID string) ([]Identity, error) {
+// IdentityList lists a live contact's identities one by one, by kind then value (what a merge moves).
+func (s *Store) IdentityList(ctx context.Context, accountID, contactID string) ([]Identity, error) {
 	return identitiesOfContact(ctx, s.db, accountID, contactID)
 }
 
@@ -144,7 +144,7 @@ func (s *Store) PreviewMerge(ctx context.Context, accountID, intoID, fromID stri
 		return MergePreview{}, domain.Invalid("from_contact_id", "is not a contact of this account (or was merged already)")
 	}
 	p := MergePreview{Into: into, From: from, UndoWindow: DurationString(MergeUndoWindow.String()), Tickets: []MovedTicket{}, MergedContacts: []string{}}
-	if p.Identities, err = s.ContactIdentities(ctx, accountID, fromID); err != nil {
+	if p.Identities, err = s.IdentityList(ctx, accountID, fromID); err != nil {
 		return p, err
 	}
 	if err := s.db.SelectContext(ctx, &p.Tickets, `SELECT id, subject, status, channel_id, created_at FROM tickets

@@ -17,6 +17,14 @@ function identityText(i, chans) {
   return [i.kind, i.value];
 }
 
+/** identityList flattens a contact's identities ({emails, phones, external_ids}) into one list to show. */
+function identityList(ids) {
+  if (!ids) return [];
+  return [...(ids.emails || []).map((v) => ({ kind: 'email', value: v })),
+    ...(ids.phones || []).map((v) => ({ kind: 'phone', value: v })),
+    ...(ids.external_ids || []).map((e) => ({ kind: 'channel_user', channel_id: e.channel_id, external_id: e.external_user_id }))];
+}
+
 /** consentText describes the contact's GDPR consent. */
 function consentText(c, chans) {
   if (!c) return 'Not asked';
@@ -93,7 +101,7 @@ export function contactPanel(ticket) {
     const [c, chanList, timeline] = await Promise.all([api('GET', `/v1/contacts/${seg(ticket.contact_id)}`), listAll('/v1/channels'),
       api('GET', `/v1/contacts/${seg(ticket.contact_id)}/timeline?limit=100`)]);
     const chans = Object.fromEntries(chanList.map((ch) => [ch.id, ch]));
-    const ids = c.identities || [];
+    const ids = identityList(c.identities);
     const tickets = new Set(timeline.items.filter((i) => i.type === 'ticket').map((i) => i.ticket_id));
     const channels = new Set(timeline.items.map((i) => i.channel_id).filter(Boolean));
     panel.dataset.contact = c.id;
