@@ -169,7 +169,7 @@ func (c *conversation) change(ctx workflow.Context, r ChangeRequest) (ChangeResu
 	var res activities.ChangeResult
 	err := workflow.ExecuteActivity(ctx, a.ChangeTicket, activities.ChangeInput{
 		AccountID: c.in.AccountID, TicketID: c.state.TicketID, Status: r.Status, AssignUser: r.AssignUser, AssignTeam: r.AssignTeam,
-		ActorUserID: r.ActorUserID, Via: r.Via,
+		ActorUserID: r.ActorUserID, Via: r.Via, OnReply: r.OnReply,
 	}).Get(ctx, &res)
 	if err != nil {
 		return ChangeResult{}, fmt.Errorf("change ticket: %w", err)
