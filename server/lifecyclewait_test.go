@@ -71,7 +71,7 @@ func TestClosingWaitingTicketStopsRouting(t *testing.T) {
 
 // TestAccountSolvedWindow: an admin sets the account's solved → closed window through the API (agents
 // may read it, not change it; bounds are 422s naming the field), and a ticket solved afterwards is closed
-// by its workflow's durable timer after the new window.
+// by its workflow's durable timer after the new window, with no other event on the conversation.
 func TestAccountSolvedWindow(t *testing.T) {
 	d := newDesk(t)
 	agent := d.user("agent@acme.test", nil)
@@ -106,7 +106,8 @@ func TestAccountSolvedWindow(t *testing.T) {
 	id, wf := tk["id"].(string), tk["workflow_id"].(string)
 	r = d.s.Do(http.MethodPatch, "/v1/tickets/"+id, agentTok, map[string]any{"status": "solved"})
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-	deadline := time.Now().Add(90 * time.Second) // the timer fires after 2 s; the bound is for a loaded machine
+	// Nothing else happens on the conversation: the close timer alone must end the wait (wake-on-close).
+	deadline := time.Now().Add(60 * time.Second) // the timer fires after 2 s; the bound is for a loaded machine
 	for d.s.Do(http.MethodGet, "/v1/tickets/"+id, d.token, nil).Map(t)["status"] != "closed" {
 		if time.Now().After(deadline) {
 			v, err := d.s.Temporal.QueryWorkflow(context.Background(), wf, "", "state")
@@ -118,4 +119,5 @@ func TestAccountSolvedWindow(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	testenv.RecordHistory(t, d.s.Temporal, wf, "conversation_solved_closes_on_timer")
 }

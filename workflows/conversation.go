@@ -65,6 +65,8 @@ type conversation struct {
 	// closeTimer fires when a solved ticket's window is over (lifecycle.go); nil unless solved.
 	closeTimer  workflow.Future
 	cancelClose workflow.CancelFunc
+	// wake lets an update handler that armed a timer wake the loop, which then waits on it too.
+	wake workflow.Channel
 	// pending is the work running beside the conversation: owner
 	// notifications, courtesy messages, replies' sends.
 	pending []besideTask
@@ -117,6 +119,7 @@ func (c *conversation) setup(ctx workflow.Context) (workflow.Context, error) {
 	if c.state.CloseAt != nil && c.state.Status == domain.TicketStatusSolved {
 		c.armCloseTimer(ctx, *c.state.CloseAt)
 	}
+	c.wake = workflow.NewChannel(ctx)
 	c.inbound = workflow.GetSignalChannel(ctx, SignalInboundMessage)
 	c.assigned = workflow.GetSignalChannel(ctx, SignalAgentAssigned)
 	c.attached = workflow.GetSignalChannel(ctx, SignalTicketAttached)

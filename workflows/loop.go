@@ -16,6 +16,7 @@ const (
 	windowDue
 	idled
 	solvedDue
+	woken
 )
 
 // event is one thing the conversation takes in: a signal with its payload, or a timer that fired.
@@ -46,7 +47,8 @@ func (c *conversation) next(ctx workflow.Context) event {
 func (c *conversation) listen(ctx workflow.Context, sel workflow.Selector, ev *event) {
 	sel.AddReceive(c.inbound, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &ev.message); ev.kind = messageArrived }).
 		AddReceive(c.assigned, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &ev.agent); ev.kind = agentAssigned }).
-		AddReceive(c.removed, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &ev.removed); ev.kind = assigneeRemoved })
+		AddReceive(c.removed, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &ev.removed); ev.kind = assigneeRemoved }).
+		AddReceive(c.wake, func(ch workflow.ReceiveChannel, _ bool) { var woke bool; ch.Receive(ctx, &woke); ev.kind = woken })
 	if c.ticketOnly() { // only a ticket's own workflow is ever told so
 		sel.AddReceive(c.attached, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &ev.attached); ev.kind = ticketAttached })
 	}
@@ -87,6 +89,8 @@ func (c *conversation) apply(ctx workflow.Context, ev event) (ended bool, err er
 		return c.onIdle(ctx)
 	case solvedDue:
 		return false, c.onSolvedDue(ctx)
+	case woken: // an update armed a timer: the next wait includes it
+		return false, nil
 	}
 	return false, nil
 }

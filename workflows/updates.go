@@ -181,6 +181,9 @@ func (c *conversation) change(ctx workflow.Context, r ChangeRequest) (ChangeResu
 	if err := c.statusChanged(ctx, res.CloseAt); err != nil {
 		return ChangeResult{}, err
 	}
+	if c.closeTimer != nil && workflow.GetVersion(ctx, changeWakeOnClose, workflow.DefaultVersion, 1) == 1 {
+		c.wake.SendAsync(true) // the loop waits on the close timer from its next wait on
+	}
 	if err := c.showRouting(ctx, res.State, res.AssigneeID); err != nil {
 		return ChangeResult{}, err
 	}

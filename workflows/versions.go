@@ -16,6 +16,7 @@ const (
 	changeOpsView        = "ops-view"
 	changeDurableReply   = "durable-reply"
 	changeLifecycle      = "lifecycle"
+	changeWakeOnClose    = "wake-on-close"
 )
 
 // Change is one entry of the ledger of the conversation workflow's GetVersion changes.
@@ -74,4 +75,6 @@ var Changes = []Change{
 		What: "a reply is sent by its own DeliveryWorkflow, retried for the channel's period (before: bounded-reply)"},
 	{ID: changeLifecycle, Version: 1, Date: "2026-12-07",
 		What: "the ticket lifecycle: TicketStatus search attribute, pending/solved reopen on a customer message, solved closes on a durable timer (before: only closed reopened)"},
+	{ID: changeWakeOnClose, Version: 1, Date: "2026-12-07",
+		What: "an agent's change that solves the ticket wakes the conversation's loop, so the close timer it armed is waited on (before: it fired only after another event)"},
 }
