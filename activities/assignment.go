@@ -148,6 +148,8 @@ type ChangeInput struct {
 	// ActorUserID is the user who made the change; Via the route or rule it came from.
 	ActorUserID string `json:"actor_user_id,omitempty"`
 	Via         string `json:"via,omitempty"`
+	// OnReply is the change an agent's reply makes (store.TicketChange.OnReply).
+	OnReply bool `json:"on_reply,omitempty"`
 }
 
 // ChangeResult is the ticket's state after a change and the agent it freed.
@@ -163,7 +165,7 @@ type ChangeResult struct {
 // ChangeTicket applies an agent's status change or reassignment.
 func (a *Activities) ChangeTicket(ctx context.Context, in ChangeInput) (ChangeResult, error) {
 	ch, err := a.Store.ChangeTicket(ctx, in.AccountID, in.TicketID, store.TicketChange{Status: in.Status, AssignUser: in.AssignUser, AssignTeam: in.AssignTeam,
-		ActorUserID: in.ActorUserID, Via: in.Via})
+		ActorUserID: in.ActorUserID, Via: in.Via, OnReply: in.OnReply})
 	if err != nil {
 		return ChangeResult{}, classify(err)
 	}

@@ -66,10 +66,16 @@ type Routing struct {
 	Teams          []string `json:"teams" validate:"max=100"`
 	OnlyAvailable  *bool    `json:"only_available"`
 	TimeoutSeconds int      `json:"timeout_seconds" validate:"omitempty,min=10,max=604800"`
+	// AssignOnReply gives a ticket without an assignee to the agent who first replies to it (default true).
+	AssignOnReply *bool `json:"assign_on_reply"`
 }
 
-// WithDefaults fills unset routing fields: nobody assigned, only available agents, 300 s wait.
+// WithDefaults fills unset routing fields: nobody assigned, only available agents, 300 s wait, assign on reply.
 func (r Routing) WithDefaults() Routing {
+	if r.AssignOnReply == nil {
+		t := true
+		r.AssignOnReply = &t
+	}
 	if r.AssignTo == "" {
 		r.AssignTo = AssignNone
 	}

@@ -122,7 +122,7 @@ func TestMacroBadInput(t *testing.T) {
 
 // TestMacroApply: placeholders are filled server-side from the ticket, its contact and the agent; one
 // without a value is a 422 naming it and sends nothing; the actions go through the ticket API, each
-// with its outcome (on a server whose ticket API cannot change priority or tags, those say unsupported).
+// with its outcome (priority and tags included: the ticket API changes them).
 func TestMacroApply(t *testing.T) {
 	d := newDesk(t)
 	_, alice := d.agent("alice@acme.test", "Alice Smith")
@@ -173,17 +173,9 @@ func TestMacroApply(t *testing.T) {
 	require.Equal(t, "solved", ticket["status"])
 	require.Equal(t, "applied", outcomes["assignee"])
 	require.Equal(t, bobID, assignee(ticket))
-	// priority and tags follow the ticket API: applied where it changes them, reported unsupported where it cannot.
-	if _, has := ticket["tags"]; has {
-		require.Equal(t, "applied", outcomes["tags"])
-		require.Contains(t, ticket["tags"], "refund")
-	} else {
-		require.Equal(t, "unsupported", outcomes["tags"])
-	}
-	if outcomes["priority"] == "applied" {
-		require.Equal(t, "high", ticket["priority"])
-	} else {
-		require.Equal(t, "unsupported", outcomes["priority"])
-		require.NotEqual(t, "high", ticket["priority"])
-	}
+	// priority and tags go through PATCH /v1/tickets/{id}, which changes both.
+	require.Equal(t, "applied", outcomes["tags"])
+	require.Contains(t, ticket["tags"], "refund")
+	require.Equal(t, "applied", outcomes["priority"])
+	require.Equal(t, "high", ticket["priority"])
 }

@@ -54,7 +54,7 @@ func TestAPIContractRoutesExist(t *testing.T) {
 	}
 	for _, want := range []string{
 		"GET /healthz", "GET /readyz", "GET /metrics", "GET /openapi.json",
-		"POST /v1/accounts",
+		"POST /v1/accounts", "GET /v1/account/settings", "PATCH /v1/account/settings",
 		"POST /v1/channels", "GET /v1/channels", "GET /v1/channels/:id", "PATCH /v1/channels/:id", "DELETE /v1/channels/:id",
 		"POST /v1/channels/:id/messages", "POST /v1/channels/:id/keys", "GET /v1/channels/:id/keys", "DELETE /v1/channels/:id/keys/:key_id",
 		"POST /v1/channels/:id/email",

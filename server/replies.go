@@ -154,6 +154,10 @@ type replyResponse struct {
 	Attempts      int        `json:"attempts"`
 	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"`
 	ChannelID     string     `json:"channel_id"`
+	// Assigned is true when this reply assigned the ticket, which had no assignee, to its author;
+	// AssignSkipped says why it did not (assign_on_reply off, no service profile, at capacity).
+	Assigned      bool   `json:"assigned,omitempty"`
+	AssignSkipped string `json:"assign_skipped,omitempty"`
 }
 
 // replyOutcome is the reply's response: the message as stored now (a delivery that outlived the
@@ -229,7 +233,11 @@ func (s *Server) postReply(c *gin.Context) {
 		s.failAction(c, err)
 		return
 	}
+	// The agent's reply takes the ticket on: new → open, and theirs when it had no assignee.
+	took := s.takeOnReply(ctx, p, t)
 	// 201 whatever the channel did: queued or retrying (the delivery goes on for the channel's
 	// retry period), sent, failed (with the channel's text) or suppressed (with why).
-	c.JSON(http.StatusCreated, s.replyOutcome(ctx, p.AccountID, res))
+	out := s.replyOutcome(ctx, p.AccountID, res)
+	out.Assigned, out.AssignSkipped = took.Assigned, took.Skipped
+	c.JSON(http.StatusCreated, out)
 }

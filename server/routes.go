@@ -50,6 +50,8 @@ func (s *Server) routes() []route {
 		{method: http.MethodGet, path: "/console", tag: "console", summary: "Redirect to the admin console (/console/)", status: 301, handler: redirectConsole},
 		{method: http.MethodGet, path: "/console/*path", tag: "console", summary: "The admin console: its HTML, ES modules and CSS, embedded in the binary", status: 200, handler: consoleAssets},
 		{method: http.MethodGet, path: "/v1/me", tag: "accounts", summary: "Who the token is: account, role, user; and the Temporal UI URL", auth: authAny, response: meResponse{}, status: 200, handler: s.me},
+		{method: http.MethodGet, path: "/v1/account/settings", tag: "accounts", summary: "The account's settings: the solved → closed window", auth: authAny, response: store.AccountSettings{}, status: 200, handler: s.accountSettings},
+		{method: http.MethodPatch, path: "/v1/account/settings", tag: "accounts", summary: "Change the account's settings (solved_close_after_seconds, 1 s to 365 days)", auth: authAdmin, request: accountSettingsPatch{}, response: store.AccountSettings{}, status: 200, handler: s.patchAccountSettings},
 		{method: http.MethodPost, path: "/v1/accounts", tag: "accounts", summary: "Create an account (bootstrap token)", auth: authBootstrap, request: createAccountRequest{}, response: createAccountResponse{}, status: 201, handler: s.createAccount},
 
 		{method: http.MethodPost, path: "/v1/channels", tag: "channels", summary: "Connect a channel", auth: authAdmin, request: channelRequest{}, response: domain.Channel{}, status: 201, problems: []int{http.StatusConflict}, handler: s.createChannel},

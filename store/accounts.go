@@ -130,3 +130,31 @@ func (s *Store) Authenticate(ctx context.Context, token string) (domain.Principa
 		UserID: row.UserID.String, TokenID: row.TokenID,
 	}, nil
 }
+
+// AccountSettings are an account's settings (GET/PATCH /v1/account/settings).
+type AccountSettings struct {
+	// SolvedCloseAfterSeconds is how long a solved ticket stays solved before it closes (default 4 days).
+	SolvedCloseAfterSeconds int `json:"solved_close_after_seconds" db:"solved_close_after_seconds"`
+}
+
+// AccountSettings reads an account's settings.
+func (s *Store) AccountSettings(ctx context.Context, accountID string) (AccountSettings, error) {
+	var st AccountSettings
+	err := s.db.GetContext(ctx, &st, `SELECT solved_close_after_seconds FROM accounts WHERE id = $1`, accountID)
+	if err != nil {
+		return st, notFound(err, "get account settings")
+	}
+	return st, nil
+}
+
+// SetAccountSettings stores an account's settings and returns them as stored.
+func (s *Store) SetAccountSettings(ctx context.Context, accountID string, st AccountSettings) (AccountSettings, error) {
+	var out AccountSettings
+	err := s.db.GetContext(ctx, &out,
+		`UPDATE accounts SET solved_close_after_seconds = $2 WHERE id = $1 RETURNING solved_close_after_seconds`,
+		accountID, st.SolvedCloseAfterSeconds)
+	if err != nil {
+		return out, notFound(err, "set account settings")
+	}
+	return out, nil
+}

@@ -27,6 +27,9 @@ type TicketChange struct {
 	// ActorUserID is who made the change ("" for routedesk itself); Via is the route or rule it came from.
 	ActorUserID string
 	Via         string
+	// OnReply makes it the change an agent's reply makes: AssignUser applies only to a ticket without an
+	// assignee that is not solved or closed, Status only to a new ticket (checked under the ticket's lock; otherwise they stay as they are).
+	OnReply bool
 }
 
 // ChangedTicket is a ticket after a change and the agent whose capacity the change freed, if any.
@@ -86,6 +89,7 @@ func checkMembers(ctx context.Context, tx *sqlx.Tx, accountID string, ch TicketC
 func (s *Store) changeTicket(ctx context.Context, accountID, ticketID string, ch TicketChange) (ChangedTicket, error) {
 	var out ChangedTicket
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		ch := ch // OnReply narrows it per attempt
 		if err := checkMembers(ctx, tx, accountID, ch); err != nil {
 			return err
 		}
@@ -114,6 +118,17 @@ func (s *Store) changeTicket(ctx context.Context, accountID, ticketID string, ch
 		}
 		if cur.Assignee != seen {
 			return errAssigneeMoved
+		}
+		if ch.OnReply {
+			if cur.Assignee.Valid || !domain.HoldsCapacity(cur.Status) { // a solved or closed ticket is not taken on
+				ch.AssignUser = nil
+			}
+			if cur.Status != domain.TicketStatusNew {
+				ch.Status = nil
+			}
+			if ch.AssignUser == nil && ch.Status == nil {
+				return nil // nothing left to change: no event
+			}
 		}
 		status := cur.Status
 		if ch.Status != nil {

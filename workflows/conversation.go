@@ -68,6 +68,8 @@ type conversation struct {
 	cancelSLA workflow.CancelFunc
 	// recheck takes SignalSLARecheck (SLA runs only).
 	recheck workflow.ReceiveChannel
+	// wake lets an update handler that armed a timer wake the loop, which then waits on it too.
+	wake workflow.Channel
 	// pending is the work running beside the conversation: owner
 	// notifications, courtesy messages, replies' sends.
 	pending []besideTask
@@ -121,6 +123,7 @@ func (c *conversation) setup(ctx workflow.Context) (workflow.Context, error) {
 	if c.state.CloseAt != nil && c.state.Status == domain.TicketStatusSolved {
 		c.armCloseTimer(ctx, *c.state.CloseAt)
 	}
+	c.wake = workflow.NewChannel(ctx)
 	if err := c.slaResume(ctx); err != nil {
 		return ctx, err
 	}

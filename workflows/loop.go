@@ -18,6 +18,7 @@ const (
 	solvedDue
 	slaDue
 	slaRecheck
+	woken
 )
 
 // event is one thing the conversation takes in: a signal with its payload, or a timer that fired.
@@ -48,7 +49,8 @@ func (c *conversation) next(ctx workflow.Context) event {
 func (c *conversation) listen(ctx workflow.Context, sel workflow.Selector, ev *event) {
 	sel.AddReceive(c.inbound, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &ev.message); ev.kind = messageArrived }).
 		AddReceive(c.assigned, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &ev.agent); ev.kind = agentAssigned }).
-		AddReceive(c.removed, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &ev.removed); ev.kind = assigneeRemoved })
+		AddReceive(c.removed, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, &ev.removed); ev.kind = assigneeRemoved }).
+		AddReceive(c.wake, func(ch workflow.ReceiveChannel, _ bool) { var woke bool; ch.Receive(ctx, &woke); ev.kind = woken })
 	if c.state.SLA != nil {
 		sel.AddReceive(c.recheck, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, nil); ev.kind = slaRecheck })
 	}
@@ -99,6 +101,8 @@ func (c *conversation) apply(ctx workflow.Context, ev event) (ended bool, err er
 		return false, c.onSLADue(ctx)
 	case slaRecheck:
 		return false, c.slaChoose(ctx)
+	case woken: // an update armed a timer: the next wait includes it
+		return false, nil
 	}
 	return false, nil
 }

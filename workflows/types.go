@@ -121,6 +121,9 @@ type ChangeRequest struct {
 	// ActorUserID is the user who asks; Via the route or rule the change comes from (the audit trail).
 	ActorUserID string `json:"actor_user_id,omitempty"`
 	Via         string `json:"via,omitempty"`
+	// OnReply is the change an agent's reply makes: the assignee only for a ticket without one, the
+	// status only for a new ticket (store.TicketChange.OnReply).
+	OnReply bool `json:"on_reply,omitempty"`
 }
 
 // ChangeResult is the ticket's status, assignee and routing state after a change.

@@ -172,7 +172,7 @@ func (c *conversation) change(ctx workflow.Context, r ChangeRequest) (ChangeResu
 	var res activities.ChangeResult
 	err := workflow.ExecuteActivity(ctx, a.ChangeTicket, activities.ChangeInput{
 		AccountID: c.in.AccountID, TicketID: c.state.TicketID, Status: r.Status, AssignUser: r.AssignUser, AssignTeam: r.AssignTeam,
-		ActorUserID: r.ActorUserID, Via: r.Via,
+		ActorUserID: r.ActorUserID, Via: r.Via, OnReply: r.OnReply,
 	}).Get(ctx, &res)
 	if err != nil {
 		return ChangeResult{}, fmt.Errorf("change ticket: %w", err)
@@ -183,6 +183,9 @@ func (c *conversation) change(ctx workflow.Context, r ChangeRequest) (ChangeResu
 	}
 	if err := c.statusChanged(ctx, res.CloseAt); err != nil {
 		return ChangeResult{}, err
+	}
+	if c.closeTimer != nil && workflow.GetVersion(ctx, changeWakeOnClose, workflow.DefaultVersion, 1) == 1 {
+		c.wake.SendAsync(true) // the loop waits on the close timer from its next wait on
 	}
 	if err := c.showRouting(ctx, res.State, res.AssigneeID); err != nil {
 		return ChangeResult{}, err

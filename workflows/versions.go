@@ -17,6 +17,7 @@ const (
 	changeDurableReply   = "durable-reply"
 	changeLifecycle      = "lifecycle"
 	changeSLA            = "sla"
+	changeWakeOnClose    = "wake-on-close"
 )
 
 // Change is one entry of the ledger of the conversation workflow's GetVersion changes.
@@ -77,4 +78,6 @@ var Changes = []Change{
 		What: "the ticket lifecycle: TicketStatus search attribute, pending/solved reopen on a customer message, solved closes on a durable timer (before: only closed reopened)"},
 	{ID: changeSLA, Version: 1, Date: "2026-12-07",
 		What: "SLA clocks: the ticket's policy is chosen, warnings and breaches fire on a durable timer, SlaDueAt/SlaBreached are upserted (before: no SLA)"},
+	{ID: changeWakeOnClose, Version: 1, Date: "2026-12-07",
+		What: "an agent's change that solves the ticket wakes the conversation's loop, so the close timer it armed is waited on (before: it fired only after another event)"},
 }
