@@ -5,6 +5,7 @@ import { macroPicker } from './macros.js';
 import { templatePicker } from './templates.js';
 import { statusControl } from './shortcuts.js';
 import { routingPanel } from './routing.js';
+import { privacyPanel } from './privacy.js';
 
 const STATES = [['waiting_for_agent', 'Waiting for an agent'], ['unassigned', 'Unassigned'], ['assigned', 'Assigned'], ['routing', 'Being routed']];
 const contacts = new Map();
@@ -140,7 +141,7 @@ export async function ticketView(id) {
           h('dt', {}, 'Properties'), h('dd', {}, h('code', {}, JSON.stringify(t.properties || {}))),
           h('dt', {}, 'Workflow'), h('dd', {}, workflowLink(t))),
         manage),
-      routingPanel(t))));
+      routingPanel(t), privacyPanel(t, () => ticketView(id)))));
 }
 
 /** size is a byte count for people: 512 B, 14 KB, 2.5 MB. */
