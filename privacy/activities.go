@@ -2,9 +2,11 @@ package privacy
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/api/serviceerror"
@@ -23,9 +25,30 @@ type ErasureStore interface {
 	FinishErasure(ctx context.Context, erasureID string, keys int) error
 }
 
+// ExportStore is what an export's steps ask of PostgreSQL.
+type ExportStore interface {
+	ExportContact(ctx context.Context, accountID, contactID string) (store.ExportData, error)
+	FinishExport(ctx context.Context, id string, archive []byte, counts json.RawMessage, expires time.Time) (store.Export, error)
+	ExpireExport(ctx context.Context, id string) error
+}
+
+// RetentionStore is what a retention run's steps ask of PostgreSQL.
+type RetentionStore interface {
+	RetentionAccounts(ctx context.Context) ([]string, error)
+	RetentionBatch(ctx context.Context, accountID, runID string, limit int) (int, error)
+	FinishRetention(ctx context.Context, accountID, runID string) error
+}
+
+// Store is everything the privacy activities ask of PostgreSQL (*store.Store in production).
+type Store interface {
+	ErasureStore
+	ExportStore
+	RetentionStore
+}
+
 // Activities are the erasure's steps.
 type Activities struct {
-	Store    ErasureStore
+	Store    Store
 	Temporal client.Client
 	// Fault, when set (tests), is called after a step's work is done and before it returns:
 	// an error then stands for a crash between the work and its record in the history.

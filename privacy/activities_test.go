@@ -96,9 +96,10 @@ func TestStopWorkflowsFailsForARetryWhenTemporalIsDown(t *testing.T) {
 
 // fakeStore is the erasure's store: it plans what it was given and records what it was asked.
 type fakeStore struct {
-	plan     store.ErasurePlan
-	deleted  []store.ErasurePlan
-	finished map[string]int
+	privacy.Store // exports and retention: not used by these tests
+	plan          store.ErasurePlan
+	deleted       []store.ErasurePlan
+	finished      map[string]int
 }
 
 func (f *fakeStore) PlanErasure(_ context.Context, accountID, contactID, erasureID string) (store.ErasurePlan, error) {

@@ -33,6 +33,8 @@ type ErasurePlan struct {
 	TicketIDs       []string `json:"ticket_ids"`
 	ConversationIDs []string `json:"conversation_ids"`
 	WorkflowIDs     []string `json:"workflow_ids"`
+	// VisitorIDs are the contact's chat visitors (their name and emails go with them).
+	VisitorIDs []string `json:"visitor_ids,omitempty"`
 }
 
 // EraseResult is what an erasure removed, row counts by kind (no personal data).

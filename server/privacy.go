@@ -46,7 +46,7 @@ func (s *Server) eraseContact(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	wfID := privacy.EraseWorkflowID(p.AccountID, id)
-	e, _, err := s.store.StartErasure(ctx, p.AccountID, id, p.UserID, wfID)
+	e, _, err := s.store.StartErasure(ctx, p.AccountID, id, actorOf(p), wfID)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -119,6 +120,7 @@ func TestEraseContactLeavesNothingReadable(t *testing.T) {
 		require.True(t, bytes.Contains(before, []byte(p)), "before the erasure, the decoded histories hold %q: the grep can find it", p)
 	}
 
+	graphBefore, mailBefore := len(s.Graph.Requests()), len(s.Mail.Received())
 	r := s.Do(http.MethodPost, "/v1/contacts/"+contact+"/erase", token, map[string]any{})
 	require.Equal(t, http.StatusUnprocessableEntity, r.Status, string(r.Body))
 	require.Contains(t, string(r.Body), "confirm")
@@ -131,6 +133,10 @@ func TestEraseContactLeavesNothingReadable(t *testing.T) {
 		audit = r.Map(t)
 		return audit["state"] == "completed"
 	})
+	require.Len(t, s.Graph.Requests(), graphBefore, "the erasure sent nothing through Meta's Graph API")
+	for _, m := range s.Mail.Received()[mailBefore:] {
+		requireNothingPersonal(t, "mail sent during the erasure", []byte(m.Data+strings.Join(m.To, ",")), erased[:1])
+	}
 	counts := audit["counts"].(map[string]any)
 	require.EqualValues(t, 1, counts["contacts"], "%v", counts)
 	require.EqualValues(t, 1, counts["tickets"], "%v", counts)

@@ -20,6 +20,8 @@ type ErasurePlan struct {
 	TicketIDs       []string `json:"ticket_ids"`
 	ConversationIDs []string `json:"conversation_ids"`
 	WorkflowIDs     []string `json:"workflow_ids"`
+	// VisitorIDs are the contact's chat visitors (their name and emails go with them).
+	VisitorIDs []string `json:"visitor_ids,omitempty"`
 }
 
 // Erasure is the audit record of a contact's erasure; it holds no personal data.
@@ -56,6 +58,9 @@ func (s *Store) StartErasure(ctx context.Context, accountID, contactID, userID, 
 		return Erasure{}, false, fmt.Errorf("start erasure: %w", err)
 	}
 	e, err := s.ErasureOf(ctx, accountID, contactID)
+	if err == nil {
+		err = s.RecordAudit(ctx, erasureAudit(e))
+	}
 	return e, err == nil, err
 }
 
@@ -74,27 +79,55 @@ func (s *Store) ErasureOf(ctx context.Context, accountID, contactID string) (Era
 }
 
 // PlanErasure lists what erasing a contact reaches: its tickets (and those of contacts merged
-// into it), their conversations, and the workflows whose keys the contact owns.
+// into it), their conversations, the conversations not yet ticketed whose inbound messages an
+// identity of the contact wrote, the contact's chat visitors, and the workflows whose keys the contact owns.
 func (s *Store) PlanErasure(ctx context.Context, accountID, contactID, erasureID string) (ErasurePlan, error) {
 	p := ErasurePlan{AccountID: accountID, ContactID: contactID, ErasureID: erasureID}
 	err := s.db.SelectContext(ctx, &p.TicketIDs, `SELECT id FROM tickets WHERE account_id = $1 AND contact_id IN
 		(SELECT id FROM contacts WHERE account_id = $1 AND (id = $2 OR merged_into = $2)) ORDER BY id`, accountID, contactID)
 	if err == nil {
-		err = s.db.SelectContext(ctx, &p.ConversationIDs, `SELECT DISTINCT conversation_id FROM tickets
-			WHERE id = ANY($1) AND conversation_id IS NOT NULL ORDER BY 1`, p.TicketIDs)
+		err = s.db.SelectContext(ctx, &p.ConversationIDs, `SELECT conversation_id FROM tickets
+			WHERE id = ANY($1) AND conversation_id IS NOT NULL
+			UNION SELECT conversation_id FROM (`+contactMessagesSQL+`) m
+			WHERE NOT EXISTS (SELECT 1 FROM tickets t WHERE t.conversation_id = m.conversation_id)
+			ORDER BY 1`, p.TicketIDs, accountID, contactID)
+	}
+	if err == nil {
+		err = s.db.SelectContext(ctx, &p.VisitorIDs, `SELECT v.id FROM chat_visitors v WHERE v.account_id = $1 AND (
+			'visitor:' || v.id IN (SELECT thread_key FROM conversations WHERE account_id = $1 AND id = ANY($3))
+			OR v.channel_id || ':' || v.id IN (SELECT value FROM contact_identities WHERE account_id = $1 AND kind = 'channel_user'
+				AND contact_id IN (SELECT id FROM contacts WHERE account_id = $1 AND (id = $2 OR merged_into = $2)))
+			OR lower(v.verified_email) IN (SELECT value FROM contact_identities WHERE account_id = $1 AND kind = 'email'
+				AND contact_id IN (SELECT id FROM contacts WHERE account_id = $1 AND (id = $2 OR merged_into = $2))))
+			ORDER BY 1`, accountID, contactID, p.ConversationIDs)
 	}
 	if err == nil {
 		err = s.db.SelectContext(ctx, &p.WorkflowIDs, `SELECT workflow_id FROM conversations WHERE id = ANY($1)
 			UNION SELECT workflow_id FROM tickets WHERE id = ANY($2) AND workflow_id IS NOT NULL
 			UNION SELECT k.workflow_id FROM privacy_keys k JOIN messages m ON m.id = split_part(k.workflow_id, ':', 2)
 			      WHERE k.workflow_id LIKE 'delivery:%' AND m.conversation_id = ANY($1)
-			ORDER BY 1`, p.ConversationIDs, p.TicketIDs)
+			UNION SELECT workflow_id FROM privacy_exports WHERE account_id = $3 AND contact_id = $4
+			ORDER BY 1`, p.ConversationIDs, p.TicketIDs, accountID, contactID)
 	}
 	if err != nil {
 		return p, fmt.Errorf("plan the erasure of %s: %w", contactID, err)
 	}
 	return p, nil
 }
+
+// contactMessagesSQL selects the conversation_id of every inbound message written under an
+// identity of contact $3 (or of a contact merged into it) of account $2, each identity kind
+// through its index of migration 00071 (as the timeline finds them).
+const contactMessagesSQL = `
+WITH ids AS (SELECT kind, value FROM contact_identities WHERE account_id = $2 AND contact_id IN
+	(SELECT id FROM contacts WHERE account_id = $2 AND (id = $3 OR merged_into = $3)))
+SELECT m.conversation_id FROM ids JOIN messages m ON ids.kind = 'email' AND m.account_id = $2 AND m.direction = 'inbound'
+	AND md5(lower(m.author->>'email')) = md5(ids.value) AND lower(m.author->>'email') = ids.value
+UNION SELECT m.conversation_id FROM ids JOIN messages m ON ids.kind = 'phone' AND m.account_id = $2 AND m.direction = 'inbound'
+	AND md5(m.author->>'phone') = md5(ids.value) AND m.author->>'phone' = ids.value
+UNION SELECT m.conversation_id FROM ids JOIN messages m ON ids.kind = 'channel_user' AND m.account_id = $2 AND m.direction = 'inbound'
+	AND md5(m.channel_id || ':' || (m.author->>'external_user_id')) = md5(ids.value)
+	AND m.channel_id || ':' || (m.author->>'external_user_id') = ids.value`
 
 // ShredKeys erases the keys of the plan's workflows (every run's, live or from before a
 // reuse of the id): their payloads in Temporal and its backups can no longer be decoded.
@@ -125,6 +158,8 @@ var erasureDeletes = []struct {
 	{"timeline_entries", `DELETE FROM ticket_events WHERE ticket_id IN (SELECT id FROM tickets WHERE account_id = $1 AND id = ANY($2))`, ticketArgs},
 	{"tickets", `DELETE FROM tickets WHERE account_id = $1 AND id = ANY($2)`, ticketArgs},
 	{"conversations", `DELETE FROM conversations WHERE account_id = $1 AND id = ANY($2)`, convArgs},
+	{"exports", `DELETE FROM privacy_exports WHERE account_id = $1 AND contact_id = $2`, contactArgs},
+	{"chat_visitors", `DELETE FROM chat_visitors WHERE account_id = $1 AND id = ANY($2)`, visitorArgs},
 	{"contact_merges", `DELETE FROM contact_merges WHERE account_id = $1 AND into_contact_id = $2`, contactArgs},
 	{"identities", `DELETE FROM contact_identities WHERE account_id = $1 AND contact_id IN
 		(SELECT id FROM contacts WHERE account_id = $1 AND (id = $2 OR merged_into = $2))`, contactArgs},
@@ -134,6 +169,7 @@ var erasureDeletes = []struct {
 func convArgs(p ErasurePlan) []any    { return []any{p.AccountID, p.ConversationIDs} }
 func ticketArgs(p ErasurePlan) []any  { return []any{p.AccountID, p.TicketIDs} }
 func contactArgs(p ErasurePlan) []any { return []any{p.AccountID, p.ContactID} }
+func visitorArgs(p ErasurePlan) []any { return []any{p.AccountID, p.VisitorIDs} }
 
 // erasureCounts are the rows that go with a contact's messages by cascade, counted before they go.
 var erasureCounts = []struct{ table, sql string }{
@@ -144,7 +180,7 @@ var erasureCounts = []struct{ table, sql string }{
 
 // DeleteContactData deletes, in one transaction, the contact's messages (with their attachments,
 // email headers, submissions and calls), timeline entries, tickets, conversations (thread keys
-// and thread hashes), identities, merge records and the contact itself, and records the counts
+// and thread hashes), chat visitors (name, emails), identities, merge records and the contact itself, and records the counts
 // on the erasure. A second run deletes nothing and keeps the first run's counts.
 func (s *Store) DeleteContactData(ctx context.Context, p ErasurePlan) (map[string]int64, error) {
 	counts := map[string]int64{}
@@ -202,5 +238,16 @@ func (s *Store) FinishErasure(ctx context.Context, erasureID string, keys int) e
 	if err != nil {
 		return fmt.Errorf("finish erasure %s: %w", erasureID, err)
 	}
-	return nil
+	var e Erasure
+	if err := s.db.GetContext(ctx, &e, `SELECT id, account_id, contact_id, requested_by, workflow_id, state, counts
+		FROM privacy_erasures WHERE id = $1`, erasureID); err != nil {
+		return fmt.Errorf("finish erasure %s: %w", erasureID, err)
+	}
+	return s.RecordAudit(ctx, erasureAudit(e))
+}
+
+// erasureAudit is the audit log entry of an erasure.
+func erasureAudit(e Erasure) AuditEntry {
+	return AuditEntry{AccountID: e.AccountID, Action: AuditErase, Ref: e.ID, Actor: e.RequestedBy, SubjectKind: "contact",
+		SubjectID: e.ContactID, State: e.State, Counts: e.Counts}
 }

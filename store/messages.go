@@ -92,6 +92,9 @@ func (s *Store) AcceptInbound(ctx context.Context, in Inbound, workflowID Workfl
 		if err != nil {
 			return fmt.Errorf("upsert conversation: %w", err)
 		}
+		if err := autoRedact(ctx, tx, &in); err != nil {
+			return err
+		}
 		author, _ := json.Marshal(in.Author)
 		props := []byte("{}")
 		if len(in.Properties) > 0 {

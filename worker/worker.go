@@ -80,4 +80,6 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.DeliveryWorkflow, workflow.RegisterOptions{Name: workflows.DeliveryWorkflowName})
 	r.RegisterWorkflowWithOptions(imports.ImportWorkflow, workflow.RegisterOptions{Name: imports.WorkflowName})
 	r.RegisterWorkflowWithOptions(privacy.EraseWorkflow, workflow.RegisterOptions{Name: privacy.EraseWorkflowName})
+	r.RegisterWorkflowWithOptions(privacy.ExportWorkflow, workflow.RegisterOptions{Name: privacy.ExportWorkflowName})
+	r.RegisterWorkflowWithOptions(privacy.RetentionWorkflow, workflow.RegisterOptions{Name: privacy.RetentionWorkflowName})
 }

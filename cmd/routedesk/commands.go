@@ -14,6 +14,7 @@ import (
 
 	"github.com/routedesk/routedesk/domain"
 	"github.com/routedesk/routedesk/payloadcodec"
+	"github.com/routedesk/routedesk/privacy"
 	"github.com/routedesk/routedesk/store"
 	"github.com/routedesk/routedesk/worker"
 )
@@ -114,6 +115,9 @@ func runWorker(ctx context.Context, cfg *config, log *slog.Logger, _ io.Writer) 
 		return fmt.Errorf("start worker: %w", err)
 	}
 	log.Info("worker polling", "task_queue", cfg.TaskQueue, "namespace", cfg.TemporalNamespace)
+	if err := privacy.EnsureRetentionSchedule(ctx, d.temporal, cfg.TaskQueue); err != nil {
+		log.Warn("retention schedule", "error", err) // retried on the next start; the API shows no run meanwhile
+	}
 	<-ctx.Done()
 	log.Info("stopping worker")
 	w.Stop()
@@ -211,6 +215,9 @@ func runDev(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer
 		return fmt.Errorf("start worker: %w", err)
 	}
 	defer w.Stop()
+	if err := privacy.EnsureRetentionSchedule(ctx, tc, cfg.TaskQueue); err != nil {
+		log.Warn("retention schedule", "error", err)
+	}
 
 	var demo demoChat
 	return serveAPI(ctx, cfg, st, tc, codec, tel, log, func(addr string) {

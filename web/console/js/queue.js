@@ -9,6 +9,7 @@ import { userNames, userLabel, contactName } from './names.js';
 import { ticketEditor } from './ticketedit.js';
 import { addNotes, noteComposer } from './notes.js';
 import { contactPanel } from './contact.js'; // issue 27: contact panel
+import { privacyPanel } from './privacy.js';
 
 const STATES = [['waiting_for_agent', 'Waiting for an agent'], ['unassigned', 'Unassigned'], ['assigned', 'Assigned'], ['routing', 'Being routed']];
 let refresh;
@@ -152,7 +153,8 @@ export async function ticketView(id) {
           h('dt', {}, 'Workflow'), h('dd', {}, workflowLink(t))),
         manage),
       routingPanel(t),
-      contactPanel(t))));
+      contactPanel(t),
+      privacyPanel(t, () => ticketView(id)))));
   await addNotes(thread, id, names).catch((e) => thread.append(h('li', { class: 'error' }, `Notes not loaded: ${e.message}`)));
 }
 

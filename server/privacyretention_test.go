@@ -1,0 +1,93 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+
+	"github.com/routedesk/routedesk/internal/testenv"
+	"github.com/routedesk/routedesk/privacy"
+	"github.com/routedesk/routedesk/workflows"
+)
+
+// Issue 30: retention over 10,000 conversations closed 100 days ago (seeded by SQL) deletes them
+// all in batches across continue-as-new, within a bounded time, keeps recent and open ones, reports
+// the run (last run, audit log); a second run deletes nothing; the Schedule is created idempotently.
+func TestRetentionDeletesExpiredConversationsInBoundedTime(t *testing.T) {
+	s := testenv.NewStack(t)
+	account, token := s.Account("Acme", "professional")
+	ch := createChannel(t, s, token, map[string]any{"type": "custom", "name": "App", "config": map[string]any{"app_name": "App"}})
+	db := s.Store.DB()
+	seed := func(prefix string, n int, status, age string) {
+		_, err := db.Exec(`INSERT INTO conversations (id, account_id, channel_id, thread_key, thread_hash, workflow_id)
+			SELECT 'cv_'||$3||g, $1, $2, $3||g, sha256(($3||g)::bytea), 'conv:'||$3||g FROM generate_series(1, $4::int) g`, account, ch, prefix, n)
+		require.NoError(t, err)
+		_, err = db.Exec(`INSERT INTO messages (id, account_id, channel_id, conversation_id, external_id, direction, author, text, status, sent_at)
+			SELECT 'msg_'||$3||g, $1, $2, 'cv_'||$3||g, $3||g, 'inbound', '{}', 'kept for a while '||g, 'received', now() - $5::interval
+			FROM generate_series(1, $4::int) g`, account, ch, prefix, n, age)
+		require.NoError(t, err)
+		_, err = db.Exec(`INSERT INTO tickets (id, account_id, conversation_id, channel_id, subject, status, created_at, updated_at)
+			SELECT 'tk_'||$3||g, $1, 'cv_'||$3||g, $2, 'old', $5, now() - $6::interval, now() - $6::interval
+			FROM generate_series(1, $4::int) g`, account, ch, prefix, n, status, age)
+		require.NoError(t, err)
+	}
+	seed("old", 10000, "closed", "100 days")
+	seed("recent", 20, "closed", "1 day")
+	seed("open", 5, "open", "100 days")
+
+	r := s.Do(http.MethodPut, "/v1/retention", token, map[string]any{"days": 0})
+	require.Equal(t, http.StatusUnprocessableEntity, r.Status, string(r.Body))
+	require.Contains(t, string(r.Body), "days")
+	r = s.Do(http.MethodPut, "/v1/retention", token, map[string]any{"days": 30})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	require.Nil(t, r.Map(t)["last_run"])
+
+	run := func(id string) time.Duration {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		start := time.Now()
+		wr, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: workflows.DefaultTaskQueue},
+			privacy.RetentionWorkflowName, privacy.RetentionInput{})
+		require.NoError(t, err)
+		require.NoError(t, wr.Get(ctx, nil), "the run completes within 5 minutes")
+		return time.Since(start)
+	}
+	took := run("retention-test-1")
+	t.Logf("retention of 10,000 conversations took %s", took)
+	count := func(q string) int {
+		var n int
+		require.NoError(t, db.Get(&n, q))
+		return n
+	}
+	require.Zero(t, count(`SELECT count(*) FROM conversations WHERE id LIKE 'cv_old%'`))
+	require.Zero(t, count(`SELECT count(*) FROM messages WHERE id LIKE 'msg_old%'`))
+	require.Zero(t, count(`SELECT count(*) FROM tickets WHERE id LIKE 'tk_old%'`))
+	require.Equal(t, 25, count(`SELECT count(*) FROM conversations`), "recent and open conversations stay")
+	r = s.Do(http.MethodGet, "/v1/retention", token, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	last := r.Map(t)["last_run"].(map[string]any)
+	require.Equal(t, "completed", last["state"])
+	require.EqualValues(t, 10000, last["counts"].(map[string]any)["conversations"])
+	r = s.Do(http.MethodGet, "/v1/audit?action=retention", token, nil)
+	require.Contains(t, string(r.Body), `"conversations":10000`)
+	require.Contains(t, string(r.Body), `"actor":"system"`)
+
+	run("retention-test-2")
+	require.Equal(t, 25, count(`SELECT count(*) FROM conversations`), "a second run deletes nothing")
+	last = s.Do(http.MethodGet, "/v1/retention", token, nil).Map(t)["last_run"].(map[string]any)
+	require.EqualValues(t, 0, last["counts"].(map[string]any)["conversations"])
+
+	// The schedule: created once, a second start leaves it.
+	ctx := context.Background()
+	require.NoError(t, privacy.EnsureRetentionSchedule(ctx, s.Temporal, workflows.DefaultTaskQueue))
+	require.NoError(t, privacy.EnsureRetentionSchedule(ctx, s.Temporal, workflows.DefaultTaskQueue))
+	h := s.Temporal.ScheduleClient().GetHandle(ctx, privacy.RetentionScheduleID)
+	desc, err := h.Describe(ctx)
+	require.NoError(t, err)
+	require.Equal(t, privacy.RetentionWorkflowName, desc.Schedule.Action.(*client.ScheduleWorkflowAction).Workflow)
+	require.NoError(t, h.Delete(ctx))
+}

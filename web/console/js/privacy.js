@@ -1,0 +1,63 @@
+// privacy.js: a ticket's privacy panel (issue 30): redact a message, export or erase its contact.
+import { api, seg, session } from './api.js';
+import { h, announce } from './ui.js';
+
+/** redactList lists the ticket's messages, each with a Redact button that asks for a reason. */
+function redactList(ticket, reload) {
+  const list = h('ul', { class: 'privacy-messages' }, h('li', { class: 'muted' }, 'Loading…'));
+  api('GET', `/v1/tickets/${seg(ticket.id)}/messages`).then((page) => {
+    list.replaceChildren(...(page.items || []).map((m) => {
+      const reason = h('input', { type: 'text', class: 'redact-reason', placeholder: 'Reason', 'aria-label': 'Reason for redacting' });
+      const go = h('button', { type: 'button', class: 'danger redact', onclick: async () => {
+        if (!reason.value.trim()) { reason.focus(); announce('Say why the message is redacted.', true); return; }
+        try {
+          await api('POST', `/v1/messages/${seg(m.id)}/redact`, { reason: reason.value.trim() });
+          announce('Message redacted.');
+          reload();
+        } catch (e) { announce(`Not redacted: ${e.message}`, true); }
+      } }, 'Redact');
+      return h('li', { dataset: { message: m.id } }, h('span', { class: 'privacy-text' }, (m.text || '').slice(0, 80)), ' ', reason, ' ', go);
+    }));
+  }, (e) => list.replaceChildren(h('li', { class: 'error' }, `Messages not loaded: ${e.message}`)));
+  return list;
+}
+
+/** contactActions are the admin's Export and Erase buttons of the ticket's contact. */
+function contactActions(ticket) {
+  if (!session.isAdmin || !ticket.contact_id) return null;
+  const cid = ticket.contact_id;
+  const exportState = h('p', { class: 'muted export-state' });
+  const showExport = (e) => exportState.replaceChildren(`Export ${e.state}`,
+    e.download_url ? h('span', {}, ' · ', h('a', { href: '#', class: 'export-download', onclick: (ev) => { ev.preventDefault(); download(e); } }, 'Download')) : '');
+  async function download(e) {
+    const res = await fetch(e.download_url, { headers: { Authorization: `Bearer ${session.token}` } });
+    const url = URL.createObjectURL(await res.blob());
+    h('a', { href: url, download: `${e.id}.zip` }).click();
+  }
+  async function poll(id) {
+    const e = await api('GET', `/v1/exports/${seg(id)}`);
+    showExport(e);
+    if (e.state === 'running') setTimeout(() => poll(id), 1000);
+  }
+  const confirmInput = h('input', { type: 'text', class: 'erase-confirm', placeholder: 'Type the contact id to confirm', 'aria-label': 'Contact id to confirm erasure' });
+  const erased = h('p', { class: 'muted erase-state' });
+  return h('div', { class: 'privacy-contact' },
+    h('button', { type: 'button', class: 'export-start', onclick: async () => {
+      try { poll((await api('POST', `/v1/contacts/${seg(cid)}/export`)).id); } catch (e) { announce(`Export not started: ${e.message}`, true); }
+    } }, 'Export contact data'), exportState,
+    h('p', { class: 'muted' }, `Erasing deletes everything about contact ${cid} for good.`), confirmInput,
+    h('button', { type: 'button', class: 'danger erase-start', onclick: async () => {
+      if (confirmInput.value !== cid) { confirmInput.focus(); announce('Type the contact id to confirm the erasure.', true); return; }
+      try {
+        const e = await api('POST', `/v1/contacts/${seg(cid)}/erase`, { confirm: cid });
+        erased.textContent = `Erasure ${e.state}`;
+        announce('Erasure started.');
+      } catch (e) { announce(`Not erased: ${e.message}`, true); }
+    } }, 'Erase contact'), erased);
+}
+
+/** privacyPanel is the ticket view's privacy card. */
+export function privacyPanel(ticket, reload) {
+  return h('section', { class: 'card privacy-panel', 'aria-label': 'Privacy' },
+    h('h2', {}, 'Privacy'), redactList(ticket, reload), contactActions(ticket));
+}
