@@ -44,7 +44,7 @@ func Start(t *testing.T, what string, w, h int64) context.Context {
 	t.Cleanup(cancelAlloc)
 	ctx, cancel := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
 	t.Cleanup(cancel)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 150*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 240*time.Second)
 	t.Cleanup(cancelTimeout)
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(w, h)); err != nil {
 		t.Fatalf("start chromium: %v", err)
@@ -94,16 +94,30 @@ func (p Page) Do(what string, steps ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
-// Until waits (polling every 20 ms, at most 25 s) for a JavaScript predicate to be truthy and returns how long it took.
+// Until waits (checking every 20 ms, at most 40 s) for a JavaScript predicate to be truthy and returns how long it took.
+// Each check is its own short evaluation, so a page that replaces its execution context (a reload) cannot leave the
+// wait hanging on a promise that never settles.
 func (p Page) Until(what, expr string) time.Duration {
 	p.T.Helper()
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(p.Ctx, 30*time.Second)
-	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(25*time.Second))); err != nil {
-		p.T.Fatalf("waiting for %s: %v\nthe page shows:\n%s", what, err, p.text())
+	deadline := start.Add(40 * time.Second)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		ctx, cancel := context.WithTimeout(p.Ctx, 5*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!("+expr+")"))
+		cancel()
+		if err == nil && ok {
+			return time.Since(start)
+		}
+		if time.Now().After(deadline) || p.Ctx.Err() != nil {
+			p.T.Fatalf("waiting for %s (last check: %v)\nthe page shows:\n%s", what, err, p.text())
+		}
+		select {
+		case <-tick.C:
+		case <-p.Ctx.Done():
+		}
 	}
-	return time.Since(start)
 }
 
 // Eval runs a JavaScript expression and returns its string value.
