@@ -71,11 +71,21 @@ func TestClosedTicketOpensFollowUp(t *testing.T) {
 	require.Len(t, messages(id), 2, "the first message and the reply stay on the closed ticket")
 	require.Len(t, messages(fu), 1)
 
+	// The closed ticket is still an agent's to tag and to answer, through its own (archived) conversation.
+	r = d.s.Do(http.MethodPatch, "/v1/tickets/"+id, d.token, map[string]any{"tags": []string{"followed-up"}})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	require.Equal(t, []any{"followed-up"}, get(id)["tags"])
+	require.Equal(t, "closed", get(id)["status"])
+	r = d.s.Do(http.MethodPost, "/v1/tickets/"+id+"/replies", d.token, map[string]any{"text": "See the new ticket."})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	require.Len(t, messages(id), 3)
+	require.Len(t, messages(fu), 1)
+
 	// The next message goes to the follow-up, not a third ticket.
 	d.message(ch, "f", from)
 	testenv.Eventually(t, 20*time.Second, "the message on the follow-up", func() bool { return len(messages(fu)) == 2 })
 	d.s.Settled(20 * time.Second)
-	require.Len(t, messages(id), 2)
+	require.Len(t, messages(id), 3)
 	require.Len(t, get(id)["follow_ups"], 1)
 	require.Empty(t, get(fu)["follow_ups"])
 
