@@ -50,6 +50,10 @@ type Ticket struct {
 	ReplyWindow    ReplyWindow    `json:"reply_window"`
 	// Source is where the ticket came from: channel (a conversation), api, import or integration.
 	Source string `json:"source"`
+	// FollowUpOf is the closed ticket this one follows up (a customer wrote again after it closed); nil if none.
+	FollowUpOf *string `json:"follow_up_of"`
+	// FollowUps are the ids of the tickets that follow this one up, oldest first.
+	FollowUps []string `json:"follow_ups"`
 	// Routing is the routing the ticket was given itself (POST /v1/tickets with a routing object),
 	// which it is routed by instead of its channel's; nil when the channel's applies.
 	Routing *Routing `json:"routing,omitempty"`

@@ -158,7 +158,7 @@ func TestSkillsAndContactOwner(t *testing.T) {
 	d.ticketOf(och, "stranger", "unassigned") // no owner: stays in the queue
 }
 
-func TestRepliesManualAssignmentAndReopen(t *testing.T) {
+func TestRepliesManualAssignmentAndFollowUps(t *testing.T) {
 	d := newDesk(t)
 	u1 := d.user("one@acme.test", nil)
 	u2 := d.user("two@acme.test", nil)
@@ -190,28 +190,35 @@ func TestRepliesManualAssignmentAndReopen(t *testing.T) {
 	require.Equal(t, http.StatusUnprocessableEntity, r.Status, string(r.Body))
 	require.Contains(t, fieldErrors(t, r), "assignee.user_id")
 
-	// Closed, then the customer writes again: u2 is offline, so routing picks u1.
+	// Closed, then the customer writes again: a follow-up; its previous agent u2 is offline, so routing picks u1.
+	followUp := func(of string) string {
+		var fid string
+		testenv.Eventually(t, 20*time.Second, "a follow-up of "+of+" assigned to u1", func() bool {
+			fus, _ := d.s.Do(http.MethodGet, "/v1/tickets/"+of, d.token, nil).Map(t)["follow_ups"].([]any)
+			if len(fus) == 0 {
+				return false
+			}
+			fid = fus[0].(string)
+			return assignee(d.s.Do(http.MethodGet, "/v1/tickets/"+fid, d.token, nil).Map(t)) == u1
+		})
+		return fid
+	}
 	require.Equal(t, http.StatusOK, d.s.Do(http.MethodPatch, "/v1/tickets/"+id, d.token, map[string]any{"status": "closed"}).Status)
 	d.message(ch, "r", map[string]any{"email": "r@x.test"})
-	testenv.Eventually(t, 20*time.Second, "the ticket to reopen", func() bool {
-		got := d.s.Do(http.MethodGet, "/v1/tickets/"+id, d.token, nil).Map(t)
-		return got["status"] == "open" && assignee(got) == u1
-	})
-	// Closed again; now its agent u1 is available and has room: it goes back to u1.
-	require.Equal(t, http.StatusOK, d.s.Do(http.MethodPatch, "/v1/tickets/"+id, d.token, map[string]any{"status": "closed"}).Status)
+	f1 := followUp(id)
+	require.Equal(t, "closed", d.s.Do(http.MethodGet, "/v1/tickets/"+id, d.token, nil).Map(t)["status"])
+	// The follow-up closed; now its agent u1 is available and has room: the next follow-up goes back to u1.
+	require.Equal(t, http.StatusOK, d.s.Do(http.MethodPatch, "/v1/tickets/"+f1, d.token, map[string]any{"status": "closed"}).Status)
 	d.message(ch, "r", map[string]any{"email": "r@x.test"})
-	testenv.Eventually(t, 20*time.Second, "the ticket to go back to its agent", func() bool {
-		got := d.s.Do(http.MethodGet, "/v1/tickets/"+id, d.token, nil).Map(t)
-		return got["status"] == "open" && assignee(got) == u1
-	})
+	f2 := followUp(f1)
 	testenv.Eventually(t, 10*time.Second, "the workflow to follow", func() bool {
 		v, err := d.s.Temporal.QueryWorkflow(context.Background(), tk["workflow_id"].(string), "", "state")
 		require.NoError(t, err)
 		var st map[string]any
 		require.NoError(t, v.Get(&st))
-		return st["status"] == "open" && st["assignee_id"] == u1 && st["message_count"] == float64(3)
+		return st["ticket_id"] == f2 && st["assignee_id"] == u1 && st["message_count"] == float64(3)
 	})
-	testenv.RecordHistory(t, d.s.Temporal, tk["workflow_id"].(string), "conversation_reply_reassign_close_reopen")
+	testenv.RecordHistory(t, d.s.Temporal, tk["workflow_id"].(string), "conversation_reply_reassign_close_follow_up")
 }
 
 // TestNoDoubleBookingUnderConcurrency fires 300 conversations at 5 agents of

@@ -12,7 +12,7 @@ import (
 
 // TestCallKeysAndClosedTicketCalls: a calling channel's key works on its calls route only
 // (another line's → 404, revoked → 401 at once); once the caller's ticket is closed a
-// completed call is stored on the conversation but opens nothing, and a missed call reopens it.
+// completed call is stored on the conversation but opens nothing, and a missed call opens a follow-up.
 func TestCallKeysAndClosedTicketCalls(t *testing.T) {
 	s := testenv.NewStack(t)
 	_, token := s.Account("A", "professional")
@@ -47,10 +47,13 @@ func TestCallKeysAndClosedTicketCalls(t *testing.T) {
 	require.Equal(t, "closed", status())
 	require.Len(t, ids(t, s.Do(http.MethodGet, "/v1/tickets", token, nil)), 1)
 
-	// A missed call reopens it.
+	// A missed call opens a follow-up; the closed ticket stays closed (closed is final).
 	require.Equal(t, http.StatusAccepted, s.Do(http.MethodPost, "/v1/channels/"+line+"/calls", key, call("c3", "missed")).Status)
-	testenv.Eventually(t, 15*time.Second, "the ticket reopened", func() bool { return status() != "closed" })
-	require.Len(t, ids(t, s.Do(http.MethodGet, "/v1/tickets", token, nil)), 1)
+	testenv.Eventually(t, 15*time.Second, "a follow-up", func() bool {
+		return len(s.Do(http.MethodGet, "/v1/tickets/"+id, token, nil).Map(t)["follow_ups"].([]any)) == 1
+	})
+	require.Equal(t, "closed", status())
+	require.Len(t, ids(t, s.Do(http.MethodGet, "/v1/tickets", token, nil)), 2)
 
 	// An outbound call is on the conversation of the number called (read in the line's country).
 	out := s.Do(http.MethodPost, "/v1/channels/"+line+"/calls", key, map[string]any{"call_id": "c5", "from_number": "+46850001234",

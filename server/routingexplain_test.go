@@ -100,7 +100,7 @@ func TestRoutingRecordExplainsEveryCandidate(t *testing.T) {
 	require.Equal(t, away, dec["chosen"].(map[string]any)["user_id"])
 	require.Equal(t, "waiting_for_agent", decisions[1].(map[string]any)["outcome"])
 
-	// The previous agent, since taken off the channel's users, is not_in_team when the ticket reopens.
+	// The previous agent, since taken off the channel's users, is not_in_team when its follow-up is routed.
 	outsider := d.user("out@acme.test", map[string]any{"name": "Outsider", "skills": []string{"swedish"}})
 	id := tk["id"].(string)
 	r = d.s.Do(http.MethodPatch, "/v1/tickets/"+id, d.token, map[string]any{"assignee": map[string]any{"user_id": outsider}})
@@ -108,8 +108,16 @@ func TestRoutingRecordExplainsEveryCandidate(t *testing.T) {
 	require.Equal(t, http.StatusOK, d.s.Do(http.MethodPatch, "/v1/tickets/"+id, d.token, map[string]any{"status": "closed"}).Status)
 	d.message(ch, "sv", map[string]any{"email": "kund@foretag.se"})
 	var prev map[string]any
-	testenv.Eventually(t, 20*time.Second, "the reopened ticket to be routed", func() bool {
-		ds := d.routingOf(id)["decisions"].([]any)
+	testenv.Eventually(t, 20*time.Second, "the follow-up to be routed", func() bool {
+		fus := d.s.Do(http.MethodGet, "/v1/tickets/"+id, d.token, nil).Map(t)["follow_ups"].([]any)
+		if len(fus) == 0 {
+			return false
+		}
+		id = fus[0].(string)
+		ds, _ := d.routingOf(id)["decisions"].([]any)
+		if len(ds) == 0 {
+			return false
+		}
 		for _, x := range ds {
 			if x.(map[string]any)["strategy"] == "previous_agent" {
 				prev = x.(map[string]any)

@@ -123,7 +123,8 @@ const ticketSelect = `SELECT t.id, COALESCE(t.conversation_id, '') AS conversati
        COALESCE(t.channel_id, '') AS channel_id, COALESCE(ch.type, '') AS channel_type, t.contact_id,
        t.subject, t.description, t.pipeline, t.status, t.priority, t.properties, t.required_skills, t.tags,
        t.assignee_user_id, t.assignee_team_id, t.routing_state, t.reply_window, t.source, t.routing, t.created_at, t.updated_at,
-       t.sla_policy_id, t.sla_due_at, t.sla_breached
+       t.sla_policy_id, t.sla_due_at, t.sla_breached, t.follow_up_of,
+       ARRAY(SELECT f.id FROM tickets f WHERE f.follow_up_of = t.id ORDER BY f.created_at, f.id) AS follow_ups
   FROM tickets t
   LEFT JOIN conversations c ON c.id = t.conversation_id
   LEFT JOIN channels ch ON ch.id = t.channel_id`
@@ -154,6 +155,8 @@ type ticketRow struct {
 	SLAPolicyID    sql.NullString  `db:"sla_policy_id"`
 	SLADueAt       sql.NullTime    `db:"sla_due_at"`
 	SLABreached    bool            `db:"sla_breached"`
+	FollowUpOf     sql.NullString  `db:"follow_up_of"`
+	FollowUps      textArray       `db:"follow_ups"`
 }
 
 func (r ticketRow) ticket() (domain.Ticket, error) {
@@ -163,6 +166,7 @@ func (r ticketRow) ticket() (domain.Ticket, error) {
 		Pipeline: r.Pipeline, Status: r.Status, Priority: r.Priority, RequiredSkills: []string(r.RequiredSkills), Tags: nonNil([]string(r.Tags)),
 		Assignee:     domain.Assignee{UserID: ptr(r.AssigneeUserID), TeamID: ptr(r.AssigneeTeamID)},
 		RoutingState: r.RoutingState, Source: r.Source, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		FollowUpOf: ptr(r.FollowUpOf), FollowUps: nonNil([]string(r.FollowUps)),
 	}
 	if t.RequiredSkills == nil {
 		t.RequiredSkills = []string{}

@@ -143,7 +143,7 @@ func TestReplyBeforeTicketIsRejected(t *testing.T) {
 	require.ErrorIs(t, rejected, ErrNoTicket)
 }
 
-func TestClosingFreesCapacityAndReopenPrefersPreviousAgent(t *testing.T) {
+func TestClosingFreesCapacityAndFollowUpPrefersPreviousAgent(t *testing.T) {
 	env := newEnv(t)
 	openedTicket(env, activities.RouteResult{State: domain.RoutingAssigned, UserID: "usr_1"})
 	closed := "closed"
@@ -152,9 +152,9 @@ func TestClosingFreesCapacityAndReopenPrefersPreviousAgent(t *testing.T) {
 	env.OnActivity(a.Dispatch, mock.Anything, activities.AgentRef{AccountID: "acc_1", UserID: "usr_1"}).
 		Return([]activities.Dispatched{{TicketID: "tkt_9", WorkflowID: "conv:ch_1:other", UserID: "usr_1"}}, nil).Once()
 	env.OnSignalExternalWorkflow(mock.Anything, "conv:ch_1:other", "", SignalAgentAssigned, AgentAssigned{UserID: "usr_1"}).Return(nil).Once()
-	env.OnActivity(a.ReopenOnMessage, mock.Anything, activities.TicketRef{AccountID: "acc_1", TicketID: "tkt_1"}).
-		Return(activities.Reopened{Status: "open", Reroute: true, PreviousAssignee: "usr_1"}, nil).Once()
-	env.OnActivity(a.Route, mock.Anything, mock.MatchedBy(func(in activities.RouteInput) bool { return in.PreferUser == "usr_1" })).
+	env.OnActivity(a.OpenFollowUp, mock.Anything, activities.FollowUpInput{AccountID: "acc_1", TicketID: "tkt_1", MessageID: "msg_2"}).
+		Return(activities.FollowUpOpened{TicketID: "tkt_2", Status: "new", PreviousAssignee: "usr_1", Created: true}, nil).Once()
+	env.OnActivity(a.Route, mock.Anything, mock.MatchedBy(func(in activities.RouteInput) bool { return in.PreferUser == "usr_1" && in.TicketID == "tkt_2" })).
 		Return(activities.RouteResult{State: domain.RoutingAssigned, UserID: "usr_1"}, nil).Once()
 
 	signalAt(env, time.Second, "msg_1")
@@ -173,7 +173,8 @@ func TestClosingFreesCapacityAndReopenPrefersPreviousAgent(t *testing.T) {
 	require.NoError(t, env.GetWorkflowError())
 	require.Equal(t, "closed", changed.Status)
 	require.Equal(t, "closed", afterClose.Status)
-	require.Equal(t, "open", afterReopen.Status)
+	require.Equal(t, "tkt_2", afterReopen.TicketID, "the closed ticket stays closed; the message opens its follow-up")
+	require.Equal(t, "new", afterReopen.Status)
 	require.Equal(t, "usr_1", afterReopen.AssigneeID)
 }
 

@@ -198,6 +198,8 @@ func (c *conversation) handle(ctx workflow.Context, msg InboundMessage) error {
 	switch {
 	case c.state.TicketID == "":
 		err = c.openTicket(ctx, msg)
+	case c.followsUp(ctx):
+		err = c.openFollowUp(ctx, msg.MessageID)
 	case c.reopensOnMessage(ctx):
 		err = c.reopenOnMessage(ctx)
 	}

@@ -85,8 +85,8 @@ func (c *conversation) onSolvedDue(ctx workflow.Context) error {
 	return c.showStatus(ctx)
 }
 
-// reopensOnMessage reports whether a customer's message reopens the ticket: a closed one always
-// (a follow-up ticket is not opened yet), a pending or solved one under the lifecycle.
+// reopensOnMessage reports whether a customer's message reopens the ticket: a closed one in runs from
+// before changeFollowUp (followsUp is asked first), a pending or solved one under the lifecycle.
 func (c *conversation) reopensOnMessage(ctx workflow.Context) bool {
 	switch c.state.Status {
 	case domain.TicketStatusClosed:

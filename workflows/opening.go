@@ -28,7 +28,7 @@ func (c *conversation) openAtOnce(ctx workflow.Context, msg InboundMessage) erro
 	}
 	c.state.ContactID = o.Contact.ContactID
 	if o.Route == nil {
-		return c.carryOn(ctx, o.Ticket)
+		return c.carryOn(ctx, o.Ticket, msg.MessageID)
 	}
 	t := o.Ticket
 	c.state.TicketID, c.state.Status, c.state.Routing = t.TicketID, t.Status, t.Routing
@@ -50,10 +50,13 @@ func (c *conversation) openAtOnce(ctx workflow.Context, msg InboundMessage) erro
 }
 
 // carryOn takes over a ticket an earlier run of this conversation made and
-// routed, reopening it when it was closed.
-func (c *conversation) carryOn(ctx workflow.Context, t activities.TicketCreated) error {
+// routed, reopening it as the lifecycle says or opening its follow-up when it was closed.
+func (c *conversation) carryOn(ctx workflow.Context, t activities.TicketCreated, messageID string) error {
 	if err := c.resume(ctx, t); err != nil {
 		return err
+	}
+	if c.followsUp(ctx) {
+		return c.openFollowUp(ctx, messageID)
 	}
 	if c.reopensOnMessage(ctx) {
 		return c.reopenOnMessage(ctx)

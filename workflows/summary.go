@@ -146,6 +146,7 @@ var activitySummaries = map[string]string{
 	"Reopen":           "Reopen the ticket",
 	"ReopenOnMessage":  "Reopen the ticket on the customer's message",
 	"CloseSolved":      "Close the solved ticket",
+	"OpenFollowUp":     "Open a follow-up of the closed ticket",
 	"SetRoutingState":  "Record the routing state",
 	"SetReplyWindow":   "Record the reply window",
 	"Welcome":          "Send the automated first messages",

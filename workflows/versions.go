@@ -18,6 +18,7 @@ const (
 	changeLifecycle      = "lifecycle"
 	changeSLA            = "sla"
 	changeWakeOnClose    = "wake-on-close"
+	changeFollowUp       = "follow-up"
 )
 
 // Change is one entry of the ledger of the conversation workflow's GetVersion changes.
@@ -80,4 +81,6 @@ var Changes = []Change{
 		What: "SLA clocks: the ticket's policy is chosen, warnings and breaches fire on a durable timer, SlaDueAt/SlaBreached are upserted (before: no SLA)"},
 	{ID: changeWakeOnClose, Version: 1, Date: "2026-12-07",
 		What: "an agent's change that solves the ticket wakes the conversation's loop, so the close timer it armed is waited on (before: it fired only after another event)"},
+	{ID: changeFollowUp, Version: 1, Date: "2026-12-07",
+		What: "a customer's message on a closed ticket opens a follow-up ticket linked to it, routed with the closed one's agent first (before: the closed ticket reopened)"},
 }

@@ -353,23 +353,50 @@ func TestAttachmentsServed(t *testing.T) {
 	}
 }
 
-// TestAnswerReopensClosedTicket: the customer's answer to a closed ticket's thread reopens that ticket.
-func TestAnswerReopensClosedTicket(t *testing.T) {
+// TestAnswerToClosedTicketOpensFollowUp: the customer's answer to a closed ticket's thread opens a
+// follow-up linked to it (closed is final); a later answer to the closed ticket's first mail goes to the
+// follow-up too, not to a third ticket.
+func TestAnswerToClosedTicketOpensFollowUp(t *testing.T) {
 	d := newDesk(t, email.Settings{}, nil)
 	r := d.postRaw(t, firstMail)
 	tk := d.ticketOf(t, r.Map(t)["conversation_id"].(string))
 	if c := d.Do(http.MethodPatch, "/v1/tickets/"+tk.ID, d.token, map[string]any{"status": "closed"}); c.Status != http.StatusOK {
 		t.Fatalf("close: %d %s", c.Status, c.Body)
 	}
-	answer := "From: Grace Hopper <grace@example.org>\r\nTo: support@acme.test\r\nSubject: Re: Where is my order?\r\n" +
-		"Message-ID: <order-9@example.org>\r\nIn-Reply-To: <order-1@example.org>\r\n\r\nStill nothing.\r\n"
-	if r := d.postRaw(t, answer); r.Status != http.StatusAccepted || r.Map(t)["conversation_id"] != tk.ConversationID {
-		t.Fatalf("answer: %d %s", r.Status, r.Body)
+	answer := func(id, text string) {
+		raw := "From: Grace Hopper <grace@example.org>\r\nTo: support@acme.test\r\nSubject: Re: Where is my order?\r\n" +
+			"Message-ID: <" + id + "@example.org>\r\nIn-Reply-To: <order-1@example.org>\r\n\r\n" + text + "\r\n"
+		if r := d.postRaw(t, raw); r.Status != http.StatusAccepted || r.Map(t)["conversation_id"] != tk.ConversationID {
+			t.Fatalf("answer: %d %s", r.Status, r.Body)
+		}
 	}
-	testenv.Eventually(t, 20*time.Second, "the ticket reopened", func() bool {
-		return d.Do(http.MethodGet, "/v1/tickets/"+tk.ID, d.token, nil).Map(t)["status"] != "closed"
-	})
-	if n := len(d.tickets(t)); n != 1 {
-		t.Fatalf("%d tickets, want 1", n)
+	get := func(id string) domain.Ticket {
+		var got domain.Ticket
+		d.Do(http.MethodGet, "/v1/tickets/"+id, d.token, nil).JSON(t, &got)
+		return got
+	}
+	answer("order-9", "Still nothing.")
+	var old domain.Ticket
+	testenv.Eventually(t, 20*time.Second, "a follow-up", func() bool { old = get(tk.ID); return len(old.FollowUps) == 1 })
+	if old.Status != "closed" {
+		t.Fatalf("the closed ticket is %s", old.Status)
+	}
+	fu := get(old.FollowUps[0])
+	if fu.FollowUpOf == nil || *fu.FollowUpOf != tk.ID || fu.ConversationID != tk.ConversationID || fu.Subject != tk.Subject {
+		t.Fatalf("follow-up %+v", fu)
+	}
+	answer("order-10", "Hello?")
+	d.Settled(20 * time.Second)
+	if n := len(d.tickets(t)); n != 2 {
+		t.Fatalf("%d tickets, want 2", n)
+	}
+	var l struct{ Items []domain.Message }
+	d.Do(http.MethodGet, "/v1/tickets/"+fu.ID+"/messages", d.token, nil).JSON(t, &l)
+	if len(l.Items) != 2 {
+		t.Fatalf("%d messages on the follow-up, want 2", len(l.Items))
+	}
+	d.Do(http.MethodGet, "/v1/tickets/"+tk.ID+"/messages", d.token, nil).JSON(t, &l)
+	if len(l.Items) != 1 {
+		t.Fatalf("%d messages on the closed ticket, want 1", len(l.Items))
 	}
 }
