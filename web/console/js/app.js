@@ -6,6 +6,8 @@ import { rulesView } from './rules.js';
 import { peopleView } from './people.js';
 import { queueView, ticketView } from './queue.js';
 import { installShortcuts } from './shortcuts.js';
+import { startLive, stopLive } from './live.js';
+import { bell } from './notify.js';
 
 const routes = [
   [/^#\/channels(?:\/(new|[^/]+))?$/, (m) => channelsView(m[1] ? decodeURIComponent(m[1]) : ''), true],
@@ -44,6 +46,7 @@ function loginView(message) {
 }
 
 function logout(message) {
+  stopLive();
   session.clear();
   location.hash = '';
   loginView(message);
@@ -56,7 +59,7 @@ function chrome() {
   nav.querySelectorAll('[data-admin]').forEach((a) => { a.hidden = !session.isAdmin; });
   const me = session.me;
   document.getElementById('who').replaceChildren(
-    h('span', {}, me.role === 'admin' ? 'Admin' : `Agent ${me.user_id}`),
+    h('span', {}, me.role === 'admin' ? 'Admin' : `Agent ${me.user_id}`), bell(),
     h('button', { type: 'button', onclick: () => logout() }, 'Sign out'),
     h('button', { type: 'button', class: 'link', 'aria-keyshortcuts': '?', onclick: () => document.dispatchEvent(new KeyboardEvent('keydown', { key: '?' })) }, 'Shortcuts (?)'));
 }
@@ -84,6 +87,7 @@ async function route() {
 
 function start() {
   chrome();
+  startLive();
   if (!location.hash || location.hash === '#') location.hash = '#/queue';
   else route();
 }

@@ -93,14 +93,18 @@ export function ticketLive(id, parts) {
   const tick = setInterval(render, 1000);
   const heartbeat = setInterval(() => { if (!document.hidden) beat('viewing'); }, BEAT);
   beat('viewing');
-  const stop = () => {
+  // stop ends it; next is the ticket shown next (the same one re-rendered: no "left").
+  const stop = (next) => {
     if (stopped) return;
     stopped = true;
     off();
     clearInterval(tick);
     clearInterval(heartbeat);
     text.removeEventListener('input', onInput);
-    api('POST', `/v1/tickets/${seg(id)}/presence`, { state: 'left' }).catch(() => {});
+    window.removeEventListener('hashchange', onRoute);
+    if (next !== id) api('POST', `/v1/tickets/${seg(id)}/presence`, { state: 'left' }).catch(() => {});
   };
+  const onRoute = () => { if (location.hash !== `#/tickets/${seg(id)}`) stop(); };
+  window.addEventListener('hashchange', onRoute);
   return { ui: box, stop };
 }
