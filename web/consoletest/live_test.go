@@ -17,8 +17,6 @@ func TestConsoleLiveTwoAgents(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test")
 	}
-	ctxB := browser(t)
-	ctxA := browsertest.SecondContext(t, ctxB, 1280, 800)
 	st := testenv.NewStack(t)
 	_, admin := st.Account("Live Co", "enterprise")
 	agent := func(email, name string) (id, token string) {
@@ -41,6 +39,8 @@ func TestConsoleLiveTwoAgents(t *testing.T) {
 	}
 	inbound("m-1", "visitor-1")
 	first := waitTicket(t, st.HTTP.URL, admin, ch)
+	ctxB := browser(t) // after the stack: the browser's time limit counts from here
+	ctxA := browsertest.SecondContext(t, ctxB, 1280, 800)
 
 	dir := browsertest.ArtefactDir(t)
 	pb := page{Page: browsertest.Page{T: t, Ctx: ctxB, Dir: dir}, base: st.HTTP.URL + "/console/"}
