@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/jmoiron/sqlx"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/routedesk/routedesk/domain"
@@ -46,7 +47,11 @@ type live struct {
 }
 
 func newLive(s *Server) *live {
-	return &live{hub: pgnotify.New(s.store.DB(), liveChannel, s.log), streams: newLiveStreams(s.cfg.LiveStreamsPerUser, s.cfg.LiveStreamsPerServer)}
+	var db *sqlx.DB
+	if s.store != nil { // nil only where a test builds the route table alone
+		db = s.store.DB()
+	}
+	return &live{hub: pgnotify.New(db, liveChannel, s.log), streams: newLiveStreams(s.cfg.LiveStreamsPerUser, s.cfg.LiveStreamsPerServer)}
 }
 
 func (l *live) collectors() []prometheus.Collector { return l.streams.collectors() }
