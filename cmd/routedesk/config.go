@@ -25,23 +25,23 @@ type config struct {
 	ChatStreamsPerVisitor, ChatStreamsPerServer int
 	// LiveStreamsPerUser and LiveStreamsPerServer cap the agents' open event streams (GET /v1/events).
 	LiveStreamsPerUser, LiveStreamsPerServer int
-	DatabaseURL                                 string
-	TemporalAddress                             string
-	TemporalNamespace                           string
-	TemporalTLSCert                             string
-	TemporalTLSKey                              string
-	TemporalTLSCA                               string
-	TemporalTLSServer                           string
-	TemporalAPIKey                              string
-	TaskQueue                                   string
-	DataDir                                     string
-	DevTemporalPort                             int
-	DevUIPort                                   int
-	TemporalUIURL                               string
-	TrustedProxies                              string
-	BootstrapToken                              string
-	DevToken                                    string
-	SecretKey                                   string
+	DatabaseURL                              string
+	TemporalAddress                          string
+	TemporalNamespace                        string
+	TemporalTLSCert                          string
+	TemporalTLSKey                           string
+	TemporalTLSCA                            string
+	TemporalTLSServer                        string
+	TemporalAPIKey                           string
+	TaskQueue                                string
+	DataDir                                  string
+	DevTemporalPort                          int
+	DevUIPort                                int
+	TemporalUIURL                            string
+	TrustedProxies                           string
+	BootstrapToken                           string
+	DevToken                                 string
+	SecretKey                                string
 	// PreviousSecretKeys are earlier secret keys, comma-separated: Temporal payloads they encrypted still decode.
 	PreviousSecretKeys string
 	// CodecOrigins are extra Temporal UI origins allowed to call /codec from a browser, comma-separated.
