@@ -47,8 +47,10 @@ export function ticketLive(id, parts) {
       const res = await api('POST', `/v1/tickets/${seg(id)}/presence`, { state });
       for (const p of res.items) {
         const now = Date.now();
+        // an answer may be older than a presence event that arrived meanwhile: it never shortens what is known
+        const prev = here.get(p.user_id) || {};
         here.set(p.user_id, { id: p.user_id, name: p.name || userName[p.user_id] || 'An admin', state: p.typing ? 'typing' : 'viewing',
-          until: now + 30000, typingUntil: p.typing ? now + 6000 : 0 });
+          until: Math.max(prev.until || 0, now + 30000), typingUntil: Math.max(prev.typingUntil || 0, p.typing ? now + 6000 : 0) });
       }
       render();
     } catch { /* presence is best effort */ }
