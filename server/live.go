@@ -44,14 +44,21 @@ type live struct {
 	streams   *liveStreams
 	lastPrune atomic.Int64
 	shutdowns sync.Map // *http.Server → chan struct{}
+	// closed ends every open stream (CloseStreams).
+	closed    chan struct{}
+	closeOnce sync.Once
 }
+
+// CloseStreams ends this server's open event streams (GET /v1/events) and refuses none later; call it before
+// closing a server that is not shut down with http.Server.Shutdown (httptest), whose Close waits for them.
+func (s *Server) CloseStreams() { s.live.closeOnce.Do(func() { close(s.live.closed) }) }
 
 func newLive(s *Server) *live {
 	var db *sqlx.DB
 	if s.store != nil { // nil only where a test builds the route table alone
 		db = s.store.DB()
 	}
-	return &live{hub: pgnotify.New(db, liveChannel, s.log), streams: newLiveStreams(s.cfg.LiveStreamsPerUser, s.cfg.LiveStreamsPerServer)}
+	return &live{closed: make(chan struct{}), hub: pgnotify.New(db, liveChannel, s.log), streams: newLiveStreams(s.cfg.LiveStreamsPerUser, s.cfg.LiveStreamsPerServer)}
 }
 
 func (l *live) collectors() []prometheus.Collector { return l.streams.collectors() }
@@ -211,6 +218,8 @@ func (s *Server) events(c *gin.Context) {
 		case <-end.C:
 			return
 		case <-closing:
+			return
+		case <-s.live.closed:
 			return
 		case <-tick.C:
 			out = ": ping\n\n"

@@ -194,6 +194,7 @@ func NewStack(t testing.TB, opts ...Option) *Stack {
 	api := server.New(st, tc, cfg, log, reg, reg)
 	hs := httptest.NewServer(api.Handler())
 	t.Cleanup(hs.Close)
+	t.Cleanup(api.CloseStreams) // first: an open event stream (a console tab) would hold hs.Close
 	return &Stack{T: t, Store: st, Temporal: tc, Server: srv, API: api, HTTP: hs, Registry: reg, Mail: sink, Graph: graphFake, Codec: codec}
 }
 
