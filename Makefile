@@ -75,6 +75,7 @@ bench:
 	ROUTEDESK_BENCH=1 $(GO) test ./bench/ -run TestDevMemory -v -count=1 -timeout 60m
 	ROUTEDESK_BENCH=1 $(GO) test ./bench/ -run TestBacklogBenchmark -v -count=1 -timeout 60m
 	ROUTEDESK_BENCH=1 $(GO) test ./bench/ -run 'TestSearchBenchmark|TestSearchIngestCost' -v -count=1 -timeout 60m
+	ROUTEDESK_BENCH=1 $(GO) test ./bench/ -run TestLiveBenchmark -v -count=1 -timeout 30m
 	$(GO) test -run='^$$' -bench=. -benchmem ./rules/
 
 ## bench-quick: the same measurements at a small scale (about 2 minutes), ending with the key ratios

@@ -129,6 +129,11 @@ func TestEveryRouteEnforcesTokensRolesAndAccounts(t *testing.T) {
 			}
 			require.Equal(t, http.StatusUnauthorized, s.Do(r.Method, path, "", body).Status, "no token")
 			require.Equal(t, http.StatusUnauthorized, s.Do(r.Method, path, "rdk_forged", body).Status, "forged token")
+			if r.Path == "/v1/events" {
+				// a stream that stays open: TestLiveEventsStreamCatchUpAndIsolation covers agents, admins, stream tickets and other accounts
+				require.Equal(t, http.StatusUnauthorized, s.Do(r.Method, path, channelKey, body).Status, "a channel key on the event stream")
+				return
+			}
 
 			// A channel key opens its channel's inbound routes only.
 			keyed := s.Do(r.Method, path, channelKey, body)

@@ -84,6 +84,8 @@ type Config struct {
 	CodecLoopback bool
 	// ChatStreamsPerVisitor and ChatStreamsPerServer cap the chat widget's open event streams (0: 5 and 2,000).
 	ChatStreamsPerVisitor, ChatStreamsPerServer int
+	// LiveStreamsPerUser and LiveStreamsPerServer cap the agents' open event streams, GET /v1/events (0: 10 and 2,000).
+	LiveStreamsPerUser, LiveStreamsPerServer int
 	// LocalHosts are extra names (lowercase, no port) a Host header may use for a loopback-trusted request; loopback addresses and localhost always may.
 	LocalHosts []string
 	// TrustedProxies are the proxies (IPs or CIDRs) whose X-Forwarded-For names the client, for logs and
@@ -128,6 +130,8 @@ type Server struct {
 	openAPI openAPICache
 	// routeAuth is who may call each route (authNone: public), by method and gin path.
 	routeAuth map[string]string
+	// live is the agent event streams' hub, caps and pruning clock.
+	live *live
 }
 
 // New builds the API. reg receives the API's metrics and gatherer is what /metrics serves.
@@ -164,6 +168,14 @@ func New(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, reg pr
 	}
 	if reg != nil {
 		reg.MustRegister(newHealthCollector(st, log), metrics.NewTickets(st, log))
+	}
+	s.live = newLive(s)
+	if reg != nil {
+		for _, m := range s.live.collectors() {
+			if err := reg.Register(m); err != nil {
+				log.Warn("live stream metric not registered", "error", err)
+			}
+		}
 	}
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()

@@ -243,6 +243,7 @@ func serveAPI(ctx context.Context, cfg *config, st *store.Store, tc client.Clien
 		TrustedProxies:        splitList(cfg.TrustedProxies),
 		Email:                 emailSettings,
 		ChatStreamsPerVisitor: cfg.ChatStreamsPerVisitor, ChatStreamsPerServer: cfg.ChatStreamsPerServer,
+		LiveStreamsPerUser: cfg.LiveStreamsPerUser, LiveStreamsPerServer: cfg.LiveStreamsPerServer,
 		ConversationIDs: ids,
 		DeliveryWindow:  cfg.DeliveryWindow,
 	}, log, tel.registry, tel.registry)

@@ -23,23 +23,25 @@ type config struct {
 	OutboundAllowedNetworks string
 	// ChatStreamsPerVisitor and ChatStreamsPerServer cap the chat widget's open event streams.
 	ChatStreamsPerVisitor, ChatStreamsPerServer int
-	DatabaseURL                                 string
-	TemporalAddress                             string
-	TemporalNamespace                           string
-	TemporalTLSCert                             string
-	TemporalTLSKey                              string
-	TemporalTLSCA                               string
-	TemporalTLSServer                           string
-	TemporalAPIKey                              string
-	TaskQueue                                   string
-	DataDir                                     string
-	DevTemporalPort                             int
-	DevUIPort                                   int
-	TemporalUIURL                               string
-	TrustedProxies                              string
-	BootstrapToken                              string
-	DevToken                                    string
-	SecretKey                                   string
+	// LiveStreamsPerUser and LiveStreamsPerServer cap the agents' open event streams (GET /v1/events).
+	LiveStreamsPerUser, LiveStreamsPerServer int
+	DatabaseURL                              string
+	TemporalAddress                          string
+	TemporalNamespace                        string
+	TemporalTLSCert                          string
+	TemporalTLSKey                           string
+	TemporalTLSCA                            string
+	TemporalTLSServer                        string
+	TemporalAPIKey                           string
+	TaskQueue                                string
+	DataDir                                  string
+	DevTemporalPort                          int
+	DevUIPort                                int
+	TemporalUIURL                            string
+	TrustedProxies                           string
+	BootstrapToken                           string
+	DevToken                                 string
+	SecretKey                                string
 	// PreviousSecretKeys are earlier secret keys, comma-separated: Temporal payloads they encrypted still decode.
 	PreviousSecretKeys string
 	// CodecOrigins are extra Temporal UI origins allowed to call /codec from a browser, comma-separated.
@@ -155,6 +157,8 @@ func bind(fs *flag.FlagSet, cfg *config) {
 	str(&cfg.OutboundAllowedNetworks, "ROUTEDESK_OUTBOUND_ALLOWED_NETWORKS", "outbound-allowed-networks", "", "internal networks (CIDRs, comma-separated, e.g. 10.20.0.0/16) that channels' SMTP, IMAP and app URLs may reach; others (private, loopback, link-local) are refused; dev adds loopback")
 	integer(&cfg.ChatStreamsPerVisitor, "ROUTEDESK_CHAT_STREAMS_PER_VISITOR", "chat-streams-per-visitor", registry.DefaultChatStreamsPerVisitor, "live chat event streams one visitor may hold open at once (more: 429)")
 	integer(&cfg.ChatStreamsPerServer, "ROUTEDESK_CHAT_STREAMS_PER_SERVER", "chat-streams-per-server", registry.DefaultChatStreamsPerServer, "live chat event streams one server process holds open at once (more: 429)")
+	integer(&cfg.LiveStreamsPerUser, "ROUTEDESK_LIVE_STREAMS_PER_USER", "live-streams-per-user", server.DefaultLiveStreamsPerUser, "agent event streams (GET /v1/events) one user may hold open at once (more: 429)")
+	integer(&cfg.LiveStreamsPerServer, "ROUTEDESK_LIVE_STREAMS_PER_SERVER", "live-streams-per-server", server.DefaultLiveStreamsPerServer, "agent event streams one server process holds open at once (more: 429)")
 	duration(&cfg.ShutdownTimeout, "ROUTEDESK_SHUTDOWN_TIMEOUT", "shutdown-timeout", 20*time.Second, "how long in-flight requests and activities get to finish on SIGTERM")
 	bindScaleOut(fs, cfg, integer, duration)
 }

@@ -148,3 +148,15 @@ func (p Page) Screenshot(name string) string {
 	p.T.Logf("screenshot: %s", path)
 	return path
 }
+
+// SecondContext opens a tab in a new browser context (its own storage, as a second person's browser) of the
+// browser Start started for ctx, with the same w×h viewport: two agents side by side in one test.
+func SecondContext(t *testing.T, ctx context.Context, w, h int64) context.Context {
+	t.Helper()
+	c, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	if err := chromedp.Do(c, chromedp.EmulateViewport(w, h)); err != nil {
+		t.Fatalf("open a second browser context: %v", err)
+	}
+	return c
+}

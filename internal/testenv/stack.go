@@ -132,6 +132,12 @@ type stackOptions struct {
 	extra        []channels.Channel
 	email        registry.EmailSettings
 	temporalFile string
+	serverConfig func(*server.Config)
+}
+
+// WithServerConfig lets a test change the API's configuration (stream caps, …) before the server starts.
+func WithServerConfig(change func(*server.Config)) Option {
+	return func(o *stackOptions) { o.serverConfig = change }
 }
 
 // WithTemporalFile makes the stack's embedded Temporal server persist to the SQLite file path, as
@@ -202,10 +208,15 @@ func NewStack(t testing.TB, opts ...Option) *Stack {
 		(&alerts.Sender{Store: st, Mail: m, Log: log, Interval: 200 * time.Millisecond}).Run(alertCtx)
 	}()
 	t.Cleanup(func() { stopAlerts(); <-alertsDone })
-	api := server.New(st, tc, server.Config{BootstrapToken: BootstrapToken, TaskQueue: workflows.DefaultTaskQueue, MaxBodyBytes: 64 << 10,
-		Graph: graph.New(graphFake.URL), Channels: chans, Codec: codec, ConversationIDs: ids}, log, reg, reg)
+	cfg := server.Config{BootstrapToken: BootstrapToken, TaskQueue: workflows.DefaultTaskQueue, MaxBodyBytes: 64 << 10,
+		Graph: graph.New(graphFake.URL), Channels: chans, Codec: codec, ConversationIDs: ids}
+	if o.serverConfig != nil {
+		o.serverConfig(&cfg)
+	}
+	api := server.New(st, tc, cfg, log, reg, reg)
 	hs := httptest.NewServer(api.Handler())
 	t.Cleanup(hs.Close)
+	t.Cleanup(api.CloseStreams) // first: an open event stream (a console tab) would hold hs.Close
 	stack.API, stack.HTTP = api, hs
 	return stack
 }

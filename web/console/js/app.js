@@ -10,6 +10,7 @@ import { installShortcuts } from './shortcuts.js';
 import { inboxView } from './inbox.js';
 import { notificationBell } from './notifications.js';
 import { userNames } from './names.js';
+import { startLive, stopLive } from './live.js';
 
 const routes = [
   [/^#\/channels(?:\/(new|[^/]+))?$/, (m) => channelsView(m[1] ? decodeURIComponent(m[1]) : ''), true],
@@ -49,6 +50,7 @@ function loginView(message) {
 }
 
 function logout(message) {
+  stopLive();
   session.clear();
   location.hash = '';
   loginView(message);
@@ -93,6 +95,7 @@ async function route() {
 
 function start() {
   chrome();
+  startLive();
   if (!location.hash || location.hash === '#') location.hash = '#/queue';
   else route();
 }

@@ -1,8 +1,10 @@
-// notifications.js: the header's notifications button (unread count) and its list, from GET /v1/notifications;
+// notifications.js: the header's notifications button (unread count) and its list, from GET /v1/notifications,
+// updated by the live stream (and shown by the browser's Notification API once allowed while the tab is hidden);
 // opening one marks it read (POST /v1/notifications/{id}/read) and goes to its ticket.
 import { api, session, seg } from './api.js';
 import { h, announce, guard } from './ui.js';
 import { userNames, userLabel } from './names.js';
+import { onLive } from './live.js';
 
 let timer;
 let reload = null; // the shown bell's load, run again when the route changes
@@ -14,7 +16,19 @@ function subject(ticketID) {
   return subjects.get(ticketID);
 }
 
-const KINDS = { mention: 'mentioned you on' };
+/** describe says what a notification is about, in words. */
+function describe(n, names, subj) {
+  const who = n.actor_user_id ? userLabel(names, n.actor_user_id) : '';
+  switch (n.kind) {
+    case 'mention': return `${who} mentioned you on “${subj}”`;
+    case 'assigned': return who ? `${who} assigned you “${subj}”` : `“${subj}” was assigned to you`;
+    case 'customer_reply': return `The customer answered on “${subj}”`;
+    default: return `${who ? `${who}: ` : ''}${n.kind.replace(/_/g, ' ')} on “${subj}”`;
+  }
+}
+
+const BROWSER_TEXT = { assigned: 'A ticket was assigned to you', customer_reply: 'The customer answered on your ticket', mention: 'You were mentioned in a note' };
+let unlistenLive = () => {};
 
 /** notificationBell is the header's button and list; null for a token bound to no user (the API answers 403). */
 export function notificationBell() {
@@ -41,9 +55,9 @@ export function notificationBell() {
   }
   async function render() {
     const names = await userNames();
-    const rows = await Promise.all(items.map(async (n) => h('li', { class: n.read_at ? 'read' : 'unread', dataset: { notification: n.id, ticket: n.ticket_id } },
+    const rows = await Promise.all(items.map(async (n) => h('li', { class: n.read_at ? 'read' : 'unread', dataset: { notification: n.id, ticket: n.ticket_id, kind: n.kind } },
       h('a', { href: `#/tickets/${seg(n.ticket_id)}`, onclick: (ev) => { ev.preventDefault(); guard(() => openOne(n)); } },
-        `${userLabel(names, n.actor_user_id)} ${KINDS[n.kind] || n.kind} “${await subject(n.ticket_id)}”`),
+        describe(n, names, await subject(n.ticket_id))),
       h('span', { class: 'muted' }, ` · ${new Date(n.created_at).toLocaleString()}${n.read_at ? '' : ' · unread'}`))));
     list.replaceChildren(...(rows.length ? rows : [h('li', { class: 'muted' }, 'Nothing yet.')]));
   }
@@ -63,11 +77,23 @@ export function notificationBell() {
     panel.hidden = !show;
     button.setAttribute('aria-expanded', String(show));
     if (show) guard(render);
+    if (show && 'Notification' in window && Notification.permission === 'default') Notification.requestPermission();
   }
   button.addEventListener('click', () => toggle(panel.hidden));
   panel.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') { toggle(false); button.focus(); } });
   reload = load;
   guard(load);
-  timer = setInterval(() => { if (session.me) guard(load); else clearInterval(timer); }, 15000);
+  unlistenLive();
+  unlistenLive = onLive((kind, ev) => {
+    if (kind === 'reset') { guard(load); return; }
+    if (kind !== 'notification') return;
+    guard(load);
+    if ('Notification' in window && Notification.permission === 'granted' && document.hidden) {
+      const shown = new Notification('routedesk', { body: BROWSER_TEXT[ev.data && ev.data.kind] || 'New notification', tag: ev.data && ev.data.notification_id });
+      shown.onclick = () => { window.focus(); if (ev.ticket_id) location.hash = `#/tickets/${seg(ev.ticket_id)}`; };
+    }
+  });
+  // The stream is the way updates come; a slow check covers a stream the network keeps cutting.
+  timer = setInterval(() => { if (session.me) guard(load); else clearInterval(timer); }, 60000);
   return h('div', { class: 'notify' }, button, panel);
 }

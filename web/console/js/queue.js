@@ -10,9 +10,11 @@ import { ticketEditor } from './ticketedit.js';
 import { addNotes, noteComposer } from './notes.js';
 import { contactPanel } from './contact.js'; // issue 27: contact panel
 import { privacyPanel } from './privacy.js';
+import { onLive } from './live.js'; // issue 27: live updates and presence
+import { ticketLive } from './presence.js';
 
 const STATES = [['waiting_for_agent', 'Waiting for an agent'], ['unassigned', 'Unassigned'], ['assigned', 'Assigned'], ['routing', 'Being routed']];
-let refresh;
+let unlisten = () => {}; // the open view's live subscription
 
 /** workflowLink links a ticket's conversation workflow in the Temporal UI, when its URL is known. */
 function workflowLink(t) {
@@ -33,9 +35,9 @@ function slaCell(t) {
 }
 // --- end SLA ---
 
-/** queueView lists open tickets grouped by routing state, filtered by channel; it refreshes every 5 s. */
+/** queueView lists open tickets grouped by routing state, filtered by channel; it reloads on live events (live.js). */
 export async function queueView() {
-  clearInterval(refresh);
+  unlisten();
   const [channels, names] = await Promise.all([listAll('/v1/channels'), userNames()]);
   const chName = Object.fromEntries(channels.map((c) => [c.id, c.name]));
   const filter = field({ name: 'channel', label: 'Channel', type: 'select', id: 'queue-channel', options: [['', 'All channels'], ...channels.map((c) => [c.id, c.name])] });
@@ -71,29 +73,38 @@ export async function queueView() {
   view('Queue', h('div', { class: 'row spread' }, filter,
     h('button', { type: 'button', onclick: () => guard(load) }, 'Refresh')), stamp, sections);
   await load();
-  refresh = setInterval(() => {
-    if (location.hash === '#/queue' || location.hash === '') guard(load);
-    else clearInterval(refresh);
-  }, 5000);
+  let pending = 0;
+  const off = onLive((kind) => {
+    if (!['ticket.created', 'ticket.changed', 'message.created', 'reset'].includes(kind)) return;
+    if (location.hash !== '#/queue' && location.hash !== '') { off(); return; }
+    clearTimeout(pending);
+    pending = setTimeout(() => guard(load), 50); // one reload for a burst of events
+  });
+  unlisten = off;
 }
 
 /** ticketView shows one ticket: its details, thread, reply box, assignment and closing. */
 export async function ticketView(id) {
-  clearInterval(refresh);
+  unlisten(id);
   const [t, msgs, users] = await Promise.all([api('GET', `/v1/tickets/${seg(id)}`), listAll(`/v1/tickets/${seg(id)}/messages`), listAll('/v1/users')]);
   const userName = Object.fromEntries(users.map((u) => [u.id, u.name || u.email]));
   const names = new Map(Object.entries(userName));
-  const thread = h('ol', { class: 'thread', 'aria-label': 'Conversation' }, msgs.map((m) => h('li', { class: m.direction, dataset: { message: m.id, status: m.status || '', at: m.sent_at } },
+  const messageItem = (m) => h('li', { class: m.direction, dataset: { message: m.id, status: m.status || '', at: m.sent_at } },
     h('div', { class: 'meta' }, `${m.direction === 'outbound' ? (m.author.user_id ? userLabel(names, m.author.user_id) : 'Agent (API)') : m.author.name || m.author.email || m.author.phone || 'Customer'} · ${new Date(m.sent_at).toLocaleString()}${m.status ? ` · ${m.status}` : ''}`),
     h('div', {}, m.text || m.subject),
     attachmentList(m),
-    m.direction === 'outbound' ? deliveryNote(m, () => ticketView(id)) : null)));
+    m.direction === 'outbound' ? deliveryNote(m, () => ticketView(id)) : null);
+  const thread = h('ol', { class: 'thread', 'aria-label': 'Conversation' }, msgs.map(messageItem));
   const replySummary = h('p', { class: 'error', role: 'alert' });
   const files = field({ name: 'files', label: 'Attach files', type: 'file', help: 'Up to 10 files, 10 MB each (less on some channels).' });
   files.querySelector('input').multiple = true;
   const reply = h('form', { class: 'reply', novalidate: true },
     field({ name: 'text', label: 'Reply', type: 'textarea', rows: 3, required: true }), files, replySummary,
     h('button', { type: 'submit', class: 'primary' }, 'Send reply'));
+  const statusCell = h('dd', { class: 'ticket-status' }, badge(t.status));
+  const assigneeCell = h('dd', { class: 'ticket-assignee' }, userLabel(names, t.assignee && t.assignee.user_id));
+  const live = ticketLive(id, { thread, text: reply.text, status: statusCell, assignee: assigneeCell, messageItem, userName });
+  unlisten = live.stop;
   const macros = macroPicker(id, reply, replySummary, () => ticketView(id));
   reply.insertBefore(macros.ui, files);
   reply.addEventListener('submit', async (ev) => {
@@ -138,14 +149,14 @@ export async function ticketView(id) {
   view(t.subject || 'Ticket',
     h('p', {}, h('a', { href: '#/queue' }, '← Queue')),
     h('div', { class: 'grid2' },
-      h('div', {}, thread, reply, noteComposer(id, () => ticketView(id)), macros.outcomes, t.channel_type === 'whatsapp' ? templatePicker(t, () => ticketView(id), replyOutcome) : null),
+      h('div', {}, thread, live.ui, reply, noteComposer(id, () => ticketView(id)), macros.outcomes, t.channel_type === 'whatsapp' ? templatePicker(t, () => ticketView(id), replyOutcome) : null),
       h('div', {}, h('div', { class: 'card' },
         h('dl', { class: 'result ticket-facts' },
-          h('dt', {}, 'Status'), h('dd', { class: 'ticket-status' }, badge(t.status)),
+          h('dt', {}, 'Status'), statusCell,
           h('dt', {}, 'Priority'), h('dd', { class: 'ticket-priority' }, t.priority || 'normal'),
           h('dt', {}, 'Tags'), h('dd', { class: 'ticket-tags' }, (t.tags || []).join(', ') || 'none'),
           h('dt', {}, 'Routing'), h('dd', { class: 'ticket-routing' }, badge(t.routing_state)),
-          h('dt', {}, 'Assignee'), h('dd', { class: 'ticket-assignee' }, (t.assignee && userName[t.assignee.user_id]) || '—'),
+          h('dt', {}, 'Assignee'), assigneeCell,
           h('dt', {}, 'Contact'), h('dd', {}, await contactName(t.contact_id)),
           h('dt', {}, 'Reply window'), h('dd', {}, t.reply_window ? t.reply_window.state : '—'),
           h('dt', {}, 'Required skills'), h('dd', {}, (t.required_skills || []).join(', ') || 'none'),
