@@ -33,6 +33,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		TemporalUI: temporalUI + "/"}, slog.New(slog.DiscardHandler), prometheus.NewRegistry(), st.Registry)
 	hs := httptest.NewServer(api.Handler())
 	t.Cleanup(hs.Close)
+	t.Cleanup(api.CloseStreams) // first: the console's open event stream would hold hs.Close
 	st.HTTP = hs
 	_, token := st.Account("Console Co", "enterprise")
 	u := st.Do(http.MethodPost, "/v1/users", token, map[string]any{"email": "grace@example.com", "name": "Grace Hopper",
@@ -154,8 +155,13 @@ func TestConsoleInBrowser(t *testing.T) {
 	p.choose(`#assignee`, userID)
 	p.Do("assign", chromedp.Click(chromedp.CSS(`form.manage button[type=submit]`)))
 	p.Until("the assignee", `document.querySelector('.ticket-assignee') && document.querySelector('.ticket-assignee').textContent === 'Grace Hopper'`)
-	p.Do("close", chromedp.Click(chromedp.CSS(`form.manage button.danger`)))
-	p.Until("the closed ticket", `document.querySelector('.ticket-status') && document.querySelector('.ticket-status').textContent === 'closed'`)
+	// The assignment re-renders the view (and the live stream updates it), so the Close button is clicked from the page
+	// itself, once per rendering, until the status shows closed: a click never lands on a node that was just replaced.
+	p.Until("the closed ticket", `(() => { const s = document.querySelector('.ticket-status');
+		if (s && s.textContent === 'closed') return true;
+		const b = document.querySelector('form.manage button.danger');
+		if (b && !b.disabled && !b.dataset.clicked) { b.dataset.clicked = '1'; b.click(); }
+		return false; })()`)
 	p.Screenshot("ticket")
 
 	var tickets struct {

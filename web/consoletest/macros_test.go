@@ -127,6 +127,7 @@ func TestConsoleWhatsAppTemplate(t *testing.T) {
 		OpenWindow: 2 * time.Second, HumanAgentWindow: 2 * time.Second, Graph: graph.New(st.Graph.URL)}, slog.New(slog.DiscardHandler), prometheus.NewRegistry(), st.Registry)
 	hs := httptest.NewServer(api.Handler())
 	t.Cleanup(hs.Close)
+	t.Cleanup(api.CloseStreams) // first: the console's open event stream would hold hs.Close
 	_, admin := st.Account("WA Co", "enterprise")
 	r := testenv.Do(t, hs.URL, http.MethodPost, "/v1/channels", admin, map[string]any{"type": "whatsapp", "name": "WhatsApp",
 		"config": map[string]any{"phone_number_id": "1098765", "access_token": "wa-token", "app_secret": "wa-secret", "business_account_id": "4040"}})

@@ -107,7 +107,7 @@ export function contactPanel(ticket) {
     panel.dataset.contact = c.id;
     body.replaceChildren(...[
       h('p', { class: 'contact-name' }, h('strong', {}, c.name || c.email || c.phone || c.id),
-        c.company ? ` · ${c.company}` : '', h('span', { class: 'muted' }, ` · ${tickets.size} tickets on ${channels.size} channels`)),
+        c.company ? ` · ${c.company}` : '', h('span', { class: 'muted' }, ` · ${tickets.size} ticket${tickets.size === 1 ? '' : 's'} on ${channels.size} channel${channels.size === 1 ? '' : 's'}`)),
       h('dl', { class: 'result contact-identities' }, ids.flatMap((i) => { const [k, v] = identityText(i, chans); return [h('dt', {}, k), h('dd', { dataset: { kind: i.kind } }, v)]; }),
         h('dt', {}, 'Consent'), h('dd', { class: 'contact-consent' }, consentText(c.consent, chans)),
         Object.keys(c.properties || {}).length ? [h('dt', {}, 'Properties'), h('dd', {}, h('code', {}, JSON.stringify(c.properties)))] : null),
