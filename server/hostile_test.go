@@ -50,7 +50,10 @@ func TestHostileInputOnEveryRouteIsNever5xx(t *testing.T) {
 		}
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err, path)
-		b, _ := io.ReadAll(resp.Body)
+		var b []byte
+		if resp.Header.Get("Content-Type") != "text/event-stream" { // a stream stays open: its status is the answer
+			b, _ = io.ReadAll(resp.Body)
+		}
 		resp.Body.Close()
 		require.Less(t, resp.StatusCode, 500, "%s %s %q answered %d: %s", method, path, truncate(body), resp.StatusCode, b)
 		if resp.StatusCode >= 400 {
