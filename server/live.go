@@ -17,6 +17,7 @@ import (
 	"github.com/routedesk/routedesk/domain"
 	"github.com/routedesk/routedesk/internal/httpx"
 	"github.com/routedesk/routedesk/internal/pgnotify"
+	"github.com/routedesk/routedesk/internal/streamcap"
 	"github.com/routedesk/routedesk/store"
 )
 
@@ -41,7 +42,7 @@ const (
 // live is the agent event streams' shared state: the NOTIFY hub, the caps and the pruning clock.
 type live struct {
 	hub       *pgnotify.Hub
-	streams   *liveStreams
+	streams   *streamcap.Caps
 	lastPrune atomic.Int64
 	shutdowns sync.Map // *http.Server → chan struct{}
 	// closed ends every open stream (CloseStreams).
@@ -61,7 +62,9 @@ func newLive(s *Server) *live {
 	return &live{closed: make(chan struct{}), hub: pgnotify.New(db, liveChannel, s.log), streams: newLiveStreams(s.cfg.LiveStreamsPerUser, s.cfg.LiveStreamsPerServer)}
 }
 
-func (l *live) collectors() []prometheus.Collector { return l.streams.collectors() }
+func (l *live) collectors() []prometheus.Collector {
+	return l.streams.Collectors("routedesk_live_streams_open", "Agent event streams (GET /v1/events, SSE) open on this process.")
+}
 
 // streamTicket is the answer of POST /v1/events/tickets.
 type streamTicket struct {
@@ -156,12 +159,12 @@ func (s *Server) events(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	refusedBy, release := s.live.streams.acquire(streamer(p))
+	refusedBy, release := s.live.streams.Acquire(streamer(p))
 	if refusedBy != "" {
 		c.Header("Retry-After", strconv.Itoa(liveRetryAfter))
 		detail := "this server has too many live streams open"
 		if refusedBy == "user" {
-			detail = "this user already has " + strconv.Itoa(s.live.streams.perUser) + " live streams open; close one"
+			detail = "this user already has " + strconv.Itoa(s.live.streams.PerKey) + " live streams open; close one"
 		}
 		httpx.WriteProblem(c, http.StatusTooManyRequests, detail)
 		return

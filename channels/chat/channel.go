@@ -12,6 +12,7 @@ import (
 
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/channels/traits"
+	"github.com/routedesk/routedesk/internal/streamcap"
 )
 
 // Type is the chat channel type.
@@ -31,7 +32,7 @@ type Channel struct {
 	log     *slog.Logger
 
 	ipLimit, sessionLimit, messageLimit *limiter
-	streams                             *streams
+	streams                             *streamcap.Caps
 }
 
 // New returns the chat channel, keeping visitors in st and rate-limiting visitors by DefaultLimits.

@@ -41,10 +41,10 @@ func (c *Channel) events(v *visit) {
 		h.Problem(gc, http.StatusServiceUnavailable, "live events are not available")
 		return
 	}
-	refusedBy, release := c.streams.acquire(vis.ID)
+	refusedBy, release := c.streams.Acquire(vis.ID)
 	switch refusedBy {
 	case "visitor":
-		tooMany(h, gc, streamRetryAfter, "this visitor already has "+strconv.Itoa(c.streams.perVisitor)+" live streams open; close one")
+		tooMany(h, gc, streamRetryAfter, "this visitor already has "+strconv.Itoa(c.streams.PerKey)+" live streams open; close one")
 		return
 	case "server":
 		tooMany(h, gc, streamRetryAfter, "this server has too many live streams open")

@@ -11,16 +11,16 @@ func TestStreamsCapPerServer(t *testing.T) {
 	s := newStreams(5, 3)
 	var releases []func()
 	for _, v := range []string{"a", "b", "c"} {
-		by, rel := s.acquire(v)
+		by, rel := s.Acquire(v)
 		require.Empty(t, by)
 		releases = append(releases, rel)
 	}
-	by, _ := s.acquire("d")
+	by, _ := s.Acquire("d")
 	require.Equal(t, "server", by)
 	releases[1]()
 	releases[1]() // a second release is harmless
 	require.Equal(t, 2, s.Open())
-	by, rel := s.acquire("d")
+	by, rel := s.Acquire("d")
 	require.Empty(t, by)
 	rel()
 	require.Equal(t, 2, s.Open())
