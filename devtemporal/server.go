@@ -243,6 +243,13 @@ func dynamicConfig(extra map[string]any) *dynamicconfig.MemoryClient {
 		// conversation, some 90 MB at the former 8096; a miss reads
 		// one row from the local SQLite file (docs/benchmarks.md, TestDevMemory).
 		dynamicconfig.HistoryCacheHostLevelMaxSize.Key(): HistoryCacheSize,
+		// One partition per task queue: partitions spread a queue over matching
+		// hosts, and there is one. With the default four, a burst spilled
+		// workflow tasks into child partitions' backlogs that waiting pollers
+		// did not drain for 40–47 s (TestChaosBacklogRecoveryAndBursts: ticket
+		// creation stopped under 2× load); with one, no stall.
+		dynamicconfig.MatchingNumTaskqueueReadPartitions.Key():  1,
+		dynamicconfig.MatchingNumTaskqueueWritePartitions.Key(): 1,
 	}
 	for k, v := range defaults {
 		dc.OverrideValue(k, v)

@@ -124,6 +124,7 @@ func (d *dev) start() {
 		}
 		if t.Failed() {
 			t.Logf("stdout:\n%s\nstderr (tail):\n%s", d.stdout.String(), tail(d.stderr.String(), 4000))
+			d.keepLog()
 		}
 	})
 	deadline := time.Now().Add(90 * time.Second)
@@ -140,6 +141,20 @@ func (d *dev) start() {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// keepLog writes the process's whole stderr to $ROUTEDESK_E2E_LOG_DIR (when set) for a failed test.
+func (d *dev) keepLog() {
+	dir := os.Getenv("ROUTEDESK_E2E_LOG_DIR")
+	if dir == "" {
+		return
+	}
+	name := filepath.Join(dir, strings.ReplaceAll(d.t.Name(), "/", "_")+fmt.Sprintf("-%d.log", time.Now().UnixNano()))
+	if err := os.WriteFile(name, []byte(d.stderr.String()), 0o644); err != nil {
+		d.t.Logf("keep log: %v", err)
+		return
+	}
+	d.t.Logf("whole stderr in %s", name)
 }
 
 func (d *dev) kill() {
