@@ -41,6 +41,7 @@ type Options struct {
 	Logger           *slog.Logger                        // receives server logs at warn and above; nil = discard
 	DynamicConfig    map[string]any                      // extra dynamic config values by key, overriding the dev defaults
 	CodecEndpoint    string                              // codec endpoint URL the UI decodes payloads through; "" = none
+	HistoryShards    int32                               // history shards of a new database (default 1); an existing database keeps its own
 }
 
 // Server is a running embedded Temporal server and, optionally, its web UI.
@@ -89,7 +90,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 
 	frontend := net.JoinHostPort(dialHost(opts.IP), strconv.Itoa(frontendPort))
-	cfg, err := serverConfig(opts.IP, frontendPort, frontend, sqlCfg)
+	cfg, err := serverConfig(opts.IP, frontendPort, frontend, sqlCfg, opts.HistoryShards)
 	if err != nil {
 		return nil, err
 	}
@@ -173,6 +174,9 @@ func (o Options) withDefaults() Options {
 	if o.Namespace == "" {
 		o.Namespace = "default"
 	}
+	if o.HistoryShards < 1 {
+		o.HistoryShards = 1
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -181,13 +185,13 @@ func (o Options) withDefaults() Options {
 
 // serverConfig builds a single-node configuration: the frontend listens on
 // ip:frontendPort, the other services on free loopback ports.
-func serverConfig(ip string, frontendPort int, frontend string, sqlCfg *config.SQL) (*config.Config, error) {
+func serverConfig(ip string, frontendPort int, frontend string, sqlCfg *config.SQL, shards int32) (*config.Config, error) {
 	cfg := &config.Config{}
 	cfg.Global.Membership = config.Membership{MaxJoinDuration: 30 * time.Second, BroadcastAddress: "127.0.0.1"}
 	cfg.Persistence = config.Persistence{
 		DefaultStore:     sqliteplugin.PluginName,
 		VisibilityStore:  sqliteplugin.PluginName,
-		NumHistoryShards: 1,
+		NumHistoryShards: shards,
 		DataStores:       map[string]config.DataStore{sqliteplugin.PluginName: {SQL: sqlCfg}},
 	}
 	cfg.ClusterMetadata = &cluster.Config{

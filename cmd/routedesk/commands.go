@@ -170,6 +170,7 @@ func runDev(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer
 			Namespace:     cfg.TemporalNamespace,
 			Logger:        log.With("component", "temporal-server"),
 			CodecEndpoint: codecEndpoint(cfg),
+			HistoryShards: cfg.TemporalHistoryShards,
 		})
 		if err != nil {
 			return fmt.Errorf("start embedded Temporal: %w", err)

@@ -37,6 +37,7 @@ type config struct {
 	DataDir                                  string
 	DevTemporalPort                          int
 	DevUIPort                                int
+	TemporalHistoryShards                    int
 	TemporalUIURL                            string
 	TrustedProxies                           string
 	BootstrapToken                           string

@@ -21,6 +21,7 @@ type engineOptions struct {
 	Namespace     string
 	Logger        *slog.Logger
 	CodecEndpoint string
+	HistoryShards int
 }
 
 // startEngine starts the embedded Temporal server of the dev build; the slim build answers errNoEngine.

@@ -20,5 +20,7 @@ func bindScaleOut(fs *flag.FlagSet, cfg *config, integer intFlag, duration durat
 	integer(&cfg.Pool.MaxIdleConns, "ROUTEDESK_DB_MAX_IDLE_CONNS", "db-max-idle-conns", def.MaxIdleConns, "most idle PostgreSQL connections kept open")
 	duration(&cfg.Pool.MaxConnLifetime, "ROUTEDESK_DB_MAX_CONN_LIFETIME", "db-max-conn-lifetime", def.MaxConnLifetime, "a PostgreSQL connection is replaced after this long (0 = never)")
 	duration(&cfg.Pool.MaxConnIdleTime, "ROUTEDESK_DB_MAX_CONN_IDLE_TIME", "db-max-conn-idle-time", def.MaxConnIdleTime, "an idle PostgreSQL connection is closed after this long (0 = never)")
+	integer(&cfg.TemporalHistoryShards, "ROUTEDESK_TEMPORAL_HISTORY_SHARDS", "temporal-history-shards", 1,
+		"dev, temporal: history shards of the embedded Temporal server, 1–1024; fixed when its database is created (a later value is ignored)")
 	fs.StringVar(&cfg.TemporalIP, "temporal-ip", envOr("ROUTEDESK_TEMPORAL_IP", "127.0.0.1"), "temporal: IP the embedded Temporal frontend and UI listen on ($ROUTEDESK_TEMPORAL_IP)")
 }

@@ -20,12 +20,13 @@ func runTemporal(ctx context.Context, cfg *config, log *slog.Logger, stdout io.W
 	}
 	db := filepath.Join(cfg.DataDir, "temporal.db")
 	srv, err := startEngine(ctx, engineOptions{
-		DBPath:       db,
-		IP:           cfg.TemporalIP,
-		FrontendPort: cfg.DevTemporalPort,
-		UIPort:       cfg.DevUIPort,
-		Namespace:    cfg.TemporalNamespace,
-		Logger:       log.With("component", "temporal-server"),
+		DBPath:        db,
+		IP:            cfg.TemporalIP,
+		FrontendPort:  cfg.DevTemporalPort,
+		UIPort:        cfg.DevUIPort,
+		Namespace:     cfg.TemporalNamespace,
+		Logger:        log.With("component", "temporal-server"),
+		HistoryShards: cfg.TemporalHistoryShards,
 	})
 	if err != nil {
 		return fmt.Errorf("start embedded Temporal (ports: ROUTEDESK_DEV_TEMPORAL_PORT, ROUTEDESK_DEV_UI_PORT): %w", err)
