@@ -20,10 +20,14 @@ type agentSource struct {
 	limit  int
 }
 
-func (agentSource) MeasureHistograms(context.Context) ([]store.MeasureHistogram, error) { return nil, nil }
-func (agentSource) OpenTicketCounts(context.Context) ([]store.OpenTicketCount, error)   { return nil, nil }
-func (agentSource) TeamLoads(context.Context) ([]store.TeamLoad, error)                 { return nil, nil }
-func (agentSource) SLAOutcomes(context.Context) ([]store.SLAOutcome, error)             { return nil, nil }
+func (agentSource) MeasureHistograms(context.Context) ([]store.MeasureHistogram, error) {
+	return nil, nil
+}
+func (agentSource) OpenTicketCounts(context.Context) ([]store.OpenTicketCount, error) {
+	return nil, nil
+}
+func (agentSource) TeamLoads(context.Context) ([]store.TeamLoad, error)     { return nil, nil }
+func (agentSource) SLAOutcomes(context.Context) ([]store.SLAOutcome, error) { return nil, nil }
 func (a *agentSource) AgentLoads(_ context.Context, limit int) ([]store.AgentLoad, int, error) {
 	a.limit = limit
 	return a.agents[:min(limit, len(a.agents))], len(a.agents), nil
