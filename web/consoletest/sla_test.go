@@ -15,8 +15,9 @@ import (
 
 // TestConsoleSLAPolicies: an admin adds an SLA policy with business hours (Stockholm, weekdays 09–17)
 // and a holiday (tomorrow), is shown the API's errors next to the condition and the hours, moves the
-// policy above a catch-all, edits its first-response target, sees a new chat ticket get it with the
-// deadline its calendar gives (on the ticket's SLA card and in the queue), and deletes it.
+// policy above a catch-all (a button, a drag, a button), edits its first-response target, sees a new
+// chat ticket get it with the deadline its calendar gives (on the ticket's SLA card and in the queue)
+// and its team's clock, and deletes it.
 func TestConsoleSLAPolicies(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test")
@@ -86,6 +87,18 @@ func TestConsoleSLAPolicies(t *testing.T) {
 	if list.Items[0].ID != chat.ID {
 		t.Fatalf("order after the move: %+v", list.Items)
 	}
+	// Dragging the catch-all onto the first row puts it back on top (HTML5 drag events, as a mouse drag fires them).
+	p.Eval(`(() => { const rows = document.querySelectorAll('table.sla-policies tbody tr'); const dt = new DataTransfer();
+		rows[1].dispatchEvent(new DragEvent('dragstart', {bubbles: true, dataTransfer: dt}));
+		rows[0].dispatchEvent(new DragEvent('dragover', {bubbles: true, cancelable: true, dataTransfer: dt}));
+		rows[0].dispatchEvent(new DragEvent('drop', {bubbles: true, cancelable: true, dataTransfer: dt})); return 'dropped'; })()`)
+	p.Until("the catch-all dragged first", `document.querySelector('table.sla-policies tbody tr').dataset.policy === '`+list.Items[1].ID+`'`)
+	st.Do(http.MethodGet, "/v1/sla-policies", admin, nil).JSON(t, &list)
+	if list.Items[0].Name != "Catch-all" {
+		t.Fatalf("order after the drag: %+v", list.Items)
+	}
+	p.Do("move it up again", chromedp.Click(`[aria-label="Move Chat office hours up"]`))
+	p.Until("first again", `document.querySelector('table.sla-policies tbody tr').dataset.policy === '`+chat.ID+`'`)
 
 	p.open("#/sla/"+chat.ID, "Edit SLA policy Chat office hours")
 	p.Until("its holiday shown", `document.querySelector('input.holiday').value === '`+holiday+`'`)
@@ -120,6 +133,19 @@ func TestConsoleSLAPolicies(t *testing.T) {
 	if d := got.SLA.DueAt.Sub(want); !ok || d < -time.Minute || d > time.Minute {
 		t.Fatalf("due %s, want about %s (business hours, holiday %s)", got.SLA.DueAt, want, holiday)
 	}
+	team := st.Do(http.MethodPost, "/v1/teams", admin, map[string]any{"name": "Tier 1"}).Map(t)["id"].(string)
+	if r := st.Do(http.MethodPatch, "/v1/tickets/"+ticket, admin, map[string]any{"assignee": map[string]any{"team_id": team}}); r.Status != http.StatusOK {
+		t.Fatalf("assign the team: %d %s", r.Status, r.Body)
+	}
+	testenv.Eventually(t, 30*time.Second, "Tier 1's clock", func() bool {
+		var tc struct {
+			Clocks []struct {
+				TeamID string `json:"team_id"`
+			}
+		}
+		st.Do(http.MethodGet, "/v1/tickets/"+ticket+"/team-clocks", admin, nil).JSON(t, &tc)
+		return len(tc.Clocks) == 1 && tc.Clocks[0].TeamID == team
+	})
 	title := got.Subject
 	if title == "" {
 		title = "Ticket"
@@ -127,6 +153,8 @@ func TestConsoleSLAPolicies(t *testing.T) {
 	p.open("#/tickets/"+ticket, title)
 	p.Until("the SLA card names the policy", `(document.querySelector('.sla-panel .sla-policy') || {}).textContent === 'Chat office hours'`)
 	p.Until("and shows the deadline", `new Date(document.querySelector('.sla-panel .sla-due').dataset.due).getTime() === `+strconv.FormatInt(got.SLA.DueAt.UnixMilli(), 10))
+	p.Until("and Tier 1's clock, in business hours too", `(document.querySelector('.sla-panel .sla-team-clocks li[data-team="`+team+`"]') || {textContent: ''}).textContent.startsWith('Tier 1: ') &&
+		document.querySelector('.sla-panel .sla-team-clocks li').textContent.endsWith('in business hours)')`)
 	p.Screenshot("sla-ticket")
 	p.open("#/queue", "Queue")
 	p.Until("the queue's SLA column", `!!document.querySelector('tr[data-ticket="`+ticket+`"] td.sla[data-due]')`)

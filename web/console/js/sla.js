@@ -83,6 +83,7 @@ async function reorder(policies, from, to) {
 function checks(name, legend, options, chosen) {
   const id = nextId('chk');
   return h('fieldset', { id, dataset: { field: name }, tabindex: '-1', class: `checks ${name}`, 'aria-describedby': `${id}-err` }, h('legend', {}, legend),
+    options.length === 0 ? h('p', { class: 'muted' }, 'None in the account yet.') : null,
     h('div', { class: 'row' }, options.map(([v, l]) => {
       const cid = nextId('c');
       return h('span', { class: 'field check' }, h('input', { type: 'checkbox', id: cid, value: v, checked: (chosen || []).includes(v) }), h('label', { for: cid }, l));

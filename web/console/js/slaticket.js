@@ -3,9 +3,10 @@ import { api, seg, session } from './api.js';
 import { h } from './ui.js';
 import { teamNames } from './names.js';
 
-/** hm writes seconds as "2 h 5 min". */
+/** hm writes seconds as "2 h 5 min" (or "1 d 3 h" past a day). */
 function hm(sec) {
   const m = Math.round(sec / 60);
+  if (m >= 1440) return `${Math.floor(m / 1440)} d${Math.floor((m % 1440) / 60) ? ` ${Math.floor((m % 1440) / 60)} h` : ''}`;
   return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ''}`;
 }
 
@@ -19,8 +20,8 @@ export function slaPanel(t) {
   }
   let due = 'none running';
   if (s.due_at) {
-    const mins = Math.round((new Date(s.due_at) - Date.now()) / 60000);
-    due = `${new Date(s.due_at).toLocaleString()} (${mins >= 0 ? `in ${mins} min` : `overdue ${-mins} min`})`;
+    const left = (new Date(s.due_at) - Date.now()) / 1000;
+    due = `${new Date(s.due_at).toLocaleString()} (${left >= 0 ? `in ${hm(left)}` : `overdue ${hm(-left)}`})`;
   }
   const clocks = h('dd', { class: 'sla-team-clocks' }, (s.team_clocks || []).length ? '' : 'no team yet');
   if ((s.team_clocks || []).length) {
