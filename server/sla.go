@@ -61,7 +61,7 @@ func (s *Server) slaRoutes() []route {
 		{method: http.MethodGet, path: "/v1/sla-policies/:id", tag: "sla", summary: "Get an SLA policy", auth: authAdmin, response: sla.Policy{}, status: 200, handler: s.getSLAPolicy},
 		{method: http.MethodPatch, path: "/v1/sla-policies/:id", tag: "sla", summary: "Change an SLA policy (JSON merge patch); open tickets follow it when their workflow next chooses a policy", auth: authAdmin, request: slaPolicyRequest{}, response: sla.Policy{}, status: 200, handler: s.patchSLAPolicy},
 		{method: http.MethodDelete, path: "/v1/sla-policies/:id", tag: "sla", summary: "Remove an SLA policy", auth: authAdmin, status: 204, handler: s.deleteSLAPolicy},
-		{method: http.MethodGet, path: "/v1/tickets/:id/team-clocks", tag: "sla", summary: "The spans each team held the ticket, and their total time (per-team clocks)", auth: authAny, response: teamClocks{}, status: 200, handler: s.teamClocks},
+		{method: http.MethodGet, path: "/v1/tickets/:id/team-clocks", tag: "sla", summary: "The spans each team held the ticket, and their total time (per-team clocks), in business time too under a business-hours policy", auth: authAny, response: teamClocks{}, status: 200, handler: s.teamClocks},
 	}
 }
 

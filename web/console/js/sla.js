@@ -101,7 +101,7 @@ function zones(current) {
 
 function policyForm(p, channels, teams, users) {
   const cal = p ? p.calendar || {} : {};
-  const when = whenEditor(p ? p.when : '');
+  const when = whenEditor(p ? p.when : '', 'The rules language on ticket.*, channel.* and now (message and contact are empty), e.g. ticket.properties.plan == "enterprise"; empty: every ticket.');
   const hours = hoursEditor(p ? cal.hours : 'Mon-Fri 09:00-17:00');
   const holidays = holidaysEditor(p ? cal.holidays : []);
   const warn = actionsEditor('on_warning', 'When the warning fires', p ? p.on_warning : [], teams, users);
