@@ -69,6 +69,18 @@ type TicketSLA struct {
 	// DueAt is the earliest deadline of the targets still running; null when none runs (met, paused).
 	DueAt    *time.Time `json:"due_at"`
 	Breached bool       `json:"breached"`
+	// TeamClocks is how long each team held the ticket (GET /v1/tickets/:id only; lists leave it out).
+	TeamClocks []TeamClock `json:"team_clocks,omitempty"`
+}
+
+// TeamClock is how long one team held a ticket, in wall time and, under a policy that counts in
+// business hours, in business time.
+type TeamClock struct {
+	TeamID string `json:"team_id"`
+	// Seconds is the wall time the team held the ticket, a span still running counted to now.
+	Seconds float64 `json:"seconds"`
+	// BusinessSeconds is the part of it within the policy's business hours; null when the policy counts wall time.
+	BusinessSeconds *float64 `json:"business_seconds"`
 }
 
 // MarshalJSON writes a ticket without a channel with "channel_id", "channel_type" and "conversation_id" null.

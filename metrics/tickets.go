@@ -16,6 +16,7 @@ type TicketSource interface {
 	OpenTicketCounts(ctx context.Context) ([]store.OpenTicketCount, error)
 	TeamLoads(ctx context.Context) ([]store.TeamLoad, error)
 	SLAOutcomes(ctx context.Context) ([]store.SLAOutcome, error)
+	AgentLoads(ctx context.Context, limit int) ([]store.AgentLoad, int, error)
 }
 
 // Ticket metric names, as dashboards query them.
@@ -36,10 +37,10 @@ const (
 // every process shows the same figures and a restart loses nothing: the
 // durations (measured once per ticket, histograms by channel type and team),
 // open tickets by channel type and routing state, and agents' load against
-// capacity per team. Labels are bounded: channel types are a fixed set and
-// teams are per account; agents are summed per team rather than exported one
-// series each (an installation may have thousands of agents, and the API has
-// each agent's load).
+// capacity per team and per agent. Labels are bounded: channel types are a
+// fixed set and teams are per account; the per-agent gauges (labelled by the
+// agent's user id, never a name or address) cover at most MaxAgentSeries
+// agents, the busiest first, and routedesk_agent_series_omitted counts the rest.
 type Tickets struct {
 	src       TicketSource
 	log       *slog.Logger
@@ -51,6 +52,8 @@ type Tickets struct {
 	full      *prometheus.Desc
 	// sla are the achieved and breached counters, by outcome.
 	sla map[string]*prometheus.Desc
+	// agentLoad, agentCapacity and agentsOmitted are the per-agent gauges (agents.go).
+	agentLoad, agentCapacity, agentsOmitted *prometheus.Desc
 }
 
 // NewTickets returns the ticket collector reading src.
@@ -74,6 +77,9 @@ func NewTickets(src TicketSource, log *slog.Logger) *Tickets {
 			"achieved": prometheus.NewDesc(SLAAchievedTotal, "SLA targets met in time, by target (first_response, next_response, resolution).", []string{"target"}, nil),
 			"breached": prometheus.NewDesc(SLABreachedTotal, "SLA targets breached, by target.", []string{"target"}, nil),
 		},
+		agentLoad:     prometheus.NewDesc(AgentLoad, "Open tickets (not solved or closed) assigned to the agent, by agent (user id).", []string{"agent"}, nil),
+		agentCapacity: prometheus.NewDesc(AgentCapacity, "The agent's capacity (open tickets it is given at most), by agent (user id).", []string{"agent"}, nil),
+		agentsOmitted: prometheus.NewDesc(AgentSeriesOmitted, "Agents left out of routedesk_agent_load and routedesk_agent_capacity by the cap on their series (the least busy).", nil, nil),
 	}
 }
 
@@ -90,6 +96,9 @@ func (t *Tickets) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range t.sla {
 		ch <- d
 	}
+	ch <- t.agentLoad
+	ch <- t.agentCapacity
+	ch <- t.agentsOmitted
 }
 
 // Collect implements prometheus.Collector; a query that fails leaves its metrics out of the scrape and is logged.
@@ -119,6 +128,7 @@ func (t *Tickets) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 	t.collectSLA(ctx, ch)
+	t.collectAgents(ctx, ch)
 	loads, err := t.src.TeamLoads(ctx)
 	if err != nil {
 		t.log.Warn("agent load metrics", "error", err)

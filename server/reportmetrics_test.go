@@ -61,7 +61,7 @@ func gauge(t *testing.T, s *testenv.Stack, name string, labels map[string]string
 // TestReportMetricsAndDashboard: a ticket's wait for an agent, first response
 // and resolution are each observed once, by channel type and team, however
 // often it is closed or measured again; open tickets and team load are
-// exported; and every query of the Grafana dashboard names a metric that the
+// exported, per team and per agent; and every query of the Grafana dashboard names a metric that the
 // registry, built as the binary builds it, exports.
 func TestReportMetricsAndDashboard(t *testing.T) {
 	s := testenv.NewStack(t)
@@ -79,6 +79,19 @@ func TestReportMetricsAndDashboard(t *testing.T) {
 	require.EqualValues(t, 1, gauge(t, s, metrics.TeamOpenTickets, map[string]string{"team": team}))
 	require.EqualValues(t, 2, gauge(t, s, metrics.TeamCapacity, map[string]string{"team": team}))
 	require.EqualValues(t, 0, gauge(t, s, metrics.TeamAgentsAtCapacity, map[string]string{"team": team}))
+	// Per agent, labelled by user id: no name or address is a label value anywhere in the scrape.
+	require.EqualValues(t, 1, gauge(t, s, metrics.AgentLoad, map[string]string{"agent": ada}))
+	require.EqualValues(t, 2, gauge(t, s, metrics.AgentCapacity, map[string]string{"agent": ada}))
+	require.EqualValues(t, 0, gauge(t, s, metrics.AgentSeriesOmitted, map[string]string{}))
+	families, err := s.Registry.Gather()
+	require.NoError(t, err)
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				require.NotContains(t, l.GetValue(), "@acme.test", "%s{%s}", f.GetName(), l.GetName())
+			}
+		}
+	}
 
 	agentTok := s.Do(http.MethodPost, "/v1/users/"+ada+"/tokens", token, nil).Map(t)["token"].(string)
 	for range 2 {

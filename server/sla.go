@@ -61,7 +61,7 @@ func (s *Server) slaRoutes() []route {
 		{method: http.MethodGet, path: "/v1/sla-policies/:id", tag: "sla", summary: "Get an SLA policy", auth: authAdmin, response: sla.Policy{}, status: 200, handler: s.getSLAPolicy},
 		{method: http.MethodPatch, path: "/v1/sla-policies/:id", tag: "sla", summary: "Change an SLA policy (JSON merge patch); open tickets follow it when their workflow next chooses a policy", auth: authAdmin, request: slaPolicyRequest{}, response: sla.Policy{}, status: 200, handler: s.patchSLAPolicy},
 		{method: http.MethodDelete, path: "/v1/sla-policies/:id", tag: "sla", summary: "Remove an SLA policy", auth: authAdmin, status: 204, handler: s.deleteSLAPolicy},
-		{method: http.MethodGet, path: "/v1/tickets/:id/team-clocks", tag: "sla", summary: "The spans each team held the ticket, and their total time (per-team clocks)", auth: authAny, response: teamClocks{}, status: 200, handler: s.teamClocks},
+		{method: http.MethodGet, path: "/v1/tickets/:id/team-clocks", tag: "sla", summary: "The spans each team held the ticket, and their total time (per-team clocks), in business time too under a business-hours policy", auth: authAny, response: teamClocks{}, status: 200, handler: s.teamClocks},
 	}
 }
 
@@ -133,28 +133,63 @@ type teamClocks struct {
 	Spans []store.TeamSpan `json:"spans"`
 	// Seconds is each team's total, a span still open counted to now.
 	Seconds map[string]float64 `json:"seconds"`
+	// BusinessSeconds is each team's total within the business hours of the ticket's policy;
+	// null when no policy applies or its clocks count wall time.
+	BusinessSeconds map[string]float64 `json:"business_seconds"`
+	// Clocks are the same totals per team, teams in the order they first held the ticket.
+	Clocks []domain.TeamClock `json:"clocks"`
 }
 
 func (s *Server) teamClocks(c *gin.Context) {
 	p := principal(c)
-	if _, err := s.store.Ticket(c.Request.Context(), p.AccountID, c.Param("id")); err != nil {
-		s.fail(c, err)
-		return
-	}
-	spans, err := s.store.TeamSpans(c.Request.Context(), p.AccountID, c.Param("id"))
+	t, err := s.store.Ticket(c.Request.Context(), p.AccountID, c.Param("id"))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	out := teamClocks{Spans: spans, Seconds: map[string]float64{}}
-	for _, sp := range spans {
-		end := time.Now()
-		if sp.To != nil {
-			end = *sp.To
+	spans, clocks, err := s.ticketTeamClocks(c.Request.Context(), p.AccountID, t)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := teamClocks{Spans: spans, Seconds: map[string]float64{}, Clocks: clocks}
+	for _, cl := range clocks {
+		out.Seconds[cl.TeamID] = cl.Seconds
+		if cl.BusinessSeconds != nil {
+			if out.BusinessSeconds == nil {
+				out.BusinessSeconds = map[string]float64{}
+			}
+			out.BusinessSeconds[cl.TeamID] = *cl.BusinessSeconds
 		}
-		out.Seconds[sp.TeamID] += end.Sub(sp.From).Seconds()
 	}
 	s.respond(c, http.StatusOK, out, nil)
+}
+
+// ticketTeamClocks reads the spans each team held t and totals them, in business time too when
+// t's policy counts in business hours (a policy deleted since counts as none).
+func (s *Server) ticketTeamClocks(ctx context.Context, accountID string, t domain.Ticket) ([]store.TeamSpan, []domain.TeamClock, error) {
+	spans, err := s.store.TeamSpans(ctx, accountID, t.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	var policy *sla.Policy
+	if t.SLA != nil && t.SLA.PolicyID != "" {
+		p, err := s.store.SLAPolicy(ctx, accountID, t.SLA.PolicyID)
+		switch {
+		case err == nil:
+			policy = &p
+		case !errors.Is(err, domain.ErrNotFound):
+			return nil, nil, err
+		}
+	}
+	in := make([]sla.Span, len(spans))
+	for i, sp := range spans {
+		in[i] = sla.Span{TeamID: sp.TeamID, From: sp.From}
+		if sp.To != nil {
+			in[i].To = *sp.To
+		}
+	}
+	return spans, sla.TeamClocks(in, time.Now(), policy), nil
 }
 
 // recheckSLA tells a ticket's workflow that its priority changed, so it chooses its SLA policy again;

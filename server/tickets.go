@@ -20,7 +20,11 @@ import (
 )
 
 func (s *Server) getTicket(c *gin.Context) {
-	t, err := s.store.Ticket(c.Request.Context(), principal(c).AccountID, c.Param("id"))
+	accountID := principal(c).AccountID
+	t, err := s.store.Ticket(c.Request.Context(), accountID, c.Param("id"))
+	if err == nil && t.SLA != nil {
+		_, t.SLA.TeamClocks, err = s.ticketTeamClocks(c.Request.Context(), accountID, t)
+	}
 	s.respond(c, http.StatusOK, t, err)
 }
 

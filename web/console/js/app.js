@@ -3,6 +3,7 @@ import { api, session, ApiError } from './api.js';
 import { h, field, view, announce, showErrors } from './ui.js';
 import { channelsView } from './channels.js';
 import { rulesView } from './rules.js';
+import { slaView } from './sla.js';
 import { peopleView } from './people.js';
 import { queueView, ticketView } from './queue.js';
 import { installShortcuts } from './shortcuts.js';
@@ -15,6 +16,7 @@ import { startLive, stopLive } from './live.js';
 const routes = [
   [/^#\/channels(?:\/(new|[^/]+))?$/, (m) => channelsView(m[1] ? decodeURIComponent(m[1]) : ''), true],
   [/^#\/rules(?:\/(new|[^/]+))?$/, (m) => rulesView(m[1] ? decodeURIComponent(m[1]) : ''), true],
+  [/^#\/sla(?:\/(new|[^/]+))?$/, (m) => slaView(m[1] ? decodeURIComponent(m[1]) : ''), true],
   [/^#\/people$/, () => peopleView(), false],
   [/^#\/tickets\/([^/]+)$/, (m) => ticketView(decodeURIComponent(m[1])), false],
   [/^#\/queue$/, () => queueView(), false],

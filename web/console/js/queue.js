@@ -10,6 +10,7 @@ import { ticketEditor } from './ticketedit.js';
 import { addNotes, noteComposer } from './notes.js';
 import { contactPanel } from './contact.js'; // issue 27: contact panel
 import { privacyPanel } from './privacy.js';
+import { slaPanel } from './slaticket.js';
 import { onLive } from './live.js'; // issue 27: live updates and presence
 import { ticketLive } from './presence.js';
 
@@ -163,6 +164,7 @@ export async function ticketView(id) {
           h('dt', {}, 'Properties'), h('dd', {}, h('code', {}, JSON.stringify(t.properties || {}))),
           h('dt', {}, 'Workflow'), h('dd', {}, workflowLink(t))),
         manage),
+      slaPanel(t),
       routingPanel(t),
       contactPanel(t),
       privacyPanel(t, () => ticketView(id)))));

@@ -5,9 +5,9 @@ import { h, nextId } from './ui.js';
 
 /**
  * whenEditor returns {el, input, check()}: a line-numbered textarea checked through
- * POST /v1/rules/validate 300 ms after the last keystroke.
+ * POST /v1/rules/validate 300 ms after the last keystroke; help is the hint under its label.
  */
-export function whenEditor(value) {
+export function whenEditor(value, help = 'e.g. lower(message.text) contains "refund" && contact.country == "FR"') {
   const id = nextId('when');
   const msgId = `${id}-err`;
   const gutter = h('pre', { class: 'gutter', 'aria-hidden': 'true' });
@@ -62,7 +62,7 @@ export function whenEditor(value) {
   paintGutter();
   const el = h('div', { class: 'field' },
     h('label', { for: id }, 'When (expression)'),
-    h('span', { id: `${id}-help`, class: 'help' }, 'e.g. lower(message.text) contains "refund" && contact.country == "FR"'),
+    h('span', { id: `${id}-help`, class: 'help' }, help),
     box, marker, message, ok);
   if (value) check();
   return { el, input, check, showError: (line, column, error) => show({ valid: false, line, column, error }) };
