@@ -35,7 +35,8 @@ type ExportStore interface {
 // RetentionStore is what a retention run's steps ask of PostgreSQL.
 type RetentionStore interface {
 	RetentionAccounts(ctx context.Context) ([]string, error)
-	RetentionBatch(ctx context.Context, accountID, runID string, limit int) (int, error)
+	NextRetention(ctx context.Context, accountID string, limit int) (store.RetentionCandidates, error)
+	ApplyRetention(ctx context.Context, accountID, runID string, convs []string) (store.RetentionApplied, error)
 	FinishRetention(ctx context.Context, accountID, runID string) error
 }
 
@@ -74,10 +75,18 @@ func (a *Activities) PlanErasure(ctx context.Context, in EraseInput) (ErasurePla
 // StopWorkflows terminates the contact's workflows (no cleanup code runs, so nothing is sent)
 // and deletes them from Temporal, so their ids leave its visibility store; gone ones are skipped.
 func (a *Activities) StopWorkflows(ctx context.Context, p ErasurePlan) error {
+	if err := a.stop(ctx, p.WorkflowIDs, "contact erased"); err != nil {
+		return err
+	}
+	return a.fault("stop")
+}
+
+// stop terminates workflows and deletes them from Temporal; gone ones are skipped.
+func (a *Activities) stop(ctx context.Context, ids []string, reason string) error {
 	ns := activity.GetInfo(ctx).Namespace
-	for i, id := range p.WorkflowIDs {
+	for i, id := range ids {
 		activity.RecordHeartbeat(ctx, i)
-		err := a.Temporal.TerminateWorkflow(ctx, id, "", "contact erased")
+		err := a.Temporal.TerminateWorkflow(ctx, id, "", reason)
 		var notFound *serviceerror.NotFound
 		if err != nil && !errors.As(err, &notFound) {
 			return fmt.Errorf("terminate workflow %s: %w", id, err)
@@ -89,7 +98,7 @@ func (a *Activities) StopWorkflows(ctx context.Context, p ErasurePlan) error {
 			return fmt.Errorf("delete workflow %s: %w", id, err)
 		}
 	}
-	return a.fault("stop")
+	return nil
 }
 
 // ShredKeys erases the keys of the contact's workflows, here and in every keyring of this process.
