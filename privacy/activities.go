@@ -63,8 +63,31 @@ func (a *Activities) fault(step string) error {
 	return a.Fault(step)
 }
 
+// heartbeating records the activity's heartbeat every eraseHeartbeatEvery until the returned
+// stop is called: a step stays alive while its one long statement runs, and is retried soon after
+// its worker dies.
+func heartbeating(ctx context.Context) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(eraseHeartbeatEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				activity.RecordHeartbeat(ctx)
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
 // PlanErasure lists the contact's tickets, conversations and workflows.
 func (a *Activities) PlanErasure(ctx context.Context, in EraseInput) (ErasurePlan, error) {
+	defer heartbeating(ctx)()
 	p, err := a.Store.PlanErasure(ctx, in.AccountID, in.ContactID, in.ErasureID)
 	if err != nil {
 		return ErasurePlan(p), err
@@ -75,6 +98,7 @@ func (a *Activities) PlanErasure(ctx context.Context, in EraseInput) (ErasurePla
 // StopWorkflows terminates the contact's workflows (no cleanup code runs, so nothing is sent)
 // and deletes them from Temporal, so their ids leave its visibility store; gone ones are skipped.
 func (a *Activities) StopWorkflows(ctx context.Context, p ErasurePlan) error {
+	defer heartbeating(ctx)()
 	if err := a.stop(ctx, p.WorkflowIDs, "contact erased"); err != nil {
 		return err
 	}
@@ -103,6 +127,7 @@ func (a *Activities) stop(ctx context.Context, ids []string, reason string) erro
 
 // ShredKeys erases the keys of the contact's workflows, here and in every keyring of this process.
 func (a *Activities) ShredKeys(ctx context.Context, p ErasurePlan) (int, error) {
+	defer heartbeating(ctx)()
 	ids, err := a.Store.ShredKeys(ctx, store.ErasurePlan(p))
 	if err != nil {
 		return 0, err
@@ -113,6 +138,7 @@ func (a *Activities) ShredKeys(ctx context.Context, p ErasurePlan) (int, error) 
 
 // DeleteContactData deletes the contact's rows in PostgreSQL in one transaction.
 func (a *Activities) DeleteContactData(ctx context.Context, p ErasurePlan) (map[string]int64, error) {
+	defer heartbeating(ctx)()
 	counts, err := a.Store.DeleteContactData(ctx, store.ErasurePlan(p))
 	if err != nil {
 		return nil, err
@@ -122,6 +148,7 @@ func (a *Activities) DeleteContactData(ctx context.Context, p ErasurePlan) (map[
 
 // FinishErasure marks the erasure completed.
 func (a *Activities) FinishErasure(ctx context.Context, erasureID string, keys int) error {
+	defer heartbeating(ctx)()
 	return a.Store.FinishErasure(ctx, erasureID, keys)
 }
 
