@@ -23,20 +23,16 @@ type RetentionApplied struct {
 	KeyIDs     []string
 }
 
-// expiredConversations selects up to $2 conversations of account $1 whose ticket was closed longer
-// ago than its channel's policy (or the account's) allows, oldest first, with the policy's action;
-// a conversation anonymised already is taken again only by a delete policy. $3, when not null,
-// restricts the choice to those conversations (ApplyRetention checking its candidates again).
+// expiredConversations selects the conversations of account $1 whose ticket was closed longer ago
+// than its channel's policy (or the account's) allows, with the policy's action; a conversation
+// anonymised already is taken again only by a delete policy. Callers add a LIMIT or a list of ids.
 const expiredConversations = `SELECT t.conversation_id, p.action FROM tickets t
 	JOIN conversations c ON c.id = t.conversation_id
 	JOIN retention_policies p ON p.account_id = t.account_id AND p.channel_id = COALESCE((SELECT q.channel_id FROM retention_policies q
 		WHERE q.account_id = t.account_id AND q.channel_id = t.channel_id), '')
 	WHERE t.account_id = $1 AND t.status = 'closed' AND t.conversation_id IS NOT NULL
 	  AND t.updated_at < now() - make_interval(days => p.days)
-	  AND (p.action = 'delete' OR c.anonymised_at IS NULL)
-	  AND ($3::text[] IS NULL OR t.conversation_id = ANY($3))
-	ORDER BY t.updated_at, t.conversation_id
-	LIMIT $2`
+	  AND (p.action = 'delete' OR c.anonymised_at IS NULL)`
 
 // retentionWorkflows selects the workflows of conversations $1: theirs and their messages' deliveries.
 const retentionWorkflows = `SELECT workflow_id FROM conversations WHERE id = ANY($1)
@@ -52,7 +48,7 @@ type expired struct {
 func (s *Store) NextRetention(ctx context.Context, accountID string, limit int) (RetentionCandidates, error) {
 	var c RetentionCandidates
 	var rows []expired
-	if err := s.db.SelectContext(ctx, &rows, expiredConversations, accountID, limit, nil); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, expiredConversations+` LIMIT $2`, accountID, limit); err != nil {
 		return c, fmt.Errorf("retention candidates of %s: %w", accountID, err)
 	}
 	c.ConversationIDs = make([]string, 0, len(rows))
@@ -76,7 +72,7 @@ func (s *Store) ApplyRetention(ctx context.Context, accountID, runID string, con
 	var out RetentionApplied
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var rows []expired
-		if err := tx.SelectContext(ctx, &rows, expiredConversations+` FOR UPDATE OF c`, accountID, len(convs), convs); err != nil {
+		if err := tx.SelectContext(ctx, &rows, expiredConversations+` AND t.conversation_id = ANY($2) FOR UPDATE OF c`, accountID, convs); err != nil {
 			return err
 		}
 		var del, anon []string
