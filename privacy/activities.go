@@ -35,7 +35,8 @@ type ExportStore interface {
 // RetentionStore is what a retention run's steps ask of PostgreSQL.
 type RetentionStore interface {
 	RetentionAccounts(ctx context.Context) ([]string, error)
-	RetentionBatch(ctx context.Context, accountID, runID string, limit int) (int, error)
+	NextRetention(ctx context.Context, accountID string, limit int) (store.RetentionCandidates, error)
+	ApplyRetention(ctx context.Context, accountID, runID string, convs []string) (store.RetentionApplied, error)
 	FinishRetention(ctx context.Context, accountID, runID string) error
 }
 
@@ -62,8 +63,31 @@ func (a *Activities) fault(step string) error {
 	return a.Fault(step)
 }
 
+// heartbeating records the activity's heartbeat every eraseHeartbeatEvery until the returned
+// stop is called: a step stays alive while its one long statement runs, and is retried soon after
+// its worker dies.
+func heartbeating(ctx context.Context) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(eraseHeartbeatEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				activity.RecordHeartbeat(ctx)
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
 // PlanErasure lists the contact's tickets, conversations and workflows.
 func (a *Activities) PlanErasure(ctx context.Context, in EraseInput) (ErasurePlan, error) {
+	defer heartbeating(ctx)()
 	p, err := a.Store.PlanErasure(ctx, in.AccountID, in.ContactID, in.ErasureID)
 	if err != nil {
 		return ErasurePlan(p), err
@@ -74,10 +98,19 @@ func (a *Activities) PlanErasure(ctx context.Context, in EraseInput) (ErasurePla
 // StopWorkflows terminates the contact's workflows (no cleanup code runs, so nothing is sent)
 // and deletes them from Temporal, so their ids leave its visibility store; gone ones are skipped.
 func (a *Activities) StopWorkflows(ctx context.Context, p ErasurePlan) error {
+	defer heartbeating(ctx)()
+	if err := a.stop(ctx, p.WorkflowIDs, "contact erased"); err != nil {
+		return err
+	}
+	return a.fault("stop")
+}
+
+// stop terminates workflows and deletes them from Temporal; gone ones are skipped.
+func (a *Activities) stop(ctx context.Context, ids []string, reason string) error {
 	ns := activity.GetInfo(ctx).Namespace
-	for i, id := range p.WorkflowIDs {
+	for i, id := range ids {
 		activity.RecordHeartbeat(ctx, i)
-		err := a.Temporal.TerminateWorkflow(ctx, id, "", "contact erased")
+		err := a.Temporal.TerminateWorkflow(ctx, id, "", reason)
 		var notFound *serviceerror.NotFound
 		if err != nil && !errors.As(err, &notFound) {
 			return fmt.Errorf("terminate workflow %s: %w", id, err)
@@ -89,11 +122,12 @@ func (a *Activities) StopWorkflows(ctx context.Context, p ErasurePlan) error {
 			return fmt.Errorf("delete workflow %s: %w", id, err)
 		}
 	}
-	return a.fault("stop")
+	return nil
 }
 
 // ShredKeys erases the keys of the contact's workflows, here and in every keyring of this process.
 func (a *Activities) ShredKeys(ctx context.Context, p ErasurePlan) (int, error) {
+	defer heartbeating(ctx)()
 	ids, err := a.Store.ShredKeys(ctx, store.ErasurePlan(p))
 	if err != nil {
 		return 0, err
@@ -104,6 +138,7 @@ func (a *Activities) ShredKeys(ctx context.Context, p ErasurePlan) (int, error) 
 
 // DeleteContactData deletes the contact's rows in PostgreSQL in one transaction.
 func (a *Activities) DeleteContactData(ctx context.Context, p ErasurePlan) (map[string]int64, error) {
+	defer heartbeating(ctx)()
 	counts, err := a.Store.DeleteContactData(ctx, store.ErasurePlan(p))
 	if err != nil {
 		return nil, err
@@ -113,6 +148,7 @@ func (a *Activities) DeleteContactData(ctx context.Context, p ErasurePlan) (map[
 
 // FinishErasure marks the erasure completed.
 func (a *Activities) FinishErasure(ctx context.Context, erasureID string, keys int) error {
+	defer heartbeating(ctx)()
 	return a.Store.FinishErasure(ctx, erasureID, keys)
 }
 

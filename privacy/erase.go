@@ -5,6 +5,8 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/routedesk/routedesk/workflows"
 )
 
 // EraseWorkflowName is the registered name of EraseWorkflow.
@@ -14,6 +16,13 @@ const EraseWorkflowName = "EraseContactWorkflow"
 func EraseWorkflowID(accountID, contactID string) string {
 	return "erase:" + accountID + ":" + contactID
 }
+
+// eraseHeartbeatTimeout is how soon a step whose worker went silent (a crash) is retried; the
+// steps heartbeat every eraseHeartbeatEvery while they work.
+const (
+	eraseHeartbeatTimeout = 10 * time.Second
+	eraseHeartbeatEvery   = 2 * time.Second
+)
 
 // EraseInput names the contact to erase and its erasure record, by opaque ids only.
 type EraseInput struct {
@@ -48,11 +57,15 @@ type EraseResult struct {
 // in Temporal (terminated: no code of theirs runs, so nothing is sent), shred their keys,
 // delete the contact's rows in PostgreSQL, then mark the audit record completed.
 func EraseWorkflow(ctx workflow.Context, in EraseInput) (EraseResult, error) {
-	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+	opts := workflow.ActivityOptions{
 		StartToCloseTimeout: 2 * time.Minute,
 		// An erasure is owed: it retries until PostgreSQL and Temporal answer; its state stays running meanwhile.
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute},
-	})
+	}
+	if workflow.GetVersion(ctx, workflows.ChangeEraseHeartbeat, workflow.DefaultVersion, 1) == 1 {
+		opts.HeartbeatTimeout = eraseHeartbeatTimeout
+	}
+	ctx = workflow.WithActivityOptions(ctx, opts)
 	var a *Activities
 	var res EraseResult
 	var plan ErasurePlan

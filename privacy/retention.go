@@ -33,7 +33,7 @@ type RetentionInput struct {
 	Listed   bool     `json:"listed,omitempty"`
 }
 
-// RetentionWorkflow deletes every account's expired conversations in batches (each an activity
+// RetentionWorkflow deletes or anonymises every account's expired conversations in batches (each an activity
 // with heartbeats), continuing as new every batchesPerRun batches; a run resumes where it stopped.
 func RetentionWorkflow(ctx workflow.Context, in RetentionInput) error {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
@@ -73,10 +73,27 @@ func (a *Activities) RetentionAccounts(ctx context.Context) ([]string, error) {
 	return a.Store.RetentionAccounts(ctx)
 }
 
-// RetentionBatch deletes one batch of an account's expired conversations.
+// RetentionBatch deletes or anonymises one batch of an account's expired conversations, as their
+// policies say: their workflows are terminated and deleted from Temporal first (as an erasure
+// does: nothing of theirs runs on), then PostgreSQL's rows go or are anonymised and the workflows'
+// keys are erased in one transaction, so what Temporal kept of them can no longer be decoded. A
+// retry after a crash finds the same conversations again (stopping a gone workflow is a no-op).
+// It answers how many conversations the batch took.
 func (a *Activities) RetentionBatch(ctx context.Context, accountID, runID string) (int, error) {
 	activity.RecordHeartbeat(ctx, accountID)
-	return a.Store.RetentionBatch(ctx, accountID, runID, retentionBatch)
+	next, err := a.Store.NextRetention(ctx, accountID, retentionBatch)
+	if err != nil {
+		return 0, err
+	}
+	if err := a.stop(ctx, next.WorkflowIDs, "retention"); err != nil {
+		return 0, err
+	}
+	done, err := a.Store.ApplyRetention(ctx, accountID, runID, next.ConversationIDs)
+	if err != nil {
+		return 0, err
+	}
+	forgetEverywhere(done.KeyIDs)
+	return len(next.ConversationIDs), nil
 }
 
 // FinishRetention records an account's completed run (last-run status and audit log).

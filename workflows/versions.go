@@ -21,6 +21,12 @@ const (
 	changeFollowUp       = "follow-up"
 )
 
+// ChangeEraseHeartbeat is the GetVersion change id of privacy.EraseWorkflow (not a conversation
+// change, so outside the ledger below): from version 1 its activities heartbeat and time out 10 s
+// after their worker went silent, so an erasure cut by a crash resumes within seconds of the
+// restart (before: a step started before the crash waited out its 2-minute start-to-close timeout).
+const ChangeEraseHeartbeat = "erase-heartbeat"
+
 // Change is one entry of the ledger of the conversation workflow's GetVersion changes.
 type Change struct {
 	// ID is the change id; a run that took the new code carries "<ID>-<Version>" in its

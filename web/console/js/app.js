@@ -12,12 +12,17 @@ import { inboxView } from './inbox.js';
 import { notificationBell } from './notifications.js';
 import { userNames } from './names.js';
 import { startLive, stopLive } from './live.js';
+// issue 30: retention policies and the audit log
+import { retentionView } from './retention.js';
+import { auditView } from './audit.js';
 
 const routes = [
   [/^#\/channels(?:\/(new|[^/]+))?$/, (m) => channelsView(m[1] ? decodeURIComponent(m[1]) : ''), true],
   [/^#\/rules(?:\/(new|[^/]+))?$/, (m) => rulesView(m[1] ? decodeURIComponent(m[1]) : ''), true],
   [/^#\/sla(?:\/(new|[^/]+))?$/, (m) => slaView(m[1] ? decodeURIComponent(m[1]) : ''), true],
   [/^#\/people$/, () => peopleView(), false],
+  [/^#\/retention$/, () => retentionView(), true],
+  [/^#\/audit$/, () => auditView(), true],
   [/^#\/tickets\/([^/]+)$/, (m) => ticketView(decodeURIComponent(m[1])), false],
   [/^#\/queue$/, () => queueView(), false],
   [/^#\/inbox(?:\?(.*))?$/, (m) => inboxView(m[1] || ''), false],

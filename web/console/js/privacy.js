@@ -28,7 +28,7 @@ function contactActions(ticket) {
   const cid = ticket.contact_id;
   const exportState = h('p', { class: 'muted export-state' });
   const showExport = (e) => exportState.replaceChildren(`Export ${e.state}`,
-    e.download_url ? h('span', {}, ' · ', h('a', { href: '#', class: 'export-download', onclick: (ev) => { ev.preventDefault(); download(e); } }, 'Download')) : '');
+    e.download_url ? h('span', {}, ' · ', h('a', { href: '#', class: 'export-download', dataset: { url: e.download_url }, onclick: (ev) => { ev.preventDefault(); download(e); } }, 'Download')) : '');
   async function download(e) {
     const res = await fetch(e.download_url, { headers: { Authorization: `Bearer ${session.token}` } });
     const url = URL.createObjectURL(await res.blob());
