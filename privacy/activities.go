@@ -99,6 +99,15 @@ func (a *Activities) PlanErasure(ctx context.Context, in EraseInput) (ErasurePla
 // and deletes them from Temporal, so their ids leave its visibility store; gone ones are skipped.
 func (a *Activities) StopWorkflows(ctx context.Context, p ErasurePlan) error {
 	defer heartbeating(ctx)()
+	// A delivery under way when the plan stopped the contact's pending ones may still start
+	// a workflow: wait it out, so that workflow is stopped here rather than outliving the erasure.
+	if wait := time.Until(p.DeliveriesSettleAt); wait > 0 {
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return fmt.Errorf("wait for deliveries under way: %w", ctx.Err())
+		}
+	}
 	if err := a.stop(ctx, p.WorkflowIDs, "contact erased"); err != nil {
 		return err
 	}

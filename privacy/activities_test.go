@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/serviceerror"
@@ -24,6 +25,7 @@ type fakeTemporal struct {
 	down       error
 	terminated []string
 	deleted    []string
+	at         time.Time // of the last termination
 }
 
 func (f *fakeTemporal) TerminateWorkflow(_ context.Context, id, _, _ string, _ ...any) error {
@@ -33,7 +35,7 @@ func (f *fakeTemporal) TerminateWorkflow(_ context.Context, id, _, _ string, _ .
 	if f.gone[id] {
 		return serviceerror.NewNotFound("workflow not found")
 	}
-	f.terminated = append(f.terminated, id)
+	f.terminated, f.at = append(f.terminated, id), time.Now()
 	return nil
 }
 
@@ -76,6 +78,18 @@ func TestStopWorkflowsTerminatesAndDeletesEachSkippingGoneOnes(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{"conv:ch_1:a", "ticket:tkt_1"}, tc.terminated)
 	require.Equal(t, []string{"conv:ch_1:a", "ticket:tkt_1"}, tc.deleted)
+}
+
+// TestStopWorkflowsWaitsOutDeliveriesUnderWay: a delivery under way when the plan stopped the
+// contact's pending ones may still start a workflow; StopWorkflows terminates only after it has ended.
+func TestStopWorkflowsWaitsOutDeliveriesUnderWay(t *testing.T) {
+	tc := &fakeTemporal{}
+	settle := time.Now().Add(400 * time.Millisecond)
+	err := stopWorkflows(t, &privacy.Activities{Temporal: tc}, privacy.ErasurePlan{
+		WorkflowIDs: []string{"conv:ch_1:a"}, DeliveriesSettleAt: settle})
+	require.NoError(t, err)
+	require.Equal(t, []string{"conv:ch_1:a"}, tc.terminated)
+	require.False(t, tc.at.Before(settle), "terminated at %s, before the deliveries settled at %s", tc.at, settle)
 }
 
 // TestStopWorkflowsFailsForARetryWhenTemporalIsDown: an error other than "not found" fails the

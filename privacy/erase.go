@@ -44,6 +44,9 @@ type ErasurePlan struct {
 	WorkflowIDs     []string `json:"workflow_ids"`
 	// VisitorIDs are the contact's chat visitors (their name and emails go with them).
 	VisitorIDs []string `json:"visitor_ids,omitempty"`
+	// DeliveriesSettleAt is when a delivery attempt in flight at planning time (a request's
+	// own, or a redrive claim) has certainly ended; zero when no delivery was pending.
+	DeliveriesSettleAt time.Time `json:"deliveries_settle_at,omitzero"`
 }
 
 // EraseResult is what an erasure removed, row counts by kind (no personal data).

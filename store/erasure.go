@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/routedesk/routedesk/domain"
 )
@@ -22,6 +23,9 @@ type ErasurePlan struct {
 	WorkflowIDs     []string `json:"workflow_ids"`
 	// VisitorIDs are the contact's chat visitors (their name and emails go with them).
 	VisitorIDs []string `json:"visitor_ids,omitempty"`
+	// DeliveriesSettleAt is when a delivery attempt in flight at planning time (a request's
+	// own, or a redrive claim) has certainly ended; zero when no delivery was pending.
+	DeliveriesSettleAt time.Time `json:"deliveries_settle_at,omitzero"`
 }
 
 // Erasure is the audit record of a contact's erasure; it holds no personal data.
@@ -109,10 +113,37 @@ func (s *Store) PlanErasure(ctx context.Context, accountID, contactID, erasureID
 			UNION SELECT workflow_id FROM privacy_exports WHERE account_id = $3 AND contact_id = $4
 			ORDER BY 1`, p.ConversationIDs, p.TicketIDs, accountID, contactID)
 	}
+	if err == nil {
+		p.DeliveriesSettleAt, err = s.failErasedDeliveries(ctx, accountID, p.ConversationIDs)
+	}
 	if err != nil {
 		return p, fmt.Errorf("plan the erasure of %s: %w", contactID, err)
 	}
 	return p, nil
+}
+
+// ErasureDeliveryGrace bounds a delivery attempt already under way when its
+// message's contact is erased: a request's own attempt or a redrive claim
+// (the redrive loop's attempt timeout, 5 s, within its 7 s lease).
+const ErasureDeliveryGrace = 7 * time.Second
+
+// failErasedDeliveries marks the undelivered inbound messages of the
+// conversations failed ("contact erased"), so that no redrive hands them to a
+// workflow the erasure has stopped (which would bring the contact back), and
+// returns when an attempt already under way has certainly ended (zero: none was pending).
+func (s *Store) failErasedDeliveries(ctx context.Context, accountID string, conversationIDs []string) (time.Time, error) {
+	var until sql.NullTime
+	err := s.db.QueryRowContext(ctx, `WITH failed AS (
+		UPDATE messages SET delivery_failed_at = now(), delivery_error = 'contact erased', delivery_next_at = NULL
+		 WHERE account_id = $1 AND conversation_id = ANY($2) AND direction = 'inbound'
+		   AND delivered_at IS NULL AND delivery_failed_at IS NULL
+		RETURNING 1)
+		SELECT CASE WHEN count(*) > 0 THEN now() + $3::interval END FROM failed`,
+		accountID, conversationIDs, interval(ErasureDeliveryGrace)).Scan(&until)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("stop the contact's pending deliveries: %w", err)
+	}
+	return until.Time, nil
 }
 
 // contactMessagesSQL selects the conversation_id of every inbound message written under an
