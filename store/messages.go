@@ -401,7 +401,7 @@ func markSent(ctx context.Context, tx *sqlx.Tx, accountID, messageID, providerID
 		messageID, accountID, providerID); err != nil {
 		return fmt.Errorf("mark message sent: %w", err)
 	}
-	return nil
+	return surveySent(ctx, tx, messageID) // a survey's invitation: the survey went out
 }
 
 // MarkProviderFailed marks the outbound message a provider reported as not delivered; it reports whether one was found.
