@@ -36,8 +36,8 @@ func (a *Activities) CancelCSAT(ctx context.Context, in CSATCancel) error {
 }
 
 // CSATInvitation is the stored invitation of a due survey, for the workflow to deliver (the reply's
-// durable delivery); nil Delivery when there is nothing to deliver: the survey was cancelled, failed
-// (no channel reaches the customer), or shown already (chat).
+// durable delivery); nil Delivery when there is nothing to deliver: the survey was cancelled, or failed
+// (no channel reaches the customer).
 type CSATInvitation struct {
 	Delivery *DeliveryInput `json:"delivery,omitempty"`
 	// RetryFor is the retry period of the channel the invitation goes out on.
@@ -91,12 +91,11 @@ func (a *Activities) InviteCSAT(ctx context.Context, in TicketRef) (CSATInvitati
 	if err != nil {
 		return CSATInvitation{}, classify(err)
 	}
-	shown := t.ChannelType == "chat" // the widget reads it: no send
-	if err := a.Store.CSATInvited(ctx, in.AccountID, in.TicketID, msg.ID, shown); err != nil {
+	if err := a.Store.CSATInvited(ctx, in.AccountID, in.TicketID, msg.ID); err != nil {
 		return CSATInvitation{}, classify(err)
 	}
-	if shown || (msg.Status != domain.MessageQueued && msg.Status != domain.MessageRetrying) {
-		return CSATInvitation{}, nil
+	if msg.Status != domain.MessageQueued && msg.Status != domain.MessageRetrying {
+		return CSATInvitation{}, nil // settled by an earlier delivery
 	}
 	d.MessageID = msg.ID
 	out := CSATInvitation{Delivery: &d, RetryFor: channels.DefaultReplyRetry}

@@ -20,7 +20,11 @@ import (
 )
 
 func (s *Server) getTicket(c *gin.Context) {
-	t, err := s.store.Ticket(c.Request.Context(), principal(c).AccountID, c.Param("id"))
+	ctx, account := c.Request.Context(), principal(c).AccountID
+	t, err := s.store.Ticket(ctx, account, c.Param("id"))
+	if err == nil {
+		t.CSAT, err = s.store.TicketCSAT(ctx, account, t.ID)
+	}
 	s.respond(c, http.StatusOK, t, err)
 }
 

@@ -24,19 +24,10 @@ const (
 // ErrSurveyClosed means the survey takes no answer: its window is over, or it was never sent.
 var ErrSurveyClosed = errors.New("the survey takes no more answers")
 
-// CSAT is a ticket's satisfaction survey as the API shows it.
-type CSAT struct {
-	State      string     `json:"state" db:"state"`
-	Reason     string     `json:"reason,omitempty" db:"reason"`
-	Rating     *int       `json:"rating" db:"rating"`
-	Comment    string     `json:"comment" db:"comment"`
-	SentAt     *time.Time `json:"sent_at" db:"sent_at"`
-	AnsweredAt *time.Time `json:"answered_at" db:"answered_at"`
-}
 
 // TicketCSAT is the ticket's survey; nil when it has none.
-func (s *Store) TicketCSAT(ctx context.Context, accountID, ticketID string) (*CSAT, error) {
-	var c CSAT
+func (s *Store) TicketCSAT(ctx context.Context, accountID, ticketID string) (*domain.CSAT, error) {
+	var c domain.CSAT
 	err := s.db.GetContext(ctx, &c, `SELECT state, reason, rating, comment, sent_at, answered_at
 		  FROM csat_surveys WHERE ticket_id = $1 AND account_id = $2`, ticketID, accountID)
 	if isNoRows(err) {
@@ -154,11 +145,10 @@ func (s *Store) DueCSAT(ctx context.Context, accountID, ticketID string) (CSATTa
 }
 
 // CSATInvited records the outbound message that carries the survey's invitation: its delivery's outcome
-// is the survey's (markSent, failSurvey). sent says the channel shows it without a send (chat).
-func (s *Store) CSATInvited(ctx context.Context, accountID, ticketID, messageID string, sent bool) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE csat_surveys SET message_id = $3,
-		        state = CASE WHEN $4 THEN 'sent' ELSE state END, sent_at = CASE WHEN $4 THEN now() ELSE sent_at END
-		  WHERE ticket_id = $1 AND account_id = $2 AND state = 'scheduled'`, ticketID, accountID, messageID, sent)
+// is the survey's (surveySent, failSurvey).
+func (s *Store) CSATInvited(ctx context.Context, accountID, ticketID, messageID string) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE csat_surveys SET message_id = $3
+		  WHERE ticket_id = $1 AND account_id = $2 AND state = 'scheduled'`, ticketID, accountID, messageID)
 	if err != nil {
 		return fmt.Errorf("record survey invitation: %w", err)
 	}
@@ -186,8 +176,8 @@ func failSurvey(ctx context.Context, db sqlx.ExecerContext, messageID, reason st
 // AnswerCSAT stores the customer's rating (1–5) and comment on the ticket's survey; the last answer
 // within csat's answer window wins. ErrNotFound when there is no such survey, ErrSurveyClosed when it
 // was never sent or its window (since sent_at) is over.
-func (s *Store) AnswerCSAT(ctx context.Context, accountID, ticketID string, rating int, comment string, window time.Duration) (CSAT, error) {
-	var c CSAT
+func (s *Store) AnswerCSAT(ctx context.Context, accountID, ticketID string, rating int, comment string, window time.Duration) (domain.CSAT, error) {
+	var c domain.CSAT
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		err := tx.GetContext(ctx, &c, `UPDATE csat_surveys SET state = 'answered', rating = $3, comment = $4, answered_at = now()
 			  WHERE ticket_id = $1 AND account_id = $2 AND state IN ('sent', 'answered')
