@@ -63,10 +63,13 @@ func (a *Activities) InviteCSAT(ctx context.Context, in TicketRef) (CSATInvitati
 	d := DeliveryInput{AccountID: in.AccountID, ChannelID: t.ChannelID, ChannelType: t.ChannelType,
 		ConversationID: t.ConversationID, TicketID: in.TicketID}
 	o := store.Outbound{AccountID: in.AccountID, ChannelID: t.ChannelID, ConversationID: t.ConversationID,
-		ExternalID: "csat:" + in.TicketID, Properties: map[string]any{"csat": map[string]any{"token": tok, "choices": csat.Choices(tok)}}}
+		ExternalID: "csat:" + in.TicketID, Properties: map[string]any{"csat": map[string]any{"token": tok}}}
 	switch t.ChannelType {
-	case "chat", "messenger", "whatsapp":
+	case "chat":
+		o.Text = csat.PromptText() // the widget shows the rating buttons (chat.RatingPrompt)
+	case "messenger", "whatsapp":
 		o.Text = csat.PromptText()
+		o.Properties["csat"].(map[string]any)["choices"] = csat.Choices(in.TicketID) // quick replies
 	case "email", "custom":
 		if o.Text, err = a.csatLinkText(ctx, in, tok); err != nil || o.Text == "" {
 			return CSATInvitation{}, err
@@ -103,6 +106,22 @@ func (a *Activities) InviteCSAT(ctx context.Context, in TicketRef) (CSATInvitati
 		return CSATInvitation{}, err
 	}
 	return out, nil
+}
+
+// replyChoices are the answer buttons stored with an outbound message (a survey's quick replies).
+func replyChoices(msg domain.Message) []channels.Choice {
+	props, _ := msg.Properties["csat"].(map[string]any)
+	list, _ := props["choices"].([]any)
+	var out []channels.Choice
+	for _, it := range list {
+		m, _ := it.(map[string]any)
+		title, _ := m["title"].(string)
+		payload, _ := m["payload"].(string)
+		if title != "" && payload != "" {
+			out = append(out, channels.Choice{Title: title, Payload: payload})
+		}
+	}
+	return out
 }
 
 // csatLinkText is the invitation's text with its rating link; "" (the survey failed) without a public URL.

@@ -22,26 +22,27 @@ func PromptText() string {
 	return "Your request was solved. " + Question + " Tap a rating from 1 (very unsatisfied) to 5 (very satisfied)."
 }
 
-// payloadPrefix starts a quick reply's payload: "csat:<rating>:<token>".
+// payloadPrefix starts a quick reply's payload: "csat:<rating>:<ticket id>". Meta signs the webhook that
+// brings it back, and the answer is taken only from the survey ticket's own conversation.
 const payloadPrefix = "csat:"
 
-// Payload is the quick reply's payload of rating under token.
-func Payload(rating int, token string) string {
-	return payloadPrefix + strconv.Itoa(rating) + ":" + token
+// Payload is the quick reply's payload of rating on ticketID's survey.
+func Payload(rating int, ticketID string) string {
+	return payloadPrefix + strconv.Itoa(rating) + ":" + ticketID
 }
 
 // ParsePayload reads a quick reply's payload; ok is false for any other payload.
-func ParsePayload(p string) (rating int, token string, ok bool) {
+func ParsePayload(p string) (rating int, ticketID string, ok bool) {
 	rest, found := strings.CutPrefix(p, payloadPrefix)
 	if !found {
 		return 0, "", false
 	}
-	n, tok, found := strings.Cut(rest, ":")
+	n, id, found := strings.Cut(rest, ":")
 	r, err := strconv.Atoi(n)
-	if !found || err != nil || r < 1 || r > 5 || tok == "" {
+	if !found || err != nil || r < 1 || r > 5 || id == "" {
 		return 0, "", false
 	}
-	return r, tok, true
+	return r, id, true
 }
 
 // Choice is one of an invitation's answer buttons.
@@ -50,11 +51,11 @@ type Choice struct {
 	Payload string `json:"payload"`
 }
 
-// Choices are the five answer buttons of token's survey.
-func Choices(token string) []Choice {
+// Choices are the five answer buttons of ticketID's survey.
+func Choices(ticketID string) []Choice {
 	out := make([]Choice, 0, len(Ratings))
 	for i := range Ratings {
-		out = append(out, Choice{Title: strconv.Itoa(i+1) + " ★", Payload: Payload(i+1, token)})
+		out = append(out, Choice{Title: strconv.Itoa(i+1) + " ★", Payload: Payload(i+1, ticketID)})
 	}
 	return out
 }

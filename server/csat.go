@@ -159,7 +159,7 @@ func (s *Server) answerCSAT(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	answered, err := s.store.AnswerCSAT(c.Request.Context(), claims.AccountID, claims.TicketID, *req.Rating, req.Comment, csat.AnswerWindow)
+	answered, err := s.store.AnswerCSAT(c.Request.Context(), claims.AccountID, claims.TicketID, *req.Rating, &req.Comment, csat.AnswerWindow)
 	if errors.Is(err, store.ErrSurveyClosed) {
 		httpx.WriteProblem(c, http.StatusGone, "this survey takes no more answers: ratings are taken for 7 days after the invitation")
 		return

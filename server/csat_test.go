@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -186,4 +187,68 @@ func TestCSATCancelledByReopen(t *testing.T) {
 // accountOf is the desk's account id.
 func accountOf(t *testing.T, d desk) string {
 	return d.s.Do(http.MethodGet, "/v1/me", d.token, nil).Map(t)["account_id"].(string)
+}
+
+// TestCSATWhatsAppListAnswered: a WhatsApp ticket's invitation goes out as an interactive list of the five
+// ratings; the customer's tap comes back signed by Meta and is the survey's rating, not a message (the
+// solved ticket stays solved). A tap naming another conversation's ticket is dropped.
+func TestCSATWhatsAppListAnswered(t *testing.T) {
+	s := testenv.NewStack(t)
+	_, token := s.Account("A", "professional")
+	require.Equal(t, http.StatusOK, s.Do(http.MethodPatch, "/v1/account/settings", token, map[string]any{"csat_delay_seconds": 1}).Status)
+	r := s.Do(http.MethodPost, "/v1/channels", token, map[string]any{"type": "whatsapp", "name": "WA",
+		"config": map[string]any{"phone_number_id": "106540352242922", "access_token": "wa-token", "app_secret": "wa-secret", "verify_token": "wa-verify"}})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	inbound := func(from, wamid, message string) testenv.Response {
+		body := fmt.Sprintf(`{"object":"whatsapp_business_account","entry":[{"id":"WABA","changes":[{"field":"messages","value":{
+		  "messaging_product":"whatsapp","metadata":{"display_phone_number":"15550001111","phone_number_id":"106540352242922"},
+		  "contacts":[{"profile":{"name":"Kim"},"wa_id":"%s"}],
+		  "messages":[{"from":"%s","id":"%s","timestamp":"%d",%s}]}}]}]}`, from, from, wamid, time.Now().Unix(), message)
+		return postWebhook(t, s, "/webhooks/whatsapp", body, sign(body, "wa-secret"))
+	}
+	require.Equal(t, http.StatusOK, inbound("46701234567", "wamid.A", `"type":"text","text":{"body":"Where is my order?"}`).Status)
+	var ticket map[string]any
+	testenv.Eventually(t, 15*time.Second, "the ticket", func() bool {
+		items := s.Do(http.MethodGet, "/v1/tickets", token, nil).Map(t)["items"].([]any)
+		if len(items) == 1 {
+			ticket = items[0].(map[string]any)
+		}
+		return ticket != nil
+	})
+	id := ticket["id"].(string)
+	r = s.Do(http.MethodPatch, "/v1/tickets/"+id, token, map[string]any{"status": "solved"})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+
+	var list map[string]any
+	testenv.Eventually(t, 60*time.Second, "the invitation's list at the Graph API", func() bool {
+		for _, req := range s.Graph.Requests() {
+			if req.Body["type"] == "interactive" {
+				list = req.Body
+				return true
+			}
+		}
+		return false
+	})
+	require.Equal(t, "46701234567", list["to"])
+	rows := list["interactive"].(map[string]any)["action"].(map[string]any)["sections"].([]any)[0].(map[string]any)["rows"].([]any)
+	require.Len(t, rows, 5)
+	require.Equal(t, "csat:4:"+id, rows[3].(map[string]any)["id"])
+	testenv.Eventually(t, 10*time.Second, "the survey sent", func() bool {
+		c, _ := s.Do(http.MethodGet, "/v1/tickets/"+id, token, nil).Map(t)["csat"].(map[string]any)
+		return c != nil && c["state"] == "sent"
+	})
+	before := countMessages(t, s)
+
+	// Another customer cannot rate this ticket with a crafted id.
+	r = inbound("46709999999", "wamid.X", `"type":"interactive","interactive":{"type":"list_reply","list_reply":{"id":"csat:1:`+id+`","title":"1 ★"}}`)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	require.Equal(t, "sent", s.Do(http.MethodGet, "/v1/tickets/"+id, token, nil).Map(t)["csat"].(map[string]any)["state"],
+		"a tap from another conversation rates nothing")
+	r = inbound("46701234567", "wamid.B", `"type":"interactive","interactive":{"type":"list_reply","list_reply":{"id":"csat:4:`+id+`","title":"4 ★"}}`)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	got := s.Do(http.MethodGet, "/v1/tickets/"+id, token, nil).Map(t)
+	require.Equal(t, "answered", got["csat"].(map[string]any)["state"])
+	require.Equal(t, float64(4), got["csat"].(map[string]any)["rating"])
+	require.Equal(t, "solved", got["status"], "the tap did not reopen the ticket")
+	require.Equal(t, before, countMessages(t, s), "a rating is not a message")
 }

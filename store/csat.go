@@ -173,13 +173,13 @@ func failSurvey(ctx context.Context, db sqlx.ExecerContext, messageID, reason st
 	return nil
 }
 
-// AnswerCSAT stores the customer's rating (1–5) and comment on the ticket's survey; the last answer
-// within csat's answer window wins. ErrNotFound when there is no such survey, ErrSurveyClosed when it
-// was never sent or its window (since sent_at) is over.
-func (s *Store) AnswerCSAT(ctx context.Context, accountID, ticketID string, rating int, comment string, window time.Duration) (domain.CSAT, error) {
+// AnswerCSAT stores the customer's rating (1–5) and comment (nil keeps the one given before) on the
+// ticket's survey; the last answer within window after the invitation wins. ErrNotFound when there is no
+// such survey, ErrSurveyClosed when it was never sent or its window (since sent_at) is over.
+func (s *Store) AnswerCSAT(ctx context.Context, accountID, ticketID string, rating int, comment *string, window time.Duration) (domain.CSAT, error) {
 	var c domain.CSAT
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		err := tx.GetContext(ctx, &c, `UPDATE csat_surveys SET state = 'answered', rating = $3, comment = $4, answered_at = now()
+		err := tx.GetContext(ctx, &c, `UPDATE csat_surveys SET state = 'answered', rating = $3, comment = COALESCE($4, comment), answered_at = now()
 			  WHERE ticket_id = $1 AND account_id = $2 AND state IN ('sent', 'answered')
 			    AND sent_at + make_interval(secs => $5) > now()
 			  RETURNING state, reason, rating, comment, sent_at, answered_at`, ticketID, accountID, rating, comment, window.Seconds())
@@ -199,4 +199,17 @@ func (s *Store) AnswerCSAT(ctx context.Context, accountID, ticketID string, rati
 		return addEvent(ctx, tx, ticketID, "CSATAnswered", map[string]any{"rating": rating}, "", "csat")
 	})
 	return c, err
+}
+
+// AnswerCSATInThread stores a rating a customer tapped in a messaging app (a quick reply's payload): it is
+// taken only for a survey whose ticket is on channelID and in the customer's own thread (threadKey).
+func (s *Store) AnswerCSATInThread(ctx context.Context, channelID, threadKey, ticketID string, rating int, window time.Duration) (domain.CSAT, error) {
+	var accountID string
+	err := s.db.GetContext(ctx, &accountID, `SELECT cs.account_id FROM csat_surveys cs
+		   JOIN tickets t ON t.id = cs.ticket_id JOIN conversations c ON c.id = t.conversation_id
+		  WHERE cs.ticket_id = $1 AND t.channel_id = $2 AND c.thread_key = $3`, ticketID, channelID, threadKey)
+	if err != nil {
+		return domain.CSAT{}, notFound(err, "survey in thread")
+	}
+	return s.AnswerCSAT(ctx, accountID, ticketID, rating, nil, window)
 }
