@@ -24,7 +24,6 @@ const (
 // ErrSurveyClosed means the survey takes no answer: its window is over, or it was never sent.
 var ErrSurveyClosed = errors.New("the survey takes no more answers")
 
-
 // TicketCSAT is the ticket's survey; nil when it has none.
 func (s *Store) TicketCSAT(ctx context.Context, accountID, ticketID string) (*domain.CSAT, error) {
 	var c domain.CSAT
