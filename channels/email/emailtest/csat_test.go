@@ -81,3 +81,59 @@ func TestCSATInvitationByEmail(t *testing.T) {
 		t.Fatalf("survey after the answer: %v", c)
 	}
 }
+
+// TestCSATFormTicketByEmailOrFailed: a form's ticket has no channel that writes back, so its survey goes
+// by email to the contact through the account's email channel; a form ticket whose contact has no email
+// address fails with the reason, visible on the ticket.
+func TestCSATFormTicketByEmailOrFailed(t *testing.T) {
+	d := newDesk(t, email.Settings{}, nil)
+	if r := d.Do(http.MethodPatch, "/v1/account/settings", d.token, map[string]any{"csat_delay_seconds": 1}); r.Status != http.StatusOK {
+		t.Fatalf("settings: %d %s", r.Status, r.Body)
+	}
+	form := d.createChannel(t, map[string]any{"type": "form", "name": "Contact us", "config": map[string]any{"form_id": "contact",
+		"fields": []map[string]any{{"name": "email", "type": "email"}, {"name": "name"},
+			{"name": "message", "type": "textarea", "required": true}}, "description_field": "message"}})
+	submit := func(id string, fields map[string]any) {
+		if sub := d.Do(http.MethodPost, "/v1/channels/"+form+"/submissions", d.token, map[string]any{"external_id": id, "fields": fields}); sub.Status != http.StatusAccepted {
+			t.Fatalf("submission: %d %s", sub.Status, sub.Body)
+		}
+	}
+	submit("s-1", map[string]any{"email": "ada@example.com", "name": "Ada", "message": "My invoice is wrong."})
+	tk := d.onlyTicket(t, form)
+	if r := d.Do(http.MethodPatch, "/v1/tickets/"+tk.ID, d.agentToken, map[string]any{"status": "solved"}); r.Status != http.StatusOK {
+		t.Fatalf("solve: %d %s", r.Status, r.Body)
+	}
+	mail, parsed := d.sent(t, "/csat/rcs1.")
+	if len(mail.To) != 1 || !strings.EqualFold(mail.To[0], "ada@example.com") || csatLink.FindString(parsed.Text) == "" {
+		t.Fatalf("invitation to %v: %q", mail.To, parsed.Text)
+	}
+	testenv.Eventually(t, 10*time.Second, "the form ticket's survey sent", func() bool {
+		c, _ := d.Do(http.MethodGet, "/v1/tickets/"+tk.ID, d.token, nil).Map(t)["csat"].(map[string]any)
+		return c != nil && c["state"] == "sent"
+	})
+
+	// No email address: nothing reaches the customer.
+	submit("s-2", map[string]any{"name": "Anon", "message": "Just a remark."})
+	var anon string
+	testenv.Eventually(t, 20*time.Second, "the second form ticket", func() bool {
+		var l struct{ Items []struct{ ID string } }
+		d.Do(http.MethodGet, "/v1/tickets?channel_id="+form, d.token, nil).JSON(t, &l)
+		for _, it := range l.Items {
+			if it.ID != tk.ID {
+				anon = it.ID
+			}
+		}
+		return anon != ""
+	})
+	if r := d.Do(http.MethodPatch, "/v1/tickets/"+anon, d.agentToken, map[string]any{"status": "solved"}); r.Status != http.StatusOK {
+		t.Fatalf("solve: %d %s", r.Status, r.Body)
+	}
+	var c map[string]any
+	testenv.Eventually(t, 60*time.Second, "the survey failed", func() bool {
+		c, _ = d.Do(http.MethodGet, "/v1/tickets/"+anon, d.token, nil).Map(t)["csat"].(map[string]any)
+		return c != nil && c["state"] == "failed"
+	})
+	if c["reason"] != "no channel reaches the customer" {
+		t.Fatalf("failed survey's reason %q", c["reason"])
+	}
+}
