@@ -14,6 +14,7 @@ import (
 
 	"github.com/routedesk/routedesk/channels/meta/graph"
 	"github.com/routedesk/routedesk/channels/registry"
+	"github.com/routedesk/routedesk/csat"
 	"github.com/routedesk/routedesk/domain"
 	"github.com/routedesk/routedesk/rules"
 	"github.com/routedesk/routedesk/store"
@@ -47,6 +48,8 @@ type Activities struct {
 	// WorkflowID names new conversations' workflows (workflows.ConversationIDs.ID, keyed from
 	// ROUTEDESK_SECRET_KEY); the worker gives it to the import activities.
 	WorkflowID store.WorkflowIDFor
+	// CSAT signs the satisfaction surveys' rating links; nil fails surveys whose invitation needs one.
+	CSAT *csat.Links
 
 	defaultChannels     *registry.Registry
 	defaultChannelsOnce sync.Once

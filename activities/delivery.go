@@ -127,7 +127,7 @@ func (a *Activities) deliver(ctx context.Context, in DeliveryInput, msg domain.M
 	}
 	r := channels.Reply{Config: cfg, AccountID: in.AccountID, ChannelID: in.ChannelID, ConversationID: in.ConversationID,
 		TicketID: in.TicketID, MessageID: msg.ID, Customer: customer, AuthorUserID: in.AuthorUserID,
-		Text: msg.Text, HTML: msg.HTML, Tag: msg.Tag, SentAt: msg.SentAt}
+		Text: msg.Text, HTML: msg.HTML, Tag: msg.Tag, SentAt: msg.SentAt, Choices: replyChoices(msg)}
 	if err := a.withFiles(ctx, ch, &r); err != nil {
 		return channels.Sent{}, err
 	}

@@ -57,6 +57,8 @@ type HostStore interface {
 	ThreadHasOpenTicket(ctx context.Context, channelID, threadKey string) (bool, error)
 	// RecordWebhook notes that a signed webhook delivery for the channel arrived.
 	RecordWebhook(ctx context.Context, channelID string) error
+	// AnswerCSATInThread stores a satisfaction survey's rating a customer tapped in a messaging app.
+	AnswerCSATInThread(ctx context.Context, channelID, threadKey, ticketID string, rating int, window time.Duration) (domain.CSAT, error)
 }
 
 // Auth says who may call a route.

@@ -32,6 +32,15 @@ type Reply struct {
 	Attachments []Attachment
 	// Parts remembers the parts of the reply sent before (nil: none is remembered).
 	Parts PartLog
+	// Choices are answer buttons under the text (a satisfaction survey's ratings): Messenger sends them
+	// as quick replies, WhatsApp as an interactive list; a tap comes back with the choice's payload.
+	Choices []Choice
+}
+
+// Choice is an answer button of a reply: its title and the payload a tap sends back.
+type Choice struct {
+	Title   string `json:"title"`
+	Payload string `json:"payload"`
 }
 
 // Template is an approved message template and its parameters.

@@ -61,6 +61,8 @@ type Ticket struct {
 	SLA       *TicketSLA `json:"sla"`
 	CreatedAt time.Time  `json:"created_at"`
 	UpdatedAt time.Time  `json:"updated_at"`
+	// CSAT is the ticket's satisfaction survey (GET /v1/tickets/{id} only); absent when it has none.
+	CSAT *CSAT `json:"csat,omitempty"`
 }
 
 // TicketSLA is a ticket's service level as its conversation workflow keeps it.

@@ -81,6 +81,10 @@ The second parcel is late too.
 		SELECT 'msg_unticketed', account_id, id, 'cv_unticketed', 'vera-3', 'inbound', $2, 'A third parcel to Vaxholm', 'received', now()
 		FROM channels WHERE id = $1`, mail, `{"email": "`+email+`", "name": "`+name+`"}`)
 	require.NoError(t, err)
+	// The mail ticket's customer answered its satisfaction survey with a comment: erased with the ticket.
+	_, err = s.Store.DB().Exec(`INSERT INTO csat_surveys (ticket_id, account_id, channel_id, state, rating, comment, sent_at, answered_at)
+		SELECT id, account_id, channel_id, 'answered', 2, 'The courier to Vaxholm never came', now(), now() FROM tickets WHERE id = $1`, mailTicket)
+	require.NoError(t, err)
 	graphBefore := len(s.Graph.Requests())
 
 	r = s.Do(http.MethodPost, "/v1/contacts/"+contact+"/erase", token, map[string]any{"confirm": contact})
@@ -93,6 +97,9 @@ The second parcel is late too.
 	counts := audit["counts"].(map[string]any)
 	require.EqualValues(t, 1, counts["chat_visitors"], "%v", counts)
 	require.EqualValues(t, 3, counts["conversations"], "the chat's, the mail's and the unticketed one: %v", counts)
+	var surveys int
+	require.NoError(t, s.Store.DB().Get(&surveys, `SELECT count(*) FROM csat_surveys`))
+	require.Zero(t, surveys, "the contact's survey answers are erased with their tickets")
 	dump := pgDump(t, s)
 	requireNothingPersonal(t, "the PostgreSQL dump", dump, []string{email, name, "Vaxholm", "vera-3"})
 	require.Equal(t, 1, toVera(), "the erasure sent the contact nothing")

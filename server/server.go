@@ -20,6 +20,7 @@ import (
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/channels/meta/graph"
 	"github.com/routedesk/routedesk/channels/registry"
+	"github.com/routedesk/routedesk/csat"
 	"github.com/routedesk/routedesk/internal/httpx"
 	"github.com/routedesk/routedesk/metrics"
 	"github.com/routedesk/routedesk/redelivery"
@@ -94,6 +95,9 @@ type Config struct {
 	// ConversationIDs names new conversations' workflows by a keyed hash of their thread
 	// (workflows.NewConversationIDs from ROUTEDESK_SECRET_KEY); required to accept messages.
 	ConversationIDs workflows.ConversationIDs
+	// CSAT checks the satisfaction surveys' rating links (csat.NewLinks from ROUTEDESK_SECRET_KEY);
+	// nil: the public rating page answers 404.
+	CSAT *csat.Links
 }
 
 // Redelivery defaults of Config (the redelivery package's).
@@ -132,6 +136,8 @@ type Server struct {
 	routeAuth map[string]string
 	// live is the agent event streams' hub, caps and pruning clock.
 	live *live
+	// csatLimits are the rating pages' per-address rate limits.
+	csatLimits csatLimits
 }
 
 // New builds the API. reg receives the API's metrics and gatherer is what /metrics serves.

@@ -20,10 +20,13 @@ import (
 )
 
 func (s *Server) getTicket(c *gin.Context) {
-	accountID := principal(c).AccountID
-	t, err := s.store.Ticket(c.Request.Context(), accountID, c.Param("id"))
+	ctx, account := c.Request.Context(), principal(c).AccountID
+	t, err := s.store.Ticket(ctx, account, c.Param("id"))
 	if err == nil && t.SLA != nil {
-		_, t.SLA.TeamClocks, err = s.ticketTeamClocks(c.Request.Context(), accountID, t)
+		_, t.SLA.TeamClocks, err = s.ticketTeamClocks(ctx, account, t)
+	}
+	if err == nil {
+		t.CSAT, err = s.store.TicketCSAT(ctx, account, t.ID)
 	}
 	s.respond(c, http.StatusOK, t, err)
 }

@@ -135,12 +135,19 @@ func (s *Store) Authenticate(ctx context.Context, token string) (domain.Principa
 type AccountSettings struct {
 	// SolvedCloseAfterSeconds is how long a solved ticket stays solved before it closes (default 4 days).
 	SolvedCloseAfterSeconds int `json:"solved_close_after_seconds" db:"solved_close_after_seconds"`
+	// CSATEnabled says a solved ticket's customer is sent a satisfaction survey (default on).
+	CSATEnabled bool `json:"csat_enabled" db:"csat_enabled"`
+	// CSATDelaySeconds is how long after the ticket is solved the survey's invitation goes out (default 1 hour).
+	CSATDelaySeconds int `json:"csat_delay_seconds" db:"csat_delay_seconds"`
 }
+
+// accountSettingsColumns are the columns of AccountSettings.
+const accountSettingsColumns = `solved_close_after_seconds, csat_enabled, csat_delay_seconds`
 
 // AccountSettings reads an account's settings.
 func (s *Store) AccountSettings(ctx context.Context, accountID string) (AccountSettings, error) {
 	var st AccountSettings
-	err := s.db.GetContext(ctx, &st, `SELECT solved_close_after_seconds FROM accounts WHERE id = $1`, accountID)
+	err := s.db.GetContext(ctx, &st, `SELECT `+accountSettingsColumns+` FROM accounts WHERE id = $1`, accountID)
 	if err != nil {
 		return st, notFound(err, "get account settings")
 	}
@@ -151,8 +158,9 @@ func (s *Store) AccountSettings(ctx context.Context, accountID string) (AccountS
 func (s *Store) SetAccountSettings(ctx context.Context, accountID string, st AccountSettings) (AccountSettings, error) {
 	var out AccountSettings
 	err := s.db.GetContext(ctx, &out,
-		`UPDATE accounts SET solved_close_after_seconds = $2 WHERE id = $1 RETURNING solved_close_after_seconds`,
-		accountID, st.SolvedCloseAfterSeconds)
+		`UPDATE accounts SET solved_close_after_seconds = $2, csat_enabled = $3, csat_delay_seconds = $4
+		  WHERE id = $1 RETURNING `+accountSettingsColumns,
+		accountID, st.SolvedCloseAfterSeconds, st.CSATEnabled, st.CSATDelaySeconds)
 	if err != nil {
 		return out, notFound(err, "set account settings")
 	}

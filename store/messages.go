@@ -401,7 +401,7 @@ func markSent(ctx context.Context, tx *sqlx.Tx, accountID, messageID, providerID
 		messageID, accountID, providerID); err != nil {
 		return fmt.Errorf("mark message sent: %w", err)
 	}
-	return nil
+	return surveySent(ctx, tx, messageID) // a survey's invitation: the survey went out
 }
 
 // MarkProviderFailed marks the outbound message a provider reported as not delivered; it reports whether one was found.
@@ -413,5 +413,14 @@ func (s *Store) MarkProviderFailed(ctx context.Context, channelID, providerID st
 		return false, fmt.Errorf("mark message failed: %w", err)
 	}
 	n, _ := res.RowsAffected()
-	return n > 0, nil
+	if n == 0 {
+		return false, nil
+	}
+	// A survey's invitation the provider could not deliver: the survey failed, unless answered already.
+	if _, err := s.db.ExecContext(ctx, `UPDATE csat_surveys SET state = 'failed', reason = 'the invitation was not delivered: the provider reported it failed'
+		  WHERE state = 'sent' AND message_id IN (SELECT id FROM messages WHERE channel_id = $1 AND provider_message_id = $2 AND direction = 'outbound')`,
+		channelID, providerID); err != nil {
+		return true, fmt.Errorf("mark survey failed: %w", err)
+	}
+	return true, nil
 }

@@ -24,7 +24,10 @@ func (s *Store) FailOutbound(ctx context.Context, accountID, messageID, reason s
 		return false, fmt.Errorf("mark outbound message failed: %w", err)
 	}
 	n, _ := res.RowsAffected()
-	return n > 0, nil
+	if n > 0 { // a survey's invitation: the survey failed with the delivery's reason
+		return true, failSurvey(ctx, s.db, messageID, reason)
+	}
+	return false, nil
 }
 
 // RefuseOutbound records an attempt the channel refused for good: the message is failed with the
@@ -38,7 +41,10 @@ func (s *Store) RefuseOutbound(ctx context.Context, accountID, messageID, reason
 		return false, fmt.Errorf("mark refused outbound message failed: %w", err)
 	}
 	n, _ := res.RowsAffected()
-	return n > 0, nil
+	if n > 0 { // a survey's invitation: the survey failed with the delivery's reason
+		return true, failSurvey(ctx, s.db, messageID, reason)
+	}
+	return false, nil
 }
 
 // MarkRetrying records an attempt that failed temporarily: the message is retrying with the

@@ -66,6 +66,9 @@ type conversation struct {
 	// slaTimer fires at the SLA's next warning or breach (sla.go); nil when none is due.
 	slaTimer  workflow.Future
 	cancelSLA workflow.CancelFunc
+	// csatTimer fires when a solved ticket's survey invitation is due (csat.go); nil when none waits.
+	csatTimer  workflow.Future
+	cancelCSAT workflow.CancelFunc
 	// recheck takes SignalSLARecheck (SLA runs only).
 	recheck workflow.ReceiveChannel
 	// wake lets an update handler that armed a timer wake the loop, which then waits on it too.
@@ -111,6 +114,7 @@ func (c *conversation) setup(ctx workflow.Context) (workflow.Context, error) {
 	}
 	c.lifecycle(ctx) // decided once, as the run starts
 	c.slaOn(ctx)     // likewise
+	c.csatOn(ctx)    // likewise
 	if err := c.loadTicket(ctx); err != nil {
 		return ctx, err
 	}
@@ -122,6 +126,9 @@ func (c *conversation) setup(ctx workflow.Context) (workflow.Context, error) {
 	}
 	if c.state.CloseAt != nil && c.state.Status == domain.TicketStatusSolved {
 		c.armCloseTimer(ctx, *c.state.CloseAt)
+	}
+	if c.state.CSATAt != nil {
+		c.armCSATTimer(ctx, *c.state.CSATAt)
 	}
 	c.wake = workflow.NewChannel(ctx)
 	if err := c.slaResume(ctx); err != nil {

@@ -47,8 +47,16 @@ func newOpeningEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	return env
 }
 
-// newBareEnv is newOpeningEnv without the SLA choice's answer.
+// newBareEnv is newOpeningEnv without the SLA choice's answer; its accounts send no CSAT surveys
+// (csat_test.go's tests do).
 func newBareEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
+	env := newSurveyEnv(t)
+	env.OnActivity(a.ScheduleCSAT, mock.Anything, mock.Anything).Return(activities.CSATScheduled{}, nil).Maybe()
+	return env
+}
+
+// newSurveyEnv is newBareEnv whose test answers ScheduleCSAT itself.
+func newSurveyEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
 	env.RegisterWorkflow(ConversationWorkflow)

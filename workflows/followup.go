@@ -33,6 +33,9 @@ func (c *conversation) openFollowUp(ctx workflow.Context, messageID string) erro
 		}
 		return c.showStatus(ctx)
 	}
+	if err := c.csatCancel(ctx, "the customer wrote again and a follow-up ticket was opened"); err != nil {
+		return err
+	}
 	c.stopCloseTimer()
 	c.stopWaitTimer()
 	c.state.TicketID, c.state.Status, c.state.SLA = f.TicketID, f.Status, nil

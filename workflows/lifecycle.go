@@ -41,6 +41,9 @@ func (c *conversation) statusChanged(ctx workflow.Context, closeAt *time.Time) e
 	if c.state.Status == domain.TicketStatusSolved && closeAt != nil {
 		c.armCloseTimer(ctx, *closeAt)
 	}
+	if err := c.csatFollow(ctx); err != nil {
+		return err
+	}
 	return c.showStatus(ctx)
 }
 

@@ -19,6 +19,7 @@ const (
 	slaDue
 	slaRecheck
 	woken
+	csatDue
 )
 
 // event is one thing the conversation takes in: a signal with its payload, or a timer that fired.
@@ -71,9 +72,12 @@ func (c *conversation) watchTimers(timerCtx workflow.Context, sel workflow.Selec
 	if c.slaTimer != nil {
 		sel.AddFuture(c.slaTimer, func(workflow.Future) { ev.kind = slaDue })
 	}
+	if c.csatTimer != nil {
+		sel.AddFuture(c.csatTimer, func(workflow.Future) { ev.kind = csatDue })
+	}
 	if c.waitTimer != nil {
 		sel.AddFuture(c.waitTimer, func(workflow.Future) { ev.kind = waitOver })
-	} else if c.windowTimer == nil && c.closeTimer == nil && !opening { // an idle conversation ends only once its window has settled
+	} else if c.windowTimer == nil && c.closeTimer == nil && c.csatTimer == nil && !opening { // an idle conversation ends only once its window has settled
 		sel.AddFuture(workflow.NewTimer(timerCtx, c.idle), func(workflow.Future) { ev.kind = idled })
 	}
 }
@@ -103,6 +107,8 @@ func (c *conversation) apply(ctx workflow.Context, ev event) (ended bool, err er
 		return false, c.slaChoose(ctx)
 	case woken: // an update armed a timer: the next wait includes it
 		return false, nil
+	case csatDue:
+		return false, c.onCSATDue(ctx)
 	}
 	return false, nil
 }

@@ -68,6 +68,8 @@ type ConversationState struct {
 	Status string `json:"status"`
 	// CloseAt is when a solved ticket closes (its account's solved window); nil unless solved.
 	CloseAt *time.Time `json:"close_at,omitempty"`
+	// CSATAt is when the solved ticket's survey invitation is due; nil when none waits.
+	CSATAt *time.Time `json:"csat_at,omitempty"`
 	// WaitUntil is when the wait for an agent times out.
 	WaitUntil *time.Time `json:"wait_until,omitempty"`
 	// Routing and RequiredSkills are what the ticket was routed by.

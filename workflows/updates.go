@@ -184,7 +184,7 @@ func (c *conversation) change(ctx workflow.Context, r ChangeRequest) (ChangeResu
 	if err := c.statusChanged(ctx, res.CloseAt); err != nil {
 		return ChangeResult{}, err
 	}
-	if c.closeTimer != nil && workflow.GetVersion(ctx, changeWakeOnClose, workflow.DefaultVersion, 1) == 1 {
+	if (c.closeTimer != nil || c.csatTimer != nil) && workflow.GetVersion(ctx, changeWakeOnClose, workflow.DefaultVersion, 1) == 1 {
 		c.wake.SendAsync(true) // the loop waits on the close timer from its next wait on
 	}
 	if err := c.showRouting(ctx, res.State, res.AssigneeID); err != nil {

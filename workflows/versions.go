@@ -19,6 +19,7 @@ const (
 	changeSLA            = "sla"
 	changeWakeOnClose    = "wake-on-close"
 	changeFollowUp       = "follow-up"
+	changeCSAT           = "csat"
 )
 
 // ChangeEraseHeartbeat is the GetVersion change id of privacy.EraseWorkflow (not a conversation
@@ -89,4 +90,6 @@ var Changes = []Change{
 		What: "an agent's change that solves the ticket wakes the conversation's loop, so the close timer it armed is waited on (before: it fired only after another event)"},
 	{ID: changeFollowUp, Version: 1, Date: "2026-12-07",
 		What: "a customer's message on a closed ticket opens a follow-up ticket linked to it, routed with the closed one's agent first (before: the closed ticket reopened)"},
+	{ID: changeCSAT, Version: 1, Date: "2026-12-07",
+		What: "a solved ticket's satisfaction survey goes out on a durable timer after the account's delay, cancelled by a reopen or an agent's close (before: no survey)"},
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -150,6 +151,14 @@ type Message struct {
 	AgentName string `json:"agent_name,omitempty"`
 	// Files are an agent's files sent with the reply, each with its download link.
 	Files []File `json:"files,omitempty"`
+	// Rating is set on a satisfaction survey's invitation: the widget shows 1–5 buttons under it.
+	Rating *RatingPrompt `json:"rating,omitempty"`
+}
+
+// RatingPrompt is where a survey invitation's rating buttons post their answer.
+type RatingPrompt struct {
+	// URL is the survey's rating endpoint, relative to the API (POST {"rating": 1..5}).
+	URL string `json:"url"`
 }
 
 // messageRow is a visitor-visible message as read from the messages table.
@@ -161,6 +170,7 @@ type messageRow struct {
 	SentAt     time.Time      `db:"sent_at"`
 	AgentName  string         `db:"agent_name"`
 	Files      sql.NullString `db:"files"`
+	CSATToken  string         `db:"csat_token"`
 }
 
 // externalPrefix starts the external id of a visitor's message; the client id follows.
@@ -177,7 +187,8 @@ func visibleMessages(ctx context.Context, db *sqlx.DB, v visitor, conversationID
 		        CASE WHEN m.direction = 'outbound' THEN
 		          (SELECT json_agg(json_build_object('n', a.n, 'name', a.name, 'content_type', a.content_type, 'size', a.size) ORDER BY a.n)
 		             FROM message_attachments a WHERE a.message_id = m.id AND a.account_id = m.account_id AND NOT a.omitted)
-		        END::text AS files
+		        END::text AS files,
+		        CASE WHEN m.direction = 'outbound' THEN COALESCE(m.properties->'csat'->>'token', '') ELSE '' END AS csat_token
 		   FROM messages m
 		   LEFT JOIN users u ON m.direction = 'outbound' AND u.account_id = m.account_id AND u.id = m.author->>'user_id'
 		  WHERE m.account_id = $1 AND m.channel_id = $2 AND m.conversation_id = $3 AND m.id > $4
@@ -194,6 +205,9 @@ func visibleMessages(ctx context.Context, db *sqlx.DB, v visitor, conversationID
 			m.ClientID = strings.TrimPrefix(r.ExternalID, prefix)
 		} else {
 			m.AgentName = r.AgentName
+		}
+		if r.CSATToken != "" {
+			m.Rating = &RatingPrompt{URL: "/csat/" + url.PathEscape(r.CSATToken)}
 		}
 		if r.Files.Valid {
 			var files []fileRow

@@ -75,6 +75,9 @@ func (c *Channel) Send(ctx context.Context, r channels.Reply) (channels.Sent, er
 	if r.Tag == graph.TagHumanAgent {
 		m.MessagingType, m.Tag = graph.MessagingTypeMessageTag, graph.TagHumanAgent
 	}
+	for _, ch := range r.Choices {
+		m.QuickReplies = append(m.QuickReplies, graph.QuickReply{Title: ch.Title, Payload: ch.Payload})
+	}
 	var parts []channels.Part
 	if r.Text != "" || len(r.Attachments) == 0 {
 		parts = append(parts, channels.Part{Name: "text", Send: func(ctx context.Context) (string, error) {

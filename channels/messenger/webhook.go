@@ -2,6 +2,7 @@ package messenger
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/routedesk/routedesk/channels/meta"
 	"github.com/routedesk/routedesk/channels/meta/graph"
 	"github.com/routedesk/routedesk/channels/meta/webhook"
+	"github.com/routedesk/routedesk/csat"
 	"github.com/routedesk/routedesk/domain"
 	"github.com/routedesk/routedesk/store"
 )
@@ -52,6 +54,14 @@ func (c *Channel) deliveries(h channels.Host) gin.HandlerFunc {
 			mc, known := verified[ev.PageID]
 			if !known {
 				res.Ignored++
+				continue
+			}
+			if rated, err := rateSurvey(ctx, h, mc.Channel.ID, "psid:"+ev.PSID, ev); rated || err != nil {
+				if err != nil {
+					h.Fail(gc, err)
+					return
+				}
+				res.Received++ // a survey's rating: not a message (it would reopen the solved ticket)
 				continue
 			}
 			stored, err := c.consented(ctx, mc, ev)
@@ -144,4 +154,18 @@ func (c *Channel) Sync(ctx context.Context, ch domain.Channel, cfg channels.Conf
 // GraphCheck is what the periodic check asks Graph: the page token reaches the page, and the page is subscribed.
 func (c *Config) GraphCheck() channels.GraphCheck {
 	return channels.GraphCheck{Token: c.PageAccessToken, ObjectID: c.PageID, SubscriptionID: c.PageID}
+}
+
+// rateSurvey takes a tap on a satisfaction survey's quick reply as the survey's rating; rated is false for
+// any other event. A rating the survey no longer takes (past its 7 days) is dropped, not stored as a message.
+func rateSurvey(ctx context.Context, h channels.Host, channelID, threadKey string, ev meta.MessengerEvent) (rated bool, err error) {
+	rating, ticketID, ok := csat.ParsePayload(ev.QuickReplyPayload)
+	if !ok || ev.Kind != meta.KindMessage {
+		return false, nil
+	}
+	_, err = h.Store().AnswerCSATInThread(ctx, channelID, threadKey, ticketID, rating, csat.AnswerWindow)
+	if errors.Is(err, domain.ErrNotFound) || errors.Is(err, store.ErrSurveyClosed) {
+		return true, nil
+	}
+	return true, err
 }

@@ -75,6 +75,14 @@ func (c *Channel) parts(cfg *Config, r channels.Reply) []channels.Part {
 	var parts []channels.Part
 	if r.Text != "" || len(r.Attachments) == 0 {
 		parts = append(parts, channels.Part{Name: "text", Send: func(ctx context.Context) (string, error) {
+			if len(r.Choices) > 0 { // a survey's ratings: an interactive list
+				choices := make([]graph.Choice, 0, len(r.Choices))
+				for _, ch := range r.Choices {
+					choices = append(choices, graph.Choice{Title: ch.Title, ID: ch.Payload})
+				}
+				id, err := c.graph.SendWhatsAppChoices(ctx, cfg.AccessToken, cfg.PhoneNumberID, to, r.Text, choices)
+				return id, graph.Refusal(err)
+			}
 			id, err := c.graph.SendWhatsAppText(ctx, cfg.AccessToken, cfg.PhoneNumberID, to, r.Text)
 			return id, graph.Refusal(err)
 		}})

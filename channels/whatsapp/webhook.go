@@ -1,6 +1,7 @@
 package whatsapp
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -8,6 +9,7 @@ import (
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/channels/meta"
 	"github.com/routedesk/routedesk/channels/meta/webhook"
+	"github.com/routedesk/routedesk/csat"
 	"github.com/routedesk/routedesk/domain"
 	"github.com/routedesk/routedesk/store"
 )
@@ -61,6 +63,15 @@ func (c *Channel) deliveries(h channels.Host) gin.HandlerFunc {
 			}
 			if !known || ev.Kind != meta.KindMessage {
 				res.Ignored++
+				continue
+			}
+			if rating, ticketID, ok := csat.ParsePayload(ev.Payload); ok { // a survey's rating: not a message
+				_, err := h.Store().AnswerCSATInThread(ctx, mc.Channel.ID, "wa:"+ev.From, ticketID, rating, csat.AnswerWindow)
+				if err != nil && !errors.Is(err, domain.ErrNotFound) && !errors.Is(err, store.ErrSurveyClosed) {
+					h.Fail(gc, err)
+					return
+				}
+				res.Received++
 				continue
 			}
 			// A wa_id is the customer's number without "+": their phone, and an identity across channels.

@@ -22,6 +22,7 @@ import (
 	"github.com/routedesk/routedesk/activities"
 	"github.com/routedesk/routedesk/alerts"
 	"github.com/routedesk/routedesk/channels/meta/graph"
+	"github.com/routedesk/routedesk/csat"
 	"github.com/routedesk/routedesk/internal/signalid"
 	"github.com/routedesk/routedesk/mailer"
 	"github.com/routedesk/routedesk/metrics"
@@ -79,6 +80,20 @@ func conversationIDs(cfg *config) (workflows.ConversationIDs, error) {
 		return ids, fmt.Errorf("ROUTEDESK_SECRET_KEY: %w", err)
 	}
 	return ids, nil
+}
+
+// csatLinks signs the satisfaction surveys' rating links under a key derived from the secret key; their
+// base URL is ROUTEDESK_PUBLIC_URL (empty: invitations that need a link fail, saying so).
+func csatLinks(cfg *config) (*csat.Links, error) {
+	raw, err := secretKey(cfg, cfg.devMode)
+	if err != nil {
+		return nil, err
+	}
+	l, err := csat.NewLinks(raw, cfg.PublicURL)
+	if err != nil {
+		return nil, fmt.Errorf("ROUTEDESK_SECRET_KEY: %w", err)
+	}
+	return l, nil
 }
 
 // payloadCodec builds the codec encrypting Temporal payloads under a key
@@ -231,6 +246,10 @@ func serveAPI(ctx context.Context, cfg *config, st *store.Store, tc client.Clien
 	if err != nil {
 		return err
 	}
+	links, err := csatLinks(cfg)
+	if err != nil {
+		return err
+	}
 	listening := make(chan struct{})
 	var once sync.Once
 	emailSettings.OnListening = func(string) { once.Do(func() { close(listening) }) }
@@ -246,6 +265,7 @@ func serveAPI(ctx context.Context, cfg *config, st *store.Store, tc client.Clien
 		LiveStreamsPerUser: cfg.LiveStreamsPerUser, LiveStreamsPerServer: cfg.LiveStreamsPerServer,
 		ConversationIDs: ids,
 		DeliveryWindow:  cfg.DeliveryWindow,
+		CSAT:            links,
 	}, log, tel.registry, tel.registry)
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -321,8 +341,12 @@ func newActivities(cfg *config, st *store.Store, log *slog.Logger, reg prometheu
 	if err != nil {
 		return nil, err
 	}
+	links, err := csatLinks(cfg)
+	if err != nil {
+		return nil, err
+	}
 	acts := &activities.Activities{Store: st, Rules: rules.NewEngine(), Log: log.With("component", "activities"), Graph: graph.New(cfg.GraphAPIURL),
-		WorkflowID: ids.ID, RuleMetrics: activities.NewRuleMetrics(reg)}
+		WorkflowID: ids.ID, RuleMetrics: activities.NewRuleMetrics(reg), CSAT: links}
 	if cfg.SMTPURL != "" {
 		m, err := mailer.Parse(cfg.SMTPURL, cfg.MailFrom)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"go.temporal.io/api/proxy"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/routedesk/routedesk/csat"
 	"github.com/routedesk/routedesk/payloadcodec"
 	"github.com/routedesk/routedesk/privacy"
 	"github.com/routedesk/routedesk/secrets"
@@ -56,6 +57,21 @@ func ConversationIDs(t testing.TB) workflows.ConversationIDs {
 		t.Fatal(err)
 	}
 	return ids
+}
+
+// CSATLinks signs rating links as the binary does, keyed from TestKey; their base URL is set once the
+// test's API listens.
+func CSATLinks(t testing.TB) *csat.Links {
+	t.Helper()
+	key, err := secrets.ParseKey(TestKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := csat.NewLinks(key, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
 }
 
 // DecodePayloads decrypts, in place, every payload in msg (a history, a

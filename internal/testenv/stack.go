@@ -196,8 +196,9 @@ func NewStack(t testing.TB, opts ...Option) *Stack {
 		t.Fatal(err)
 	}
 	ids := ConversationIDs(t)
+	links := CSATLinks(t)
 	acts := &activities.Activities{Store: st, Rules: rules.NewEngine(), Log: log, Mail: m, Graph: graph.New(graphFake.URL), Channels: chans,
-		WorkflowID: ids.ID, RuleMetrics: activities.NewRuleMetrics(reg)}
+		WorkflowID: ids.ID, RuleMetrics: activities.NewRuleMetrics(reg), CSAT: links}
 	stack := &Stack{T: t, Store: st, Temporal: tc, Server: srv, Registry: reg, Mail: sink, Graph: graphFake, Codec: codec, acts: acts}
 	stack.StartWorker()
 	t.Cleanup(stack.StopWorker)
@@ -209,13 +210,14 @@ func NewStack(t testing.TB, opts ...Option) *Stack {
 	}()
 	t.Cleanup(func() { stopAlerts(); <-alertsDone })
 	cfg := server.Config{BootstrapToken: BootstrapToken, TaskQueue: workflows.DefaultTaskQueue, MaxBodyBytes: 64 << 10,
-		Graph: graph.New(graphFake.URL), Channels: chans, Codec: codec, ConversationIDs: ids}
+		Graph: graph.New(graphFake.URL), Channels: chans, Codec: codec, ConversationIDs: ids, CSAT: links}
 	if o.serverConfig != nil {
 		o.serverConfig(&cfg)
 	}
 	api := server.New(st, tc, cfg, log, reg, reg)
 	hs := httptest.NewServer(api.Handler())
 	t.Cleanup(hs.Close)
+	links.SetBaseURL(hs.URL)    // the invitations' rating links point at the test's API
 	t.Cleanup(api.CloseStreams) // first: an open event stream (a console tab) would hold hs.Close
 	stack.API, stack.HTTP = api, hs
 	return stack

@@ -60,6 +60,8 @@
     ".compose{display:flex;gap:8px;padding:10px;border-top:1px solid #d8dee4;background:#fff}" +
     ".compose textarea{flex:1;resize:none;height:40px;max-height:120px;padding:9px 10px;border:1px solid #c9ced6;border-radius:8px;font:inherit;color:inherit}" +
     ".send{border:0;border-radius:8px;background:var(--a);color:#fff;padding:0 14px;font:inherit;font-weight:600;cursor:pointer}" +
+    ".rate{display:flex;gap:4px;margin-top:6px;flex-wrap:wrap}.rate button{min-width:34px;padding:4px 8px;border:1px solid #c9ced6;border-radius:6px;background:#fff;font:inherit;cursor:pointer}" +
+    ".rate button[aria-pressed=true]{background:var(--a);color:#fff;border-color:var(--a)}.rated{display:block;font-size:12px;color:#57606a;margin-top:4px}" +
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}" +
     "@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;height:100%;max-height:100%;border-radius:0}.launch{right:14px;bottom:14px}}" +
     "</style>" +
@@ -184,10 +186,35 @@
       a.textContent = "\uD83D\uDCCE " + f.name + " (" + size(f.size) + ")";
       li.appendChild(a);
     });
+    if (m.direction === "outbound" && m.rating && m.rating.url) li.appendChild(ratingButtons(m.rating.url));
     var sr = document.createElement("span");
     sr.className = "sr"; sr.textContent = m.direction === "inbound" ? " (you)" : "";
     li.insertBefore(sr, li.firstChild);
     return li;
+  }
+
+  // ratingButtons are a satisfaction survey's 1–5 buttons: a click posts the rating to the survey's link.
+  function ratingButtons(url) {
+    var box = document.createElement("div");
+    box.className = "rate"; box.setAttribute("role", "group"); box.setAttribute("aria-label", "Rate the support, 1 (very unsatisfied) to 5 (very satisfied)");
+    var note = document.createElement("span");
+    note.className = "rated"; note.setAttribute("role", "status");
+    [1, 2, 3, 4, 5].forEach(function (n) {
+      var b = document.createElement("button");
+      b.type = "button"; b.textContent = n + " \u2605"; b.setAttribute("aria-pressed", "false"); b.setAttribute("data-rating", String(n));
+      b.addEventListener("click", function () {
+        fetch(new URL(url, origin).href, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ rating: n }), credentials: "omit" })
+          .then(function (r) {
+            if (!r.ok) throw new Error(r.status === 410 ? "This survey is closed." : "Could not save your rating.");
+            box.querySelectorAll("button").forEach(function (o) { o.setAttribute("aria-pressed", String(o === b)); });
+            note.textContent = "Thank you! You rated " + n + " of 5.";
+          })
+          .catch(function (e) { note.textContent = e.message || "Could not save your rating."; });
+      });
+      box.appendChild(b);
+    });
+    box.appendChild(note);
+    return box;
   }
 
   // add shows a message once: a pending bubble of the same client_id becomes the stored message.

@@ -28,6 +28,8 @@ type whatsAppRequest struct {
 	Type             string            `json:"type"`
 	Text             *whatsAppText     `json:"text,omitempty"`
 	Template         *whatsAppTemplate `json:"template,omitempty"`
+	// Interactive is a list message's body and rows (SendWhatsAppChoices).
+	Interactive *whatsAppInteractive `json:"interactive,omitempty"`
 }
 
 type whatsAppText struct {

@@ -36,6 +36,19 @@ function slaCell(t) {
 }
 // --- end SLA ---
 
+/** csatCell shows a ticket's satisfaction survey (docs/tickets.md, CSAT): the rating and comment once
+ * answered, else the survey's state and why it failed or was cancelled; "—" without a survey. */
+function csatCell(c) {
+  if (!c) return h('dd', { class: 'ticket-csat muted' }, '—');
+  if (c.state === 'answered') {
+    return h('dd', { class: 'ticket-csat', dataset: { rating: String(c.rating) } },
+      h('span', { 'aria-label': `${c.rating} of 5` }, `${'★'.repeat(c.rating)}${'☆'.repeat(5 - c.rating)}`),
+      c.comment ? h('q', { class: 'csat-comment' }, c.comment) : null,
+      h('span', { class: 'muted' }, ` (${new Date(c.answered_at).toLocaleString()})`));
+  }
+  return h('dd', { class: 'ticket-csat', dataset: { state: c.state } }, `survey ${c.state}`, c.reason ? h('span', { class: 'muted' }, `: ${c.reason}`) : null);
+}
+
 /** queueView lists open tickets grouped by routing state, filtered by channel; it reloads on live events (live.js). */
 export async function queueView() {
   unlisten();
@@ -160,6 +173,7 @@ export async function ticketView(id) {
           h('dt', {}, 'Assignee'), assigneeCell,
           h('dt', {}, 'Contact'), h('dd', {}, await contactName(t.contact_id)),
           h('dt', {}, 'Reply window'), h('dd', {}, t.reply_window ? t.reply_window.state : '—'),
+          h('dt', {}, 'Satisfaction'), csatCell(t.csat),
           h('dt', {}, 'Required skills'), h('dd', {}, (t.required_skills || []).join(', ') || 'none'),
           h('dt', {}, 'Properties'), h('dd', {}, h('code', {}, JSON.stringify(t.properties || {}))),
           h('dt', {}, 'Workflow'), h('dd', {}, workflowLink(t))),
