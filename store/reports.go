@@ -107,15 +107,15 @@ type ReportGroup struct {
 
 // Report is GET /v1/reports' answer.
 type Report struct {
-	From     time.Time          `json:"from"`
-	To       time.Time          `json:"to"`
-	Interval string             `json:"interval"`
-	TZ       string             `json:"tz"`
-	GroupBy  string             `json:"group_by"`
-	Groups   []ReportGroup      `json:"groups"`
-	Buckets  []ReportBucket     `json:"buckets"`
+	From        time.Time          `json:"from"`
+	To          time.Time          `json:"to"`
+	Interval    string             `json:"interval"`
+	TZ          string             `json:"tz"`
+	GroupBy     string             `json:"group_by"`
+	Groups      []ReportGroup      `json:"groups"`
+	Buckets     []ReportBucket     `json:"buckets"`
 	GroupTotals []ReportGroupTotal `json:"group_totals"`
-	Total    ReportMetrics      `json:"total"`
+	Total       ReportMetrics      `json:"total"`
 }
 
 // reportGroupSQL is the ticket column each grouping reads.
