@@ -11,6 +11,8 @@ import { inboxView } from './inbox.js';
 import { notificationBell } from './notifications.js';
 import { userNames } from './names.js';
 import { startLive, stopLive } from './live.js';
+// issue 28: reports
+import { reportsView } from './reports.js';
 
 const routes = [
   [/^#\/channels(?:\/(new|[^/]+))?$/, (m) => channelsView(m[1] ? decodeURIComponent(m[1]) : ''), true],
@@ -19,6 +21,7 @@ const routes = [
   [/^#\/tickets\/([^/]+)$/, (m) => ticketView(decodeURIComponent(m[1])), false],
   [/^#\/queue$/, () => queueView(), false],
   [/^#\/inbox(?:\?(.*))?$/, (m) => inboxView(m[1] || ''), false],
+  [/^#\/reports(?:\?(.*))?$/, (m) => reportsView(m[1] || ''), true],
 ];
 
 function loginView(message) {
