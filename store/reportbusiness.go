@@ -55,12 +55,12 @@ func (s *Store) reportBusiness(ctx context.Context, q ReportQuery, grp string) (
 	if err != nil {
 		return out, err
 	}
-	clocks := map[string]sla.Calendar{}
+	clocks := map[string]*sla.Meter{}
 	for _, p := range policies {
-		clocks[p.ID] = p.Clock()
+		clocks[p.ID] = sla.NewMeter(p.Clock())
 	}
 	for _, r := range rows {
-		cal, ok := clocks[r.PolicyID]
+		meter, ok := clocks[r.PolicyID]
 		if !ok {
 			continue // deleted since the query began
 		}
@@ -69,7 +69,7 @@ func (s *Store) reportBusiness(ctx context.Context, q ReportQuery, grp string) (
 			i = 1
 		}
 		end := r.CreatedAt.Add(time.Duration(r.Seconds * float64(time.Second)))
-		v := sla.Elapsed(r.CreatedAt, end, cal, nil).Seconds()
+		v := meter.Elapsed(r.CreatedAt, end).Seconds() // sla.Elapsed without pauses, each day's hours computed once
 		key := cellKey{truncate(r.MeasuredAt, q.Interval, q.Location).Unix(), r.Group}
 		if out.cells[key] == nil {
 			out.cells[key] = &businessTimes{}
