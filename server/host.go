@@ -121,7 +121,12 @@ func (s *Server) channelRoutes() []route {
 
 // allRoutes is the server's own route table followed by the channels' routes.
 func (s *Server) allRoutes() []route {
-	return append(append(append(append(append(append(append(append(append(s.routes(), s.channelRoutes()...), s.codecRoutes()...), s.macroRoutes()...), s.templateRoutes()...), s.noteRoutes()...), s.slaRoutes()...), s.privacyRoutes()...), s.liveRoutes()...), s.csatRoutes()...)
+	var all []route
+	for _, group := range [][]route{s.routes(), s.channelRoutes(), s.codecRoutes(), s.macroRoutes(), s.templateRoutes(),
+		s.noteRoutes(), s.slaRoutes(), s.privacyRoutes(), s.liveRoutes(), s.csatRoutes(), s.reportRoutes()} {
+		all = append(all, group...)
+	}
+	return all
 }
 
 // channelTypeList names the registered channel types, for messages.

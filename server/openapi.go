@@ -138,7 +138,11 @@ func buildOpenAPI(routes []route) map[string]any {
 		}
 		ok := map[string]any{"description": http.StatusText(r.status)}
 		if r.response != nil {
-			ok["content"] = map[string]any{"application/json": map[string]any{"schema": schema(r.response)}}
+			content := map[string]any{"application/json": map[string]any{"schema": schema(r.response)}}
+			for _, t := range r.responseTypes {
+				content[t] = map[string]any{"schema": map[string]any{"type": "string"}}
+			}
+			ok["content"] = content
 		}
 		responses := map[string]any{itoa(int64(r.status)): ok}
 		for _, st := range problemStatuses(r) {

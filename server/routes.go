@@ -35,6 +35,8 @@ type route struct {
 	jsonKeys, jsonDepth int
 	// jsonBody marks a JSON body the handler checks itself (a signed webhook): documented as a JSON object.
 	jsonBody bool
+	// responseTypes are media types the success response also comes in, beyond JSON (text/csv).
+	responseTypes []string
 	// problems are the route's own error statuses beyond those its auth, path and body imply (409, 410, 429…).
 	problems []int
 }

@@ -15,6 +15,8 @@ import { startLive, stopLive } from './live.js';
 // issue 30: retention policies and the audit log
 import { retentionView } from './retention.js';
 import { auditView } from './audit.js';
+// issue 28: reports
+import { reportsView } from './reports.js';
 
 const routes = [
   [/^#\/channels(?:\/(new|[^/]+))?$/, (m) => channelsView(m[1] ? decodeURIComponent(m[1]) : ''), true],
@@ -26,6 +28,7 @@ const routes = [
   [/^#\/tickets\/([^/]+)$/, (m) => ticketView(decodeURIComponent(m[1])), false],
   [/^#\/queue$/, () => queueView(), false],
   [/^#\/inbox(?:\?(.*))?$/, (m) => inboxView(m[1] || ''), false],
+  [/^#\/reports(?:\?(.*))?$/, (m) => reportsView(m[1] || ''), true],
 ];
 
 function loginView(message) {
