@@ -132,7 +132,10 @@ func TestConsoleAgentDay(t *testing.T) {
 		&& li.querySelector('.meta').textContent.startsWith('Grace Hopper ·'); })()`)
 	p.choose(`#ticket-status-select`, "pending")
 	p.Do("set pending", chromedp.Click(chromedp.CSS(`#ticket-status-set`)))
-	p.Until("pending", `document.querySelector('.ticket-status')?.textContent === 'pending'`)
+	// The live stream shows the status first; the view's own refresh after the change comes after it
+	// and replaces the editors, so wait for that before typing into them.
+	p.Until("pending", `document.querySelector('.ticket-status')?.textContent === 'pending'
+		&& document.querySelector('#ticket-status-select option:checked')?.textContent === 'pending (now)'`)
 	p.Do("a tag", chromedp.SendKeys(chromedp.CSS(`#ticket-tag-input`), "warranty"), chromedp.Click(chromedp.CSS(`#ticket-tag-add`)))
 	p.Until("the tag", `!!document.querySelector('.tags li[data-tag="warranty"]')`)
 	p.choose(`#ticket-priority-select`, "high")

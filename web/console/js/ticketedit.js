@@ -48,10 +48,12 @@ export function priorityControl(t, patch) {
 /** tagsControl lists the ticket's tags, each with a remove button, and adds the tags typed (space or comma separated). */
 export function tagsControl(t, patch) {
   const input = h('input', { id: 'ticket-tag-input', 'aria-label': 'Add tags', placeholder: 'Add tags…', autocomplete: 'off',
-    dataset: { field: 'add_tags' }, 'aria-describedby': 'ticket-tag-input-err' });
+    dataset: { field: 'add_tags', keep: '' }, 'aria-describedby': 'ticket-tag-input-err' });
   const add = () => {
     const tags = input.value.split(/[\s,]+/).filter(Boolean);
-    if (tags.length) patch({ add_tags: tags }, `Tagged ${tags.join(', ')}.`);
+    if (!tags.length) return;
+    input.value = ''; // sent: the view's refresh must not bring them back as typed
+    patch({ add_tags: tags }, `Tagged ${tags.join(', ')}.`);
   };
   input.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') { ev.preventDefault(); add(); } });
   const tags = t.tags || [];

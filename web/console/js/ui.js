@@ -109,10 +109,38 @@ export const badge = (text) => h('span', { class: `badge ${text}` }, String(text
 export function view(title, ...children) {
   const main = document.getElementById('main');
   const h1 = h('h1', { tabindex: '-1' }, title);
+  const kept = title === main.dataset.title ? keptEdits(main) : null;
   main.replaceChildren(h1, ...children);
+  main.dataset.title = title;
   document.title = `${title} · routedesk`;
-  h1.focus();
+  for (const el of main.querySelectorAll('[data-keep]')) rendered.set(el, el.value);
+  if (!kept || !restoreEdits(main, kept)) h1.focus();
   return main;
+}
+
+// rendered is each [data-keep] field's value when its view was drawn.
+const rendered = new WeakMap();
+
+/** keptEdits is what the person typed, since the view was drawn, into its [data-keep] fields (by id), and which had the focus. */
+function keptEdits(main) {
+  const values = new Map();
+  for (const el of main.querySelectorAll('[data-keep][id]')) {
+    if (rendered.has(el) && el.value !== rendered.get(el)) values.set(el.id, el.value);
+  }
+  const focused = main.contains(document.activeElement) && document.activeElement.matches('[data-keep][id]') ? document.activeElement.id : '';
+  return { values, focused };
+}
+
+/** restoreEdits puts typed text back into a redrawn view (a live update or an action's refresh must not lose it); true when it restored the focus. */
+function restoreEdits(main, { values, focused }) {
+  for (const [id, value] of values) {
+    const el = main.querySelector(`#${CSS.escape(id)}`);
+    if (el && el.value === rendered.get(el)) el.value = value;
+  }
+  const el = focused && main.querySelector(`#${CSS.escape(focused)}`);
+  if (!el) return false;
+  el.focus();
+  return true;
 }
 
 /** guard runs an async action, announcing its failure. */
