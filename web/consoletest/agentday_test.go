@@ -138,9 +138,14 @@ func TestConsoleAgentDay(t *testing.T) {
 		&& document.querySelector('#ticket-status-select option:checked')?.textContent === 'pending (now)'`)
 	p.Do("a tag", chromedp.SendKeys(chromedp.CSS(`#ticket-tag-input`), "warranty"), chromedp.Click(chromedp.CSS(`#ticket-tag-add`)))
 	p.Until("the tag", `!!document.querySelector('.tags li[data-tag="warranty"]')`)
+	// A reply draft survives the view's refresh after a change made beside it.
+	p.Do("a draft", chromedp.SendKeys(chromedp.CSS(`#reply-text`), "Draft: a new lamp is on its way"))
 	p.choose(`#ticket-priority-select`, "high")
 	p.Do("set the priority", chromedp.Click(chromedp.CSS(`#ticket-priority-set`)))
-	p.Until("high", `document.querySelector('.ticket-priority')?.textContent === 'high'`)
+	p.Until("high, the draft kept", `document.querySelector('#ticket-priority-select option:checked')?.value === 'high'
+		&& document.querySelector('.ticket-priority')?.textContent === 'high'
+		&& document.getElementById('reply-text')?.value === 'Draft: a new lamp is on its way'`)
+	p.Eval(`document.getElementById('reply-text').value = ''`) // discard the draft
 	p.Screenshot("ticket-note-and-editors")
 
 	// The customer answers through the widget: the ticket is open again.

@@ -98,6 +98,7 @@ export function macroPicker(ticketID, reply, summary, onDone) {
     const bad = res.actions.filter((a) => a.outcome !== 'applied');
     const sent = res.reply ? `Reply ${res.reply.status}.` : 'No reply to send.';
     announce(bad.length ? `${sent} Not applied: ${bad.map((a) => `${a.action} (${a.outcome})`).join(', ')}.` : `${sent} Macro applied.`, bad.length > 0 || (res.reply && ['failed', 'suppressed'].includes(res.reply.status)));
+    if (res.reply) reply.text.value = ''; // sent: the refresh must not bring it back as a draft
     clear();
     await onDone(res);
   }

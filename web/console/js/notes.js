@@ -33,7 +33,7 @@ function mentionAt(text, caret) {
  * users (arrows, Enter or a click choose; Esc closes), and Add note, which posts the note with the chosen mentions.
  */
 export function noteComposer(ticketID, onDone) {
-  const text = h('textarea', { id: 'note-text', name: 'body', rows: 3, dataset: { field: 'body' }, 'aria-describedby': 'note-help note-text-err',
+  const text = h('textarea', { id: 'note-text', name: 'body', rows: 3, dataset: { field: 'body', keep: '' }, 'aria-describedby': 'note-help note-text-err',
     role: 'combobox', 'aria-autocomplete': 'list', 'aria-expanded': 'false', 'aria-controls': 'mention-list' });
   const list = h('ul', { id: 'mention-list', class: 'mention-list', role: 'listbox', 'aria-label': 'Mention a user', hidden: true });
   const summary = h('p', { class: 'error', role: 'alert' });
@@ -111,6 +111,7 @@ export function noteComposer(ticketID, onDone) {
     const mentions = [...mentioned].filter(([email]) => body.includes(`@${email}`)).map(([, id]) => id);
     try {
       const n = await api('POST', `/v1/tickets/${seg(ticketID)}/notes`, { body, mentions });
+      text.value = ''; // added: the refresh must not bring it back as a draft
       announce(n.mentions && n.mentions.length ? `Note added; ${n.mentions.length} mentioned.` : 'Note added.');
       await onDone(n);
     } catch (e) { showErrors(form, e, summary); }

@@ -22,6 +22,11 @@ function redactList(ticket, reload) {
   return list;
 }
 
+// exportsByContact is the last export started from this page per contact id, shown again when the panel is redrawn.
+const exportsByContact = new Map();
+// exportPanels is the poll of the newest privacy panel drawn per contact id.
+const exportPanels = new Map();
+
 /** contactActions are the admin's Export and Erase buttons of the ticket's contact. */
 function contactActions(ticket) {
   if (!session.isAdmin || !ticket.contact_id) return null;
@@ -34,11 +39,21 @@ function contactActions(ticket) {
     const url = URL.createObjectURL(await res.blob());
     h('a', { href: url, download: `${e.id}.zip` }).click();
   }
-  async function poll(id) {
+  let polling = ''; // the export this panel is polling
+  async function poll(id, again = false) {
+    exportsByContact.set(cid, id);
+    const newest = exportPanels.get(cid);
+    if (newest !== poll) { newest(id); return; } // the panel was redrawn: the new one shows and polls
+    if (polling === id && !again) return;
+    polling = id;
     const e = await api('GET', `/v1/exports/${seg(id)}`);
     showExport(e);
-    if (e.state === 'running') setTimeout(() => poll(id), 1000);
+    if (e.state === 'running') setTimeout(() => poll(id, true), 1000);
+    else polling = '';
   }
+  // A redraw of the ticket view (a live update, an action's refresh) must not lose an export under way.
+  exportPanels.set(cid, poll);
+  if (exportsByContact.has(cid)) setTimeout(() => poll(exportsByContact.get(cid)), 0);
   const confirmInput = h('input', { type: 'text', class: 'erase-confirm', placeholder: 'Type the contact id to confirm', 'aria-label': 'Contact id to confirm erasure' });
   const erased = h('p', { class: 'muted erase-state' });
   return h('div', { class: 'privacy-contact' },

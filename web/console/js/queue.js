@@ -113,8 +113,9 @@ export async function ticketView(id) {
   const files = field({ name: 'files', label: 'Attach files', type: 'file', help: 'Up to 10 files, 10 MB each (less on some channels).' });
   files.querySelector('input').multiple = true;
   const reply = h('form', { class: 'reply', novalidate: true },
-    field({ name: 'text', label: 'Reply', type: 'textarea', rows: 3, required: true }), files, replySummary,
+    field({ name: 'text', id: 'reply-text', label: 'Reply', type: 'textarea', rows: 3, required: true }), files, replySummary,
     h('button', { type: 'submit', class: 'primary' }, 'Send reply'));
+  reply.text.dataset.keep = ''; // a draft survives the view's refresh after a status, priority or tag change
   const statusCell = h('dd', { class: 'ticket-status' }, badge(t.status));
   const assigneeCell = h('dd', { class: 'ticket-assignee' }, userLabel(names, t.assignee && t.assignee.user_id));
   const live = ticketLive(id, { thread, text: reply.text, status: statusCell, assignee: assigneeCell, messageItem, userName });
@@ -134,6 +135,7 @@ export async function ticketView(id) {
         for (const f of chosen) body.append('files', f, f.name);
       }
       const res = await api('POST', `/v1/tickets/${seg(id)}/replies`, body);
+      reply.text.value = ''; // sent: the refresh must not bring it back as a draft
       announce(replyOutcome(res), res.status === 'failed' || res.status === 'suppressed');
       await ticketView(id);
     } catch (e) { showErrors(reply, e, replySummary); }
