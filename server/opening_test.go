@@ -14,11 +14,11 @@ import (
 // A chat message assigned at once costs the workflow fifteen history events up
 // to the search-attribute upsert that shows it assigned: the start with its
 // signal, one workflow task in which the opening runs as a local activity,
-// four version markers (lifecycle, sla, open-at-once, ops-view; each with the
+// five version markers (lifecycle, sla, csat, open-at-once, ops-view; each with the
 // SDK's TemporalChangeVersion upsert), the activity's marker and one upsert of
 // ticket id, routing state and assignee. No timer is started and cancelled on
 // the way, and no extra workflow task. (Issue 14's target was ≤ 12: the version
-// markers of the lifecycle and SLA changes are what is over it.)
+// markers of the lifecycle, SLA and CSAT changes are what is over it.)
 func TestOpeningHistoryFromFirstMessageToAssigned(t *testing.T) {
 	d := newDesk(t)
 	agent := d.user("one@acme.test", nil)
@@ -36,6 +36,8 @@ func TestOpeningHistoryFromFirstMessageToAssigned(t *testing.T) {
 		enumspb.EVENT_TYPE_MARKER_RECORDED,                   // version lifecycle, decided as the run starts
 		enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, // TemporalChangeVersion
 		enumspb.EVENT_TYPE_MARKER_RECORDED,                   // version sla, decided as the run starts
+		enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, // TemporalChangeVersion
+		enumspb.EVENT_TYPE_MARKER_RECORDED,                   // version csat, decided as the run starts
 		enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, // TemporalChangeVersion
 		enumspb.EVENT_TYPE_MARKER_RECORDED,                   // version open-at-once
 		enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, // TemporalChangeVersion
