@@ -8,12 +8,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
-	"golang.org/x/time/rate"
 
 	"github.com/routedesk/routedesk/csat"
 	"github.com/routedesk/routedesk/domain"
@@ -54,40 +52,12 @@ const maxCSATComment = 2000
 // csatPerMinute is how many requests an address may make to the rating pages a minute.
 const csatPerMinute = 30
 
-// csatLimits holds one token bucket per client address; it forgets them all past maxCSATLimiters.
-type csatLimits struct {
-	mu sync.Mutex
-	m  map[string]*rate.Limiter
-}
-
-const maxCSATLimiters = 100_000
-
-// wait returns 0 when the address may go on now, else how long until it may.
-func (l *csatLimits) wait(ip string, now time.Time) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.m == nil || len(l.m) >= maxCSATLimiters {
-		l.m = map[string]*rate.Limiter{}
-	}
-	lim, ok := l.m[ip]
-	if !ok {
-		lim = rate.NewLimiter(rate.Limit(float64(csatPerMinute)/60), csatPerMinute)
-		l.m[ip] = lim
-	}
-	r := lim.ReserveN(now, 1)
-	if d := r.DelayFrom(now); d > 0 {
-		r.CancelAt(now)
-		return d
-	}
-	return 0
-}
-
 // csatSurvey checks the request's rate and rating link and returns the survey it names, open for answers;
 // it has answered the request (with a problem) when ok is false.
 func (s *Server) csatSurvey(c *gin.Context) (claims csat.Claims, survey *domain.CSAT, ok bool) {
 	c.Header("Cache-Control", "no-store")
 	c.Header("Referrer-Policy", "no-referrer") // the link is the key: never pass it on
-	if d := s.csatLimits.wait(c.ClientIP(), time.Now()); d > 0 {
+	if d := s.csatLimits.Wait(c.ClientIP(), csatPerMinute, time.Now()); d > 0 {
 		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
 		httpx.WriteProblem(c, http.StatusTooManyRequests, "too many requests from this address; retry after "+c.Writer.Header().Get("Retry-After")+" s")
 		return claims, nil, false

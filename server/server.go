@@ -137,7 +137,7 @@ type Server struct {
 	// live is the agent event streams' hub, caps and pruning clock.
 	live *live
 	// csatLimits are the rating pages' per-address rate limits.
-	csatLimits csatLimits
+	csatLimits httpx.RateLimits
 }
 
 // New builds the API. reg receives the API's metrics and gatherer is what /metrics serves.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/channels/traits"
+	"github.com/routedesk/routedesk/internal/httpx"
 )
 
 // Type is the form channel type.
@@ -13,7 +14,7 @@ const Type channels.Type = "form"
 
 // Channel is the web form channel.
 type Channel struct {
-	limits limiters // the public form's per-IP rate limits
+	limits httpx.RateLimits // the public form's per-IP rate limits
 }
 
 // New returns the form channel.

@@ -7,46 +7,16 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
-	"golang.org/x/time/rate"
 
 	"github.com/routedesk/routedesk/channels"
 	"github.com/routedesk/routedesk/domain"
 	"github.com/routedesk/routedesk/internal/httpx"
 	"github.com/routedesk/routedesk/store"
 )
-
-// limiters holds one token bucket per (form, client IP); it forgets them all past maxLimiters.
-type limiters struct {
-	mu sync.Mutex
-	m  map[string]*rate.Limiter
-}
-
-const maxLimiters = 100_000
-
-// wait returns 0 when the client may submit now, else how long until it may.
-func (l *limiters) wait(key string, perMinute int, now time.Time) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.m == nil || len(l.m) >= maxLimiters {
-		l.m = map[string]*rate.Limiter{}
-	}
-	lim, ok := l.m[key]
-	if !ok || lim.Burst() != perMinute {
-		lim = rate.NewLimiter(rate.Limit(float64(perMinute)/60), perMinute)
-		l.m[key] = lim
-	}
-	r := lim.ReserveN(now, 1)
-	if d := r.DelayFrom(now); d > 0 {
-		r.CancelAt(now)
-		return d
-	}
-	return 0
-}
 
 // publicForm returns the connected public form channel of the path's form_id; anything else is not found.
 func publicForm(gc *gin.Context, h channels.Host) (domain.Channel, *Config, error) {
@@ -107,7 +77,7 @@ func (c *Channel) public(h channels.Host) gin.HandlerFunc {
 			h.Problem(gc, http.StatusForbidden, "the origin is not one of the form's allowed_origins")
 			return
 		}
-		if d := c.limits.wait(ch.ID+"|"+gc.ClientIP(), cfg.RateLimitPerMinute, time.Now()); d > 0 {
+		if d := c.limits.Wait(ch.ID+"|"+gc.ClientIP(), cfg.RateLimitPerMinute, time.Now()); d > 0 {
 			gc.Header("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
 			h.Problem(gc, http.StatusTooManyRequests, "too many submissions from this address; retry after "+gc.Writer.Header().Get("Retry-After")+" s")
 			return
