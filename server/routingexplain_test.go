@@ -108,13 +108,15 @@ func TestRoutingRecordExplainsEveryCandidate(t *testing.T) {
 	require.Equal(t, http.StatusOK, d.s.Do(http.MethodPatch, "/v1/tickets/"+id, d.token, map[string]any{"status": "closed"}).Status)
 	d.message(ch, "sv", map[string]any{"email": "kund@foretag.se"})
 	var prev map[string]any
+	var fu string
 	testenv.Eventually(t, 20*time.Second, "the follow-up to be routed", func() bool {
+		// Ask the closed ticket each time: the follow-up may exist before its routing is decided.
 		fus := d.s.Do(http.MethodGet, "/v1/tickets/"+id, d.token, nil).Map(t)["follow_ups"].([]any)
 		if len(fus) == 0 {
 			return false
 		}
-		id = fus[0].(string)
-		ds, _ := d.routingOf(id)["decisions"].([]any)
+		fu = fus[0].(string)
+		ds, _ := d.routingOf(fu)["decisions"].([]any)
 		if len(ds) == 0 {
 			return false
 		}
@@ -127,7 +129,7 @@ func TestRoutingRecordExplainsEveryCandidate(t *testing.T) {
 	})
 	require.Equal(t, "not_taken", prev["outcome"])
 	require.Equal(t, [2]string{"not_in_team", "Outsider is no longer among the channel's users and teams"}, verdicts(t, prev)[outsider])
-	got := d.s.Do(http.MethodGet, "/v1/tickets/"+id, d.token, nil).Map(t)
+	got := d.s.Do(http.MethodGet, "/v1/tickets/"+fu, d.token, nil).Map(t)
 	require.NotEqual(t, outsider, assignee(got))
 	require.True(t, strings.HasPrefix(prev["summary"].(string), "The previous agent could not take it"), prev["summary"])
 }
