@@ -19,7 +19,11 @@ var reportCSVHeader = []string{"bucket_start", "bucket_end", "group_id", "group_
 	"first_response_business_count", "first_response_business_median_seconds", "first_response_business_p90_seconds",
 	"resolution_business_count", "resolution_business_median_seconds", "resolution_business_p90_seconds",
 	"sla_first_response_met", "sla_first_response_breached", "sla_resolution_met", "sla_resolution_breached", "sla_achieved_percent",
-	"csat_responses", "csat_average_rating", "csat_satisfied_percent"}
+	"csat_responses", "csat_average_rating", "csat_satisfied_percent",
+	// Added later, so earlier columns keep their places.
+	"next_response_count", "next_response_median_seconds", "next_response_p90_seconds",
+	"next_response_business_count", "next_response_business_median_seconds", "next_response_business_p90_seconds",
+	"sla_next_response_met", "sla_next_response_breached"}
 
 // writeReportCSV answers the report's buckets as RFC 4180 CSV with a header row; an empty
 // cell is a figure with nothing to measure.
@@ -44,6 +48,10 @@ func writeReportCSV(c *gin.Context, rep store.Report) {
 		row = append(row, csvCount(m.SLA.FirstResponse.Met), csvCount(m.SLA.FirstResponse.Breached), csvCount(m.SLA.Resolution.Met),
 			csvCount(m.SLA.Resolution.Breached), figure(m.SLA.AchievedPercent),
 			csvCount(m.CSAT.Responses), figure(m.CSAT.AverageRating), figure(m.CSAT.SatisfiedPercent))
+		for _, d := range []store.DurationStats{m.NextResponse, m.NextResponseBusiness} {
+			row = append(row, csvCount(d.Count), figure(d.MedianSeconds), figure(d.P90Seconds))
+		}
+		row = append(row, csvCount(m.SLA.NextResponse.Met), csvCount(m.SLA.NextResponse.Breached))
 		_ = w.Write(row)
 	}
 	w.Flush()

@@ -70,6 +70,38 @@ func measureFirstResponse(ctx context.Context, q sqlx.QueryerContext, accountID,
 		 AND r.status IN ('sent', 'delivered', 'read')`, messageID, accountID)
 }
 
+// measureNextResponse records, when messageID is an agent's reply a channel took that answers a
+// customer's message written after the agent side's previous reply, the next response: from the
+// first such message to the reply, counted when the reply went out (as the first response is), met when the ticket's policy has a next-response target and no
+// next-response breach was recorded in between (once per reply; report_facts).
+func measureNextResponse(ctx context.Context, q sqlx.ExecerContext, accountID, messageID string) error {
+	if _, err := q.ExecContext(ctx, `
+		WITH r AS (
+		  SELECT m.id, m.conversation_id, m.sent_at FROM messages m
+		   WHERE m.id = $1 AND m.account_id = $2 AND m.direction = 'outbound' AND m.author ? 'user_id'
+		     AND m.status IN ('sent', 'delivered', 'read')),
+		 prev AS (
+		  SELECT max(p.sent_at) AS at FROM messages p JOIN r ON p.conversation_id = r.conversation_id
+		   WHERE p.id <> r.id AND p.direction = 'outbound' AND p.author ? 'user_id' AND p.status IN ('sent', 'delivered', 'read')
+		     AND p.sent_at <= r.sent_at),
+		 c AS (
+		  SELECT min(i.sent_at) AS at FROM messages i JOIN r ON i.conversation_id = r.conversation_id, prev
+		   WHERE i.direction = 'inbound' AND i.sent_at > prev.at AND i.sent_at <= r.sent_at)
+		INSERT INTO report_facts (ticket_id, account_id, kind, ref, at, v, start_at, policy_id, business, has_target, breached,
+		                          channel_id, team_id, agent_id)
+		SELECT t.id, t.account_id, $3, r.id, now(), greatest(extract(epoch FROM r.sent_at - c.at), 0), c.at,
+		       COALESCE(t.sla_policy_id, ''), report_policy_business(t.sla_policy_id), report_policy_target(t.sla_policy_id, $3),
+		       EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = t.id AND e.kind = 'SLABreached'
+		                  AND e.data ->> 'target' = $3 AND e.created_at >= c.at),
+		       COALESCE(t.channel_id, ''), COALESCE(t.assignee_team_id, ''), COALESCE(t.assignee_user_id, '')
+		  FROM r JOIN tickets t ON t.conversation_id = r.conversation_id AND t.account_id = $2, c
+		 WHERE c.at IS NOT NULL
+		ON CONFLICT DO NOTHING`, messageID, accountID, MeasureNextResponse); err != nil {
+		return fmt.Errorf("measure next response: %w", err)
+	}
+	return nil
+}
+
 // MeasureResolution records the ticket's resolution time (created to now), the first time it is resolved.
 func (s *Store) MeasureResolution(ctx context.Context, accountID, ticketID string) (bool, error) {
 	return measure(ctx, s.db, MeasureResolution, "", `extract(epoch FROM now() - t.created_at)`,

@@ -387,8 +387,10 @@ func (s *Store) MarkSent(ctx context.Context, accountID, messageID, providerID s
 		if err := markSent(ctx, tx, accountID, messageID, providerID); err != nil {
 			return err
 		}
-		_, err := measureFirstResponse(ctx, tx, accountID, messageID) // once per ticket, with the status that makes it count
-		return err
+		if _, err := measureFirstResponse(ctx, tx, accountID, messageID); err != nil { // once per ticket, with the status that makes it count
+			return err
+		}
+		return measureNextResponse(ctx, tx, accountID, messageID)
 	})
 }
 

@@ -3,156 +3,144 @@ package store
 import (
 	"context"
 	"fmt"
-	"math"
-	"slices"
 	"time"
 
+	"github.com/routedesk/routedesk/domain"
 	"github.com/routedesk/routedesk/sla"
 )
 
-// businessRow is a first response or resolution of a ticket whose SLA policy counts business hours.
-type businessRow struct {
-	Kind       string    `db:"kind"`
-	CreatedAt  time.Time `db:"created_at"`
-	Seconds    float64   `db:"seconds"`
-	MeasuredAt time.Time `db:"measured_at"`
-	PolicyID   string    `db:"policy_id"`
-	Group      string    `db:"grp"`
+// MeasureNextResponse is a report fact, one per agent reply that answers a customer's message
+// written after the agent's previous reply: from that message to the reply.
+const MeasureNextResponse = "next_response"
+
+// businessTodo is a duration fact whose business seconds are still to compute.
+type businessTodo struct {
+	TicketID string    `db:"ticket_id"`
+	Kind     string    `db:"kind"`
+	Ref      string    `db:"ref"`
+	Start    time.Time `db:"start_at"`
+	Seconds  float64   `db:"v"`
+	PolicyID string    `db:"policy_id"`
 }
 
-// businessSQL lists the measures of the range whose ticket's policy counts business hours only
-// (%[1]s the group expression, %[2]s the ticket filter; parameters as reportFactsSQL's).
-const businessSQL = `
-SELECT m.kind, t.created_at, m.seconds, m.measured_at, p.id AS policy_id, %[1]s AS grp
-  FROM ticket_measures m JOIN tickets t ON t.id = m.ticket_id JOIN sla_policies p ON p.id = t.sla_policy_id
- WHERE m.kind IN ('first_response', 'resolution') AND m.measured_at >= $2 AND m.measured_at < $3
-   AND t.account_id = $1 %[2]s AND COALESCE((p.definition ->> 'business_hours_only')::boolean, false)`
+// businessBatch is how many facts one round of FillReportBusiness computes.
+const businessBatch = 5000
 
-// businessTimes are business-time durations (seconds) by measure: [0] first response, [1] resolution.
-type businessTimes [2][]float64
-
-// businessFigures are the business-time durations of a report per cell, per group and overall.
-type businessFigures struct {
-	cells  map[cellKey]*businessTimes
-	groups map[string]*businessTimes
-	all    businessTimes
-}
-
-// reportBusiness measures, in the business hours of each ticket's SLA policy, the open time from the
-// ticket's creation to its first response and to its resolution (pauses are not subtracted: the
-// workflow keeps them, not PostgreSQL).
-func (s *Store) reportBusiness(ctx context.Context, q ReportQuery, grp string) (businessFigures, error) {
-	out := businessFigures{cells: map[cellKey]*businessTimes{}, groups: map[string]*businessTimes{}}
-	var rows []businessRow
-	if err := s.db.SelectContext(ctx, &rows, fmt.Sprintf(businessSQL, grp, reportFilter),
-		q.AccountID, q.From, q.To, q.ChannelID, q.TeamID); err != nil {
-		return out, fmt.Errorf("report business hours: %w", err)
+// FillReportBusiness computes the business seconds of the account's duration facts (of one ticket,
+// or all when ticketID is "") whose SLA policy counts business hours only: the open time of the
+// policy's calendar between the clock's start and its end (start + v), less the time the ticket spent in a
+// status the policy pauses on (its status changes on the audit trail). A fact whose policy was
+// deleted since is left out of the business figures.
+func (s *Store) FillReportBusiness(ctx context.Context, accountID, ticketID string) error {
+	var policies map[string]sla.Policy
+	meters := map[string]*sla.Meter{}
+	for {
+		var todo []businessTodo
+		if err := s.db.SelectContext(ctx, &todo,
+			`SELECT ticket_id, kind, ref, start_at, v, policy_id FROM report_facts
+			  WHERE account_id = $1 AND business AND business_v IS NULL AND start_at IS NOT NULL AND v IS NOT NULL AND ($2 = '' OR ticket_id = $2) LIMIT $3`,
+			accountID, ticketID, businessBatch); err != nil {
+			return fmt.Errorf("report business hours to compute: %w", err)
+		}
+		if len(todo) == 0 {
+			return nil
+		}
+		if policies == nil {
+			list, err := s.SLAPolicies(ctx, accountID)
+			if err != nil {
+				return err
+			}
+			policies = map[string]sla.Policy{}
+			for _, p := range list {
+				policies[p.ID] = p
+				meters[p.ID] = sla.NewMeter(p.Clock())
+			}
+		}
+		statuses, err := s.statusChanges(ctx, todo, policies)
+		if err != nil {
+			return err
+		}
+		var tickets, kinds, refs []string
+		var values []float64
+		var keep []bool
+		for _, f := range todo {
+			p, ok := policies[f.PolicyID]
+			v := 0.0
+			if ok {
+				end := f.Start.Add(time.Duration(f.Seconds * float64(time.Second)))
+				if pauses := pausesOf(p, statuses[f.TicketID]); len(pauses) > 0 {
+					v = sla.Elapsed(f.Start, end, p.Clock(), pauses).Seconds()
+				} else {
+					v = meters[p.ID].Elapsed(f.Start, end).Seconds() // sla.Elapsed without pauses, each day's hours computed once
+				}
+			}
+			tickets, kinds, refs = append(tickets, f.TicketID), append(kinds, f.Kind), append(refs, f.Ref)
+			values, keep = append(values, v), append(keep, ok)
+		}
+		if _, err := s.db.ExecContext(ctx,
+			`UPDATE report_facts f SET business_v = CASE WHEN u.keep THEN u.v END, business = u.keep
+			   FROM unnest($2::text[], $3::text[], $4::text[], $5::float8[], $6::boolean[]) AS u(ticket_id, kind, ref, v, keep)
+			  WHERE f.account_id = $1 AND f.ticket_id = u.ticket_id AND f.kind = u.kind AND f.ref = u.ref`,
+			accountID, tickets, kinds, refs, values, keep); err != nil {
+			return fmt.Errorf("store report business hours: %w", err)
+		}
 	}
-	if len(rows) == 0 {
+}
+
+// statusChange is a ticket's status from a moment on.
+type statusChange struct {
+	TicketID string    `db:"ticket_id"`
+	Status   string    `db:"status"`
+	At       time.Time `db:"created_at"`
+}
+
+// statusChanges lists, in order, the status changes of the facts' tickets whose policy pauses.
+func (s *Store) statusChanges(ctx context.Context, todo []businessTodo, policies map[string]sla.Policy) (map[string][]statusChange, error) {
+	var ids []string
+	for _, f := range todo {
+		if p, ok := policies[f.PolicyID]; ok && (p.PauseOnPending || p.PauseOnHold) {
+			ids = append(ids, f.TicketID)
+		}
+	}
+	out := map[string][]statusChange{}
+	if len(ids) == 0 {
 		return out, nil
 	}
-	policies, err := s.SLAPolicies(ctx, q.AccountID)
-	if err != nil {
-		return out, err
-	}
-	clocks := map[string]*sla.Meter{}
-	for _, p := range policies {
-		clocks[p.ID] = sla.NewMeter(p.Clock())
+	var rows []statusChange
+	if err := s.db.SelectContext(ctx, &rows,
+		`SELECT ticket_id, CASE WHEN kind = 'TicketReopened' THEN 'open' ELSE data ->> 'status' END AS status, created_at
+		   FROM ticket_events
+		  WHERE ticket_id = ANY($1) AND (kind = 'TicketReopened' OR (kind = 'TicketChanged' AND data ? 'status'))
+		  ORDER BY ticket_id, id`, ids); err != nil {
+		return nil, fmt.Errorf("ticket status changes: %w", err)
 	}
 	for _, r := range rows {
-		meter, ok := clocks[r.PolicyID]
-		if !ok {
-			continue // deleted since the query began
-		}
-		i := 0
-		if r.Kind == MeasureResolution {
-			i = 1
-		}
-		end := r.CreatedAt.Add(time.Duration(r.Seconds * float64(time.Second)))
-		v := meter.Elapsed(r.CreatedAt, end).Seconds() // sla.Elapsed without pauses, each day's hours computed once
-		key := cellKey{truncate(r.MeasuredAt, q.Interval, q.Location).Unix(), r.Group}
-		if out.cells[key] == nil {
-			out.cells[key] = &businessTimes{}
-		}
-		if out.groups[r.Group] == nil {
-			out.groups[r.Group] = &businessTimes{}
-		}
-		out.cells[key][i] = append(out.cells[key][i], v)
-		out.groups[r.Group][i] = append(out.groups[r.Group][i], v)
-		out.all[i] = append(out.all[i], v)
+		out[r.TicketID] = append(out[r.TicketID], r)
 	}
 	return out, nil
 }
 
-// apply sets the business-time figures of the total, the cells and the group totals.
-func (b businessFigures) apply(total *ReportMetrics, cells map[cellKey]ReportMetrics, groups map[string]ReportMetrics) {
-	set := func(m *ReportMetrics, t *businessTimes) {
-		if t != nil {
-			m.FirstResponseBusiness, m.ResolutionBusiness = durationStats(t[0]), durationStats(t[1])
+// pausesOf are the spans in which a ticket's status (new at first, then each change) paused the policy's clocks.
+func pausesOf(p sla.Policy, changes []statusChange) []sla.Interval {
+	var out []sla.Interval
+	paused := false
+	var from time.Time
+	status := domain.TicketStatusNew
+	for _, c := range changes {
+		if c.Status == status {
+			continue
+		}
+		status = c.Status
+		switch now := p.Pauses(status); {
+		case now && !paused:
+			paused, from = true, c.At
+		case !now && paused:
+			paused = false
+			out = append(out, sla.Interval{From: from, To: c.At})
 		}
 	}
-	set(total, &b.all)
-	for k, t := range b.cells {
-		m := cells[k]
-		set(&m, t)
-		cells[k] = m
+	if paused {
+		out = append(out, sla.Interval{From: from}) // still paused
 	}
-	for g, t := range b.groups {
-		m := groups[g]
-		set(&m, t)
-		groups[g] = m
-	}
-}
-
-// durationStats are the count, median and 90th percentile of vs, interpolated as PostgreSQL's
-// percentile_cont interpolates.
-func durationStats(vs []float64) DurationStats {
-	if len(vs) == 0 {
-		return DurationStats{}
-	}
-	s := slices.Clone(vs)
-	slices.Sort(s)
-	median, p90 := percentileCont(s, 0.5), percentileCont(s, 0.9)
-	return DurationStats{Count: int64(len(s)), MedianSeconds: &median, P90Seconds: &p90}
-}
-
-// percentileCont is the p-quantile of sorted s by linear interpolation between the closest ranks.
-func percentileCont(s []float64, p float64) float64 {
-	rank := p * float64(len(s)-1)
-	lo, hi := int(math.Floor(rank)), int(math.Ceil(rank))
-	return s[lo] + (rank-float64(lo))*(s[hi]-s[lo])
-}
-
-// reportGroupTables names the table holding each grouping's names.
-var reportGroupTables = map[string]string{ReportGroupChannel: "channels", ReportGroupTeam: "teams", ReportGroupAgent: "users"}
-
-// reportGroups names the groups (ordered by name, the group of tickets without one last).
-func (s *Store) reportGroups(ctx context.Context, q ReportQuery, ids []string) ([]ReportGroup, error) {
-	table, ok := reportGroupTables[q.GroupBy]
-	if !ok {
-		return []ReportGroup{{ID: "", Name: "All tickets"}}, nil
-	}
-	var named []ReportGroup
-	if err := s.db.SelectContext(ctx, &named, `SELECT id, name FROM `+table+` WHERE account_id = $1 AND id = ANY($2::text[]) ORDER BY name, id`,
-		q.AccountID, ids); err != nil {
-		return nil, fmt.Errorf("report group names: %w", err)
-	}
-	out := append([]ReportGroup{}, named...)
-	known := map[string]bool{}
-	for _, g := range named {
-		known[g.ID] = true
-	}
-	none := false
-	for _, id := range ids {
-		switch {
-		case id == "":
-			none = true
-		case !known[id]:
-			out = append(out, ReportGroup{ID: id, Name: id}) // deleted since
-		}
-	}
-	if none {
-		out = append(out, ReportGroup{ID: "", Name: "No " + q.GroupBy})
-	}
-	return out, nil
+	return out
 }

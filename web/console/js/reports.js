@@ -104,9 +104,10 @@ function tiles(t) {
   return h('div', { class: 'tiles' },
     tile('created', 'Tickets created', String(t.created), `${t.solved} solved`),
     tile('first_response', 'Median first response', duration(t.first_response.median_seconds), `p90 ${duration(t.first_response.p90_seconds)}`),
+    tile('next_response', 'Median next response', duration(t.next_response.median_seconds), `p90 ${duration(t.next_response.p90_seconds)}`),
     tile('resolution', 'Median resolution', duration(t.resolution.median_seconds), `p90 ${duration(t.resolution.p90_seconds)}`),
     tile('sla', 'SLA achieved', pct(t.sla.achieved_percent),
-      `${t.sla.first_response.met + t.sla.resolution.met} met, ${t.sla.first_response.breached + t.sla.resolution.breached} breached`),
+      `${t.sla.first_response.met + t.sla.next_response.met + t.sla.resolution.met} met, ${t.sla.first_response.breached + t.sla.next_response.breached + t.sla.resolution.breached} breached`),
     tile('csat', 'CSAT', t.csat.responses ? `${num(t.csat.average_rating)} / 5` : '—',
       t.csat.responses ? `${pct(t.csat.satisfied_percent)} satisfied, ${t.csat.responses} ratings` : 'no ratings'));
 }
@@ -159,12 +160,13 @@ function table(rep) {
   const grouped = rep.group_by !== 'none';
   const fmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone: rep.tz });
   const cols = ['Period', ...(grouped ? ['Group'] : []), 'Created', 'Solved', 'First response (median / p90)',
-    'Resolution (median / p90)', 'In business hours (median FR / resolution)', 'SLA achieved', 'CSAT'];
+    'Next response (median / p90)', 'Resolution (median / p90)', 'In business hours (median FR / resolution)', 'SLA achieved', 'CSAT'];
   const rows = rep.buckets.map((b) => h('tr', {},
     h('td', {}, rep.interval === 'week' ? `Week of ${fmt.format(new Date(b.start))}` : fmt.format(new Date(b.start))),
     grouped ? h('td', {}, names[b.group] ?? b.group) : null,
     h('td', { class: 'num' }, String(b.created)), h('td', { class: 'num' }, String(b.solved)),
     h('td', {}, `${duration(b.first_response.median_seconds)} / ${duration(b.first_response.p90_seconds)}`),
+    h('td', {}, `${duration(b.next_response.median_seconds)} / ${duration(b.next_response.p90_seconds)}`),
     h('td', {}, `${duration(b.resolution.median_seconds)} / ${duration(b.resolution.p90_seconds)}`),
     h('td', {}, `${duration(b.first_response_business.median_seconds)} / ${duration(b.resolution_business.median_seconds)}`),
     h('td', { class: 'num' }, pct(b.sla.achieved_percent)),
