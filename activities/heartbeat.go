@@ -27,8 +27,18 @@ func withHeartbeat[T any](ctx context.Context, fn func(context.Context) (T, erro
 // HeartbeatWhile runs fn, recording a heartbeat with details every HeartbeatEvery until fn returns (none after);
 // outside an activity it just runs fn.
 func HeartbeatWhile(ctx context.Context, fn func() error, details ...any) error {
+	stop := Heartbeating(ctx, details...)
+	err := fn()
+	stop()
+	return err
+}
+
+// Heartbeating records a heartbeat with details every HeartbeatEvery until stop is called (none
+// after stop returns): `defer activities.Heartbeating(ctx)()` keeps a long step alive, and lets it be
+// retried soon after its worker dies. Outside an activity it does nothing.
+func Heartbeating(ctx context.Context, details ...any) (stop func()) {
 	if !activity.IsActivity(ctx) {
-		return fn()
+		return func() {}
 	}
 	done := make(chan struct{})
 	stopped := make(chan struct{})
@@ -47,8 +57,8 @@ func HeartbeatWhile(ctx context.Context, fn func() error, details ...any) error 
 			}
 		}
 	}()
-	err := fn()
-	close(done)
-	<-stopped
-	return err
+	return func() {
+		close(done)
+		<-stopped
+	}
 }

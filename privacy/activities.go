@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 
+	"github.com/routedesk/routedesk/activities"
 	"github.com/routedesk/routedesk/store"
 )
 
@@ -63,31 +64,9 @@ func (a *Activities) fault(step string) error {
 	return a.Fault(step)
 }
 
-// heartbeating records the activity's heartbeat every eraseHeartbeatEvery until the returned
-// stop is called: a step stays alive while its one long statement runs, and is retried soon after
-// its worker dies.
-func heartbeating(ctx context.Context) (stop func()) {
-	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(eraseHeartbeatEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				activity.RecordHeartbeat(ctx)
-			}
-		}
-	}()
-	return func() { close(done) }
-}
-
 // PlanErasure lists the contact's tickets, conversations and workflows.
 func (a *Activities) PlanErasure(ctx context.Context, in EraseInput) (ErasurePlan, error) {
-	defer heartbeating(ctx)()
+	defer activities.Heartbeating(ctx)()
 	p, err := a.Store.PlanErasure(ctx, in.AccountID, in.ContactID, in.ErasureID)
 	if err != nil {
 		return ErasurePlan(p), err
@@ -98,7 +77,7 @@ func (a *Activities) PlanErasure(ctx context.Context, in EraseInput) (ErasurePla
 // StopWorkflows terminates the contact's workflows (no cleanup code runs, so nothing is sent)
 // and deletes them from Temporal, so their ids leave its visibility store; gone ones are skipped.
 func (a *Activities) StopWorkflows(ctx context.Context, p ErasurePlan) error {
-	defer heartbeating(ctx)()
+	defer activities.Heartbeating(ctx)()
 	// A delivery under way when the plan stopped the contact's pending ones may still start
 	// a workflow: wait it out, so that workflow is stopped here rather than outliving the erasure.
 	if wait := time.Until(p.DeliveriesSettleAt); wait > 0 {
@@ -136,7 +115,7 @@ func (a *Activities) stop(ctx context.Context, ids []string, reason string) erro
 
 // ShredKeys erases the keys of the contact's workflows, here and in every keyring of this process.
 func (a *Activities) ShredKeys(ctx context.Context, p ErasurePlan) (int, error) {
-	defer heartbeating(ctx)()
+	defer activities.Heartbeating(ctx)()
 	ids, err := a.Store.ShredKeys(ctx, store.ErasurePlan(p))
 	if err != nil {
 		return 0, err
@@ -147,7 +126,7 @@ func (a *Activities) ShredKeys(ctx context.Context, p ErasurePlan) (int, error) 
 
 // DeleteContactData deletes the contact's rows in PostgreSQL in one transaction.
 func (a *Activities) DeleteContactData(ctx context.Context, p ErasurePlan) (map[string]int64, error) {
-	defer heartbeating(ctx)()
+	defer activities.Heartbeating(ctx)()
 	counts, err := a.Store.DeleteContactData(ctx, store.ErasurePlan(p))
 	if err != nil {
 		return nil, err
@@ -157,7 +136,7 @@ func (a *Activities) DeleteContactData(ctx context.Context, p ErasurePlan) (map[
 
 // FinishErasure marks the erasure completed.
 func (a *Activities) FinishErasure(ctx context.Context, erasureID string, keys int) error {
-	defer heartbeating(ctx)()
+	defer activities.Heartbeating(ctx)()
 	return a.Store.FinishErasure(ctx, erasureID, keys)
 }
 

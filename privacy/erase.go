@@ -18,11 +18,8 @@ func EraseWorkflowID(accountID, contactID string) string {
 }
 
 // eraseHeartbeatTimeout is how soon a step whose worker went silent (a crash) is retried; the
-// steps heartbeat every eraseHeartbeatEvery while they work.
-const (
-	eraseHeartbeatTimeout = 10 * time.Second
-	eraseHeartbeatEvery   = 2 * time.Second
-)
+// steps heartbeat every activities.HeartbeatEvery while they work.
+const eraseHeartbeatTimeout = 10 * time.Second
 
 // EraseInput names the contact to erase and its erasure record, by opaque ids only.
 type EraseInput struct {
