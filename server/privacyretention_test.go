@@ -91,3 +91,31 @@ func TestRetentionDeletesExpiredConversationsInBoundedTime(t *testing.T) {
 	require.Equal(t, privacy.RetentionWorkflowName, desc.Schedule.Action.(*client.ScheduleWorkflowAction).Workflow)
 	require.NoError(t, h.Delete(ctx))
 }
+
+// TestRetentionPolicyRemoved: DELETE /v1/retention removes a channel's own policy (?channel_id=) or
+// the account's default; one that does not exist is 404, an unknown parameter 422, an agent 403, and
+// with no policy left a run by hand is refused (409).
+func TestRetentionPolicyRemoved(t *testing.T) {
+	s := testenv.NewStack(t)
+	_, token := s.Account("Acme", "professional")
+	ch := createChannel(t, s, token, map[string]any{"type": "custom", "name": "App", "config": map[string]any{"app_name": "App"}})
+	require.Equal(t, http.StatusOK, s.Do(http.MethodPut, "/v1/retention", token, map[string]any{"days": 30}).Status)
+	require.Equal(t, http.StatusOK, s.Do(http.MethodPut, "/v1/retention", token, map[string]any{"days": 7, "channel_id": ch, "action": "anonymise"}).Status)
+
+	agent := agentToken(t, s, token, "agent@acme.test")
+	require.Equal(t, http.StatusForbidden, s.Do(http.MethodDelete, "/v1/retention?channel_id="+ch, agent, nil).Status)
+	r := s.Do(http.MethodDelete, "/v1/retention?channel="+ch, token, nil)
+	require.Equal(t, http.StatusUnprocessableEntity, r.Status, string(r.Body))
+	require.Contains(t, string(r.Body), `"channel"`)
+
+	r = s.Do(http.MethodDelete, "/v1/retention?channel_id="+ch, token, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	require.Equal(t, []any{map[string]any{"channel_id": "", "days": 30.0, "action": "delete"}}, r.Map(t)["policies"])
+	require.Equal(t, http.StatusNotFound, s.Do(http.MethodDelete, "/v1/retention?channel_id="+ch, token, nil).Status)
+
+	r = s.Do(http.MethodDelete, "/v1/retention", token, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	require.Empty(t, r.Map(t)["policies"])
+	require.Equal(t, http.StatusNotFound, s.Do(http.MethodDelete, "/v1/retention", token, nil).Status)
+	require.Equal(t, http.StatusConflict, s.Do(http.MethodPost, "/v1/retention/run", token, nil).Status)
+}

@@ -61,6 +61,26 @@ func (s *Server) putRetention(c *gin.Context) {
 	s.getRetention(c)
 }
 
+// deleteRetention removes the account's default policy, or one channel's own with ?channel_id=.
+func (s *Server) deleteRetention(c *gin.Context) {
+	for k := range c.Request.URL.Query() {
+		if k != "channel_id" {
+			s.fail(c, domain.Invalid(k, "is not a parameter of this route (channel_id is)"))
+			return
+		}
+	}
+	channelID := c.Query("channel_id")
+	if len(channelID) > 64 {
+		s.fail(c, domain.Invalid("channel_id", "must be at most 64 characters"))
+		return
+	}
+	if err := s.store.DeleteRetentionPolicy(c.Request.Context(), principal(c).AccountID, channelID); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.getRetention(c)
+}
+
 // getRetention answers the account's retention policies and last run.
 func (s *Server) getRetention(c *gin.Context) {
 	ps, run, err := s.store.Retention(c.Request.Context(), principal(c).AccountID)

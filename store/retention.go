@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/routedesk/routedesk/domain"
 )
 
 // RetentionPolicy deletes or anonymises an account's (or one channel's) conversations closed more than Days ago.
@@ -43,6 +45,19 @@ func (s *Store) SetRetentionPolicy(ctx context.Context, accountID string, p Rete
 		accountID, p.ChannelID, p.Days, p.Action)
 	if err != nil {
 		return fmt.Errorf("set retention policy: %w", err)
+	}
+	return nil
+}
+
+// DeleteRetentionPolicy removes the account's default policy (channelID "") or one channel's own;
+// domain.ErrNotFound when there is none.
+func (s *Store) DeleteRetentionPolicy(ctx context.Context, accountID, channelID string) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM retention_policies WHERE account_id = $1 AND channel_id = $2`, accountID, channelID)
+	if err != nil {
+		return fmt.Errorf("delete retention policy: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("retention policy: %w", domain.ErrNotFound)
 	}
 	return nil
 }

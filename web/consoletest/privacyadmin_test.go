@@ -87,6 +87,14 @@ func TestConsoleRetentionPolicies(t *testing.T) {
 		t.Fatalf("the message after the run: %q %v", subject, err)
 	}
 	p.Screenshot("retention")
+
+	// Removing the channel's override leaves the account default, which then covers the channel.
+	p.Eval(`window.confirm = () => true; 'ok'`)
+	p.Do("remove the override", chromedp.Click(row+` button.retention-remove`))
+	p.Until("the override gone", `!document.querySelector('`+row+`') && !!document.querySelector('.retention-policies tr[data-channel=""]')`)
+	if err := st.Store.DB().Get(&n, `SELECT count(*) FROM retention_policies`); err != nil || n != 1 {
+		t.Fatalf("policies left: %d %v", n, err)
+	}
 }
 
 // TestConsoleAuditLog: the Audit log page pages through 30 entries (25 a page, newer/older),

@@ -34,7 +34,8 @@ export async function retentionView() {
     rows.replaceChildren(...(r.policies.length ? r.policies.map((p) => h('tr', { dataset: { channel: p.channel_id } },
       h('td', {}, scopeLabel(p.channel_id)), h('td', { class: 'retention-days' }, `${p.days} days`),
       h('td', { class: 'retention-action' }, actionLabel(p.action)),
-      h('td', {}, h('button', { type: 'button', onclick: () => edit(p) }, `Edit ${scopeLabel(p.channel_id)}`))))
+      h('td', {}, h('button', { type: 'button', onclick: () => edit(p) }, `Edit ${scopeLabel(p.channel_id)}`), ' ',
+        h('button', { type: 'button', class: 'retention-remove', onclick: () => remove(p) }, `Remove ${scopeLabel(p.channel_id)}`))))
       : [h('tr', {}, h('td', { colspan: 4, class: 'muted' }, 'No policy: conversations are kept until erased.'))]));
     lastBody.replaceChildren(lastRunCard(r.last_run));
   };
@@ -50,6 +51,14 @@ export async function retentionView() {
     form.days.value = String(p.days);
     form.action.value = p.action;
     form.days.focus();
+  }
+  async function remove(p) {
+    const what = p.channel_id ? `${scopeLabel(p.channel_id)}'s own policy (the channel then follows the account default)` : 'the account default';
+    if (!confirm(`Remove ${what}?`)) return;
+    try {
+      show(await api('DELETE', `/v1/retention${p.channel_id ? `?channel_id=${encodeURIComponent(p.channel_id)}` : ''}`));
+      announce(`Retention policy of ${scopeLabel(p.channel_id)} removed.`);
+    } catch (e) { announce(`Not removed: ${e.message}`, true); }
   }
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
