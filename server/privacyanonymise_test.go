@@ -63,6 +63,14 @@ Receipt Kalmar 991
 	testenv.Eventually(t, 30*time.Second, "the reply reached the relay", func() bool { return len(s.Mail.Received()) == 1 })
 	r = s.Do(http.MethodPost, "/v1/tickets/"+ticket+"/notes", token, map[string]any{"body": "Olle called about Kalmar"})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	// A custom property recorded on the timeline (TicketEdited keeps the old and new values).
+	r = s.Do(http.MethodPatch, "/v1/tickets/"+ticket, token, map[string]any{"properties": map[string]any{"order": "Kalmar 991"}})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	testenv.Eventually(t, 10*time.Second, "the edit on the timeline", func() bool {
+		var n int
+		_ = db.Get(&n, `SELECT count(*) FROM ticket_events WHERE ticket_id = $1 AND kind = 'TicketEdited' AND data::text LIKE '%Kalmar%'`, ticket)
+		return n == 1
+	})
 	count := func(q string, args ...any) int {
 		var n int
 		require.NoError(t, db.Get(&n, q, args...))
@@ -144,7 +152,7 @@ Receipt Kalmar 991
 	require.Zero(t, count(`SELECT count(*) FROM message_attachments`))
 	require.Zero(t, count(`SELECT count(*) FROM email_messages WHERE quoted_text <> '' OR mail_from <> '' OR header_from <> '{}' OR to_addrs <> '[]'`))
 	require.Equal(t, 1, count(`SELECT count(*) FROM ticket_notes WHERE body = '[anonymised]'`))
-	for _, table := range []string{"messages", "tickets", "conversations", "message_attachments", "email_messages", "ticket_notes", "email_reply_recipients"} {
+	for _, table := range []string{"messages", "tickets", "conversations", "message_attachments", "email_messages", "ticket_notes", "email_reply_recipients", "ticket_events"} {
 		var dump string
 		require.NoError(t, db.Get(&dump, `SELECT COALESCE(string_agg(x::text, ' '), '') FROM `+table+` x`))
 		requireNothingPersonal(t, table, []byte(dump), []string{email, "Kalmar", "Olle"})

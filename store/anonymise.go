@@ -13,7 +13,8 @@ const AnonymisedMarker = "[anonymised]"
 
 // anonymiseSteps are the statements of anonymiseConversations: $1 is the account, $2 the
 // conversations, $3 the marker. What stays is what reports count: the ticket's times, status,
-// channel, team, assignee, priority, tags, SLA figures and timeline, the messages' direction,
+// channel, team, assignee, priority, tags, SLA figures and timeline (less the values of property
+// edits), the messages' direction,
 // times and delivery states, calls' durations and statuses, CSAT ratings.
 var anonymiseSteps = []struct{ what, sql string }{
 	{"attachments", `DELETE FROM message_attachments WHERE account_id = $1 AND message_id IN
@@ -42,6 +43,10 @@ var anonymiseSteps = []struct{ what, sql string }{
 	{"notes", `UPDATE ticket_notes SET body = $3 WHERE account_id = $1 AND ticket_id IN
 		(SELECT id FROM tickets WHERE account_id = $1 AND conversation_id = ANY($2))`},
 	{"csat comments", `UPDATE csat_surveys SET comment = '' WHERE account_id = $1 AND comment <> '' AND ticket_id IN
+		(SELECT id FROM tickets WHERE account_id = $1 AND conversation_id = ANY($2))`},
+	// A ticket's custom properties may name the contact; the timeline keeps the edit, not the values.
+	{"timeline properties", `UPDATE ticket_events SET data = (data - 'properties' - 'from_properties') || '{"properties_anonymised": true}'
+		WHERE kind = 'TicketEdited' AND (data ? 'properties' OR data ? 'from_properties') AND ticket_id IN
 		(SELECT id FROM tickets WHERE account_id = $1 AND conversation_id = ANY($2))`},
 	// updated_at stays: it is when the ticket closed, which retention and reports read.
 	{"tickets", `UPDATE tickets SET subject = CASE WHEN subject = '' THEN '' ELSE $3 END,
