@@ -37,7 +37,7 @@ type ExportStore interface {
 type RetentionStore interface {
 	RetentionAccounts(ctx context.Context) ([]string, error)
 	NextRetention(ctx context.Context, accountID string, limit int) (store.RetentionCandidates, error)
-	ApplyRetention(ctx context.Context, accountID, runID string, convs []string) (store.RetentionApplied, error)
+	ApplyRetention(ctx context.Context, accountID, runID string, c store.RetentionCandidates) (store.RetentionApplied, error)
 	FinishRetention(ctx context.Context, accountID, runID string) error
 }
 

@@ -88,12 +88,12 @@ func (a *Activities) RetentionBatch(ctx context.Context, accountID, runID string
 	if err := a.stop(ctx, next.WorkflowIDs, "retention"); err != nil {
 		return 0, err
 	}
-	done, err := a.Store.ApplyRetention(ctx, accountID, runID, next.ConversationIDs)
+	done, err := a.Store.ApplyRetention(ctx, accountID, runID, next)
 	if err != nil {
 		return 0, err
 	}
 	forgetEverywhere(done.KeyIDs)
-	return len(next.ConversationIDs), nil
+	return next.Len(), nil
 }
 
 // FinishRetention records an account's completed run (last-run status and audit log).

@@ -119,3 +119,65 @@ func TestRetentionPolicyRemoved(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, s.Do(http.MethodDelete, "/v1/retention", token, nil).Status)
 	require.Equal(t, http.StatusConflict, s.Do(http.MethodPost, "/v1/retention/run", token, nil).Status)
 }
+
+// TestRetentionReachesTicketsWithoutConversation: a ticket created without a channel, closed longer
+// ago than the account default allows, is anonymised by an anonymise policy (once: a second run takes
+// nothing) and deleted by a delete policy; a recent one and an open one stay; the run counts them apart.
+func TestRetentionReachesTicketsWithoutConversation(t *testing.T) {
+	s := testenv.NewStack(t)
+	_, token := s.Account("Acme", "professional")
+	db := s.Store.DB()
+	create := func(subject string) string {
+		r := s.Do(http.MethodPost, "/v1/tickets", token, map[string]any{"subject": subject, "description": "Customer Ingrid Bergman, order Visby 31",
+			"contact": map[string]any{"email": "ingrid@bergman.example", "name": "Ingrid Bergman"}, "channel_id": nil, "source": "integration",
+			"properties": map[string]any{"order": "Visby 31"}})
+		require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+		return r.Map(t)["id"].(string)
+	}
+	old, recent, open := create("Visby refund"), create("Visby recent"), create("Visby open")
+	r := s.Do(http.MethodPost, "/v1/tickets/"+old+"/notes", token, map[string]any{"body": "Ingrid called about Visby"})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	_, err := db.Exec(`UPDATE tickets SET status = 'closed', updated_at = now() - interval '100 days' WHERE id = $1`, old)
+	require.NoError(t, err)
+	_, err = db.Exec(`UPDATE tickets SET status = 'closed', updated_at = now() - interval '1 day' WHERE id = $1`, recent)
+	require.NoError(t, err)
+	_, err = db.Exec(`UPDATE tickets SET updated_at = now() - interval '100 days' WHERE id = $1`, open)
+	require.NoError(t, err)
+
+	run := func() map[string]any {
+		r := s.Do(http.MethodPost, "/v1/retention/run", token, nil)
+		require.Equal(t, http.StatusAccepted, r.Status, string(r.Body))
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		require.NoError(t, s.Temporal.GetWorkflow(ctx, r.Map(t)["workflow_id"].(string), r.Map(t)["run_id"].(string)).Get(ctx, nil))
+		last := s.Do(http.MethodGet, "/v1/retention", token, nil).Map(t)["last_run"].(map[string]any)
+		require.Equal(t, "completed", last["state"])
+		return last["counts"].(map[string]any)
+	}
+	require.Equal(t, http.StatusOK, s.Do(http.MethodPut, "/v1/retention", token, map[string]any{"days": 30, "action": "anonymise"}).Status)
+	counts := run()
+	require.EqualValues(t, 1, counts["tickets_anonymised"], "%v", counts)
+	require.EqualValues(t, 0, counts["anonymised"], "%v", counts)
+	var subject, description string
+	var contact *string
+	require.NoError(t, db.QueryRow(`SELECT subject, description, contact_id FROM tickets WHERE id = $1`, old).Scan(&subject, &description, &contact))
+	require.Equal(t, "[anonymised]", subject)
+	require.Equal(t, "[anonymised]", description)
+	require.Nil(t, contact)
+	for _, table := range []string{"tickets", "ticket_notes", "ticket_events"} {
+		var dump string
+		require.NoError(t, db.Get(&dump, `SELECT COALESCE(string_agg(x::text, ' '), '') FROM `+table+` x WHERE x.`+
+			map[string]string{"tickets": "id", "ticket_notes": "ticket_id", "ticket_events": "ticket_id"}[table]+` = $1`, old))
+		requireNothingPersonal(t, table, []byte(dump), []string{"Ingrid", "Visby", "bergman"})
+	}
+	var kept int
+	require.NoError(t, db.Get(&kept, `SELECT count(*) FROM tickets WHERE id = ANY($1) AND subject LIKE 'Visby%'`, []string{recent, open}))
+	require.Equal(t, 2, kept, "the recent and the open ticket stay as they are")
+	require.EqualValues(t, 0, run()["tickets_anonymised"], "a second run takes nothing")
+
+	require.Equal(t, http.StatusOK, s.Do(http.MethodPut, "/v1/retention", token, map[string]any{"days": 30, "action": "delete"}).Status)
+	counts = run()
+	require.EqualValues(t, 1, counts["tickets"], "%v", counts)
+	require.Equal(t, http.StatusNotFound, s.Do(http.MethodGet, "/v1/tickets/"+old, token, nil).Status)
+	require.Equal(t, http.StatusOK, s.Do(http.MethodGet, "/v1/tickets/"+recent, token, nil).Status)
+}

@@ -6,10 +6,12 @@ export const ACTIONS = [['delete', 'Delete conversation and ticket'], ['anonymis
 const actionLabel = (a) => (ACTIONS.find(([v]) => v === a) || [a, a])[1];
 const when = (iso) => (iso ? new Date(iso).toLocaleString() : '—');
 
-/** runSummary says what a retention run did, e.g. "12 deleted, 3 anonymised". */
+/** runSummary says what a retention run did, e.g. "12 deleted, 3 anonymised" (and its tickets without a conversation, when any). */
 export function runSummary(counts) {
   const c = counts || {};
-  return `${c.conversations || 0} deleted, ${c.anonymised || 0} anonymised`;
+  const tickets = (c.tickets || 0) + (c.tickets_anonymised || 0)
+    ? `; tickets without a conversation: ${c.tickets || 0} deleted, ${c.tickets_anonymised || 0} anonymised` : '';
+  return `${c.conversations || 0} deleted, ${c.anonymised || 0} anonymised${tickets}`;
 }
 
 function lastRunCard(run) {
