@@ -284,52 +284,6 @@ func (s *Server) keyOf(typ string, raw json.RawMessage) string {
 	return channels.ExternalKey(cfg)
 }
 
-// mergeInto applies a JSON merge patch to *dst, strictly decoding and validating the result.
-func mergeInto[T any](dst *T, patch json.RawMessage, field string) error {
-	if len(patch) == 0 || string(patch) == "null" {
-		return nil
-	}
-	current, err := json.Marshal(dst)
-	if err != nil {
-		return fmt.Errorf("encode %s: %w", field, err)
-	}
-	merged, err := mergePatchJSON(current, patch)
-	if err != nil {
-		if field == "" {
-			field = "body"
-		}
-		if errors.Is(err, errPatchNotObject) {
-			return domain.Invalid(field, "must be a JSON object")
-		}
-		return fmt.Errorf("merge %s: %w", field, err)
-	}
-	var out T
-	if err := httpx.UnmarshalStrict(merged, &out); err != nil {
-		return prefixFields(err, field)
-	}
-	if err := httpx.ValidateStruct(&out); err != nil {
-		return prefixFields(err, field)
-	}
-	*dst = out
-	return nil
-}
-
-// prefixFields puts a parent's name in front of a validation error's fields.
-func prefixFields(err error, parent string) error {
-	invalid, ok := err.(*domain.ValidationError)
-	if !ok || parent == "" {
-		return err
-	}
-	for i := range invalid.Errors {
-		if invalid.Errors[i].Field == "body" {
-			invalid.Errors[i].Field = parent
-		} else {
-			invalid.Errors[i].Field = parent + "." + invalid.Errors[i].Field
-		}
-	}
-	return invalid
-}
-
 // deleteChannel disconnects a channel: its history (conversations, tickets,
 // messages, rules) stays readable and PATCH {"status": "connected"} brings it
 // back. Only a channel nothing ever came in on is removed for good.
