@@ -158,6 +158,27 @@ func TestConsoleSLAPolicies(t *testing.T) {
 	p.Screenshot("sla-ticket")
 	p.open("#/queue", "Queue")
 	p.Until("the queue's SLA column", `!!document.querySelector('tr[data-ticket="`+ticket+`"] td.sla[data-due]')`)
+	// A ticket without an SLA (no channel, so the chat policy does not apply), in the same section.
+	other := st.Do(http.MethodPost, "/v1/tickets", admin, map[string]any{"subject": "No SLA here", "channel_id": nil,
+		"contact": map[string]any{"email": "nosla@example.com"}})
+	if other.Status != http.StatusCreated {
+		t.Fatalf("channel-less ticket: %d %s", other.Status, other.Body)
+	}
+	otherID := other.Map(t)["id"].(string)
+	p.Until("both tickets in one section of the queue", `(() => {
+		const a = document.querySelector('tr[data-ticket="`+ticket+`"]'), b = document.querySelector('tr[data-ticket="`+otherID+`"]');
+		return !!a && !!b && a.closest('section') === b.closest('section');
+	})()`)
+	p.choose(`#queue-sort`, "sla_due")
+	p.Until("SLA due first: the ticket with a deadline before the one without", `(() => {
+		const rows = [...document.querySelector('tr[data-ticket="`+ticket+`"]').closest('tbody').querySelectorAll('tr')];
+		return rows[0].dataset.ticket === '`+ticket+`' && rows.length === 2 && localStorage.getItem('routedesk.queueSort') === 'sla_due';
+	})()`)
+	p.choose(`#queue-sort`, "")
+	p.Until("newest first again: the channel-less ticket, created last, on top", `(() => {
+		const rows = [...document.querySelector('tr[data-ticket="`+ticket+`"]').closest('tbody').querySelectorAll('tr')];
+		return rows[1].dataset.ticket === '`+ticket+`';
+	})()`)
 
 	p.open("#/sla/"+chat.ID, "Edit SLA policy Chat office hours")
 	p.Eval(`(() => { window.confirm = () => true; return 'ok'; })()`)

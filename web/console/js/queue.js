@@ -55,12 +55,17 @@ export async function queueView() {
   const [channels, names] = await Promise.all([listAll('/v1/channels'), userNames()]);
   const chName = Object.fromEntries(channels.map((c) => [c.id, c.name]));
   const filter = field({ name: 'channel', label: 'Channel', type: 'select', id: 'queue-channel', options: [['', 'All channels'], ...channels.map((c) => [c.id, c.name])] });
+  // The order of every section (GET /v1/tickets sort), kept for the next visit.
+  const saved = localStorage.getItem('routedesk.queueSort');
+  const order = field({ name: 'sort', label: 'Order', type: 'select', id: 'queue-sort', value: ['oldest', 'sla_due'].includes(saved) ? saved : '',
+    options: [['', 'Newest first'], ['oldest', 'Waiting longest first'], ['sla_due', 'SLA due first']] });
   const sections = h('div', { id: 'queue-sections' });
   const stamp = h('p', { class: 'muted', 'aria-live': 'off' });
   const load = async () => {
     const ch = filter.querySelector('select').value;
+    const sort = order.querySelector('select').value;
     const groups = await Promise.all(STATES.map(([state]) =>
-      listAll(`/v1/tickets?routing_state=${state}${ch ? `&channel_id=${encodeURIComponent(ch)}` : ''}`)));
+      listAll(`/v1/tickets?routing_state=${state}${ch ? `&channel_id=${encodeURIComponent(ch)}` : ''}${sort ? `&sort=${sort}` : ''}`)));
     const parts = [];
     for (const [i, [state, title]] of STATES.entries()) {
       const tickets = groups[i].filter((t) => t.status !== 'closed' && t.status !== 'solved');
@@ -84,7 +89,11 @@ export async function queueView() {
     stamp.textContent = `Updated ${new Date().toLocaleTimeString()}`;
   };
   filter.querySelector('select').addEventListener('change', () => guard(load));
-  view('Queue', h('div', { class: 'row spread' }, filter,
+  order.querySelector('select').addEventListener('change', (ev) => {
+    localStorage.setItem('routedesk.queueSort', ev.target.value);
+    guard(load);
+  });
+  view('Queue', h('div', { class: 'row spread' }, h('div', { class: 'row' }, filter, order),
     h('button', { type: 'button', onclick: () => guard(load) }, 'Refresh')), stamp, sections);
   await load();
   let pending = 0;

@@ -3,7 +3,7 @@
 import { h } from './ui.js';
 
 /** SORTS are the inbox's sort orders (GET /v1/tickets sort). */
-export const SORTS = [['newest', 'Newest first'], ['oldest', 'Oldest first'], ['-updated_at', 'Recently updated']];
+export const SORTS = [['newest', 'Newest first'], ['oldest', 'Oldest first'], ['-updated_at', 'Recently updated'], ['sla_due', 'SLA due first']];
 
 /** inboxState reads #/inbox?view=&q=&sort= (query is the part after "?"). */
 export function inboxState(query, fallbackView) {
