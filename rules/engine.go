@@ -78,6 +78,18 @@ type evaluator struct {
 	keys     []orderKey // the applicable rules' sort keys
 	steps    []step     // the applicable rules in evaluation order
 	values   []any      // the set values of the rule being applied
+
+	// The result's parts, gathered here and copied into the Result once, at
+	// their final sizes, so that growing them allocates nothing per rule.
+	matched []string   // the matching rules' IDs, in order
+	props   []property // the matching rules' set values, in order, duplicates included
+	skills  []string   // the matching rules' skills, duplicates included
+}
+
+// property is one set value of a matching rule.
+type property struct {
+	key   string
+	value any
 }
 
 // orderKey is a rule's place in the evaluation order: its priority and its position in the set.
@@ -115,17 +127,18 @@ func (ev *evaluator) release() {
 	clear(ev.steps)
 	ev.steps = ev.steps[:0]
 	clear(ev.values)
+	clear(ev.matched)
+	ev.matched = ev.matched[:0]
+	clear(ev.props)
+	ev.props = ev.props[:0]
+	clear(ev.skills)
+	ev.skills = ev.skills[:0]
 	evaluators.Put(ev)
 }
 
 // Evaluate runs the enabled rules of set that apply to channelID against env and merges their effects; see the package doc for the order and conflict rules.
 func (e *Engine) Evaluate(set RuleSet, channelID string, env Env) Result {
-	res := Result{
-		RuleSetVersion: set.Version,
-		Matched:        []string{},
-		Properties:     map[string]any{},
-		RequiredSkills: []string{},
-	}
+	res := Result{RuleSetVersion: set.Version}
 	ev := evaluators.Get().(*evaluator)
 	defer ev.release()
 	ev.env.Env = env // the environment is built once per evaluation and shared by every run
@@ -133,7 +146,6 @@ func (e *Engine) Evaluate(set RuleSet, channelID string, env Env) Result {
 	e.lookupCached(ev.steps)
 
 	start := time.Now()
-	stop := start.Add(e.evalLimit)
 	for i := range ev.steps {
 		st := &ev.steps[i]
 		r, c := st.rule, st.c
@@ -144,16 +156,13 @@ func (e *Engine) Evaluate(set RuleSet, channelID string, env Env) Result {
 			res.fail(r.ID, &failure{kind: FailInvalid, field: c.errs[0].Field, msg: "rule is invalid: " + c.errorMessage()})
 			continue
 		}
-		now := start.Add(time.Since(start)) // one read of the monotonic clock; time.Now reads the wall clock too
-		if now.After(stop) {
+		elapsed := time.Since(start) // one read of the monotonic clock; time.Now reads the wall clock too
+		if elapsed > e.evalLimit {
 			res.fail(r.ID, &failure{kind: FailTimeout, field: "when",
 				msg: fmt.Sprintf("not evaluated: the account's rules ran longer than %s together", e.evalLimit)})
 			continue
 		}
-		ev.deadline = now.Add(e.ruleLimit)
-		if ev.deadline.After(stop) {
-			ev.deadline = stop
-		}
+		ev.deadline = start.Add(min(elapsed+e.ruleLimit, e.evalLimit)) // the rule's limit, within the evaluation's
 		matched, f := ev.applySafely(c)
 		if f != nil {
 			res.fail(r.ID, f)
@@ -162,20 +171,37 @@ func (e *Engine) Evaluate(set RuleSet, channelID string, env Env) Result {
 		if !matched {
 			continue
 		}
-		res.Matched = append(res.Matched, r.ID)
+		ev.matched = append(ev.matched, r.ID)
 		for i, v := range c.set {
-			if _, taken := res.Properties[v.key]; !taken {
-				res.Properties[v.key] = ev.values[i]
-			}
+			ev.props = append(ev.props, property{key: v.key, value: ev.values[i]})
 		}
-		res.RequiredSkills = append(res.RequiredSkills, c.skills...)
+		ev.skills = append(ev.skills, c.skills...)
 		if r.StopProcessing {
 			break
 		}
 	}
-	slices.Sort(res.RequiredSkills)
-	res.RequiredSkills = slices.Compact(res.RequiredSkills)
+	ev.collect(&res)
 	return res
+}
+
+// maxPropertiesHint is the most properties a result's map is sized for up
+// front: one group of Go's map, which more distinct keys grow as before.
+const maxPropertiesHint = 8
+
+// collect copies the matched IDs, the set values (the first rule to set a
+// property wins) and the sorted union of the skills into res, each allocated
+// once at its size; none is nil, so an empty one encodes as [] or {}.
+func (ev *evaluator) collect(res *Result) {
+	res.Matched = append(make([]string, 0, len(ev.matched)), ev.matched...)
+	res.Properties = make(map[string]any, min(len(ev.props), maxPropertiesHint))
+	for _, p := range ev.props {
+		if _, taken := res.Properties[p.key]; !taken {
+			res.Properties[p.key] = p.value
+		}
+	}
+	slices.Sort(ev.skills)
+	skills := slices.Compact(ev.skills)
+	res.RequiredSkills = append(make([]string, 0, len(skills)), skills...)
 }
 
 // plan fills ev.steps with the enabled rules that apply to channelID, by
