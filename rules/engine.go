@@ -74,10 +74,11 @@ type evaluator struct {
 	vm       vm.VM
 	env      runEnv
 	meter    meter
-	deadline time.Time  // when the current rule's time is up
-	keys     []orderKey // the applicable rules' sort keys
-	steps    []step     // the applicable rules in evaluation order
-	values   []any      // the set values of the rule being applied
+	start    time.Time     // when the evaluation started; zero for no time limit
+	deadline time.Duration // when the current rule's time is up, after start
+	keys     []orderKey    // the applicable rules' sort keys
+	steps    []step        // the applicable rules in evaluation order
+	values   []any         // the set values of the rule being applied
 
 	// The result's parts, gathered here and copied into the Result once, at
 	// their final sizes, so that growing them allocates nothing per rule.
@@ -116,7 +117,7 @@ func newEvaluator() *evaluator {
 
 // run runs one program with a fresh work budget, until the current rule's deadline.
 func (ev *evaluator) run(p *vm.Program) (any, error) {
-	ev.meter = meter{deadline: ev.deadline}
+	ev.meter = meter{start: ev.start, deadline: ev.deadline}
 	return ev.vm.Run(p, &ev.env)
 }
 
@@ -124,6 +125,7 @@ func (ev *evaluator) run(p *vm.Program) (any, error) {
 func (ev *evaluator) release() {
 	ev.env.Env, ev.env.boxed = Env{}, boxedFields{}
 	ev.env.derived.reset()
+	ev.start, ev.deadline = time.Time{}, 0
 	clear(ev.steps)
 	ev.steps = ev.steps[:0]
 	clear(ev.values)
@@ -146,6 +148,7 @@ func (e *Engine) Evaluate(set RuleSet, channelID string, env Env) Result {
 	e.lookupCached(ev.steps)
 
 	start := time.Now()
+	ev.start = start
 	for i := range ev.steps {
 		st := &ev.steps[i]
 		r, c := st.rule, st.c
@@ -162,7 +165,7 @@ func (e *Engine) Evaluate(set RuleSet, channelID string, env Env) Result {
 				msg: fmt.Sprintf("not evaluated: the account's rules ran longer than %s together", e.evalLimit)})
 			continue
 		}
-		ev.deadline = start.Add(min(elapsed+e.ruleLimit, e.evalLimit)) // the rule's limit, within the evaluation's
+		ev.deadline = min(elapsed+e.ruleLimit, e.evalLimit) // the rule's limit, within the evaluation's
 		matched, f := ev.applySafely(c)
 		if f != nil {
 			res.fail(r.ID, f)
