@@ -18,8 +18,9 @@ import (
 
 // Internal names of the shared derived values.
 const (
-	derivedName    = "_derived"
-	fieldMatchName = "_fieldmatch"
+	derivedName        = "_derived"
+	derivedChargedName = "_derived_charged" // _derived, charging the work budget for the value
+	fieldMatchName     = "_fieldmatch"
 )
 
 // derivedOps are the pure string functions whose results on a field are
@@ -65,6 +66,18 @@ func derivedFunc(params ...any) (any, error) {
 	s, _ := env.boxed.get(&env.Env, code%n).(string)
 	var v any = derivedFuncs[code/n](s)
 	env.derived.values[code] = v
+	return v, nil
+}
+
+// derivedChargedFunc implements _derived_charged($env, code): derivedFunc's
+// value, charged to the run's work budget as the guard's wrapper around
+// _derived charged it, in one call instead of the wrapper's seven operations.
+func derivedChargedFunc(params ...any) (any, error) {
+	v, err := derivedFunc(params...)
+	if err != nil {
+		return nil, err
+	}
+	params[0].(*runEnv).Charge(v)
 	return v, nil
 }
 
@@ -149,6 +162,49 @@ func shareFieldMatch(node *ast.Node, n *ast.BinaryNode) bool {
 	}
 	*node = internalCall(n.Location(), fieldMatchName, &ast.IntegerNode{Value: k}, &ast.ConstantNode{Value: re})
 	return true
+}
+
+// foldCharge rewrites the guard's wrapper around a shared derived value,
+//
+//	let $w#N = _derived($env, code); _charge($w#N); $w#N
+//
+// into _derived_charged($env, code), which charges the same; it reports whether it did.
+func foldCharge(node *ast.Node) bool {
+	d, ok := (*node).(*ast.VariableDeclaratorNode)
+	if !ok || !strings.HasPrefix(d.Name, "$w#") {
+		return false
+	}
+	call, ok := d.Value.(*ast.CallNode)
+	if !ok || len(call.Arguments) != 2 {
+		return false
+	}
+	if id, ok := call.Callee.(*ast.IdentifierNode); !ok || id.Value != derivedName {
+		return false
+	}
+	code, ok := call.Arguments[1].(*ast.IntegerNode)
+	if !ok || !isChargeOf(d.Expr, d.Name) {
+		return false
+	}
+	*node = internalCall(d.Location(), derivedChargedName, &ast.IntegerNode{Value: code.Value})
+	return true
+}
+
+// isChargeOf reports whether node is the guard's `_charge(name); name`.
+func isChargeOf(node ast.Node, name string) bool {
+	seq, ok := node.(*ast.SequenceNode)
+	if !ok || len(seq.Nodes) != 2 {
+		return false
+	}
+	isName := func(n ast.Node) bool {
+		id, ok := n.(*ast.IdentifierNode)
+		return ok && id.Value == name
+	}
+	charge, ok := seq.Nodes[0].(*ast.CallNode)
+	if !ok || len(charge.Arguments) != 1 || !isName(charge.Arguments[0]) || !isName(seq.Nodes[1]) {
+		return false
+	}
+	callee, ok := charge.Callee.(*ast.IdentifierNode)
+	return ok && callee.Value == chargeName
 }
 
 // internalCall builds the call name($env, args...) at loc.

@@ -69,7 +69,9 @@ func TestDerivedValuesStillChargeTheWorkBudget(t *testing.T) {
 	when := `len(upper(message.text)) + len(upper(message.text)) + len(upper(message.text)) + len(upper(message.text)) + len(upper(message.text)) > 0`
 	p, ce := compileExpr(when, true)
 	require.Nil(t, ce)
-	assert.Contains(t, disassemble(p), derivedName)
+	// The charge is folded into the shared value's call: no wrapper variable is stored.
+	assert.Contains(t, disassemble(p), derivedChargedName)
+	assert.NotContains(t, disassemble(p), "OpStore")
 	_, err := evalWhen(t, when, env)
 	require.ErrorIs(t, err, ErrLimit)
 	_, err = evalWhen(t, `len(upper(message.text)) > 0`, env)
@@ -80,5 +82,7 @@ func TestInternalDerivedCallsRejectBadIndexes(t *testing.T) {
 	_, err := evalWhen(t, `_derived($env, 100000) == ""`, sampleEnv())
 	assert.Error(t, err)
 	_, err = evalWhen(t, `_derived($env, 31) == ""`, sampleEnv())
+	assert.Error(t, err)
+	_, err = evalWhen(t, `_derived_charged($env, 100000) == ""`, sampleEnv())
 	assert.Error(t, err)
 }

@@ -74,10 +74,23 @@ type evaluator struct {
 	vm       vm.VM
 	env      runEnv
 	meter    meter
-	deadline time.Time  // when the current rule's time is up
-	keys     []orderKey // the applicable rules' sort keys
-	steps    []step     // the applicable rules in evaluation order
-	values   []any      // the set values of the rule being applied
+	start    time.Time     // when the evaluation started; zero for no time limit
+	deadline time.Duration // when the current rule's time is up, after start
+	keys     []orderKey    // the applicable rules' sort keys
+	steps    []step        // the applicable rules in evaluation order
+	values   []any         // the set values of the rule being applied
+
+	// The result's parts, gathered here and copied into the Result once, at
+	// their final sizes, so that growing them allocates nothing per rule.
+	matched []string   // the matching rules' IDs, in order
+	props   []property // the matching rules' set values, in order, duplicates included
+	skills  []string   // the matching rules' skills, duplicates included
+}
+
+// property is one set value of a matching rule.
+type property struct {
+	key   string
+	value any
 }
 
 // orderKey is a rule's place in the evaluation order: its priority and its position in the set.
@@ -104,7 +117,7 @@ func newEvaluator() *evaluator {
 
 // run runs one program with a fresh work budget, until the current rule's deadline.
 func (ev *evaluator) run(p *vm.Program) (any, error) {
-	ev.meter = meter{deadline: ev.deadline}
+	ev.meter = meter{start: ev.start, deadline: ev.deadline}
 	return ev.vm.Run(p, &ev.env)
 }
 
@@ -112,20 +125,22 @@ func (ev *evaluator) run(p *vm.Program) (any, error) {
 func (ev *evaluator) release() {
 	ev.env.Env, ev.env.boxed = Env{}, boxedFields{}
 	ev.env.derived.reset()
+	ev.start, ev.deadline = time.Time{}, 0
 	clear(ev.steps)
 	ev.steps = ev.steps[:0]
 	clear(ev.values)
+	clear(ev.matched)
+	ev.matched = ev.matched[:0]
+	clear(ev.props)
+	ev.props = ev.props[:0]
+	clear(ev.skills)
+	ev.skills = ev.skills[:0]
 	evaluators.Put(ev)
 }
 
 // Evaluate runs the enabled rules of set that apply to channelID against env and merges their effects; see the package doc for the order and conflict rules.
 func (e *Engine) Evaluate(set RuleSet, channelID string, env Env) Result {
-	res := Result{
-		RuleSetVersion: set.Version,
-		Matched:        []string{},
-		Properties:     map[string]any{},
-		RequiredSkills: []string{},
-	}
+	res := Result{RuleSetVersion: set.Version}
 	ev := evaluators.Get().(*evaluator)
 	defer ev.release()
 	ev.env.Env = env // the environment is built once per evaluation and shared by every run
@@ -133,7 +148,7 @@ func (e *Engine) Evaluate(set RuleSet, channelID string, env Env) Result {
 	e.lookupCached(ev.steps)
 
 	start := time.Now()
-	stop := start.Add(e.evalLimit)
+	ev.start = start
 	for i := range ev.steps {
 		st := &ev.steps[i]
 		r, c := st.rule, st.c
@@ -144,16 +159,13 @@ func (e *Engine) Evaluate(set RuleSet, channelID string, env Env) Result {
 			res.fail(r.ID, &failure{kind: FailInvalid, field: c.errs[0].Field, msg: "rule is invalid: " + c.errorMessage()})
 			continue
 		}
-		now := start.Add(time.Since(start)) // one read of the monotonic clock; time.Now reads the wall clock too
-		if now.After(stop) {
+		elapsed := time.Since(start) // one read of the monotonic clock; time.Now reads the wall clock too
+		if elapsed > e.evalLimit {
 			res.fail(r.ID, &failure{kind: FailTimeout, field: "when",
 				msg: fmt.Sprintf("not evaluated: the account's rules ran longer than %s together", e.evalLimit)})
 			continue
 		}
-		ev.deadline = now.Add(e.ruleLimit)
-		if ev.deadline.After(stop) {
-			ev.deadline = stop
-		}
+		ev.deadline = min(elapsed+e.ruleLimit, e.evalLimit) // the rule's limit, within the evaluation's
 		matched, f := ev.applySafely(c)
 		if f != nil {
 			res.fail(r.ID, f)
@@ -162,20 +174,37 @@ func (e *Engine) Evaluate(set RuleSet, channelID string, env Env) Result {
 		if !matched {
 			continue
 		}
-		res.Matched = append(res.Matched, r.ID)
+		ev.matched = append(ev.matched, r.ID)
 		for i, v := range c.set {
-			if _, taken := res.Properties[v.key]; !taken {
-				res.Properties[v.key] = ev.values[i]
-			}
+			ev.props = append(ev.props, property{key: v.key, value: ev.values[i]})
 		}
-		res.RequiredSkills = append(res.RequiredSkills, c.skills...)
+		ev.skills = append(ev.skills, c.skills...)
 		if r.StopProcessing {
 			break
 		}
 	}
-	slices.Sort(res.RequiredSkills)
-	res.RequiredSkills = slices.Compact(res.RequiredSkills)
+	ev.collect(&res)
 	return res
+}
+
+// maxPropertiesHint is the most properties a result's map is sized for up
+// front: one group of Go's map, which more distinct keys grow as before.
+const maxPropertiesHint = 8
+
+// collect copies the matched IDs, the set values (the first rule to set a
+// property wins) and the sorted union of the skills into res, each allocated
+// once at its size; none is nil, so an empty one encodes as [] or {}.
+func (ev *evaluator) collect(res *Result) {
+	res.Matched = append(make([]string, 0, len(ev.matched)), ev.matched...)
+	res.Properties = make(map[string]any, min(len(ev.props), maxPropertiesHint))
+	for _, p := range ev.props {
+		if _, taken := res.Properties[p.key]; !taken {
+			res.Properties[p.key] = p.value
+		}
+	}
+	slices.Sort(ev.skills)
+	skills := slices.Compact(ev.skills)
+	res.RequiredSkills = append(make([]string, 0, len(skills)), skills...)
 }
 
 // plan fills ev.steps with the enabled rules that apply to channelID, by

@@ -69,13 +69,13 @@ func fieldFunc(params ...any) (any, error) {
 
 // fieldPatch rewrites root.field, for a string field of the env, into
 // _field($env, k), and a value derived from such a field into the call that
-// shares it (derived.go). A root always means the env's field: expr refuses
+// shares it, folding the guard's charge into it (derived.go). A root always means the env's field: expr refuses
 // a let that redeclares it.
 type fieldPatch struct{}
 
 // Visit is called for every node, children first.
 func (fieldPatch) Visit(node *ast.Node) {
-	if shareDerived(node) {
+	if shareDerived(node) || foldCharge(node) {
 		return
 	}
 	m, ok := (*node).(*ast.MemberNode)

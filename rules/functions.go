@@ -52,6 +52,8 @@ var functionOptions = []expr.Option{
 		new(func(any, int) string)),
 	expr.Function(derivedName, derivedFunc,
 		new(func(any, int) string)),
+	expr.Function(derivedChargedName, derivedChargedFunc,
+		new(func(any, int) string)),
 	expr.Function(fieldMatchName, fieldMatchFunc,
 		new(func(any, int, *regexp.Regexp) bool)),
 	expr.DisableBuiltin("concat"),
@@ -195,22 +197,50 @@ func isASCII(s string) bool {
 	return true
 }
 
-// indexFoldASCII reports whether the ASCII string s contains the ASCII string sub, ignoring case.
+// indexFoldASCII reports whether the ASCII string s contains the ASCII string
+// sub, ignoring case. It finds the candidate starts — either case of sub's
+// first byte — with strings.IndexByte, which scans many bytes at a time.
 func indexFoldASCII(s, sub string) bool {
+	if len(sub) > len(s) {
+		return false
+	}
 	first := lowerASCII(sub[0])
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if lowerASCII(s[i]) != first {
-			continue
+	other := first
+	if 'a' <= first && first <= 'z' {
+		other = first - ('a' - 'A')
+	}
+	starts := s[:len(s)-len(sub)+1] // where a match can start
+	for i := 0; i < len(starts); i++ {
+		w := starts[i:]
+		j := strings.IndexByte(w, first)
+		if other != first {
+			before := w
+			if j >= 0 {
+				before = w[:j]
+			}
+			if k := strings.IndexByte(before, other); k >= 0 {
+				j = k
+			}
 		}
-		j := 1
-		for j < len(sub) && lowerASCII(s[i+j]) == lowerASCII(sub[j]) {
-			j++
+		if j < 0 {
+			return false
 		}
-		if j == len(sub) {
+		i += j
+		if equalFoldASCII(s[i+1:i+len(sub)], sub[1:]) {
 			return true
 		}
 	}
 	return false
+}
+
+// equalFoldASCII reports whether the ASCII strings a and b, of the same length, are equal ignoring case.
+func equalFoldASCII(a, b string) bool {
+	for k := 0; k < len(a); k++ {
+		if lowerASCII(a[k]) != lowerASCII(b[k]) {
+			return false
+		}
+	}
+	return true
 }
 
 // lowerASCII lower-cases one ASCII letter.

@@ -82,6 +82,9 @@ func disassemble(p *vm.Program) string {
 	for root, read := range propertyReads {
 		names[fmt.Sprintf("%#x", reflect.ValueOf(read).Pointer())] = root + ".properties"
 	}
+	for path, read := range scalarReads {
+		names[fmt.Sprintf("%#x", reflect.ValueOf(read).Pointer())] = path
+	}
 	return regexp.MustCompile(`\b0x[0-9a-f]+\b`).ReplaceAllStringFunc(p.Disassemble(), func(addr string) string {
 		if name, ok := names[addr]; ok {
 			return name

@@ -38,8 +38,9 @@ const timeCheckEvery = 256
 // meter counts the work of one expression run against MaxWork.
 type meter struct {
 	used     int
-	steps    int       // charges and loop iterations since the run started
-	deadline time.Time // when the rule's time is up; zero for none
+	steps    int           // charges and loop iterations since the run started
+	start    time.Time     // when the evaluation started; zero for no time limit
+	deadline time.Duration // when the rule's time is up, after start
 }
 
 // charge adds n units and fails once the budget is spent.
@@ -93,7 +94,7 @@ func (m *meter) tick() bool {
 // step counts a charge or an iteration and panics with ErrTimeLimit once the deadline has passed.
 func (m *meter) step() {
 	m.steps++
-	if m.steps%timeCheckEvery == 0 && !m.deadline.IsZero() && time.Until(m.deadline) < 0 {
+	if m.steps%timeCheckEvery == 0 && !m.start.IsZero() && time.Since(m.start) > m.deadline {
 		panic(fmt.Errorf("%w: the rule ran longer than %s", ErrTimeLimit, RuleTimeLimit))
 	}
 }

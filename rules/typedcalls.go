@@ -35,22 +35,31 @@ type typedCall struct {
 
 // typedCalls are the redirected helpers and hooks by name.
 var typedCalls = map[string]typedCall{
-	fieldName:      {fn: func(env, k any) any { return must(fieldFunc(env, k)) }, arity: 2, env: true},
-	derivedName:    {fn: func(env, code any) any { return must(derivedFunc(env, code)) }, arity: 2, env: true},
-	fieldMatchName: {fn: fieldMatchTyped, arity: 2, env: true}, // (k, re) folded into one argument by redirect
-	chargeName:     {fn: func(env, v any) bool { return env.(*runEnv).Charge(v) }, arity: 2, env: true},
-	tickName:       {fn: func(env any) bool { return env.(*runEnv).Tick() }, arity: 1, env: true},
-	"domain":       {fn: func(s any) any { return must(domainFunc(s)) }, arity: 1},
-	"contains_any": {fn: func(s, list any) any { return must(containsAnyFunc(s, list)) }, arity: 2},
-	matchesAlias:   {fn: func(s, re any) any { return must(matchesFunc(s, re)) }, arity: 2},
-	"repeat":       {fn: func(s, n any) any { return must(repeatFunc(s, n)) }, arity: 2},
-	"string":       {fn: func(v any) any { return must(stringFunc(v)) }, arity: 1},
+	fieldName:          {fn: func(env, k any) any { return must(fieldFunc(env, k)) }, arity: 2, env: true},
+	derivedName:        {fn: func(env, code any) any { return must(derivedFunc(env, code)) }, arity: 2, env: true},
+	derivedChargedName: {fn: func(env, code any) any { return must(derivedChargedFunc(env, code)) }, arity: 2, env: true},
+	fieldMatchName:     {fn: fieldMatchTyped, arity: 2, env: true}, // (k, re) folded into one argument by redirect
+	chargeName:         {fn: func(env, v any) bool { return env.(*runEnv).Charge(v) }, arity: 2, env: true},
+	tickName:           {fn: func(env any) bool { return env.(*runEnv).Tick() }, arity: 1, env: true},
+	"domain":           {fn: func(s any) any { return must(domainFunc(s)) }, arity: 1},
+	"contains_any":     {fn: func(s, list any) any { return must(containsAnyFunc(s, list)) }, arity: 2},
+	matchesAlias:       {fn: func(s, re any) any { return must(matchesFunc(s, re)) }, arity: 2},
+	"repeat":           {fn: func(s, n any) any { return must(repeatFunc(s, n)) }, arity: 2},
+	"string":           {fn: func(v any) any { return must(stringFunc(v)) }, arity: 1},
 }
 
 // propertyReads read a custom property of the run's env: (env, key), by the root whose properties they read.
 var propertyReads = map[string]func(env, key any) any{
 	"ticket":  func(env, key any) any { return env.(*runEnv).Ticket.Properties[key.(string)] },
 	"contact": func(env, key any) any { return env.(*runEnv).Contact.Properties[key.(string)] },
+}
+
+// scalarReads read a non-string, non-map field of the run's env, by its
+// path: expr's reflection would box a copy of it on every read, where Go
+// boxes a small integer or a boolean without allocating.
+var scalarReads = map[string]func(env any) any{
+	"message.attachments": func(env any) any { return env.(*runEnv).Message.Attachments },
+	"contact.is_new":      func(env any) any { return env.(*runEnv).Contact.IsNew },
 }
 
 // fieldMatchArgs are the field and regex of a shared field match, as one constant.
@@ -110,7 +119,9 @@ type redirect struct{}
 func (redirect) Visit(node *ast.Node) {
 	switch n := (*node).(type) {
 	case *ast.MemberNode:
-		redirectProperty(node, n)
+		if !redirectScalar(node, n) {
+			redirectProperty(node, n)
+		}
 	case *ast.CallNode:
 		redirectCall(n)
 	}
@@ -200,6 +211,31 @@ func redirectProperty(node *ast.Node, m *ast.MemberNode) {
 	call.SetLocation(m.Location())
 	call.SetNature(*m.Nature())
 	*node = call
+}
+
+// redirectScalar rewrites root.field, for a field of scalarReads, into a call
+// of its read, keeping its checked type; it reports whether it did.
+func redirectScalar(node *ast.Node, m *ast.MemberNode) bool {
+	prop, ok := m.Property.(*ast.StringNode)
+	if !ok || m.Optional || m.Method {
+		return false
+	}
+	root, ok := m.Node.(*ast.IdentifierNode)
+	if !ok {
+		return false
+	}
+	read, ok := scalarReads[root.Value+"."+prop.Value]
+	if !ok {
+		return false
+	}
+	env := &ast.IdentifierNode{Value: "$env"}
+	env.SetType(reflect.TypeFor[*runEnv]())
+	env.SetLocation(m.Location())
+	call := &ast.CallNode{Callee: constant(read, m.Location()), Arguments: []ast.Node{env}}
+	call.SetLocation(m.Location())
+	call.SetNature(*m.Nature())
+	*node = call
+	return true
 }
 
 // constant is a constant node holding v, typed as v is.
