@@ -5,7 +5,7 @@ BIN := bin/routedesk
 STATICCHECK_VERSION := v0.7.0
 WORKFLOWCHECK_VERSION := v0.6.0
 
-.PHONY: dev build test test-unit vet lint workflowcheck fmt-check fuzz bench bench-quick clean compose-check chaos scale chart
+.PHONY: dev build test test-unit vet lint workflowcheck fmt-check fuzz bench bench-quick bench-scale clean compose-check chaos scale chart
 
 ## dev: start everything (migrations, embedded Temporal + Web UI, worker, API) and print the admin token
 dev: build
@@ -106,6 +106,13 @@ chart:
 	cd deploy && $(GO) vet ./... && PATH="$$PATH:$$($(GO) env GOPATH)/bin" staticcheck ./...
 	cd deploy && $(GO) test -count=1 ./...
 	cd deploy && $(GO) run ./cmd/template -name routedesk -namespace routedesk > /dev/null
+
+## bench-scale: the scale benchmark of issue 29 (e2e/benchscale_test.go; not in `test`): N open conversations (BENCH_SCALE_OPEN, default 100000: about 1–1.5 hours on 2 cores), footprint, CPU per message at 1,000 and N open, a timer storm (BENCH_SCALE_STORM, default 10000), restarts; see docs/capacity.md
+BENCH_SCALE_OPEN ?= 100000
+BENCH_SCALE_STORM ?= 10000
+bench-scale:
+	ROUTEDESK_BENCH_SCALE=1 ROUTEDESK_BENCH_SCALE_OPEN=$(BENCH_SCALE_OPEN) ROUTEDESK_BENCH_SCALE_STORM=$(BENCH_SCALE_STORM) \
+		$(GO) test ./e2e/ -run '^TestBenchScale$$' -count=1 -v -timeout 180m
 
 ## chaos: the chaos suite against the built binary: SIGKILL under load, Temporal and PostgreSQL
 ## stopped, hostile Unicode ids on every inbound route, agent capacity under a storm (e2e/chaos_test.go),
