@@ -165,8 +165,8 @@ func (s *Server) teamClocks(c *gin.Context) {
 	s.respond(c, http.StatusOK, out, nil)
 }
 
-// ticketTeamClocks reads the spans each team held t and totals them, in business time too when
-// t's policy counts in business hours (a policy deleted since counts as none).
+// ticketTeamClocks reads the spans each team held t and totals them, in business time less the
+// policy's pauses too when t's policy counts in business hours (a policy deleted since counts as none).
 func (s *Server) ticketTeamClocks(ctx context.Context, accountID string, t domain.Ticket) ([]store.TeamSpan, []domain.TeamClock, error) {
 	spans, err := s.store.TeamSpans(ctx, accountID, t.ID)
 	if err != nil {
@@ -189,7 +189,13 @@ func (s *Server) ticketTeamClocks(ctx context.Context, accountID string, t domai
 			in[i].To = *sp.To
 		}
 	}
-	return spans, sla.TeamClocks(in, time.Now(), policy), nil
+	var pauses []sla.Interval
+	if policy != nil {
+		if pauses, err = s.store.TicketPauses(ctx, t.ID, *policy); err != nil {
+			return nil, nil, err
+		}
+	}
+	return spans, sla.TeamClocks(in, time.Now(), policy, pauses), nil
 }
 
 // recheckSLA tells a ticket's workflow that its priority changed, so it chooses its SLA policy again;

@@ -13,11 +13,12 @@ type Span struct {
 }
 
 // TeamClocks totals each team's spans, teams in the order they first held the ticket; a running
-// span counts to now. The wall time is always given; the business time too when p counts in
-// business hours (p non-nil with BusinessHoursOnly): the open time of its calendar within the
-// spans (holidays and hours outside the week's schedule do not count; status pauses do, a team
-// holding a pending ticket still holds it). Pure: the same arguments give the same answer.
-func TeamClocks(spans []Span, now time.Time, p *Policy) []domain.TeamClock {
+// span counts to now. The wall time is always given (how long the team held the ticket, pauses
+// included); the business time too when p counts in business hours (p non-nil with
+// BusinessHoursOnly): the SLA clock time the team used, the open time of its calendar within the
+// spans less pauses (the ticket's pending or on-hold spans the policy pauses on; holidays and
+// hours outside the week's schedule do not count). Pure: the same arguments give the same answer.
+func TeamClocks(spans []Span, now time.Time, p *Policy, pauses []Interval) []domain.TeamClock {
 	business := p != nil && p.BusinessHoursOnly
 	var cal Calendar
 	if business {
@@ -42,7 +43,7 @@ func TeamClocks(spans []Span, now time.Time, p *Policy) []domain.TeamClock {
 		}
 		out[i].Seconds += end.Sub(sp.From).Seconds()
 		if business {
-			*out[i].BusinessSeconds += Elapsed(sp.From, end, cal, nil).Seconds()
+			*out[i].BusinessSeconds += Elapsed(sp.From, end, cal, pauses).Seconds()
 		}
 	}
 	return out

@@ -23,7 +23,7 @@ func TestTeamClocksInBusinessTime(t *testing.T) {
 		{TeamID: "L1", From: at(9, 11)},                // still running: to now, Wednesday 12:30
 	}
 	now := at(9, 12).Add(30 * time.Minute)
-	got := sla.TeamClocks(spans, now, p)
+	got := sla.TeamClocks(spans, now, p, nil)
 	require.Len(t, got, 2)
 	require.Equal(t, "L1", got[0].TeamID)
 	require.Equal(t, (66*time.Hour + 90*time.Minute).Seconds(), got[0].Seconds)
@@ -33,9 +33,17 @@ func TestTeamClocksInBusinessTime(t *testing.T) {
 	require.Equal(t, (49 * time.Hour).Seconds(), got[1].Seconds)
 	require.Equal(t, (7*time.Hour + 2*time.Hour).Seconds(), *got[1].BusinessSeconds, "Monday 10–17, no Tuesday, Wednesday 09–11")
 
-	wall := sla.TeamClocks(spans[:1], now, &sla.Policy{Calendar: p.Calendar})
+	wall := sla.TeamClocks(spans[:1], now, &sla.Policy{Calendar: p.Calendar}, nil)
 	require.Equal(t, (66 * time.Hour).Seconds(), wall[0].Seconds)
 	require.Nil(t, wall[0].BusinessSeconds, "a policy counting wall time has no business time")
-	require.Nil(t, sla.TeamClocks(spans[:1], now, nil)[0].BusinessSeconds)
-	require.Empty(t, sla.TeamClocks(nil, now, p))
+	require.Nil(t, sla.TeamClocks(spans[:1], now, nil, nil)[0].BusinessSeconds)
+	require.Empty(t, sla.TeamClocks(nil, now, p, nil))
+
+	// L2's ticket waited on the customer (pending) Monday 13:00 to Wednesday 10:00: that time held
+	// is not SLA time used; L1's is untouched.
+	pending := []sla.Interval{{From: at(7, 13), To: at(9, 10)}}
+	paused := sla.TeamClocks(spans, now, p, pending)
+	require.Equal(t, got[1].Seconds, paused[1].Seconds, "held is held")
+	require.Equal(t, (3*time.Hour + time.Hour).Seconds(), *paused[1].BusinessSeconds, "Monday 10–13, Wednesday 10–11")
+	require.Equal(t, *got[0].BusinessSeconds, *paused[0].BusinessSeconds)
 }

@@ -102,6 +102,11 @@ func (s *Store) statusChanges(ctx context.Context, todo []businessTodo, policies
 			ids = append(ids, f.TicketID)
 		}
 	}
+	return s.statusChangesOf(ctx, ids)
+}
+
+// statusChangesOf lists, in order, the status changes of the tickets on their audit trails.
+func (s *Store) statusChangesOf(ctx context.Context, ids []string) (map[string][]statusChange, error) {
 	out := map[string][]statusChange{}
 	if len(ids) == 0 {
 		return out, nil
@@ -118,6 +123,19 @@ func (s *Store) statusChanges(ctx context.Context, todo []businessTodo, policies
 		out[r.TicketID] = append(out[r.TicketID], r)
 	}
 	return out, nil
+}
+
+// TicketPauses are the spans in which the ticket's status paused policy p's clocks (none when p
+// pauses on no status), from the status changes on its audit trail.
+func (s *Store) TicketPauses(ctx context.Context, ticketID string, p sla.Policy) ([]sla.Interval, error) {
+	if !p.PauseOnPending && !p.PauseOnHold {
+		return nil, nil
+	}
+	changes, err := s.statusChangesOf(ctx, []string{ticketID})
+	if err != nil {
+		return nil, err
+	}
+	return pausesOf(p, changes[ticketID]), nil
 }
 
 // pausesOf are the spans in which a ticket's status (new at first, then each change) paused the policy's clocks.
