@@ -101,6 +101,21 @@ func TestConsoleAttachments(t *testing.T) {
 		}
 		return false
 	})
+
+	// The privacy panel redacts the photo only: its bytes go, the message's text and its other file stay.
+	row := `.privacy-messages li[data-message="` + inbound + `"]`
+	p.Until("the photo offered for redaction", `!!document.querySelector('`+row+` select.redact-what option[value="0"]') &&
+		!document.querySelector('`+row+` select.redact-what option[value="1"]')`)
+	p.choose(row+` select.redact-what`, "0")
+	p.Do("redact the photo", chromedp.SendKeys(row+` input.redact-reason`, "shows a face"), chromedp.Click(row+` button.redact`))
+	p.Until("announced", `document.getElementById('status').textContent === 'File redacted.'`)
+	testenv.Eventually(t, 10*time.Second, "the photo's bytes gone, the text kept", func() bool {
+		var size int
+		var text string
+		_ = st.Store.DB().QueryRow(`SELECT a.size, m.text FROM message_attachments a JOIN messages m ON m.id = a.message_id
+			WHERE a.message_id = $1 AND a.n = 0`, inbound).Scan(&size, &text)
+		return size == 0 && strings.Contains(text, "The part arrived broken")
+	})
 }
 
 func atoi(t *testing.T, s string) int {

@@ -1,22 +1,33 @@
 // privacy.js: a ticket's privacy panel (issue 30): redact a message, export or erase its contact.
-import { api, seg, session } from './api.js';
+import { api, seg, session, listAll } from './api.js';
 import { h, announce } from './ui.js';
 
-/** redactList lists the ticket's messages, each with a Redact button that asks for a reason. */
+/** redactList lists the ticket's messages, each with a Redact button that asks for a reason; a message
+ * with files also offers to redact one file only (its bytes go, the message stays). */
 function redactList(ticket, reload) {
   const list = h('ul', { class: 'privacy-messages' }, h('li', { class: 'muted' }, 'Loading…'));
   api('GET', `/v1/tickets/${seg(ticket.id)}/messages`).then((page) => {
     list.replaceChildren(...(page.items || []).map((m) => {
       const reason = h('input', { type: 'text', class: 'redact-reason', placeholder: 'Reason', 'aria-label': 'Reason for redacting' });
+      const what = h('select', { class: 'redact-what', 'aria-label': 'What to redact', hidden: true },
+        h('option', { value: '' }, 'Whole message'));
+      listAll(`/v1/messages/${seg(m.id)}/attachments`).then((files) => {
+        const kept = files.filter((a) => !a.omitted);
+        if (!kept.length) return;
+        what.append(...kept.map((a) => h('option', { value: String(a.n) }, `Only the file ${a.name || `attachment ${a.n}`}`)));
+        what.hidden = false;
+      }, () => {}); // without the list, the whole message can still be redacted
       const go = h('button', { type: 'button', class: 'danger redact', onclick: async () => {
         if (!reason.value.trim()) { reason.focus(); announce('Say why the message is redacted.', true); return; }
+        const body = { reason: reason.value.trim() };
+        if (what.value !== '') body.attachment = Number(what.value);
         try {
-          await api('POST', `/v1/messages/${seg(m.id)}/redact`, { reason: reason.value.trim() });
-          announce('Message redacted.');
+          await api('POST', `/v1/messages/${seg(m.id)}/redact`, body);
+          announce(what.value !== '' ? 'File redacted.' : 'Message redacted.');
           reload();
         } catch (e) { announce(`Not redacted: ${e.message}`, true); }
       } }, 'Redact');
-      return h('li', { dataset: { message: m.id } }, h('span', { class: 'privacy-text' }, (m.text || '').slice(0, 80)), ' ', reason, ' ', go);
+      return h('li', { dataset: { message: m.id } }, h('span', { class: 'privacy-text' }, (m.text || '').slice(0, 80)), ' ', what, ' ', reason, ' ', go);
     }));
   }, (e) => list.replaceChildren(h('li', { class: 'error' }, `Messages not loaded: ${e.message}`)));
   return list;
