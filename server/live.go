@@ -148,11 +148,9 @@ func resumeAfter(c *gin.Context) (int64, bool, error) {
 // events streams the account's live events as Server-Sent Events (docs/API.md#live-events).
 func (s *Server) events(c *gin.Context) {
 	p := principal(c)
-	for k := range c.Request.URL.Query() {
-		if k != "after" && k != "ticket" {
-			s.fail(c, domain.Invalid(httpx.Printable(k), "is not a parameter of this route; it takes after, ticket"))
-			return
-		}
+	if err := httpx.CheckQuery(c.Request.URL.Query(), "after", "ticket"); err != nil {
+		s.fail(c, err)
+		return
 	}
 	after, resume, err := resumeAfter(c)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/routedesk/routedesk/domain"
+	"github.com/routedesk/routedesk/internal/httpx"
 	"github.com/routedesk/routedesk/store"
 )
 
@@ -53,11 +54,7 @@ func parseReportQuery(c *gin.Context) (store.ReportQuery, bool, []domain.FieldEr
 	fail := func(field, format string, args ...any) {
 		errs = append(errs, domain.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 	}
-	for k := range c.Request.URL.Query() {
-		if !slices.Contains(reportQuery, k) {
-			fail(k, "is not a parameter of this route (%s)", strings.Join(reportQuery, ", "))
-		}
-	}
+	errs = append(errs, httpx.UnknownQuery(c.Request.URL.Query(), reportQuery...)...)
 	q := store.ReportQuery{Interval: c.DefaultQuery("interval", store.ReportDay), GroupBy: c.DefaultQuery("group_by", store.ReportGroupNone),
 		ChannelID: c.Query("channel_id"), TeamID: c.Query("team_id"), Location: time.UTC}
 	if !slices.Contains(store.ReportIntervals, q.Interval) {

@@ -63,11 +63,9 @@ func (s *Server) putRetention(c *gin.Context) {
 
 // deleteRetention removes the account's default policy, or one channel's own with ?channel_id=.
 func (s *Server) deleteRetention(c *gin.Context) {
-	for k := range c.Request.URL.Query() {
-		if k != "channel_id" {
-			s.fail(c, domain.Invalid(k, "is not a parameter of this route (channel_id is)"))
-			return
-		}
+	if err := httpx.CheckQuery(c.Request.URL.Query(), "channel_id"); err != nil {
+		s.fail(c, err)
+		return
 	}
 	channelID := c.Query("channel_id")
 	if len(channelID) > 64 {

@@ -79,6 +79,9 @@ type ticketParams struct {
 // names, repeated single values and malformed values are a 422 naming the parameter.
 func parseTicketParams(q url.Values, allowed []string) (ticketParams, error) {
 	p := ticketParams{set: map[string]bool{}, limit: httpx.DefaultPageLimit}
+	if err := httpx.CheckQuery(q, allowed...); err != nil {
+		return p, err
+	}
 	keys := make([]string, 0, len(q))
 	for k := range q {
 		keys = append(keys, k)
@@ -87,9 +90,6 @@ func parseTicketParams(q url.Values, allowed []string) (ticketParams, error) {
 	lists, single := p.filters.fields()
 	for _, k := range keys {
 		vs := q[k]
-		if !slices.Contains(allowed, k) {
-			return p, domain.Invalid(httpx.Printable(k), "is not a parameter of this route; it takes "+strings.Join(allowed, ", "))
-		}
 		if dst, ok := lists[k]; ok {
 			for _, v := range vs {
 				for _, part := range strings.Split(v, ",") {
