@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -191,11 +192,17 @@ func deleteTickets(ctx context.Context, tx *sqlx.Tx, p ErasurePlan) error {
 	if len(p.TicketIDs) == 0 {
 		return nil
 	}
+	return runErasureDeletes(ctx, tx, p, "timeline_entries", "tickets")
+}
+
+// runErasureDeletes runs, in erasureDeletes' order (children first), the statements of the tables named.
+func runErasureDeletes(ctx context.Context, tx *sqlx.Tx, p ErasurePlan, tables ...string) error {
 	for _, d := range erasureDeletes {
-		if d.table == "timeline_entries" || d.table == "tickets" {
-			if _, err := tx.ExecContext(ctx, d.sql, d.args(p)...); err != nil {
-				return fmt.Errorf("%s: %w", d.table, err)
-			}
+		if !slices.Contains(tables, d.table) {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, d.sql, d.args(p)...); err != nil {
+			return fmt.Errorf("%s: %w", d.table, err)
 		}
 	}
 	return nil
@@ -215,13 +222,5 @@ func deleteConversations(ctx context.Context, tx *sqlx.Tx, accountID string, con
 		accountID, convs); err != nil {
 		return err
 	}
-	for _, d := range erasureDeletes {
-		switch d.table {
-		case "messages", "ignored_inbound", "timeline_entries", "tickets", "conversations":
-			if _, err := tx.ExecContext(ctx, d.sql, d.args(p)...); err != nil {
-				return fmt.Errorf("%s: %w", d.table, err)
-			}
-		}
-	}
-	return nil
+	return runErasureDeletes(ctx, tx, p, "messages", "ignored_inbound", "timeline_entries", "tickets", "conversations")
 }
