@@ -120,7 +120,7 @@ func TestReportsBenchmark(t *testing.T) {
 	t.Logf("generated %d tickets with their measures, breaches and ratings in %s", tickets, time.Since(start).Round(time.Second))
 	// Business seconds are computed once per measure, after it is taken: do it for the generated ones.
 	began := time.Now()
-	require.NoError(t, st.FillReportBusiness(ctx, a.ID, ""))
+	require.NoError(t, st.FillReportBusiness(ctx, a.ID))
 	var facts, measured int
 	require.NoError(t, st.DB().QueryRowContext(ctx, `SELECT count(*), count(business_v) FROM report_facts WHERE account_id = $1`, a.ID).Scan(&facts, &measured))
 	t.Logf("%d report facts, %d with business seconds (computed in %s)", facts, measured, time.Since(began).Round(time.Millisecond))

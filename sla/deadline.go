@@ -15,6 +15,22 @@ type Interval struct {
 	To   time.Time `json:"to,omitzero"`
 }
 
+// FollowPauses records in pauses (the spans in which the clocks stood, the last open-ended while
+// they still do) that the ticket's status changed at at, to one the policy pauses on or not: a
+// pausing status opens a span unless one is open, another closes the open one. More than max spans
+// (0: no bound) are not opened. Pure: the same arguments give the same answer.
+func FollowPauses(pauses []Interval, paused bool, at time.Time, max int) []Interval {
+	n := len(pauses)
+	open := n > 0 && pauses[n-1].To.IsZero()
+	switch {
+	case paused && !open && (max == 0 || n < max):
+		pauses = append(pauses, Interval{From: at})
+	case !paused && open:
+		pauses[n-1].To = at
+	}
+	return pauses
+}
+
 // Due is when target of clock time has run from start: only the calendar's open time counts,
 // less the pauses. ok is false when no such time comes within three years (a clock paused for
 // good, a calendar without open hours). Pure: the same arguments give the same answer.

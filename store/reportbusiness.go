@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/routedesk/routedesk/domain"
 	"github.com/routedesk/routedesk/sla"
 )
 
@@ -26,20 +25,20 @@ type businessTodo struct {
 // businessBatch is how many facts one round of FillReportBusiness computes.
 const businessBatch = 5000
 
-// FillReportBusiness computes the business seconds of the account's duration facts (of one ticket,
-// or all when ticketID is "") whose SLA policy counts business hours only: the open time of the
+// FillReportBusiness computes the business seconds of the account's duration facts whose SLA
+// policy counts business hours only and that have none yet: the open time of the
 // policy's calendar between the clock's start and its end (start + v), less the time the ticket spent in a
 // status the policy pauses on (its status changes on the audit trail). A fact whose policy was
 // deleted since is left out of the business figures.
-func (s *Store) FillReportBusiness(ctx context.Context, accountID, ticketID string) error {
+func (s *Store) FillReportBusiness(ctx context.Context, accountID string) error {
 	var policies map[string]sla.Policy
 	meters := map[string]*sla.Meter{}
 	for {
 		var todo []businessTodo
 		if err := s.db.SelectContext(ctx, &todo,
 			`SELECT ticket_id, kind, ref, start_at, v, policy_id FROM report_facts
-			  WHERE account_id = $1 AND business AND business_v IS NULL AND start_at IS NOT NULL AND v IS NOT NULL AND ($2 = '' OR ticket_id = $2) LIMIT $3`,
-			accountID, ticketID, businessBatch); err != nil {
+			  WHERE account_id = $1 AND business AND business_v IS NULL AND start_at IS NOT NULL AND v IS NOT NULL LIMIT $2`,
+			accountID, businessBatch); err != nil {
 			return fmt.Errorf("report business hours to compute: %w", err)
 		}
 		if len(todo) == 0 {
@@ -138,27 +137,12 @@ func (s *Store) TicketPauses(ctx context.Context, ticketID string, p sla.Policy)
 	return pausesOf(p, changes[ticketID]), nil
 }
 
-// pausesOf are the spans in which a ticket's status (new at first, then each change) paused the policy's clocks.
+// pausesOf are the spans in which a ticket's status (new at first, which never pauses, then each
+// change) paused the policy's clocks, as the conversation workflow follows them.
 func pausesOf(p sla.Policy, changes []statusChange) []sla.Interval {
 	var out []sla.Interval
-	paused := false
-	var from time.Time
-	status := domain.TicketStatusNew
 	for _, c := range changes {
-		if c.Status == status {
-			continue
-		}
-		status = c.Status
-		switch now := p.Pauses(status); {
-		case now && !paused:
-			paused, from = true, c.At
-		case !now && paused:
-			paused = false
-			out = append(out, sla.Interval{From: from, To: c.At})
-		}
-	}
-	if paused {
-		out = append(out, sla.Interval{From: from}) // still paused
+		out = sla.FollowPauses(out, p.Pauses(c.Status), c.At, 0)
 	}
 	return out
 }

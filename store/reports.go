@@ -132,7 +132,7 @@ func (s *Store) Report(ctx context.Context, q ReportQuery) (Report, error) {
 		Groups: []ReportGroup{}, Buckets: []ReportBucket{}, GroupTotals: []ReportGroupTotal{}}
 	// Business seconds a measure's statement could not compute (routedesk stopped in between, or
 	// rows written by hand) are computed now, once.
-	if err := s.FillReportBusiness(ctx, q.AccountID, ""); err != nil {
+	if err := s.FillReportBusiness(ctx, q.AccountID); err != nil {
 		return Report{}, err
 	}
 	cells, err := s.reportCells(ctx, q)

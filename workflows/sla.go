@@ -117,14 +117,7 @@ func (s *SLAState) events() (evs []slaEvent, dueAt *time.Time) {
 // follow moves the pauses with the ticket's status: a status the policy pauses in opens a pause, another closes it.
 func (s *SLAState) follow(status string, now time.Time) {
 	s.Status = status
-	n := len(s.Pauses)
-	open := n > 0 && s.Pauses[n-1].To.IsZero()
-	switch paused := s.Policy != nil && s.Policy.Pauses(status); {
-	case paused && !open && n < maxSLAPauses:
-		s.Pauses = append(s.Pauses, sla.Interval{From: now})
-	case !paused && open:
-		s.Pauses[n-1].To = now
-	}
+	s.Pauses = sla.FollowPauses(s.Pauses, s.Policy != nil && s.Policy.Pauses(status), now, maxSLAPauses)
 }
 
 // forget drops the fired escalations of target, whose clock starts again.
