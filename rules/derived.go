@@ -21,6 +21,7 @@ const (
 	derivedName        = "_derived"
 	derivedChargedName = "_derived_charged" // _derived, charging the work budget for the value
 	fieldMatchName     = "_fieldmatch"
+	fieldContainsName  = "_fieldcontains"
 )
 
 // derivedOps are the pure string functions whose results on a field are
@@ -131,6 +132,9 @@ func shareDerived(node *ast.Node) bool {
 		if id, ok := n.Callee.(*ast.IdentifierNode); ok {
 			op, args = id.Value, n.Arguments
 		}
+		if op == "contains_any" {
+			return shareFieldContains(node, args)
+		}
 	case *ast.BinaryNode:
 		return shareFieldMatch(node, n)
 	}
@@ -162,6 +166,61 @@ func shareFieldMatch(node *ast.Node, n *ast.BinaryNode) bool {
 	}
 	*node = internalCall(n.Location(), fieldMatchName, &ast.IntegerNode{Value: k}, &ast.ConstantNode{Value: re})
 	return true
+}
+
+// shareFieldContains rewrites contains_any(field, ["literal", …]), whose
+// list the guard made a constant, into _fieldcontains($env, k, items) with
+// the items lower-cased once here; it reports whether it did.
+func shareFieldContains(node *ast.Node, args []ast.Node) bool {
+	if len(args) != 2 {
+		return false
+	}
+	k, ok := fieldIndexOf(args[0])
+	if !ok {
+		return false
+	}
+	list, ok := args[1].(*ast.ConstantNode)
+	if !ok {
+		return false
+	}
+	items, ok := list.Value.([]string)
+	if !ok {
+		return false
+	}
+	lowered := make([]string, 0, len(items))
+	for _, item := range items {
+		if item != "" { // an empty item never matches
+			lowered = append(lowered, strings.ToLower(item))
+		}
+	}
+	*node = internalCall((*node).Location(), fieldContainsName, &ast.IntegerNode{Value: k}, &ast.ConstantNode{Value: lowered})
+	return true
+}
+
+// fieldContainsFunc implements _fieldcontains($env, k, items): whether the
+// lower-cased string field k — computed once per evaluation and shared, as
+// lower(field) is — contains any of the lower-cased, non-empty items. That
+// is contains_any's answer: it ignores case as strings.ToLower does.
+func fieldContainsFunc(params ...any) (any, error) {
+	return fieldContains(params[0].(*runEnv), params[1].(int), params[2].([]string))
+}
+
+// fieldContains is fieldContainsFunc's work, its arguments unboxed.
+func fieldContains(env *runEnv, k int, items []string) (any, error) {
+	if k < 0 || k >= len(stringFields) {
+		return nil, fmt.Errorf("%s: no field %d", fieldContainsName, k)
+	}
+	v, err := derivedFunc(env, derivedOps["lower"]*len(env.boxed.values)+k)
+	if err != nil {
+		return nil, err
+	}
+	lower := v.(string)
+	for _, item := range items {
+		if strings.Contains(lower, item) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // foldCharge rewrites the guard's wrapper around a shared derived value,

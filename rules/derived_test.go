@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -17,6 +19,7 @@ func TestDerivedValuesAreSharedWithinAnEvaluation(t *testing.T) {
 		{`lower(message.from) == "anna.svensson@bigcorp.se"`, derivedName},
 		{`ticket.subject matches "(?i)order [0-9]+"`, fieldMatchName},
 		{`matches(message.subject, "^Refund")`, fieldMatchName},
+		{`contains_any(message.text, ["nothing", "REFUND"])`, fieldContainsName},
 	}
 	for _, tt := range tests {
 		t.Run(tt.when, func(t *testing.T) {
@@ -85,4 +88,36 @@ func TestInternalDerivedCallsRejectBadIndexes(t *testing.T) {
 	assert.Error(t, err)
 	_, err = evalWhen(t, `_derived_charged($env, 100000) == ""`, sampleEnv())
 	assert.Error(t, err)
+	_, err = fieldContainsFunc(&runEnv{}, len(stringFields), []string{"x"})
+	assert.Error(t, err)
+}
+
+// TestSharedContainsAnyKeepsItsAnswers runs contains_any on a field (shared:
+// the field lower-cased once per evaluation) and on the same text as a
+// computed value (not shared) over texts and lists that ASCII-only, Unicode
+// and empty items make hard, and checks both against strings.ToLower.
+func TestSharedContainsAnyKeepsItsAnswers(t *testing.T) {
+	texts := []string{"", "Refund please", "REFUND", "I want a reFUNd!", "Återbetalning tack", "ÅTERBETALNING", "İstanbul", "straße", "x", "[at]@{z}`", "bad \xff utf-8"}
+	lists := [][]string{{""}, {"refund"}, {"FUND"}, {"återbetalning"}, {"ÅTER", "zzz"}, {"i̇stanbul"}, {"STRASSE"}, {"@", "["}, {"`"}, {"{Z}"}, {"", "x"}, {"refund please!"}}
+	for _, text := range texts {
+		for _, list := range lists {
+			quoted := make([]string, len(list))
+			lower := strings.ToLower(text)
+			want := false
+			for i, item := range list {
+				quoted[i] = strconv.Quote(item)
+				want = want || item != "" && strings.Contains(lower, strings.ToLower(item))
+			}
+			env := sampleEnv()
+			env.Message.Text = text
+			for _, when := range []string{
+				fmt.Sprintf(`contains_any(message.text, [%s])`, strings.Join(quoted, ", ")),
+				fmt.Sprintf(`contains_any(message.text + "", [%s])`, strings.Join(quoted, ", ")),
+			} {
+				got, err := evalWhen(t, when, env)
+				require.NoError(t, err, when)
+				assert.Equal(t, want, got, "%s on %q", when, text)
+			}
+		}
+	}
 }

@@ -80,5 +80,9 @@
 // [Engine] caches compiled programs by rule ID and version (and checks the
 // rule's text, so an unsaved rule with a reused ID is never run with a stale
 // program). A newer version replaces the older one; evaluation compiles only
-// rules it has not seen.
+// rules it has not seen. It also keeps each evaluated set's plan — the rules
+// that apply to the channel, in order, with their programs — and reuses it for
+// the same set (the same rules, IDs, versions, priorities, channels and
+// enabled flags, and the same text for every program), so an unchanged set is
+// neither sorted nor looked up rule by rule again.
 package rules

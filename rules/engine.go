@@ -22,13 +22,15 @@ type Engine struct {
 	programs map[string]*compiledRule // by rule ID: the newest version seen
 	max      int
 	compiles atomic.Int64 // rules compiled, for tests
+	plans    plans        // the evaluation plans of the sets evaluated (plan.go)
 	// ruleLimit and evalLimit are RuleTimeLimit and EvaluationTimeLimit (tests shorten them).
 	ruleLimit, evalLimit time.Duration
 }
 
 // NewEngine returns an Engine with an empty cache.
 func NewEngine() *Engine {
-	return &Engine{programs: make(map[string]*compiledRule), max: DefaultCacheSize, ruleLimit: RuleTimeLimit, evalLimit: EvaluationTimeLimit}
+	return &Engine{programs: make(map[string]*compiledRule), max: DefaultCacheSize, ruleLimit: RuleTimeLimit, evalLimit: EvaluationTimeLimit,
+		plans: plans{m: make(map[planKey]*setPlan), max: DefaultPlannedRules}}
 }
 
 // Compile validates and compiles r and caches the program; the error is a *domain.ValidationError naming each invalid field.
@@ -85,6 +87,8 @@ type evaluator struct {
 	matched []string   // the matching rules' IDs, in order
 	props   []property // the matching rules' set values, in order, duplicates included
 	skills  []string   // the matching rules' skills, duplicates included
+
+	keysTaken []string // collect's buffer: the first distinct property keys
 }
 
 // property is one set value of a matching rule.
@@ -99,9 +103,11 @@ type orderKey struct {
 	pos      int
 }
 
-// step is one applicable rule of an evaluation and its compiled form (nil until looked up).
+// step is one applicable rule of an evaluation, its position in the set and
+// its compiled form (nil until looked up).
 type step struct {
 	rule *Rule
+	pos  int
 	c    *compiledRule
 }
 
@@ -144,8 +150,13 @@ func (e *Engine) Evaluate(set RuleSet, channelID string, env Env) Result {
 	ev := evaluators.Get().(*evaluator)
 	defer ev.release()
 	ev.env.Env = env // the environment is built once per evaluation and shared by every run
-	ev.plan(set.Rules, channelID)
-	e.lookupCached(ev.steps)
+	planned := false // whether ev.steps came from a cached plan with its programs current
+	if p := e.plans.get(&set, channelID); p != nil {
+		planned = p.fill(ev, set.Rules)
+	} else {
+		ev.plan(set.Rules, channelID)
+		e.lookupCached(ev.steps)
+	}
 
 	start := time.Now()
 	ev.start = start
@@ -153,7 +164,8 @@ func (e *Engine) Evaluate(set RuleSet, channelID string, env Env) Result {
 		st := &ev.steps[i]
 		r, c := st.rule, st.c
 		if c == nil {
-			c = e.lookup(r) // compiled only when reached: a stop rule may end the evaluation first
+			c = e.lookup(r)          // compiled only when reached: a stop rule may end the evaluation first
+			st.c, planned = c, false // the plan lacked it: keep a new one
 		}
 		if len(c.errs) > 0 {
 			res.fail(r.ID, &failure{kind: FailInvalid, field: c.errs[0].Field, msg: "rule is invalid: " + c.errorMessage()})
@@ -184,6 +196,9 @@ func (e *Engine) Evaluate(set RuleSet, channelID string, env Env) Result {
 		}
 	}
 	ev.collect(&res)
+	if !planned {
+		e.plans.put(&set, channelID, ev.steps)
+	}
 	return res
 }
 
@@ -197,11 +212,22 @@ const maxPropertiesHint = 8
 func (ev *evaluator) collect(res *Result) {
 	res.Matched = append(make([]string, 0, len(ev.matched)), ev.matched...)
 	res.Properties = make(map[string]any, min(len(ev.props), maxPropertiesHint))
+	// Rules set a few keys over and over: a key already taken is found among
+	// the first few distinct keys by comparing strings, without hashing it.
+	keys := ev.keysTaken[:0]
 	for _, p := range ev.props {
-		if _, taken := res.Properties[p.key]; !taken {
-			res.Properties[p.key] = p.value
+		if len(keys) < maxPropertiesHint {
+			if slices.Contains(keys, p.key) {
+				continue
+			}
+			keys = append(keys, p.key)
+		} else if _, taken := res.Properties[p.key]; taken {
+			continue
 		}
+		res.Properties[p.key] = p.value
 	}
+	clear(keys)
+	ev.keysTaken = keys[:0]
 	slices.Sort(ev.skills)
 	skills := slices.Compact(ev.skills)
 	res.RequiredSkills = append(make([]string, 0, len(skills)), skills...)
@@ -238,7 +264,7 @@ func (ev *evaluator) plan(rules []Rule, channelID string) {
 	ev.keys = keys
 	steps := ev.steps[:0]
 	for _, k := range keys {
-		steps = append(steps, step{rule: &rules[k.pos]})
+		steps = append(steps, step{rule: &rules[k.pos], pos: k.pos})
 	}
 	ev.steps = steps
 }

@@ -56,6 +56,8 @@ var functionOptions = []expr.Option{
 		new(func(any, int) string)),
 	expr.Function(fieldMatchName, fieldMatchFunc,
 		new(func(any, int, *regexp.Regexp) bool)),
+	expr.Function(fieldContainsName, fieldContainsFunc,
+		new(func(any, int, []string) bool)),
 	expr.DisableBuiltin("concat"),
 	expr.DisableBuiltin("flatten"),
 	expr.DisableBuiltin("toJSON"),
@@ -187,8 +189,15 @@ func containsAny(s string, items []string) bool {
 	return false
 }
 
-// isASCII reports whether s has only ASCII bytes.
+// isASCII reports whether s has only ASCII bytes, looking at eight at a time.
 func isASCII(s string) bool {
+	for ; len(s) >= 8; s = s[8:] {
+		w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56 // one load
+		if w&0x8080808080808080 != 0 {
+			return false
+		}
+	}
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
 			return false

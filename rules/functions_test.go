@@ -172,3 +172,20 @@ func TestContainsAnyMatchesToLowerSemantics(t *testing.T) {
 		require.Equal(t, reference(s, list), containsAny(s, list), "contains_any(%q, %q)", s, list)
 	}
 }
+
+// TestIsASCIIEveryPosition puts one non-ASCII byte at every position of
+// strings of every length up to 20, across the eight-byte steps of isASCII.
+func TestIsASCIIEveryPosition(t *testing.T) {
+	for n := range 21 {
+		b := []byte(strings.Repeat("a~", n)[:n])
+		require.True(t, isASCII(string(b)), "length %d", n)
+		for i := range b {
+			for _, c := range []byte{0x80, 0xC3, 0xFF} {
+				saved := b[i]
+				b[i] = c
+				require.False(t, isASCII(string(b)), "length %d, byte %#x at %d", n, c, i)
+				b[i] = saved
+			}
+		}
+	}
+}

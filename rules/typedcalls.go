@@ -38,7 +38,8 @@ var typedCalls = map[string]typedCall{
 	fieldName:          {fn: func(env, k any) any { return must(fieldFunc(env, k)) }, arity: 2, env: true},
 	derivedName:        {fn: func(env, code any) any { return must(derivedFunc(env, code)) }, arity: 2, env: true},
 	derivedChargedName: {fn: func(env, code any) any { return must(derivedChargedFunc(env, code)) }, arity: 2, env: true},
-	fieldMatchName:     {fn: fieldMatchTyped, arity: 2, env: true}, // (k, re) folded into one argument by redirect
+	fieldMatchName:     {fn: fieldMatchTyped, arity: 2, env: true},    // (k, re) folded into one argument by redirect
+	fieldContainsName:  {fn: fieldContainsTyped, arity: 2, env: true}, // (k, items) folded likewise
 	chargeName:         {fn: func(env, v any) bool { return env.(*runEnv).Charge(v) }, arity: 2, env: true},
 	tickName:           {fn: func(env any) bool { return env.(*runEnv).Tick() }, arity: 1, env: true},
 	"domain":           {fn: func(s any) any { return must(domainFunc(s)) }, arity: 1},
@@ -72,6 +73,18 @@ type fieldMatchArgs struct {
 func fieldMatchTyped(env, args any) any {
 	a := args.(*fieldMatchArgs)
 	return must(fieldMatchFunc(env, a.k, a.re))
+}
+
+// fieldContainsArgs are the field and lower-cased items of a shared contains_any, as one constant.
+type fieldContainsArgs struct {
+	k     int
+	items []string
+}
+
+// fieldContainsTyped is _fieldcontains($env, k, items) with k and items in one argument.
+func fieldContainsTyped(env, args any) any {
+	a := args.(*fieldContainsArgs)
+	return must(fieldContains(env.(*runEnv), a.k, a.items)) // a []string passed as any would be boxed on every call
 }
 
 // must returns v, or panics with err as the VM does for an expr function's
@@ -151,6 +164,12 @@ func redirectCall(call *ast.CallNode) {
 				return
 			}
 			args = folded
+		case fieldContainsName:
+			folded, ok := foldFieldContains(args)
+			if !ok {
+				return
+			}
+			args = folded
 		}
 		if first, ok := args[0].(*ast.IdentifierNode); !ok || first.Value != "$env" {
 			return
@@ -180,6 +199,26 @@ func foldFieldMatch(args []ast.Node) ([]ast.Node, bool) {
 		return nil, false
 	}
 	return []ast.Node{args[0], constant(&fieldMatchArgs{k: k.Value, re: rx}, re.Location())}, true
+}
+
+// foldFieldContains turns _fieldcontains's arguments ($env, k, items) into ($env, {k, items}).
+func foldFieldContains(args []ast.Node) ([]ast.Node, bool) {
+	if len(args) != 3 {
+		return nil, false
+	}
+	k, ok := args[1].(*ast.IntegerNode)
+	if !ok {
+		return nil, false
+	}
+	list, ok := args[2].(*ast.ConstantNode)
+	if !ok {
+		return nil, false
+	}
+	items, ok := list.Value.([]string)
+	if !ok {
+		return nil, false
+	}
+	return []ast.Node{args[0], constant(&fieldContainsArgs{k: k.Value, items: items}, list.Location())}, true
 }
 
 // redirectProperty rewrites root.properties.key (or ["key"]) into a call of
