@@ -86,10 +86,15 @@ func TestBacklogBenchmark(t *testing.T) {
 		rows.add(top, steady, burst, rec)
 	}
 
+	limited := intakeRounds(t, d, tg, channel, envInt(t, "ROUTEDESK_BENCH_INTAKE_LIMIT", 100), runs, maxN, burstFor)
+
 	fmt.Printf("\n### routedesk dev: recovery and bursts (issue 22, defect 4)\n\n")
 	fmt.Printf("%s; load average %s before, %s after; %d runs; binary %s\n\n", machine(), loadBefore, loadAvg(), runs, d.binLabel)
 	fmt.Printf("| measure | min / median / max | target |\n|---|---|---|\n")
 	for _, r := range rows.table(backlog, steadyFor, burstFor) {
+		fmt.Printf("| %s | %s | %s |\n", r[0], r[1], r[2])
+	}
+	for _, r := range limited {
 		fmt.Printf("| %s | %s | %s |\n", r[0], r[1], r[2])
 	}
 }

@@ -42,3 +42,14 @@ type RateLimited struct {
 
 // Error returns the message.
 func (r *RateLimited) Error() string { return r.Message }
+
+// Overloaded is an inbound message refused because more accepted messages
+// wait for their workflow than the installation's intake limit: the sender
+// retries after RetryAfter (HTTP 503, SMTP 451 4.3.2); nothing was stored.
+type Overloaded struct {
+	Message    string
+	RetryAfter time.Duration
+}
+
+// Error returns the message.
+func (o *Overloaded) Error() string { return o.Message }

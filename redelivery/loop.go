@@ -70,6 +70,8 @@ type Config struct {
 	Window int
 	// WindowExpiry frees a slot whose conversation has no ticket after this long.
 	WindowExpiry time.Duration
+	// IntakeLimit is how many messages may wait for their workflow before new ones are refused (see Intake; 0: never).
+	IntakeLimit int
 }
 
 // Loop delivers stored messages to their workflows: requests through Deliver, as the window
@@ -80,6 +82,7 @@ type Loop struct {
 	log     *slog.Logger
 	metrics *metrics
 	pace    *window
+	intake  *Intake
 	// lease is how long a claim keeps other servers off a message; short, so a
 	// crashed server's claims pass quickly to the others: a claim takes only
 	// messages with a free slot of the window, each attempt starts at once and
@@ -115,8 +118,13 @@ func New(st *store.Store, cfg Config, log *slog.Logger, reg prometheus.Registere
 		cfg.AttemptTimeout = DefaultAttemptTimeout
 	}
 	return &Loop{store: st, cfg: cfg, log: log, metrics: newMetrics(reg), lease: cfg.AttemptTimeout + 2*time.Second,
-		pace: newWindow(cfg.Window, cfg.WindowExpiry, st.OpenedConversations)}
+		pace:   newWindow(cfg.Window, cfg.WindowExpiry, st.OpenedConversations),
+		intake: NewIntake(cfg.IntakeLimit, st.PendingDeliveries, log, reg)}
 }
+
+// Admit returns nil when a request may store an inbound message, else the
+// *domain.Overloaded of the intake limit (Config.IntakeLimit) with when to retry.
+func (l *Loop) Admit() error { return l.intake.Admit() }
 
 // Deliver delivers a message a request just stored, when the delivery
 // window has room and no older message waits; otherwise it leaves the
@@ -158,6 +166,7 @@ func (l *Loop) Deliver(ctx context.Context, m store.Undelivered) error {
 // interval it also starts the routing of stranded channel-less tickets.
 func (l *Loop) Run(ctx context.Context, interval, grace time.Duration) {
 	go l.pace.run(ctx)
+	go l.intake.Run(ctx)
 	var attempts sync.WaitGroup
 	defer attempts.Wait()
 	t := time.NewTicker(interval)

@@ -24,8 +24,12 @@ var _ channels.Host = channelHost{}
 
 // Accept stores the message (a redelivery is a no-op) and delivers it to its
 // conversation workflow; a delivery Temporal does not take now is left to the redrive loop.
+// Over the intake limit it stores nothing and returns a *domain.Overloaded.
 func (h channelHost) Accept(ctx context.Context, ch domain.Channel, in store.Inbound) (store.Accepted, error) {
 	s := h.s
+	if err := s.redrive.Admit(); err != nil {
+		return store.Accepted{}, err
+	}
 	in.AccountID, in.ChannelID = ch.AccountID, ch.ID
 	if in.SentAt.IsZero() {
 		in.SentAt = time.Now().UTC()

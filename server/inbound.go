@@ -174,3 +174,20 @@ func sender(a domain.Author) string {
 	}
 	return a.ExternalUserID
 }
+
+// admitsInbound reports whether r takes new inbound messages (POST routes
+// tagged inbound, but for an admin's retry of a delivery and delivery
+// receipts): the intake limit guards them ahead of everything else.
+func admitsInbound(r route) bool {
+	return r.tag == "inbound" && r.method == http.MethodPost && !strings.HasPrefix(r.path, "/v1/deliveries/") &&
+		!strings.HasSuffix(r.path, "/receipts")
+}
+
+// admitIntake answers 503 with a Retry-After, before any other work, while
+// the intake limit refuses new inbound messages (redelivery.Intake).
+func (s *Server) admitIntake(c *gin.Context) {
+	if err := s.redrive.Admit(); err != nil {
+		s.fail(c, err)
+		c.Abort()
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"strconv"
@@ -36,6 +37,7 @@ func (s *Server) fail(c *gin.Context, err error) {
 	var clash *domain.IdentityConflict
 	var claim *domain.ClaimConflict
 	var limited *domain.RateLimited
+	var overloaded *domain.Overloaded
 	switch {
 	case errors.Is(err, domain.ErrNotFound):
 		httpx.WriteProblem(c, http.StatusNotFound, "no such resource in this account")
@@ -44,6 +46,9 @@ func (s *Server) fail(c *gin.Context, err error) {
 	case errors.As(err, &limited):
 		c.Header("Retry-After", itoa(int64(limited.RetryAfter/time.Second)+1))
 		httpx.WriteProblem(c, http.StatusTooManyRequests, limited.Message)
+	case errors.As(err, &overloaded):
+		c.Header("Retry-After", itoa(int64(math.Ceil(overloaded.RetryAfter.Seconds()))))
+		httpx.WriteProblem(c, http.StatusServiceUnavailable, overloaded.Message)
 	case errors.As(err, &clash):
 		merge := "/v1/contacts/" + clash.ContactID + "/merge"
 		httpx.RenderProblem(c, httpx.Problem{Status: http.StatusConflict, ContactID: clash.ContactID, MergeURL: merge,

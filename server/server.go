@@ -65,6 +65,10 @@ type Config struct {
 	// DeliveryWindowExpiry frees a slot whose conversation has no ticket after
 	// this long (0: DefaultDeliveryWindowExpiry).
 	DeliveryWindowExpiry time.Duration
+	// IntakeLimit refuses new inbound messages (HTTP 503, SMTP 451, with
+	// Retry-After) while more than this many accepted ones wait for their
+	// workflow (redelivery.Intake); 0: never refuse.
+	IntakeLimit int
 	// Email are the team email settings (SMTP listener, IMAP pollers) of the built-in channels; unused when Channels is set.
 	Email registry.EmailSettings
 	// TemporalUI is the Temporal Web UI's namespace URL the console links workflows to; empty: no links.
@@ -160,7 +164,7 @@ func New(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, reg pr
 	s.redrive = redelivery.New(st, redelivery.Config{Deliver: s.deliver, StartRouting: s.startTicketWorkflow,
 		ConversationIDs: cfg.ConversationIDs, MaxAttempts: cfg.RedriveMaxAttempts, MaxBusyRetries: cfg.RedriveMaxBusyRetries,
 		Backoff: cfg.RedriveBackoff, MaxBackoff: cfg.RedriveMaxBackoff, AttemptTimeout: deliverTimeout,
-		Window: cfg.DeliveryWindow, WindowExpiry: cfg.DeliveryWindowExpiry}, log, reg)
+		Window: cfg.DeliveryWindow, WindowExpiry: cfg.DeliveryWindowExpiry, IntakeLimit: cfg.IntakeLimit}, log, reg)
 	if s.channels == nil {
 		s.channels = registry.New(registry.Deps{Store: st, Graph: cfg.Graph, Log: log, Email: cfg.Email,
 			ChatStreamsPerVisitor: cfg.ChatStreamsPerVisitor, ChatStreamsPerServer: cfg.ChatStreamsPerServer})
@@ -206,6 +210,9 @@ func New(st *store.Store, tc client.Client, cfg Config, log *slog.Logger, reg pr
 			s.bodyLimits[r.method+" "+r.path] = r.maxBody
 		}
 		handlers := []gin.HandlerFunc{}
+		if admitsInbound(r) {
+			handlers = append(handlers, s.admitIntake) // before authentication: a refusal costs no query
+		}
 		switch {
 		case r.guards != nil:
 			handlers = append(handlers, r.guards...)

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/routedesk/routedesk/domain"
 )
 
 // Delivery is one mail accepted by the SMTP listener.
@@ -161,6 +163,8 @@ var (
 		Message: "Temporary lookup failure, try again later"}
 	errStoreFailed = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0},
 		Message: "Could not store the message, try again later"}
+	errOverloaded = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 2},
+		Message: "Too many messages are waiting to be ticketed, try again later"}
 )
 
 // Mail implements smtp.Session.
@@ -213,6 +217,10 @@ func (s *session) Data(r io.Reader) error {
 		var refusal *smtp.SMTPError
 		if errors.As(err, &refusal) {
 			return refusal // the inbox's own answer (an unparseable mail is refused for good)
+		}
+		var overloaded *domain.Overloaded
+		if errors.As(err, &overloaded) {
+			return errOverloaded // over the intake limit: the sending server retries later
 		}
 		return errStoreFailed
 	}

@@ -4,12 +4,15 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/routedesk/routedesk/domain"
 )
 
 // testInbox routes team addresses to channel ids and keeps what is stored.
@@ -216,6 +219,28 @@ func TestListenerStoreFailureIsTemporary(t *testing.T) {
 	defer c.Close()
 	if err := deliver(t, c, "grace@example.org", []string{"support@acme.test"}, testMail); smtpCode(err) != 451 {
 		t.Errorf("store failure: %v, want 451 so the sender retries", err)
+	}
+}
+
+// TestListenerOverIntakeLimitIsTemporary: a mail refused by the intake limit
+// (too many messages waiting to be ticketed) is answered 451 4.3.2, so the
+// sending server keeps it and retries, and nothing is stored.
+func TestListenerOverIntakeLimitIsTemporary(t *testing.T) {
+	in := &testInbox{teams: map[string]string{"support@acme.test": "ch-1"},
+		failErr: fmt.Errorf("deliver: %w", &domain.Overloaded{Message: "busy", RetryAfter: 3 * time.Second})}
+	l := startListener(t, ListenerConfig{}, in)
+	c, err := smtp.Dial(l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	err = deliver(t, c, "grace@example.org", []string{"support@acme.test"}, testMail)
+	var se *smtp.SMTPError
+	if !errors.As(err, &se) || se.Code != 451 || se.EnhancedCode != (smtp.EnhancedCode{4, 3, 2}) {
+		t.Fatalf("over the intake limit: %v, want 451 4.3.2", err)
+	}
+	if got := len(in.deliveries()); got != 0 {
+		t.Errorf("%d deliveries stored, want none", got)
 	}
 }
 

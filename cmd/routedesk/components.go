@@ -265,6 +265,7 @@ func serveAPI(ctx context.Context, cfg *config, st *store.Store, tc client.Clien
 		LiveStreamsPerUser: cfg.LiveStreamsPerUser, LiveStreamsPerServer: cfg.LiveStreamsPerServer,
 		ConversationIDs: ids,
 		DeliveryWindow:  cfg.DeliveryWindow,
+		IntakeLimit:     cfg.IntakeLimit,
 		CSAT:            links,
 	}, log, tel.registry, tel.registry)
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)

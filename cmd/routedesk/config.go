@@ -71,6 +71,7 @@ type config struct {
 	RedriveInterval time.Duration
 	RedriveAttempts int
 	DeliveryWindow  int
+	IntakeLimit     int
 	TestOpenWindow  time.Duration
 	TestHumanWindow time.Duration
 	ShutdownTimeout time.Duration
@@ -151,6 +152,7 @@ func bind(fs *flag.FlagSet, cfg *config) {
 	str(&cfg.LogLevel, "ROUTEDESK_LOG_LEVEL", "log-level", "info", "debug, info, warn or error")
 	str(&cfg.LogFormat, "ROUTEDESK_LOG_FORMAT", "log-format", "text", "text or json")
 	duration(&cfg.RedriveInterval, "ROUTEDESK_REDRIVE_INTERVAL", "redrive-interval", 2*time.Second, "how often stored but undelivered messages are re-sent to Temporal")
+	integer(&cfg.IntakeLimit, "ROUTEDESK_INTAKE_LIMIT", "intake-limit", 0, "server: while more than this many accepted messages wait for their conversation, refuse new inbound messages (HTTP 503, SMTP 451 4.3.2, with Retry-After) so that senders retry later and ticket creation keeps its full rate; 0: never refuse")
 	integer(&cfg.DeliveryWindow, "ROUTEDESK_DELIVERY_WINDOW", "delivery-window", server.DefaultDeliveryWindow, "server: most new conversations handed to Temporal and not yet ticketed at a time; more wait in PostgreSQL and are delivered as tickets are made")
 	integer(&cfg.RedriveAttempts, "ROUTEDESK_REDRIVE_MAX_ATTEMPTS", "redrive-max-attempts", 10, "attempts to deliver a stored message to Temporal before it is marked failed (GET /v1/deliveries?state=failed)")
 	duration(&cfg.TestOpenWindow, "ROUTEDESK_TEST_OPEN_WINDOW", "test-open-window", 0, "test only: shorten Messenger/WhatsApp's 24 h reply window (0 = real)")

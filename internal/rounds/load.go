@@ -3,6 +3,7 @@ package rounds
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -30,7 +31,7 @@ func (tg Target) MeasureMaxRate(channel, prefix string, n, c int, limit time.Dur
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				if ok, _ := tg.post(channel, fmt.Sprintf("%s-%d", prefix, i)); ok {
+				if ok, _, _ := tg.post(channel, fmt.Sprintf("%s-%d", prefix, i)); ok {
 					rec.accepted.Add(1)
 				}
 			}
@@ -66,6 +67,7 @@ type Steady struct {
 	Rate           float64 // arrivals per second asked for
 	Posted         int
 	Accepted       int
+	Refused        int // answers 503/429 with Retry-After (the intake limit) before messages were accepted
 	AcceptP50      time.Duration
 	AcceptP99      time.Duration
 	TicketRate     float64 // tickets per second over the window, after its first 2 s
@@ -87,6 +89,7 @@ func (tg Target) AtRate(channel, prefix string, perSecond float64, d, limit time
 	n := int(perSecond * d.Seconds())
 	var mu sync.Mutex
 	var latencies []time.Duration
+	var refusals atomic.Int64
 	sem := make(chan struct{}, maxOutstanding)
 	var wg sync.WaitGroup
 	for i := range n {
@@ -97,7 +100,8 @@ func (tg Target) AtRate(channel, prefix string, perSecond float64, d, limit time
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			ok, _ := tg.post(channel, fmt.Sprintf("%s-%d", prefix, i))
+			ok, refused, _ := tg.post(channel, fmt.Sprintf("%s-%d", prefix, i))
+			refusals.Add(int64(refused))
 			if ok {
 				rec.accepted.Add(1)
 				mu.Lock()
@@ -111,13 +115,18 @@ func (tg Target) AtRate(channel, prefix string, perSecond float64, d, limit time
 	drained, err := rec.waitDrained(limit)
 	samples := rec.finish()
 	res := Steady{Rate: perSecond, Posted: n, Accepted: len(latencies), AcceptP50: percentile(latencies, 50),
-		AcceptP99: percentile(latencies, 99), WindowDuration: end.Sub(start)}
+		AcceptP99: percentile(latencies, 99), WindowDuration: end.Sub(start), Refused: int(refusals.Load())}
 	if err != nil {
 		return res, err
 	}
-	res.TicketRate = rate(samples, start.Add(2*time.Second), end)
-	res.MinTicketRate = minRate(samples, start.Add(2*time.Second), end, 5*time.Second)
-	res.BacklogMax, res.BacklogEnd, res.BacklogSlope = backlog(samples, start, end)
+	// Rates over the arrival window (posts refused with a Retry-After may be accepted after it).
+	arrivals := end
+	if res.Refused > 0 && end.After(start.Add(d)) {
+		arrivals = start.Add(d)
+	}
+	res.TicketRate = rate(samples, start.Add(2*time.Second), arrivals)
+	res.MinTicketRate = minRate(samples, start.Add(2*time.Second), arrivals, 5*time.Second)
+	res.BacklogMax, res.BacklogEnd, res.BacklogSlope = backlog(samples, start, arrivals)
 	res.DrainAfter = max(drained.Sub(end), 0)
 	res.LongestStall = longestStall(samples, start, drained)
 	return res, nil

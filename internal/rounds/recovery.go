@@ -48,7 +48,7 @@ func (tg Target) AfterKill(channel, prefix string, backlog, c int, limit time.Du
 				id := fmt.Sprintf("%s-%d", prefix, i)
 				i++
 				next.Unlock()
-				if ok, _ := tg.post(channel, id); ok {
+				if ok, _, _ := tg.post(channel, id); ok {
 					rec.accepted.Add(1)
 				}
 			}

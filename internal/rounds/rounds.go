@@ -11,8 +11,10 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -53,23 +55,40 @@ func (tg Target) Channel(name string) (string, error) {
 	return ch.ID, nil
 }
 
-// post sends one first message on its own thread; it reports whether it was answered 202 and how long that took.
-func (tg Target) post(channel, id string) (bool, time.Duration) {
+// refusedFor bounds how long post keeps retrying a message the server refused with a Retry-After.
+const refusedFor = 3 * time.Minute
+
+// post sends one first message on its own thread as a sender that retries
+// does: a 503 or 429 with a Retry-After (the intake limit) is tried again
+// after that wait or an exponential backoff, whichever is longer, for up to refusedFor. It reports whether the message was
+// answered 202, how many times it was refused first, and how long that took.
+func (tg Target) post(channel, id string) (ok bool, refused int, took time.Duration) {
 	body, _ := json.Marshal(map[string]any{"external_id": id, "thread_id": id, "text": "round " + id,
 		"from": map[string]any{"name": "Customer " + id}})
-	req, err := http.NewRequest(http.MethodPost, tg.API+"/v1/channels/"+channel+"/messages", bytes.NewReader(body))
-	if err != nil {
-		return false, 0
-	}
-	req.Header.Set("Authorization", "Bearer "+tg.Token)
-	req.Header.Set("Content-Type", "application/json")
 	start := time.Now()
-	resp, err := client.Do(req)
-	if err != nil {
-		return false, time.Since(start)
+	for {
+		req, err := http.NewRequest(http.MethodPost, tg.API+"/v1/channels/"+channel+"/messages", bytes.NewReader(body))
+		if err != nil {
+			return false, refused, 0
+		}
+		req.Header.Set("Authorization", "Bearer "+tg.Token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			return false, refused, time.Since(start)
+		}
+		resp.Body.Close()
+		wait, werr := strconv.Atoi(resp.Header.Get("Retry-After"))
+		retry := (resp.StatusCode == http.StatusServiceUnavailable || resp.StatusCode == http.StatusTooManyRequests) && werr == nil
+		if !retry || time.Since(start) > refusedFor {
+			return resp.StatusCode == http.StatusAccepted, refused, time.Since(start)
+		}
+		refused++
+		// As mail servers and webhook senders do: at least the wait asked for, backing off
+		// exponentially on repeated refusals (up to a minute), spread by up to half again.
+		d := max(time.Duration(max(wait, 1))*time.Second, min(time.Second<<(refused-1), time.Minute))
+		time.Sleep(d + rand.N(d/2))
 	}
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusAccepted, time.Since(start)
 }
 
 // Tickets counts the channel's tickets.

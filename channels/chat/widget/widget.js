@@ -293,9 +293,17 @@
     li.setAttribute("data-client", id);
     log.appendChild(li); scroll();
     var g = log.querySelector(".greeting"); if (g) g.setAttribute("data-kept", "");
+    var busy = 0;
     var post = function (again) {
       return api("POST", "/messages", { client_id: id, text: t }, state.token).then(function (r) {
         if (r.status === 401 && !again) return session().then(function () { return post(true); });
+        if (r.status === 503 && r.retryAfter && busy < 6) {
+          // The desk is over its intake limit: the message stays pending and goes again after the wait (same client_id: stored once).
+          busy++;
+          var wait = Math.min(Math.max(parseInt(r.retryAfter, 10) || 1, 1), 30);
+          showError("The desk is busy; sending again in " + wait + " s.");
+          return new Promise(function (resolve) { setTimeout(resolve, wait * 1000); }).then(function () { return post(again); });
+        }
         if (r.status === 202 || r.status === 200) {
           showError("");
           add({ id: r.data.id, client_id: id, direction: "inbound", text: t });
