@@ -107,7 +107,7 @@ chart:
 	cd deploy && $(GO) test -count=1 ./...
 	cd deploy && $(GO) run ./cmd/template -name routedesk -namespace routedesk > /dev/null
 
-## bench-scale: the scale benchmark of issue 29 (e2e/benchscale_test.go; not in `test`): N open conversations (BENCH_SCALE_OPEN, default 100000: about 1–1.5 hours on 2 cores), footprint, CPU per message at 1,000 and N open, a timer storm (BENCH_SCALE_STORM, default 10000), restarts; see docs/capacity.md
+## bench-scale: the scale benchmark of issue 29 (e2e/benchscale_test.go; not in `test`): N open conversations (BENCH_SCALE_OPEN, default 100000: about 2 hours on 2 cores, 50000 about 1 hour 6 minutes), footprint, CPU per message at 1,000 and N open, a timer storm (BENCH_SCALE_STORM, default 10000), restarts; see docs/capacity.md
 BENCH_SCALE_OPEN ?= 100000
 BENCH_SCALE_STORM ?= 10000
 bench-scale:
