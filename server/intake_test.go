@@ -1,21 +1,16 @@
 package server_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strconv"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 
-	"github.com/routedesk/routedesk/domain"
 	"github.com/routedesk/routedesk/internal/testenv"
 	"github.com/routedesk/routedesk/server"
-	"github.com/routedesk/routedesk/store"
-	"github.com/routedesk/routedesk/workflows"
 )
 
 // TestIntakeLimitRefusesWhileTheBacklogIsLong: with ROUTEDESK_INTAKE_LIMIT
@@ -26,26 +21,13 @@ import (
 // and the backlog drains, the same requests are taken again, and every
 // accepted message is signalled exactly once.
 func TestIntakeLimitRefusesWhileTheBacklogIsLong(t *testing.T) {
-	st := testenv.Store(t)
-	ctx := context.Background()
-	acc, token, err := st.CreateAccount(ctx, "A", domain.TierStarter, false)
-	require.NoError(t, err)
-	ch, err := st.CreateChannel(ctx, acc.ID, store.ChannelWrite{Type: "chat", Name: "c", Redacted: []byte(`{}`), Full: []byte(`{}`)})
-	require.NoError(t, err)
-
-	tc := newCountingTemporal(nil) // no workflow runs: tickets are made by the test
-	reg := prometheus.NewRegistry()
 	const window, limit = 2, 4
-	api := server.New(st, tc, server.Config{ConversationIDs: testenv.ConversationIDs(t), TaskQueue: workflows.DefaultTaskQueue,
-		DeliveryWindow: window, DeliveryWindowExpiry: time.Minute, IntakeLimit: limit}, quietLog(), reg, reg)
-	hs := httptestServer(t, api)
+	ps := newPacedStack(t, server.Config{DeliveryWindow: window, IntakeLimit: limit})
+	st, acc, token, ch, tc, reg, hs := ps.st, ps.acc, ps.token, ps.ch, ps.tc, ps.reg, ps.hs
 	form := testenv.Do(t, hs, http.MethodPost, "/v1/channels", token, map[string]any{"type": "form", "name": "Contact form",
 		"config": formConfig(false)})
 	require.Equal(t, http.StatusCreated, form.Status, string(form.Body))
 	formID := form.Map(t)["id"].(string)
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go api.Redrive(runCtx, time.Minute, time.Minute)
 
 	post := func(i int) testenv.Response {
 		return testenv.Do(t, hs, http.MethodPost, "/v1/channels/"+ch.ID+"/messages", token, map[string]any{
@@ -68,7 +50,7 @@ func TestIntakeLimitRefusesWhileTheBacklogIsLong(t *testing.T) {
 		messages = append(messages, r.Map(t)["message_id"].(string))
 	}
 	testenv.Eventually(t, 5*time.Second, "the intake gate shuts", func() bool {
-		return refusing(t, reg) == 1
+		return metricValue(t, reg, "routedesk_intake_refusing") == 1
 	})
 	refused := post(100)
 	require.Equal(t, http.StatusServiceUnavailable, refused.Status, string(refused.Body))
@@ -97,30 +79,16 @@ func TestIntakeLimitRefusesWhileTheBacklogIsLong(t *testing.T) {
 	}
 	testenv.Eventually(t, 10*time.Second, "intake open again", func() bool {
 		ticket()
-		return refusing(t, reg) == 0
+		return metricValue(t, reg, "routedesk_intake_refusing") == 0
 	})
 	again := post(100)
 	require.Equal(t, http.StatusAccepted, again.Status, string(again.Body))
 	messages = append(messages, again.Map(t)["message_id"].(string))
 	require.Equal(t, http.StatusAccepted, submit(1).Status)
 	require.Equal(t, float64(2), metricValue(t, reg, "routedesk_intake_refused_total"), "both refusals are counted")
-	require.Equal(t, float64(0), refusing(t, reg), "the gate is open again")
+	require.Equal(t, float64(0), metricValue(t, reg, "routedesk_intake_refusing"), "the gate is open again")
 	for _, id := range messages {
 		testenv.Eventually(t, 10*time.Second, "every accepted message signalled", func() bool { ticket(); return tc.count(id) >= 1 })
 		require.Equal(t, 1, tc.count(id), "message %s signalled once", id)
 	}
-}
-
-// refusing reads the routedesk_intake_refusing gauge.
-func refusing(t *testing.T, g prometheus.Gatherer) float64 {
-	t.Helper()
-	mfs, err := g.Gather()
-	require.NoError(t, err)
-	for _, mf := range mfs {
-		if mf.GetName() == "routedesk_intake_refusing" {
-			return mf.GetMetric()[0].GetGauge().GetValue()
-		}
-	}
-	t.Fatal("no metric routedesk_intake_refusing")
-	return 0
 }

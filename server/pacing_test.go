@@ -24,22 +24,9 @@ import (
 // conversations have tickets; each ticket made lets one more through, without waiting for the redrive loop's grace period, until every
 // message was signalled exactly once.
 func TestBurstIsPacedThroughTheDeliveryWindow(t *testing.T) {
-	st := testenv.Store(t)
-	ctx := context.Background()
-	acc, token, err := st.CreateAccount(ctx, "A", domain.TierStarter, false)
-	require.NoError(t, err)
-	ch, err := st.CreateChannel(ctx, acc.ID, store.ChannelWrite{Type: "chat", Name: "c", Redacted: []byte(`{}`), Full: []byte(`{}`)})
-	require.NoError(t, err)
-
-	tc := newCountingTemporal(nil) // accepts every signal-with-start; no workflow runs, so no ticket appears by itself
-	reg := prometheus.NewRegistry()
 	const window, n = 5, 20
-	api := server.New(st, tc, server.Config{ConversationIDs: testenv.ConversationIDs(t), TaskQueue: workflows.DefaultTaskQueue, DeliveryWindow: window,
-		DeliveryWindowExpiry: time.Minute}, quietLog(), reg, reg)
-	hs := httptestServer(t, api)
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go api.Redrive(runCtx, time.Minute, time.Minute) // neither the interval nor the grace may be what delivers
+	ps := newPacedStack(t, server.Config{DeliveryWindow: window})
+	st, acc, token, ch, tc, reg, api, hs := ps.st, ps.acc, ps.token, ps.ch, ps.tc, ps.reg, ps.api, ps.hs
 	// The loop's first pass (nothing to claim) is over, so a delivery below is a wake-up.
 	testenv.Eventually(t, 10*time.Second, "the redrive loop's first pass", func() bool { return api.Redelivery().Passes() > 0 })
 
@@ -87,4 +74,41 @@ func TestBurstIsPacedThroughTheDeliveryWindow(t *testing.T) {
 		require.Equal(t, 1, tc.count(id), "message %s signalled once", id)
 	}
 	require.Equal(t, float64(n-window), metricValue(t, reg, "routedesk_deliveries_paced_total"), "the requests beyond the window left their message to the loop")
+}
+
+// pacedStack is a server on a fresh store, one account with a chat channel, a
+// Temporal client that counts signal-with-starts and runs no workflow (the
+// test makes the tickets), and the redrive loop running (interval and grace a
+// minute, so neither is what delivers) until the test ends.
+type pacedStack struct {
+	st    *store.Store
+	acc   domain.Account
+	token string
+	ch    domain.Channel
+	tc    *countingTemporal
+	reg   *prometheus.Registry
+	api   *server.Server
+	hs    string
+}
+
+// newPacedStack starts a pacedStack with cfg's pacing settings (its window expiry a minute unless set).
+func newPacedStack(t *testing.T, cfg server.Config) *pacedStack {
+	t.Helper()
+	ctx := context.Background()
+	ps := &pacedStack{st: testenv.Store(t), tc: newCountingTemporal(nil), reg: prometheus.NewRegistry()}
+	var err error
+	ps.acc, ps.token, err = ps.st.CreateAccount(ctx, "A", domain.TierStarter, false)
+	require.NoError(t, err)
+	ps.ch, err = ps.st.CreateChannel(ctx, ps.acc.ID, store.ChannelWrite{Type: "chat", Name: "c", Redacted: []byte(`{}`), Full: []byte(`{}`)})
+	require.NoError(t, err)
+	cfg.ConversationIDs, cfg.TaskQueue = testenv.ConversationIDs(t), workflows.DefaultTaskQueue
+	if cfg.DeliveryWindowExpiry == 0 {
+		cfg.DeliveryWindowExpiry = time.Minute
+	}
+	ps.api = server.New(ps.st, ps.tc, cfg, quietLog(), ps.reg, ps.reg)
+	ps.hs = httptestServer(t, ps.api)
+	runCtx, cancel := context.WithCancel(ctx)
+	t.Cleanup(cancel)
+	go ps.api.Redrive(runCtx, time.Minute, time.Minute)
+	return ps
 }

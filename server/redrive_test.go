@@ -171,6 +171,9 @@ func metricValue(t *testing.T, g prometheus.Gatherer, name string) float64 {
 	require.NoError(t, err)
 	for _, mf := range mfs {
 		if mf.GetName() == name {
+			if g := mf.GetMetric()[0].GetGauge(); g != nil {
+				return g.GetValue()
+			}
 			return mf.GetMetric()[0].GetCounter().GetValue()
 		}
 	}
