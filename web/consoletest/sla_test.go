@@ -52,6 +52,9 @@ func TestConsoleSLAPolicies(t *testing.T) {
 		chromedp.SendKeys(`[data-field="targets.first_response_minutes"]`, "2h"),
 		chromedp.SendKeys(`[data-field="targets.resolution_minutes"]`, "1d 4h"),
 		chromedp.Click(`[data-field="business_hours_only"]`))
+	// The editor checks the condition as it is typed (300 ms, then a request) and its message moves
+	// the form below it: wait for it, or a click further down may land where a button was.
+	p.Until("the editor's own check of the condition", whenError+` !== ''`)
 	p.choose(`select[data-field="calendar.timezone"]`, "Europe/Stockholm")
 	p.Eval(`(() => { const d = document.querySelector('.new-holiday'); d.value = '` + holiday + `'; return d.value; })()`)
 	p.Do("add the holiday", chromedp.Click(`button.add-holiday`))
@@ -64,7 +67,7 @@ func TestConsoleSLAPolicies(t *testing.T) {
 	// The holiday's redraw may land after the typing: save only what the form shows.
 	p.Until("the bad hours still typed", `document.querySelector('.day-ranges[data-day="Mon"]').value === '9-17'`)
 	p.Do("save", chromedp.Click(`form.sla-form button[type=submit]`))
-	p.Until("the condition's error by its editor", `/Line 1, column/.test(document.querySelector('form.sla-form .editor').parentElement.querySelector('.error').textContent)`)
+	p.Until("the condition's error by its editor", `/Line 1, column/.test(`+whenError+`)`)
 	p.Until("the hours' error by the schedule", `document.querySelector('fieldset.hours > .error').textContent.length > 0`)
 	p.Screenshot("sla-policy-errors")
 	p.clear(`form.sla-form textarea[data-field="when"]`)
@@ -190,3 +193,6 @@ func TestConsoleSLAPolicies(t *testing.T) {
 		t.Fatalf("deleted policy: %d %s", r.Status, r.Body)
 	}
 }
+
+// whenError is the text of the SLA form's condition editor's message.
+const whenError = `document.querySelector('form.sla-form .editor').parentElement.querySelector('.error').textContent`
