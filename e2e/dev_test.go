@@ -109,8 +109,26 @@ func newDev(t *testing.T) *dev {
 	return d
 }
 
-// start runs the binary and waits until /readyz answers 200.
+// start runs the binary and waits until /readyz answers 200. The SMTP
+// listener's port is only checked free when the test begins, and a parallel
+// test may take it before a (re)start binds it: then a new one is picked.
 func (d *dev) start() {
+	for attempt := 1; ; attempt++ {
+		if d.startOnce(attempt < 3) {
+			return
+		}
+		for i, kv := range d.env {
+			if strings.HasPrefix(kv, "ROUTEDESK_SMTP_ADDR=") {
+				d.env[i] = fmt.Sprintf("ROUTEDESK_SMTP_ADDR=127.0.0.1:%d", freePort(d.t))
+			}
+		}
+		d.t.Logf("the SMTP listener's port was taken by another process: starting again on another")
+	}
+}
+
+// startOnce runs the binary and waits until /readyz answers 200; with retry,
+// it returns false when the process could not bind its SMTP port.
+func (d *dev) startOnce(retry bool) bool {
 	t := d.t
 	d.stdout, d.stderr = &syncBuffer{}, &syncBuffer{}
 	d.cmd = exec.Command(build(t), "dev")
@@ -133,8 +151,12 @@ func (d *dev) start() {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return
+				return true
 			}
+		}
+		if retry && strings.Contains(d.stderr.String(), "smtp listen on") && strings.Contains(d.stderr.String(), "address already in use") {
+			_, _ = d.cmd.Process.Wait() // it exits on the failed listen
+			return false
 		}
 		if d.cmd.ProcessState != nil || time.Now().After(deadline) {
 			t.Fatalf("routedesk dev did not become ready\nstderr:\n%s", tail(d.stderr.String(), 4000))
